@@ -1,0 +1,44 @@
+//! `ddf check` as a library function: every rule over a corpus, severities applied, sorted.
+
+use crate::corpus::Corpus;
+use crate::date::Date;
+use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::graph::Graph;
+use crate::rules;
+use serde::Serialize;
+
+/// The result of a check; its JSON form is the `check --format json` contract.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Number of records read (files with a readable front-matter).
+    pub records: usize,
+    /// Findings at error severity.
+    pub errors: usize,
+    /// Findings at warning severity.
+    pub warnings: usize,
+    /// Every finding, sorted by path, line, rule.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// Whether the check passes (no errors).
+    pub fn passed(&self) -> bool {
+        self.errors == 0
+    }
+}
+
+/// Runs every rule over `corpus`.
+pub fn run(corpus: &Corpus, graph: &Graph, today: Date) -> Report {
+    let mut all = corpus.diagnostics.clone();
+    all.extend(rules::structure::check_corpus(corpus, graph));
+    all.extend(rules::run_trace_rules(corpus, graph, today));
+    let mut diagnostics = rules::apply_severities(&corpus.config, all);
+    diagnostic::sort(&mut diagnostics);
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    Report {
+        records: corpus.records.len(),
+        errors,
+        warnings: diagnostics.len() - errors,
+        diagnostics,
+    }
+}

@@ -1,0 +1,307 @@
+//! `ddf.yaml`: the project configuration.
+//!
+//! Only `project` is required. Problems that leave ddf unable to run (unreadable file, broken
+//! YAML, a schema layer that does not hold together) are a [`ConfigError`] and exit with code 2;
+//! problems ddf can work around (an unknown rule name, an unknown key) are `config` findings.
+
+use crate::diagnostic::{Diagnostic, Pos, Severity};
+use crate::front_matter::KeyIndex;
+use crate::risk::{RawRisk, RiskPolicy};
+use crate::schema::{RawType, Schema};
+use indexmap::IndexMap;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The config file name.
+pub const CONFIG_FILE: &str = "ddf.yaml";
+
+/// A rule's configured severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSetting {
+    /// Fail the check.
+    Error,
+    /// Report only.
+    Warning,
+    /// Do not report.
+    Off,
+}
+
+impl RuleSetting {
+    /// The severity to report at, or `None` when off.
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            RuleSetting::Error => Some(Severity::Error),
+            RuleSetting::Warning => Some(Severity::Warning),
+            RuleSetting::Off => None,
+        }
+    }
+}
+
+/// Numeric policy settings used by rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// Planned interval between management reviews (`mr-complete`).
+    pub review_interval_days: i64,
+    /// Horizon for component end of support (`cmp-eos-horizon`).
+    pub eos_horizon_days: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            review_interval_days: 365,
+            eos_horizon_days: 365,
+        }
+    }
+}
+
+/// `site:` settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteConfig {
+    /// Site title.
+    pub title: Option<String>,
+    /// Folder of template overrides, relative to the DDF root.
+    pub templates: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    project: String,
+    #[serde(default)]
+    devices: Vec<String>,
+    #[serde(default)]
+    records: Option<String>,
+    #[serde(default)]
+    controlled_branch: Option<String>,
+    #[serde(default)]
+    rules: BTreeMap<String, RuleSetting>,
+    #[serde(default)]
+    risk: RawRisk,
+    #[serde(default)]
+    policy: Policy,
+    #[serde(default)]
+    security_globs: Vec<String>,
+    #[serde(default)]
+    site: SiteConfig,
+    #[serde(default)]
+    types: IndexMap<String, RawType>,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Project name.
+    pub project: String,
+    /// Device families.
+    pub devices: Vec<String>,
+    /// Records folder, relative to the DDF root.
+    pub records: String,
+    /// The branch change control guards.
+    pub controlled_branch: String,
+    /// Per-rule severities.
+    pub rules: BTreeMap<String, RuleSetting>,
+    /// Risk matrices.
+    pub risk: RiskPolicy,
+    /// Numeric policy.
+    pub policy: Policy,
+    /// Globs of security-relevant artifacts.
+    pub security_globs: Vec<String>,
+    /// Site settings.
+    pub site: SiteConfig,
+    /// The effective schema (built-in profile plus `types:`).
+    pub schema: Schema,
+}
+
+/// A configuration ddf cannot run with.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}{}: {message}", pos.map(|p| format!(":{}:{}", p.line, p.column)).unwrap_or_default())]
+pub struct ConfigError {
+    /// The config file path as shown to the user.
+    pub path: String,
+    /// Position in the file, where known.
+    pub pos: Option<Pos>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+const KNOWN_KEYS: &[&str] = &[
+    "project", "devices", "records", "controlled_branch", "rules", "risk", "policy",
+    "security_globs", "site", "types",
+];
+
+impl Config {
+    /// A configuration with defaults, for `project`.
+    pub fn new(project: &str) -> Result<Config, ConfigError> {
+        Config::parse(&format!("project: {project:?}\n"), CONFIG_FILE).map(|(c, _)| c)
+    }
+
+    /// Parses the text of `ddf.yaml`. `path` is how the file is named in messages.
+    pub fn parse(text: &str, path: &str) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
+        let fail = |pos: Option<Pos>, message: String, hint: Option<&str>| ConfigError {
+            path: path.to_string(),
+            pos,
+            message,
+            hint: hint.map(String::from),
+        };
+        let index = KeyIndex::build(text, 1);
+        if let Some(pos) = index.tab_indent() {
+            return Err(fail(Some(pos), "a tab is used for indentation".into(), Some("YAML indents with spaces only")));
+        }
+        if let Some((key, _, again)) = index.duplicates().first() {
+            return Err(fail(Some(*again), format!("`{key}` is written twice"), Some("keep one of the two")));
+        }
+        let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+            let pos = e.location().map(|l| Pos::new(l.line(), l.column()));
+            fail(pos, format!("not valid YAML: {}", strip_location(&e.to_string())), Some("check the indentation and quoting near that position"))
+        })?;
+        let Some(map) = value.as_mapping() else {
+            return Err(fail(Some(Pos::new(1, 1)), "ddf.yaml must be a mapping of settings".into(), Some("start with `project: <name>`")));
+        };
+        let mut diags = Vec::new();
+        let mut known = serde_yaml::Mapping::new();
+        for (k, v) in map {
+            let key = k.as_str().unwrap_or_default();
+            if KNOWN_KEYS.contains(&key) {
+                known.insert(k.clone(), v.clone());
+            } else {
+                diags.push(
+                    Diagnostic::new("config", path, format!("unknown setting `{key}` is ignored"))
+                        .severity(Severity::Warning)
+                        .at(index.key_pos(key))
+                        .hint(format!("known settings: {}", KNOWN_KEYS.join(", "))),
+                );
+            }
+        }
+        // Rule names are checked here so a typo is a finding, not a silently ignored setting.
+        if let Some(rules) = map.get("rules").and_then(|r| r.as_mapping()) {
+            for (k, _) in rules {
+                let name = k.as_str().unwrap_or_default();
+                if crate::rules::info(name).is_none() {
+                    known.get_mut("rules").and_then(|r| r.as_mapping_mut()).map(|m| m.remove(k));
+                    diags.push(
+                        Diagnostic::new("config", path, format!("`rules` names `{name}`, which is no rule"))
+                            .at(index.token_pos("rules", name))
+                            .hint("`ddf check --list-rules` lists every rule id"),
+                    );
+                }
+            }
+        }
+        let raw: RawConfig = serde_yaml::from_value(serde_yaml::Value::Mapping(known)).map_err(|e| {
+            let msg = strip_location(&e.to_string());
+            let pos = KNOWN_KEYS
+                .iter()
+                .find(|k| msg.contains(&format!("{k}")) && index.get(k).is_some())
+                .and_then(|k| index.value_pos(k));
+            let hint = if msg.contains("missing field `project`") {
+                "add `project: <name of the device or product line>`"
+            } else {
+                "see docs/configuration.md for every setting and its form"
+            };
+            fail(pos, msg, Some(hint))
+        })?;
+        let risk = RiskPolicy::from_raw(&raw.risk)
+            .map_err(|m| fail(index.value_pos("risk"), format!("risk: {m}"), Some("write each row as `P5: [R, U, U, U, U]`, from the highest level down")))?;
+        let schema = Schema::layered(&raw.types)
+            .map_err(|e| fail(index.value_pos("types"), format!("types: {e}"), None))?;
+        for t in schema.types.values() {
+            for f in t.fields.values() {
+                if let Some(scale) = f.scale {
+                    if risk.scale_len(scale) == 0 {
+                        return Err(fail(index.value_pos("risk"), format!("the {scale:?} scale has no levels"), None));
+                    }
+                }
+            }
+        }
+        Ok((
+            Config {
+                project: raw.project,
+                devices: raw.devices,
+                records: raw.records.unwrap_or_else(|| "records".into()),
+                controlled_branch: raw.controlled_branch.unwrap_or_else(|| "main".into()),
+                rules: raw.rules,
+                risk,
+                policy: raw.policy,
+                security_globs: raw.security_globs,
+                site: raw.site,
+                schema,
+            },
+            diags,
+        ))
+    }
+
+    /// The severity a rule reports at, after `rules:` in `ddf.yaml`.
+    pub fn severity_of(&self, rule: &str, default: Severity) -> Option<Severity> {
+        match self.rules.get(rule) {
+            Some(s) => s.severity(),
+            None => Some(default),
+        }
+    }
+}
+
+/// serde_yaml appends "at line L column C" to messages; ddf prints the position itself.
+fn strip_location(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_config() {
+        let (c, d) = Config::parse("project: Pump\n", "ddf.yaml").expect("valid");
+        assert_eq!(c.project, "Pump");
+        assert_eq!(c.records, "records");
+        assert_eq!(c.controlled_branch, "main");
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn missing_project_is_fatal_with_hint() {
+        let e = Config::parse("devices: [A]\n", "ddf.yaml").expect_err("fatal");
+        assert!(e.message.contains("project"), "{}", e.message);
+        assert!(e.hint.is_some());
+    }
+
+    #[test]
+    fn broken_yaml_has_position() {
+        let e = Config::parse("project: x\ndevices: [a, b\n", "ddf.yaml").expect_err("fatal");
+        assert!(e.pos.is_some());
+        assert!(!e.message.contains(" at line "));
+    }
+
+    #[test]
+    fn unknown_rule_and_key_are_findings() {
+        let (c, d) = Config::parse(
+            "project: x\nrules:\n  di-verfied: off\n  doc-review-due: off\ncolour: red\n",
+            "ddf.yaml",
+        )
+        .expect("runs");
+        assert_eq!(c.severity_of("doc-review-due", Severity::Warning), None);
+        let rules: Vec<_> = d.iter().map(|d| (d.rule, d.severity, d.line)).collect();
+        assert!(rules.contains(&("config", Severity::Error, Some(3))), "{rules:?}");
+        assert!(rules.contains(&("config", Severity::Warning, Some(5))), "{rules:?}");
+    }
+
+    #[test]
+    fn bad_severity_is_fatal() {
+        assert!(Config::parse("project: x\nrules: { di-verified: loud }\n", "ddf.yaml").is_err());
+    }
+
+    #[test]
+    fn duplicate_key_and_tab() {
+        let e = Config::parse("project: a\nproject: b\n", "ddf.yaml").expect_err("dup");
+        assert_eq!(e.pos, Some(Pos::new(2, 1)));
+        let e = Config::parse("project: a\nrules:\n\tx: off\n", "ddf.yaml").expect_err("tab");
+        assert_eq!(e.pos, Some(Pos::new(3, 1)));
+    }
+}

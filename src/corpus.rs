@@ -1,0 +1,133 @@
+//! A corpus: every record of a DDF as read from one source, with the configuration and the
+//! findings about the files themselves.
+//!
+//! Files are parsed in parallel (rayon) and kept in path order, so everything downstream is
+//! deterministic.
+
+use crate::config::{Config, ConfigError, CONFIG_FILE};
+use crate::diagnostic::Diagnostic;
+use crate::record::{self, Record};
+use crate::rules::structure;
+use crate::source::{Source, SourceError};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// Why a DDF could not be loaded at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// `ddf.yaml` is missing.
+    #[error("no {CONFIG_FILE} in {0}")]
+    NoConfig(String),
+    /// `ddf.yaml` cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The source cannot be read.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+}
+
+impl LoadError {
+    /// A hint for the user.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            LoadError::NoConfig(_) => Some(
+                "run `ddf init` to start a DDF here, or pass -C with the folder that holds ddf.yaml".into(),
+            ),
+            LoadError::Config(e) => e.hint.clone(),
+            LoadError::Source(e) => e.hint().map(String::from),
+        }
+    }
+}
+
+/// The records of one DDF at one revision.
+#[derive(Debug)]
+pub struct Corpus {
+    /// `worktree` or the commit id read.
+    pub source: String,
+    /// The configuration.
+    pub config: Config,
+    /// Records, in path order. Files whose front-matter could not be read are not here.
+    pub records: Vec<Record>,
+    /// Record index by id (the first in path order, where an id is duplicated).
+    pub by_id: HashMap<String, usize>,
+    by_type: HashMap<String, Vec<usize>>,
+    /// Findings about files and records (structure rules), before severities are applied.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Number of `*.md` files read.
+    pub files: usize,
+}
+
+impl Corpus {
+    /// Loads the DDF from `source`.
+    pub fn load(source: &dyn Source) -> Result<Corpus, LoadError> {
+        let text = source
+            .read(CONFIG_FILE)?
+            .ok_or_else(|| LoadError::NoConfig(source.describe()))?;
+        let text = String::from_utf8(text).map_err(|_| ConfigError {
+            path: CONFIG_FILE.into(),
+            pos: None,
+            message: "the file is not valid UTF-8".into(),
+            hint: Some("save ddf.yaml as UTF-8".into()),
+        })?;
+        let (config, config_diags) = Config::parse(&text, CONFIG_FILE)?;
+        let files = source.records(&config.records)?;
+        Ok(Corpus::from_files(source.describe(), config, config_diags, files))
+    }
+
+    /// Builds a corpus from files already read.
+    pub fn from_files(
+        source: String,
+        config: Config,
+        mut diagnostics: Vec<Diagnostic>,
+        files: Vec<crate::source::SourceFile>,
+    ) -> Corpus {
+        let n_files = files.len();
+        let parsed: Vec<(Option<Record>, Vec<Diagnostic>)> = files
+            .into_par_iter()
+            .map(|f| match f.content {
+                Err(issue) => (
+                    None,
+                    vec![Diagnostic::new("io", f.path, issue.message).hint(issue.hint)],
+                ),
+                Ok(bytes) => {
+                    let p = record::parse(&f.path, &bytes);
+                    let mut diags = p.diagnostics;
+                    let record = p.record.map(|mut r| {
+                        diags.extend(structure::validate_record(&mut r, &config));
+                        r
+                    });
+                    (record, diags)
+                }
+            })
+            .collect();
+        let mut records = Vec::with_capacity(parsed.len());
+        for (r, d) in parsed {
+            diagnostics.extend(d);
+            records.extend(r);
+        }
+        let mut by_id = HashMap::with_capacity(records.len());
+        let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in records.iter().enumerate() {
+            if !r.id.is_empty() {
+                by_id.entry(r.id.clone()).or_insert(i);
+            }
+            by_type.entry(r.type_name.clone()).or_default().push(i);
+        }
+        Corpus { source, config, records, by_id, by_type, diagnostics, files: n_files }
+    }
+
+    /// The record with id `id`.
+    pub fn get(&self, id: &str) -> Option<&Record> {
+        self.by_id.get(id).map(|&i| &self.records[i])
+    }
+
+    /// Indices of the records of a type, in path order.
+    pub fn records_of(&self, type_name: &str) -> &[usize] {
+        self.by_type.get(type_name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The type name of the record with index `i`.
+    pub fn type_of(&self, i: usize) -> &str {
+        &self.records[i].type_name
+    }
+}

@@ -1,0 +1,372 @@
+//! Splitting a record file into YAML front-matter and Markdown body, and locating things in it.
+//!
+//! serde_yaml reports syntax errors with a position inside the YAML snippet, and no position at all
+//! for duplicate keys or type errors. This module therefore keeps the offsets of the front-matter
+//! in the file and builds its own index of top-level keys and their values, so every finding can
+//! name the line and column *in the file*.
+
+use crate::diagnostic::Pos;
+
+/// Largest front-matter ddf parses, in bytes. Real records have a few kilobytes; the bound keeps
+/// a pathological file from costing seconds of parse time.
+pub const MAX_FRONT_MATTER: usize = 1024 * 1024;
+
+/// A record file split at its front-matter fences.
+#[derive(Debug, Clone)]
+pub struct Split<'a> {
+    /// The YAML text between the fences (without them).
+    pub yaml: &'a str,
+    /// 1-based line of the file on which the YAML text starts.
+    pub yaml_line: usize,
+    /// The Markdown body after the closing fence, verbatim.
+    pub body: &'a str,
+    /// 1-based line of the file on which the body starts.
+    pub body_line: usize,
+}
+
+/// Why a file could not be split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SplitError {
+    /// The file is empty or only whitespace.
+    Empty,
+    /// The first line is not `---`.
+    Missing,
+    /// The opening `---` has no closing `---`.
+    Unterminated,
+    /// The front-matter is larger than [`MAX_FRONT_MATTER`].
+    TooLarge(usize),
+}
+
+impl SplitError {
+    /// Message and hint for the `front-matter` rule.
+    pub fn message_and_hint(&self) -> (String, String) {
+        match self {
+            SplitError::Empty => (
+                "the file is empty".into(),
+                "a record starts with a `---` line, YAML fields (id, type, title, ...), and a closing `---`; `ddf new TYPE` writes one".into(),
+            ),
+            SplitError::Missing => (
+                "the file has no front-matter: the first line is not `---`".into(),
+                "every *.md file below the records folder is a record; start it with `---`, the YAML fields, and `---`, or move the file out of the records folder".into(),
+            ),
+            SplitError::Unterminated => (
+                "the front-matter opened on line 1 is never closed".into(),
+                "did you forget the closing `---` line after the YAML fields?".into(),
+            ),
+            SplitError::TooLarge(n) => (
+                format!("the front-matter is {n} bytes, more than the {MAX_FRONT_MATTER} ddf reads"),
+                "keep long text in the Markdown body below the closing `---`".into(),
+            ),
+        }
+    }
+}
+
+fn is_fence(line: &str) -> bool {
+    line.trim_end_matches(['\r', '\n']).trim_end() == "---"
+}
+
+/// Splits `text` at its front-matter fences. A UTF-8 byte-order mark is ignored.
+pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(SplitError::Empty);
+    }
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or("");
+    if !is_fence(first) {
+        return Err(SplitError::Missing);
+    }
+    let yaml_start = first.len();
+    let mut offset = yaml_start;
+    let mut line_no = 2;
+    for line in lines {
+        if is_fence(line) {
+            let yaml = &text[yaml_start..offset];
+            if yaml.len() > MAX_FRONT_MATTER {
+                return Err(SplitError::TooLarge(yaml.len()));
+            }
+            let body = &text[offset + line.len()..];
+            return Ok(Split {
+                yaml,
+                yaml_line: 2,
+                body,
+                body_line: line_no + 1,
+            });
+        }
+        offset += line.len();
+        line_no += 1;
+    }
+    Err(SplitError::Unterminated)
+}
+
+/// Where a top-level key and its value are in the front-matter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySpan {
+    /// The key as written.
+    pub key: String,
+    /// Position of the key, in the file.
+    pub key_pos: Pos,
+    /// Position of the first character of the value, in the file (on the next line for block values).
+    pub value_pos: Pos,
+    /// File lines `first..=last` the key and its value occupy.
+    pub first_line: usize,
+    /// Last file line of the value.
+    pub last_line: usize,
+}
+
+/// The top-level keys of a front-matter, with positions counted in the file.
+#[derive(Debug, Clone, Default)]
+pub struct KeyIndex {
+    /// Keys in file order (duplicates included).
+    pub keys: Vec<KeySpan>,
+    /// Lines of the front-matter, with their 1-based file line numbers.
+    lines: Vec<(usize, String)>,
+}
+
+impl KeyIndex {
+    /// Indexes the top-level keys of `split.yaml`.
+    pub fn build(yaml: &str, yaml_line: usize) -> Self {
+        let mut keys: Vec<KeySpan> = Vec::new();
+        let mut lines = Vec::new();
+        for (i, raw) in yaml.lines().enumerate() {
+            let file_line = yaml_line + i;
+            lines.push((file_line, raw.to_string()));
+            let Some((key, value_col)) = top_level_key(raw) else {
+                continue;
+            };
+            if let Some(prev) = keys.last_mut() {
+                prev.last_line = last_content_line(&lines, prev.first_line, file_line - 1);
+            }
+            let rest = raw.get(value_col - 1..).unwrap_or("");
+            let value_pos = if rest.trim().is_empty() || rest.trim_start().starts_with('#') {
+                Pos::new(file_line + 1, 1)
+            } else {
+                Pos::new(file_line, char_col(raw, value_col - 1 + leading_ws(rest)))
+            };
+            keys.push(KeySpan {
+                key: key.to_string(),
+                key_pos: Pos::new(file_line, 1),
+                value_pos,
+                first_line: file_line,
+                last_line: file_line,
+            });
+        }
+        if let (Some(prev), Some(&(end, _))) = (keys.last_mut(), lines.last()) {
+            prev.last_line = last_content_line(&lines, prev.first_line, end);
+        }
+        // A block value starts on the line after its key: point at its first non-blank character.
+        for k in &mut keys {
+            if k.value_pos.line > k.first_line {
+                if let Some((l, text)) = lines
+                    .iter()
+                    .find(|(l, t)| *l > k.first_line && *l <= k.last_line && !t.trim().is_empty())
+                {
+                    k.value_pos = Pos::new(*l, char_col(text, leading_ws(text)));
+                } else {
+                    k.value_pos = Pos::new(k.first_line, k.key.chars().count() + 2);
+                }
+            }
+        }
+        KeyIndex { keys, lines }
+    }
+
+    /// The first occurrence of `key`.
+    pub fn get(&self, key: &str) -> Option<&KeySpan> {
+        self.keys.iter().find(|k| k.key == key)
+    }
+
+    /// Position of the key `key`, or `None` if it is not written.
+    pub fn key_pos(&self, key: &str) -> Option<Pos> {
+        self.get(key).map(|k| k.key_pos)
+    }
+
+    /// Position of the value of `key`.
+    pub fn value_pos(&self, key: &str) -> Option<Pos> {
+        self.get(key).map(|k| k.value_pos)
+    }
+
+    /// Position of the token `needle` inside the value of `key` (a list item, say); falls back to
+    /// the value's position.
+    pub fn token_pos(&self, key: &str, needle: &str) -> Option<Pos> {
+        let span = self.get(key)?;
+        for (l, text) in &self.lines {
+            if *l < span.first_line || *l > span.last_line {
+                continue;
+            }
+            let search_from = if *l == span.first_line {
+                text.find(':').map(|c| c + 1).unwrap_or(0)
+            } else {
+                0
+            };
+            if let Some(found) = find_token(&text[search_from..], needle) {
+                return Some(Pos::new(*l, char_col(text, search_from + found)));
+            }
+        }
+        Some(span.value_pos)
+    }
+
+    /// Keys written more than once: (key, first position, repeated position).
+    pub fn duplicates(&self) -> Vec<(&str, Pos, Pos)> {
+        let mut out = Vec::new();
+        for (i, k) in self.keys.iter().enumerate() {
+            if let Some(first) = self.keys[..i].iter().find(|p| p.key == k.key) {
+                out.push((k.key.as_str(), first.key_pos, k.key_pos));
+            }
+        }
+        out
+    }
+
+    /// The first line that indents with a tab, with its position.
+    pub fn tab_indent(&self) -> Option<Pos> {
+        self.lines.iter().find_map(|(l, t)| {
+            let ws: String = t.chars().take_while(|c| c.is_whitespace()).collect();
+            ws.find('\t').map(|i| Pos::new(*l, i + 1))
+        })
+    }
+}
+
+/// Character (1-based) column of byte offset `byte` in `line`.
+fn char_col(line: &str, byte: usize) -> usize {
+    line.get(..byte).map_or(byte, |s| s.chars().count()) + 1
+}
+
+fn leading_ws(s: &str) -> usize {
+    s.len() - s.trim_start().len()
+}
+
+fn last_content_line(lines: &[(usize, String)], first: usize, upto: usize) -> usize {
+    lines
+        .iter()
+        .rev()
+        .find(|(l, t)| *l >= first && *l <= upto && !t.trim().is_empty() && !t.trim_start().starts_with('#'))
+        .map_or(first, |(l, _)| *l)
+}
+
+/// If `line` starts a top-level mapping key (`key:` at column 1), returns the key and the 1-based
+/// byte column just after the colon.
+fn top_level_key(line: &str) -> Option<(&str, usize)> {
+    let first = line.chars().next()?;
+    if first.is_whitespace() || matches!(first, '#' | '-' | '[' | '{' | '}' | ']' | '&' | '*' | '!' | '|' | '>' | '%' | '@' | '`') {
+        return None;
+    }
+    let (key, rest_at) = if first == '"' || first == '\'' {
+        let close = line[1..].find(first)? + 1;
+        (&line[1..close], close + 1)
+    } else {
+        let colon = line.find(": ").or_else(|| line.strip_suffix(':').map(|s| s.len()))?;
+        (line[..colon].trim_end(), colon)
+    };
+    let after = line.get(rest_at..)?;
+    if !after.starts_with(':') {
+        return None;
+    }
+    Some((key, rest_at + 2))
+}
+
+/// Byte offset of `needle` in `hay` as a whole token (not inside a longer id).
+fn find_token(hay: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let mut from = 0;
+    while let Some(i) = hay[from..].find(needle) {
+        let at = from + i;
+        let before = hay[..at].chars().next_back();
+        let after = hay[at + needle.len()..].chars().next();
+        if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
+            return Some(at);
+        }
+        from = at + needle.len();
+    }
+    None
+}
+
+/// Finds the line and column of the first invalid UTF-8 byte in `bytes`.
+pub fn utf8_error_pos(bytes: &[u8]) -> Pos {
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(_) => bytes.len(),
+        Err(e) => e.valid_up_to(),
+    };
+    let prefix = String::from_utf8_lossy(&bytes[..valid]);
+    let line = prefix.matches('\n').count() + 1;
+    let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Pos::new(line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_and_counts_lines() {
+        let text = "---\nid: UN-001\ntype: user-need\n---\nBody line\n";
+        let s = split(text).expect("splits");
+        assert_eq!(s.yaml, "id: UN-001\ntype: user-need\n");
+        assert_eq!(s.yaml_line, 2);
+        assert_eq!(s.body, "Body line\n");
+        assert_eq!(s.body_line, 5);
+    }
+
+    #[test]
+    fn crlf_and_bom_are_accepted() {
+        let text = "\u{feff}---\r\nid: UN-001\r\n---\r\nBody\r\n";
+        let s = split(text).expect("splits");
+        assert_eq!(s.yaml, "id: UN-001\r\n");
+        assert_eq!(s.body, "Body\r\n");
+    }
+
+    #[test]
+    fn split_errors() {
+        assert_eq!(split("").unwrap_err(), SplitError::Empty);
+        assert_eq!(split("  \n\n").unwrap_err(), SplitError::Empty);
+        assert_eq!(split("# Title\n").unwrap_err(), SplitError::Missing);
+        assert_eq!(split("---\nid: X-001\n").unwrap_err(), SplitError::Unterminated);
+    }
+
+    #[test]
+    fn empty_body_and_no_trailing_newline() {
+        let s = split("---\nid: A-001\n---").expect("splits");
+        assert_eq!(s.body, "");
+    }
+
+    #[test]
+    fn key_index_positions_in_file() {
+        let yaml = "id: DI-001\ntraces_to: [UN-001, UN-002]\nharms:\n  - HARM-001\n  - HARM-002\n# c\ntitle: x\n";
+        let idx = KeyIndex::build(yaml, 2);
+        assert_eq!(idx.key_pos("id"), Some(Pos::new(2, 1)));
+        assert_eq!(idx.value_pos("traces_to"), Some(Pos::new(3, 12)));
+        assert_eq!(idx.token_pos("traces_to", "UN-002"), Some(Pos::new(3, 21)));
+        assert_eq!(idx.value_pos("harms"), Some(Pos::new(5, 3)));
+        assert_eq!(idx.token_pos("harms", "HARM-002"), Some(Pos::new(6, 5)));
+        assert_eq!(idx.get("harms").map(|k| k.last_line), Some(6));
+        assert_eq!(idx.key_pos("title"), Some(Pos::new(8, 1)));
+    }
+
+    #[test]
+    fn token_pos_is_whole_word() {
+        let idx = KeyIndex::build("links: [UN-0010, UN-001]\n", 2);
+        assert_eq!(idx.token_pos("links", "UN-001"), Some(Pos::new(2, 18)));
+    }
+
+    #[test]
+    fn duplicates_and_tabs() {
+        let idx = KeyIndex::build("id: A-001\ntitle: a\nid: A-002\nx:\n\t- 1\n", 2);
+        let d = idx.duplicates();
+        assert_eq!(d, vec![("id", Pos::new(2, 1), Pos::new(4, 1))]);
+        assert_eq!(idx.tab_indent(), Some(Pos::new(6, 1)));
+    }
+
+    #[test]
+    fn quoted_keys_and_urls() {
+        let idx = KeyIndex::build("\"odd key\": 1\nurl: http://x.example/a:b\n", 2);
+        assert!(idx.get("odd key").is_some());
+        assert_eq!(idx.value_pos("url"), Some(Pos::new(3, 6)));
+    }
+
+    #[test]
+    fn utf8_position() {
+        let bytes = b"---\nid: A-001\ntitle: caf\xe9\n";
+        assert_eq!(utf8_error_pos(bytes), Pos::new(3, 11));
+    }
+}

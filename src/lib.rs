@@ -1,0 +1,20 @@
+//! ddf: a Git-native toolchain for the Design and Development File of a medical device.
+//!
+//! Records are Markdown files with YAML front-matter in a Git repository. Data flows one way:
+//! [`source`] (working tree or Git revision) -> [`record`] parsing -> [`corpus::Corpus`] ->
+//! [`graph::Graph`] -> [`rules`], [`trace`], [`check`] -> output. The `ddf` binary is a thin layer
+//! over this library ([`cli`]).
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod corpus;
+pub mod date;
+pub mod diagnostic;
+pub mod front_matter;
+pub mod graph;
+pub mod record;
+pub mod risk;
+pub mod rules;
+pub mod schema;
+pub mod source;

@@ -1,0 +1,353 @@
+//! A record: one Markdown file with YAML front-matter, parsed with positions.
+//!
+//! Parsing stops at what the file itself gets wrong (encoding, fences, YAML); checking the
+//! fields against the schema is the `structure` rules' job. The body is kept verbatim.
+
+use crate::diagnostic::{Diagnostic, Pos};
+use crate::front_matter::{self, KeyIndex, SplitError};
+use indexmap::IndexMap;
+use serde_yaml::Value;
+
+/// A link written in a record: `field` names `target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The link field (`traces_to`).
+    pub field: String,
+    /// The id named.
+    pub target: String,
+    /// Where the id is written.
+    pub pos: Option<Pos>,
+    /// Whether trace walks follow it (`link` fields do, `ref` fields such as `owner` do not).
+    pub trace: bool,
+}
+
+/// A parsed record.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The `id` field, or empty if there is none.
+    pub id: String,
+    /// The `type` field, or empty if there is none.
+    pub type_name: String,
+    /// Path relative to the DDF root.
+    pub path: String,
+    /// Front-matter fields, in file order.
+    pub fields: IndexMap<String, Value>,
+    /// The Markdown body, verbatim.
+    pub body: String,
+    /// 1-based line on which the body starts.
+    pub body_line: usize,
+    /// Positions of the front-matter keys.
+    pub index: KeyIndex,
+    /// Links resolved against the schema (filled in by the structure rules).
+    pub links: Vec<Link>,
+}
+
+/// Renders a scalar YAML value as text (strings, numbers, booleans).
+pub fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Tagged(t) => scalar_text(&t.value),
+        _ => None,
+    }
+}
+
+/// Whether a value counts as given: not null, not blank, not an empty list or map.
+pub fn is_given(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::String(s) => !s.trim().is_empty(),
+        Value::Sequence(s) => !s.is_empty(),
+        Value::Mapping(m) => !m.is_empty(),
+        Value::Tagged(t) => is_given(&t.value),
+        _ => true,
+    }
+}
+
+impl Record {
+    /// The raw value of a field.
+    pub fn get(&self, field: &str) -> Option<&Value> {
+        self.fields.get(field)
+    }
+
+    /// A scalar field as text.
+    pub fn text(&self, field: &str) -> Option<String> {
+        self.get(field).and_then(scalar_text).filter(|s| !s.trim().is_empty())
+    }
+
+    /// A string field, borrowed (only for YAML strings).
+    pub fn str(&self, field: &str) -> Option<&str> {
+        match self.get(field) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
+            _ => None,
+        }
+    }
+
+    /// A list field as text items; a single scalar counts as a list of one.
+    pub fn list(&self, field: &str) -> Vec<String> {
+        match self.get(field) {
+            Some(Value::Sequence(items)) => items.iter().filter_map(scalar_text).collect(),
+            Some(v) => scalar_text(v).into_iter().filter(|s| !s.trim().is_empty()).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// A boolean field (`true` / `false`).
+    pub fn flag(&self, field: &str) -> bool {
+        matches!(self.get(field), Some(Value::Bool(true)))
+    }
+
+    /// Whether a field is given; `body_field` names the field the body stands in for.
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some_and(is_given)
+    }
+
+    /// The `status` field, or empty.
+    pub fn status(&self) -> &str {
+        self.str("status").unwrap_or("")
+    }
+
+    /// The `title` field, or empty.
+    pub fn title(&self) -> String {
+        self.text("title").unwrap_or_default()
+    }
+
+    /// Whether the body has any text.
+    pub fn has_body(&self) -> bool {
+        !self.body.trim().is_empty()
+    }
+
+    /// The id prefix (`DI` of `DI-004`).
+    pub fn prefix(&self) -> &str {
+        self.id.split('-').next().unwrap_or("")
+    }
+
+    /// Ids named by link field `field` (trace links and refs).
+    pub fn links_of<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.links.iter().filter(move |l| l.field == field).map(|l| l.target.as_str())
+    }
+}
+
+/// The result of parsing one file: a record (if the front-matter is a mapping) and findings.
+pub struct Parsed {
+    /// The record, when the file has a readable front-matter mapping.
+    pub record: Option<Record>,
+    /// Findings about the file.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn yaml_hint(msg: &str) -> &'static str {
+    if msg.contains("mapping values are not allowed") {
+        "a value that contains `: ` must be quoted, e.g. title: \"Alarm: occlusion\""
+    } else if msg.contains("did not find expected") || msg.contains("could not find expected") {
+        "check the indentation, and that every `[` and `{` is closed"
+    } else if msg.contains("found character that cannot start any token") {
+        "quote values that start with `@`, a backtick, `%` or a tab"
+    } else if msg.contains("repetition limit") || msg.contains("recursion limit") {
+        "YAML anchors and aliases that expand exponentially, and nesting beyond 128 levels, are refused; write the values out"
+    } else if msg.contains("duplicate") {
+        "each key may appear once; keep one of the two"
+    } else {
+        "check the YAML syntax near that position"
+    }
+}
+
+/// Parses the bytes of the file at `path` (relative to the DDF root).
+pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
+    let mut diags = Vec::new();
+    let fail = |d: Diagnostic| Parsed { record: None, diagnostics: vec![d] };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(_) => {
+            return fail(
+                Diagnostic::new("not-utf8", path, "the file is not valid UTF-8")
+                    .at(Some(front_matter::utf8_error_pos(bytes)))
+                    .hint("save the file as UTF-8 (most editors: File > Save with Encoding > UTF-8)"),
+            )
+        }
+    };
+    let split = match front_matter::split(text) {
+        Ok(s) => s,
+        Err(e) => {
+            let (message, hint) = e.message_and_hint();
+            let pos = match e {
+                SplitError::Empty => None,
+                _ => Some(Pos::new(1, 1)),
+            };
+            return fail(Diagnostic::new("front-matter", path, message).at(pos).hint(hint));
+        }
+    };
+    let index = KeyIndex::build(split.yaml, split.yaml_line);
+    if let Some(pos) = index.tab_indent() {
+        return fail(
+            Diagnostic::new("yaml", path, "a tab is used for indentation")
+                .at(Some(pos))
+                .hint("YAML indents with spaces only; replace the tab with spaces"),
+        );
+    }
+    if let Some((key, first, again)) = index.duplicates().first() {
+        return fail(
+            Diagnostic::new("yaml", path, format!("`{key}` is written twice (first on line {})", first.line))
+                .at(Some(*again))
+                .hint("each key may appear once; keep one of the two"),
+        );
+    }
+    let value: Value = match serde_yaml::from_str(split.yaml) {
+        Ok(v) => v,
+        Err(e) => {
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            let pos = e
+                .location()
+                .map(|l| Pos::new(l.line() + split.yaml_line - 1, l.column()))
+                .or(Some(Pos::new(split.yaml_line, 1)));
+            return fail(
+                Diagnostic::new("yaml", path, format!("the front-matter is not valid YAML: {msg}"))
+                    .at(pos)
+                    .hint(yaml_hint(&msg)),
+            );
+        }
+    };
+    let mapping = match value {
+        Value::Mapping(m) => m,
+        Value::Null => {
+            return fail(
+                Diagnostic::new("front-matter", path, "the front-matter is empty")
+                    .at(Some(Pos::new(1, 1)))
+                    .hint("write at least id, type, title, status and owner between the `---` lines"),
+            )
+        }
+        other => {
+            let kind = match other {
+                Value::Sequence(_) => "a list",
+                Value::String(_) => "a plain string",
+                _ => "a single value",
+            };
+            return fail(
+                Diagnostic::new("front-matter", path, format!("the front-matter is {kind}, not a mapping of fields"))
+                    .at(Some(Pos::new(split.yaml_line, 1)))
+                    .hint("write one `field: value` per line"),
+            );
+        }
+    };
+    let mut fields = IndexMap::with_capacity(mapping.len());
+    for (k, v) in mapping {
+        match scalar_text(&k) {
+            Some(key) => {
+                fields.insert(key, v);
+            }
+            None => diags.push(
+                Diagnostic::new("yaml", path, "a key of the front-matter is a list or mapping, not a name")
+                    .at(Some(Pos::new(split.yaml_line, 1)))
+                    .hint("keys are plain names such as `title`"),
+            ),
+        }
+    }
+    let id = fields.get("id").and_then(scalar_text).unwrap_or_default();
+    let type_name = fields.get("type").and_then(scalar_text).unwrap_or_default();
+    Parsed {
+        record: Some(Record {
+            id,
+            type_name,
+            path: path.to_string(),
+            fields,
+            body: split.body.to_string(),
+            body_line: split.body_line,
+            index,
+            links: Vec::new(),
+        }),
+        diagnostics: diags,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(bytes: &[u8]) -> Diagnostic {
+        let p = parse("records/x.md", bytes);
+        assert!(p.record.is_none());
+        p.diagnostics.into_iter().next().expect("a finding")
+    }
+
+    #[test]
+    fn parses_fields_and_body() {
+        let p = parse("records/UN-001.md", b"---\nid: UN-001\ntype: user-need\ntags: [a, b]\n---\n\nThe need.\n");
+        let r = p.record.expect("record");
+        assert_eq!(r.id, "UN-001");
+        assert_eq!(r.type_name, "user-need");
+        assert_eq!(r.list("tags"), vec!["a", "b"]);
+        assert_eq!(r.body, "\nThe need.\n");
+        assert_eq!(r.body_line, 6);
+        assert_eq!(r.fields.keys().collect::<Vec<_>>(), vec!["id", "type", "tags"]);
+    }
+
+    #[test]
+    fn yaml_error_position_is_in_the_file() {
+        let d = one(b"---\nid: UN-001\ntitle: [unclosed\nstatus: draft\n---\n");
+        assert_eq!(d.rule, "yaml");
+        assert!(d.line.expect("line") >= 3, "{d:?}");
+        assert!(d.hint.is_some());
+    }
+
+    #[test]
+    fn colon_in_value_gets_quoting_hint() {
+        let d = one(b"---\nid: UN-001\ntitle: Alarm: occlusion\n---\n");
+        assert_eq!(d.rule, "yaml");
+        assert_eq!(d.line, Some(3));
+        assert!(d.hint.as_deref().unwrap_or("").contains("quoted"));
+    }
+
+    #[test]
+    fn duplicate_key_is_located() {
+        let d = one(b"---\nid: UN-001\ntitle: a\ntitle: b\n---\n");
+        assert_eq!((d.rule, d.line, d.column), ("yaml", Some(4), Some(1)));
+    }
+
+    #[test]
+    fn tab_is_located() {
+        let d = one(b"---\nid: UN-001\nlist:\n\t- a\n---\n");
+        assert_eq!((d.rule, d.line), ("yaml", Some(4)));
+    }
+
+    #[test]
+    fn not_a_mapping() {
+        assert_eq!(one(b"---\n- a\n- b\n---\n").rule, "front-matter");
+        assert_eq!(one(b"---\njust text\n---\n").rule, "front-matter");
+        assert_eq!(one(b"---\n---\nbody\n").rule, "front-matter");
+    }
+
+    #[test]
+    fn missing_and_unterminated_front_matter() {
+        assert_eq!(one(b"# Just markdown\n").rule, "front-matter");
+        let d = one(b"---\nid: UN-001\n");
+        assert!(d.hint.as_deref().unwrap_or("").contains("closing"));
+        assert_eq!(one(b"").rule, "front-matter");
+    }
+
+    #[test]
+    fn not_utf8() {
+        let d = one(b"---\nid: UN-001\ntitle: caf\xe9\n---\n");
+        assert_eq!((d.rule, d.line, d.column), ("not-utf8", Some(3), Some(11)));
+    }
+
+    #[test]
+    fn alias_bomb_is_refused_quickly() {
+        let mut y = String::from("---\nid: UN-001\na: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut prev = 'a';
+        for c in 'b'..='k' {
+            y.push_str(&format!("{c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+            prev = c;
+        }
+        y.push_str("---\n");
+        let d = one(y.as_bytes());
+        assert_eq!(d.rule, "yaml");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let y = format!("---\nid: UN-001\nx: {}{}\n---\n", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(one(y.as_bytes()).rule, "yaml");
+    }
+}

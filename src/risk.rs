@@ -1,0 +1,206 @@
+//! The risk model: scales and matrices (ISO 14971 P x S for safety, E x S for security).
+//!
+//! Defaults are those of domain-model.md section 3.2; `ddf.yaml` `risk:` replaces either matrix.
+//! A matrix is written as rows from the highest level down, one zone per severity column.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+/// Which matrix an assessment uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Assessment {
+    /// Probability x severity.
+    Safety,
+    /// Exploitability x severity.
+    Security,
+}
+
+/// A matrix: `rows[level - 1][severity - 1]` is the zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Matrix {
+    /// Zones, indexed by (row level - 1, severity - 1).
+    pub rows: Vec<Vec<String>>,
+    /// Zones that count as acceptable.
+    pub acceptable: Vec<String>,
+}
+
+impl Matrix {
+    /// The zone of (row level, severity), both 1-based; `None` outside the matrix.
+    pub fn zone(&self, level: usize, severity: usize) -> Option<&str> {
+        self.rows
+            .get(level.checked_sub(1)?)?
+            .get(severity.checked_sub(1)?)
+            .map(String::as_str)
+    }
+
+    /// Whether `zone` is acceptable.
+    pub fn is_acceptable(&self, zone: &str) -> bool {
+        self.acceptable.iter().any(|z| z == zone)
+    }
+
+    /// Number of row levels.
+    pub fn levels(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Number of severity columns.
+    pub fn severities(&self) -> usize {
+        self.rows.first().map_or(0, Vec::len)
+    }
+}
+
+/// Both matrices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RiskPolicy {
+    /// P x S.
+    pub safety: Matrix,
+    /// E x S.
+    pub security: Matrix,
+}
+
+/// `risk:` as written in `ddf.yaml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRisk {
+    /// Rows `P5: [R, U, U, U, U]` ... `P1: [...]`.
+    pub safety: Option<IndexMap<String, Vec<String>>>,
+    /// Rows `E5: [C, C, U, U, U]` ... `E1: [...]`.
+    pub security: Option<IndexMap<String, Vec<String>>>,
+    /// Acceptable zones of the safety matrix (default `[A]`).
+    pub safety_acceptable: Option<Vec<String>>,
+    /// Acceptable zones of the security matrix (default `[C]`).
+    pub security_acceptable: Option<Vec<String>>,
+}
+
+fn rows(text: &[&str]) -> Vec<Vec<String>> {
+    // Written top-down (level 5 first); stored bottom-up so index = level - 1.
+    text.iter()
+        .rev()
+        .map(|r| r.split_whitespace().map(String::from).collect())
+        .collect()
+}
+
+impl Default for RiskPolicy {
+    fn default() -> Self {
+        RiskPolicy {
+            safety: Matrix {
+                rows: rows(&["R U U U U", "A R U U U", "A R R U U", "A A R R U", "A A A R R"]),
+                acceptable: vec!["A".into()],
+            },
+            security: Matrix {
+                rows: rows(&["C C U U U", "C C U U U", "C C C U U", "C C C C U", "C C C C C"]),
+                acceptable: vec!["C".into()],
+            },
+        }
+    }
+}
+
+impl RiskPolicy {
+    /// Builds the policy from `ddf.yaml`, checking the matrices are rectangular and agree on the
+    /// number of severity levels.
+    pub fn from_raw(raw: &RawRisk) -> Result<RiskPolicy, String> {
+        let mut p = RiskPolicy::default();
+        if let Some(m) = &raw.safety {
+            p.safety.rows = matrix_rows(m, 'P')?;
+        }
+        if let Some(m) = &raw.security {
+            p.security.rows = matrix_rows(m, 'E')?;
+        }
+        if let Some(a) = &raw.safety_acceptable {
+            p.safety.acceptable.clone_from(a);
+        }
+        if let Some(a) = &raw.security_acceptable {
+            p.security.acceptable.clone_from(a);
+        }
+        if p.safety.severities() != p.security.severities() {
+            return Err(format!(
+                "the safety matrix has {} severity columns and the security matrix {}; they must agree",
+                p.safety.severities(),
+                p.security.severities()
+            ));
+        }
+        Ok(p)
+    }
+
+    /// The matrix of an assessment.
+    pub fn matrix(&self, a: Assessment) -> &Matrix {
+        match a {
+            Assessment::Safety => &self.safety,
+            Assessment::Security => &self.security,
+        }
+    }
+
+    /// Number of levels on a scale.
+    pub fn scale_len(&self, scale: crate::schema::Scale) -> usize {
+        match scale {
+            crate::schema::Scale::Severity => self.safety.severities(),
+            crate::schema::Scale::Probability => self.safety.levels(),
+            crate::schema::Scale::Exploitability => self.security.levels(),
+        }
+    }
+}
+
+fn matrix_rows(m: &IndexMap<String, Vec<String>>, letter: char) -> Result<Vec<Vec<String>>, String> {
+    let n = m.len();
+    let mut rows = vec![Vec::new(); n];
+    for (key, row) in m {
+        let level = parse_level(key, letter)
+            .filter(|l| *l >= 1 && *l <= n)
+            .ok_or_else(|| format!("row `{key}` is not one of {letter}1..{letter}{n}"))?;
+        rows[level - 1].clone_from(row);
+    }
+    let width = rows.first().map_or(0, Vec::len);
+    if width == 0 || rows.iter().any(|r| r.len() != width) {
+        return Err(format!("the {letter} x S matrix rows must all have the same, non-zero number of zones"));
+    }
+    Ok(rows)
+}
+
+/// Parses a level such as `S4` on the scale of `letter`; returns 4.
+pub fn parse_level(s: &str, letter: char) -> Option<usize> {
+    let rest = s.trim().strip_prefix(letter)?;
+    rest.parse().ok().filter(|n| *n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_matrices_match_domain_model() {
+        let p = RiskPolicy::default();
+        assert_eq!(p.safety.zone(5, 1), Some("R"));
+        assert_eq!(p.safety.zone(4, 1), Some("A"));
+        assert_eq!(p.safety.zone(1, 4), Some("R"));
+        assert_eq!(p.safety.zone(2, 5), Some("U"));
+        assert_eq!(p.security.zone(3, 3), Some("C"));
+        assert_eq!(p.security.zone(3, 4), Some("U"));
+        assert_eq!(p.security.zone(1, 5), Some("C"));
+        assert_eq!(p.safety.zone(6, 1), None);
+        assert!(p.security.is_acceptable("C"));
+        assert!(!p.safety.is_acceptable("R"));
+    }
+
+    #[test]
+    fn custom_matrix_and_errors() {
+        let raw: RawRisk = serde_yaml::from_str(
+            "safety: { P3: [R, U, U], P2: [A, R, U], P1: [A, A, R] }\nsecurity: { E2: [C, U, U], E1: [C, C, C] }\n",
+        )
+        .expect("yaml");
+        let p = RiskPolicy::from_raw(&raw).expect("valid");
+        assert_eq!(p.safety.zone(3, 1), Some("R"));
+        assert_eq!(p.scale_len(crate::schema::Scale::Severity), 3);
+        let bad: RawRisk = serde_yaml::from_str("safety: { P1: [A, A], P2: [A] }").expect("yaml");
+        assert!(RiskPolicy::from_raw(&bad).is_err());
+        let bad: RawRisk = serde_yaml::from_str("safety: { X1: [A] }").expect("yaml");
+        assert!(RiskPolicy::from_raw(&bad).is_err());
+    }
+
+    #[test]
+    fn levels() {
+        assert_eq!(parse_level("S4", 'S'), Some(4));
+        assert_eq!(parse_level("P4", 'S'), None);
+        assert_eq!(parse_level("S0", 'S'), None);
+    }
+}

@@ -1,0 +1,188 @@
+//! The rules `ddf check` runs: one module per family, one registry of ids and default severities.
+//!
+//! Structural rules check each record against the schema and the links between records; trace
+//! rules check the design-control, risk, security, supply-chain and postmarket obligations of
+//! domain-model.md section 2. Every rule reports through [`Ctx::emit`], and severities from
+//! `ddf.yaml` are applied once, in [`apply_severities`].
+
+pub mod structure;
+
+mod design;
+mod postmarket;
+mod risk;
+mod security;
+mod supply;
+
+use crate::config::Config;
+use crate::corpus::Corpus;
+use crate::date::Date;
+use crate::diagnostic::{Diagnostic, Pos, Severity};
+use crate::graph::Graph;
+use crate::record::Record;
+use serde::Serialize;
+
+/// A rule's identity and default.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RuleInfo {
+    /// Stable id.
+    pub id: &'static str,
+    /// Default severity.
+    pub default: Severity,
+    /// Family: `structure`, `design`, `risk`, `security`, `supply-chain`, `postmarket`, `change`.
+    pub family: &'static str,
+    /// The clause it serves.
+    pub source: &'static str,
+    /// One line on what it checks.
+    pub summary: &'static str,
+}
+
+const E: Severity = Severity::Error;
+const W: Severity = Severity::Warning;
+
+macro_rules! rules {
+    ($( $id:literal, $sev:ident, $fam:literal, $src:literal, $sum:literal; )*) => {
+        /// Every rule ddf knows, in documentation order.
+        pub const RULES: &[RuleInfo] = &[ $( RuleInfo { id: $id, default: $sev, family: $fam, source: $src, summary: $sum } ),* ];
+    };
+}
+
+rules! {
+    "io", E, "structure", "", "A file below the records folder cannot be read";
+    "not-utf8", E, "structure", "", "A record file is not UTF-8";
+    "front-matter", E, "structure", "", "Missing, unterminated, empty or non-mapping front-matter";
+    "yaml", E, "structure", "", "The front-matter is not valid YAML";
+    "unknown-type", E, "structure", "", "`type` is missing or names no type";
+    "missing-field", E, "structure", "", "A required field is absent or empty";
+    "invalid-value", E, "structure", "", "A value has the wrong kind or is outside its value set";
+    "unknown-field", W, "structure", "", "A field the type does not define";
+    "id-format", E, "structure", "", "The id does not match ^[A-Z]+-[0-9]{3,}$";
+    "id-prefix", E, "structure", "", "The id prefix is not the type's";
+    "duplicate-id", E, "structure", "", "Two records share an id";
+    "id-filename", W, "structure", "", "The file stem is not the id";
+    "dangling-link", E, "structure", "", "A link names an id no record has";
+    "link-type", E, "structure", "", "A link names a record of a type the field does not accept";
+    "self-link", E, "structure", "", "A record links to itself";
+    "cycle", E, "structure", "", "Written links form a cycle";
+    "config", E, "structure", "", "ddf.yaml names something unknown";
+    "un-validated", E, "design", "ISO 13485 7.3.7", "Every approved user need has a passing validation";
+    "di-parent", E, "design", "ISO 13485 7.3.3", "Every design input traces to a need, input or control, or is regulatory with a standard";
+    "di-has-output", E, "design", "ISO 13485 7.3.2 e), 7.3.4", "Every design input has an output and every output satisfies an input";
+    "di-verified", E, "design", "ISO 13485 7.3.6", "Every design input has a passing verification";
+    "hs-estimated", E, "risk", "ISO 14971 5.5, 6", "Hazardous situations are scored consistently with harms and matrices";
+    "hs-controlled", E, "risk", "ISO 14971 6, 7.1", "A hazardous situation with unacceptable risk has a risk control";
+    "rc-implemented", E, "risk", "ISO 14971 7.2; ISO 13485 7.3.3 c)", "Every risk control is implemented by an input or output";
+    "rc-verified", E, "risk", "ISO 14971 7.2, 7.5", "Every risk control is verified for implementation and effectiveness";
+    "residual-ok", E, "risk", "ISO 14971 7.3, 7.4", "Residual risk is acceptable or has an approved benefit-risk analysis";
+    "risk-transfer-disclosed", E, "risk", "ISO 14971 8; FDA cybersecurity guidance V.A, VI.A", "A control that transfers risk is disclosed in labeling and validated";
+    "threat-disposition", E, "security", "FDA cybersecurity guidance V.A.2; AAMI SW96", "Every threat leads to a hazardous situation or is security-only with a rationale";
+    "threat-controlled", E, "security", "FDA cybersecurity guidance V.A.2", "A threat with uncontrolled risk has a security control";
+    "cyber-chain", E, "security", "FDA cybersecurity guidance V.A, V.C", "Every security control completes threat -> control -> input/output -> security test";
+    "views-present", E, "security", "FDA cybersecurity guidance V.B.2", "The four architecture views exist and every threat names one";
+    "categories-covered", W, "security", "FDA cybersecurity guidance V.B.1, App. 1", "The eight security categories each have a design input";
+    "cmp-complete", E, "supply-chain", "FDA cybersecurity guidance V.A.4.b; NTIA", "Every component has supplier, support level, end of support, and purl or cpe";
+    "cmp-eos-horizon", W, "supply-chain", "FDA cybersecurity guidance V.A.4", "A component reaching end of support has a replacement plan";
+    "supplier-current", E, "supply-chain", "ISO 13485 7.4.1", "Suppliers in use are approved and their re-evaluation is not overdue";
+    "vuln-justified", E, "security", "CycloneDX VEX; ISO 14971 10.4", "Vulnerability states are justified";
+    "signal-closed-loop", E, "postmarket", "ISO 13485 8.2.1-8.2.3; 21 CFR 820.35", "Every signal is evaluated, investigated and decided for reportability";
+    "capa-effective", E, "postmarket", "ISO 13485 8.5.2 e)-f)", "A CAPA closes only with effectiveness and no adverse effect";
+    "mr-complete", W, "postmarket", "ISO 13485 5.6", "Management review covers 5.6.2 a-l and is not overdue";
+    "doc-review-due", W, "postmarket", "ISO 13485 4.2.4", "No controlled document is past its review date";
+}
+
+/// The rule with id `id`.
+pub fn info(id: &str) -> Option<&'static RuleInfo> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// What trace rules see: the corpus, its graph, and today's date.
+pub struct Ctx<'a> {
+    /// The records.
+    pub corpus: &'a Corpus,
+    /// Their links.
+    pub graph: &'a Graph,
+    /// "Today" for date-based rules.
+    pub today: Date,
+    out: Vec<Diagnostic>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context over `corpus` and `graph`.
+    pub fn new(corpus: &'a Corpus, graph: &'a Graph, today: Date) -> Self {
+        Ctx { corpus, graph, today, out: Vec::new() }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.corpus.config
+    }
+
+    /// Records of type `type_name` that are not obsolete, with their indices.
+    pub fn of_type(&self, type_name: &'a str) -> impl Iterator<Item = (usize, &'a Record)> + 'a {
+        let corpus = self.corpus;
+        corpus
+            .records_of(type_name)
+            .iter()
+            .map(move |&i| (i, &corpus.records[i]))
+            .filter(|(_, r)| r.status() != "obsolete")
+    }
+
+    /// Reports a finding about record `r` at the default severity of `rule`.
+    pub fn emit(&mut self, rule: &'static str, r: &Record, pos: Option<Pos>, message: String, hint: &str) {
+        let sev = info(rule).map_or(Severity::Error, |i| i.default);
+        let pos = pos.or_else(|| r.index.key_pos("id")).or(Some(Pos::new(1, 1)));
+        let mut d = Diagnostic::new(rule, r.path.clone(), message).record(r.id.clone()).at(pos).severity(sev);
+        if !hint.is_empty() {
+            d = d.hint(hint);
+        }
+        self.out.push(d);
+    }
+
+    /// The findings reported so far.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.out
+    }
+}
+
+/// Runs every trace rule.
+pub fn run_trace_rules(corpus: &Corpus, graph: &Graph, today: Date) -> Vec<Diagnostic> {
+    let mut ctx = Ctx::new(corpus, graph, today);
+    design::run(&mut ctx);
+    risk::run(&mut ctx);
+    security::run(&mut ctx);
+    supply::run(&mut ctx);
+    postmarket::run(&mut ctx);
+    ctx.into_diagnostics()
+}
+
+/// Applies `ddf.yaml` `rules:` severities: drops rules set to `off`, and sets the severity of the
+/// rest. A finding a rule deliberately reported below its default (a missing field in a draft)
+/// stays at that lower severity.
+pub fn apply_severities(config: &Config, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diags
+        .into_iter()
+        .filter_map(|mut d| {
+            let default = info(d.rule).map_or(Severity::Error, |i| i.default);
+            let configured = config.severity_of(d.rule, default)?;
+            d.severity = if d.severity < default { d.severity.min(configured) } else { configured };
+            Some(d)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique_and_documented() {
+        let doc = include_str!("../../docs/rules.md");
+        let mut seen = std::collections::HashSet::new();
+        for r in RULES {
+            assert!(seen.insert(r.id), "duplicate rule {}", r.id);
+            assert!(doc.contains(&format!("`{}`", r.id)), "{} is not in docs/rules.md", r.id);
+        }
+    }
+}

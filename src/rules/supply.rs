@@ -1,0 +1,3 @@
+//! placeholder
+use super::Ctx;
+pub(super) fn run(_ctx: &mut Ctx<'_>) {}
