@@ -18,3 +18,5 @@ pub mod risk;
 pub mod rules;
 pub mod schema;
 pub mod source;
+pub mod templates;
+pub mod trace;

@@ -1,1 +1,328 @@
-//! cli
+//! The command line: global options, one module per subcommand, error rendering, exit codes.
+//!
+//! This is the only part of ddf that prints or exits. Data goes to stdout, messages to stderr.
+//! Exit codes: 0 ok, 1 findings at error severity (or the command's own failure condition),
+//! 2 usage or configuration error.
+
+mod check;
+mod export;
+mod init;
+mod new;
+mod output;
+mod schema;
+mod show;
+mod trace;
+
+use crate::corpus::{Corpus, LoadError};
+use crate::graph::Graph;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub use output::Style;
+
+/// ddf: the Design and Development File of a medical device, in Git.
+///
+/// Records are Markdown files with YAML front-matter. `ddf check` enforces the trace rules of
+/// ISO 13485, ISO 14971 and FDA's cybersecurity guidance; `ddf show` and `ddf trace` walk the trace
+/// graph.
+#[derive(Debug, Parser)]
+#[command(name = "ddf", version, max_term_width = 100)]
+pub struct Cli {
+    /// The DDF root (the folder holding ddf.yaml); found upward from the current folder by default.
+    #[arg(short = 'C', long = "dir", global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Read the records as of a commit, tag or branch instead of the working tree.
+    #[arg(long, global = true, value_name = "REV")]
+    pub rev: Option<String>,
+    /// Output format (each command supports the ones that make sense for it).
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+    /// When to colour human output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only data and errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print more about what ddf does (to stderr).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people, on a terminal.
+    Human,
+    /// The documented machine contract.
+    Json,
+    /// Markdown, for pull requests and documents.
+    Md,
+    /// Comma-separated values, for spreadsheets.
+    Csv,
+}
+
+/// Colour choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scaffold ddf.yaml, the records folder and a few starter records.
+    Init(init::Args),
+    /// Create a record with the next free id (free on every local branch too) and print its path.
+    New(new::Args),
+    /// Parse every record, validate schema and links, run the trace rules.
+    Check(check::Args),
+    /// One record: fields, links in and out, upstream and downstream trace.
+    Show(show::Args),
+    /// The trace matrix (user need -> design input -> design output -> verification / validation).
+    Trace(trace::Args),
+    /// The whole graph as JSON (records and links), or its links as CSV.
+    Export(export::Args),
+    /// The effective schema; `--json-schema` writes a JSON Schema per type for editors.
+    Schema(schema::Args),
+}
+
+/// An error the command line reports: message, optional hint, exit code.
+#[derive(Debug)]
+pub struct CliError {
+    /// What went wrong.
+    pub message: String,
+    /// Underlying causes, outermost first.
+    pub causes: Vec<String>,
+    /// How to fix it.
+    pub hint: Option<String>,
+    /// Exit code (2 for usage and configuration, 1 for a command's own failure).
+    pub code: u8,
+}
+
+impl CliError {
+    /// A usage or configuration error (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), causes: Vec::new(), hint: None, code: 2 }
+    }
+
+    /// A failure of the command itself (exit 1).
+    pub fn failed(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), causes: Vec::new(), hint: None, code: 1 }
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds a cause.
+    pub fn caused_by(mut self, cause: impl std::fmt::Display) -> Self {
+        self.causes.push(cause.to_string());
+        self
+    }
+}
+
+impl From<LoadError> for CliError {
+    fn from(e: LoadError) -> Self {
+        let hint = e.hint();
+        let message = match &e {
+            LoadError::Config(c) => c.to_string(),
+            _ => e.to_string(),
+        };
+        CliError { message, causes: Vec::new(), hint, code: 2 }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::failed(e.to_string())
+    }
+}
+
+/// What every command gets: resolved global options.
+pub struct Env {
+    /// The DDF root.
+    pub root: PathBuf,
+    /// `--rev`.
+    pub rev: Option<String>,
+    /// `--format`, if given.
+    pub format: Option<Format>,
+    /// Colours for human output.
+    pub style: Style,
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--verbose` count.
+    pub verbose: u8,
+}
+
+impl Env {
+    fn new(cli: &Cli) -> Self {
+        let color = match cli.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                use std::io::IsTerminal;
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        let start = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+        let root = crate::source::find_root(&start).unwrap_or(start);
+        Env { root, rev: cli.rev.clone(), format: cli.format, style: Style::new(color), quiet: cli.quiet, verbose: cli.verbose }
+    }
+
+    /// The format to use, checking it is one `allowed`; the first allowed one is the default.
+    pub fn format(&self, allowed: &[Format]) -> Result<Format, CliError> {
+        match self.format {
+            None => Ok(allowed[0]),
+            Some(f) if allowed.contains(&f) => Ok(f),
+            Some(f) => Err(CliError::usage(format!(
+                "this command does not write {}",
+                format!("{f:?}").to_lowercase()
+            ))
+            .hint(format!(
+                "use --format {}",
+                allowed.iter().map(|f| format!("{f:?}").to_lowercase()).collect::<Vec<_>>().join(" | ")
+            ))),
+        }
+    }
+
+    /// Opens the source (working tree or `--rev`).
+    pub fn source(&self) -> Result<Box<dyn crate::source::Source>, CliError> {
+        crate::source::open(&self.root, self.rev.as_deref()).map_err(|e| {
+            let hint = e.hint();
+            let mut err = CliError::usage(e.to_string());
+            err.hint = hint.map(String::from);
+            err
+        })
+    }
+
+    /// Loads the corpus and builds its graph.
+    pub fn load(&self) -> Result<(Corpus, Graph), CliError> {
+        let started = std::time::Instant::now();
+        let source = self.source()?;
+        let corpus = Corpus::load(source.as_ref())?;
+        let graph = Graph::build(&corpus);
+        if self.verbose > 0 {
+            eprintln!(
+                "ddf: read {} files ({} records) from {} in {:.0?}",
+                corpus.files,
+                corpus.records.len(),
+                corpus.source,
+                started.elapsed()
+            );
+        }
+        Ok((corpus, graph))
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main(cli: Cli) -> ExitCode {
+    let env = Env::new(&cli);
+    let result = match cli.command {
+        Command::Init(a) => init::run(&env, cli.dir.as_deref(), a),
+        Command::New(a) => new::run(&env, a),
+        Command::Check(a) => check::run(&env, a),
+        Command::Show(a) => show::run(&env, a),
+        Command::Trace(a) => trace::run(&env, a),
+        Command::Export(a) => export::run(&env, a),
+        Command::Schema(a) => schema::run(&env, a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if e.causes.iter().any(|c| c.contains("Broken pipe")) || e.message.contains("Broken pipe") => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            render_error(&e, &Style::new(false));
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+fn render_error(e: &CliError, style: &Style) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{} {}", style.error("error:"), e.message);
+    for c in &e.causes {
+        let _ = writeln!(err, "caused by: {c}");
+    }
+    if let Some(h) = &e.hint {
+        let _ = writeln!(err, "hint: {h}");
+    }
+}
+
+/// Writes `text` to stdout; a closed pipe (`ddf check | head`) is not an error.
+pub(crate) fn print(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Writes `contents` to `path` atomically: to a temporary file in the same folder, then renamed
+/// into place. With `overwrite: false` an existing file is never replaced (the rename is done as a
+/// hard link, which fails if the destination exists).
+pub fn write_atomic(path: &Path, contents: &[u8], overwrite: bool) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.ddf-{}.tmp", std::process::id()));
+    {
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+    }
+    let result = if overwrite {
+        std::fs::rename(&tmp, path)
+    } else {
+        match std::fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+            // Some file systems have no hard links; create_new still never clobbers.
+            Err(_) => std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(contents)),
+        }
+    };
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn atomic_write_never_clobbers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("a/b.md");
+        write_atomic(&p, b"one", false).expect("first write");
+        let e = write_atomic(&p, b"two", false).expect_err("second write refused");
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&p).expect("read"), b"one");
+        write_atomic(&p, b"three", true).expect("overwrite");
+        assert_eq!(std::fs::read(&p).expect("read"), b"three");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("a")).expect("dir").collect();
+        assert_eq!(leftovers.len(), 1, "no temporary files left behind");
+    }
+}

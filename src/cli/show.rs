@@ -1,0 +1,218 @@
+//! `ddf show ID`: one record with its fields, links in and out, and the upstream and downstream
+//! trace.
+
+use super::{print, CliError, Env, Format};
+use crate::corpus::Corpus;
+use crate::graph::{Graph, Reached};
+use crate::record::Record;
+use serde::Serialize;
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+
+/// Show one record: fields, body, links in and out, upstream and downstream trace.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The record id, e.g. DI-004.
+    pub id: String,
+}
+
+#[derive(Serialize)]
+struct LinkView {
+    field: String,
+    id: String,
+    #[serde(rename = "type")]
+    type_name: String,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct ChainView {
+    id: String,
+    #[serde(rename = "type")]
+    type_name: String,
+    title: String,
+    status: String,
+    via: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ShowView {
+    id: String,
+    #[serde(rename = "type")]
+    type_name: String,
+    title: String,
+    status: String,
+    path: String,
+    fields: BTreeMap<String, Json>,
+    body: String,
+    links_out: Vec<LinkView>,
+    links_in: Vec<LinkView>,
+    upstream: Vec<ChainView>,
+    downstream: Vec<ChainView>,
+}
+
+fn link_view(corpus: &Corpus, field: &str, id: &str) -> LinkView {
+    let r = corpus.get(id);
+    LinkView {
+        field: field.to_string(),
+        id: id.to_string(),
+        type_name: r.map(|r| r.type_name.clone()).unwrap_or_default(),
+        title: r.map(Record::title).unwrap_or_else(|| "(does not exist)".into()),
+    }
+}
+
+fn chain(corpus: &Corpus, reached: &[Reached]) -> Vec<ChainView> {
+    reached
+        .iter()
+        .map(|r| {
+            let rec = &corpus.records[r.index];
+            ChainView {
+                id: rec.id.clone(),
+                type_name: rec.type_name.clone(),
+                title: rec.title(),
+                status: rec.status().to_string(),
+                via: r.via.iter().map(|&i| corpus.records[i].id.clone()).collect(),
+            }
+        })
+        .collect()
+}
+
+fn view(corpus: &Corpus, graph: &Graph, i: usize) -> ShowView {
+    let r = &corpus.records[i];
+    let fields = r
+        .fields
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "id" | "type" | "title" | "status"))
+        .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Json::Null)))
+        .collect();
+    let mut links_in: Vec<LinkView> = graph
+        .inc(i)
+        .iter()
+        .map(|e| link_view(corpus, graph.field_name(e), &corpus.records[e.other].id))
+        .collect();
+    links_in.sort_by(|a, b| (&a.field, &a.id).cmp(&(&b.field, &b.id)));
+    ShowView {
+        id: r.id.clone(),
+        type_name: r.type_name.clone(),
+        title: r.title(),
+        status: r.status().to_string(),
+        path: r.path.clone(),
+        fields,
+        body: r.body.clone(),
+        links_out: r.links.iter().map(|l| link_view(corpus, &l.field, &l.target)).collect(),
+        links_in,
+        upstream: chain(corpus, &graph.upstream(i)),
+        downstream: chain(corpus, &graph.downstream(i)),
+    }
+}
+
+/// Runs `ddf show`.
+pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
+    let format = env.format(&[Format::Human, Format::Json, Format::Md])?;
+    let (corpus, graph) = env.load()?;
+    let id = args.id.trim().to_ascii_uppercase();
+    let Some(&i) = corpus.by_id.get(&id) else {
+        let mut near: Vec<&str> = corpus.by_id.keys().filter(|k| k.starts_with(id.split('-').next().unwrap_or(""))).map(String::as_str).collect();
+        near.sort_unstable();
+        near.truncate(8);
+        let hint = if near.is_empty() { "`ddf export` lists every record".to_string() } else { format!("records with that prefix: {}", near.join(", ")) };
+        return Err(CliError::usage(format!("no record has the id `{}`", args.id)).hint(hint));
+    };
+    let v = view(&corpus, &graph, i);
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&v).map_err(|e| CliError::failed(e.to_string()))? + "\n",
+        Format::Md => markdown(&v),
+        _ => human(&v, env),
+    };
+    print(&text)?;
+    Ok(0)
+}
+
+fn scalar(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        Json::Null => String::new(),
+        Json::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+            items.iter().map(scalar).collect::<Vec<_>>().join(", ")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn human(v: &ShowView, env: &Env) -> String {
+    let st = &env.style;
+    let mut s = format!("{}  {}\n", st.bold(&v.id), st.bold(&v.title));
+    s.push_str(&format!("{} · {} · {}\n", v.type_name, v.status, v.path));
+    if !v.fields.is_empty() {
+        s.push_str(&format!("\n{}\n", st.bold("Fields")));
+        let w = v.fields.keys().map(|k| k.len()).max().unwrap_or(0);
+        for (k, val) in &v.fields {
+            let text = scalar(val);
+            let mut lines = text.lines();
+            s.push_str(&format!("  {k:<w$}  {}\n", lines.next().unwrap_or("")));
+            for l in lines {
+                s.push_str(&format!("  {:<w$}  {l}\n", ""));
+            }
+        }
+    }
+    if !v.body.trim().is_empty() {
+        s.push_str(&format!("\n{}\n", st.bold("Body")));
+        for l in v.body.trim_matches('\n').lines() {
+            s.push_str(&format!("  {l}\n"));
+        }
+    }
+    let links = |s: &mut String, title: &str, arrow: &str, ls: &[LinkView]| {
+        if ls.is_empty() {
+            return;
+        }
+        s.push_str(&format!("\n{}\n", st.bold(title)));
+        let w = ls.iter().map(|l| l.field.len()).max().unwrap_or(0);
+        for l in ls {
+            s.push_str(&format!("  {:<w$} {} {}  {}\n", l.field, st.dim(arrow), l.id, l.title));
+        }
+    };
+    links(&mut s, "Links out", "->", &v.links_out);
+    links(&mut s, "Links in", "<-", &v.links_in);
+    let tree = |s: &mut String, title: &str, items: &[ChainView]| {
+        s.push_str(&format!("\n{} ({})\n", st.bold(title), items.len()));
+        if items.is_empty() {
+            s.push_str("  (none)\n");
+        }
+        // Items come nearest-first with their paths; print each under its parent as a tree.
+        let mut children: BTreeMap<String, Vec<&ChainView>> = BTreeMap::new();
+        for c in items {
+            let parent = if c.via.len() >= 2 { c.via[c.via.len() - 2].clone() } else { v.id.clone() };
+            children.entry(parent).or_default().push(c);
+        }
+        fn walk(s: &mut String, children: &BTreeMap<String, Vec<&ChainView>>, at: &str, depth: usize) {
+            if let Some(cs) = children.get(at) {
+                for c in cs {
+                    s.push_str(&format!("  {}{}  {} [{}]\n", "  ".repeat(depth), c.id, c.title, c.status));
+                    walk(s, children, &c.id, depth + 1);
+                }
+            }
+        }
+        walk(s, &children, &v.id, 0);
+    };
+    tree(&mut s, "Upstream", &v.upstream);
+    tree(&mut s, "Downstream", &v.downstream);
+    s
+}
+
+fn markdown(v: &ShowView) -> String {
+    use super::output::md_cell;
+    let mut s = format!("## {} {}\n\n`{}` · {} · `{}`\n\n| field | value |\n|---|---|\n", v.id, v.title, v.type_name, v.status, v.path);
+    for (k, val) in &v.fields {
+        s.push_str(&format!("| {k} | {} |\n", md_cell(&scalar(val))));
+    }
+    s.push('\n');
+    s.push_str(v.body.trim());
+    s.push_str("\n\n### Trace\n\n");
+    for (title, items) in [("Upstream", &v.upstream), ("Downstream", &v.downstream)] {
+        s.push_str(&format!("**{title}**: "));
+        let ids: Vec<String> = items.iter().map(|c| c.id.clone()).collect();
+        s.push_str(&if ids.is_empty() { "none".to_string() } else { ids.join(", ") });
+        s.push_str("\n\n");
+    }
+    s
+}
