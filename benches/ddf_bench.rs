@@ -1,1 +1,2384 @@
-fn main(){}
+//! Performance benchmark of `ddf`: a deterministic corpus generator and a timer for `ddf check`.
+//!
+//! ```text
+//! cargo bench --bench ddf_bench -- gen --records 20000 [--commits 10000] [--seed 1] DIR
+//! cargo bench --bench ddf_bench -- check [--records 20000] [--runs 5] [DIR]
+//! cargo bench --bench ddf_bench -- all [--runs 5] [--commits 10000]
+//! ```
+//!
+//! `docs/benchmarks.md` says what is measured, how, and the figures measured so far.
+
+use std::fmt::Write as _;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+/// "Today" for the rules that read the clock, so figures and findings do not drift with the date.
+const TODAY: &str = "2026-06-30";
+
+/// Targets from the issue: (records up to, wall seconds, peak RSS in MB if any).
+const TARGETS: &[(usize, f64, Option<f64>)] = &[(20_000, 1.0, Some(300.0)), (100_000, 5.0, None)];
+
+// ------------------------------------------------------------------------------------------------
+// Deterministic pseudo-random numbers (splitmix64): same seed, same corpus, byte for byte.
+
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    fn below(&mut self, n: usize) -> usize {
+        ((self.next_u64() >> 11) % n.max(1) as u64) as usize
+    }
+
+    /// A number in `lo..=hi`.
+    fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi - lo + 1)
+    }
+
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
+        ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+
+    fn hex(&mut self, len: usize) -> String {
+        let mut s = String::with_capacity(len);
+        while s.len() < len {
+            let _ = write!(s, "{:016x}", self.next_u64());
+        }
+        s.truncate(len);
+        s
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Record types of the built-in QMSR profile, with the share of a product line each makes up.
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum T {
+    Un,
+    Di,
+    Do,
+    Ver,
+    Val,
+    Dr,
+    Haz,
+    Harm,
+    Hs,
+    Rc,
+    Thr,
+    Vuln,
+    Cmp,
+    Sup,
+    Sig,
+    Capa,
+    Cr,
+    Mr,
+    Rel,
+    Doc,
+    Per,
+}
+
+const ALL: [T; 21] = [
+    T::Un,
+    T::Di,
+    T::Do,
+    T::Ver,
+    T::Val,
+    T::Dr,
+    T::Haz,
+    T::Harm,
+    T::Hs,
+    T::Rc,
+    T::Thr,
+    T::Vuln,
+    T::Cmp,
+    T::Sup,
+    T::Sig,
+    T::Capa,
+    T::Cr,
+    T::Mr,
+    T::Rel,
+    T::Doc,
+    T::Per,
+];
+
+impl T {
+    fn idx(self) -> usize {
+        self as usize
+    }
+
+    /// (prefix, type name, share per thousand records, minimum count).
+    fn info(self) -> (&'static str, &'static str, usize, usize) {
+        match self {
+            T::Un => ("UN", "user-need", 100, 1),
+            T::Di => ("DI", "design-input", 250, 1),
+            T::Do => ("DO", "design-output", 150, 1),
+            T::Ver => ("VER", "verification", 200, 2),
+            T::Val => ("VAL", "validation", 30, 1),
+            T::Dr => ("DR", "design-review", 2, 1),
+            T::Haz => ("HAZ", "hazard", 30, 1),
+            T::Harm => ("HARM", "harm", 10, 1),
+            T::Hs => ("HS", "hazardous-situation", 60, 1),
+            T::Rc => ("RC", "risk-control", 50, 1),
+            T::Thr => ("THR", "threat", 30, 1),
+            T::Vuln => ("VULN", "vulnerability", 10, 1),
+            T::Cmp => ("CMP", "component", 30, 1),
+            T::Sup => ("SUP", "supplier", 5, 1),
+            T::Sig => ("SIG", "signal", 10, 1),
+            T::Capa => ("CAPA", "capa", 5, 1),
+            T::Cr => ("CR", "change-request", 15, 1),
+            T::Mr => ("MR", "management-review", 1, 1),
+            T::Rel => ("REL", "release", 1, 1),
+            T::Doc => ("DOC", "document", 8, 9),
+            T::Per => ("PER", "person", 3, 3),
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        self.info().0
+    }
+
+    fn name(self) -> &'static str {
+        self.info().1
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Text material.
+
+const SUBJECTS: &[&str] = &[
+    "The pump",
+    "The delivery engine",
+    "The companion app",
+    "The BLE stack",
+    "The alarm manager",
+    "The power supervisor",
+    "The occlusion detector",
+    "The bolus calculator",
+    "The firmware updater",
+    "The log uploader",
+    "The user interface",
+    "The cassette sensor",
+    "The clinician portal",
+    "The therapy scheduler",
+    "The watchdog",
+    "The reservoir gauge",
+];
+const VERBS: &[&str] = &[
+    "shall monitor",
+    "records",
+    "limits",
+    "verifies",
+    "reports",
+    "rejects",
+    "authenticates",
+    "schedules",
+    "displays",
+    "logs",
+    "retries",
+    "encrypts",
+    "cross-checks",
+    "debounces",
+    "confirms",
+    "rate-limits",
+];
+const OBJECTS: &[&str] = &[
+    "the basal rate",
+    "every bolus request",
+    "line pressure",
+    "the battery voltage",
+    "the reservoir volume",
+    "pairing attempts",
+    "signed firmware images",
+    "alarm acknowledgements",
+    "the delivery log",
+    "session keys",
+    "motor step counts",
+    "the glucose reading",
+    "configuration changes",
+    "audit events",
+    "the infusion set state",
+    "the real-time clock",
+];
+const QUALIFIERS: &[&str] = &[
+    "within 500 ms",
+    "at every motor step",
+    "before therapy resumes",
+    "with a two-out-of-three vote",
+    "using AES-128-CCM with a per-session key",
+    "at power-on and every 24 h",
+    "over the whole wear period",
+    "at 5, 23 and 40 °C",
+    "under single-fault conditions",
+    "for all supported locales",
+    "without user interaction",
+    "within the limits of IEC 60601-1-8",
+    "while the display is off",
+    "after a watchdog reset",
+];
+const TITLE_A: &[&str] = &[
+    "Basal rate",
+    "Bolus",
+    "Occlusion",
+    "Battery",
+    "Reservoir",
+    "Pairing",
+    "Firmware update",
+    "Alarm",
+    "Delivery log",
+    "Session key",
+    "Motor drive",
+    "Display",
+    "Audit log",
+    "Clock",
+    "Cassette",
+    "Temperature",
+];
+const TITLE_B: &[&str] = &[
+    "accuracy",
+    "detection",
+    "limits",
+    "monitoring",
+    "integrity",
+    "authentication",
+    "timeout",
+    "recovery",
+    "reporting",
+    "verification",
+    "escalation",
+    "encryption",
+    "self-test",
+    "range check",
+];
+const NAMES: &[&str] = &[
+    "Dana Whitfield",
+    "Marcus Oyelaran",
+    "Priya Raman",
+    "Tomás Lindqvist",
+    "Hannah Cho",
+    "Jonas Berg",
+    "Aiko Tanaka",
+    "Luis Ortega",
+    "Fatima Haddad",
+    "Sven Aalto",
+    "Grace Mwangi",
+    "Oliver Novak",
+];
+const LIBS: &[&str] = &[
+    "mbedtls",
+    "zephyr",
+    "nanopb",
+    "lwip",
+    "freertos",
+    "littlefs",
+    "tinycbor",
+    "cjson",
+    "zlib",
+    "openssl",
+    "sqlite",
+    "protobuf",
+    "okhttp",
+    "kotlinx-coroutines",
+    "swift-nio",
+    "realm",
+];
+const VIEWS: &[&str] = &[
+    "global-system",
+    "multi-patient-harm",
+    "updatability-patchability",
+    "use-case:bolus-delivery",
+];
+const SEC_CATEGORIES: &[&str] = &[
+    "authentication",
+    "authorization",
+    "cryptography",
+    "integrity",
+    "confidentiality",
+    "event-logging",
+    "resiliency-recovery",
+    "updatability-patchability",
+];
+
+fn sentence(rng: &mut Rng) -> String {
+    format!(
+        "{} {} {} {}.",
+        rng.pick(SUBJECTS),
+        rng.pick(VERBS),
+        rng.pick(OBJECTS),
+        rng.pick(QUALIFIERS)
+    )
+}
+
+fn sentences(rng: &mut Rng, n: usize) -> String {
+    let v: Vec<String> = (0..n).map(|_| sentence(rng)).collect();
+    v.join(" ")
+}
+
+fn title(rng: &mut Rng) -> String {
+    format!("{} {}", rng.pick(TITLE_A), rng.pick(TITLE_B))
+}
+
+/// Wraps `text` at about 96 columns.
+fn wrap(text: &str, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for w in text.split(' ') {
+        if !line.is_empty() && line.len() + w.len() > 96 {
+            out.push_str(indent);
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(w);
+    }
+    if !line.is_empty() {
+        out.push_str(indent);
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// A Markdown body of roughly 0.5 to 2 KB: paragraphs, now and then a heading, a list or a table.
+fn body(rng: &mut Rng, min_paras: usize) -> String {
+    let mut out = String::new();
+    let paras = rng.range(min_paras, min_paras + 3);
+    for p in 0..paras {
+        if p > 0 {
+            out.push('\n');
+            if rng.chance(0.25) {
+                let _ = writeln!(out, "## {}\n", title(rng));
+            }
+        }
+        let n = rng.range(2, 4);
+        out.push_str(&wrap(&sentences(rng, n), ""));
+    }
+    if rng.chance(0.15) {
+        out.push_str("\n| condition | expected | tolerance |\n|---|---|---|\n");
+        for _ in 0..rng.range(3, 6) {
+            let _ = writeln!(
+                out,
+                "| {} {} | {} | ± {} % |",
+                rng.pick(TITLE_A),
+                rng.pick(TITLE_B),
+                rng.pick(QUALIFIERS),
+                rng.range(1, 10)
+            );
+        }
+    } else if rng.chance(0.15) {
+        out.push('\n');
+        for _ in 0..rng.range(2, 5) {
+            let _ = writeln!(out, "- {}", sentence(rng));
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------------------------------------------
+// Dates.
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
+}
+
+/// `YYYY-MM-DD` of `y-m-d` plus `days`.
+fn date(y: i64, m: i64, d: i64, days: usize) -> String {
+    let (y, m, d) = civil_from_days(days_from_civil(y, m, d) + days as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+// ------------------------------------------------------------------------------------------------
+// Records.
+
+/// One record: its folder path, front-matter lines (already rendered YAML values) and body.
+#[derive(Clone)]
+struct Rec {
+    t: T,
+    id: String,
+    path: String,
+    fm: Vec<(&'static str, String)>,
+    body: String,
+}
+
+impl Rec {
+    fn new(t: T, id: String, title: String, status: &str, owner: String) -> Rec {
+        let path = format!("records/{}/{}.md", t.name(), id);
+        let fm = vec![
+            ("id", id.clone()),
+            ("type", t.name().to_string()),
+            ("title", title),
+            ("status", status.to_string()),
+            ("owner", owner),
+        ];
+        Rec {
+            t,
+            id,
+            path,
+            fm,
+            body: String::new(),
+        }
+    }
+
+    fn s(&mut self, key: &'static str, v: impl Into<String>) -> &mut Rec {
+        self.fm.push((key, v.into()));
+        self
+    }
+
+    fn list(&mut self, key: &'static str, v: &[String]) -> &mut Rec {
+        self.fm.push((key, format!("[{}]", v.join(", "))));
+        self
+    }
+
+    /// A folded block scalar.
+    fn text(&mut self, key: &'static str, v: &str) -> &mut Rec {
+        self.fm
+            .push((key, format!(">-\n{}", wrap(v, "  ").trim_end())));
+        self
+    }
+
+    fn set(&mut self, key: &'static str, v: String) {
+        match self.fm.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = v,
+            None => self.fm.push((key, v)),
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut s = String::with_capacity(256 + self.body.len());
+        s.push_str("---\n");
+        for (k, v) in &self.fm {
+            let _ = writeln!(s, "{k}: {v}");
+        }
+        s.push_str("---\n");
+        s.push_str(&self.body);
+        s
+    }
+}
+
+/// What the generator planted on purpose, so a reader can tell findings from bugs.
+#[derive(Default)]
+struct Planted {
+    failing_ver: usize,
+    failing_ver_in_cr: usize,
+    di_no_parent: usize,
+    draft_missing_field: usize,
+    dangling: usize,
+    unknown_field: usize,
+    hs_wrong_zone: usize,
+    cmp_no_purl: usize,
+}
+
+/// The corpus being generated.
+struct Gen {
+    rng: Rng,
+    n: [usize; 21],
+    width: usize,
+    recs: Vec<Rec>,
+    planted: Planted,
+}
+
+/// Zone of the default safety matrix (ISO 14971 P x S), `p` and `s` 1-based.
+fn safety_zone(p: usize, s: usize) -> &'static str {
+    const M: [[&str; 5]; 5] = [
+        ["A", "A", "A", "R", "R"], // P1
+        ["A", "A", "R", "R", "U"], // P2
+        ["A", "R", "R", "U", "U"], // P3
+        ["A", "R", "U", "U", "U"], // P4
+        ["R", "U", "U", "U", "U"], // P5
+    ];
+    M[p - 1][s - 1]
+}
+
+/// Zone of the default security matrix (E x S), `e` and `s` 1-based.
+fn security_zone(e: usize, s: usize) -> &'static str {
+    const M: [[&str; 5]; 5] = [
+        ["C", "C", "C", "C", "C"], // E1
+        ["C", "C", "C", "C", "U"], // E2
+        ["C", "C", "C", "U", "U"], // E3
+        ["C", "C", "U", "U", "U"], // E4
+        ["C", "C", "U", "U", "U"], // E5
+    ];
+    M[e - 1][s - 1]
+}
+
+impl Gen {
+    fn new(records: usize, seed: u64) -> Result<Gen, String> {
+        let mut n = [0usize; 21];
+        for t in ALL {
+            let (_, _, share, min) = t.info();
+            n[t.idx()] = (records * share / 1000).max(min);
+        }
+        let sum: usize = n.iter().sum();
+        let di = n[T::Di.idx()] as i64 + records as i64 - sum as i64;
+        if di < 1 {
+            return Err(format!(
+                "--records {records} is too small; use at least 100"
+            ));
+        }
+        n[T::Di.idx()] = di as usize;
+        let max = n.iter().copied().max().unwrap_or(1);
+        let width = max.to_string().len().max(5);
+        Ok(Gen {
+            rng: Rng::new(seed),
+            n,
+            width,
+            recs: Vec::with_capacity(records),
+            planted: Planted::default(),
+        })
+    }
+
+    fn count(&self, t: T) -> usize {
+        self.n[t.idx()]
+    }
+
+    fn id(&self, t: T, k: usize) -> String {
+        format!("{}-{:0w$}", t.prefix(), k + 1, w = self.width)
+    }
+
+    fn ids(&self, t: T, ks: &[usize]) -> Vec<String> {
+        ks.iter().map(|&k| self.id(t, k)).collect()
+    }
+
+    fn owner(&mut self) -> String {
+        let k = self.rng.below(self.count(T::Per));
+        self.id(T::Per, k)
+    }
+
+    /// A record with the common fields: mostly approved, some in review or draft.
+    fn rec(&mut self, t: T, k: usize) -> Rec {
+        let status = match self.rng.below(100) {
+            0..=84 => "approved",
+            85..=94 => "in-review",
+            _ => "draft",
+        };
+        self.rec_status(t, k, status)
+    }
+
+    fn rec_status(&mut self, t: T, k: usize, status: &str) -> Rec {
+        let title = format!("{} ({} {})", title(&mut self.rng), t.prefix(), k + 1);
+        let owner = if t == T::Per {
+            self.id(T::Per, 0)
+        } else {
+            self.owner()
+        };
+        Rec::new(t, self.id(t, k), title, status, owner)
+    }
+
+    /// Indices `j, j + m, j + 2m, ...` below `n`: the records assigned to `j` round-robin.
+    fn round_robin(j: usize, m: usize, n: usize) -> Vec<usize> {
+        (j..n).step_by(m.max(1)).collect()
+    }
+
+    /// Adds `r`, with a small chance of an unknown field (a warning).
+    fn push(&mut self, mut r: Rec) {
+        if self.rng.chance(0.002) {
+            r.s("reviewer_note", "Checked against the previous baseline");
+            self.planted.unknown_field += 1;
+        }
+        self.recs.push(r);
+    }
+
+    fn build(&mut self) {
+        let n = |g: &Gen, t: T| g.count(t);
+        let (n_un, n_di, n_do, n_ver, n_val) = (
+            n(self, T::Un),
+            n(self, T::Di),
+            n(self, T::Do),
+            n(self, T::Ver),
+            n(self, T::Val),
+        );
+        let (n_haz, n_harm, n_hs, n_rc, n_thr) = (
+            n(self, T::Haz),
+            n(self, T::Harm),
+            n(self, T::Hs),
+            n(self, T::Rc),
+            n(self, T::Thr),
+        );
+        let (n_vuln, n_cmp, n_sup, n_sig, n_capa) = (
+            n(self, T::Vuln),
+            n(self, T::Cmp),
+            n(self, T::Sup),
+            n(self, T::Sig),
+            n(self, T::Capa),
+        );
+        let (n_cr, n_mr, n_rel, n_doc, n_per, n_dr) = (
+            n(self, T::Cr),
+            n(self, T::Mr),
+            n(self, T::Rel),
+            n(self, T::Doc),
+            n(self, T::Per),
+            n(self, T::Dr),
+        );
+
+        // --- Risk: harms, hazardous situations, the controls that mitigate them, threats.
+        let harm_sev: Vec<usize> = (0..n_harm).map(|_| self.rng.range(2, 5)).collect();
+        struct Hs {
+            security: bool,
+            harms: Vec<usize>,
+        }
+        let hs: Vec<Hs> = (0..n_hs)
+            .map(|k| {
+                let mut harms = vec![k % n_harm];
+                if n_harm > 1 && self.rng.chance(0.4) {
+                    let h2 = (k * 7 + 3) % n_harm;
+                    if h2 != harms[0] {
+                        harms.push(h2);
+                    }
+                }
+                Hs {
+                    security: k % 3 == 0,
+                    harms,
+                }
+            })
+            .collect();
+        let sec_hs: Vec<usize> = (0..n_hs).filter(|&k| hs[k].security).collect();
+        // Threats that lead to patient harm are each named by a security HS; the rest are
+        // security-only.
+        let n_ph = (n_thr * 2 / 3).min(sec_hs.len());
+        let hs_threat: Vec<Option<usize>> = (0..n_hs)
+            .map(|k| {
+                let pos = sec_hs.iter().position(|&s| s == k)?;
+                (n_ph > 0).then_some(pos % n_ph)
+            })
+            .collect();
+        let rc_hs: Vec<Vec<usize>> = (0..n_rc)
+            .map(|j| Self::round_robin(j, n_rc, n_hs))
+            .collect();
+        let rc_kind: Vec<&str> = rc_hs
+            .iter()
+            .map(|v| {
+                let sec = v.iter().filter(|&&k| hs[k].security).count();
+                match (sec, v.len() - sec) {
+                    (0, _) => "safety",
+                    (_, 0) => "security",
+                    _ => "both",
+                }
+            })
+            .collect();
+        let rc_info: Vec<bool> = (0..n_rc)
+            .map(|j| j % 13 == 5 && rc_kind[j] == "safety")
+            .collect();
+
+        // --- Who implements each control: every `stride`-th DI; labeling DOs for
+        // information-for-safety controls.
+        let stride = (n_di / n_rc.max(1)).max(1);
+        let di_rc = |i: usize| -> Option<usize> {
+            (i % stride == 0 && i / stride < n_rc).then_some(i / stride)
+        };
+        let mut do_rc: Vec<Vec<usize>> = vec![Vec::new(); n_do];
+        for j in (0..n_rc).filter(|&j| rc_info[j]) {
+            do_rc[j % n_do].push(j);
+        }
+
+        // --- Verifications: two per control (implementation, effectiveness), the rest spread over
+        // the design inputs.
+        let n_ver_rc = (2 * n_rc).min(n_ver / 2);
+        let n_ver_di = n_ver - n_ver_rc;
+        let mut ver_result: Vec<&str> = Vec::with_capacity(n_ver);
+        for _ in 0..n_ver {
+            ver_result.push(if self.rng.chance(0.015) {
+                if self.rng.chance(0.7) {
+                    "fail"
+                } else {
+                    "inconclusive"
+                }
+            } else {
+                "pass"
+            });
+        }
+        let failing: Vec<usize> = (0..n_ver).filter(|&v| ver_result[v] != "pass").collect();
+        self.planted.failing_ver = failing.len();
+        // About 40 % of failing verifications are taken into change control.
+        let mut cr_ver: Vec<Vec<usize>> = vec![Vec::new(); n_cr];
+        for (x, &v) in failing.iter().enumerate() {
+            if x % 5 < 2 {
+                cr_ver[x % n_cr].push(v);
+                self.planted.failing_ver_in_cr += 1;
+            }
+        }
+
+        // --- Vulnerabilities: some exploitable, each exploited by a threat.
+        let vuln_state: Vec<&str> = (0..n_vuln)
+            .map(|_| match self.rng.below(10) {
+                0..=4 => "not_affected",
+                5..=7 => "resolved",
+                8 => "exploitable",
+                _ => "in_triage",
+            })
+            .collect();
+        let mut thr_exploits: Vec<Vec<usize>> = vec![Vec::new(); n_thr];
+        for u in (0..n_vuln).filter(|&u| vuln_state[u] == "exploitable") {
+            thr_exploits[u % n_thr].push(u);
+        }
+
+        // ---------------------------------------------------------------- user needs
+        for k in 0..n_un {
+            let mut r = self.rec(T::Un, k);
+            let src = self
+                .rng
+                .pick(&["user", "patient", "clinical", "regulatory", "security"]);
+            r.s("source", src);
+            r.list("users", &["patient".into(), "prescribing clinician".into()]);
+            if self.rng.chance(0.3) {
+                r.text(
+                    "use_environment",
+                    "Home and daily life, worn on the body 24 h a day, 5 to 40 °C.",
+                );
+            }
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        // ---------------------------------------------------------------- design inputs
+        let mut sec_cat = 0usize;
+        for i in 0..n_di {
+            let draft_missing = self.rng.chance(0.005);
+            let mut r = if draft_missing {
+                self.rec_status(T::Di, i, "draft")
+            } else {
+                self.rec(T::Di, i)
+            };
+            let rc = di_rc(i);
+            let security = rc.is_some_and(|j| rc_kind[j] != "safety");
+            let cat = if security {
+                "security"
+            } else {
+                self.rng.pick(&[
+                    "functional",
+                    "performance",
+                    "usability",
+                    "safety",
+                    "interface",
+                    "labeling",
+                ])
+            };
+            r.s("category", cat);
+            if security {
+                r.s(
+                    "security_category",
+                    SEC_CATEGORIES[sec_cat % SEC_CATEGORIES.len()],
+                );
+                sec_cat += 1;
+                r.s("cyber", "true");
+            }
+            if draft_missing {
+                self.planted.draft_missing_field += 1;
+            } else {
+                let ac = sentences(&mut self.rng, 2);
+                r.text("acceptance_criteria", &ac);
+            }
+            if self.rng.chance(0.2) {
+                r.s(
+                    "standard",
+                    self.rng.pick(&[
+                        "IEC 60601-2-24:2012",
+                        "IEC 62304:2006+A1:2015",
+                        "IEC 62366-1:2015",
+                        "AAMI SW96:2023",
+                    ]),
+                );
+            }
+            if self.rng.chance(0.005) {
+                self.planted.di_no_parent += 1;
+            } else if i % 5 == 4 {
+                r.list("traces_to", &[self.id(T::Di, i / 2)]);
+            } else {
+                let mut ups = vec![i % n_un];
+                if self.rng.chance(0.2) {
+                    ups.push(self.rng.below(n_un));
+                    ups.sort_unstable();
+                    ups.dedup();
+                }
+                r.list("traces_to", &self.ids(T::Un, &ups));
+            }
+            if let Some(j) = rc {
+                r.list("implements_control", &[self.id(T::Rc, j)]);
+            }
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        // ---------------------------------------------------------------- design outputs
+        for (k, rcs) in do_rc.iter().enumerate() {
+            let mut r = self.rec(T::Do, k);
+            let kind = if rcs.is_empty() {
+                self.rng.pick(&[
+                    "spec",
+                    "source",
+                    "source",
+                    "source",
+                    "config",
+                    "drawing",
+                    "mfg-procedure",
+                ])
+            } else {
+                self.rng.pick(&["labeling", "ifu"])
+            };
+            r.s("output_kind", kind);
+            r.s(
+                "essential",
+                if self.rng.chance(0.3) {
+                    "true"
+                } else {
+                    "false"
+                },
+            );
+            r.s(
+                "artifacts",
+                format!("[\"firmware/module{:03}/**\"]", k % 500),
+            );
+            r.list(
+                "satisfies",
+                &self.ids(T::Di, &Self::round_robin(k, n_do, n_di)),
+            );
+            if !rcs.is_empty() {
+                r.list("implements_control", &self.ids(T::Rc, rcs));
+            }
+            let mut uses = self.ids(T::Cmp, &[k % n_cmp]);
+            if self.rng.chance(0.003) {
+                uses.push(format!("CMP-{}", "9".repeat(self.width + 1)));
+                self.planted.dangling += 1;
+            }
+            r.list("uses", &uses);
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        // ---------------------------------------------------------------- verifications
+        for (v, &result) in ver_result.iter().enumerate() {
+            let mut r = self.rec(T::Ver, v);
+            let (targets, check, method) = if v < n_ver_rc {
+                let j = (v / 2) % n_rc;
+                let method = if rc_kind[j] == "safety" {
+                    self.rng.pick(&["test", "inspection", "analysis"])
+                } else {
+                    "security-test"
+                };
+                (
+                    vec![self.id(T::Rc, j)],
+                    Some(if v % 2 == 0 {
+                        "implementation"
+                    } else {
+                        "effectiveness"
+                    }),
+                    method,
+                )
+            } else {
+                let o = v - n_ver_rc;
+                let mut t = self.ids(T::Di, &Self::round_robin(o, n_ver_di, n_di));
+                if o % 4 == 0 {
+                    t.push(self.id(T::Do, o % n_do));
+                }
+                (
+                    t,
+                    None,
+                    self.rng.pick(&[
+                        "test",
+                        "test",
+                        "test",
+                        "inspection",
+                        "analysis",
+                        "demonstration",
+                    ]),
+                )
+            };
+            r.s("method", method);
+            let ac = sentences(&mut self.rng, 1);
+            r.text("acceptance_criteria", &ac);
+            r.s("result", result);
+            r.s("executed_on", date(2025, 1, 6, self.rng.below(500)));
+            r.s("baseline", self.rng.hex(12));
+            r.s(
+                "evidence",
+                format!("reports/ver/{}.pdf", self.id(T::Ver, v)),
+            );
+            if let Some(c) = check {
+                r.s("control_check", c);
+            }
+            if method == "security-test" {
+                r.s(
+                    "security_test",
+                    self.rng
+                        .pick(&["threat-mitigation", "fuzz", "pentest", "sast", "vuln-scan"]),
+                );
+                r.s("cyber", "true");
+            }
+            r.s(
+                "independence",
+                self.rng
+                    .pick(&["developer", "internal-independent", "third-party"]),
+            );
+            r.list("verifies", &targets);
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        // ---------------------------------------------------------------- validations
+        for k in 0..n_val {
+            let mut r = self.rec(T::Val, k);
+            let m = self.rng.pick(&[
+                "clinical-evaluation",
+                "performance-evaluation",
+                "human-factors",
+                "simulated-use",
+            ]);
+            r.s("method", m).s("result", "pass");
+            r.s(
+                "product_config",
+                format!("REL-{:0w$} production-equivalent units", 1, w = self.width),
+            );
+            r.s("executed_on", date(2025, 3, 3, self.rng.below(400)));
+            r.s(
+                "evidence",
+                format!("reports/val/{}.pdf", self.id(T::Val, k)),
+            );
+            r.list(
+                "validates",
+                &self.ids(T::Un, &Self::round_robin(k, n_val, n_un)),
+            );
+            r.body = body(&mut self.rng, 2);
+            self.push(r);
+        }
+        // ---------------------------------------------------------------- design reviews
+        for k in 0..n_dr {
+            let mut r = self.rec_status(T::Dr, k, "approved");
+            let stage = [
+                "design-inputs",
+                "architecture-and-risk",
+                "verification",
+                "validation-and-transfer",
+                "change-release-review",
+            ][k % 5];
+            r.s("stage", stage).s("date", date(2024, 9, 2, k * 30));
+            let (p1, p2) = (self.id(T::Per, 0), self.id(T::Per, 1 % n_per));
+            r.s("participants", format!("\n  - {{ person: {p1}, function: quality }}\n  - {{ person: {p2}, function: independent reviewer }}"));
+            r.s("baseline", self.rng.hex(12))
+                .s("outcome", "approved")
+                .s("actions", "[]");
+            r.s("threat_model_reviewed", "true");
+            let reviewed = [
+                self.id(T::Di, k % n_di),
+                self.id(T::Do, k % n_do),
+                self.id(T::Hs, k % n_hs),
+            ];
+            r.list("reviewed", &reviewed);
+            r.body = body(&mut self.rng, 2);
+            self.push(r);
+        }
+        // ---------------------------------------------------------------- hazards and harms
+        for k in 0..n_haz {
+            let mut r = self.rec(T::Haz, k);
+            let cat = self.rng.pick(&[
+                "energy",
+                "biological-chemical",
+                "operational",
+                "information",
+                "cybersecurity",
+            ]);
+            r.s("category", cat).s(
+                "origin",
+                if cat == "cybersecurity" {
+                    "security"
+                } else {
+                    "safety"
+                },
+            );
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        for (k, &sev) in harm_sev.iter().enumerate() {
+            let mut r = self.rec(T::Harm, k);
+            r.s("severity", format!("S{sev}"));
+            let why = sentences(&mut self.rng, 1);
+            r.text("rationale", &why);
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        // ---------------------------------------------------------------- hazardous situations
+        let risk_plan = self.id(T::Doc, 5);
+        for (k, h) in hs.iter().enumerate() {
+            let mut r = self.rec(T::Hs, k);
+            if h.security {
+                r.s("cyber", "true");
+            }
+            let sev = h.harms.iter().map(|&j| harm_sev[j]).max().unwrap_or(3);
+            r.s("assessment", if h.security { "security" } else { "safety" });
+            r.s("severity", format!("S{sev}"));
+            let (initial, residual) = if h.security {
+                let e = self.rng.range(2, 5);
+                r.s("exploitability", format!("E{e}"));
+                r.s("residual_severity", format!("S{sev}"))
+                    .s("residual_exploitability", "E1");
+                (security_zone(e, sev), security_zone(1, sev))
+            } else {
+                let p = self.rng.range(2, 5);
+                let (rp, rs) = (p.min(2), sev.min(2));
+                r.s("probability", format!("P{p}"));
+                r.s("residual_severity", format!("S{rs}"))
+                    .s("residual_probability", format!("P{rp}"));
+                (safety_zone(p, sev), safety_zone(rp, rs))
+            };
+            r.s("initial_risk", initial);
+            if self.rng.chance(0.01) {
+                // A stated zone that disagrees with the matrix.
+                r.s("residual_risk", if h.security { "U" } else { "R" });
+                self.planted.hs_wrong_zone += 1;
+            } else {
+                r.s("residual_risk", residual);
+            }
+            r.s("policy_rev", format!("{risk_plan} rev C"));
+            r.list("hazard", &[self.id(T::Haz, k % n_haz)]);
+            r.list("harms", &self.ids(T::Harm, &h.harms));
+            if let Some(t) = hs_threat[k] {
+                r.list("threats", &[self.id(T::Thr, t)]);
+            }
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        // ---------------------------------------------------------------- risk controls
+        for j in 0..n_rc {
+            let mut r = self.rec(T::Rc, j);
+            let option = if rc_info[j] {
+                "information-for-safety"
+            } else {
+                self.rng.pick(&["inherent-design", "protective-measure"])
+            };
+            r.s("option", option)
+                .s("kind", rc_kind[j])
+                .s("new_risks", "[]");
+            let mut mitigates = self.ids(T::Hs, &rc_hs[j]);
+            if rc_kind[j] != "safety" {
+                r.s("cyber", "true");
+                r.s("security_category", self.rng.pick(SEC_CATEGORIES));
+                for &k in &rc_hs[j] {
+                    if let Some(t) = hs_threat[k].filter(|_| k % 2 == 0) {
+                        mitigates.push(self.id(T::Thr, t));
+                    }
+                }
+            }
+            r.list("mitigates", &mitigates);
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        // ---------------------------------------------------------------- threats
+        for t in 0..n_thr {
+            let mut r = self.rec(T::Thr, t);
+            r.s("cyber", "true");
+            r.s("asset", format!("{} data", self.rng.pick(TITLE_A)));
+            r.s(
+                "threat_source",
+                self.rng.pick(&[
+                    "Adjacent attacker within BLE range",
+                    "Malicious app on the paired phone",
+                    "Compromised update server",
+                    "Insider with service access",
+                ]),
+            );
+            r.s(
+                "attack_vector",
+                self.rng.pick(&[
+                    "network",
+                    "adjacent",
+                    "local",
+                    "physical",
+                    "supply-chain",
+                    "update-path",
+                ]),
+            );
+            r.s(
+                "entry_point",
+                format!("{} interface", self.rng.pick(TITLE_A)),
+            );
+            let view = VIEWS[t % VIEWS.len()];
+            r.s("views", format!("[global-system, \"{view}\"]"));
+            r.s("exploitability", format!("E{}", self.rng.range(2, 5)))
+                .s("residual_exploitability", "E1");
+            if t < n_ph {
+                r.s("disposition", "patient-harm");
+            } else {
+                r.s("disposition", "security-only");
+                let why = sentences(&mut self.rng, 1);
+                r.text("security_only_rationale", &why);
+            }
+            r.s(
+                "stride",
+                self.rng.pick(&[
+                    "[spoofing]",
+                    "[tampering, elevation-of-privilege]",
+                    "[information-disclosure]",
+                    "[denial-of-service]",
+                ]),
+            );
+            if !thr_exploits[t].is_empty() {
+                r.list("exploits", &self.ids(T::Vuln, &thr_exploits[t]));
+            }
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        // ---------------------------------------------------------------- vulnerabilities
+        for (u, &state) in vuln_state.iter().enumerate() {
+            let mut r = self.rec(T::Vuln, u);
+            r.s("cyber", "true");
+            r.s("vuln_id", format!("CVE-{}-{}", 2020 + u % 6, 10_000 + u));
+            r.s(
+                "aliases",
+                format!(
+                    "[GHSA-{}-{}-{}]",
+                    self.rng.hex(4),
+                    self.rng.hex(4),
+                    self.rng.hex(4)
+                ),
+            );
+            r.s(
+                "source",
+                self.rng.pick(&["osv", "nvd", "vendor-advisory", "sca"]),
+            );
+            r.s("discovered", date(2025, 1, 1, self.rng.below(500)));
+            r.s("state", state);
+            r.s("exploitability", format!("E{}", self.rng.range(1, 4)))
+                .s("severity", format!("S{}", self.rng.range(1, 4)));
+            match state {
+                "not_affected" => {
+                    r.s(
+                        "justification",
+                        self.rng.pick(&[
+                            "code_not_present",
+                            "code_not_reachable",
+                            "requires_configuration",
+                            "protected_by_mitigating_control",
+                        ]),
+                    );
+                }
+                "exploitable" => {
+                    r.s("response", "[update]");
+                }
+                "resolved" => {
+                    r.s("remediated", date(2025, 6, 1, self.rng.below(300)));
+                }
+                _ => {}
+            }
+            r.list("affects", &[self.id(T::Cmp, u % n_cmp)]);
+            if u % 4 == 0 {
+                r.list("reported_in", &[self.id(T::Sig, u % n_sig)]);
+            }
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        // ---------------------------------------------------------------- components, suppliers
+        for c in 0..n_cmp {
+            let mut r = self.rec(T::Cmp, c);
+            let lib = LIBS[c % LIBS.len()];
+            let version = format!(
+                "{}.{}.{}",
+                self.rng.range(1, 4),
+                self.rng.below(20),
+                self.rng.below(10)
+            );
+            r.s("name", format!("{lib}-{c}"))
+                .s("version", version.clone());
+            let origin = self.rng.pick(&[
+                "open-source",
+                "open-source",
+                "commercial",
+                "first-party",
+                "ots",
+            ]);
+            if origin != "first-party" && self.rng.chance(0.03) {
+                self.planted.cmp_no_purl += 1;
+            } else {
+                r.s("purl", format!("pkg:generic/{lib}-{c}@{version}"));
+            }
+            r.s("origin", origin)
+                .s("support_level", "actively-maintained");
+            r.text(
+                "support_basis",
+                "Upstream publishes security releases for this branch; checked at each release.",
+            );
+            r.s("end_of_support", date(2031, 1, 1, self.rng.below(1500)));
+            r.s("sbom_ref", format!("{lib}-{c}@{version}"));
+            r.s(
+                "license",
+                self.rng
+                    .pick(&["Apache-2.0", "MIT", "BSD-3-Clause", "Proprietary"]),
+            );
+            r.list("supplier", &[self.id(T::Sup, c % n_sup)]);
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        for k in 0..n_sup {
+            let mut r = self.rec(T::Sup, k);
+            r.s(
+                "name",
+                format!("{} Systems {}", self.rng.pick(TITLE_A), k + 1),
+            );
+            r.s(
+                "supplies",
+                self.rng
+                    .pick(&["library", "ots", "cloud", "firmware", "oss-project"]),
+            );
+            r.s(
+                "approval",
+                if self.rng.chance(0.8) {
+                    "approved"
+                } else {
+                    "conditional"
+                },
+            );
+            let ev = sentences(&mut self.rng, 2);
+            r.text("evaluation", &ev);
+            r.s("last_evaluated", date(2025, 9, 1, self.rng.below(200)));
+            r.s("next_reevaluation", date(2027, 9, 1, self.rng.below(300)));
+            r.s("provides_sbom", "true");
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        // ---------------------------------------------------------------- postmarket
+        for g in 0..n_sig {
+            let status = if self.rng.chance(0.1) {
+                "open"
+            } else {
+                "closed"
+            };
+            let mut r = self.rec_status(T::Sig, g, status);
+            r.s(
+                "kind",
+                self.rng.pick(&[
+                    "complaint",
+                    "complaint",
+                    "feedback",
+                    "service",
+                    "field-data",
+                ]),
+            );
+            r.s("received", date(2025, 2, 1, self.rng.below(450)));
+            r.s(
+                "device_id",
+                format!("(01)0081234500{:04}(21)SN{}", g % 10_000, self.rng.hex(6)),
+            );
+            let ev = sentences(&mut self.rng, 1);
+            r.text("evaluation", &ev);
+            let inv = sentences(&mut self.rng, 2);
+            r.text("investigation", &inv);
+            r.s("reportable", "none");
+            r.text(
+                "reportable_rationale",
+                "No death or serious injury and no malfunction likely to cause one (21 CFR 803).",
+            );
+            r.s(
+                "complainant_ref",
+                format!("pii://complaints/{}", self.rng.hex(10)),
+            );
+            r.text(
+                "reply",
+                "Customer informed of the outcome of the investigation.",
+            );
+            r.list("risk", &[self.id(T::Hs, g % n_hs)]);
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        for k in 0..n_capa {
+            let mut r = self.rec_status(T::Capa, k, "closed");
+            r.s(
+                "kind",
+                if k % 4 == 0 {
+                    "preventive"
+                } else {
+                    "corrective"
+                },
+            );
+            let rc = sentences(&mut self.rng, 1);
+            r.text("root_cause", &rc);
+            r.s(
+                "actions",
+                "\n  - Update the design input and its verification\n  - Retrain the firmware team",
+            );
+            let e = sentences(&mut self.rng, 1);
+            r.text(
+                "no_adverse_effect",
+                "Regression verification passed; no adverse effect on the device.",
+            );
+            r.text("effectiveness", &e);
+            r.s("opened", date(2025, 3, 1, self.rng.below(200)));
+            r.s("closed", date(2025, 11, 1, self.rng.below(150)));
+            r.list("source", &[self.id(T::Sig, k % n_sig)]);
+            r.list("risk_updates", &[self.id(T::Hs, (k * 11) % n_hs)]);
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        for (c, vers) in cr_ver.iter().enumerate() {
+            let status =
+                self.rng
+                    .pick(&["closed", "closed", "implemented", "verified", "approved"]);
+            let mut r = self.rec_status(T::Cr, c, status);
+            let reason = sentences(&mut self.rng, 1);
+            r.text("reason", &reason);
+            r.s(
+                "impact",
+                format!(
+                    "{{ summary: Affects {} design records, regression verification planned }}",
+                    self.rng.range(1, 6)
+                ),
+            );
+            let cyber = if c % 4 == 0 {
+                "may-impact"
+            } else {
+                "unlikely-to-impact"
+            };
+            r.s("cyber_impact", cyber);
+            r.text(
+                "cyber_rationale",
+                "No change to interfaces, assets, threats or security controls.",
+            );
+            r.s("regulatory_path", "letter-to-file");
+            let affects = [
+                self.id(T::Di, (c * 13) % n_di),
+                self.id(T::Do, (c * 7) % n_do),
+            ];
+            r.list("affects", &affects);
+            if c % 3 == 0 {
+                r.list("triggered_by", &[self.id(T::Capa, c % n_capa)]);
+            }
+            if !vers.is_empty() {
+                r.list("verification", &self.ids(T::Ver, vers));
+            }
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+        for m in 0..n_mr {
+            let mut r = self.rec_status(T::Mr, m, "approved");
+            // The latest review is 2026-03-16; earlier ones every 182 days before it.
+            let back = (n_mr - 1 - m) * 182;
+            let d = civil_from_days(days_from_civil(2026, 3, 16) - back as i64);
+            r.s("date", format!("{:04}-{:02}-{:02}", d.0, d.1, d.2));
+            r.list(
+                "attendees",
+                &self.ids(T::Per, &(0..n_per.min(4)).collect::<Vec<_>>()),
+            );
+            r.s("period", format!("H{} {}", 1 + m % 2, 2020 + m / 2));
+            let mut inputs = String::new();
+            for key in ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"] {
+                let _ = write!(
+                    inputs,
+                    "\n  {key}: {}",
+                    sentence(&mut self.rng).trim_end_matches('.')
+                );
+            }
+            r.s("inputs", inputs);
+            r.s("outputs", "\n  a: QMS effectiveness maintained\n  b: No product changes required\n  c: Resources confirmed\n  d: No regulatory changes");
+            r.s("actions", "[]");
+            if m > 0 {
+                r.list("follow_up_of", &[self.id(T::Mr, m - 1)]);
+            }
+            r.body = body(&mut self.rng, 2);
+            self.push(r);
+        }
+        for k in 0..n_rel {
+            let mut r = self.rec_status(T::Rel, k, "approved");
+            r.s("version", format!("2.{k}.0"))
+                .s("tag", format!("v2.{k}.0"))
+                .s("commit", self.rng.hex(40));
+            r.s("sbom", format!("[sboms/bench-2.{k}.0.cdx.json]"));
+            r.text(
+                "transfer",
+                "Production build reproduced from the tagged commit; manufacturing released.",
+            );
+            r.text(
+                "overall_residual_risk",
+                "Acceptable; benefits outweigh the overall residual risk.",
+            );
+            r.text(
+                "rm_review",
+                "Risk management plan implemented; methods in place for production and postmarket.",
+            );
+            r.s("cyber_device", "true")
+                .s("support_end", date(2030, 12, 31, 0));
+            r.s("fielded", date(2025, 6, 1, k * 60));
+            let crs: Vec<usize> = Self::round_robin(k, n_rel, n_cr);
+            r.list("changes", &self.ids(T::Cr, &crs));
+            if k > 0 {
+                r.list("prior", &[self.id(T::Rel, k - 1)]);
+            }
+            r.body = body(&mut self.rng, 2);
+            self.push(r);
+        }
+        for d in 0..n_doc {
+            let mut r = self.rec_status(T::Doc, d, "approved");
+            let kind = match d {
+                0..=3 => "architecture-view",
+                4 => "cyber-mgmt-plan",
+                5 => "risk-mgmt-plan",
+                6 => "dd-plan",
+                7 => "security-rm-plan",
+                8 => "cvd-policy",
+                _ => self
+                    .rng
+                    .pick(&["sop", "sop", "sop", "labeling", "threat-model", "rm-report"]),
+            };
+            r.s("doc_type", kind);
+            r.s("effective", date(2025, 1, 13, self.rng.below(300)));
+            r.s("review_due", date(2027, 9, 1, self.rng.below(500)));
+            if let Some(view) = VIEWS.get(d) {
+                r.s("view_type", format!("\"{view}\""));
+            }
+            r.list("about", &[self.id(T::Un, d % n_un)]);
+            r.body = body(&mut self.rng, 3);
+            self.push(r);
+        }
+        for p in 0..n_per {
+            let mut r = self.rec_status(T::Per, p, "approved");
+            let name = NAMES[p % NAMES.len()];
+            r.set("title", format!("{name} ({})", p + 1));
+            r.s("printed_name", format!("{name} {}", p + 1));
+            r.s(
+                "roles",
+                self.rng.pick(&[
+                    "[systems-engineering]",
+                    "[firmware-engineering]",
+                    "[quality-management]",
+                    "[product-security]",
+                ]),
+            );
+            r.s("may_sign", "[authorship, review, approval]")
+                .s("keys", "[]");
+            r.s("identity_verified", date(2023, 1, 16, p));
+            r.list("training", &self.ids(T::Doc, &[0, 6]));
+            r.body = body(&mut self.rng, 1);
+            self.push(r);
+        }
+    }
+
+    fn config() -> &'static str {
+        "project: Bench\ndevices: [BENCH-1]\nrecords: records\ncontrolled_branch: main\n"
+    }
+
+    fn summary(&self) -> String {
+        let mut s = String::new();
+        for t in ALL {
+            let _ = write!(s, "{} {}  ", t.prefix(), self.count(t));
+        }
+        let p = &self.planted;
+        let _ = write!(
+            s,
+            "\nplanted findings: {} failing/inconclusive VER ({} named by a CR), {} DI without parent, \
+             {} draft DI missing acceptance_criteria, {} dangling CMP link, {} unknown field, \
+             {} HS with a wrong stated zone, {} CMP without purl",
+            p.failing_ver, p.failing_ver_in_cr, p.di_no_parent, p.draft_missing_field, p.dangling, p.unknown_field, p.hs_wrong_zone, p.cmp_no_purl
+        );
+        s
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Writing a corpus: plain files, or a Git history through `git fast-import`.
+
+struct GenStats {
+    records: usize,
+    bytes: usize,
+    elapsed: Duration,
+}
+
+fn ensure_empty(dir: &Path) -> Result<(), String> {
+    if dir.exists() {
+        let mut it =
+            std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        if it.next().is_some() {
+            return Err(format!(
+                "{} is not empty; the generator only writes into an empty or new folder",
+                dir.display()
+            ));
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
+}
+
+fn write_file(dir: &Path, rel: &str, content: &str) -> Result<(), String> {
+    let p = dir.join(rel);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(&p, content).map_err(|e| format!("cannot write {}: {e}", p.display()))
+}
+
+/// Writes the corpus to `dir`, two threads at a time.
+fn write_tree(dir: &Path, recs: &[Rec]) -> Result<usize, String> {
+    write_file(dir, "ddf.yaml", Gen::config())?;
+    for t in ALL {
+        let p = dir.join("records").join(t.name());
+        std::fs::create_dir_all(&p).map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+    }
+    let half = recs.len().div_ceil(2);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = recs
+            .chunks(half.max(1))
+            .map(|chunk| {
+                s.spawn(move || -> Result<usize, String> {
+                    let mut bytes = 0;
+                    for r in chunk {
+                        let text = r.render();
+                        bytes += text.len();
+                        write_file(dir, &r.path, &text)?;
+                    }
+                    Ok(bytes)
+                })
+            })
+            .collect();
+        let mut total = 0;
+        for h in handles {
+            total += h
+                .join()
+                .map_err(|_| "a writer thread panicked".to_string())??;
+        }
+        Ok(total)
+    })
+}
+
+/// A `git` command with a hermetic environment: no user or system config, fixed identities.
+fn git(dir: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_SYSTEM", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Bench Author")
+        .env("GIT_AUTHOR_EMAIL", "author@bench.example")
+        .env("GIT_AUTHOR_DATE", "1704067200 +0000")
+        .env("GIT_COMMITTER_NAME", "Bench Committer")
+        .env("GIT_COMMITTER_EMAIL", "committer@bench.example")
+        .env("GIT_COMMITTER_DATE", "1704067200 +0000")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("LC_ALL", "C")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE");
+    c
+}
+
+fn run_git(dir: &Path, args: &[&str]) -> Result<(), String> {
+    let out = git(dir)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
+}
+
+fn fi_data(w: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
+    writeln!(w, "data {}", bytes.len())?;
+    w.write_all(bytes)?;
+    w.write_all(b"\n")
+}
+
+/// Start of the history: 2024-01-01T00:00:00Z; each commit is one minute after the last.
+const EPOCH: u64 = 1_704_067_200;
+
+fn fi_commit(w: &mut impl Write, n: usize, msg: &str) -> std::io::Result<()> {
+    let ts = EPOCH + 60 * n as u64;
+    writeln!(w, "commit refs/heads/main")?;
+    writeln!(w, "author Bench Author <author@bench.example> {ts} +0000")?;
+    writeln!(
+        w,
+        "committer Bench Committer <committer@bench.example> {ts} +0000"
+    )?;
+    fi_data(w, msg.as_bytes())
+}
+
+fn fi_file(w: &mut impl Write, path: &str, content: &str) -> std::io::Result<()> {
+    writeln!(w, "M 100644 inline {path}")?;
+    fi_data(w, content.as_bytes())
+}
+
+/// Edits made by one commit of the generated history.
+fn history_commit(g: &mut Gen, c: usize, w: &mut impl Write) -> std::io::Result<()> {
+    let mut changed: Vec<usize> = Vec::new();
+    let mut removed: Vec<String> = Vec::new();
+    let mut what: Vec<String> = Vec::new();
+    let n_edits = match g.rng.below(10) {
+        0..=4 => 1,
+        5..=6 => 2,
+        7 => 3,
+        8 => 4,
+        _ => 5,
+    };
+    for _ in 0..n_edits {
+        let i = g.rng.below(g.recs.len());
+        let day = g.rng.below(500);
+        let r = &mut g.recs[i];
+        let desc = match (g.rng.below(10), r.t) {
+            (0..=3, _) => {
+                let _ = write!(r.body, "\n{}\n", wrap(&sentence(&mut g.rng), "").trim_end());
+                "extend the narrative"
+            }
+            (4..=5, _) => {
+                let t = format!("{} ({} rev {c})", title(&mut g.rng), r.t.prefix());
+                r.set("title", t);
+                "retitle"
+            }
+            (_, T::Ver) => {
+                r.set("executed_on", date(2025, 1, 6, day));
+                r.set("baseline", g.rng.hex(12));
+                "re-run on a new baseline"
+            }
+            (_, T::Di) => {
+                let ac = format!(">-\n{}", wrap(&sentences(&mut g.rng, 2), "  ").trim_end());
+                r.set("acceptance_criteria", ac);
+                "revise the acceptance criteria"
+            }
+            (_, T::Cmp) => {
+                let v = format!(
+                    "{}.{}.{}",
+                    g.rng.range(1, 4),
+                    g.rng.below(20),
+                    g.rng.below(10)
+                );
+                r.set("version", v);
+                "bump the component version"
+            }
+            _ => {
+                let _ = write!(
+                    r.body,
+                    "\nRevised in change {c}: {}\n",
+                    sentence(&mut g.rng)
+                );
+                "record the rationale"
+            }
+        };
+        what.push(format!("{} ({desc})", r.id));
+        changed.push(i);
+    }
+    if g.rng.chance(0.02) {
+        // A new verification of an existing design input.
+        let k = g.recs.iter().filter(|r| r.t == T::Ver).count();
+        let mut r = g.rec_status(T::Ver, k, "in-review");
+        r.s("method", "test");
+        r.text("acceptance_criteria", &sentence(&mut g.rng));
+        r.s("result", "pass")
+            .s("executed_on", date(2026, 1, 5, g.rng.below(100)));
+        let evidence = format!("reports/ver/{}.pdf", r.id);
+        r.s("baseline", g.rng.hex(12)).s("evidence", evidence);
+        let di = g.rng.below(g.count(T::Di));
+        r.list("verifies", &[g.id(T::Di, di)]);
+        r.body = body(&mut g.rng, 1);
+        what.push(format!("{} (new verification)", r.id));
+        g.recs.push(r);
+        changed.push(g.recs.len() - 1);
+    }
+    if g.rng.chance(0.01) {
+        // Move a record into another folder.
+        let i = g.rng.below(g.recs.len());
+        let r = &mut g.recs[i];
+        if !r.path.starts_with("records/archive/") {
+            removed.push(r.path.clone());
+            r.path = format!("records/archive/{}/{}.md", r.t.name(), r.id);
+            what.push(format!("{} (move to the archive folder)", r.id));
+            changed.push(i);
+        }
+    }
+    let mut msg = format!(
+        "Update {}\n\n",
+        what.iter()
+            .map(|s| s.split(' ').next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for s in &what {
+        let _ = writeln!(msg, "- {s}");
+    }
+    if g.rng.chance(0.3) {
+        let cr = g.rng.below(g.count(T::Cr));
+        let _ = write!(msg, "\nChange-Request: {}\n", g.id(T::Cr, cr));
+    }
+    fi_commit(w, c, &msg)?;
+    for p in &removed {
+        writeln!(w, "D {p}")?;
+    }
+    changed.sort_unstable();
+    changed.dedup();
+    for i in changed {
+        fi_file(w, &g.recs[i].path, &g.recs[i].render())?;
+    }
+    Ok(())
+}
+
+/// Generates `records` records into `dir`; with `commits` > 0, as a Git repository whose history
+/// has an initial commit and `commits` commits of edits.
+fn generate(
+    dir: &Path,
+    records: usize,
+    commits: usize,
+    seed: u64,
+    quiet: bool,
+) -> Result<GenStats, String> {
+    let start = Instant::now();
+    ensure_empty(dir)?;
+    let mut g = Gen::new(records, seed)?;
+    g.build();
+    if !quiet {
+        eprintln!("{}", g.summary());
+        eprintln!(
+            "planned {} records in {:.2} s",
+            g.recs.len(),
+            start.elapsed().as_secs_f64()
+        );
+    }
+    let bytes = if commits == 0 {
+        write_tree(dir, &g.recs)?
+    } else {
+        run_git(dir, &["init", "-q", "-b", "main"])?;
+        let mut child = git(dir)
+            .args(["fast-import", "--quiet", "--done"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run git fast-import: {e}"))?;
+        let stdin = child.stdin.take().ok_or("git fast-import has no stdin")?;
+        let mut w = BufWriter::with_capacity(1 << 20, stdin);
+        let io = |e: std::io::Error| format!("writing to git fast-import: {e}");
+        let mut bytes = 0;
+        fi_commit(&mut w, 0, "Initial design and development file\n").map_err(io)?;
+        fi_file(&mut w, "ddf.yaml", Gen::config()).map_err(io)?;
+        for r in &g.recs {
+            let text = r.render();
+            bytes += text.len();
+            fi_file(&mut w, &r.path, &text).map_err(io)?;
+        }
+        for c in 1..=commits {
+            history_commit(&mut g, c, &mut w).map_err(io)?;
+            if !quiet && c % 1000 == 0 {
+                eprint!("\r{c} commits");
+            }
+        }
+        if !quiet && commits >= 1000 {
+            eprintln!();
+        }
+        w.write_all(b"done\n").map_err(io)?;
+        w.flush().map_err(io)?;
+        drop(w);
+        let status = child
+            .wait()
+            .map_err(|e| format!("waiting for git fast-import: {e}"))?;
+        if !status.success() {
+            return Err(format!("git fast-import failed: {status}"));
+        }
+        let imported = start.elapsed();
+        run_git(dir, &["reset", "-q", "--hard"])?;
+        if !quiet {
+            eprintln!(
+                "history written by git fast-import at {:.2} s, working tree checked out at {:.2} s",
+                imported.as_secs_f64(),
+                start.elapsed().as_secs_f64()
+            );
+        }
+        bytes
+    };
+    Ok(GenStats {
+        records: g.recs.len(),
+        bytes,
+        elapsed: start.elapsed(),
+    })
+}
+
+// ------------------------------------------------------------------------------------------------
+// Running `ddf check` and measuring it.
+
+struct Run {
+    wall: Duration,
+    cpu: Duration,
+    maxrss_kib: u64,
+    exit: i32,
+    stdout: Vec<u8>,
+}
+
+fn tv(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+}
+
+/// Runs `ddf -C DIR check --format json` once; wall time from spawn to reaping, peak RSS and CPU
+/// time of that child alone (`wait4`).
+fn run_check(ddf: &Path, dir: &Path) -> Result<Run, String> {
+    let start = Instant::now();
+    let mut child = Command::new(ddf)
+        .arg("-C")
+        .arg(dir)
+        .args(["check", "--format", "json"])
+        .env("DDF_TODAY", TODAY)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", ddf.display()))?;
+    let pid = child.id() as libc::pid_t;
+    let mut err = child.stderr.take().ok_or("no stderr")?;
+    let err_thread = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let mut stdout = Vec::new();
+    child
+        .stdout
+        .take()
+        .ok_or("no stdout")?
+        .read_to_end(&mut stdout)
+        .map_err(|e| format!("reading the output of ddf: {e}"))?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain old data, and `wait4` writes it for the child we spawned.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet reaped (std's `Child` is never waited on).
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    let wall = start.elapsed();
+    if r != pid {
+        return Err(format!("wait4 failed: {}", std::io::Error::last_os_error()));
+    }
+    let stderr = err_thread.join().unwrap_or_default();
+    let exit = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    if exit != 0 && exit != 1 {
+        return Err(format!(
+            "ddf check exited with status {status:#x}:\n{stderr}"
+        ));
+    }
+    Ok(Run {
+        wall,
+        cpu: tv(ru.ru_utime) + tv(ru.ru_stime),
+        maxrss_kib: ru.ru_maxrss as u64,
+        exit,
+        stdout,
+    })
+}
+
+/// What one `check` measurement found.
+struct CheckFigures {
+    label: String,
+    records: u64,
+    files: usize,
+    gen: Option<GenStats>,
+    runs: Vec<Run>,
+    errors: u64,
+    warnings: u64,
+    rules: Vec<(String, usize)>,
+}
+
+impl CheckFigures {
+    fn walls(&self) -> Vec<f64> {
+        let mut v: Vec<f64> = self.runs.iter().map(|r| r.wall.as_secs_f64()).collect();
+        v.sort_by(f64::total_cmp);
+        v
+    }
+
+    fn median(&self) -> f64 {
+        let v = self.walls();
+        v[v.len() / 2]
+    }
+
+    fn cpu_median(&self) -> f64 {
+        let mut v: Vec<f64> = self.runs.iter().map(|r| r.cpu.as_secs_f64()).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    }
+
+    fn peak_mb(&self) -> f64 {
+        self.runs.iter().map(|r| r.maxrss_kib).max().unwrap_or(0) as f64 * 1024.0 / 1e6
+    }
+
+    fn target(&self) -> Option<(f64, Option<f64>)> {
+        TARGETS
+            .iter()
+            .find(|(n, _, _)| self.records as usize <= *n)
+            .map(|&(_, w, m)| (w, m))
+    }
+
+    fn verdict(&self) -> String {
+        let med = self.median();
+        let mb = self.peak_mb();
+        let mut s = format!("check {} records: median {med:.2} s", self.records);
+        let mut ok = true;
+        if let Some((w, m)) = self.target() {
+            let _ = write!(s, " (target < {w} s)");
+            ok &= med < w;
+            let _ = write!(s, " peak RSS {mb:.0} MB");
+            if let Some(m) = m {
+                let _ = write!(s, " (target < {m} MB)");
+                ok &= mb < m;
+            }
+            s.push_str(if ok { "  PASS" } else { "  MISS" });
+        } else {
+            let _ = write!(s, " peak RSS {mb:.0} MB (no target at this size)");
+        }
+        s
+    }
+
+    fn print(&self) {
+        let w = self.walls();
+        println!("{}", self.label);
+        if let Some(g) = &self.gen {
+            println!(
+                "  generated   {} records, {:.1} MB of Markdown, in {:.2} s",
+                g.records,
+                g.bytes as f64 / 1e6,
+                g.elapsed.as_secs_f64()
+            );
+        }
+        println!(
+            "  corpus      {} records read by ddf, {} *.md files",
+            self.records, self.files
+        );
+        println!(
+            "  wall        min {:.3} s  median {:.3} s  max {:.3} s  ({} runs: {})",
+            w[0],
+            self.median(),
+            w[w.len() - 1],
+            w.len(),
+            w.iter()
+                .map(|x| format!("{x:.3}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        println!(
+            "  cpu         median {:.3} s user+sys ({:.2} cores busy on average)",
+            self.cpu_median(),
+            self.cpu_median() / self.median()
+        );
+        println!(
+            "  peak RSS    {:.1} MB (max over runs, ru_maxrss of the child)",
+            self.peak_mb()
+        );
+        let top: Vec<String> = self
+            .rules
+            .iter()
+            .take(8)
+            .map(|(r, n)| format!("{r} {n}"))
+            .collect();
+        println!(
+            "  findings    {} errors, {} warnings (exit {}); by rule: {}",
+            self.errors,
+            self.warnings,
+            self.runs[0].exit,
+            if top.is_empty() {
+                "none".into()
+            } else {
+                top.join(", ")
+            }
+        );
+        println!("  {}", self.verdict());
+    }
+}
+
+fn count_md(dir: &Path) -> usize {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    rd.flatten()
+        .map(|e| {
+            let p = e.path();
+            match e.file_type() {
+                Ok(t) if t.is_dir() => count_md(&p),
+                Ok(t) if t.is_file() && p.extension().is_some_and(|x| x == "md") => 1,
+                _ => 0,
+            }
+        })
+        .sum()
+}
+
+/// The 1-minute load average, from `/proc/loadavg` (Linux).
+fn load_average() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/loadavg").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+fn measure(
+    ddf: &Path,
+    dir: &Path,
+    runs: usize,
+    label: String,
+    gen: Option<GenStats>,
+) -> Result<CheckFigures, String> {
+    let mut all = Vec::with_capacity(runs);
+    if let Some(l) = load_average() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        eprintln!("load average before the runs: {l:.2} on {cores} cores");
+        if l > 0.5 {
+            eprintln!("warning: the machine is busy; wall times will be inflated");
+        }
+    }
+    for i in 0..runs.max(1) {
+        let r = run_check(ddf, dir)?;
+        eprintln!(
+            "  run {}: {:.3} s, {:.1} MB",
+            i + 1,
+            r.wall.as_secs_f64(),
+            r.maxrss_kib as f64 * 1024.0 / 1e6
+        );
+        all.push(r);
+    }
+    let v: serde_json::Value = serde_json::from_slice(&all[0].stdout)
+        .map_err(|e| format!("ddf check did not print JSON: {e}"))?;
+    let num = |k: &str| v.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let mut rules: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    if let Some(ds) = v.get("diagnostics").and_then(serde_json::Value::as_array) {
+        for d in ds {
+            let rule = d
+                .get("rule")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("?");
+            *rules.entry(rule.to_string()).or_default() += 1;
+        }
+    }
+    let mut rules: Vec<(String, usize)> = rules.into_iter().collect();
+    rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(CheckFigures {
+        label,
+        records: num("records"),
+        files: count_md(&dir.join("records")),
+        gen,
+        runs: all,
+        errors: num("errors"),
+        warnings: num("warnings"),
+        rules,
+    })
+}
+
+/// Builds the release `ddf` binary (`cargo bench` builds the bench, not the binary) and returns
+/// its path: `target/release/ddf` beside this bench executable.
+fn build_ddf() -> Result<PathBuf, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    eprintln!("building ddf: cargo build --release --bin ddf");
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--bin", "ddf"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("cargo build --release --bin ddf failed".into());
+    }
+    let exe =
+        std::env::current_exe().map_err(|e| format!("cannot find the bench executable: {e}"))?;
+    // target/release/deps/ddf_bench-HASH -> target/release/ddf
+    let release = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("unexpected bench executable location")?;
+    let ddf = release.join(format!("ddf{}", std::env::consts::EXE_SUFFIX));
+    if !ddf.is_file() {
+        return Err(format!("{} not found after the build", ddf.display()));
+    }
+    Ok(ddf)
+}
+
+// ------------------------------------------------------------------------------------------------
+// Command line.
+
+const USAGE: &str = "\
+usage: cargo bench --bench ddf_bench -- COMMAND
+
+  gen --records N [--commits K] [--seed S] DIR
+        write a deterministic corpus of N records to DIR (empty or new); with K > 0, as a Git
+        repository with an initial commit and K commits of edits (git fast-import)
+  check [--records N] [--runs R] [--seed S] [--ddf PATH] [DIR]
+        time `ddf -C DIR check --format json` R times (default 5); without DIR, first generate
+        N records (default 20000) into a temporary folder
+  all [--runs R] [--commits K] [--ddf PATH]
+        check at 20,000 and 100,000 records, time the generation of 20,000 records with K
+        commits (default 10000; 0 skips it), and print a summary table
+
+  --ddf PATH   use this ddf binary instead of building target/release/ddf
+";
+
+#[derive(Default)]
+struct Opts {
+    records: Option<usize>,
+    commits: usize,
+    seed: u64,
+    runs: usize,
+    ddf: Option<PathBuf>,
+    dir: Option<PathBuf>,
+}
+
+fn parse(args: &[String]) -> Result<Opts, String> {
+    let mut o = Opts {
+        seed: 1,
+        runs: 5,
+        commits: usize::MAX,
+        ..Opts::default()
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut val = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
+        let num = |s: String, name: &str| {
+            s.replace('_', "")
+                .parse::<u64>()
+                .map_err(|_| format!("{name}: `{s}` is not a number"))
+        };
+        match a.as_str() {
+            "--records" | "-n" => o.records = Some(num(val(a)?, a)? as usize),
+            "--commits" => o.commits = num(val(a)?, a)? as usize,
+            "--seed" => o.seed = num(val(a)?, a)?,
+            "--runs" => o.runs = (num(val(a)?, a)? as usize).max(1),
+            "--ddf" => o.ddf = Some(PathBuf::from(val(a)?)),
+            "--bench" => {} // passed by `cargo bench`
+            s if s.starts_with('-') => return Err(format!("unknown option `{s}`")),
+            s if o.dir.is_none() => o.dir = Some(PathBuf::from(s)),
+            s => return Err(format!("unexpected argument `{s}`")),
+        }
+    }
+    Ok(o)
+}
+
+fn ddf_binary(o: &Opts) -> Result<PathBuf, String> {
+    match &o.ddf {
+        Some(p) => Ok(p.clone()),
+        None => build_ddf(),
+    }
+}
+
+fn tempdir() -> Result<tempfile::TempDir, String> {
+    tempfile::Builder::new()
+        .prefix("ddf-bench-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a temporary folder: {e}"))
+}
+
+fn cmd_gen(o: &Opts) -> Result<(), String> {
+    let dir = o.dir.as_ref().ok_or("gen needs a DIR")?;
+    let records = o.records.ok_or("gen needs --records N")?;
+    let commits = if o.commits == usize::MAX {
+        0
+    } else {
+        o.commits
+    };
+    let s = generate(dir, records, commits, o.seed, false)?;
+    println!(
+        "generated {} records ({:.1} MB of Markdown){} into {} in {:.2} s",
+        s.records,
+        s.bytes as f64 / 1e6,
+        if commits > 0 {
+            format!(" with {commits} commits of edits")
+        } else {
+            String::new()
+        },
+        dir.display(),
+        s.elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn check_generated(
+    ddf: &Path,
+    records: usize,
+    runs: usize,
+    seed: u64,
+) -> Result<CheckFigures, String> {
+    let tmp = tempdir()?;
+    let dir = tmp.path().join("ddf");
+    eprintln!("generating {records} records into {} ...", dir.display());
+    let g = generate(&dir, records, 0, seed, false)?;
+    eprintln!(
+        "generated {} records in {:.2} s; running ddf check {runs} times",
+        g.records,
+        g.elapsed.as_secs_f64()
+    );
+    measure(
+        ddf,
+        &dir,
+        runs,
+        format!("ddf check, {records} generated records (seed {seed})"),
+        Some(g),
+    )
+}
+
+fn cmd_check(o: &Opts) -> Result<(), String> {
+    let ddf = ddf_binary(o)?;
+    let f = match &o.dir {
+        Some(dir) => {
+            if o.records.is_some() {
+                return Err(
+                    "give either --records N (generate a corpus) or DIR (use it), not both".into(),
+                );
+            }
+            measure(
+                &ddf,
+                dir,
+                o.runs,
+                format!("ddf check, {}", dir.display()),
+                None,
+            )?
+        }
+        None => check_generated(&ddf, o.records.unwrap_or(20_000), o.runs, o.seed)?,
+    };
+    f.print();
+    Ok(())
+}
+
+fn cmd_all(o: &Opts) -> Result<(), String> {
+    let ddf = ddf_binary(o)?;
+    let mut figs = Vec::new();
+    for n in [20_000, 100_000] {
+        let f = check_generated(&ddf, n, o.runs, o.seed)?;
+        f.print();
+        println!();
+        figs.push(f);
+    }
+    let commits = if o.commits == usize::MAX {
+        10_000
+    } else {
+        o.commits
+    };
+    let hist = if commits > 0 {
+        let tmp = tempdir()?;
+        let dir = tmp.path().join("ddf");
+        eprintln!(
+            "generating 20000 records with {commits} commits into {} ...",
+            dir.display()
+        );
+        let g = generate(&dir, 20_000, commits, o.seed, false)?;
+        let f = measure(
+            &ddf,
+            &dir,
+            o.runs,
+            format!("ddf check, 20000 records after {commits} commits (Git working tree)"),
+            None,
+        )?;
+        println!(
+            "generated 20000 records + {commits} commits (git fast-import, then reset --hard) in {:.2} s",
+            g.elapsed.as_secs_f64()
+        );
+        f.print();
+        println!();
+        Some((g, f))
+    } else {
+        None
+    };
+    println!(
+        "## Summary ({} cores, DDF_TODAY={TODAY}, seed {})\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        o.seed
+    );
+    println!("| corpus | records | generate | check wall min / median / max | CPU (user+sys) | peak RSS | errors / warnings | target |");
+    println!("|---|---:|---:|---|---:|---:|---:|---|");
+    let row = |name: String, gen: Option<&GenStats>, f: &CheckFigures| {
+        let w = f.walls();
+        let target = match f.target() {
+            Some((t, Some(m))) => format!(
+                "< {t} s, < {m} MB: {}",
+                if f.median() < t && f.peak_mb() < m {
+                    "met"
+                } else {
+                    "MISSED"
+                }
+            ),
+            Some((t, None)) => {
+                format!("< {t} s: {}", if f.median() < t { "met" } else { "MISSED" })
+            }
+            None => "-".into(),
+        };
+        println!(
+            "| {name} | {} | {} | {:.2} / {:.2} / {:.2} s | {:.2} s | {:.0} MB | {} / {} | {target} |",
+            f.records,
+            gen.map_or("-".into(), |g| format!("{:.2} s", g.elapsed.as_secs_f64())),
+            w[0],
+            f.median(),
+            w[w.len() - 1],
+            f.cpu_median(),
+            f.peak_mb(),
+            f.errors,
+            f.warnings
+        );
+    };
+    for f in &figs {
+        row(
+            format!("generated, {} records", f.records),
+            f.gen.as_ref(),
+            f,
+        );
+    }
+    if let Some((g, f)) = &hist {
+        row(format!("20000 records + {commits} commits"), Some(g), f);
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let Some(cmd) = args.first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let opts = match parse(&args[1..]) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let r = match cmd.as_str() {
+        "gen" => cmd_gen(&opts),
+        "check" => cmd_check(&opts),
+        "all" => cmd_all(&opts),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -156,6 +156,9 @@ impl Config {
         if let Some((key, _, again)) = index.duplicates().first() {
             return Err(fail(Some(*again), format!("`{key}` is written twice"), Some("keep one of the two")));
         }
+        if let Some(pos) = crate::front_matter::too_deep(text, 1) {
+            return Err(fail(Some(pos), "ddf.yaml nests too deeply".into(), Some("flatten the structure")));
+        }
         let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
             let pos = e.location().map(|l| Pos::new(l.line(), l.column()));
             fail(pos, format!("not valid YAML: {}", strip_location(&e.to_string())), Some("check the indentation and quoting near that position"))

@@ -225,6 +225,35 @@ impl KeyIndex {
     }
 }
 
+/// Deepest nesting ddf lets the YAML parser see. serde_yaml stops at 128 levels itself, but only
+/// after libyaml has scanned the whole text, which is quadratic in the nesting depth of flow
+/// collections: 100,000 nested `[` take minutes. Counting brackets first keeps it bounded.
+pub const MAX_DEPTH: usize = 128;
+
+/// The position of the first flow bracket (`[` or `{`) nested deeper than [`MAX_DEPTH`], or of
+/// the first line indented deeper than it could be legitimately.
+pub fn too_deep(yaml: &str, yaml_line: usize) -> Option<Pos> {
+    let mut depth = 0usize;
+    for (i, line) in yaml.lines().enumerate() {
+        if leading_ws(line) > 4 * MAX_DEPTH {
+            return Some(Pos::new(yaml_line + i, 1));
+        }
+        for (col, c) in line.chars().enumerate() {
+            match c {
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Some(Pos::new(yaml_line + i, col + 1));
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
 /// Character (1-based) column of byte offset `byte` in `line`.
 fn char_col(line: &str, byte: usize) -> usize {
     line.get(..byte).map_or(byte, |s| s.chars().count()) + 1
@@ -362,6 +391,15 @@ mod tests {
         let idx = KeyIndex::build("\"odd key\": 1\nurl: http://x.example/a:b\n", 2);
         assert!(idx.get("odd key").is_some());
         assert_eq!(idx.value_pos("url"), Some(Pos::new(3, 6)));
+    }
+
+    #[test]
+    fn depth_bound() {
+        assert_eq!(too_deep("a: [[x]]\nb: {c: [1]}\n", 2), None);
+        let deep = format!("a: {}\n", "[".repeat(MAX_DEPTH + 1));
+        assert_eq!(too_deep(&deep, 2), Some(Pos::new(2, MAX_DEPTH + 4)));
+        let indented = format!("a:\n{}b: 1\n", " ".repeat(4 * MAX_DEPTH + 1));
+        assert_eq!(too_deep(&indented, 2), Some(Pos::new(3, 1)));
     }
 
     #[test]

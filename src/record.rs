@@ -193,6 +193,13 @@ pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
                 .hint("each key may appear once; keep one of the two"),
         );
     }
+    if let Some(pos) = front_matter::too_deep(split.yaml, split.yaml_line) {
+        return fail(
+            Diagnostic::new("yaml", path, format!("the front-matter nests deeper than {} levels", front_matter::MAX_DEPTH))
+                .at(Some(pos))
+                .hint("records need a few levels at most; flatten the structure"),
+        );
+    }
     let value: Value = match serde_yaml::from_str(split.yaml) {
         Ok(v) => v,
         Err(e) => {

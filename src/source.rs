@@ -283,7 +283,10 @@ pub fn resolve_commit(repo: &git2::Repository, rev: &str) -> Result<git2::Oid, S
     let repo_name = repo.workdir().unwrap_or_else(|| repo.path()).display().to_string();
     match repo.revparse_single(rev).and_then(|o| o.peel_to_commit()) {
         Ok(c) => Ok(c.id()),
-        Err(_) if repo.is_empty().unwrap_or(false) => Err(SourceError::NoCommits(rev.into())),
+        // An unborn HEAD (no commits on the current branch, whatever its name) is the empty case.
+        Err(_) if matches!(repo.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch) => {
+            Err(SourceError::NoCommits(rev.into()))
+        }
         Err(_) => Err(SourceError::NoSuchRevision { rev: rev.into(), repo: repo_name }),
     }
 }

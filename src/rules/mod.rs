@@ -129,7 +129,7 @@ impl<'a> Ctx<'a> {
     /// Reports a finding about record `r` at the default severity of `rule`.
     pub fn emit(&mut self, rule: &'static str, r: &Record, pos: Option<Pos>, message: String, hint: &str) {
         let sev = info(rule).map_or(Severity::Error, |i| i.default);
-        let pos = pos.or_else(|| r.index.key_pos("id")).or(Some(Pos::new(1, 1)));
+        let pos = pos.or_else(|| r.index.value_pos("id")).or(Some(Pos::new(1, 1)));
         let mut d = Diagnostic::new(rule, r.path.clone(), message).record(r.id.clone()).at(pos).severity(sev);
         if !hint.is_empty() {
             d = d.hint(hint);

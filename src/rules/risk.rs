@@ -1,3 +1,898 @@
-//! placeholder
+//! Risk-management trace rules: `hs-estimated`, `hs-controlled`, `rc-implemented`,
+//! `rc-verified`, `residual-ok`, `risk-transfer-disclosed`.
+//!
+//! They follow ISO 14971: risks are estimated on the policy's matrices (5.5, 6), a risk that is
+//! not acceptable gets a control (7.1), the control is implemented and verified for
+//! implementation and effectiveness (7.2, 7.5), the residual risk is acceptable or justified by
+//! a benefit-risk analysis (7.3, 7.4), and risk transferred to the user is disclosed and
+//! validated (clause 8; FDA cybersecurity guidance V.A, VI.A). Security hazardous situations sit
+//! in the same file, scored on the exploitability matrix instead of probability.
+
 use super::Ctx;
-pub(super) fn run(_ctx: &mut Ctx<'_>) {}
+use crate::corpus::Corpus;
+use crate::record::Record;
+use crate::risk::{parse_level, Assessment, Matrix, RiskPolicy};
+
+pub(super) fn run(ctx: &mut Ctx<'_>) {
+    let rc_checks = rc_verifications(ctx);
+    hs_estimated(ctx);
+    hs_controlled(ctx);
+    rc_implemented(ctx);
+    rc_verified(ctx, &rc_checks);
+    residual_ok(ctx, &rc_checks);
+    risk_transfer_disclosed(ctx);
+}
+
+/// Whether record `j` is of type `ty` and not obsolete: obsolete records are ignored by every
+/// trace rule, as subjects and as the other end of a link.
+fn is_live(corpus: &Corpus, j: usize, ty: &str) -> bool {
+    corpus
+        .records
+        .get(j)
+        .is_some_and(|r| r.type_name == ty && r.status() != "obsolete")
+}
+
+/// Live records of one of `types` that name record `i` in link field `field`, deduplicated, in
+/// corpus order.
+fn live_inbound(ctx: &Ctx<'_>, i: usize, field: &str, types: &[&str]) -> Vec<usize> {
+    let corpus = ctx.corpus;
+    let mut v: Vec<usize> = ctx
+        .graph
+        .inbound(i, field)
+        .filter(|&j| types.iter().any(|t| is_live(corpus, j, t)))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The ids of `idxs`, sorted and comma-separated.
+fn id_list(corpus: &Corpus, idxs: &[usize]) -> String {
+    let mut ids: Vec<&str> = idxs
+        .iter()
+        .map(|&j| corpus.records[j].id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.join(", ")
+}
+
+/// A level field (`S4`, `P3`, `E2`) as a number; `None` when absent or malformed, which the
+/// structure rules report.
+fn level(r: &Record, field: &str, letter: char) -> Option<usize> {
+    r.text(field).and_then(|t| parse_level(&t, letter))
+}
+
+/// How a hazardous situation is scored, from its `assessment`.
+struct Scoring {
+    assessment: Assessment,
+    /// `safety` or `security`.
+    name: &'static str,
+    /// The letter of the likelihood scale (P or E).
+    letter: char,
+    /// The likelihood fields of this assessment: initial, residual.
+    fields: [&'static str; 2],
+    /// The likelihood fields of the other assessment, which must not be given.
+    other: [&'static str; 2],
+}
+
+/// The scoring of `r`; `None` when `assessment` is missing or invalid (reported elsewhere).
+fn scoring(r: &Record) -> Option<Scoring> {
+    match r.str("assessment")? {
+        "safety" => Some(Scoring {
+            assessment: Assessment::Safety,
+            name: "safety",
+            letter: 'P',
+            fields: ["probability", "residual_probability"],
+            other: ["exploitability", "residual_exploitability"],
+        }),
+        "security" => Some(Scoring {
+            assessment: Assessment::Security,
+            name: "security",
+            letter: 'E',
+            fields: ["exploitability", "residual_exploitability"],
+            other: ["probability", "residual_probability"],
+        }),
+        _ => None,
+    }
+}
+
+/// A risk zone with the levels it comes from.
+struct Scored {
+    zone: String,
+    cell: String,
+}
+
+/// The zone of `r` on its matrix, from likelihood field `row` and severity field `sev`.
+fn score(policy: &RiskPolicy, s: &Scoring, r: &Record, row: &str, sev: &str) -> Option<Scored> {
+    let l = level(r, row, s.letter)?;
+    let v = level(r, sev, 'S')?;
+    let zone = policy.matrix(s.assessment).zone(l, v)?.to_string();
+    Some(Scored {
+        zone,
+        cell: format!("{}{l} x S{v}", s.letter),
+    })
+}
+
+/// The initial and residual risk of an HS, where its levels allow computing them.
+fn initial_and_residual(
+    policy: &RiskPolicy,
+    s: &Scoring,
+    r: &Record,
+) -> (Option<Scored>, Option<Scored>) {
+    (
+        score(policy, s, r, s.fields[0], "severity"),
+        score(policy, s, r, s.fields[1], "residual_severity"),
+    )
+}
+
+/// Orders zones from least to most risk. Matrices name zones freely (A/R/U, C/U, or a
+/// project's own), so the order comes from the matrix itself: acceptable zones first, then by
+/// the lowest cell (likelihood + severity) where the zone appears. On any matrix whose risk
+/// grows with both levels this gives A < R < U and C < U.
+fn zone_rank(m: &Matrix, zone: &str) -> (bool, usize) {
+    let mut lowest = usize::MAX;
+    for (l, row) in m.rows.iter().enumerate() {
+        for (s, z) in row.iter().enumerate() {
+            if z == zone {
+                lowest = lowest.min(l + s);
+            }
+        }
+    }
+    (!m.is_acceptable(zone), lowest)
+}
+
+/// `hs-estimated`: the scoring of each HS is complete and consistent with its harms and the
+/// matrices (ISO 14971 5.5, 6).
+fn hs_estimated(ctx: &mut Ctx<'_>) {
+    let corpus = ctx.corpus;
+    let graph = ctx.graph;
+    let policy = &ctx.corpus.config.risk;
+    for (i, r) in ctx.of_type("hazardous-situation") {
+        // Severity comes from the worst harm the situation can lead to.
+        if let (Some(sev), false) = (level(r, "severity", 'S'), r.has("severity_rationale")) {
+            let harms: Vec<(usize, usize)> = graph
+                .outbound(i, "harms")
+                .filter(|&j| is_live(corpus, j, "harm"))
+                .filter_map(|j| level(&corpus.records[j], "severity", 'S').map(|s| (j, s)))
+                .collect();
+            if let Some(worst) = harms.iter().map(|h| h.1).max().filter(|&w| w > sev) {
+                let ids: Vec<usize> = harms.iter().filter(|h| h.1 == worst).map(|h| h.0).collect();
+                let ids = id_list(corpus, &ids);
+                let msg = format!("{} has severity S{sev}, below S{worst} of {ids}", r.id);
+                let hint = format!(
+                    "raise `severity` to S{worst}, or write `severity_rationale` saying why this situation cannot lead to the worst outcome of {ids}"
+                );
+                ctx.emit("hs-estimated", r, r.index.value_pos("severity"), msg, &hint);
+            }
+        }
+        let Some(s) = scoring(r) else { continue };
+        // The likelihood scale must match the assessment: probability for safety,
+        // exploitability for security (TIR57 / SW96 replace probability for security risk).
+        let missing: Vec<&str> = s.fields.iter().copied().filter(|f| !r.has(f)).collect();
+        if !missing.is_empty() {
+            let fields = missing
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            let msg = format!("{} is a {} assessment but has no {fields}", r.id, s.name);
+            let hint = format!(
+                "write {} as {}1..{}5 (before and after risk control), or change `assessment`",
+                missing
+                    .iter()
+                    .map(|f| format!("`{f}:`"))
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                s.letter,
+                s.letter
+            );
+            ctx.emit("hs-estimated", r, r.index.key_pos("assessment"), msg, &hint);
+        }
+        let wrong: Vec<&str> = s.other.iter().copied().filter(|f| r.has(f)).collect();
+        if let Some(first) = wrong.first() {
+            let fields = wrong
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            let msg = format!(
+                "{} is a {} assessment but gives {fields}, which belong to the other assessment",
+                r.id, s.name
+            );
+            let hint = format!(
+                "a {} situation is scored with `{}` and `{}`; remove {fields}, or change `assessment`",
+                s.name, s.fields[0], s.fields[1]
+            );
+            ctx.emit("hs-estimated", r, r.index.key_pos(first), msg, &hint);
+        }
+        let (initial, residual) = initial_and_residual(policy, &s, r);
+        for (field, computed) in [("initial_risk", &initial), ("residual_risk", &residual)] {
+            let (Some(stated), Some(c)) = (r.text(field), computed) else {
+                continue;
+            };
+            if stated.trim() != c.zone {
+                let msg = format!(
+                    "{} states {field} {}, but the {} matrix gives {} for {}",
+                    r.id,
+                    stated.trim(),
+                    s.name,
+                    c.zone,
+                    c.cell
+                );
+                let hint = format!(
+                    "set `{field}: {}`, or correct the levels it is computed from",
+                    c.zone
+                );
+                ctx.emit("hs-estimated", r, r.index.value_pos(field), msg, &hint);
+            }
+        }
+        if let (Some(init), Some(res), false) = (&initial, &residual, r.has("residual_rationale")) {
+            let m = policy.matrix(s.assessment);
+            if zone_rank(m, &res.zone) > zone_rank(m, &init.zone) {
+                let msg = format!(
+                    "{} residual risk {} ({}) is higher than its initial risk {} ({})",
+                    r.id, res.zone, res.cell, init.zone, init.cell
+                );
+                let hint = "check the residual levels, or write `residual_rationale` saying why risk control raises the risk";
+                ctx.emit(
+                    "hs-estimated",
+                    r,
+                    r.index.key_pos("residual_severity"),
+                    msg,
+                    hint,
+                );
+            }
+        }
+    }
+}
+
+/// `hs-controlled`: a situation whose initial risk is not acceptable has a risk control
+/// (ISO 14971 6, 7.1).
+fn hs_controlled(ctx: &mut Ctx<'_>) {
+    let policy = &ctx.corpus.config.risk;
+    for (i, r) in ctx.of_type("hazardous-situation") {
+        let Some(s) = scoring(r) else { continue };
+        let Some(init) = score(policy, &s, r, s.fields[0], "severity") else {
+            continue;
+        };
+        if policy.matrix(s.assessment).is_acceptable(&init.zone) {
+            continue;
+        }
+        if !live_inbound(ctx, i, "mitigates", &["risk-control"]).is_empty() {
+            continue;
+        }
+        let msg = format!(
+            "{} has initial risk {} ({}), which is not acceptable, and no RC mitigates it",
+            r.id, init.zone, init.cell
+        );
+        let hint = format!(
+            "write an RC with `mitigates: [{}]`; prefer inherent design, then protective measures, then information for safety (ISO 14971 7.1)",
+            r.id
+        );
+        ctx.emit("hs-controlled", r, None, msg, &hint);
+    }
+}
+
+/// `rc-implemented`: every control is carried into the design as an input or output
+/// (ISO 14971 7.2; ISO 13485 7.3.3 c); information for safety lives in labeling or the IFU.
+fn rc_implemented(ctx: &mut Ctx<'_>) {
+    let corpus = ctx.corpus;
+    for (i, r) in ctx.of_type("risk-control") {
+        let implementers = live_inbound(
+            ctx,
+            i,
+            "implements_control",
+            &["design-input", "design-output"],
+        );
+        let info = r.str("option") == Some("information-for-safety");
+        if implementers.is_empty() {
+            let msg = format!("{} is implemented by no design input or output", r.id);
+            let hint = if info {
+                format!("write `implements_control: [{}]` on the DO with `output_kind: labeling` or `ifu` that carries the information", r.id)
+            } else {
+                format!("write `implements_control: [{}]` on the DI (requirement) or DO (spec, code, labeling) that realises it", r.id)
+            };
+            ctx.emit("rc-implemented", r, None, msg, &hint);
+            continue;
+        }
+        if info
+            && !implementers
+                .iter()
+                .any(|&j| is_disclosure(&corpus.records[j]))
+        {
+            let msg = format!(
+                "{} is information for safety, but no labeling or IFU output implements it (implemented by {})",
+                r.id,
+                describe_implementers(corpus, &implementers)
+            );
+            let hint = format!(
+                "write `implements_control: [{}]` on the DO with `output_kind: labeling` or `ifu` that carries the information",
+                r.id
+            );
+            ctx.emit("rc-implemented", r, r.index.value_pos("option"), msg, &hint);
+        }
+    }
+}
+
+/// Whether `r` is a design output that reaches the user: labeling or instructions for use.
+fn is_disclosure(r: &Record) -> bool {
+    r.type_name == "design-output" && matches!(r.str("output_kind"), Some("labeling" | "ifu"))
+}
+
+/// `DO-002 (source), DI-004` for messages.
+fn describe_implementers(corpus: &Corpus, idxs: &[usize]) -> String {
+    let mut parts: Vec<(String, String)> = idxs
+        .iter()
+        .map(|&j| {
+            let r = &corpus.records[j];
+            let d = match r.text("output_kind") {
+                Some(k) if r.type_name == "design-output" => format!("{} ({k})", r.id),
+                _ => r.id.clone(),
+            };
+            (r.id.clone(), d)
+        })
+        .collect();
+    parts.sort();
+    parts
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// For every record index: (a passing VER checks its implementation, one checks its
+/// effectiveness). Computed once, by walking each VER's links, so `rc-verified` and
+/// `residual-ok` share it at linear cost.
+fn rc_verifications(ctx: &Ctx<'_>) -> Vec<(bool, bool)> {
+    let corpus = ctx.corpus;
+    let mut out = vec![(false, false); corpus.records.len()];
+    for (j, v) in ctx.of_type("verification") {
+        if v.str("result") != Some("pass") {
+            continue;
+        }
+        let check = v.str("control_check");
+        for t in ctx.graph.outbound(j, "verifies") {
+            if let Some(slot) = out.get_mut(t) {
+                match check {
+                    Some("implementation") => slot.0 = true,
+                    Some("effectiveness") => slot.1 = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `rc-verified`: each control is verified as implemented and as effective (ISO 14971 7.2).
+fn rc_verified(ctx: &mut Ctx<'_>, checks: &[(bool, bool)]) {
+    let corpus = ctx.corpus;
+    for (i, r) in ctx.of_type("risk-control") {
+        let (implementation, effectiveness) = checks.get(i).copied().unwrap_or_default();
+        let missing = match (implementation, effectiveness) {
+            (true, true) => continue,
+            (false, false) => "either its implementation or its effectiveness",
+            (false, true) => "its implementation",
+            (true, false) => "its effectiveness",
+        };
+        let mut msg = format!("{} has no passing verification of {missing}", r.id);
+        // Say why the VERs that name the control do not count, so the fix is obvious.
+        let mut why: Vec<String> = live_inbound(ctx, i, "verifies", &["verification"])
+            .into_iter()
+            .map(|j| &corpus.records[j])
+            .filter_map(|v| match (v.text("result"), v.str("control_check")) {
+                (Some(res), _) if res != "pass" => Some(format!("{} is {res}", v.id)),
+                (None, _) => Some(format!("{} has no result", v.id)),
+                (_, None) => Some(format!("{} has no `control_check`", v.id)),
+                _ => None,
+            })
+            .collect();
+        why.sort();
+        if !why.is_empty() {
+            msg.push_str(&format!(": {}", why.join(", ")));
+        }
+        let hint = match (implementation, effectiveness) {
+            (false, false) => format!(
+                "write VERs with `verifies: [{}]` and `result: pass`: one with `control_check: implementation`, one with `control_check: effectiveness`",
+                r.id
+            ),
+            (false, _) => format!("write a VER with `verifies: [{}]`, `control_check: implementation` and `result: pass`", r.id),
+            _ => format!("write a VER with `verifies: [{}]`, `control_check: effectiveness` and `result: pass`", r.id),
+        };
+        ctx.emit("rc-verified", r, None, msg, &hint);
+    }
+}
+
+/// `residual-ok`: residual risk is acceptable, or an approved benefit-risk analysis accepts it
+/// (ISO 14971 7.3, 7.4). A claimed reduction is credited only once every control behind it is
+/// verified for implementation and effectiveness; until then the initial risk stands.
+fn residual_ok(ctx: &mut Ctx<'_>, checks: &[(bool, bool)]) {
+    let corpus = ctx.corpus;
+    let graph = ctx.graph;
+    let policy = &ctx.corpus.config.risk;
+    for (i, r) in ctx.of_type("hazardous-situation") {
+        let Some(s) = scoring(r) else { continue };
+        let m = policy.matrix(s.assessment);
+        let (initial, Some(residual)) = initial_and_residual(policy, &s, r) else {
+            continue;
+        };
+        let mut effective = &residual;
+        let mut not_credited = None;
+        if let Some(init) = &initial {
+            if zone_rank(m, &residual.zone) < zone_rank(m, &init.zone) {
+                let rcs = live_inbound(ctx, i, "mitigates", &["risk-control"]);
+                let unverified: Vec<usize> = rcs
+                    .iter()
+                    .copied()
+                    .filter(|&c| checks.get(c) != Some(&(true, true)))
+                    .collect();
+                if rcs.is_empty() {
+                    not_credited = Some("no RC mitigates it".to_string());
+                } else if !unverified.is_empty() {
+                    not_credited = Some(format!(
+                        "{} not verified for implementation and effectiveness",
+                        id_list(corpus, &unverified)
+                    ));
+                }
+                if not_credited.is_some() {
+                    effective = init;
+                }
+            }
+        }
+        if m.is_acceptable(&effective.zone) {
+            continue;
+        }
+        // The benefit-risk analysis must exist, be the right kind of document, and be approved.
+        let mut br_problem = None;
+        let mut accepted = false;
+        for j in graph.outbound(i, "benefit_risk") {
+            let d = &corpus.records[j];
+            if d.type_name != "document" {
+                continue;
+            }
+            match (d.status(), d.str("doc_type")) {
+                ("approved", Some("benefit-risk")) => accepted = true,
+                (_, Some("benefit-risk")) => {
+                    br_problem = Some(format!(
+                        "`benefit_risk` names {}, which is {}, not approved",
+                        d.id,
+                        if d.status().is_empty() {
+                            "without status"
+                        } else {
+                            d.status()
+                        }
+                    ))
+                }
+                (_, other) => {
+                    br_problem = Some(format!(
+                        "`benefit_risk` names {}, a {} document, not a benefit-risk analysis",
+                        d.id,
+                        other.unwrap_or("untyped")
+                    ))
+                }
+            }
+        }
+        if accepted {
+            continue;
+        }
+        if br_problem.is_none() && r.has("benefit_risk") {
+            // A dangling or mistyped `benefit_risk` is reported by the structure rules.
+            continue;
+        }
+        let mut msg = match &not_credited {
+            Some(why) => format!(
+                "{} residual risk counts as its initial risk {} ({}): the reduction to {} is not credited because {why}",
+                r.id, effective.zone, effective.cell, residual.zone
+            ),
+            None => format!("{} residual risk {} ({}) is not acceptable", r.id, residual.zone, residual.cell),
+        };
+        match &br_problem {
+            Some(p) => msg.push_str(&format!("; {p}")),
+            None => msg.push_str(", and `benefit_risk` names no approved benefit-risk analysis"),
+        }
+        let hint = match &not_credited {
+            Some(_) => "verify each RC that mitigates it (VERs with `result: pass` and `control_check` implementation and effectiveness), or name an approved DOC with `doc_type: benefit-risk` in `benefit_risk`".to_string(),
+            None => "reduce the risk further with a verified RC, or write a DOC with `doc_type: benefit-risk`, approve it, and name it in `benefit_risk`".to_string(),
+        };
+        let pos = r
+            .index
+            .value_pos("benefit_risk")
+            .or_else(|| r.index.key_pos("residual_severity"));
+        ctx.emit("residual-ok", r, pos, msg, &hint);
+    }
+}
+
+/// `risk-transfer-disclosed`: risk a control transfers to the user, operator, patient or
+/// facility is disclosed to them in labeling and shown to work in validation (ISO 14971 8;
+/// FDA cybersecurity guidance V.A, VI.A).
+fn risk_transfer_disclosed(ctx: &mut Ctx<'_>) {
+    let corpus = ctx.corpus;
+    for (i, r) in ctx.of_type("risk-control") {
+        let Some(to) = r.text("transfers_risk_to") else {
+            continue;
+        };
+        let pos = r.index.value_pos("transfers_risk_to");
+        let implementers = live_inbound(ctx, i, "implements_control", &["design-output"]);
+        if !implementers
+            .iter()
+            .any(|&j| is_disclosure(&corpus.records[j]))
+        {
+            let msg = format!("{} transfers risk to the {to}, but no labeling or IFU output implements it to disclose the transfer", r.id);
+            let hint = format!(
+                "write `implements_control: [{}]` on the DO with `output_kind: labeling` or `ifu` that tells the {to} what they must do",
+                r.id
+            );
+            ctx.emit("risk-transfer-disclosed", r, pos, msg, &hint);
+        }
+        if live_inbound(ctx, i, "covers_risk_transfer", &["validation"]).is_empty() {
+            let msg = format!(
+                "{} transfers risk to the {to}, but no VAL covers the transfer",
+                r.id
+            );
+            let hint = format!(
+                "name {} in `covers_risk_transfer` of the VAL showing the {to} understands and can manage the transferred risk",
+                r.id
+            );
+            ctx.emit("risk-transfer-disclosed", r, pos, msg, &hint);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Diagnostic;
+    use crate::rules::testing::{check, fired};
+
+    const PER: &str = "---\nid: PER-001\ntype: person\ntitle: Ada\nstatus: approved\nowner: PER-001\nprinted_name: Ada Lovelace\nroles: [engineer]\nmay_sign: [approval]\nkeys: []\nidentity_verified: 2026-01-01\n---\n";
+
+    /// A record of type `ty` with the common fields; `status: approved` unless `fields` sets one.
+    fn rec(ty: &str, id: &str, fields: &str) -> String {
+        let status = if fields.contains("status:") {
+            ""
+        } else {
+            "status: approved\n"
+        };
+        format!("---\nid: {id}\ntype: {ty}\ntitle: T\n{status}owner: PER-001\n{fields}---\nBody.\n")
+    }
+
+    fn harm(id: &str, sev: &str) -> String {
+        rec("harm", id, &format!("severity: {sev}\nrationale: r\n"))
+    }
+
+    /// A safety HS scored `levels` (e.g. "severity: S4\nprobability: P4\n...") plus `extra`.
+    fn hs(id: &str, levels: &str, extra: &str) -> String {
+        rec(
+            "hazardous-situation",
+            id,
+            &format!("assessment: safety\npolicy_rev: 1\n{levels}{extra}"),
+        )
+    }
+
+    /// Initial U (P4 x S4), residual A (P1 x S2).
+    const REDUCED: &str =
+        "severity: S4\nprobability: P4\nresidual_severity: S2\nresidual_probability: P1\n";
+
+    fn rc(id: &str, extra: &str) -> String {
+        rec(
+            "risk-control",
+            id,
+            &format!("option: inherent-design\nkind: safety\nnew_risks: []\n{extra}"),
+        )
+    }
+
+    fn dout(id: &str, kind: &str, links: &str) -> String {
+        rec(
+            "design-output",
+            id,
+            &format!("output_kind: {kind}\nessential: true\n{links}"),
+        )
+    }
+
+    fn ver(id: &str, check: &str, verifies: &str) -> String {
+        rec(
+            "verification",
+            id,
+            &format!("method: test\nacceptance_criteria: x\nresult: pass\nexecuted_on: 2026-01-01\nbaseline: abc\nevidence: e\ncontrol_check: {check}\nverifies: [{verifies}]\n"),
+        )
+    }
+
+    fn val(id: &str, links: &str) -> String {
+        rec(
+            "validation",
+            id,
+            &format!("method: human-factors\nresult: pass\nproduct_config: REL-001\nexecuted_on: 2026-01-01\nevidence: e\n{links}"),
+        )
+    }
+
+    fn doc(id: &str, fields: &str) -> String {
+        rec(
+            "document",
+            id,
+            &format!("effective: 2026-01-01\nreview_due: 2027-01-01\n{fields}"),
+        )
+    }
+
+    /// Checks the records (plus a PER), each in `records/<id>.md`.
+    fn run(records: &[String]) -> Vec<Diagnostic> {
+        let mut files = vec![("records/PER-001.md".to_string(), PER.to_string())];
+        for t in records {
+            let id = t
+                .lines()
+                .nth(1)
+                .and_then(|l| l.strip_prefix("id: "))
+                .unwrap_or("X");
+            files.push((format!("records/{id}.md"), t.clone()));
+        }
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        check(&refs)
+    }
+
+    /// HS-001 (initial U, residual A) with HARM-001, mitigated by RC-001, implemented by
+    /// DO-001, verified by VER-001 (implementation) and VER-002 (effectiveness).
+    fn complete() -> Vec<String> {
+        vec![
+            harm("HARM-001", "S4"),
+            hs(
+                "HS-001",
+                REDUCED,
+                "harms: [HARM-001]\ninitial_risk: U\nresidual_risk: A\n",
+            ),
+            rc("RC-001", "mitigates: [HS-001]\n"),
+            dout("DO-001", "source", "implements_control: [RC-001]\n"),
+            ver("VER-001", "implementation", "RC-001"),
+            ver("VER-002", "effectiveness", "RC-001"),
+        ]
+    }
+
+    const RULES: &[&str] = &[
+        "hs-estimated",
+        "hs-controlled",
+        "rc-implemented",
+        "rc-verified",
+        "residual-ok",
+        "risk-transfer-disclosed",
+    ];
+
+    #[test]
+    fn complete_risk_file_has_no_risk_findings() {
+        let d = run(&complete());
+        let ours: Vec<_> = d.iter().filter(|d| RULES.contains(&d.rule)).collect();
+        assert!(ours.is_empty(), "{ours:?}");
+    }
+
+    #[test]
+    fn hs_estimated_severity_below_harm() {
+        let mut r = complete();
+        r[0] = harm("HARM-001", "S5");
+        let d = run(&r);
+        let f = fired(&d, "hs-estimated", "HS-001");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("below S5 of HARM-001"),
+            "{}",
+            f[0].message
+        );
+        r[1] = hs(
+            "HS-001",
+            REDUCED,
+            "harms: [HARM-001]\nseverity_rationale: the cassette limits volume\n",
+        );
+        assert!(fired(&run(&r), "hs-estimated", "HS-001").is_empty());
+    }
+
+    #[test]
+    fn hs_estimated_likelihood_matches_assessment() {
+        let mut r = complete();
+        r[1] = hs(
+            "HS-001",
+            "severity: S4\nexploitability: E4\nresidual_severity: S2\nresidual_probability: P1\n",
+            "",
+        );
+        let d = run(&r);
+        let msgs: Vec<&str> = fired(&d, "hs-estimated", "HS-001")
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert!(
+            msgs.iter().any(|m| m.contains("has no `probability`")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains("gives `exploitability`")),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn hs_estimated_stated_zone_and_rising_residual() {
+        let mut r = complete();
+        r[1] = hs("HS-001", REDUCED, "initial_risk: R\n");
+        let d = run(&r);
+        let f = fired(&d, "hs-estimated", "HS-001");
+        assert!(
+            f[0].message.contains("gives U for P4 x S4"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(
+            f[0].hint.as_deref(),
+            Some("set `initial_risk: U`, or correct the levels it is computed from")
+        );
+        let rising =
+            "severity: S2\nprobability: P2\nresidual_severity: S4\nresidual_probability: P3\n";
+        r[1] = hs("HS-001", rising, "");
+        let f = run(&r);
+        let f = fired(&f, "hs-estimated", "HS-001");
+        assert!(
+            f[0].message.contains("higher than its initial risk A"),
+            "{}",
+            f[0].message
+        );
+        r[1] = hs(
+            "HS-001",
+            rising,
+            "residual_rationale: the alarm adds a new hazard\n",
+        );
+        assert!(fired(&run(&r), "hs-estimated", "HS-001").is_empty());
+    }
+
+    #[test]
+    fn hs_controlled_fires_without_rc() {
+        let mut r = complete();
+        r[2] = rc("RC-001", "");
+        let d = run(&r);
+        let f = fired(&d, "hs-controlled", "HS-001");
+        assert!(
+            f[0].message.contains("initial risk U (P4 x S4)"),
+            "{}",
+            f[0].message
+        );
+        // Acceptable initial risk needs no control.
+        r[1] = hs(
+            "HS-001",
+            "severity: S1\nprobability: P1\nresidual_severity: S1\nresidual_probability: P1\n",
+            "",
+        );
+        assert!(fired(&run(&r), "hs-controlled", "HS-001").is_empty());
+    }
+
+    #[test]
+    fn hs_controlled_uses_the_security_matrix() {
+        let sec = |e: &str| {
+            rec(
+                "hazardous-situation",
+                "HS-001",
+                &format!("assessment: security\npolicy_rev: 1\nseverity: S4\nexploitability: {e}\nresidual_severity: S4\nresidual_exploitability: E1\n"),
+            )
+        };
+        assert_eq!(
+            fired(&run(&[sec("E3")]), "hs-controlled", "HS-001").len(),
+            1
+        );
+        assert!(fired(&run(&[sec("E2")]), "hs-controlled", "HS-001").is_empty());
+    }
+
+    #[test]
+    fn rc_implemented_fires_without_implementer_and_for_information_without_labeling() {
+        let mut r = complete();
+        r[3] = dout("DO-001", "source", "");
+        let d = run(&r);
+        assert_eq!(fired(&d, "rc-implemented", "RC-001").len(), 1, "{d:?}");
+        r[2] = rc("RC-001", "mitigates: [HS-001]\n")
+            .replace("inherent-design", "information-for-safety");
+        r[3] = dout("DO-001", "source", "implements_control: [RC-001]\n");
+        let d = run(&r);
+        let f = fired(&d, "rc-implemented", "RC-001");
+        assert!(f[0].message.contains("DO-001 (source)"), "{}", f[0].message);
+        r[3] = dout("DO-001", "ifu", "implements_control: [RC-001]\n");
+        assert!(fired(&run(&r), "rc-implemented", "RC-001").is_empty());
+    }
+
+    #[test]
+    fn rc_verified_needs_both_checks() {
+        let mut r = complete();
+        r[5] = ver("VER-002", "implementation", "RC-001").replace("result: pass", "result: fail");
+        let d = run(&r);
+        let f = fired(&d, "rc-verified", "RC-001");
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message
+                .contains("of its effectiveness: VER-002 is fail"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0]
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("control_check: effectiveness"));
+        r.truncate(4);
+        let d = run(&r);
+        let f = fired(&d, "rc-verified", "RC-001");
+        assert!(
+            f[0].message
+                .contains("either its implementation or its effectiveness"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn residual_ok_credits_only_verified_reductions() {
+        let mut r = complete();
+        r.truncate(5); // effectiveness not verified
+        let d = run(&r);
+        let f = fired(&d, "residual-ok", "HS-001");
+        assert_eq!(f.len(), 1, "{d:?}");
+        assert!(
+            f[0].message
+                .contains("not credited because RC-001 not verified"),
+            "{}",
+            f[0].message
+        );
+        // An approved benefit-risk analysis accepts it.
+        r[1] = hs("HS-001", REDUCED, "benefit_risk: DOC-001\n");
+        r.push(doc("DOC-001", "doc_type: benefit-risk\n"));
+        assert!(fired(&run(&r), "residual-ok", "HS-001").is_empty());
+        // A draft one does not.
+        r[5] = doc("DOC-001", "status: draft\ndoc_type: benefit-risk\n");
+        let d = run(&r);
+        let f = fired(&d, "residual-ok", "HS-001");
+        assert!(
+            f[0].message.contains("DOC-001, which is draft"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn residual_ok_fires_on_unacceptable_residual() {
+        let mut r = complete();
+        r[1] = hs(
+            "HS-001",
+            "severity: S4\nprobability: P4\nresidual_severity: S4\nresidual_probability: P2\n",
+            "",
+        );
+        let d = run(&r);
+        let f = fired(&d, "residual-ok", "HS-001");
+        assert!(
+            f[0].message
+                .contains("residual risk R (P2 x S4) is not acceptable"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn risk_transfer_needs_labeling_and_validation() {
+        let mut r = complete();
+        r[2] = rc("RC-001", "mitigates: [HS-001]\ntransfers_risk_to: user\n");
+        let d = run(&r);
+        assert_eq!(
+            fired(&d, "risk-transfer-disclosed", "RC-001").len(),
+            2,
+            "{d:?}"
+        );
+        r.push(dout("DO-002", "labeling", "implements_control: [RC-001]\n"));
+        r.push(val("VAL-001", "covers_risk_transfer: [RC-001]\n"));
+        assert!(fired(&run(&r), "risk-transfer-disclosed", "RC-001").is_empty());
+    }
+
+    #[test]
+    fn bad_levels_do_not_panic_or_pile_on() {
+        let r = vec![hs(
+            "HS-001",
+            "severity: S9\nprobability: high\nresidual_severity: x\nresidual_probability: P1\n",
+            "",
+        )];
+        let d = run(&r);
+        assert!(d.iter().any(|d| d.rule == "invalid-value"));
+        for rule in ["hs-controlled", "residual-ok"] {
+            assert!(fired(&d, rule, "HS-001").is_empty(), "{rule}: {d:?}");
+        }
+    }
+}

@@ -139,7 +139,7 @@ pub fn validate_record(r: &mut Record, config: &Config) -> Vec<Diagnostic> {
         for target in r.list(&f.name) {
             if is_valid_id(&target) {
                 let pos = r.index.token_pos(&f.name, &target);
-                links.push(Link { field: f.name.clone(), target, pos, trace: f.kind == FieldKind::Link });
+                links.push(Link { field: f.name.clone(), target, pos, trace: f.trace });
             }
         }
     }

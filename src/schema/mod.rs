@@ -103,6 +103,8 @@ pub struct RawField {
     pub pattern: Option<String>,
     /// Help text.
     pub doc: Option<String>,
+    /// Whether trace walks follow the link (default true for `link`).
+    pub trace: Option<bool>,
 }
 
 /// A type as written in a profile or in `ddf.yaml`.
@@ -162,6 +164,8 @@ pub struct FieldDef {
     /// Help text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
+    /// Whether trace walks and cycle detection follow this link.
+    pub trace: bool,
     /// Compiled pattern.
     #[serde(skip)]
     pub regex: Option<regex::Regex>,
@@ -385,6 +389,9 @@ fn merge_type(base: &mut RawType, layer: &RawType) {
                 if f.doc.is_some() {
                     bf.doc.clone_from(&f.doc);
                 }
+                if f.trace.is_some() {
+                    bf.trace = f.trace;
+                }
             }
             None => {
                 base.fields.insert(name.clone(), f.clone());
@@ -419,6 +426,7 @@ fn resolve_field(type_name: &str, name: &str, f: &RawField) -> Result<FieldDef, 
         scale: f.scale,
         pattern: f.pattern.clone(),
         doc: f.doc.clone(),
+        trace: kind == FieldKind::Link && f.trace.unwrap_or(true),
         regex,
     })
 }

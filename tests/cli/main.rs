@@ -1,0 +1,7 @@
+//! Integration tests: the `ddf` binary run on fixture repositories built in temp dirs, with
+//! hermetic Git (fixed author, committer and dates; no user or system config).
+
+mod bad_input;
+mod commands;
+mod harness;
+mod revisions;
