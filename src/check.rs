@@ -34,7 +34,10 @@ pub fn run(corpus: &Corpus, graph: &Graph, today: Date) -> Report {
     all.extend(rules::run_trace_rules(corpus, graph, today));
     let mut diagnostics = rules::apply_severities(&corpus.config, all);
     diagnostic::sort(&mut diagnostics);
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     Report {
         records: corpus.records.len(),
         errors,

@@ -131,8 +131,16 @@ pub struct ConfigError {
 }
 
 const KNOWN_KEYS: &[&str] = &[
-    "project", "devices", "records", "controlled_branch", "rules", "risk", "policy",
-    "security_globs", "site", "types",
+    "project",
+    "devices",
+    "records",
+    "controlled_branch",
+    "rules",
+    "risk",
+    "policy",
+    "security_globs",
+    "site",
+    "types",
 ];
 
 impl Config {
@@ -151,20 +159,40 @@ impl Config {
         };
         let index = KeyIndex::build(text, 1);
         if let Some(pos) = index.tab_indent() {
-            return Err(fail(Some(pos), "a tab is used for indentation".into(), Some("YAML indents with spaces only")));
+            return Err(fail(
+                Some(pos),
+                "a tab is used for indentation".into(),
+                Some("YAML indents with spaces only"),
+            ));
         }
         if let Some((key, _, again)) = index.duplicates().first() {
-            return Err(fail(Some(*again), format!("`{key}` is written twice"), Some("keep one of the two")));
+            return Err(fail(
+                Some(*again),
+                format!("`{key}` is written twice"),
+                Some("keep one of the two"),
+            ));
         }
         if let Some(pos) = crate::front_matter::too_deep(text, 1) {
-            return Err(fail(Some(pos), "ddf.yaml nests too deeply".into(), Some("flatten the structure")));
+            return Err(fail(
+                Some(pos),
+                "ddf.yaml nests too deeply".into(),
+                Some("flatten the structure"),
+            ));
         }
         let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
             let pos = e.location().map(|l| Pos::new(l.line(), l.column()));
-            fail(pos, format!("not valid YAML: {}", strip_location(&e.to_string())), Some("check the indentation and quoting near that position"))
+            fail(
+                pos,
+                format!("not valid YAML: {}", strip_location(&e.to_string())),
+                Some("check the indentation and quoting near that position"),
+            )
         })?;
         let Some(map) = value.as_mapping() else {
-            return Err(fail(Some(Pos::new(1, 1)), "ddf.yaml must be a mapping of settings".into(), Some("start with `project: <name>`")));
+            return Err(fail(
+                Some(Pos::new(1, 1)),
+                "ddf.yaml must be a mapping of settings".into(),
+                Some("start with `project: <name>`"),
+            ));
         };
         let mut diags = Vec::new();
         let mut known = serde_yaml::Mapping::new();
@@ -174,10 +202,14 @@ impl Config {
                 known.insert(k.clone(), v.clone());
             } else {
                 diags.push(
-                    Diagnostic::new("config", path, format!("unknown setting `{key}` is ignored"))
-                        .severity(Severity::Warning)
-                        .at(index.key_pos(key))
-                        .hint(format!("known settings: {}", KNOWN_KEYS.join(", "))),
+                    Diagnostic::new(
+                        "config",
+                        path,
+                        format!("unknown setting `{key}` is ignored"),
+                    )
+                    .severity(Severity::Warning)
+                    .at(index.key_pos(key))
+                    .hint(format!("known settings: {}", KNOWN_KEYS.join(", "))),
                 );
             }
         }
@@ -186,37 +218,54 @@ impl Config {
             for (k, _) in rules {
                 let name = k.as_str().unwrap_or_default();
                 if crate::rules::info(name).is_none() {
-                    known.get_mut("rules").and_then(|r| r.as_mapping_mut()).map(|m| m.remove(k));
+                    known
+                        .get_mut("rules")
+                        .and_then(|r| r.as_mapping_mut())
+                        .map(|m| m.remove(k));
                     diags.push(
-                        Diagnostic::new("config", path, format!("`rules` names `{name}`, which is no rule"))
-                            .at(index.token_pos("rules", name))
-                            .hint("`ddf check --list-rules` lists every rule id"),
+                        Diagnostic::new(
+                            "config",
+                            path,
+                            format!("`rules` names `{name}`, which is no rule"),
+                        )
+                        .at(index.token_pos("rules", name))
+                        .hint("`ddf check --list-rules` lists every rule id"),
                     );
                 }
             }
         }
-        let raw: RawConfig = serde_yaml::from_value(serde_yaml::Value::Mapping(known)).map_err(|e| {
-            let msg = strip_location(&e.to_string());
-            let pos = KNOWN_KEYS
-                .iter()
-                .find(|k| msg.contains(&format!("{k}")) && index.get(k).is_some())
-                .and_then(|k| index.value_pos(k));
-            let hint = if msg.contains("missing field `project`") {
-                "add `project: <name of the device or product line>`"
-            } else {
-                "see docs/configuration.md for every setting and its form"
-            };
-            fail(pos, msg, Some(hint))
+        let raw: RawConfig =
+            serde_yaml::from_value(serde_yaml::Value::Mapping(known)).map_err(|e| {
+                let msg = strip_location(&e.to_string());
+                let pos = KNOWN_KEYS
+                    .iter()
+                    .find(|k| msg.contains(**k) && index.get(k).is_some())
+                    .and_then(|k| index.value_pos(k));
+                let hint = if msg.contains("missing field `project`") {
+                    "add `project: <name of the device or product line>`"
+                } else {
+                    "see docs/configuration.md for every setting and its form"
+                };
+                fail(pos, msg, Some(hint))
+            })?;
+        let risk = RiskPolicy::from_raw(&raw.risk).map_err(|m| {
+            fail(
+                index.value_pos("risk"),
+                format!("risk: {m}"),
+                Some("write each row as `P5: [R, U, U, U, U]`, from the highest level down"),
+            )
         })?;
-        let risk = RiskPolicy::from_raw(&raw.risk)
-            .map_err(|m| fail(index.value_pos("risk"), format!("risk: {m}"), Some("write each row as `P5: [R, U, U, U, U]`, from the highest level down")))?;
         let schema = Schema::layered(&raw.types)
             .map_err(|e| fail(index.value_pos("types"), format!("types: {e}"), None))?;
         for t in schema.types.values() {
             for f in t.fields.values() {
                 if let Some(scale) = f.scale {
                     if risk.scale_len(scale) == 0 {
-                        return Err(fail(index.value_pos("risk"), format!("the {scale:?} scale has no levels"), None));
+                        return Err(fail(
+                            index.value_pos("risk"),
+                            format!("the {scale:?} scale has no levels"),
+                            None,
+                        ));
                     }
                 }
             }
@@ -291,8 +340,14 @@ mod tests {
         .expect("runs");
         assert_eq!(c.severity_of("doc-review-due", Severity::Warning), None);
         let rules: Vec<_> = d.iter().map(|d| (d.rule, d.severity, d.line)).collect();
-        assert!(rules.contains(&("config", Severity::Error, Some(3))), "{rules:?}");
-        assert!(rules.contains(&("config", Severity::Warning, Some(5))), "{rules:?}");
+        assert!(
+            rules.contains(&("config", Severity::Error, Some(3))),
+            "{rules:?}"
+        );
+        assert!(
+            rules.contains(&("config", Severity::Warning, Some(5))),
+            "{rules:?}"
+        );
     }
 
     #[test]

@@ -71,7 +71,12 @@ impl Corpus {
         })?;
         let (config, config_diags) = Config::parse(&text, CONFIG_FILE)?;
         let files = source.records(&config.records)?;
-        Ok(Corpus::from_files(source.describe(), config, config_diags, files))
+        Ok(Corpus::from_files(
+            source.describe(),
+            config,
+            config_diags,
+            files,
+        ))
     }
 
     /// Builds a corpus from files already read.
@@ -113,7 +118,15 @@ impl Corpus {
             }
             by_type.entry(r.type_name.clone()).or_default().push(i);
         }
-        Corpus { source, config, records, by_id, by_type, diagnostics, files: n_files }
+        Corpus {
+            source,
+            config,
+            records,
+            by_id,
+            by_type,
+            diagnostics,
+            files: n_files,
+        }
     }
 
     /// The record with id `id`.

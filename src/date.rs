@@ -28,7 +28,9 @@ impl Date {
         if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
             return None;
         }
-        Some(Date { days: days_from_civil(y, m, d) })
+        Some(Date {
+            days: days_from_civil(y, m, d),
+        })
     }
 
     /// Today: `DDF_TODAY` if set and valid, else the system clock (UTC).
@@ -39,12 +41,16 @@ impl Date {
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        Date { days: secs.div_euclid(86_400) }
+        Date {
+            days: secs.div_euclid(86_400),
+        }
     }
 
     /// The date `n` days later (earlier for negative `n`).
     pub fn add_days(self, n: i64) -> Date {
-        Date { days: self.days + n }
+        Date {
+            days: self.days + n,
+        }
     }
 
     /// Days from `other` to `self`.
@@ -54,7 +60,9 @@ impl Date {
 
     /// The date of a Unix timestamp (seconds, UTC).
     pub fn from_unix(secs: i64) -> Date {
-        Date { days: secs.div_euclid(86_400) }
+        Date {
+            days: secs.div_euclid(86_400),
+        }
     }
 }
 
@@ -111,14 +119,37 @@ mod tests {
         let d = Date::parse("2026-02-02").expect("valid");
         assert_eq!(d.to_string(), "2026-02-02");
         assert_eq!(d.add_days(27).to_string(), "2026-03-01");
-        assert_eq!(Date::parse("2024-02-29").expect("leap").add_days(365).to_string(), "2025-02-28");
-        assert_eq!(Date::parse("1970-01-01").expect("epoch").days_since(Date::from_unix(0)), 0);
-        assert_eq!(Date::parse("2026-11-21T10:00:00Z").expect("time").to_string(), "2026-11-21");
+        assert_eq!(
+            Date::parse("2024-02-29")
+                .expect("leap")
+                .add_days(365)
+                .to_string(),
+            "2025-02-28"
+        );
+        assert_eq!(
+            Date::parse("1970-01-01")
+                .expect("epoch")
+                .days_since(Date::from_unix(0)),
+            0
+        );
+        assert_eq!(
+            Date::parse("2026-11-21T10:00:00Z")
+                .expect("time")
+                .to_string(),
+            "2026-11-21"
+        );
     }
 
     #[test]
     fn rejects_bad_dates() {
-        for bad in ["2026-02-30", "2026-13-01", "26-01-01", "2026/01/01", "yesterday", ""] {
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "26-01-01",
+            "2026/01/01",
+            "yesterday",
+            "",
+        ] {
             assert!(Date::parse(bad).is_none(), "{bad}");
         }
     }

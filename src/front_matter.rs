@@ -78,8 +78,7 @@ pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
     }
     let yaml_start = first.len();
     let mut offset = yaml_start;
-    let mut line_no = 2;
-    for line in lines {
+    for (line_no, line) in (2..).zip(lines) {
         if is_fence(line) {
             let yaml = &text[yaml_start..offset];
             if yaml.len() > MAX_FRONT_MATTER {
@@ -94,7 +93,6 @@ pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
             });
         }
         offset += line.len();
-        line_no += 1;
     }
     Err(SplitError::Unterminated)
 }
@@ -267,7 +265,9 @@ fn last_content_line(lines: &[(usize, String)], first: usize, upto: usize) -> us
     lines
         .iter()
         .rev()
-        .find(|(l, t)| *l >= first && *l <= upto && !t.trim().is_empty() && !t.trim_start().starts_with('#'))
+        .find(|(l, t)| {
+            *l >= first && *l <= upto && !t.trim().is_empty() && !t.trim_start().starts_with('#')
+        })
         .map_or(first, |(l, _)| *l)
 }
 
@@ -275,14 +275,21 @@ fn last_content_line(lines: &[(usize, String)], first: usize, upto: usize) -> us
 /// byte column just after the colon.
 fn top_level_key(line: &str) -> Option<(&str, usize)> {
     let first = line.chars().next()?;
-    if first.is_whitespace() || matches!(first, '#' | '-' | '[' | '{' | '}' | ']' | '&' | '*' | '!' | '|' | '>' | '%' | '@' | '`') {
+    if first.is_whitespace()
+        || matches!(
+            first,
+            '#' | '-' | '[' | '{' | '}' | ']' | '&' | '*' | '!' | '|' | '>' | '%' | '@' | '`'
+        )
+    {
         return None;
     }
     let (key, rest_at) = if first == '"' || first == '\'' {
         let close = line[1..].find(first)? + 1;
         (&line[1..close], close + 1)
     } else {
-        let colon = line.find(": ").or_else(|| line.strip_suffix(':').map(|s| s.len()))?;
+        let colon = line
+            .find(": ")
+            .or_else(|| line.strip_suffix(':').map(|s| s.len()))?;
         (line[..colon].trim_end(), colon)
     };
     let after = line.get(rest_at..)?;
@@ -350,7 +357,10 @@ mod tests {
         assert_eq!(split("").unwrap_err(), SplitError::Empty);
         assert_eq!(split("  \n\n").unwrap_err(), SplitError::Empty);
         assert_eq!(split("# Title\n").unwrap_err(), SplitError::Missing);
-        assert_eq!(split("---\nid: X-001\n").unwrap_err(), SplitError::Unterminated);
+        assert_eq!(
+            split("---\nid: X-001\n").unwrap_err(),
+            SplitError::Unterminated
+        );
     }
 
     #[test]

@@ -40,11 +40,17 @@ impl Graph {
     /// is shared with another record, are left out (the structure rules report them).
     pub fn build(corpus: &Corpus) -> Graph {
         let n = corpus.records.len();
-        let mut g = Graph { out: vec![Vec::new(); n], inc: vec![Vec::new(); n], fields: Vec::new() };
+        let mut g = Graph {
+            out: vec![Vec::new(); n],
+            inc: vec![Vec::new(); n],
+            fields: Vec::new(),
+        };
         let mut field_ids: HashMap<&str, u16> = HashMap::new();
         for (i, r) in corpus.records.iter().enumerate() {
             for l in &r.links {
-                let Some(&j) = corpus.by_id.get(&l.target) else { continue };
+                let Some(&j) = corpus.by_id.get(&l.target) else {
+                    continue;
+                };
                 if i == j {
                     continue;
                 }
@@ -53,8 +59,16 @@ impl Graph {
                     g.fields.push(l.field.clone());
                     next
                 });
-                g.out[i].push(Edge { other: j, field: f, trace: l.trace });
-                g.inc[j].push(Edge { other: i, field: f, trace: l.trace });
+                g.out[i].push(Edge {
+                    other: j,
+                    field: f,
+                    trace: l.trace,
+                });
+                g.inc[j].push(Edge {
+                    other: i,
+                    field: f,
+                    trace: l.trace,
+                });
             }
         }
         g
@@ -77,12 +91,18 @@ impl Graph {
 
     /// Records that name `i` in link field `field`.
     pub fn inbound<'a>(&'a self, i: usize, field: &'a str) -> impl Iterator<Item = usize> + 'a {
-        self.inc(i).iter().filter(move |e| self.field_name(e) == field).map(|e| e.other)
+        self.inc(i)
+            .iter()
+            .filter(move |e| self.field_name(e) == field)
+            .map(|e| e.other)
     }
 
     /// Records that `i` names in link field `field`.
     pub fn outbound<'a>(&'a self, i: usize, field: &'a str) -> impl Iterator<Item = usize> + 'a {
-        self.out(i).iter().filter(move |e| self.field_name(e) == field).map(|e| e.other)
+        self.out(i)
+            .iter()
+            .filter(move |e| self.field_name(e) == field)
+            .map(|e| e.other)
     }
 
     /// Every record upstream of `start` (following written trace links), nearest first, each with

@@ -73,7 +73,9 @@ impl Record {
 
     /// A scalar field as text.
     pub fn text(&self, field: &str) -> Option<String> {
-        self.get(field).and_then(scalar_text).filter(|s| !s.trim().is_empty())
+        self.get(field)
+            .and_then(scalar_text)
+            .filter(|s| !s.trim().is_empty())
     }
 
     /// A string field, borrowed (only for YAML strings).
@@ -88,7 +90,10 @@ impl Record {
     pub fn list(&self, field: &str) -> Vec<String> {
         match self.get(field) {
             Some(Value::Sequence(items)) => items.iter().filter_map(scalar_text).collect(),
-            Some(v) => scalar_text(v).into_iter().filter(|s| !s.trim().is_empty()).collect(),
+            Some(v) => scalar_text(v)
+                .into_iter()
+                .filter(|s| !s.trim().is_empty())
+                .collect(),
             None => Vec::new(),
         }
     }
@@ -125,7 +130,10 @@ impl Record {
 
     /// Ids named by link field `field` (trace links and refs).
     pub fn links_of<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.links.iter().filter(move |l| l.field == field).map(|l| l.target.as_str())
+        self.links
+            .iter()
+            .filter(move |l| l.field == field)
+            .map(|l| l.target.as_str())
     }
 }
 
@@ -156,17 +164,21 @@ fn yaml_hint(msg: &str) -> &'static str {
 /// Parses the bytes of the file at `path` (relative to the DDF root).
 pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
     let mut diags = Vec::new();
-    let fail = |d: Diagnostic| Parsed { record: None, diagnostics: vec![d] };
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(_) => {
-            return fail(
+    let fail = |d: Diagnostic| Parsed {
+        record: None,
+        diagnostics: vec![d],
+    };
+    let text =
+        match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => return fail(
                 Diagnostic::new("not-utf8", path, "the file is not valid UTF-8")
                     .at(Some(front_matter::utf8_error_pos(bytes)))
-                    .hint("save the file as UTF-8 (most editors: File > Save with Encoding > UTF-8)"),
-            )
-        }
-    };
+                    .hint(
+                        "save the file as UTF-8 (most editors: File > Save with Encoding > UTF-8)",
+                    ),
+            ),
+        };
     let split = match front_matter::split(text) {
         Ok(s) => s,
         Err(e) => {
@@ -175,7 +187,11 @@ pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
                 SplitError::Empty => None,
                 _ => Some(Pos::new(1, 1)),
             };
-            return fail(Diagnostic::new("front-matter", path, message).at(pos).hint(hint));
+            return fail(
+                Diagnostic::new("front-matter", path, message)
+                    .at(pos)
+                    .hint(hint),
+            );
         }
     };
     let index = KeyIndex::build(split.yaml, split.yaml_line);
@@ -188,16 +204,27 @@ pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
     }
     if let Some((key, first, again)) = index.duplicates().first() {
         return fail(
-            Diagnostic::new("yaml", path, format!("`{key}` is written twice (first on line {})", first.line))
-                .at(Some(*again))
-                .hint("each key may appear once; keep one of the two"),
+            Diagnostic::new(
+                "yaml",
+                path,
+                format!("`{key}` is written twice (first on line {})", first.line),
+            )
+            .at(Some(*again))
+            .hint("each key may appear once; keep one of the two"),
         );
     }
     if let Some(pos) = front_matter::too_deep(split.yaml, split.yaml_line) {
         return fail(
-            Diagnostic::new("yaml", path, format!("the front-matter nests deeper than {} levels", front_matter::MAX_DEPTH))
-                .at(Some(pos))
-                .hint("records need a few levels at most; flatten the structure"),
+            Diagnostic::new(
+                "yaml",
+                path,
+                format!(
+                    "the front-matter nests deeper than {} levels",
+                    front_matter::MAX_DEPTH
+                ),
+            )
+            .at(Some(pos))
+            .hint("records need a few levels at most; flatten the structure"),
         );
     }
     let value: Value = match serde_yaml::from_str(split.yaml) {
@@ -210,34 +237,43 @@ pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
                 .map(|l| Pos::new(l.line() + split.yaml_line - 1, l.column()))
                 .or(Some(Pos::new(split.yaml_line, 1)));
             return fail(
-                Diagnostic::new("yaml", path, format!("the front-matter is not valid YAML: {msg}"))
-                    .at(pos)
-                    .hint(yaml_hint(&msg)),
+                Diagnostic::new(
+                    "yaml",
+                    path,
+                    format!("the front-matter is not valid YAML: {msg}"),
+                )
+                .at(pos)
+                .hint(yaml_hint(&msg)),
             );
         }
     };
-    let mapping = match value {
-        Value::Mapping(m) => m,
-        Value::Null => {
-            return fail(
+    let mapping =
+        match value {
+            Value::Mapping(m) => m,
+            Value::Null => return fail(
                 Diagnostic::new("front-matter", path, "the front-matter is empty")
                     .at(Some(Pos::new(1, 1)))
-                    .hint("write at least id, type, title, status and owner between the `---` lines"),
-            )
-        }
-        other => {
-            let kind = match other {
-                Value::Sequence(_) => "a list",
-                Value::String(_) => "a plain string",
-                _ => "a single value",
-            };
-            return fail(
-                Diagnostic::new("front-matter", path, format!("the front-matter is {kind}, not a mapping of fields"))
+                    .hint(
+                        "write at least id, type, title, status and owner between the `---` lines",
+                    ),
+            ),
+            other => {
+                let kind = match other {
+                    Value::Sequence(_) => "a list",
+                    Value::String(_) => "a plain string",
+                    _ => "a single value",
+                };
+                return fail(
+                    Diagnostic::new(
+                        "front-matter",
+                        path,
+                        format!("the front-matter is {kind}, not a mapping of fields"),
+                    )
                     .at(Some(Pos::new(split.yaml_line, 1)))
                     .hint("write one `field: value` per line"),
-            );
-        }
-    };
+                );
+            }
+        };
     let mut fields = IndexMap::with_capacity(mapping.len());
     for (k, v) in mapping {
         match scalar_text(&k) {
@@ -245,9 +281,13 @@ pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
                 fields.insert(key, v);
             }
             None => diags.push(
-                Diagnostic::new("yaml", path, "a key of the front-matter is a list or mapping, not a name")
-                    .at(Some(Pos::new(split.yaml_line, 1)))
-                    .hint("keys are plain names such as `title`"),
+                Diagnostic::new(
+                    "yaml",
+                    path,
+                    "a key of the front-matter is a list or mapping, not a name",
+                )
+                .at(Some(Pos::new(split.yaml_line, 1)))
+                .hint("keys are plain names such as `title`"),
             ),
         }
     }
@@ -280,14 +320,20 @@ mod tests {
 
     #[test]
     fn parses_fields_and_body() {
-        let p = parse("records/UN-001.md", b"---\nid: UN-001\ntype: user-need\ntags: [a, b]\n---\n\nThe need.\n");
+        let p = parse(
+            "records/UN-001.md",
+            b"---\nid: UN-001\ntype: user-need\ntags: [a, b]\n---\n\nThe need.\n",
+        );
         let r = p.record.expect("record");
         assert_eq!(r.id, "UN-001");
         assert_eq!(r.type_name, "user-need");
         assert_eq!(r.list("tags"), vec!["a", "b"]);
         assert_eq!(r.body, "\nThe need.\n");
         assert_eq!(r.body_line, 6);
-        assert_eq!(r.fields.keys().collect::<Vec<_>>(), vec!["id", "type", "tags"]);
+        assert_eq!(
+            r.fields.keys().collect::<Vec<_>>(),
+            vec!["id", "type", "tags"]
+        );
     }
 
     #[test]
@@ -354,7 +400,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_refused() {
-        let y = format!("---\nid: UN-001\nx: {}{}\n---\n", "[".repeat(10_000), "]".repeat(10_000));
+        let y = format!(
+            "---\nid: UN-001\nx: {}{}\n---\n",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
         assert_eq!(one(y.as_bytes()).rule, "yaml");
     }
 }

@@ -85,11 +85,23 @@ impl Default for RiskPolicy {
     fn default() -> Self {
         RiskPolicy {
             safety: Matrix {
-                rows: rows(&["R U U U U", "A R U U U", "A R R U U", "A A R R U", "A A A R R"]),
+                rows: rows(&[
+                    "R U U U U",
+                    "A R U U U",
+                    "A R R U U",
+                    "A A R R U",
+                    "A A A R R",
+                ]),
                 acceptable: vec!["A".into()],
             },
             security: Matrix {
-                rows: rows(&["C C U U U", "C C U U U", "C C C U U", "C C C C U", "C C C C C"]),
+                rows: rows(&[
+                    "C C U U U",
+                    "C C U U U",
+                    "C C C U U",
+                    "C C C C U",
+                    "C C C C C",
+                ]),
                 acceptable: vec!["C".into()],
             },
         }
@@ -141,7 +153,10 @@ impl RiskPolicy {
     }
 }
 
-fn matrix_rows(m: &IndexMap<String, Vec<String>>, letter: char) -> Result<Vec<Vec<String>>, String> {
+fn matrix_rows(
+    m: &IndexMap<String, Vec<String>>,
+    letter: char,
+) -> Result<Vec<Vec<String>>, String> {
     let n = m.len();
     let mut rows = vec![Vec::new(); n];
     for (key, row) in m {
@@ -152,7 +167,9 @@ fn matrix_rows(m: &IndexMap<String, Vec<String>>, letter: char) -> Result<Vec<Ve
     }
     let width = rows.first().map_or(0, Vec::len);
     if width == 0 || rows.iter().any(|r| r.len() != width) {
-        return Err(format!("the {letter} x S matrix rows must all have the same, non-zero number of zones"));
+        return Err(format!(
+            "the {letter} x S matrix rows must all have the same, non-zero number of zones"
+        ));
     }
     Ok(rows)
 }

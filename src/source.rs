@@ -72,9 +72,15 @@ impl SourceError {
             SourceError::NoSuchRevision { .. } => {
                 Some("`git tag`, `git branch -a` and `git log --oneline` list what exists")
             }
-            SourceError::NotARepository(_) => Some("run `git init` and commit, or drop --rev to read the working tree"),
-            SourceError::NoCommits(_) => Some("commit the records first, or drop --rev to read the working tree"),
-            SourceError::NoRecords(_) => Some("create it, set `records:` in ddf.yaml, or run `ddf init`"),
+            SourceError::NotARepository(_) => {
+                Some("run `git init` and commit, or drop --rev to read the working tree")
+            }
+            SourceError::NoCommits(_) => {
+                Some("commit the records first, or drop --rev to read the working tree")
+            }
+            SourceError::NoRecords(_) => {
+                Some("create it, set `records:` in ddf.yaml, or run `ddf init`")
+            }
             _ => None,
         }
     }
@@ -117,8 +123,15 @@ impl Worktree {
         Worktree { root, fence }
     }
 
-    fn walk(&self, dir: &Path, out: &mut Vec<(String, PathBuf, Option<ReadIssue>)>) -> Result<(), SourceError> {
-        let io = |source, p: &Path| SourceError::Io { path: p.display().to_string(), source };
+    fn walk(
+        &self,
+        dir: &Path,
+        out: &mut Vec<(String, PathBuf, Option<ReadIssue>)>,
+    ) -> Result<(), SourceError> {
+        let io = |source, p: &Path| SourceError::Io {
+            path: p.display().to_string(),
+            source,
+        };
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .map_err(|e| io(e, dir))?
             .filter_map(Result::ok)
@@ -132,7 +145,9 @@ impl Worktree {
                 continue;
             }
             let rel = self.rel(&path);
-            let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
             if meta.file_type().is_symlink() {
                 let target = path.canonicalize();
                 let inside = target.as_ref().is_ok_and(|t| t.starts_with(&self.fence));
@@ -181,8 +196,11 @@ impl Worktree {
 
 fn too_large(size: u64) -> ReadIssue {
     ReadIssue {
-        message: format!("the file is {size} bytes, more than the {MAX_FILE} bytes a record may have"),
-        hint: "keep large evidence as an attachment (not *.md) and link to it from the record body".into(),
+        message: format!(
+            "the file is {size} bytes, more than the {MAX_FILE} bytes a record may have"
+        ),
+        hint: "keep large evidence as an attachment (not *.md) and link to it from the record body"
+            .into(),
     }
 }
 
@@ -196,7 +214,10 @@ impl Source for Worktree {
         match std::fs::read(&p) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(SourceError::Io { path: path.into(), source }),
+            Err(source) => Err(SourceError::Io {
+                path: path.into(),
+                source,
+            }),
         }
     }
 
@@ -244,14 +265,20 @@ pub struct GitRev {
 
 impl std::fmt::Debug for GitRev {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GitRev").field("commit", &self.commit).field("prefix", &self.prefix).finish()
+        f.debug_struct("GitRev")
+            .field("commit", &self.commit)
+            .field("prefix", &self.prefix)
+            .finish()
     }
 }
 
 impl GitRev {
     /// Opens revision `rev` of the repository containing `root`.
     pub fn open(root: &Path, rev: &str) -> Result<GitRev, SourceError> {
-        let root = root.canonicalize().map_err(|source| SourceError::Io { path: root.display().to_string(), source })?;
+        let root = root.canonicalize().map_err(|source| SourceError::Io {
+            path: root.display().to_string(),
+            source,
+        })?;
         let repo = git2::Repository::discover(&root)
             .map_err(|_| SourceError::NotARepository(root.display().to_string()))?;
         let top = repo
@@ -260,10 +287,19 @@ impl GitRev {
             .unwrap_or_else(|| root.clone());
         let prefix = root
             .strip_prefix(&top)
-            .map(|p| p.components().filter_map(|c| c.as_os_str().to_str()).collect::<Vec<_>>().join("/"))
+            .map(|p| {
+                p.components()
+                    .filter_map(|c| c.as_os_str().to_str())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
             .unwrap_or_default();
         let commit = resolve_commit(&repo, rev)?;
-        Ok(GitRev { repo: Mutex::new(repo), commit, prefix })
+        Ok(GitRev {
+            repo: Mutex::new(repo),
+            commit,
+            prefix,
+        })
     }
 
     fn full(&self, path: &str) -> String {
@@ -280,14 +316,21 @@ impl GitRev {
 /// Resolves a revision (commit, tag, branch, `HEAD~2`, ...) to a commit id, with errors that say
 /// what is wrong: no commits yet, or no such revision.
 pub fn resolve_commit(repo: &git2::Repository, rev: &str) -> Result<git2::Oid, SourceError> {
-    let repo_name = repo.workdir().unwrap_or_else(|| repo.path()).display().to_string();
+    let repo_name = repo
+        .workdir()
+        .unwrap_or_else(|| repo.path())
+        .display()
+        .to_string();
     match repo.revparse_single(rev).and_then(|o| o.peel_to_commit()) {
         Ok(c) => Ok(c.id()),
         // An unborn HEAD (no commits on the current branch, whatever its name) is the empty case.
         Err(_) if matches!(repo.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch) => {
             Err(SourceError::NoCommits(rev.into()))
         }
-        Err(_) => Err(SourceError::NoSuchRevision { rev: rev.into(), repo: repo_name }),
+        Err(_) => Err(SourceError::NoSuchRevision {
+            rev: rev.into(),
+            repo: repo_name,
+        }),
     }
 }
 
@@ -299,8 +342,12 @@ impl Source for GitRev {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
         let repo = self.repo.lock().unwrap_or_else(|p| p.into_inner());
         let tree = repo.find_commit(self.commit)?.tree()?;
-        let Ok(entry) = tree.get_path(Path::new(&self.full(path))) else { return Ok(None) };
-        let Ok(blob) = repo.find_blob(entry.id()) else { return Ok(None) };
+        let Ok(entry) = tree.get_path(Path::new(&self.full(path))) else {
+            return Ok(None);
+        };
+        let Ok(blob) = repo.find_blob(entry.id()) else {
+            return Ok(None);
+        };
         Ok(Some(blob.content().to_vec()))
     }
 
@@ -311,13 +358,18 @@ impl Source for GitRev {
         let sub = if full.is_empty() {
             tree
         } else {
-            let entry = tree.get_path(Path::new(&full)).map_err(|_| SourceError::NoRecords(dir.into()))?;
-            repo.find_tree(entry.id()).map_err(|_| SourceError::NoRecords(dir.into()))?
+            let entry = tree
+                .get_path(Path::new(&full))
+                .map_err(|_| SourceError::NoRecords(dir.into()))?;
+            repo.find_tree(entry.id())
+                .map_err(|_| SourceError::NoRecords(dir.into()))?
         };
         let mut out = Vec::new();
         let mut walk_err = None;
         sub.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
-            let Ok(name) = entry.name() else { return git2::TreeWalkResult::Ok };
+            let Ok(name) = entry.name() else {
+                return git2::TreeWalkResult::Ok;
+            };
             if name.starts_with('.') {
                 return git2::TreeWalkResult::Skip;
             }
@@ -327,7 +379,8 @@ impl Source for GitRev {
             let path = format!("{dir}/{parent}{name}");
             let content = if entry.filemode() == 0o120000 {
                 Err(ReadIssue {
-                    message: "the record is a symbolic link in Git, which ddf does not follow".into(),
+                    message: "the record is a symbolic link in Git, which ddf does not follow"
+                        .into(),
                     hint: "commit the record itself rather than a link to it".into(),
                 })
             } else {
@@ -354,5 +407,8 @@ impl Source for GitRev {
 /// Finds the DDF root: `start` itself or the nearest ancestor holding `ddf.yaml`.
 pub fn find_root(start: &Path) -> Option<PathBuf> {
     let start = start.canonicalize().ok()?;
-    start.ancestors().find(|d| d.join(crate::config::CONFIG_FILE).is_file()).map(Path::to_path_buf)
+    start
+        .ancestors()
+        .find(|d| d.join(crate::config::CONFIG_FILE).is_file())
+        .map(Path::to_path_buf)
 }

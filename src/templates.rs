@@ -8,7 +8,8 @@
 use crate::source::Source;
 
 /// Built-in templates: (relative path, text).
-pub const BUILTIN: &[(&str, &str)] = &[("new/record.md", include_str!("../templates/new/record.md"))];
+pub const BUILTIN: &[(&str, &str)] =
+    &[("new/record.md", include_str!("../templates/new/record.md"))];
 
 /// The template at `name`: the DDF's override if there is one, else the built-in.
 pub fn get(source: &dyn Source, templates_dir: &str, name: &str) -> Option<String> {
@@ -17,13 +18,21 @@ pub fn get(source: &dyn Source, templates_dir: &str, name: &str) -> Option<Strin
         .ok()
         .flatten()
         .and_then(|b| String::from_utf8(b).ok());
-    over.or_else(|| BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| (*t).to_string()))
+    over.or_else(|| {
+        BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| (*t).to_string())
+    })
 }
 
 /// Renders template text with a serialisable context.
 pub fn render<T: serde::Serialize>(name: &str, text: &str, context: &T) -> Result<String, String> {
     let mut tera = tera::Tera::new();
-    tera.add_raw_template(name, text).map_err(|e| format!("template {name}: {e}"))?;
-    let ctx = tera::Context::from_serialize(context).map_err(|e| format!("template {name}: {e}"))?;
-    tera.render(name, &ctx).map_err(|e| format!("template {name}: {e}"))
+    tera.add_raw_template(name, text)
+        .map_err(|e| format!("template {name}: {e}"))?;
+    let ctx =
+        tera::Context::from_serialize(context).map_err(|e| format!("template {name}: {e}"))?;
+    tera.render(name, &ctx)
+        .map_err(|e| format!("template {name}: {e}"))
 }

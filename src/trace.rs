@@ -21,20 +21,64 @@ struct Column {
 
 /// The start types a matrix can be drawn from, with their columns.
 fn layout(start: &str) -> Option<Vec<Column>> {
-    let c = |type_name, from_start| Column { type_name, from_start };
+    let c = |type_name, from_start| Column {
+        type_name,
+        from_start,
+    };
     Some(match start {
-        "user-need" => vec![c("user-need", true), c("design-input", true), c("design-output", false), c("verification", false), c("validation", true)],
-        "design-input" => vec![c("design-input", true), c("design-output", true), c("verification", true)],
-        "hazard" => vec![c("hazard", true), c("hazardous-situation", true), c("risk-control", false), c("design-input", false), c("design-output", false), c("verification", false)],
-        "hazardous-situation" => vec![c("hazardous-situation", true), c("risk-control", true), c("design-input", false), c("design-output", false), c("verification", false)],
-        "threat" => vec![c("threat", true), c("risk-control", true), c("design-input", false), c("design-output", false), c("verification", false)],
-        "risk-control" => vec![c("risk-control", true), c("design-input", true), c("design-output", true), c("verification", true)],
+        "user-need" => vec![
+            c("user-need", true),
+            c("design-input", true),
+            c("design-output", false),
+            c("verification", false),
+            c("validation", true),
+        ],
+        "design-input" => vec![
+            c("design-input", true),
+            c("design-output", true),
+            c("verification", true),
+        ],
+        "hazard" => vec![
+            c("hazard", true),
+            c("hazardous-situation", true),
+            c("risk-control", false),
+            c("design-input", false),
+            c("design-output", false),
+            c("verification", false),
+        ],
+        "hazardous-situation" => vec![
+            c("hazardous-situation", true),
+            c("risk-control", true),
+            c("design-input", false),
+            c("design-output", false),
+            c("verification", false),
+        ],
+        "threat" => vec![
+            c("threat", true),
+            c("risk-control", true),
+            c("design-input", false),
+            c("design-output", false),
+            c("verification", false),
+        ],
+        "risk-control" => vec![
+            c("risk-control", true),
+            c("design-input", true),
+            c("design-output", true),
+            c("verification", true),
+        ],
         _ => return None,
     })
 }
 
 /// Start types `ddf trace --from` accepts.
-pub const START_TYPES: &[&str] = &["user-need", "design-input", "hazard", "hazardous-situation", "threat", "risk-control"];
+pub const START_TYPES: &[&str] = &[
+    "user-need",
+    "design-input",
+    "hazard",
+    "hazardous-situation",
+    "threat",
+    "risk-control",
+];
 
 /// A record in a cell.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -82,12 +126,22 @@ fn cell(corpus: &Corpus, i: usize) -> Cell {
         id: r.id.clone(),
         title: r.title(),
         status: r.status().to_string(),
-        result: if is_evidence(&r.type_name) { r.text("result") } else { None },
+        result: if is_evidence(&r.type_name) {
+            r.text("result")
+        } else {
+            None
+        },
     }
 }
 
 /// Records of `want` downstream of `from`, walking through `allowed` types only.
-fn below(corpus: &Corpus, graph: &Graph, from: usize, want: &str, allowed: &HashSet<&str>) -> Vec<usize> {
+fn below(
+    corpus: &Corpus,
+    graph: &Graph,
+    from: usize,
+    want: &str,
+    allowed: &HashSet<&str>,
+) -> Vec<usize> {
     let mut seen = HashSet::from([from]);
     let mut queue = VecDeque::from([from]);
     let mut found = BTreeSet::new();
@@ -119,8 +173,16 @@ pub fn matrix(corpus: &Corpus, graph: &Graph, from: &str) -> Option<Matrix> {
         if corpus.records[s].status() == "obsolete" {
             continue;
         }
-        let pivots = if cols.len() > 1 { below(corpus, graph, s, cols[1].type_name, &allowed) } else { Vec::new() };
-        let pivot_list: Vec<Option<usize>> = if pivots.is_empty() { vec![None] } else { pivots.into_iter().map(Some).collect() };
+        let pivots = if cols.len() > 1 {
+            below(corpus, graph, s, cols[1].type_name, &allowed)
+        } else {
+            Vec::new()
+        };
+        let pivot_list: Vec<Option<usize>> = if pivots.is_empty() {
+            vec![None]
+        } else {
+            pivots.into_iter().map(Some).collect()
+        };
         for p in pivot_list {
             let mut cells = vec![vec![cell(corpus, s)]];
             for (k, c) in cols.iter().enumerate().skip(1) {
@@ -129,7 +191,9 @@ pub fn matrix(corpus: &Corpus, graph: &Graph, from: &str) -> Option<Matrix> {
                 } else if c.from_start {
                     below(corpus, graph, s, c.type_name, &allowed)
                 } else {
-                    p.map_or(Vec::new(), |p| below(corpus, graph, p, c.type_name, &allowed))
+                    p.map_or(Vec::new(), |p| {
+                        below(corpus, graph, p, c.type_name, &allowed)
+                    })
                 };
                 cells.push(ids.into_iter().map(|i| cell(corpus, i)).collect());
             }
@@ -137,7 +201,9 @@ pub fn matrix(corpus: &Corpus, graph: &Graph, from: &str) -> Option<Matrix> {
                 .iter()
                 .zip(&cells)
                 .filter(|(c, cs)| {
-                    cs.is_empty() || (is_evidence(c.type_name) && !cs.iter().any(|x| x.result.as_deref() == Some("pass")))
+                    cs.is_empty()
+                        || (is_evidence(c.type_name)
+                            && !cs.iter().any(|x| x.result.as_deref() == Some("pass")))
                 })
                 .map(|(c, _)| c.type_name.to_string())
                 .collect();
@@ -145,5 +211,10 @@ pub fn matrix(corpus: &Corpus, graph: &Graph, from: &str) -> Option<Matrix> {
         }
     }
     let rows_with_gaps = rows.iter().filter(|r| !r.gaps.is_empty()).count();
-    Some(Matrix { from: from.to_string(), columns: cols.iter().map(|c| c.type_name.to_string()).collect(), rows, rows_with_gaps })
+    Some(Matrix {
+        from: from.to_string(),
+        columns: cols.iter().map(|c| c.type_name.to_string()).collect(),
+        rows,
+        rows_with_gaps,
+    })
 }

@@ -29,7 +29,8 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let report = crate::check::run(&corpus, &graph, crate::date::Date::today());
     let text = match format {
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(&report).map_err(|e| CliError::failed(e.to_string()))?;
+            let mut s = serde_json::to_string_pretty(&report)
+                .map_err(|e| CliError::failed(e.to_string()))?;
             s.push('\n');
             s
         }
@@ -45,18 +46,22 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
 }
 
 fn list_rules(env: &Env) -> Result<u8, CliError> {
-    let config = env
-        .load()
-        .map(|(c, _)| c.config)
-        .ok();
+    let config = env.load().map(|(c, _)| c.config).ok();
     let rows: Vec<Vec<String>> = RULES
         .iter()
         .map(|r| {
             let configured = match &config {
-                Some(c) => c.severity_of(r.id, r.default).map_or("off".into(), |s| s.to_string()),
+                Some(c) => c
+                    .severity_of(r.id, r.default)
+                    .map_or("off".into(), |s| s.to_string()),
                 None => r.default.to_string(),
             };
-            vec![r.id.to_string(), r.family.to_string(), configured, r.summary.to_string()]
+            vec![
+                r.id.to_string(),
+                r.family.to_string(),
+                configured,
+                r.summary.to_string(),
+            ]
         })
         .collect();
     match env.format(&[Format::Human, Format::Json])? {
@@ -66,7 +71,10 @@ fn list_rules(env: &Env) -> Result<u8, CliError> {
                 .zip(&rows)
                 .map(|(r, row)| serde_json::json!({ "id": r.id, "family": r.family, "default": r.default, "severity": row[2], "source": r.source, "summary": r.summary }))
                 .collect();
-            print(&(serde_json::to_string_pretty(&v).map_err(|e| CliError::failed(e.to_string()))? + "\n"))?;
+            print(
+                &(serde_json::to_string_pretty(&v).map_err(|e| CliError::failed(e.to_string()))?
+                    + "\n"),
+            )?;
         }
         _ => print(&table(&["rule", "family", "severity", "checks"], &rows))?,
     }
@@ -90,7 +98,11 @@ pub(super) fn human(report: &Report, source: &dyn Source, style: &Style) -> Stri
     }
     let summary = format!(
         "{} {} record{}: {} error{}, {} warning{}",
-        if report.errors > 0 { style.error("Checked") } else { style.ok("Checked") },
+        if report.errors > 0 {
+            style.error("Checked")
+        } else {
+            style.ok("Checked")
+        },
         report.records,
         if report.records == 1 { "" } else { "s" },
         report.errors,
@@ -114,14 +126,21 @@ fn render_one(out: &mut String, d: &Diagnostic, lines: Option<&[String]>, style:
         (Some(l), None) => format!("{}:{l}", d.path),
         _ => d.path.clone(),
     };
-    let text = d.line.and_then(|l| lines.and_then(|ls| ls.get(l.wrapping_sub(1))));
+    let text = d
+        .line
+        .and_then(|l| lines.and_then(|ls| ls.get(l.wrapping_sub(1))));
     let width = d.line.map_or(1, |l| l.to_string().len());
     let pad = " ".repeat(width);
     out.push_str(&format!("{pad}{} {loc}\n", style.dim("-->")));
     if let (Some(l), Some(text)) = (d.line, text) {
         let shown: String = text.chars().take(160).collect();
         out.push_str(&format!("{pad} {}\n", style.dim("|")));
-        out.push_str(&format!("{} {} {}\n", style.dim(&l.to_string()), style.dim("|"), shown));
+        out.push_str(&format!(
+            "{} {} {}\n",
+            style.dim(&l.to_string()),
+            style.dim("|"),
+            shown
+        ));
         let col = d.column.unwrap_or(1).max(1);
         let rest: String = shown.chars().skip(col - 1).collect();
         let len = rest
@@ -130,11 +149,19 @@ fn render_one(out: &mut String, d: &Diagnostic, lines: Option<&[String]>, style:
             .count()
             .max(1);
         let caret = format!("{}{}", " ".repeat(col - 1), "^".repeat(len));
-        let caret = if d.severity == Severity::Error { style.error(&caret) } else { style.warning(&caret) };
+        let caret = if d.severity == Severity::Error {
+            style.error(&caret)
+        } else {
+            style.warning(&caret)
+        };
         out.push_str(&format!("{pad} {} {caret}\n", style.dim("|")));
     }
     if let Some(h) = &d.hint {
-        out.push_str(&format!("{pad} {} {} {h}\n", style.dim("="), style.bold("hint:")));
+        out.push_str(&format!(
+            "{pad} {} {} {h}\n",
+            style.dim("="),
+            style.bold("hint:")
+        ));
     }
     out.push('\n');
 }
@@ -166,7 +193,9 @@ fn markdown(report: &Report) -> String {
 }
 
 fn csv(report: &Report) -> String {
-    let mut s = csv_line(&["severity", "rule", "record", "path", "line", "column", "message"]);
+    let mut s = csv_line(&[
+        "severity", "rule", "record", "path", "line", "column", "message",
+    ]);
     for d in &report.diagnostics {
         s.push_str(&csv_line(&[
             d.severity.as_str().to_string(),

@@ -29,18 +29,32 @@ fn starter(project: &str) -> Vec<(&'static str, String)> {
 
 /// Runs `ddf init`.
 pub(super) fn run(_env: &Env, global_dir: Option<&Path>, args: Args) -> Result<u8, CliError> {
-    let dir = args.dir.clone().or_else(|| global_dir.map(Path::to_path_buf)).unwrap_or_else(|| PathBuf::from("."));
+    let dir = args
+        .dir
+        .clone()
+        .or_else(|| global_dir.map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."));
     if dir.join(crate::config::CONFIG_FILE).exists() {
-        return Err(CliError::usage(format!("{} already holds a ddf.yaml; nothing was written", dir.display()))
-            .hint("`ddf check` checks it; `ddf new TYPE` adds records"));
+        return Err(CliError::usage(format!(
+            "{} already holds a ddf.yaml; nothing was written",
+            dir.display()
+        ))
+        .hint("`ddf check` checks it; `ddf new TYPE` adds records"));
     }
     let mut written = Vec::new();
     for (rel, text) in starter(&args.project) {
         let path = dir.join(rel);
         match write_atomic(&path, text.as_bytes(), false) {
             Ok(()) => written.push(rel),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => eprintln!("kept existing {}", path.display()),
-            Err(e) => return Err(CliError::failed(format!("cannot write {}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                eprintln!("kept existing {}", path.display())
+            }
+            Err(e) => {
+                return Err(CliError::failed(format!(
+                    "cannot write {}: {e}",
+                    path.display()
+                )))
+            }
         }
     }
     let mut out = format!("Created a DDF in {}:\n", dir.display());

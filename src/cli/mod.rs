@@ -112,12 +112,22 @@ pub struct CliError {
 impl CliError {
     /// A usage or configuration error (exit 2).
     pub fn usage(message: impl Into<String>) -> Self {
-        CliError { message: message.into(), causes: Vec::new(), hint: None, code: 2 }
+        CliError {
+            message: message.into(),
+            causes: Vec::new(),
+            hint: None,
+            code: 2,
+        }
     }
 
     /// A failure of the command itself (exit 1).
     pub fn failed(message: impl Into<String>) -> Self {
-        CliError { message: message.into(), causes: Vec::new(), hint: None, code: 1 }
+        CliError {
+            message: message.into(),
+            causes: Vec::new(),
+            hint: None,
+            code: 1,
+        }
     }
 
     /// Adds a hint.
@@ -140,7 +150,12 @@ impl From<LoadError> for CliError {
             LoadError::Config(c) => c.to_string(),
             _ => e.to_string(),
         };
-        CliError { message, causes: Vec::new(), hint, code: 2 }
+        CliError {
+            message,
+            causes: Vec::new(),
+            hint,
+            code: 2,
+        }
     }
 }
 
@@ -178,7 +193,14 @@ impl Env {
         };
         let start = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
         let root = crate::source::find_root(&start).unwrap_or(start);
-        Env { root, rev: cli.rev.clone(), format: cli.format, style: Style::new(color), quiet: cli.quiet, verbose: cli.verbose }
+        Env {
+            root,
+            rev: cli.rev.clone(),
+            format: cli.format,
+            style: Style::new(color),
+            quiet: cli.quiet,
+            verbose: cli.verbose,
+        }
     }
 
     /// The format to use, checking it is one `allowed`; the first allowed one is the default.
@@ -192,7 +214,11 @@ impl Env {
             ))
             .hint(format!(
                 "use --format {}",
-                allowed.iter().map(|f| format!("{f:?}").to_lowercase()).collect::<Vec<_>>().join(" | ")
+                allowed
+                    .iter()
+                    .map(|f| format!("{f:?}").to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(" | ")
             ))),
         }
     }
@@ -240,7 +266,10 @@ pub fn main(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) if e.causes.iter().any(|c| c.contains("Broken pipe")) || e.message.contains("Broken pipe") => {
+        Err(e)
+            if e.causes.iter().any(|c| c.contains("Broken pipe"))
+                || e.message.contains("Broken pipe") =>
+        {
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -275,12 +304,21 @@ pub(crate) fn print(text: &str) -> Result<(), CliError> {
 /// into place. With `overwrite: false` an existing file is never replaced (the rename is done as a
 /// hard link, which fails if the destination exists).
 pub fn write_atomic(path: &Path, contents: &[u8], overwrite: bool) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.ddf-{}.tmp", std::process::id()));
     {
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         f.write_all(contents)?;
         f.sync_all()?;
     }
@@ -322,7 +360,9 @@ mod tests {
         assert_eq!(std::fs::read(&p).expect("read"), b"one");
         write_atomic(&p, b"three", true).expect("overwrite");
         assert_eq!(std::fs::read(&p).expect("read"), b"three");
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("a")).expect("dir").collect();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("a"))
+            .expect("dir")
+            .collect();
         assert_eq!(leftovers.len(), 1, "no temporary files left behind");
     }
 }

@@ -51,18 +51,35 @@ struct NewCtx {
 /// and for files whose stem is not an id, the id in the front-matter.
 fn ids_on_branches(root: &Path, records: &str, prefix: &str) -> HashSet<String> {
     let mut ids = HashSet::new();
-    let Ok(repo) = git2::Repository::discover(root) else { return ids };
+    let Ok(repo) = git2::Repository::discover(root) else {
+        return ids;
+    };
     let top = repo.workdir().and_then(|w| w.canonicalize().ok());
     let rel = match (top, root.canonicalize().ok()) {
-        (Some(t), Some(r)) => r.strip_prefix(&t).map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default(),
+        (Some(t), Some(r)) => r
+            .strip_prefix(&t)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default(),
         _ => String::new(),
     };
-    let dir = if rel.is_empty() { records.to_string() } else { format!("{rel}/{records}") };
-    let Ok(branches) = repo.branches(Some(git2::BranchType::Local)) else { return ids };
+    let dir = if rel.is_empty() {
+        records.to_string()
+    } else {
+        format!("{rel}/{records}")
+    };
+    let Ok(branches) = repo.branches(Some(git2::BranchType::Local)) else {
+        return ids;
+    };
     for (branch, _) in branches.flatten() {
-        let Ok(tree) = branch.get().peel_to_tree() else { continue };
-        let Ok(entry) = tree.get_path(Path::new(&dir)) else { continue };
-        let Ok(sub) = repo.find_tree(entry.id()) else { continue };
+        let Ok(tree) = branch.get().peel_to_tree() else {
+            continue;
+        };
+        let Ok(entry) = tree.get_path(Path::new(&dir)) else {
+            continue;
+        };
+        let Ok(sub) = repo.find_tree(entry.id()) else {
+            continue;
+        };
         let _ = sub.walk(git2::TreeWalkMode::PreOrder, |_, e| {
             let name = e.name().unwrap_or("");
             if let Some(stem) = name.strip_suffix(".md") {
@@ -99,7 +116,9 @@ fn default_folder(corpus: &Corpus, t: &TypeDef) -> String {
     let mut count: BTreeMap<&str, usize> = BTreeMap::new();
     for &i in corpus.records_of(&t.name) {
         let p = corpus.records[i].path.as_str();
-        *count.entry(p.rsplit_once('/').map_or("", |(d, _)| d)).or_default() += 1;
+        *count
+            .entry(p.rsplit_once('/').map_or("", |(d, _)| d))
+            .or_default() += 1;
     }
     // Most used folder; ties go to the first in path order (BTreeMap order).
     let best = count.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
@@ -131,54 +150,103 @@ fn owner_guess(root: &Path, corpus: &Corpus) -> Option<String> {
 /// Runs `ddf new`.
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     if env.rev.is_some() {
-        return Err(CliError::usage("`ddf new` writes to the working tree and cannot be used with --rev"));
+        return Err(CliError::usage(
+            "`ddf new` writes to the working tree and cannot be used with --rev",
+        ));
     }
     let (corpus, _) = env.load()?;
     let schema = &corpus.config.schema;
     let t = schema.lookup(&args.type_name).ok_or_else(|| {
-        CliError::usage(format!("`{}` is not a record type", args.type_name))
-            .hint(format!("types: {}", schema.types.keys().cloned().collect::<Vec<_>>().join(", ")))
+        CliError::usage(format!("`{}` is not a record type", args.type_name)).hint(format!(
+            "types: {}",
+            schema.types.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))
     })?;
-    let mut used: HashSet<String> = corpus.by_id.keys().filter(|k| k.split('-').next() == Some(&t.prefix)).cloned().collect();
-    used.extend(ids_on_branches(&env.root, &corpus.config.records, &t.prefix));
+    let mut used: HashSet<String> = corpus
+        .by_id
+        .keys()
+        .filter(|k| k.split('-').next() == Some(&t.prefix))
+        .cloned()
+        .collect();
+    used.extend(ids_on_branches(
+        &env.root,
+        &corpus.config.records,
+        &t.prefix,
+    ));
     let id = next_id(&t.prefix, used.into_iter());
-    let folder = args.folder.clone().unwrap_or_else(|| default_folder(&corpus, t));
+    let folder = args
+        .folder
+        .clone()
+        .unwrap_or_else(|| default_folder(&corpus, t));
     let rel = format!("{}/{id}.md", folder.trim_end_matches('/'));
     if rel.split('/').any(|c| c == "..") || Path::new(&rel).is_absolute() {
-        return Err(CliError::usage(format!("folder `{folder}` leaves the DDF root")).hint("give a folder relative to the DDF root"));
+        return Err(
+            CliError::usage(format!("folder `{folder}` leaves the DDF root"))
+                .hint("give a folder relative to the DDF root"),
+        );
     }
     let mut fields = Vec::new();
     for f in t.fields.values() {
-        let common = matches!(f.name.as_str(), "id" | "type" | "title" | "status" | "owner" | "device" | "cyber" | "supersedes");
-        if common || t.body.as_deref() == Some(f.name.as_str()) || !(f.required || f.kind == FieldKind::Link) {
+        let common = matches!(
+            f.name.as_str(),
+            "id" | "type" | "title" | "status" | "owner" | "device" | "cyber" | "supersedes"
+        );
+        if common
+            || t.body.as_deref() == Some(f.name.as_str())
+            || !(f.required || f.kind == FieldKind::Link)
+        {
             continue;
         }
         let comment = match f.kind {
             FieldKind::Enum | FieldKind::Enums => format!("one of: {}", f.values.join(" | ")),
             FieldKind::Link | FieldKind::Ref => format!("ids of: {}", f.targets.join(", ")),
             FieldKind::Date => "YYYY-MM-DD".into(),
-            FieldKind::Level => format!("{}1..{}5", f.scale.map_or('S', |s| s.letter()), f.scale.map_or('S', |s| s.letter())),
+            FieldKind::Level => format!(
+                "{}1..{}5",
+                f.scale.map_or('S', |s| s.letter()),
+                f.scale.map_or('S', |s| s.letter())
+            ),
             _ => f.doc.clone().unwrap_or_default(),
         };
-        fields.push(FieldCtx { name: f.name.clone(), value: placeholder(f.kind).into(), comment });
+        fields.push(FieldCtx {
+            name: f.name.clone(),
+            value: placeholder(f.kind).into(),
+            comment,
+        });
     }
     let title = args.title.clone().unwrap_or_default();
     let ctx = NewCtx {
         id: id.clone(),
         type_name: t.name.clone(),
-        title: if title.is_empty() { String::new() } else { serde_json::to_string(&title).unwrap_or(title) },
-        owner: args.owner.clone().or_else(|| owner_guess(&env.root, &corpus)).unwrap_or_default(),
+        title: if title.is_empty() {
+            String::new()
+        } else {
+            serde_json::to_string(&title).unwrap_or(title)
+        },
+        owner: args
+            .owner
+            .clone()
+            .or_else(|| owner_guess(&env.root, &corpus))
+            .unwrap_or_default(),
         fields,
         body: t.body.as_ref().map(|_| String::new()).unwrap_or_default(),
     };
     let source = env.source()?;
-    let templates_dir = corpus.config.site.templates.clone().unwrap_or_else(|| "templates".into());
-    let tpl = crate::templates::get(source.as_ref(), &templates_dir, "new/record.md").ok_or_else(|| CliError::failed("no record template"))?;
-    let text = crate::templates::render("new/record.md", &tpl, &ctx).map_err(|e| CliError::usage(e).hint("check the template in your templates folder"))?;
+    let templates_dir = corpus
+        .config
+        .site
+        .templates
+        .clone()
+        .unwrap_or_else(|| "templates".into());
+    let tpl = crate::templates::get(source.as_ref(), &templates_dir, "new/record.md")
+        .ok_or_else(|| CliError::failed("no record template"))?;
+    let text = crate::templates::render("new/record.md", &tpl, &ctx)
+        .map_err(|e| CliError::usage(e).hint("check the template in your templates folder"))?;
     let path = env.root.join(&rel);
     write_atomic(&path, text.as_bytes(), false).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            CliError::failed(format!("{rel} already exists; nothing was written")).hint("a file without a matching id is in the way; rename it or pass --folder")
+            CliError::failed(format!("{rel} already exists; nothing was written"))
+                .hint("a file without a matching id is in the way; rename it or pass --folder")
         } else {
             CliError::failed(format!("cannot write {rel}: {e}"))
         }
@@ -193,9 +261,18 @@ mod tests {
 
     #[test]
     fn next_id_continues_the_highest_and_keeps_width() {
-        assert_eq!(next_id("DI", ["DI-001".to_string(), "DI-009".to_string()].into_iter()), "DI-010");
+        assert_eq!(
+            next_id(
+                "DI",
+                ["DI-001".to_string(), "DI-009".to_string()].into_iter()
+            ),
+            "DI-010"
+        );
         assert_eq!(next_id("DI", std::iter::empty()), "DI-001");
-        assert_eq!(next_id("DI", ["DI-0042".to_string()].into_iter()), "DI-0043");
+        assert_eq!(
+            next_id("DI", ["DI-0042".to_string()].into_iter()),
+            "DI-0043"
+        );
         assert_eq!(next_id("UN", ["UN-999".to_string()].into_iter()), "UN-1000");
     }
 }

@@ -57,7 +57,11 @@ pub(super) fn csv_field(s: &str) -> String {
 
 /// One CSV line.
 pub(super) fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
-    let mut s = fields.iter().map(|f| csv_field(f.as_ref())).collect::<Vec<_>>().join(",");
+    let mut s = fields
+        .iter()
+        .map(|f| csv_field(f.as_ref()))
+        .collect::<Vec<_>>()
+        .join(",");
     s.push('\n');
     s
 }
@@ -89,7 +93,15 @@ pub(super) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         s.trim_end().to_string() + "\n"
     };
     let mut out = line(header.to_vec());
-    out.push_str(&line(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect()));
+    out.push_str(&line(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    ));
     for r in rows {
         out.push_str(&line(r.iter().map(String::as_str).collect()));
     }

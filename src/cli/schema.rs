@@ -5,6 +5,7 @@ use super::output::table;
 use super::{print, write_atomic, CliError, Env, Format};
 use crate::config::Config;
 use crate::schema::{json_schema, FieldKind, Schema};
+
 use std::path::PathBuf;
 
 /// Show the record types and their fields, or write JSON Schemas for editors.
@@ -30,7 +31,8 @@ fn effective(env: &Env) -> Result<Schema, CliError> {
     let source = env.source()?;
     match source.read(crate::config::CONFIG_FILE) {
         Ok(Some(bytes)) => {
-            let text = String::from_utf8(bytes).map_err(|_| CliError::usage("ddf.yaml is not UTF-8"))?;
+            let text =
+                String::from_utf8(bytes).map_err(|_| CliError::usage("ddf.yaml is not UTF-8"))?;
             let (config, _) = Config::parse(&text, crate::config::CONFIG_FILE)
                 .map_err(|e| CliError::from(crate::corpus::LoadError::from(e)))?;
             Ok(config.schema)
@@ -44,7 +46,8 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let schema = effective(env)?;
     let types: Vec<&crate::schema::TypeDef> = match &args.type_name {
         Some(n) => vec![schema.lookup(n).ok_or_else(|| {
-            CliError::usage(format!("`{n}` is not a record type")).hint("`ddf schema` lists the types")
+            CliError::usage(format!("`{n}` is not a record type"))
+                .hint("`ddf schema` lists the types")
         })?],
         None => schema.types.values().collect(),
     };
@@ -52,22 +55,36 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         if let Some(dir) = &args.out {
             for t in &types {
                 let path = dir.join(format!("{}.schema.json", t.name));
-                let text = serde_json::to_string_pretty(&json_schema(&schema, t)).map_err(|e| CliError::failed(e.to_string()))? + "\n";
-                write_atomic(&path, text.as_bytes(), true).map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
+                let text = serde_json::to_string_pretty(&json_schema(&schema, t))
+                    .map_err(|e| CliError::failed(e.to_string()))?
+                    + "\n";
+                write_atomic(&path, text.as_bytes(), true).map_err(|e| {
+                    CliError::failed(format!("cannot write {}: {e}", path.display()))
+                })?;
                 if !env.quiet {
                     eprintln!("wrote {}", path.display());
                 }
             }
             return Ok(0);
         }
-        let all: serde_json::Map<String, serde_json::Value> = types.iter().map(|t| (t.name.clone(), json_schema(&schema, t))).collect();
-        print(&(serde_json::to_string_pretty(&all).map_err(|e| CliError::failed(e.to_string()))? + "\n"))?;
+        let all: serde_json::Map<String, serde_json::Value> = types
+            .iter()
+            .map(|t| (t.name.clone(), json_schema(&schema, t)))
+            .collect();
+        print(
+            &(serde_json::to_string_pretty(&all).map_err(|e| CliError::failed(e.to_string()))?
+                + "\n"),
+        )?;
         return Ok(0);
     }
-    match env.format(&[Format::Human, Format::Json])? {
+    match env.format(&[Format::Human, Format::Json, Format::Md])? {
+        Format::Md => print(&crate::schema::markdown(&schema))?,
         Format::Json => {
             let v: Vec<_> = types.iter().collect();
-            print(&(serde_json::to_string_pretty(&v).map_err(|e| CliError::failed(e.to_string()))? + "\n"))?;
+            print(
+                &(serde_json::to_string_pretty(&v).map_err(|e| CliError::failed(e.to_string()))?
+                    + "\n"),
+            )?;
         }
         _ if args.type_name.is_some() => {
             let t = types[0];
@@ -80,19 +97,34 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
                     let detail = match f.kind {
                         FieldKind::Enum | FieldKind::Enums => f.values.join(" | "),
                         FieldKind::Link | FieldKind::Ref => format!("-> {}", f.targets.join(", ")),
-                        FieldKind::Level => format!("{:?}", f.scale.unwrap_or(crate::schema::Scale::Severity)).to_lowercase(),
+                        FieldKind::Level => {
+                            format!("{:?}", f.scale.unwrap_or(crate::schema::Scale::Severity))
+                                .to_lowercase()
+                        }
                         _ => String::new(),
                     };
                     let req = if f.required { "required" } else { "" };
-                    let body = if t.body.as_deref() == Some(f.name.as_str()) { "or body" } else { "" };
-                    vec![f.name.clone(), kind, format!("{req} {body}").trim().to_string(), detail]
+                    let body = if t.body.as_deref() == Some(f.name.as_str()) {
+                        "or body"
+                    } else {
+                        ""
+                    };
+                    vec![
+                        f.name.clone(),
+                        kind,
+                        format!("{req} {body}").trim().to_string(),
+                        detail,
+                    ]
                 })
                 .collect();
             s.push_str(&table(&["field", "kind", "", "values / targets"], &rows));
             print(&s)?;
         }
         _ => {
-            let rows: Vec<Vec<String>> = types.iter().map(|t| vec![t.prefix.clone(), t.name.clone(), t.clause.clone()]).collect();
+            let rows: Vec<Vec<String>> = types
+                .iter()
+                .map(|t| vec![t.prefix.clone(), t.name.clone(), t.clause.clone()])
+                .collect();
             print(&table(&["prefix", "type", "serves"], &rows))?;
         }
     }

@@ -57,7 +57,9 @@ fn link_view(corpus: &Corpus, field: &str, id: &str) -> LinkView {
         field: field.to_string(),
         id: id.to_string(),
         type_name: r.map(|r| r.type_name.clone()).unwrap_or_default(),
-        title: r.map(Record::title).unwrap_or_else(|| "(does not exist)".into()),
+        title: r
+            .map(Record::title)
+            .unwrap_or_else(|| "(does not exist)".into()),
     }
 }
 
@@ -71,7 +73,11 @@ fn chain(corpus: &Corpus, reached: &[Reached]) -> Vec<ChainView> {
                 type_name: rec.type_name.clone(),
                 title: rec.title(),
                 status: rec.status().to_string(),
-                via: r.via.iter().map(|&i| corpus.records[i].id.clone()).collect(),
+                via: r
+                    .via
+                    .iter()
+                    .map(|&i| corpus.records[i].id.clone())
+                    .collect(),
             }
         })
         .collect()
@@ -99,7 +105,11 @@ fn view(corpus: &Corpus, graph: &Graph, i: usize) -> ShowView {
         path: r.path.clone(),
         fields,
         body: r.body.clone(),
-        links_out: r.links.iter().map(|l| link_view(corpus, &l.field, &l.target)).collect(),
+        links_out: r
+            .links
+            .iter()
+            .map(|l| link_view(corpus, &l.field, &l.target))
+            .collect(),
         links_in,
         upstream: chain(corpus, &graph.upstream(i)),
         downstream: chain(corpus, &graph.downstream(i)),
@@ -112,15 +122,26 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let (corpus, graph) = env.load()?;
     let id = args.id.trim().to_ascii_uppercase();
     let Some(&i) = corpus.by_id.get(&id) else {
-        let mut near: Vec<&str> = corpus.by_id.keys().filter(|k| k.starts_with(id.split('-').next().unwrap_or(""))).map(String::as_str).collect();
+        let mut near: Vec<&str> = corpus
+            .by_id
+            .keys()
+            .filter(|k| k.starts_with(id.split('-').next().unwrap_or("")))
+            .map(String::as_str)
+            .collect();
         near.sort_unstable();
         near.truncate(8);
-        let hint = if near.is_empty() { "`ddf export` lists every record".to_string() } else { format!("records with that prefix: {}", near.join(", ")) };
+        let hint = if near.is_empty() {
+            "`ddf export` lists every record".to_string()
+        } else {
+            format!("records with that prefix: {}", near.join(", "))
+        };
         return Err(CliError::usage(format!("no record has the id `{}`", args.id)).hint(hint));
     };
     let v = view(&corpus, &graph, i);
     let text = match format {
-        Format::Json => serde_json::to_string_pretty(&v).map_err(|e| CliError::failed(e.to_string()))? + "\n",
+        Format::Json => {
+            serde_json::to_string_pretty(&v).map_err(|e| CliError::failed(e.to_string()))? + "\n"
+        }
         Format::Md => markdown(&v),
         _ => human(&v, env),
     };
@@ -168,7 +189,13 @@ fn human(v: &ShowView, env: &Env) -> String {
         s.push_str(&format!("\n{}\n", st.bold(title)));
         let w = ls.iter().map(|l| l.field.len()).max().unwrap_or(0);
         for l in ls {
-            s.push_str(&format!("  {:<w$} {} {}  {}\n", l.field, st.dim(arrow), l.id, l.title));
+            s.push_str(&format!(
+                "  {:<w$} {} {}  {}\n",
+                l.field,
+                st.dim(arrow),
+                l.id,
+                l.title
+            ));
         }
     };
     links(&mut s, "Links out", "->", &v.links_out);
@@ -181,13 +208,28 @@ fn human(v: &ShowView, env: &Env) -> String {
         // Items come nearest-first with their paths; print each under its parent as a tree.
         let mut children: BTreeMap<String, Vec<&ChainView>> = BTreeMap::new();
         for c in items {
-            let parent = if c.via.len() >= 2 { c.via[c.via.len() - 2].clone() } else { v.id.clone() };
+            let parent = if c.via.len() >= 2 {
+                c.via[c.via.len() - 2].clone()
+            } else {
+                v.id.clone()
+            };
             children.entry(parent).or_default().push(c);
         }
-        fn walk(s: &mut String, children: &BTreeMap<String, Vec<&ChainView>>, at: &str, depth: usize) {
+        fn walk(
+            s: &mut String,
+            children: &BTreeMap<String, Vec<&ChainView>>,
+            at: &str,
+            depth: usize,
+        ) {
             if let Some(cs) = children.get(at) {
                 for c in cs {
-                    s.push_str(&format!("  {}{}  {} [{}]\n", "  ".repeat(depth), c.id, c.title, c.status));
+                    s.push_str(&format!(
+                        "  {}{}  {} [{}]\n",
+                        "  ".repeat(depth),
+                        c.id,
+                        c.title,
+                        c.status
+                    ));
                     walk(s, children, &c.id, depth + 1);
                 }
             }
@@ -201,7 +243,10 @@ fn human(v: &ShowView, env: &Env) -> String {
 
 fn markdown(v: &ShowView) -> String {
     use super::output::md_cell;
-    let mut s = format!("## {} {}\n\n`{}` · {} · `{}`\n\n| field | value |\n|---|---|\n", v.id, v.title, v.type_name, v.status, v.path);
+    let mut s = format!(
+        "## {} {}\n\n`{}` · {} · `{}`\n\n| field | value |\n|---|---|\n",
+        v.id, v.title, v.type_name, v.status, v.path
+    );
     for (k, val) in &v.fields {
         s.push_str(&format!("| {k} | {} |\n", md_cell(&scalar(val))));
     }
@@ -211,7 +256,11 @@ fn markdown(v: &ShowView) -> String {
     for (title, items) in [("Upstream", &v.upstream), ("Downstream", &v.downstream)] {
         s.push_str(&format!("**{title}**: "));
         let ids: Vec<String> = items.iter().map(|c| c.id.clone()).collect();
-        s.push_str(&if ids.is_empty() { "none".to_string() } else { ids.join(", ") });
+        s.push_str(&if ids.is_empty() {
+            "none".to_string()
+        } else {
+            ids.join(", ")
+        });
         s.push_str("\n\n");
     }
     s

@@ -41,7 +41,9 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         })?;
     let m = matrix(&corpus, &graph, &from).ok_or_else(|| CliError::usage("no such start type"))?;
     let text = match format {
-        Format::Json => serde_json::to_string_pretty(&m).map_err(|e| CliError::failed(e.to_string()))? + "\n",
+        Format::Json => {
+            serde_json::to_string_pretty(&m).map_err(|e| CliError::failed(e.to_string()))? + "\n"
+        }
         Format::Csv => csv(&m),
         Format::Md => markdown(&m),
         Format::Human => human(&m, env),
@@ -60,7 +62,11 @@ fn row_cells(m: &Matrix, gap: &dyn Fn(&str) -> String) -> Vec<Vec<String>> {
                 .map(|(cs, col)| {
                     let mut s = cs.iter().map(cell_text).collect::<Vec<_>>().join(" ");
                     if r.gaps.contains(col) {
-                        s = if s.is_empty() { gap(GAP) } else { format!("{s} {}", gap(GAP)) };
+                        s = if s.is_empty() {
+                            gap(GAP)
+                        } else {
+                            format!("{s} {}", gap(GAP))
+                        };
                     }
                     s
                 })
@@ -76,16 +82,31 @@ fn human(m: &Matrix, env: &Env) -> String {
     let mut s = table(&header, &rows);
     let summary = format!("{} rows, {} with gaps\n", m.rows.len(), m.rows_with_gaps);
     s.push('\n');
-    s.push_str(&if m.rows_with_gaps > 0 { env.style.error(&summary) } else { env.style.ok(&summary) });
+    s.push_str(&if m.rows_with_gaps > 0 {
+        env.style.error(&summary)
+    } else {
+        env.style.ok(&summary)
+    });
     s
 }
 
 fn markdown(m: &Matrix) -> String {
-    let mut s = format!("| {} |\n|{}\n", m.columns.join(" | "), "---|".repeat(m.columns.len()));
+    let mut s = format!(
+        "| {} |\n|{}\n",
+        m.columns.join(" | "),
+        "---|".repeat(m.columns.len())
+    );
     for r in row_cells(m, &|g| format!("**{g}**")) {
-        s.push_str(&format!("| {} |\n", r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")));
+        s.push_str(&format!(
+            "| {} |\n",
+            r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")
+        ));
     }
-    s.push_str(&format!("\n{} rows, {} with gaps\n", m.rows.len(), m.rows_with_gaps));
+    s.push_str(&format!(
+        "\n{} rows, {} with gaps\n",
+        m.rows.len(),
+        m.rows_with_gaps
+    ));
     s
 }
 
@@ -94,7 +115,11 @@ fn csv(m: &Matrix) -> String {
     header.push("gaps".into());
     let mut s = csv_line(&header);
     for r in &m.rows {
-        let mut cells: Vec<String> = r.cells.iter().map(|cs| cs.iter().map(cell_text).collect::<Vec<_>>().join(";")).collect();
+        let mut cells: Vec<String> = r
+            .cells
+            .iter()
+            .map(|cs| cs.iter().map(cell_text).collect::<Vec<_>>().join(";"))
+            .collect();
         cells.push(r.gaps.join(";"));
         s.push_str(&csv_line(&cells));
     }

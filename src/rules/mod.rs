@@ -108,7 +108,12 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// A context over `corpus` and `graph`.
     pub fn new(corpus: &'a Corpus, graph: &'a Graph, today: Date) -> Self {
-        Ctx { corpus, graph, today, out: Vec::new() }
+        Ctx {
+            corpus,
+            graph,
+            today,
+            out: Vec::new(),
+        }
     }
 
     /// The configuration.
@@ -127,10 +132,22 @@ impl<'a> Ctx<'a> {
     }
 
     /// Reports a finding about record `r` at the default severity of `rule`.
-    pub fn emit(&mut self, rule: &'static str, r: &Record, pos: Option<Pos>, message: String, hint: &str) {
+    pub fn emit(
+        &mut self,
+        rule: &'static str,
+        r: &Record,
+        pos: Option<Pos>,
+        message: String,
+        hint: &str,
+    ) {
         let sev = info(rule).map_or(Severity::Error, |i| i.default);
-        let pos = pos.or_else(|| r.index.value_pos("id")).or(Some(Pos::new(1, 1)));
-        let mut d = Diagnostic::new(rule, r.path.clone(), message).record(r.id.clone()).at(pos).severity(sev);
+        let pos = pos
+            .or_else(|| r.index.value_pos("id"))
+            .or(Some(Pos::new(1, 1)));
+        let mut d = Diagnostic::new(rule, r.path.clone(), message)
+            .record(r.id.clone())
+            .at(pos)
+            .severity(sev);
         if !hint.is_empty() {
             d = d.hint(hint);
         }
@@ -163,7 +180,11 @@ pub fn apply_severities(config: &Config, diags: Vec<Diagnostic>) -> Vec<Diagnost
         .filter_map(|mut d| {
             let default = info(d.rule).map_or(Severity::Error, |i| i.default);
             let configured = config.severity_of(d.rule, default)?;
-            d.severity = if d.severity < default { d.severity.min(configured) } else { configured };
+            d.severity = if d.severity < default {
+                d.severity.min(configured)
+            } else {
+                configured
+            };
             Some(d)
         })
         .collect()
@@ -182,7 +203,11 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for r in RULES {
             assert!(seen.insert(r.id), "duplicate rule {}", r.id);
-            assert!(doc.contains(&format!("`{}`", r.id)), "{} is not in docs/rules.md", r.id);
+            assert!(
+                doc.contains(&format!("`{}`", r.id)),
+                "{} is not in docs/rules.md",
+                r.id
+            );
         }
     }
 }

@@ -37,7 +37,9 @@ fn strsim_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -58,17 +60,45 @@ pub fn validate_record(r: &mut Record, config: &Config) -> Vec<Diagnostic> {
 
     // id
     if r.id.is_empty() {
-        out.push(d("missing-field", Some(Pos::new(1, 1)), "the record has no `id`".into())
-            .hint("add `id: PREFIX-NNN`, e.g. `id: DI-004`; `ddf new TYPE` picks the next free one"));
+        out.push(
+            d(
+                "missing-field",
+                Some(Pos::new(1, 1)),
+                "the record has no `id`".into(),
+            )
+            .hint(
+                "add `id: PREFIX-NNN`, e.g. `id: DI-004`; `ddf new TYPE` picks the next free one",
+            ),
+        );
     } else if !is_valid_id(&r.id) {
-        out.push(d("id-format", r.index.value_pos("id"), format!("id `{}` does not have the form PREFIX-NNN", r.id))
-            .hint("use upper-case letters, a dash and at least three digits, e.g. `DI-004`"));
+        out.push(
+            d(
+                "id-format",
+                r.index.value_pos("id"),
+                format!("id `{}` does not have the form PREFIX-NNN", r.id),
+            )
+            .hint("use upper-case letters, a dash and at least three digits, e.g. `DI-004`"),
+        );
     } else {
-        let stem = r.path.rsplit('/').next().unwrap_or("").trim_end_matches(".md");
+        let stem = r
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(".md");
         if stem != r.id {
-            out.push(d("id-filename", r.index.value_pos("id"), format!("the file is named `{stem}.md` but the id is `{}`", r.id))
+            out.push(
+                d(
+                    "id-filename",
+                    r.index.value_pos("id"),
+                    format!("the file is named `{stem}.md` but the id is `{}`", r.id),
+                )
                 .severity(Severity::Warning)
-                .hint(format!("rename the file to `{}.md` so ids and files are found the same way", r.id)));
+                .hint(format!(
+                    "rename the file to `{}.md` so ids and files are found the same way",
+                    r.id
+                )),
+            );
         }
     }
 
@@ -77,10 +107,15 @@ pub fn validate_record(r: &mut Record, config: &Config) -> Vec<Diagnostic> {
         let (pos, msg) = if r.type_name.is_empty() {
             (Some(Pos::new(1, 1)), "the record has no `type`".to_string())
         } else {
-            (r.index.value_pos("type"), format!("`{}` is not a record type", r.type_name))
+            (
+                r.index.value_pos("type"),
+                format!("`{}` is not a record type", r.type_name),
+            )
         };
         let hint = match closest(&r.type_name, schema.types.keys().map(String::as_str)) {
-            Some(c) if !r.type_name.is_empty() => format!("did you mean `{c}`? `ddf schema` lists the types"),
+            Some(c) if !r.type_name.is_empty() => {
+                format!("did you mean `{c}`? `ddf schema` lists the types")
+            }
             _ => match schema.by_prefix(r.prefix()) {
                 Some(t) => format!("the id suggests `type: {}`", t.name),
                 None => "`ddf schema` lists the types".into(),
@@ -90,8 +125,22 @@ pub fn validate_record(r: &mut Record, config: &Config) -> Vec<Diagnostic> {
         return out;
     };
     if is_valid_id(&r.id) && r.prefix() != tdef.prefix {
-        out.push(d("id-prefix", r.index.value_pos("id"), format!("a {} id starts with `{}-`, not `{}-`", tdef.name, tdef.prefix, r.prefix()))
-            .hint(format!("`ddf new {}` picks the next free {}- id", tdef.name, tdef.prefix)));
+        out.push(
+            d(
+                "id-prefix",
+                r.index.value_pos("id"),
+                format!(
+                    "a {} id starts with `{}-`, not `{}-`",
+                    tdef.name,
+                    tdef.prefix,
+                    r.prefix()
+                ),
+            )
+            .hint(format!(
+                "`ddf new {}` picks the next free {}- id",
+                tdef.name, tdef.prefix
+            )),
+        );
     }
 
     let relaxed = tdef.relaxed.iter().any(|s| s == r.status());
@@ -104,16 +153,32 @@ pub fn validate_record(r: &mut Record, config: &Config) -> Vec<Diagnostic> {
                         msg.push_str(" (the Markdown body may hold it)");
                     }
                     let pos = r.index.key_pos(&f.name).or(Some(Pos::new(1, 1)));
-                    out.push(d("missing-field", pos, msg)
-                        .severity(if relaxed { Severity::Warning } else { Severity::Error })
-                        .hint(field_hint(f)));
+                    out.push(
+                        d("missing-field", pos, msg)
+                            .severity(if relaxed {
+                                Severity::Warning
+                            } else {
+                                Severity::Error
+                            })
+                            .hint(field_hint(f)),
+                    );
                 }
             }
             Some(v) => {
                 if f.required && !f.allow_empty && !is_given(v) {
-                    out.push(d("missing-field", r.index.value_pos(&f.name), format!("required field `{}` is empty", f.name))
-                        .severity(if relaxed { Severity::Warning } else { Severity::Error })
-                        .hint(field_hint(f)));
+                    out.push(
+                        d(
+                            "missing-field",
+                            r.index.value_pos(&f.name),
+                            format!("required field `{}` is empty", f.name),
+                        )
+                        .severity(if relaxed {
+                            Severity::Warning
+                        } else {
+                            Severity::Error
+                        })
+                        .hint(field_hint(f)),
+                    );
                     continue;
                 }
                 check_value(r, tdef, f, v, config, &mut out);
@@ -127,9 +192,15 @@ pub fn validate_record(r: &mut Record, config: &Config) -> Vec<Diagnostic> {
                     Some(c) => format!("did you mean `{c}`? the value is kept and shown"),
                     None => format!("add it to the `{}` type under `types:` in ddf.yaml, or remove it; the value is kept and shown", tdef.name),
                 };
-                out.push(d("unknown-field", r.index.key_pos(key), format!("`{key}` is not a field of {}", tdef.name))
+                out.push(
+                    d(
+                        "unknown-field",
+                        r.index.key_pos(key),
+                        format!("`{key}` is not a field of {}", tdef.name),
+                    )
                     .severity(Severity::Warning)
-                    .hint(hint));
+                    .hint(hint),
+                );
             }
         }
     }
@@ -139,7 +210,12 @@ pub fn validate_record(r: &mut Record, config: &Config) -> Vec<Diagnostic> {
         for target in r.list(&f.name) {
             if is_valid_id(&target) {
                 let pos = r.index.token_pos(&f.name, &target);
-                links.push(Link { field: f.name.clone(), target, pos, trace: f.trace });
+                links.push(Link {
+                    field: f.name.clone(),
+                    target,
+                    pos,
+                    trace: f.trace,
+                });
             }
         }
     }
@@ -175,11 +251,20 @@ fn kind_name(v: &Value) -> &'static str {
     }
 }
 
-fn check_value(r: &Record, tdef: &TypeDef, f: &FieldDef, v: &Value, config: &Config, out: &mut Vec<Diagnostic>) {
+fn check_value(
+    r: &Record,
+    tdef: &TypeDef,
+    f: &FieldDef,
+    v: &Value,
+    config: &Config,
+    out: &mut Vec<Diagnostic>,
+) {
     let name = &f.name;
     let mut bad = |pos: Option<Pos>, msg: String| {
         let mut d = Diagnostic::new("invalid-value", r.path.clone(), msg)
-            .at(pos.or_else(|| r.index.value_pos(name)).or(Some(Pos::new(1, 1))))
+            .at(pos
+                .or_else(|| r.index.value_pos(name))
+                .or(Some(Pos::new(1, 1))))
             .hint(field_hint(f));
         if !r.id.is_empty() {
             d = d.record(r.id.clone());
@@ -190,31 +275,46 @@ fn check_value(r: &Record, tdef: &TypeDef, f: &FieldDef, v: &Value, config: &Con
     match f.kind {
         FieldKind::Any => {}
         FieldKind::String => match scalar() {
-            None => bad(None, format!("`{name}` should be one line of text, not {}", kind_name(v))),
+            None => bad(
+                None,
+                format!("`{name}` should be one line of text, not {}", kind_name(v)),
+            ),
             Some(s) => {
                 if let Some(re) = &f.regex {
                     if !re.is_match(&s) {
-                        bad(None, format!("`{name}` is `{s}`, which does not match `{}`", re.as_str()));
+                        bad(
+                            None,
+                            format!("`{name}` is `{s}`, which does not match `{}`", re.as_str()),
+                        );
                     }
                 }
             }
         },
         FieldKind::Text => {
             if scalar().is_none() {
-                bad(None, format!("`{name}` should be text, not {}", kind_name(v)));
+                bad(
+                    None,
+                    format!("`{name}` should be text, not {}", kind_name(v)),
+                );
             }
         }
         FieldKind::Enum => match scalar() {
             Some(s) if f.values.contains(&s) => {}
             Some(s) => {
                 let hint = closest(&s, f.values.iter().map(String::as_str));
-                let mut msg = format!("`{name}` is `{s}`, which is not one of: {}", f.values.join(", "));
+                let mut msg = format!(
+                    "`{name}` is `{s}`, which is not one of: {}",
+                    f.values.join(", ")
+                );
                 if let Some(c) = hint {
                     msg.push_str(&format!(" (did you mean `{c}`?)"));
                 }
                 bad(None, msg);
             }
-            None => bad(None, format!("`{name}` should be one value, not {}", kind_name(v))),
+            None => bad(
+                None,
+                format!("`{name}` should be one value, not {}", kind_name(v)),
+            ),
         },
         FieldKind::Enums => {
             let items: Vec<Value> = match v {
@@ -224,14 +324,29 @@ fn check_value(r: &Record, tdef: &TypeDef, f: &FieldDef, v: &Value, config: &Con
             for item in items {
                 match scalar_text(&item) {
                     Some(s) if f.values.contains(&s) => {}
-                    Some(s) => bad(r.index.token_pos(name, &s), format!("`{name}` contains `{s}`, which is not one of: {}", f.values.join(", "))),
-                    None => bad(None, format!("`{name}` items should be values, not {}", kind_name(&item))),
+                    Some(s) => bad(
+                        r.index.token_pos(name, &s),
+                        format!(
+                            "`{name}` contains `{s}`, which is not one of: {}",
+                            f.values.join(", ")
+                        ),
+                    ),
+                    None => bad(
+                        None,
+                        format!("`{name}` items should be values, not {}", kind_name(&item)),
+                    ),
                 }
             }
         }
         FieldKind::Bool => {
             if !matches!(v, Value::Bool(_)) {
-                bad(None, format!("`{name}` should be true or false, not {}", scalar().unwrap_or_else(|| kind_name(v).into())));
+                bad(
+                    None,
+                    format!(
+                        "`{name}` should be true or false, not {}",
+                        scalar().unwrap_or_else(|| kind_name(v).into())
+                    ),
+                );
             }
         }
         FieldKind::Number => {
@@ -241,9 +356,13 @@ fn check_value(r: &Record, tdef: &TypeDef, f: &FieldDef, v: &Value, config: &Con
         }
         FieldKind::Date | FieldKind::DateOrUnknown => {
             let s = scalar().unwrap_or_default();
-            let ok = Date::parse(&s).is_some() || (f.kind == FieldKind::DateOrUnknown && s == "unknown");
+            let ok =
+                Date::parse(&s).is_some() || (f.kind == FieldKind::DateOrUnknown && s == "unknown");
             if !ok {
-                bad(None, format!("`{name}` is `{s}`, which is not a date (YYYY-MM-DD)"));
+                bad(
+                    None,
+                    format!("`{name}` is `{s}`, which is not a date (YYYY-MM-DD)"),
+                );
             }
         }
         FieldKind::Level => {
@@ -252,44 +371,70 @@ fn check_value(r: &Record, tdef: &TypeDef, f: &FieldDef, v: &Value, config: &Con
             let letter = scale.letter();
             match scalar() {
                 Some(s) if parse_level(&s, letter).is_some_and(|l| l <= n) => {}
-                other => bad(None, format!(
-                    "`{name}` is `{}`, which is not a level {letter}1..{letter}{n}",
-                    other.unwrap_or_else(|| kind_name(v).into())
-                )),
+                other => bad(
+                    None,
+                    format!(
+                        "`{name}` is `{}`, which is not a level {letter}1..{letter}{n}",
+                        other.unwrap_or_else(|| kind_name(v).into())
+                    ),
+                ),
             }
         }
-        FieldKind::List => match v {
-            Value::Sequence(items) => {
-                for item in items {
-                    match scalar_text(item) {
-                        None => bad(None, format!("`{name}` items should be text, not {}", kind_name(item))),
-                        Some(s) => {
-                            if let Some(re) = &f.regex {
-                                if !re.is_match(&s) {
-                                    bad(r.index.token_pos(name, &s), format!("`{name}` contains `{s}`, which does not match `{}`", re.as_str()));
+        FieldKind::List => {
+            match v {
+                Value::Sequence(items) => {
+                    for item in items {
+                        match scalar_text(item) {
+                            None => bad(
+                                None,
+                                format!("`{name}` items should be text, not {}", kind_name(item)),
+                            ),
+                            Some(s) => {
+                                if let Some(re) = &f.regex {
+                                    if !re.is_match(&s) {
+                                        bad(r.index.token_pos(name, &s), format!("`{name}` contains `{s}`, which does not match `{}`", re.as_str()));
+                                    }
                                 }
                             }
                         }
                     }
                 }
-            }
-            other if scalar_text(other).is_some() => {
-                if let (Some(re), Some(s)) = (&f.regex, scalar_text(other)) {
-                    if !re.is_match(&s) {
-                        bad(None, format!("`{name}` is `{s}`, which does not match `{}`", re.as_str()));
+                other if scalar_text(other).is_some() => {
+                    if let (Some(re), Some(s)) = (&f.regex, scalar_text(other)) {
+                        if !re.is_match(&s) {
+                            bad(
+                                None,
+                                format!(
+                                    "`{name}` is `{s}`, which does not match `{}`",
+                                    re.as_str()
+                                ),
+                            );
+                        }
                     }
                 }
+                other => bad(
+                    None,
+                    format!("`{name}` should be a list, not {}", kind_name(other)),
+                ),
             }
-            other => bad(None, format!("`{name}` should be a list, not {}", kind_name(other))),
-        },
+        }
         FieldKind::Map => {
             if !matches!(v, Value::Mapping(_)) {
-                bad(None, format!("`{name}` should be a mapping of `key: value` lines, not {}", kind_name(v)));
+                bad(
+                    None,
+                    format!(
+                        "`{name}` should be a mapping of `key: value` lines, not {}",
+                        kind_name(v)
+                    ),
+                );
             }
         }
         FieldKind::Maps => match v {
             Value::Sequence(items) if items.iter().all(|i| matches!(i, Value::Mapping(_))) => {}
-            _ => bad(None, format!("`{name}` should be a list of mappings (`- key: value`)")),
+            _ => bad(
+                None,
+                format!("`{name}` should be a list of mappings (`- key: value`)"),
+            ),
         },
         FieldKind::Link | FieldKind::Ref => {
             let items: Vec<&Value> = match v {
@@ -303,8 +448,14 @@ fn check_value(r: &Record, tdef: &TypeDef, f: &FieldDef, v: &Value, config: &Con
             for item in items {
                 match scalar_text(item) {
                     Some(id) if is_valid_id(&id) => {}
-                    Some(id) => bad(r.index.token_pos(name, &id), format!("`{name}` names `{id}`, which is not a record id (PREFIX-NNN)")),
-                    None => bad(None, format!("`{name}` should name record ids, not {}", kind_name(item))),
+                    Some(id) => bad(
+                        r.index.token_pos(name, &id),
+                        format!("`{name}` names `{id}`, which is not a record id (PREFIX-NNN)"),
+                    ),
+                    None => bad(
+                        None,
+                        format!("`{name}` should name record ids, not {}", kind_name(item)),
+                    ),
                 }
             }
         }
@@ -312,10 +463,19 @@ fn check_value(r: &Record, tdef: &TypeDef, f: &FieldDef, v: &Value, config: &Con
     if name == "device" && !config.devices.is_empty() {
         for dev in r.list("device") {
             if !config.devices.contains(&dev) {
-                out.push(Diagnostic::new("invalid-value", r.path.clone(), format!("device `{dev}` is not one of ddf.yaml `devices`: {}", config.devices.join(", ")))
+                out.push(
+                    Diagnostic::new(
+                        "invalid-value",
+                        r.path.clone(),
+                        format!(
+                            "device `{dev}` is not one of ddf.yaml `devices`: {}",
+                            config.devices.join(", ")
+                        ),
+                    )
                     .record(r.id.clone())
                     .at(r.index.token_pos("device", &dev))
-                    .hint("add the device family to `devices:` in ddf.yaml, or correct the name"));
+                    .hint("add the device family to `devices:` in ddf.yaml, or correct the name"),
+                );
             }
         }
     }
@@ -337,22 +497,42 @@ pub fn check_corpus(corpus: &Corpus, graph: &Graph) -> Vec<Diagnostic> {
     for idxs in by_id.values().filter(|v| v.len() > 1) {
         for &i in idxs {
             let r = &corpus.records[i];
-            let others: Vec<&str> = idxs.iter().filter(|&&j| j != i).map(|&j| corpus.records[j].path.as_str()).collect();
-            out.push(Diagnostic::new("duplicate-id", r.path.clone(), format!("id `{}` is also used by {}", r.id, others.join(", ")))
+            let others: Vec<&str> = idxs
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| corpus.records[j].path.as_str())
+                .collect();
+            out.push(
+                Diagnostic::new(
+                    "duplicate-id",
+                    r.path.clone(),
+                    format!("id `{}` is also used by {}", r.id, others.join(", ")),
+                )
                 .record(r.id.clone())
                 .at(r.index.value_pos("id"))
-                .hint("ids must be unique across the repository; `ddf new TYPE` picks a free one"));
+                .hint("ids must be unique across the repository; `ddf new TYPE` picks a free one"),
+            );
         }
     }
     for r in &corpus.records {
-        let Some(tdef) = schema.get(&r.type_name) else { continue };
+        let Some(tdef) = schema.get(&r.type_name) else {
+            continue;
+        };
         for l in &r.links {
-            let Some(fdef) = tdef.fields.get(&l.field) else { continue };
+            let Some(fdef) = tdef.fields.get(&l.field) else {
+                continue;
+            };
             if l.target == r.id && l.trace {
-                out.push(Diagnostic::new("self-link", r.path.clone(), format!("`{}` names the record itself", l.field))
+                out.push(
+                    Diagnostic::new(
+                        "self-link",
+                        r.path.clone(),
+                        format!("`{}` names the record itself", l.field),
+                    )
                     .record(r.id.clone())
                     .at(l.pos)
-                    .hint("a record cannot trace to itself; name the record it derives from"));
+                    .hint("a record cannot trace to itself; name the record it derives from"),
+                );
                 continue;
             }
             match corpus.get(&l.target) {
@@ -360,20 +540,32 @@ pub fn check_corpus(corpus: &Corpus, graph: &Graph) -> Vec<Diagnostic> {
                     let prefix = l.target.split('-').next().unwrap_or("");
                     let near = closest(
                         &l.target,
-                        corpus.by_id.keys().map(String::as_str).filter(|k| k.starts_with(prefix)),
+                        corpus
+                            .by_id
+                            .keys()
+                            .map(String::as_str)
+                            .filter(|k| k.starts_with(prefix)),
                     );
                     let hint = match near {
                         Some(n) => format!("did you mean `{n}`?"),
                         None => "create the record (`ddf new`) or correct the id".into(),
                     };
-                    out.push(Diagnostic::new("dangling-link", r.path.clone(), format!("{} names {}, which does not exist", l.field, l.target))
+                    out.push(
+                        Diagnostic::new(
+                            "dangling-link",
+                            r.path.clone(),
+                            format!("{} names {}, which does not exist", l.field, l.target),
+                        )
                         .record(r.id.clone())
                         .at(l.pos)
-                        .hint(hint));
+                        .hint(hint),
+                    );
                 }
                 Some(t) => {
                     let tp = t.prefix();
-                    let type_ok = schema.get(&t.type_name).is_some_and(|tt| fdef.accepts_target(&tt.prefix))
+                    let type_ok = schema
+                        .get(&t.type_name)
+                        .is_some_and(|tt| fdef.accepts_target(&tt.prefix))
                         || (schema.get(&t.type_name).is_none() && fdef.accepts_target(tp));
                     if !type_ok {
                         out.push(Diagnostic::new("link-type", r.path.clone(), format!(
@@ -389,14 +581,26 @@ pub fn check_corpus(corpus: &Corpus, graph: &Graph) -> Vec<Diagnostic> {
         }
     }
     for comp in graph.cycles() {
-        let ids: Vec<&str> = comp.iter().map(|&i| corpus.records[i].id.as_str()).collect();
+        let ids: Vec<&str> = comp
+            .iter()
+            .map(|&i| corpus.records[i].id.as_str())
+            .collect();
         for &i in &comp {
             let r = &corpus.records[i];
-            let link = r.links.iter().find(|l| l.trace && ids.contains(&l.target.as_str()));
-            out.push(Diagnostic::new("cycle", r.path.clone(), format!("links form a cycle through {}", ids.join(", ")))
+            let link = r
+                .links
+                .iter()
+                .find(|l| l.trace && ids.contains(&l.target.as_str()));
+            out.push(
+                Diagnostic::new(
+                    "cycle",
+                    r.path.clone(),
+                    format!("links form a cycle through {}", ids.join(", ")),
+                )
                 .record(r.id.clone())
                 .at(link.and_then(|l| l.pos))
-                .hint("trace links point upstream only; remove the link that points back down"));
+                .hint("trace links point upstream only; remove the link that points back down"),
+            );
         }
     }
     out
@@ -414,8 +618,15 @@ mod tests {
 
     #[test]
     fn valid_record_has_no_structure_findings() {
-        let r = check(&[("records/PER-001.md", PER), ("records/UN-001.md", &un("UN-001", ""))]);
-        assert!(r.iter().all(|d| crate::rules::info(d.rule).map(|i| i.family) != Some("structure")), "{r:?}");
+        let r = check(&[
+            ("records/PER-001.md", PER),
+            ("records/UN-001.md", &un("UN-001", "")),
+        ]);
+        assert!(
+            r.iter()
+                .all(|d| crate::rules::info(d.rule).map(|i| i.family) != Some("structure")),
+            "{r:?}"
+        );
     }
 
     #[test]
@@ -425,40 +636,68 @@ mod tests {
         let d = r.iter().find(|d| d.rule == "missing-field").expect("fires");
         assert_eq!(d.severity, crate::diagnostic::Severity::Error);
         assert!(d.message.contains("source"));
-        let r = check(&[("records/PER-001.md", PER), ("records/UN-001.md", &text.replace("approved", "draft"))]);
+        let r = check(&[
+            ("records/PER-001.md", PER),
+            ("records/UN-001.md", &text.replace("approved", "draft")),
+        ]);
         let d = r.iter().find(|d| d.rule == "missing-field").expect("fires");
         assert_eq!(d.severity, crate::diagnostic::Severity::Warning);
     }
 
     #[test]
     fn body_stands_in_for_main_text() {
-        let r = check(&[("records/PER-001.md", PER), ("records/UN-001.md", &un("UN-001", ""))]);
+        let r = check(&[
+            ("records/PER-001.md", PER),
+            ("records/UN-001.md", &un("UN-001", "")),
+        ]);
         assert!(!rules_of(&r).contains(&"missing-field"), "{r:?}");
         let empty_body = un("UN-001", "").replace("The need.\n", "");
-        let r = check(&[("records/PER-001.md", PER), ("records/UN-001.md", &empty_body)]);
+        let r = check(&[
+            ("records/PER-001.md", PER),
+            ("records/UN-001.md", &empty_body),
+        ]);
         assert!(rules_of(&r).contains(&"missing-field"));
     }
 
     #[test]
     fn invalid_value_enum_date_level() {
-        let r = check(&[("records/PER-001.md", PER), ("records/UN-001.md", &un("UN-001", "").replace("source: user", "source: usr"))]);
+        let r = check(&[
+            ("records/PER-001.md", PER),
+            (
+                "records/UN-001.md",
+                &un("UN-001", "").replace("source: user", "source: usr"),
+            ),
+        ]);
         let d = r.iter().find(|d| d.rule == "invalid-value").expect("fires");
         assert!(d.message.contains("did you mean `user`"), "{}", d.message);
         assert_eq!(d.line, Some(7));
-        let per = PER.replace("identity_verified: 2026-01-01", "identity_verified: x\nroles2: 1");
+        let per = PER.replace(
+            "identity_verified: 2026-01-01",
+            "identity_verified: x\nroles2: 1",
+        );
         let r = check(&[("records/PER-001.md", &per)]);
         assert!(rules_of(&r).contains(&"unknown-field"));
         let harm = "---\nid: HARM-001\ntype: harm\ntitle: h\nstatus: draft\nowner: PER-001\nseverity: S9\nrationale: r\n---\nd\n";
         let r = check(&[("records/PER-001.md", PER), ("records/HARM-001.md", harm)]);
-        assert!(r.iter().any(|d| d.rule == "invalid-value" && d.message.contains("S1..S5")), "{r:?}");
+        assert!(
+            r.iter()
+                .any(|d| d.rule == "invalid-value" && d.message.contains("S1..S5")),
+            "{r:?}"
+        );
     }
 
     #[test]
     fn unknown_type_and_field() {
-        let r = check(&[("records/UN-001.md", &un("UN-001", "").replace("user-need", "user-nede"))]);
+        let r = check(&[(
+            "records/UN-001.md",
+            &un("UN-001", "").replace("user-need", "user-nede"),
+        )]);
         let d = r.iter().find(|d| d.rule == "unknown-type").expect("fires");
         assert!(d.hint.as_deref().unwrap_or("").contains("user-need"));
-        let r = check(&[("records/PER-001.md", PER), ("records/UN-001.md", &un("UN-001", "sorce: user\n"))]);
+        let r = check(&[
+            ("records/PER-001.md", PER),
+            ("records/UN-001.md", &un("UN-001", "sorce: user\n")),
+        ]);
         let d = r.iter().find(|d| d.rule == "unknown-field").expect("fires");
         assert_eq!(d.line, Some(8));
     }
@@ -467,30 +706,59 @@ mod tests {
     fn id_rules() {
         let r = check(&[("records/x.md", &un("../x", ""))]);
         assert!(rules_of(&r).contains(&"id-format"));
-        let r = check(&[("records/PER-001.md", PER), ("records/DI-001.md", &un("DI-001", ""))]);
+        let r = check(&[
+            ("records/PER-001.md", PER),
+            ("records/DI-001.md", &un("DI-001", "")),
+        ]);
         assert!(rules_of(&r).contains(&"id-prefix"));
-        let r = check(&[("records/PER-001.md", PER), ("records/other.md", &un("UN-001", ""))]);
+        let r = check(&[
+            ("records/PER-001.md", PER),
+            ("records/other.md", &un("UN-001", "")),
+        ]);
         assert!(rules_of(&r).contains(&"id-filename"));
-        let r = check(&[("records/PER-001.md", PER), ("records/a/UN-001.md", &un("UN-001", "")), ("records/b/UN-001.md", &un("UN-001", ""))]);
+        let r = check(&[
+            ("records/PER-001.md", PER),
+            ("records/a/UN-001.md", &un("UN-001", "")),
+            ("records/b/UN-001.md", &un("UN-001", "")),
+        ]);
         assert_eq!(r.iter().filter(|d| d.rule == "duplicate-id").count(), 2);
-        let r = check(&[("records/PER-001.md", PER), ("records/UN-001.md", &un("UN-001", ""))]);
-        assert!(!rules_of(&r).iter().any(|r| r.starts_with("id-") || *r == "duplicate-id"));
+        let r = check(&[
+            ("records/PER-001.md", PER),
+            ("records/UN-001.md", &un("UN-001", "")),
+        ]);
+        assert!(!rules_of(&r)
+            .iter()
+            .any(|r| r.starts_with("id-") || *r == "duplicate-id"));
     }
 
     #[test]
     fn link_rules() {
-        let di = |links: &str| format!("---\nid: DI-001\ntype: design-input\ntitle: t\nstatus: draft\nowner: PER-001\ncategory: functional\nacceptance_criteria: x\n{links}---\nThe input.\n");
-        let base = [("records/PER-001.md", PER.to_string()), ("records/UN-001.md", un("UN-001", ""))];
+        let di = |links: &str| {
+            format!("---\nid: DI-001\ntype: design-input\ntitle: t\nstatus: draft\nowner: PER-001\ncategory: functional\nacceptance_criteria: x\n{links}---\nThe input.\n")
+        };
+        let base = [
+            ("records/PER-001.md", PER.to_string()),
+            ("records/UN-001.md", un("UN-001", "")),
+        ];
         let run = |extra: &str| {
-            let mut files: Vec<(&str, String)> = base.iter().map(|(a, b)| (*a, b.clone())).collect();
+            let mut files: Vec<(&str, String)> =
+                base.iter().map(|(a, b)| (*a, b.clone())).collect();
             files.push(("records/DI-001.md", di(extra)));
             let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (*a, b.as_str())).collect();
             check(&files)
         };
         let r = run("traces_to: [UN-001]\n");
-        assert!(!rules_of(&r).iter().any(|x| ["dangling-link", "link-type", "self-link"].contains(x)), "{r:?}");
+        assert!(
+            !rules_of(&r)
+                .iter()
+                .any(|x| ["dangling-link", "link-type", "self-link"].contains(x)),
+            "{r:?}"
+        );
         let r = run("traces_to: [UN-002]\n");
-        let d = r.iter().find(|d| d.rule == "dangling-link").expect("dangling");
+        let d = r
+            .iter()
+            .find(|d| d.rule == "dangling-link")
+            .expect("dangling");
         assert_eq!((d.line, d.column), (Some(9), Some(13)));
         assert!(d.hint.as_deref().unwrap_or("").contains("UN-001"));
         let r = run("traces_to: [PER-001]\n");
@@ -501,19 +769,45 @@ mod tests {
 
     #[test]
     fn cycle_rule() {
-        let di = |id: &str, to: &str| format!("---\nid: {id}\ntype: design-input\ntitle: t\nstatus: draft\nowner: PER-001\ncategory: functional\nacceptance_criteria: x\ntraces_to: [{to}]\n---\nx\n");
-        let r = check(&[("records/PER-001.md", PER), ("records/DI-001.md", &di("DI-001", "DI-002")), ("records/DI-002.md", &di("DI-002", "DI-001"))]);
+        let di = |id: &str, to: &str| {
+            format!("---\nid: {id}\ntype: design-input\ntitle: t\nstatus: draft\nowner: PER-001\ncategory: functional\nacceptance_criteria: x\ntraces_to: [{to}]\n---\nx\n")
+        };
+        let r = check(&[
+            ("records/PER-001.md", PER),
+            ("records/DI-001.md", &di("DI-001", "DI-002")),
+            ("records/DI-002.md", &di("DI-002", "DI-001")),
+        ]);
         assert_eq!(r.iter().filter(|d| d.rule == "cycle").count(), 2, "{r:?}");
-        let r = check(&[("records/PER-001.md", PER), ("records/DI-001.md", &di("DI-001", "DI-002")), ("records/DI-002.md", &di("DI-002", "DI-003")), ("records/DI-003.md", &di("DI-003", "DI-002").replace("traces_to: [DI-002]", "traces_to: []"))]);
+        let r = check(&[
+            ("records/PER-001.md", PER),
+            ("records/DI-001.md", &di("DI-001", "DI-002")),
+            ("records/DI-002.md", &di("DI-002", "DI-003")),
+            (
+                "records/DI-003.md",
+                &di("DI-003", "DI-002").replace("traces_to: [DI-002]", "traces_to: []"),
+            ),
+        ]);
         assert!(!rules_of(&r).contains(&"cycle"));
     }
 
     #[test]
     fn device_must_be_configured() {
         let cfg = "project: p\ndevices: [AIP-100]\n";
-        let r = check_with(cfg, &[("records/PER-001.md", PER), ("records/UN-001.md", &un("UN-001", "device: [AIP-200]\n"))]);
+        let r = check_with(
+            cfg,
+            &[
+                ("records/PER-001.md", PER),
+                ("records/UN-001.md", &un("UN-001", "device: [AIP-200]\n")),
+            ],
+        );
         assert!(rules_of(&r).contains(&"invalid-value"));
-        let r = check_with(cfg, &[("records/PER-001.md", PER), ("records/UN-001.md", &un("UN-001", "device: [AIP-100]\n"))]);
+        let r = check_with(
+            cfg,
+            &[
+                ("records/PER-001.md", PER),
+                ("records/UN-001.md", &un("UN-001", "device: [AIP-100]\n")),
+            ],
+        );
         assert!(!rules_of(&r).contains(&"invalid-value"));
     }
 }

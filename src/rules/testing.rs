@@ -15,7 +15,10 @@ pub(crate) fn check_with(config: &str, files: &[(&str, &str)]) -> Vec<Diagnostic
     let (config, diags) = Config::parse(config, "ddf.yaml").expect("test config is valid");
     let files = files
         .iter()
-        .map(|(p, t)| SourceFile { path: (*p).to_string(), content: Ok(t.as_bytes().to_vec()) })
+        .map(|(p, t)| SourceFile {
+            path: (*p).to_string(),
+            content: Ok(t.as_bytes().to_vec()),
+        })
         .collect();
     let corpus = Corpus::from_files("test".into(), config, diags, files);
     let graph = Graph::build(&corpus);
@@ -34,5 +37,8 @@ pub(crate) fn rules_of(diags: &[Diagnostic]) -> Vec<&'static str> {
 
 /// Findings of `rule` about record `id`.
 pub(crate) fn fired<'a>(diags: &'a [Diagnostic], rule: &str, id: &str) -> Vec<&'a Diagnostic> {
-    diags.iter().filter(|d| d.rule == rule && d.record.as_deref() == Some(id)).collect()
+    diags
+        .iter()
+        .filter(|d| d.rule == rule && d.record.as_deref() == Some(id))
+        .collect()
 }

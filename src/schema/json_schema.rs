@@ -120,7 +120,10 @@ mod tests {
             .filter_map(Value::as_str)
             .collect();
         assert!(req.contains(&"category"));
-        assert!(!req.contains(&"statement"), "the body may stand in for statement");
+        assert!(
+            !req.contains(&"statement"),
+            "the body may stand in for statement"
+        );
         let link = &js["properties"]["traces_to"]["anyOf"][0]["pattern"];
         assert_eq!(link, "^(UN|DI)-[0-9]{3,}$");
         assert_eq!(js["additionalProperties"], false);

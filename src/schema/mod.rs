@@ -4,8 +4,10 @@
 //! `ddf.yaml` `types:` section is layered on top of it (new types, new fields, more values for a
 //! value set). Rules are code; what a record may contain is data.
 
+mod doc;
 mod json_schema;
 
+pub use doc::markdown;
 pub use json_schema::json_schema;
 
 use indexmap::IndexMap;
@@ -271,7 +273,10 @@ impl Schema {
                 let def = resolve_field(&name, fname, f)?;
                 fields.insert(fname.clone(), def);
             }
-            let statuses = raw.statuses.clone().unwrap_or_else(|| profile.statuses.clone());
+            let statuses = raw
+                .statuses
+                .clone()
+                .unwrap_or_else(|| profile.statuses.clone());
             if let Some(status) = fields.get_mut("status") {
                 status.values = statuses.clone();
             }
@@ -403,7 +408,8 @@ fn merge_type(base: &mut RawType, layer: &RawType) {
 fn resolve_field(type_name: &str, name: &str, f: &RawField) -> Result<FieldDef, SchemaError> {
     let err = |m: &str| SchemaError::Invalid(format!("type `{type_name}` field `{name}`: {m}"));
     let kind = f.kind.ok_or_else(|| err("has no `kind`"))?;
-    if matches!(kind, FieldKind::Enum | FieldKind::Enums) && f.values.is_empty() && name != "status" {
+    if matches!(kind, FieldKind::Enum | FieldKind::Enums) && f.values.is_empty() && name != "status"
+    {
         return Err(err("an enum needs `values`"));
     }
     if kind.is_reference() && f.targets.is_empty() {
@@ -456,7 +462,10 @@ mod tests {
         let hs = s.get("hazardous-situation").expect("HS");
         assert_eq!(hs.fields["threats"].targets, vec!["THR", "VULN"]);
         assert_eq!(s.by_prefix("CR").expect("CR").statuses[0], "open");
-        assert_eq!(di.fields["status"].values, vec!["draft", "in-review", "approved", "obsolete"]);
+        assert_eq!(
+            di.fields["status"].values,
+            vec!["draft", "in-review", "approved", "obsolete"]
+        );
     }
 
     #[test]
@@ -467,10 +476,14 @@ mod tests {
         .expect("yaml");
         let s = Schema::layered(&extra).expect("layers");
         let di = s.get("design-input").expect("DI");
-        assert!(di.fields["category"].values.contains(&"environmental".to_string()));
-        assert!(di.fields["category"].values.contains(&"functional".to_string()));
+        assert!(di.fields["category"]
+            .values
+            .contains(&"environmental".to_string()));
+        assert!(di.fields["category"]
+            .values
+            .contains(&"functional".to_string()));
         assert_eq!(di.fields["jira"].kind, FieldKind::String);
-        assert_eq!(s.by_prefix("SR").expect("SR").fields["verdict"].required, true);
+        assert!(s.by_prefix("SR").expect("SR").fields["verdict"].required);
         assert!(s.by_prefix("SR").expect("SR").fields.contains_key("owner"));
     }
 

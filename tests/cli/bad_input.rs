@@ -28,7 +28,10 @@ fn neighbour_still_checked(t: &TestRepo) {
     let run = t.ddf(&["check", "--format", "json"]);
     let f = findings(&run);
     assert!(
-        f.iter().any(|(r, p, l, c)| r == "dangling-link" && p == "records/DI-001.md" && *l == Some(9) && *c == Some(13)),
+        f.iter().any(|(r, p, l, c)| r == "dangling-link"
+            && p == "records/DI-001.md"
+            && *l == Some(9)
+            && *c == Some(13)),
         "the good record is still checked: {f:?}"
     );
 }
@@ -36,29 +39,45 @@ fn neighbour_still_checked(t: &TestRepo) {
 #[test]
 fn broken_yaml_points_into_the_file() {
     let t = with_neighbour();
-    t.write("records/UN-001.md", "---\nid: UN-001\ntype: user-need\ntitle: [broken\nstatus: draft\n---\nbody\n");
+    t.write(
+        "records/UN-001.md",
+        "---\nid: UN-001\ntype: user-need\ntitle: [broken\nstatus: draft\n---\nbody\n",
+    );
     let d = one(&t, "yaml", "records/UN-001.md");
     assert!(d["line"].as_u64().expect("line") >= 4, "{d}");
     neighbour_still_checked(&t);
     let human = t.ddf(&["check"]);
-    assert!(human.stdout.contains("records/UN-001.md:"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("records/UN-001.md:"),
+        "{}",
+        human.stdout
+    );
     assert!(human.stdout.contains("hint:"), "{}", human.stdout);
 }
 
 #[test]
 fn missing_front_matter_is_an_error_not_skipped() {
     let t = with_neighbour();
-    t.write("records/notes.md", "# Just notes\n\nNo front-matter here.\n");
+    t.write(
+        "records/notes.md",
+        "# Just notes\n\nNo front-matter here.\n",
+    );
     let d = one(&t, "front-matter", "records/notes.md");
     assert_eq!(d["line"], 1);
-    assert!(d["message"].as_str().unwrap_or("").contains("no front-matter"));
+    assert!(d["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("no front-matter"));
     neighbour_still_checked(&t);
 }
 
 #[test]
 fn unterminated_front_matter_suggests_the_closing_fence() {
     let t = with_neighbour();
-    t.write("records/UN-001.md", "---\nid: UN-001\ntype: user-need\n\nbody text\n");
+    t.write(
+        "records/UN-001.md",
+        "---\nid: UN-001\ntype: user-need\n\nbody text\n",
+    );
     one(&t, "front-matter", "records/UN-001.md");
     let human = t.ddf(&["check"]);
     assert!(human.stdout.contains("closing `---`"), "{}", human.stdout);
@@ -67,9 +86,15 @@ fn unterminated_front_matter_suggests_the_closing_fence() {
 #[test]
 fn tab_in_yaml() {
     let t = with_neighbour();
-    t.write("records/UN-001.md", "---\nid: UN-001\ntype: user-need\nusers:\n\t- nurse\n---\nx\n");
+    t.write(
+        "records/UN-001.md",
+        "---\nid: UN-001\ntype: user-need\nusers:\n\t- nurse\n---\nx\n",
+    );
     let d = one(&t, "yaml", "records/UN-001.md");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(5), Some(1)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(1))
+    );
     assert!(d["message"].as_str().unwrap_or("").contains("tab"));
     neighbour_still_checked(&t);
 }
@@ -77,7 +102,10 @@ fn tab_in_yaml() {
 #[test]
 fn duplicate_key() {
     let t = with_neighbour();
-    t.write("records/UN-001.md", "---\nid: UN-001\ntype: user-need\ntitle: a\ntitle: b\n---\nx\n");
+    t.write(
+        "records/UN-001.md",
+        "---\nid: UN-001\ntype: user-need\ntitle: a\ntitle: b\n---\nx\n",
+    );
     let d = one(&t, "yaml", "records/UN-001.md");
     assert_eq!(d["line"], 5);
     assert!(d["message"].as_str().unwrap_or("").contains("title"));
@@ -90,7 +118,9 @@ fn alias_bomb_is_bounded() {
     let mut y = String::from("---\nid: UN-001\ntype: user-need\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     let mut prev = 'a';
     for c in 'b'..='i' {
-        y.push_str(&format!("{c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+        y.push_str(&format!(
+            "{c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
         prev = c;
     }
     y.push_str("---\nbody\n");
@@ -105,7 +135,11 @@ fn alias_bomb_is_bounded() {
 #[test]
 fn deeply_nested_yaml_is_bounded() {
     let t = with_neighbour();
-    let y = format!("---\nid: UN-001\ntype: user-need\nx: {}{}\n---\nbody\n", "[".repeat(100_000), "]".repeat(100_000));
+    let y = format!(
+        "---\nid: UN-001\ntype: user-need\nx: {}{}\n---\nbody\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     t.write("records/UN-001.md", &y);
     one(&t, "yaml", "records/UN-001.md");
     neighbour_still_checked(&t);
@@ -114,16 +148,25 @@ fn deeply_nested_yaml_is_bounded() {
 #[test]
 fn front_matter_not_a_mapping() {
     let t = with_neighbour();
-    t.write("records/UN-001.md", "---\n- id: UN-001\n- type: user-need\n---\nx\n");
+    t.write(
+        "records/UN-001.md",
+        "---\n- id: UN-001\n- type: user-need\n---\nx\n",
+    );
     let d = one(&t, "front-matter", "records/UN-001.md");
-    assert!(d["message"].as_str().unwrap_or("").contains("not a mapping"));
+    assert!(d["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("not a mapping"));
     neighbour_still_checked(&t);
 }
 
 #[test]
 fn unsafe_id_is_rejected() {
     let t = with_neighbour();
-    t.write("records/x.md", &un("UN-001").replace("id: UN-001", "id: ../x"));
+    t.write(
+        "records/x.md",
+        &un("UN-001").replace("id: UN-001", "id: ../x"),
+    );
     let d = one(&t, "id-format", "records/x.md");
     assert_eq!(d["line"], 2);
     neighbour_still_checked(&t);
@@ -136,7 +179,10 @@ fn duplicate_id_names_both_files() {
     t.write("records/a/UN-001.md", &un("UN-001"));
     t.write("records/b/UN-001.md", &un("UN-001"));
     let d = one(&t, "duplicate-id", "records/a/UN-001.md");
-    assert!(d["message"].as_str().unwrap_or("").contains("records/b/UN-001.md"));
+    assert!(d["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("records/b/UN-001.md"));
     one(&t, "duplicate-id", "records/b/UN-001.md");
     neighbour_still_checked(&t);
 }
@@ -146,25 +192,46 @@ fn link_to_nothing() {
     let t = with_neighbour();
     neighbour_still_checked(&t);
     let human = t.ddf(&["check"]);
-    assert!(human.stdout.contains("traces_to names UN-404, which does not exist"), "{}", human.stdout);
+    assert!(
+        human
+            .stdout
+            .contains("traces_to names UN-404, which does not exist"),
+        "{}",
+        human.stdout
+    );
 }
 
 #[test]
 fn value_outside_its_set() {
     let t = with_neighbour();
-    t.write("records/UN-001.md", &un("UN-001").replace("source: user", "source: marketing"));
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001").replace("source: user", "source: marketing"),
+    );
     let d = one(&t, "invalid-value", "records/UN-001.md");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(7), Some(9)));
-    assert!(d["message"].as_str().unwrap_or("").contains("user, patient"));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(7), Some(9))
+    );
+    assert!(d["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("user, patient"));
     neighbour_still_checked(&t);
 }
 
 #[test]
 fn non_utf8_file() {
     let t = with_neighbour();
-    t.write_bytes("records/UN-001.md", b"---\nid: UN-001\ntitle: Caf\xe9\n---\n");
+    t.write_bytes(
+        "records/UN-001.md",
+        b"---\nid: UN-001\ntitle: Caf\xe9\n---\n",
+    );
     let d = one(&t, "not-utf8", "records/UN-001.md");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(3), Some(11)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(3), Some(11))
+    );
     neighbour_still_checked(&t);
 }
 
@@ -193,7 +260,11 @@ fn symlink_leaving_the_repository() {
     let t = with_neighbour();
     let outside = tempfile::tempdir().expect("tmp");
     std::fs::write(outside.path().join("secret.md"), un("UN-009")).expect("write");
-    std::os::unix::fs::symlink(outside.path().join("secret.md"), t.path("records/UN-009.md")).expect("symlink");
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.md"),
+        t.path("records/UN-009.md"),
+    )
+    .expect("symlink");
     let d = one(&t, "io", "records/UN-009.md");
     assert!(d["message"].as_str().unwrap_or("").contains("outside"));
     neighbour_still_checked(&t);
@@ -205,7 +276,11 @@ fn missing_config_is_a_usage_error() {
     let run = crate::harness::run_ddf(dir.path(), &["check"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no ddf.yaml"), "{}", run.stderr);
-    assert!(run.stderr.contains("hint: run `ddf init`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("hint: run `ddf init`"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -224,7 +299,10 @@ fn unknown_rule_in_config_is_a_finding() {
     t.write("ddf.yaml", "project: Test\nrules:\n  di-verifed: off\n");
     let run = t.ddf(&["check", "--format", "json"]);
     let f = findings(&run);
-    assert!(f.contains(&("config".into(), "ddf.yaml".into(), Some(3), Some(3))), "{f:?}");
+    assert!(
+        f.contains(&("config".into(), "ddf.yaml".into(), Some(3), Some(3))),
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -233,7 +311,12 @@ fn missing_records_folder() {
     std::fs::remove_dir(t.path("records")).expect("rmdir");
     let run = t.ddf(&["check"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("records folder `records` does not exist"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("records folder `records` does not exist"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -244,8 +327,20 @@ fn all_bad_files_reported_in_one_run() {
     t.write("records/c.md", "---\nid: [\n---\n");
     t.write_bytes("records/d.md", b"\xff\xfe");
     let run = t.ddf(&["check", "--format", "json"]);
-    let rules: Vec<(String, String)> = findings(&run).into_iter().map(|(r, p, _, _)| (r, p)).collect();
-    for (rule, path) in [("front-matter", "records/a.md"), ("front-matter", "records/b.md"), ("yaml", "records/c.md"), ("not-utf8", "records/d.md"), ("dangling-link", "records/DI-001.md")] {
-        assert!(rules.contains(&(rule.into(), path.into())), "{rule} on {path} missing from {rules:?}");
+    let rules: Vec<(String, String)> = findings(&run)
+        .into_iter()
+        .map(|(r, p, _, _)| (r, p))
+        .collect();
+    for (rule, path) in [
+        ("front-matter", "records/a.md"),
+        ("front-matter", "records/b.md"),
+        ("yaml", "records/c.md"),
+        ("not-utf8", "records/d.md"),
+        ("dangling-link", "records/DI-001.md"),
+    ] {
+        assert!(
+            rules.contains(&(rule.into(), path.into())),
+            "{rule} on {path} missing from {rules:?}"
+        );
     }
 }

@@ -28,17 +28,31 @@ fn check_json_contract() {
     assert_eq!(d["line"], 9);
     assert_eq!(d["column"], 13);
     assert_eq!(d["message"], "traces_to names UN-099, which does not exist");
-    let mut dk: Vec<&str> = d.as_object().expect("obj").keys().map(String::as_str).collect();
+    let mut dk: Vec<&str> = d
+        .as_object()
+        .expect("obj")
+        .keys()
+        .map(String::as_str)
+        .collect();
     dk.sort_unstable();
-    assert_eq!(dk, ["column", "line", "message", "path", "record", "rule", "severity"]);
-    assert_eq!(v["errors"].as_u64().unwrap_or(0) + v["warnings"].as_u64().unwrap_or(0), v["diagnostics"].as_array().map_or(0, |a| a.len() as u64));
+    assert_eq!(
+        dk,
+        ["column", "line", "message", "path", "record", "rule", "severity"]
+    );
+    assert_eq!(
+        v["errors"].as_u64().unwrap_or(0) + v["warnings"].as_u64().unwrap_or(0),
+        v["diagnostics"].as_array().map_or(0, |a| a.len() as u64)
+    );
 }
 
 #[test]
 fn check_output_is_sorted_and_deterministic() {
     let t = TestRepo::with_basics();
     for i in 1..=20 {
-        t.write(&format!("records/DI-{i:03}.md"), &di(&format!("DI-{i:03}"), "UN-404"));
+        t.write(
+            &format!("records/DI-{i:03}.md"),
+            &di(&format!("DI-{i:03}"), "UN-404"),
+        );
     }
     let a = t.ddf(&["check", "--format", "json"]).stdout;
     let b = t.ddf(&["check", "--format", "json"]).stdout;
@@ -53,9 +67,18 @@ fn check_output_is_sorted_and_deterministic() {
 fn severities_from_config() {
     let t = TestRepo::with_basics();
     t.write("records/DI-001.md", &di("DI-001", "UN-404"));
-    t.write("ddf.yaml", "project: Test\nrules:\n  dangling-link: warning\n");
+    t.write(
+        "ddf.yaml",
+        "project: Test\nrules:\n  dangling-link: warning\n",
+    );
     let run = t.ddf(&["check", "--format", "json"]);
-    let d = run.json()["diagnostics"].as_array().expect("a").iter().find(|d| d["rule"] == "dangling-link").cloned().expect("still reported");
+    let d = run.json()["diagnostics"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .find(|d| d["rule"] == "dangling-link")
+        .cloned()
+        .expect("still reported");
     assert_eq!(d["severity"], "warning");
     t.write("ddf.yaml", "project: Test\nrules:\n  dangling-link: off\n");
     let run = t.ddf(&["check", "--format", "json"]);
@@ -67,10 +90,26 @@ fn clean_ddf_exits_zero_and_list_rules() {
     let t = TestRepo::with_basics();
     let run = t.ddf(&["check"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert!(run.stdout.contains("Checked 1 record: 0 errors, 0 warnings"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Checked 1 record: 0 errors, 0 warnings"),
+        "{}",
+        run.stdout
+    );
     let rules = t.ddf(&["check", "--list-rules", "--format", "json"]);
-    let ids: Vec<String> = rules.json().as_array().expect("a").iter().map(|r| r["id"].as_str().unwrap_or("").to_string()).collect();
-    for id in ["dangling-link", "di-verified", "cyber-chain", "doc-review-due"] {
+    let ids: Vec<String> = rules
+        .json()
+        .as_array()
+        .expect("a")
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or("").to_string())
+        .collect();
+    for id in [
+        "dangling-link",
+        "di-verified",
+        "cyber-chain",
+        "doc-review-due",
+    ] {
         assert!(ids.contains(&id.to_string()), "{id}");
     }
 }
@@ -80,13 +119,20 @@ fn unsupported_format_is_usage_error() {
     let t = TestRepo::with_basics();
     let run = t.ddf(&["export", "--format", "md"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("hint: use --format json | csv"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("hint: use --format json | csv"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn human_check_output_snapshot() {
     let t = TestRepo::with_basics();
-    t.write("records/UN-001.md", &un("UN-001").replace("source: user", "source: usr"));
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001").replace("source: user", "source: usr"),
+    );
     t.write("records/DI-001.md", &di("DI-001", "UN-001, UN-00"));
     t.write("records/notes.md", "Notes without front-matter.\n");
     let run = t.ddf(&["check"]);
@@ -104,12 +150,18 @@ fn init_scaffolds_and_never_overwrites() {
     let check = crate::harness::run_ddf(dir.path(), &["check", "--format", "json"]);
     // The starter records parse and link cleanly; what is left are the design-control gaps a
     // team fills next (an output and a verification for the first input).
-    let structure: Vec<_> = findings(&check).into_iter().filter(|f| !f.0.starts_with("di-") && f.0 != "missing-field").collect();
+    let structure: Vec<_> = findings(&check)
+        .into_iter()
+        .filter(|f| !f.0.starts_with("di-") && f.0 != "missing-field")
+        .collect();
     assert!(structure.is_empty(), "{structure:?}");
     std::fs::write(dir.path().join("records/needs/UN-001.md"), "mine").expect("write");
     let again = crate::harness::run_ddf(dir.path(), &["init"]);
     assert_eq!(again.code, 2);
-    assert_eq!(std::fs::read_to_string(dir.path().join("records/needs/UN-001.md")).expect("read"), "mine");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("records/needs/UN-001.md")).expect("read"),
+        "mine"
+    );
 }
 
 #[test]
@@ -117,18 +169,40 @@ fn new_picks_next_free_id_and_writes_where_the_type_lives() {
     let t = TestRepo::with_basics();
     t.write("records/inputs/DI-001.md", &di("DI-001", "UN-001"));
     t.write("records/inputs/DI-007.md", &di("DI-007", "UN-001"));
-    let run = t.ddf(&["new", "design-input", "--title", "Max bolus: 10 mL", "--owner", "PER-001"]);
+    let run = t.ddf(&[
+        "new",
+        "design-input",
+        "--title",
+        "Max bolus: 10 mL",
+        "--owner",
+        "PER-001",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.trim().ends_with("records/inputs/DI-008.md"), "{}", run.stdout);
+    assert!(
+        run.stdout.trim().ends_with("records/inputs/DI-008.md"),
+        "{}",
+        run.stdout
+    );
     let text = t.read("records/inputs/DI-008.md");
     assert!(text.starts_with("---\nid: DI-008\ntype: design-input\ntitle: \"Max bolus: 10 mL\"\nstatus: draft\nowner: PER-001\n"), "{text}");
     // The new record parses and only misses what a person has to write.
     let check = t.ddf(&["check", "--format", "json"]);
-    let f: Vec<_> = findings(&check).into_iter().filter(|f| f.1 == "records/inputs/DI-008.md").collect();
-    assert!(f.iter().all(|f| f.0 == "missing-field" || f.0.starts_with("di-")), "{f:?}");
+    let f: Vec<_> = findings(&check)
+        .into_iter()
+        .filter(|f| f.1 == "records/inputs/DI-008.md")
+        .collect();
+    assert!(
+        f.iter()
+            .all(|f| f.0 == "missing-field" || f.0.starts_with("di-")),
+        "{f:?}"
+    );
     // By prefix too; a type with no records yet goes to records/<type>/.
     let run = t.ddf(&["new", "HAZ"]);
-    assert!(run.stdout.trim().ends_with("records/hazard/HAZ-001.md"), "{}", run.stdout);
+    assert!(
+        run.stdout.trim().ends_with("records/hazard/HAZ-001.md"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -144,7 +218,11 @@ fn new_id_is_free_on_every_local_branch() {
     t.git(&["checkout", "-q", "main"]);
     assert!(!t.path("records/inputs/DI-002.md").exists());
     let run = t.ddf(&["new", "DI"]);
-    assert!(run.stdout.trim().ends_with("records/inputs/DI-006.md"), "{}", run.stdout);
+    assert!(
+        run.stdout.trim().ends_with("records/inputs/DI-006.md"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -180,17 +258,40 @@ fn show_walks_up_and_down() {
     let run = t.ddf(&["show", "DI-002", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let v = run.json();
-    let ids = |k: &str| -> Vec<String> { v[k].as_array().expect("a").iter().map(|x| x["id"].as_str().unwrap_or("").to_string()).collect() };
-    assert_eq!(ids("upstream"), ["DI-001", "PER-001", "UN-001"].map(String::from).to_vec().into_iter().filter(|i| i != "PER-001").collect::<Vec<_>>());
+    let ids = |k: &str| -> Vec<String> {
+        v[k].as_array()
+            .expect("a")
+            .iter()
+            .map(|x| x["id"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids("upstream"),
+        ["DI-001", "PER-001", "UN-001"]
+            .map(String::from)
+            .to_vec()
+            .into_iter()
+            .filter(|i| i != "PER-001")
+            .collect::<Vec<_>>()
+    );
     assert_eq!(ids("downstream"), ["DO-001", "VER-001", "VER-002"]);
-    let via: Vec<String> = v["downstream"][2]["via"].as_array().expect("a").iter().map(|x| x.as_str().unwrap_or("").to_string()).collect();
+    let via: Vec<String> = v["downstream"][2]["via"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .map(|x| x.as_str().unwrap_or("").to_string())
+        .collect();
     assert_eq!(via, ["DO-001", "VER-002"]);
     assert_eq!(ids("links_in"), ["DO-001", "VER-001"]);
     let human = t.ddf(&["show", "di-002"]);
     insta::assert_snapshot!("show_human", human.stdout);
     let missing = t.ddf(&["show", "DI-099"]);
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("DI-001, DI-002"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("DI-001, DI-002"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[test]
@@ -207,7 +308,11 @@ fn trace_matrix_marks_gaps() {
     let json = t.ddf(&["trace", "--format", "json"]).json();
     assert_eq!(json["rows_with_gaps"], 3);
     let md = t.ddf(&["trace", "--format", "md"]);
-    assert!(md.stdout.starts_with("| user-need | design-input |"), "{}", md.stdout);
+    assert!(
+        md.stdout.starts_with("| user-need | design-input |"),
+        "{}",
+        md.stdout
+    );
     assert_eq!(t.ddf(&["trace", "--from", "THR"]).code, 0);
     assert_eq!(t.ddf(&["trace", "--from", "person"]).code, 2);
 }
@@ -219,7 +324,9 @@ fn export_is_the_whole_graph() {
     assert_eq!(v["project"], "Test");
     assert_eq!(v["records"].as_array().map(Vec::len), Some(8));
     let links = v["links"].as_array().expect("links");
-    assert!(links.iter().any(|l| l["from"] == "DO-001" && l["field"] == "satisfies" && l["to"] == "DI-002"));
+    assert!(links
+        .iter()
+        .any(|l| l["from"] == "DO-001" && l["field"] == "satisfies" && l["to"] == "DI-002"));
     let csv = t.ddf(&["export", "--format", "csv"]);
     assert!(csv.stdout.starts_with("from,field,to\n"));
     assert!(csv.stdout.contains("VER-002,verifies,DO-001\n"));
@@ -228,16 +335,31 @@ fn export_is_the_whole_graph() {
 #[test]
 fn schema_and_json_schema() {
     let t = TestRepo::with_basics();
-    t.write("ddf.yaml", "project: Test\ntypes:\n  design-input:\n    fields:\n      jira: { kind: string }\n");
+    t.write(
+        "ddf.yaml",
+        "project: Test\ntypes:\n  design-input:\n    fields:\n      jira: { kind: string }\n",
+    );
     let run = t.ddf(&["schema"]);
-    assert!(run.stdout.contains("DI      design-input"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("DI      design-input"),
+        "{}",
+        run.stdout
+    );
     let one = t.ddf(&["schema", "DI"]);
     assert!(one.stdout.contains("jira"), "{}", one.stdout);
     let js = t.ddf(&["schema", "--json-schema"]).json();
     assert_eq!(js.as_object().map(|o| o.len()), Some(21));
-    assert_eq!(js["design-input"]["properties"]["jira"]["type"][0], "string");
+    assert_eq!(
+        js["design-input"]["properties"]["jira"]["type"][0],
+        "string"
+    );
     let out = t.path("schemas");
-    let run = t.ddf(&["schema", "--json-schema", "--out", &out.display().to_string()]);
+    let run = t.ddf(&[
+        "schema",
+        "--json-schema",
+        "--out",
+        &out.display().to_string(),
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(out.join("hazardous-situation.schema.json").is_file());
     let _ = PER;

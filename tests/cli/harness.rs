@@ -21,7 +21,12 @@ pub(crate) struct Run {
 
 impl Run {
     pub(crate) fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 
@@ -40,7 +45,11 @@ impl TestRepo {
     pub(crate) fn new() -> TestRepo {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path().canonicalize().expect("canonical temp dir");
-        let t = TestRepo { _dir: dir, root, commits: 0 };
+        let t = TestRepo {
+            _dir: dir,
+            root,
+            commits: 0,
+        };
         t.write("ddf.yaml", "project: Test\n");
         std::fs::create_dir_all(t.root.join("records")).expect("records dir");
         t
@@ -112,7 +121,11 @@ pub(crate) fn git_in(dir: &Path, args: &[&str], n: u32) -> String {
         .env("HOME", dir)
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

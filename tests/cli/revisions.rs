@@ -36,7 +36,10 @@ fn rev_ignores_uncommitted_changes_and_worktree_shows_them() {
     let (t, _) = repo_with_history();
     t.write("records/UN-002.md", &un("UN-002"));
     assert_eq!(records(&t.ddf(&["check", "--format", "json"])), 4);
-    assert_eq!(records(&t.ddf(&["--rev", "HEAD", "check", "--format", "json"])), 3);
+    assert_eq!(
+        records(&t.ddf(&["--rev", "HEAD", "check", "--format", "json"])),
+        3
+    );
 }
 
 #[test]
@@ -52,7 +55,11 @@ fn revision_that_does_not_exist() {
     let (t, _) = repo_with_history();
     let run = t.ddf(&["--rev", "v9.9", "check"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("revision `v9.9` does not exist"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("revision `v9.9` does not exist"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("hint:"), "{}", run.stderr);
 }
 
@@ -72,7 +79,11 @@ fn rev_outside_a_repository() {
     let t = TestRepo::with_basics();
     let run = t.ddf(&["--rev", "HEAD", "check"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("not inside a Git repository"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not inside a Git repository"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -103,11 +114,26 @@ fn ddf_root_in_a_subfolder() {
     t.write("design/records/UN-002.md", &un("UN-002"));
     let sub = t.path("design");
     assert_eq!(records(&run_ddf(&sub, &["check", "--format", "json"])), 3);
-    assert_eq!(records(&run_ddf(&sub, &["--rev", "HEAD", "check", "--format", "json"])), 2);
+    assert_eq!(
+        records(&run_ddf(
+            &sub,
+            &["--rev", "HEAD", "check", "--format", "json"]
+        )),
+        2
+    );
     // Found upward from a folder below the root, and with -C from elsewhere.
-    assert_eq!(records(&run_ddf(&sub.join("records"), &["check", "--format", "json"])), 3);
+    assert_eq!(
+        records(&run_ddf(
+            &sub.join("records"),
+            &["check", "--format", "json"]
+        )),
+        3
+    );
     let c = t.root.join("design").display().to_string();
-    assert_eq!(records(&t.ddf(&["-C", &c, "--rev", "HEAD", "check", "--format", "json"])), 2);
+    assert_eq!(
+        records(&t.ddf(&["-C", &c, "--rev", "HEAD", "check", "--format", "json"])),
+        2
+    );
 }
 
 #[test]
@@ -121,6 +147,12 @@ fn symlink_in_a_git_tree_is_reported() {
     #[cfg(unix)]
     {
         let run = t.ddf(&["--rev", "HEAD", "check", "--format", "json"]);
-        assert!(findings(&run).iter().any(|f| f.0 == "io" && f.1 == "records/UN-002.md"), "{}", run.stdout);
+        assert!(
+            findings(&run)
+                .iter()
+                .any(|f| f.0 == "io" && f.1 == "records/UN-002.md"),
+            "{}",
+            run.stdout
+        );
     }
 }
