@@ -29,9 +29,15 @@ impl Report {
 
 /// Runs every rule over `corpus`.
 pub fn run(corpus: &Corpus, graph: &Graph, today: Date) -> Report {
+    // The cross-record structure checks and the trace rules read the same immutable corpus:
+    // run them side by side.
+    let (structure, trace) = rayon::join(
+        || rules::structure::check_corpus(corpus, graph),
+        || rules::run_trace_rules(corpus, graph, today),
+    );
     let mut all = corpus.diagnostics.clone();
-    all.extend(rules::structure::check_corpus(corpus, graph));
-    all.extend(rules::run_trace_rules(corpus, graph, today));
+    all.extend(structure);
+    all.extend(trace);
     let mut diagnostics = rules::apply_severities(&corpus.config, all);
     diagnostic::sort(&mut diagnostics);
     let errors = diagnostics

@@ -10,7 +10,7 @@ use crate::record::{self, Record};
 use crate::rules::structure;
 use crate::source::{Source, SourceError};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Why a DDF could not be loaded at all.
 #[derive(Debug, thiserror::Error)]
@@ -110,8 +110,8 @@ impl Corpus {
             diagnostics.extend(d);
             records.extend(r);
         }
-        let mut by_id = HashMap::with_capacity(records.len());
-        let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_id = HashMap::with_capacity_and_hasher(records.len(), Default::default());
+        let mut by_type: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, r) in records.iter().enumerate() {
             if !r.id.is_empty() {
                 by_id.entry(r.id.clone()).or_insert(i);

@@ -117,23 +117,34 @@ pub struct KeySpan {
 pub struct KeyIndex {
     /// Keys in file order (duplicates included).
     pub keys: Vec<KeySpan>,
-    /// Lines of the front-matter, with their 1-based file line numbers.
-    lines: Vec<(usize, String)>,
+    /// The front-matter text, kept once so list items can be located on demand.
+    text: Box<str>,
+    /// 1-based file line of the first line of `text`.
+    first_line: usize,
 }
 
 impl KeyIndex {
-    /// Indexes the top-level keys of `split.yaml`.
+    /// Indexes the top-level keys of `yaml`, which starts on file line `yaml_line`.
     pub fn build(yaml: &str, yaml_line: usize) -> Self {
+        let lines: Vec<&str> = yaml.lines().collect();
+        let numbered = |l: usize| lines.get(l - yaml_line).copied().unwrap_or("");
+        let last_content = |first: usize, upto: usize| {
+            (first..=upto)
+                .rev()
+                .find(|&l| {
+                    let t = numbered(l).trim_start();
+                    !t.is_empty() && !t.starts_with('#')
+                })
+                .unwrap_or(first)
+        };
         let mut keys: Vec<KeySpan> = Vec::new();
-        let mut lines = Vec::new();
-        for (i, raw) in yaml.lines().enumerate() {
+        for (i, raw) in lines.iter().enumerate() {
             let file_line = yaml_line + i;
-            lines.push((file_line, raw.to_string()));
             let Some((key, value_col)) = top_level_key(raw) else {
                 continue;
             };
             if let Some(prev) = keys.last_mut() {
-                prev.last_line = last_content_line(&lines, prev.first_line, file_line - 1);
+                prev.last_line = last_content(prev.first_line, file_line - 1);
             }
             let rest = raw.get(value_col - 1..).unwrap_or("");
             let value_pos = if rest.trim().is_empty() || rest.trim_start().starts_with('#') {
@@ -149,23 +160,37 @@ impl KeyIndex {
                 last_line: file_line,
             });
         }
-        if let (Some(prev), Some(&(end, _))) = (keys.last_mut(), lines.last()) {
-            prev.last_line = last_content_line(&lines, prev.first_line, end);
+        if let Some(prev) = keys.last_mut() {
+            prev.last_line =
+                last_content(prev.first_line, yaml_line + lines.len().saturating_sub(1));
         }
         // A block value starts on the line after its key: point at its first non-blank character.
         for k in &mut keys {
             if k.value_pos.line > k.first_line {
-                if let Some((l, text)) = lines
-                    .iter()
-                    .find(|(l, t)| *l > k.first_line && *l <= k.last_line && !t.trim().is_empty())
-                {
-                    k.value_pos = Pos::new(*l, char_col(text, leading_ws(text)));
-                } else {
-                    k.value_pos = Pos::new(k.first_line, k.key.chars().count() + 2);
-                }
+                let first =
+                    (k.first_line + 1..=k.last_line).find(|&l| !numbered(l).trim().is_empty());
+                k.value_pos = match first {
+                    Some(l) => Pos::new(l, char_col(numbered(l), leading_ws(numbered(l)))),
+                    None => Pos::new(k.first_line, k.key.chars().count() + 2),
+                };
             }
         }
-        KeyIndex { keys, lines }
+        KeyIndex {
+            keys,
+            text: yaml.into(),
+            first_line: yaml_line,
+        }
+    }
+
+    /// Lines `from..=to` of the front-matter with their file line numbers.
+    fn lines(&self, from: usize, to: usize) -> impl Iterator<Item = (usize, &str)> {
+        let skip = from.saturating_sub(self.first_line);
+        self.text
+            .lines()
+            .enumerate()
+            .skip(skip)
+            .map(move |(i, l)| (self.first_line + i, l))
+            .take_while(move |(l, _)| *l <= to)
     }
 
     /// The first occurrence of `key`.
@@ -187,17 +212,14 @@ impl KeyIndex {
     /// the value's position.
     pub fn token_pos(&self, key: &str, needle: &str) -> Option<Pos> {
         let span = self.get(key)?;
-        for (l, text) in &self.lines {
-            if *l < span.first_line || *l > span.last_line {
-                continue;
-            }
-            let search_from = if *l == span.first_line {
+        for (l, text) in self.lines(span.first_line, span.last_line) {
+            let search_from = if l == span.first_line {
                 text.find(':').map(|c| c + 1).unwrap_or(0)
             } else {
                 0
             };
             if let Some(found) = find_token(&text[search_from..], needle) {
-                return Some(Pos::new(*l, char_col(text, search_from + found)));
+                return Some(Pos::new(l, char_col(text, search_from + found)));
             }
         }
         Some(span.value_pos)
@@ -216,9 +238,9 @@ impl KeyIndex {
 
     /// The first line that indents with a tab, with its position.
     pub fn tab_indent(&self) -> Option<Pos> {
-        self.lines.iter().find_map(|(l, t)| {
+        self.lines(self.first_line, usize::MAX).find_map(|(l, t)| {
             let ws: String = t.chars().take_while(|c| c.is_whitespace()).collect();
-            ws.find('\t').map(|i| Pos::new(*l, i + 1))
+            ws.find('\t').map(|i| Pos::new(l, i + 1))
         })
     }
 }
@@ -259,16 +281,6 @@ fn char_col(line: &str, byte: usize) -> usize {
 
 fn leading_ws(s: &str) -> usize {
     s.len() - s.trim_start().len()
-}
-
-fn last_content_line(lines: &[(usize, String)], first: usize, upto: usize) -> usize {
-    lines
-        .iter()
-        .rev()
-        .find(|(l, t)| {
-            *l >= first && *l <= upto && !t.trim().is_empty() && !t.trim_start().starts_with('#')
-        })
-        .map_or(first, |(l, _)| *l)
 }
 
 /// If `line` starts a top-level mapping key (`key:` at column 1), returns the key and the 1-based

@@ -6,6 +6,7 @@
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::front_matter::{self, KeyIndex, SplitError};
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
 use serde_yaml::Value;
 
 /// A link written in a record: `field` names `target`.
@@ -30,8 +31,9 @@ pub struct Record {
     pub type_name: String,
     /// Path relative to the DDF root.
     pub path: String,
-    /// Front-matter fields, in file order.
-    pub fields: IndexMap<String, Value>,
+    /// Front-matter fields, in file order. Fx hashing: keys are short and trusted enough (a
+    /// record is checked by its own team), and field lookups are the hottest path of the rules.
+    pub fields: IndexMap<String, Value, FxBuildHasher>,
     /// The Markdown body, verbatim.
     pub body: String,
     /// 1-based line on which the body starts.
@@ -274,7 +276,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
                 );
             }
         };
-    let mut fields = IndexMap::with_capacity(mapping.len());
+    let mut fields = IndexMap::with_capacity_and_hasher(mapping.len(), FxBuildHasher);
     for (k, v) in mapping {
         match scalar_text(&k) {
             Some(key) => {

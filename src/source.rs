@@ -145,10 +145,11 @@ impl Worktree {
                 continue;
             }
             let rel = self.rel(&path);
-            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            // The entry's own type comes from the directory listing: no stat per file.
+            let Ok(file_type) = entry.file_type() else {
                 continue;
             };
-            if meta.file_type().is_symlink() {
+            if file_type.is_symlink() {
                 let target = path.canonicalize();
                 let inside = target.as_ref().is_ok_and(|t| t.starts_with(&self.fence));
                 let is_dir = target.as_ref().is_ok_and(|t| t.is_dir());
@@ -173,7 +174,7 @@ impl Worktree {
                     continue;
                 }
                 out.push((rel, path, None));
-            } else if meta.is_dir() {
+            } else if file_type.is_dir() {
                 self.walk(&path, out)?;
             } else if name.ends_with(".md") {
                 out.push((rel, path, None));
@@ -242,17 +243,20 @@ impl Source for Worktree {
 }
 
 fn read_bounded(p: &Path) -> Result<Vec<u8>, ReadIssue> {
-    let meta = std::fs::metadata(p).map_err(|e| ReadIssue {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| ReadIssue {
         message: format!("cannot read the file: {e}"),
         hint: "check the file's permissions".into(),
-    })?;
-    if meta.len() > MAX_FILE {
-        return Err(too_large(meta.len()));
+    };
+    // One open and one fstat per file: the size check uses the open handle.
+    let mut f = std::fs::File::open(p).map_err(cannot)?;
+    let len = f.metadata().map_err(cannot)?.len();
+    if len > MAX_FILE {
+        return Err(too_large(len));
     }
-    std::fs::read(p).map_err(|e| ReadIssue {
-        message: format!("cannot read the file: {e}"),
-        hint: "check the file's permissions".into(),
-    })
+    let mut buf = Vec::with_capacity(len as usize + 1);
+    f.read_to_end(&mut buf).map_err(cannot)?;
+    Ok(buf)
 }
 
 /// A Git revision of the repository that contains the DDF root.

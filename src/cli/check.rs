@@ -26,7 +26,15 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     }
     let format = env.format(&[Format::Human, Format::Json, Format::Md, Format::Csv])?;
     let (corpus, graph) = env.load()?;
+    let started = std::time::Instant::now();
     let report = crate::check::run(&corpus, &graph, crate::date::Date::today());
+    if env.verbose > 0 {
+        eprintln!(
+            "ddf: ran {} rules in {:.0?}",
+            RULES.len(),
+            started.elapsed()
+        );
+    }
     let text = match format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(&report)
@@ -42,7 +50,11 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         Format::Csv => csv(&report),
     };
     print(&text)?;
-    Ok(if report.passed() { 0 } else { 1 })
+    let code = if report.passed() { 0 } else { 1 };
+    // Freeing every record one by one costs a tenth of a large check; the process is about to
+    // exit and the operating system reclaims the memory at once.
+    std::mem::forget((corpus, graph, report));
+    Ok(code)
 }
 
 fn list_rules(env: &Env) -> Result<u8, CliError> {

@@ -238,14 +238,16 @@ impl Env {
         let started = std::time::Instant::now();
         let source = self.source()?;
         let corpus = Corpus::load(source.as_ref())?;
+        let loaded = started.elapsed();
         let graph = Graph::build(&corpus);
         if self.verbose > 0 {
             eprintln!(
-                "ddf: read {} files ({} records) from {} in {:.0?}",
+                "ddf: read {} files ({} records) from {} in {:.0?}, graph in {:.0?}",
                 corpus.files,
                 corpus.records.len(),
                 corpus.source,
-                started.elapsed()
+                loaded,
+                started.elapsed() - loaded
             );
         }
         Ok((corpus, graph))

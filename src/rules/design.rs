@@ -4,49 +4,128 @@
 //! validated (7.3.7), every design input derives from a need, an input, a risk control or a
 //! regulation (7.3.3), is realised by a design output (7.3.2 e, 7.3.4) and is verified (7.3.6),
 //! and a failed verification is taken into change control (7.3.9).
+//!
+//! It also holds [`Live`], the index of non-obsolete records that every trace-rule family
+//! (design, risk, security, supply chain) builds once and then reads per link.
 
 use super::Ctx;
 use crate::corpus::Corpus;
+use crate::graph::Graph;
 use crate::record::Record;
 
 pub(super) fn run(ctx: &mut Ctx<'_>) {
-    un_validated(ctx);
-    di_parent(ctx);
-    di_has_output(ctx);
-    di_verified(ctx);
+    let live = Live::new(
+        ctx,
+        &[
+            "user-need",
+            "design-input",
+            "design-output",
+            "verification",
+            "validation",
+            "change-request",
+            "risk-control",
+        ],
+    );
+    un_validated(ctx, &live);
+    di_parent(ctx, &live);
+    di_has_output(ctx, &live);
+    di_verified(ctx, &live);
 }
 
-/// Whether record `j` is of type `ty` and not obsolete: obsolete records are ignored by every
-/// trace rule, as subjects and as the other end of a link.
-fn is_live(corpus: &Corpus, j: usize, ty: &str) -> bool {
-    corpus
-        .records
-        .get(j)
-        .is_some_and(|r| r.type_name == ty && r.status() != "obsolete")
+/// The live (not obsolete) records of the types a rule family reads, shared by the design,
+/// risk, security and supply-chain families (postmarket rules follow no links and use
+/// `Ctx::of_type` directly).
+///
+/// Obsolete records are ignored by every trace rule, as subjects and as the other end of a
+/// link, so rules ask "is record j a live RC?" once per link. Each record keeps its fields in
+/// a hash map of its own, and on a DDF of tens of thousands of records reading `status` costs a
+/// few cache misses; marking the live records of each type once turns every later test into
+/// one array read.
+pub(super) struct Live<'a> {
+    corpus: &'a Corpus,
+    graph: &'a Graph,
+    /// The type of each live record of a listed type; `None` for the rest.
+    types: Vec<Option<&'static str>>,
 }
 
-/// Live records of type `ty` that name record `i` in link field `field`, deduplicated, in
-/// corpus order.
-fn live_inbound(ctx: &Ctx<'_>, i: usize, field: &str, ty: &str) -> Vec<usize> {
-    let mut v: Vec<usize> = ctx
-        .graph
-        .inbound(i, field)
-        .filter(|&j| is_live(ctx.corpus, j, ty))
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
+impl<'a> Live<'a> {
+    /// Marks the live records of `types` (the types the family reads; any other type is never
+    /// live for it).
+    pub(super) fn new(ctx: &Ctx<'a>, types: &[&'static str]) -> Self {
+        let mut marks = vec![None; ctx.corpus.records.len()];
+        for &ty in types {
+            for (i, _) in ctx.of_type(ty) {
+                marks[i] = Some(ty);
+            }
+        }
+        Live {
+            corpus: ctx.corpus,
+            graph: ctx.graph,
+            types: marks,
+        }
+    }
 
-/// The ids of `idxs`, sorted and comma-separated.
-fn id_list(corpus: &Corpus, idxs: &[usize]) -> String {
-    let mut ids: Vec<&str> = idxs
-        .iter()
-        .map(|&j| corpus.records[j].id.as_str())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids.join(", ")
+    /// Whether record `j` is a live record of type `ty`.
+    pub(super) fn is(&self, j: usize, ty: &str) -> bool {
+        self.types.get(j).copied().flatten() == Some(ty)
+    }
+
+    /// Whether record `j` is a live record of one of `types`.
+    pub(super) fn is_any(&self, j: usize, types: &[&str]) -> bool {
+        self.types
+            .get(j)
+            .copied()
+            .flatten()
+            .is_some_and(|t| types.contains(&t))
+    }
+
+    /// The live records of type `ty`, in path order.
+    pub(super) fn all(&self, ty: &'static str) -> impl Iterator<Item = (usize, &'a Record)> + '_ {
+        let corpus = self.corpus;
+        corpus
+            .records_of(ty)
+            .iter()
+            .filter(move |&&i| self.is(i, ty))
+            .map(move |&i| (i, &corpus.records[i]))
+    }
+
+    /// Live records of one of `types` that name record `i` in link field `field`, in corpus
+    /// order, each once.
+    pub(super) fn inbound(&self, i: usize, field: &str, types: &[&str]) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .graph
+            .inbound(i, field)
+            .filter(|&j| self.is_any(j, types))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Live records of one of `types` that record `i` names in link field `field`, in corpus
+    /// order, each once.
+    pub(super) fn outbound(&self, i: usize, field: &str, types: &[&str]) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .graph
+            .outbound(i, field)
+            .filter(|&j| self.is_any(j, types))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// The ids of `idxs`, sorted and comma-separated, for messages.
+    pub(super) fn ids(&self, idxs: &[usize]) -> String {
+        let mut ids: Vec<&str> = idxs
+            .iter()
+            .filter_map(|&j| self.corpus.records.get(j))
+            .map(|r| r.id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.join(", ")
+    }
 }
 
 /// `VER-002 is fail, VER-003 has no result` for the records of `idxs` that do not pass.
@@ -81,16 +160,18 @@ struct Targets {
 }
 
 /// Resolves the ids written in `fields` of `r`, each field with the types it accepts.
-fn targets(corpus: &Corpus, r: &Record, fields: &[(&str, &[&str])]) -> Targets {
+fn targets(live: &Live<'_>, corpus: &Corpus, r: &Record, fields: &[(&str, &[&str])]) -> Targets {
     let mut t = Targets::default();
     for (field, types) in fields {
         for id in r.list(field) {
-            match corpus.get(&id) {
-                Some(target) if target.id != r.id && types.contains(&target.type_name.as_str()) => {
-                    if target.status() == "obsolete" {
-                        t.obsolete.push(id);
-                    } else {
+            match corpus.by_id.get(&id).map(|&j| (j, &corpus.records[j])) {
+                Some((j, target))
+                    if target.id != r.id && types.contains(&target.type_name.as_str()) =>
+                {
+                    if live.is_any(j, types) {
                         t.live += 1;
+                    } else {
+                        t.obsolete.push(id);
                     }
                 }
                 _ => t.broken = true,
@@ -104,13 +185,13 @@ fn targets(corpus: &Corpus, r: &Record, fields: &[(&str, &[&str])]) -> Targets {
 
 /// `un-validated`: every approved user need has a passing validation (7.3.7). Only approved
 /// needs are held to it: a draft need is still being written and cannot have been validated.
-fn un_validated(ctx: &mut Ctx<'_>) {
+fn un_validated(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
-    for (i, r) in ctx.of_type("user-need") {
+    for (i, r) in live.all("user-need") {
         if r.status() != "approved" {
             continue;
         }
-        let vals = live_inbound(ctx, i, "validates", "validation");
+        let vals = live.inbound(i, "validates", &["validation"]);
         if vals
             .iter()
             .any(|&j| corpus.records[j].str("result") == Some("pass"))
@@ -132,17 +213,14 @@ fn un_validated(ctx: &mut Ctx<'_>) {
 
 /// `di-parent`: every design input has a reason to exist (7.3.3): a need or parent input it
 /// traces to, a risk control it implements, or a regulation it comes from.
-fn di_parent(ctx: &mut Ctx<'_>) {
+fn di_parent(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
-    for (_, r) in ctx.of_type("design-input") {
-        let t = targets(
-            corpus,
-            r,
-            &[
-                ("traces_to", &["user-need", "design-input"]),
-                ("implements_control", &["risk-control"]),
-            ],
-        );
+    for (_, r) in live.all("design-input") {
+        let fields: [(&str, &[&str]); 2] = [
+            ("traces_to", &["user-need", "design-input"]),
+            ("implements_control", &["risk-control"]),
+        ];
+        let t = targets(live, corpus, r, &fields);
         if t.live > 0 || t.broken {
             continue;
         }
@@ -186,7 +264,7 @@ fn di_parent(ctx: &mut Ctx<'_>) {
 
 /// `di-has-output`: every design input is realised by an output, itself or through its child
 /// inputs (7.3.2 e, 7.3.4), and every output answers an input or a risk control.
-fn di_has_output(ctx: &mut Ctx<'_>) {
+fn di_has_output(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
     let graph = ctx.graph;
     // An input has an output when a DO satisfies it or when one of its children has one; so
@@ -194,10 +272,10 @@ fn di_has_output(ctx: &mut Ctx<'_>) {
     // per input (cycles are reported by the `cycle` rule and simply stop the propagation).
     let mut has_out = vec![false; corpus.records.len()];
     let mut queue = Vec::new();
-    for (i, _) in ctx.of_type("design-input") {
+    for (i, _) in live.all("design-input") {
         if graph
             .inbound(i, "satisfies")
-            .any(|j| is_live(corpus, j, "design-output"))
+            .any(|j| live.is(j, "design-output"))
         {
             has_out[i] = true;
             queue.push(i);
@@ -205,17 +283,17 @@ fn di_has_output(ctx: &mut Ctx<'_>) {
     }
     while let Some(i) = queue.pop() {
         for p in graph.outbound(i, "traces_to") {
-            if is_live(corpus, p, "design-input") && !has_out[p] {
+            if live.is(p, "design-input") && !has_out[p] {
                 has_out[p] = true;
                 queue.push(p);
             }
         }
     }
-    for (i, r) in ctx.of_type("design-input") {
+    for (i, r) in live.all("design-input") {
         if has_out[i] {
             continue;
         }
-        let children = live_inbound(ctx, i, "traces_to", "design-input");
+        let children = live.inbound(i, "traces_to", &["design-input"]);
         let mut msg = format!(
             "{} has no design output: no DO names it in `satisfies`",
             r.id
@@ -223,7 +301,7 @@ fn di_has_output(ctx: &mut Ctx<'_>) {
         if !children.is_empty() {
             msg.push_str(&format!(
                 ", nor any of its child DIs ({})",
-                id_list(corpus, &children)
+                live.ids(&children)
             ));
         }
         let hint = format!(
@@ -232,15 +310,12 @@ fn di_has_output(ctx: &mut Ctx<'_>) {
         );
         ctx.emit("di-has-output", r, None, msg, &hint);
     }
-    for (_, r) in ctx.of_type("design-output") {
-        let t = targets(
-            corpus,
-            r,
-            &[
-                ("satisfies", &["design-input"]),
-                ("implements_control", &["risk-control"]),
-            ],
-        );
+    for (_, r) in live.all("design-output") {
+        let fields: [(&str, &[&str]); 2] = [
+            ("satisfies", &["design-input"]),
+            ("implements_control", &["risk-control"]),
+        ];
+        let t = targets(live, corpus, r, &fields);
         if t.live > 0 || t.broken {
             continue;
         }
@@ -264,19 +339,14 @@ fn di_has_output(ctx: &mut Ctx<'_>) {
                     .or_else(|| r.index.key_pos("implements_control")),
             )
         };
-        ctx.emit(
-            "di-has-output",
-            r,
-            pos,
-            msg,
-            "add `satisfies: [DI-...]` naming the design input this output realises, or `implements_control: [RC-...]`",
-        );
+        let hint = "add `satisfies: [DI-...]` naming the design input this output realises, or `implements_control: [RC-...]`";
+        ctx.emit("di-has-output", r, pos, msg, hint);
     }
 }
 
 /// `di-verified`: every design input has passing verification (7.3.6), itself or through all
 /// of its children; a verification that failed or was inconclusive is handled by a CR.
-fn di_verified(ctx: &mut Ctx<'_>) {
+fn di_verified(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
     let graph = ctx.graph;
     let n = corpus.records.len();
@@ -286,24 +356,18 @@ fn di_verified(ctx: &mut Ctx<'_>) {
     let mut verified = vec![false; n];
     let mut pending = vec![0usize; n];
     let mut queue = Vec::new();
-    for (i, _) in ctx.of_type("design-input") {
-        pending[i] = live_inbound(ctx, i, "traces_to", "design-input").len();
-        let passing = graph.inbound(i, "verifies").any(|j| {
-            is_live(corpus, j, "verification") && corpus.records[j].str("result") == Some("pass")
-        });
+    for (i, _) in live.all("design-input") {
+        pending[i] = live.inbound(i, "traces_to", &["design-input"]).len();
+        let passing = graph
+            .inbound(i, "verifies")
+            .any(|j| live.is(j, "verification") && corpus.records[j].str("result") == Some("pass"));
         if passing {
             verified[i] = true;
             queue.push(i);
         }
     }
     while let Some(i) = queue.pop() {
-        let mut parents: Vec<usize> = graph
-            .outbound(i, "traces_to")
-            .filter(|&p| is_live(corpus, p, "design-input"))
-            .collect();
-        parents.sort_unstable();
-        parents.dedup();
-        for p in parents {
+        for p in live.outbound(i, "traces_to", &["design-input"]) {
             if verified[p] {
                 continue;
             }
@@ -314,12 +378,12 @@ fn di_verified(ctx: &mut Ctx<'_>) {
             }
         }
     }
-    for (i, r) in ctx.of_type("design-input") {
+    for (i, r) in live.all("design-input") {
         if verified[i] {
             continue;
         }
-        let vers = live_inbound(ctx, i, "verifies", "verification");
-        let children = live_inbound(ctx, i, "traces_to", "design-input");
+        let vers = live.inbound(i, "verifies", &["verification"]);
+        let children = live.inbound(i, "traces_to", &["design-input"]);
         let unverified: Vec<usize> = children.iter().copied().filter(|&c| !verified[c]).collect();
         let mut msg = format!("{} has no passing verification", r.id);
         let failing = non_passing(corpus, &vers);
@@ -329,20 +393,17 @@ fn di_verified(ctx: &mut Ctx<'_>) {
         if !unverified.is_empty() {
             msg.push_str(&format!(
                 "; child DIs not verified: {}",
-                id_list(corpus, &unverified)
+                live.ids(&unverified)
             ));
         }
         let hint = if children.is_empty() {
             format!("write a VER with `verifies: [{}]` and `result: pass`", r.id)
         } else {
-            format!(
-                "write a VER with `verifies: [{}]` and `result: pass`, or verify each of its child DIs",
-                r.id
-            )
+            format!("write a VER with `verifies: [{}]` and `result: pass`, or verify each of its child DIs", r.id)
         };
         ctx.emit("di-verified", r, None, msg, &hint);
     }
-    for (j, v) in ctx.of_type("verification") {
+    for (j, v) in live.all("verification") {
         let Some(result) = v
             .str("result")
             .filter(|s| *s == "fail" || *s == "inconclusive")
@@ -351,18 +412,19 @@ fn di_verified(ctx: &mut Ctx<'_>) {
         };
         if graph
             .inbound(j, "verification")
-            .any(|c| is_live(corpus, c, "change-request"))
+            .any(|c| live.is(c, "change-request"))
         {
             continue;
         }
-        let verifies: Vec<usize> = graph
-            .outbound(j, "verifies")
-            .filter(|&t| corpus.records[t].status() != "obsolete")
-            .collect();
+        let verifies = live.outbound(
+            j,
+            "verifies",
+            &["design-input", "design-output", "risk-control"],
+        );
         let what = if verifies.is_empty() {
             String::new()
         } else {
-            format!(" (verifies {})", id_list(corpus, &verifies))
+            format!(" (verifies {})", live.ids(&verifies))
         };
         let msg = format!(
             "{}{what} has result {result}, and no CR names it in `verification`",

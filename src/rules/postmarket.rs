@@ -144,7 +144,7 @@ fn signal_closed_loop(ctx: &mut Ctx<'_>) {
         if keys.contains(&"reportable") {
             hint.push_str(" (`reportable` is mdr-803, mdr-806 or none)");
         }
-        if complaint {
+        if keys.contains(&"complainant_ref") {
             hint.push_str("; `complainant_ref` points into the PII store, never to personal data");
         }
         hint.push_str("; until then keep `status: open`");
@@ -252,7 +252,7 @@ fn mr_complete(ctx: &mut Ctx<'_>) {
             "add {} under `{field}`, each saying what was reviewed or decided",
             keys.join(", ")
         );
-        ctx.emit("mr-complete", r, r.index.value_pos(field), msg, &hint);
+        ctx.emit("mr-complete", r, r.index.key_pos(field), msg, &hint);
     }
     let due = date.add_days(interval);
     if today > due {
@@ -481,6 +481,19 @@ mod tests {
         assert!(f[0].message.contains("is 396 days old"), "{f:?}");
         let d = run_with("project: test\npolicy: { review_interval_days: 400 }\n", &r);
         assert!(fired(&d, "mr-complete", "MR-001").is_empty());
+    }
+
+    #[test]
+    fn malformed_reviews_are_left_to_the_structure_rules() {
+        let bad = rec(
+            "management-review",
+            "MR-001",
+            "date: 2026-03-01\nattendees: [PER-001]\nperiod: p\ninputs: [a, b]\noutputs: x\nactions: []\n",
+        );
+        let d = run(&[bad.clone(), mr("MR-002", "last year", "a", "a")]);
+        assert!(fired(&d, "mr-complete", "MR-001").is_empty(), "{d:?}");
+        assert!(fired(&d, "mr-complete", "MR-002").is_empty(), "{d:?}");
+        assert!(d.iter().any(|d| d.rule == "invalid-value"));
     }
 
     #[test]

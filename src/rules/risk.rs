@@ -8,53 +8,32 @@
 //! validated (clause 8; FDA cybersecurity guidance V.A, VI.A). Security hazardous situations sit
 //! in the same file, scored on the exploitability matrix instead of probability.
 
+use super::design::Live;
 use super::Ctx;
 use crate::corpus::Corpus;
 use crate::record::Record;
 use crate::risk::{parse_level, Assessment, Matrix, RiskPolicy};
 
 pub(super) fn run(ctx: &mut Ctx<'_>) {
-    let rc_checks = rc_verifications(ctx);
-    hs_estimated(ctx);
-    hs_controlled(ctx);
-    rc_implemented(ctx);
-    rc_verified(ctx, &rc_checks);
-    residual_ok(ctx, &rc_checks);
-    risk_transfer_disclosed(ctx);
-}
-
-/// Whether record `j` is of type `ty` and not obsolete: obsolete records are ignored by every
-/// trace rule, as subjects and as the other end of a link.
-fn is_live(corpus: &Corpus, j: usize, ty: &str) -> bool {
-    corpus
-        .records
-        .get(j)
-        .is_some_and(|r| r.type_name == ty && r.status() != "obsolete")
-}
-
-/// Live records of one of `types` that name record `i` in link field `field`, deduplicated, in
-/// corpus order.
-fn live_inbound(ctx: &Ctx<'_>, i: usize, field: &str, types: &[&str]) -> Vec<usize> {
-    let corpus = ctx.corpus;
-    let mut v: Vec<usize> = ctx
-        .graph
-        .inbound(i, field)
-        .filter(|&j| types.iter().any(|t| is_live(corpus, j, t)))
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-/// The ids of `idxs`, sorted and comma-separated.
-fn id_list(corpus: &Corpus, idxs: &[usize]) -> String {
-    let mut ids: Vec<&str> = idxs
-        .iter()
-        .map(|&j| corpus.records[j].id.as_str())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids.join(", ")
+    let live = Live::new(
+        ctx,
+        &[
+            "hazardous-situation",
+            "harm",
+            "risk-control",
+            "design-input",
+            "design-output",
+            "verification",
+            "validation",
+        ],
+    );
+    let rc_checks = rc_verifications(ctx, &live);
+    hs_estimated(ctx, &live);
+    hs_controlled(ctx, &live);
+    rc_implemented(ctx, &live);
+    rc_verified(ctx, &live, &rc_checks);
+    residual_ok(ctx, &live, &rc_checks);
+    risk_transfer_disclosed(ctx, &live);
 }
 
 /// A level field (`S4`, `P3`, `E2`) as a number; `None` when absent or malformed, which the
@@ -144,21 +123,21 @@ fn zone_rank(m: &Matrix, zone: &str) -> (bool, usize) {
 
 /// `hs-estimated`: the scoring of each HS is complete and consistent with its harms and the
 /// matrices (ISO 14971 5.5, 6).
-fn hs_estimated(ctx: &mut Ctx<'_>) {
+fn hs_estimated(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
     let graph = ctx.graph;
     let policy = &ctx.corpus.config.risk;
-    for (i, r) in ctx.of_type("hazardous-situation") {
+    for (i, r) in live.all("hazardous-situation") {
         // Severity comes from the worst harm the situation can lead to.
         if let (Some(sev), false) = (level(r, "severity", 'S'), r.has("severity_rationale")) {
             let harms: Vec<(usize, usize)> = graph
                 .outbound(i, "harms")
-                .filter(|&j| is_live(corpus, j, "harm"))
+                .filter(|&j| live.is(j, "harm"))
                 .filter_map(|j| level(&corpus.records[j], "severity", 'S').map(|s| (j, s)))
                 .collect();
             if let Some(worst) = harms.iter().map(|h| h.1).max().filter(|&w| w > sev) {
                 let ids: Vec<usize> = harms.iter().filter(|h| h.1 == worst).map(|h| h.0).collect();
-                let ids = id_list(corpus, &ids);
+                let ids = live.ids(&ids);
                 let msg = format!("{} has severity S{sev}, below S{worst} of {ids}", r.id);
                 let hint = format!(
                     "raise `severity` to S{worst}, or write `severity_rationale` saying why this situation cannot lead to the worst outcome of {ids}"
@@ -249,9 +228,9 @@ fn hs_estimated(ctx: &mut Ctx<'_>) {
 
 /// `hs-controlled`: a situation whose initial risk is not acceptable has a risk control
 /// (ISO 14971 6, 7.1).
-fn hs_controlled(ctx: &mut Ctx<'_>) {
+fn hs_controlled(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let policy = &ctx.corpus.config.risk;
-    for (i, r) in ctx.of_type("hazardous-situation") {
+    for (i, r) in live.all("hazardous-situation") {
         let Some(s) = scoring(r) else { continue };
         let Some(init) = score(policy, &s, r, s.fields[0], "severity") else {
             continue;
@@ -259,7 +238,7 @@ fn hs_controlled(ctx: &mut Ctx<'_>) {
         if policy.matrix(s.assessment).is_acceptable(&init.zone) {
             continue;
         }
-        if !live_inbound(ctx, i, "mitigates", &["risk-control"]).is_empty() {
+        if !live.inbound(i, "mitigates", &["risk-control"]).is_empty() {
             continue;
         }
         let msg = format!(
@@ -276,15 +255,11 @@ fn hs_controlled(ctx: &mut Ctx<'_>) {
 
 /// `rc-implemented`: every control is carried into the design as an input or output
 /// (ISO 14971 7.2; ISO 13485 7.3.3 c); information for safety lives in labeling or the IFU.
-fn rc_implemented(ctx: &mut Ctx<'_>) {
+fn rc_implemented(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
-    for (i, r) in ctx.of_type("risk-control") {
-        let implementers = live_inbound(
-            ctx,
-            i,
-            "implements_control",
-            &["design-input", "design-output"],
-        );
+    for (i, r) in live.all("risk-control") {
+        let implementers =
+            live.inbound(i, "implements_control", &["design-input", "design-output"]);
         let info = r.str("option") == Some("information-for-safety");
         if implementers.is_empty() {
             let msg = format!("{} is implemented by no design input or output", r.id);
@@ -344,10 +319,10 @@ fn describe_implementers(corpus: &Corpus, idxs: &[usize]) -> String {
 /// For every record index: (a passing VER checks its implementation, one checks its
 /// effectiveness). Computed once, by walking each VER's links, so `rc-verified` and
 /// `residual-ok` share it at linear cost.
-fn rc_verifications(ctx: &Ctx<'_>) -> Vec<(bool, bool)> {
+fn rc_verifications(ctx: &Ctx<'_>, live: &Live<'_>) -> Vec<(bool, bool)> {
     let corpus = ctx.corpus;
     let mut out = vec![(false, false); corpus.records.len()];
-    for (j, v) in ctx.of_type("verification") {
+    for (j, v) in live.all("verification") {
         if v.str("result") != Some("pass") {
             continue;
         }
@@ -366,9 +341,9 @@ fn rc_verifications(ctx: &Ctx<'_>) -> Vec<(bool, bool)> {
 }
 
 /// `rc-verified`: each control is verified as implemented and as effective (ISO 14971 7.2).
-fn rc_verified(ctx: &mut Ctx<'_>, checks: &[(bool, bool)]) {
+fn rc_verified(ctx: &mut Ctx<'_>, live: &Live<'_>, checks: &[(bool, bool)]) {
     let corpus = ctx.corpus;
-    for (i, r) in ctx.of_type("risk-control") {
+    for (i, r) in live.all("risk-control") {
         let (implementation, effectiveness) = checks.get(i).copied().unwrap_or_default();
         let missing = match (implementation, effectiveness) {
             (true, true) => continue,
@@ -378,7 +353,8 @@ fn rc_verified(ctx: &mut Ctx<'_>, checks: &[(bool, bool)]) {
         };
         let mut msg = format!("{} has no passing verification of {missing}", r.id);
         // Say why the VERs that name the control do not count, so the fix is obvious.
-        let mut why: Vec<String> = live_inbound(ctx, i, "verifies", &["verification"])
+        let mut why: Vec<String> = live
+            .inbound(i, "verifies", &["verification"])
             .into_iter()
             .map(|j| &corpus.records[j])
             .filter_map(|v| match (v.text("result"), v.str("control_check")) {
@@ -407,11 +383,11 @@ fn rc_verified(ctx: &mut Ctx<'_>, checks: &[(bool, bool)]) {
 /// `residual-ok`: residual risk is acceptable, or an approved benefit-risk analysis accepts it
 /// (ISO 14971 7.3, 7.4). A claimed reduction is credited only once every control behind it is
 /// verified for implementation and effectiveness; until then the initial risk stands.
-fn residual_ok(ctx: &mut Ctx<'_>, checks: &[(bool, bool)]) {
+fn residual_ok(ctx: &mut Ctx<'_>, live: &Live<'_>, checks: &[(bool, bool)]) {
     let corpus = ctx.corpus;
     let graph = ctx.graph;
     let policy = &ctx.corpus.config.risk;
-    for (i, r) in ctx.of_type("hazardous-situation") {
+    for (i, r) in live.all("hazardous-situation") {
         let Some(s) = scoring(r) else { continue };
         let m = policy.matrix(s.assessment);
         let (initial, Some(residual)) = initial_and_residual(policy, &s, r) else {
@@ -421,7 +397,7 @@ fn residual_ok(ctx: &mut Ctx<'_>, checks: &[(bool, bool)]) {
         let mut not_credited = None;
         if let Some(init) = &initial {
             if zone_rank(m, &residual.zone) < zone_rank(m, &init.zone) {
-                let rcs = live_inbound(ctx, i, "mitigates", &["risk-control"]);
+                let rcs = live.inbound(i, "mitigates", &["risk-control"]);
                 let unverified: Vec<usize> = rcs
                     .iter()
                     .copied()
@@ -430,9 +406,10 @@ fn residual_ok(ctx: &mut Ctx<'_>, checks: &[(bool, bool)]) {
                 if rcs.is_empty() {
                     not_credited = Some("no RC mitigates it".to_string());
                 } else if !unverified.is_empty() {
+                    let verb = if unverified.len() == 1 { "is" } else { "are" };
                     not_credited = Some(format!(
-                        "{} not verified for implementation and effectiveness",
-                        id_list(corpus, &unverified)
+                        "{} {verb} not verified for both implementation and effectiveness",
+                        live.ids(&unverified)
                     ));
                 }
                 if not_credited.is_some() {
@@ -506,14 +483,14 @@ fn residual_ok(ctx: &mut Ctx<'_>, checks: &[(bool, bool)]) {
 /// `risk-transfer-disclosed`: risk a control transfers to the user, operator, patient or
 /// facility is disclosed to them in labeling and shown to work in validation (ISO 14971 8;
 /// FDA cybersecurity guidance V.A, VI.A).
-fn risk_transfer_disclosed(ctx: &mut Ctx<'_>) {
+fn risk_transfer_disclosed(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
-    for (i, r) in ctx.of_type("risk-control") {
+    for (i, r) in live.all("risk-control") {
         let Some(to) = r.text("transfers_risk_to") else {
             continue;
         };
         let pos = r.index.value_pos("transfers_risk_to");
-        let implementers = live_inbound(ctx, i, "implements_control", &["design-output"]);
+        let implementers = live.inbound(i, "implements_control", &["design-output"]);
         if !implementers
             .iter()
             .any(|&j| is_disclosure(&corpus.records[j]))
@@ -525,7 +502,10 @@ fn risk_transfer_disclosed(ctx: &mut Ctx<'_>) {
             );
             ctx.emit("risk-transfer-disclosed", r, pos, msg, &hint);
         }
-        if live_inbound(ctx, i, "covers_risk_transfer", &["validation"]).is_empty() {
+        if live
+            .inbound(i, "covers_risk_transfer", &["validation"])
+            .is_empty()
+        {
             let msg = format!(
                 "{} transfers risk to the {to}, but no VAL covers the transfer",
                 r.id
@@ -830,7 +810,7 @@ mod tests {
         assert_eq!(f.len(), 1, "{d:?}");
         assert!(
             f[0].message
-                .contains("not credited because RC-001 not verified"),
+                .contains("not credited because RC-001 is not verified"),
             "{}",
             f[0].message
         );

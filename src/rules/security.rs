@@ -9,6 +9,7 @@
 //! categories (V.B.1, Appendix 1) are covered, and vulnerability states are justified
 //! (CycloneDX VEX; ISO 14971 10.4).
 
+use super::design::Live;
 use super::Ctx;
 use crate::corpus::Corpus;
 use crate::record::{is_given, scalar_text, Record};
@@ -16,12 +17,25 @@ use crate::risk::parse_level;
 use serde_yaml::Value;
 
 pub(super) fn run(ctx: &mut Ctx<'_>) {
-    threat_disposition(ctx);
-    threat_controlled(ctx);
-    cyber_chain(ctx);
-    views_present(ctx);
-    categories_covered(ctx);
-    vuln_justified(ctx);
+    let live = Live::new(
+        ctx,
+        &[
+            "threat",
+            "hazardous-situation",
+            "risk-control",
+            "design-input",
+            "design-output",
+            "verification",
+            "vulnerability",
+            "document",
+        ],
+    );
+    threat_disposition(ctx, &live);
+    threat_controlled(ctx, &live);
+    cyber_chain(ctx, &live);
+    views_present(ctx, &live);
+    categories_covered(ctx, &live);
+    vuln_justified(ctx, &live);
 }
 
 /// The architecture views FDA V.B.2 names, besides at least one use-case view.
@@ -43,40 +57,6 @@ const CATEGORIES: [&str; 8] = [
     "updatability-patchability",
 ];
 
-/// Whether record `j` is of type `ty` and not obsolete: obsolete records are ignored by every
-/// trace rule, as subjects and as the other end of a link.
-fn is_live(corpus: &Corpus, j: usize, ty: &str) -> bool {
-    corpus
-        .records
-        .get(j)
-        .is_some_and(|r| r.type_name == ty && r.status() != "obsolete")
-}
-
-/// Live records of one of `types` that name record `i` in link field `field`, deduplicated, in
-/// corpus order.
-fn live_inbound(ctx: &Ctx<'_>, i: usize, field: &str, types: &[&str]) -> Vec<usize> {
-    let corpus = ctx.corpus;
-    let mut v: Vec<usize> = ctx
-        .graph
-        .inbound(i, field)
-        .filter(|&j| types.iter().any(|t| is_live(corpus, j, t)))
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-/// The ids of `idxs`, sorted and comma-separated.
-fn id_list(corpus: &Corpus, idxs: &[usize]) -> String {
-    let mut ids: Vec<&str> = idxs
-        .iter()
-        .map(|&j| corpus.records[j].id.as_str())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids.join(", ")
-}
-
 /// Whether an RC counts as a security control.
 fn is_security_rc(r: &Record) -> bool {
     matches!(r.str("kind"), Some("security" | "both"))
@@ -84,9 +64,12 @@ fn is_security_rc(r: &Record) -> bool {
 
 /// `threat-disposition`: every threat either reaches the safety risk file through a
 /// hazardous situation, or is explicitly and justifiably security-only (FDA V.A.2; SW96).
-fn threat_disposition(ctx: &mut Ctx<'_>) {
-    for (i, r) in ctx.of_type("threat") {
-        if !live_inbound(ctx, i, "threats", &["hazardous-situation"]).is_empty() {
+fn threat_disposition(ctx: &mut Ctx<'_>, live: &Live<'_>) {
+    for (i, r) in live.all("threat") {
+        if !live
+            .inbound(i, "threats", &["hazardous-situation"])
+            .is_empty()
+        {
             continue;
         }
         let pos = r.index.key_pos("disposition");
@@ -119,14 +102,14 @@ fn threat_disposition(ctx: &mut Ctx<'_>) {
 /// `threat-controlled`: a threat whose exploitability against the worst patient harm it can
 /// cause is uncontrolled has a security control, on the threat or on the situation it leads to
 /// (FDA V.A.2).
-fn threat_controlled(ctx: &mut Ctx<'_>) {
+fn threat_controlled(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
     let graph = ctx.graph;
     let matrix = &corpus.config.risk.security;
     // Records a live security (or both) RC mitigates, marked once so each threat checks itself
     // and its situations in constant time.
     let mut secured = vec![false; corpus.records.len()];
-    for (c, rc) in ctx.of_type("risk-control") {
+    for (c, rc) in live.all("risk-control") {
         if is_security_rc(rc) {
             for t in graph.outbound(c, "mitigates") {
                 if let Some(s) = secured.get_mut(t) {
@@ -135,7 +118,7 @@ fn threat_controlled(ctx: &mut Ctx<'_>) {
             }
         }
     }
-    for (i, r) in ctx.of_type("threat") {
+    for (i, r) in live.all("threat") {
         // Security-only threats have no patient-harm severity: controlled by definition.
         if r.str("disposition") == Some("security-only") {
             continue;
@@ -143,7 +126,7 @@ fn threat_controlled(ctx: &mut Ctx<'_>) {
         let Some(e) = r.text("exploitability").and_then(|t| parse_level(&t, 'E')) else {
             continue;
         };
-        let situations = live_inbound(ctx, i, "threats", &["hazardous-situation"]);
+        let situations = live.inbound(i, "threats", &["hazardous-situation"]);
         let severities: Vec<(usize, usize)> = situations
             .iter()
             .filter_map(|&h| {
@@ -171,8 +154,8 @@ fn threat_controlled(ctx: &mut Ctx<'_>) {
         let msg = format!(
             "{} has uncontrolled risk {zone} (E{e} x S{worst}, severity of {}) and no RC of kind security or both mitigates it or {}",
             r.id,
-            id_list(corpus, &worst_hs),
-            id_list(corpus, &situations)
+            live.ids(&worst_hs),
+            live.ids(&situations)
         );
         let hint = format!(
             "write an RC with `kind: security` (or `both`) and `mitigates: [{}]`, implemented in the design and verified by a security test",
@@ -190,12 +173,12 @@ fn threat_controlled(ctx: &mut Ctx<'_>) {
 
 /// `cyber-chain`: every security control is traceable from the threat it counters through the
 /// design that realises it to a passing security test (FDA V.A traceability, V.C).
-fn cyber_chain(ctx: &mut Ctx<'_>) {
+fn cyber_chain(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
     let graph = ctx.graph;
     // Records that a live, passing security test verifies.
     let mut tested = vec![false; corpus.records.len()];
-    for (j, v) in ctx.of_type("verification") {
+    for (j, v) in live.all("verification") {
         if v.str("method") == Some("security-test") && v.str("result") == Some("pass") {
             for t in graph.outbound(j, "verifies") {
                 if let Some(s) = tested.get_mut(t) {
@@ -204,28 +187,24 @@ fn cyber_chain(ctx: &mut Ctx<'_>) {
             }
         }
     }
-    for (c, r) in ctx.of_type("risk-control") {
+    for (c, r) in live.all("risk-control") {
         if !is_security_rc(r) {
             continue;
         }
         let mut gaps = Vec::new();
         let mut steps = Vec::new();
         let counters = graph.outbound(c, "mitigates").any(|t| {
-            is_live(corpus, t, "threat")
-                || is_live(corpus, t, "vulnerability")
-                || (is_live(corpus, t, "hazardous-situation")
+            live.is(t, "threat")
+                || live.is(t, "vulnerability")
+                || (live.is(t, "hazardous-situation")
                     && corpus.records[t].str("assessment") == Some("security"))
         });
         if !counters {
             gaps.push("it mitigates no THR, VULN or security HS".to_string());
             steps.push("name the THR, VULN or security HS it counters in `mitigates`".to_string());
         }
-        let implementers = live_inbound(
-            ctx,
-            c,
-            "implements_control",
-            &["design-input", "design-output"],
-        );
+        let implementers =
+            live.inbound(c, "implements_control", &["design-input", "design-output"]);
         if implementers.is_empty() {
             gaps.push("no DI or DO implements it".to_string());
             steps.push(format!(
@@ -239,7 +218,7 @@ fn cyber_chain(ctx: &mut Ctx<'_>) {
             } else {
                 format!(
                     "no passing VER with `method: security-test` verifies it or {}",
-                    id_list(corpus, &implementers)
+                    live.ids(&implementers)
                 )
             });
             steps.push(format!(
@@ -276,8 +255,8 @@ fn na_keys(corpus: &Corpus, plans: &[usize], field: &str) -> Vec<String> {
 }
 
 /// The live cyber-management plans, in corpus order.
-fn cyber_plans(ctx: &Ctx<'_>) -> Vec<usize> {
-    ctx.of_type("document")
+fn cyber_plans(live: &Live<'_>) -> Vec<usize> {
+    live.all("document")
         .filter(|(_, r)| r.str("doc_type") == Some("cyber-mgmt-plan"))
         .map(|(i, _)| i)
         .collect()
@@ -293,17 +272,17 @@ fn plan_name(corpus: &Corpus, plans: &[usize]) -> String {
 
 /// `views-present`: the architecture views FDA V.B.2 asks for exist or are justified as not
 /// applicable, and every threat is placed in a view.
-fn views_present(ctx: &mut Ctx<'_>) {
+fn views_present(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
-    let plans = cyber_plans(ctx);
-    let first_threat = ctx.of_type("threat").next().map(|(i, _)| i);
+    let plans = cyber_plans(live);
+    let first_threat = live.all("threat").next().map(|(i, _)| i);
     // Findings about the DDF as a whole sit on the cyber-management plan, or failing that on the
     // first threat; with neither the device has no cybersecurity content to check.
     let Some(anchor) = plans.first().copied().or(first_threat) else {
         return;
     };
-    let have: Vec<String> = ctx
-        .of_type("document")
+    let have: Vec<String> = live
+        .all("document")
         .filter(|(_, r)| r.str("doc_type") == Some("architecture-view"))
         .filter_map(|(_, r)| r.text("view_type"))
         .map(|v| v.trim().to_string())
@@ -350,7 +329,7 @@ fn views_present(ctx: &mut Ctx<'_>) {
         .and_then(|t| t.fields.get("views"))
         .is_some_and(|f| f.required);
     if !views_required {
-        for (_, r) in ctx.of_type("threat") {
+        for (_, r) in live.all("threat") {
             if r.list("views").is_empty() {
                 let msg = format!("{} names no architecture view", r.id);
                 let hint =
@@ -363,13 +342,13 @@ fn views_present(ctx: &mut Ctx<'_>) {
 
 /// `categories-covered`: each of FDA's eight security control categories has a design input,
 /// or the cyber-management plan says why it does not apply (FDA V.B.1, Appendix 1).
-fn categories_covered(ctx: &mut Ctx<'_>) {
+fn categories_covered(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
-    let plans = cyber_plans(ctx);
-    let first_threat = ctx.of_type("threat").next().map(|(i, _)| i);
+    let plans = cyber_plans(live);
+    let first_threat = live.all("threat").next().map(|(i, _)| i);
     let mut covered: Vec<String> = Vec::new();
     let mut first_security_di = None;
-    for (i, r) in ctx.of_type("design-input") {
+    for (i, r) in live.all("design-input") {
         let cat = r.text("security_category");
         if first_security_di.is_none() && (cat.is_some() || r.str("category") == Some("security")) {
             first_security_di = Some(i);
@@ -414,8 +393,8 @@ fn categories_covered(ctx: &mut Ctx<'_>) {
 /// `vuln-justified`: a vulnerability's VEX state is backed: `not_affected` says why, and
 /// `exploitable` is carried into the threat model or risk file and has a response (VEX;
 /// ISO 14971 10.4).
-fn vuln_justified(ctx: &mut Ctx<'_>) {
-    for (i, r) in ctx.of_type("vulnerability") {
+fn vuln_justified(ctx: &mut Ctx<'_>, live: &Live<'_>) {
+    for (i, r) in live.all("vulnerability") {
         let pos = r.index.value_pos("state");
         match r.str("state") {
             Some("not_affected") if !r.has("justification") => {
@@ -424,8 +403,10 @@ fn vuln_justified(ctx: &mut Ctx<'_>) {
                 ctx.emit("vuln-justified", r, pos, msg, hint);
             }
             Some("exploitable") => {
-                let leads = !live_inbound(ctx, i, "exploits", &["threat"]).is_empty()
-                    || !live_inbound(ctx, i, "threats", &["hazardous-situation"]).is_empty();
+                let leads = !live.inbound(i, "exploits", &["threat"]).is_empty()
+                    || !live
+                        .inbound(i, "threats", &["hazardous-situation"])
+                        .is_empty();
                 if !leads {
                     let msg = format!(
                         "{} is exploitable but leads to no threat or hazardous situation: no THR names it in `exploits` and no HS in `threats`",
@@ -739,6 +720,32 @@ mod tests {
         assert!(d.iter().all(|d| d.rule != "categories-covered"), "{d:?}");
         let d = run(&[di("DI-001", "security_category: integrity\n")]);
         assert_eq!(fired(&d, "categories-covered", "DI-001").len(), 7);
+    }
+
+    #[test]
+    fn bad_data_does_not_panic_or_pile_on() {
+        let r = vec![
+            doc(
+                "DOC-001",
+                "doc_type: cyber-mgmt-plan\nviews_na: [global-system]\ncategories_na: 3\n",
+            ),
+            thr("THR-001", "[E4]", ""),
+            hs("HS-001", "high", "THR-001"),
+            rec(
+                "risk-control",
+                "RC-001",
+                "option: x\nkind: [security]\nnew_risks: []\nmitigates: THR-001\n",
+            ),
+            vuln("VULN-001", "{a: b}", ""),
+        ];
+        let d = run(&r);
+        assert!(d.iter().any(|d| d.rule == "invalid-value"));
+        assert!(
+            fired(&d, "threat-controlled", "THR-001").is_empty(),
+            "{d:?}"
+        );
+        assert!(fired(&d, "cyber-chain", "RC-001").is_empty(), "{d:?}");
+        assert!(fired(&d, "vuln-justified", "VULN-001").is_empty(), "{d:?}");
     }
 
     #[test]

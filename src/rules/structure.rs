@@ -482,6 +482,50 @@ fn check_value(
     let _ = tdef;
 }
 
+/// An existing id one typo away from `id` (a digit changed, dropped, added or two swapped, or
+/// the number written with another width). Candidates are generated and looked up, so the cost
+/// does not grow with the corpus.
+fn near_id<'a>(id: &str, corpus: &'a Corpus) -> Option<&'a str> {
+    let (prefix, digits) = id.split_once('-')?;
+    let d: Vec<char> = digits.chars().collect();
+    let mut cands: Vec<String> = Vec::new();
+    for i in 0..d.len() {
+        for c in '0'..='9' {
+            let mut v = d.clone();
+            v[i] = c;
+            cands.push(v.into_iter().collect());
+        }
+        let mut v = d.clone();
+        v.remove(i);
+        cands.push(v.into_iter().collect());
+        if i + 1 < d.len() {
+            let mut v = d.clone();
+            v.swap(i, i + 1);
+            cands.push(v.into_iter().collect());
+        }
+    }
+    for i in 0..=d.len() {
+        for c in '0'..='9' {
+            let mut v = d.clone();
+            v.insert(i, c);
+            cands.push(v.into_iter().collect());
+        }
+    }
+    if let Ok(n) = digits.parse::<u64>() {
+        for w in 3..=6 {
+            cands.push(format!("{n:0w$}"));
+        }
+    }
+    cands.sort();
+    cands.dedup();
+    cands.iter().filter(|c| c.as_str() != digits).find_map(|c| {
+        corpus
+            .by_id
+            .get_key_value(&format!("{prefix}-{c}"))
+            .map(|(k, _)| k.as_str())
+    })
+}
+
 /// Checks that need every record: duplicate ids, links that resolve to nothing or to the wrong
 /// type, self-links and cycles.
 pub fn check_corpus(corpus: &Corpus, graph: &Graph) -> Vec<Diagnostic> {
@@ -537,15 +581,7 @@ pub fn check_corpus(corpus: &Corpus, graph: &Graph) -> Vec<Diagnostic> {
             }
             match corpus.get(&l.target) {
                 None => {
-                    let prefix = l.target.split('-').next().unwrap_or("");
-                    let near = closest(
-                        &l.target,
-                        corpus
-                            .by_id
-                            .keys()
-                            .map(String::as_str)
-                            .filter(|k| k.starts_with(prefix)),
-                    );
+                    let near = near_id(&l.target, corpus);
                     let hint = match near {
                         Some(n) => format!("did you mean `{n}`?"),
                         None => "create the record (`ddf new`) or correct the id".into(),

@@ -5,6 +5,7 @@
 //! nearing end of support need a plan (V.A.4), and the suppliers behind the product are
 //! evaluated and monitored (ISO 13485 7.4.1).
 
+use super::design::Live;
 use super::Ctx;
 use crate::corpus::Corpus;
 use crate::date::Date;
@@ -12,9 +13,10 @@ use crate::record::Record;
 use crate::schema::FieldDef;
 
 pub(super) fn run(ctx: &mut Ctx<'_>) {
-    cmp_complete(ctx);
-    cmp_eos_horizon(ctx);
-    supplier_current(ctx);
+    let live = Live::new(ctx, &["component", "supplier", "release"]);
+    cmp_complete(ctx, &live);
+    cmp_eos_horizon(ctx, &live);
+    supplier_current(ctx, &live);
 }
 
 /// The schema's definition of `field` on type `ty`.
@@ -30,17 +32,6 @@ fn field_def<'c>(corpus: &'c Corpus, ty: &str, field: &str) -> Option<&'c FieldD
 /// project layered it, requires it): then a trace rule does not report it a second time.
 fn schema_requires(corpus: &Corpus, ty: &str, field: &str) -> bool {
     field_def(corpus, ty, field).is_some_and(|f| f.required)
-}
-
-/// The ids of `idxs`, sorted and comma-separated.
-fn id_list(corpus: &Corpus, idxs: &[usize]) -> String {
-    let mut ids: Vec<&str> = idxs
-        .iter()
-        .map(|&j| corpus.records[j].id.as_str())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids.join(", ")
 }
 
 /// `1 day` / `3 days`.
@@ -63,9 +54,9 @@ fn label(r: &Record) -> String {
 
 /// `cmp-complete`: each component carries the SBOM elements vulnerability monitoring and
 /// support planning depend on.
-fn cmp_complete(ctx: &mut Ctx<'_>) {
+fn cmp_complete(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
-    for (_, r) in ctx.of_type("component") {
+    for (_, r) in live.all("component") {
         let suppliers = r.list("supplier");
         if suppliers.is_empty() {
             let msg = format!("{} names no `supplier`", label(r));
@@ -75,8 +66,10 @@ fn cmp_complete(ctx: &mut Ctx<'_>) {
             let mut obsolete = Vec::new();
             let mut usable = false;
             for id in &suppliers {
-                match corpus.get(id) {
-                    Some(s) if s.type_name == "supplier" && s.status() == "obsolete" => {
+                match corpus.by_id.get(id) {
+                    Some(&j)
+                        if corpus.records[j].type_name == "supplier" && !live.is(j, "supplier") =>
+                    {
                         obsolete.push(id.as_str())
                     }
                     // Live suppliers count; dangling or mistyped ids are the structure rules' to report.
@@ -142,21 +135,21 @@ fn cmp_complete(ctx: &mut Ctx<'_>) {
 
 /// `cmp-eos-horizon`: a component whose support ends before the product's support does, or
 /// soon, has a replacement plan (FDA V.A.4).
-fn cmp_eos_horizon(ctx: &mut Ctx<'_>) {
+fn cmp_eos_horizon(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
     let today = ctx.today;
     let horizon_days = corpus.config.policy.eos_horizon_days;
     let horizon = today.add_days(horizon_days);
     // The product is supported until the latest `support_end` of its releases.
     let mut latest: Option<(Date, &str)> = None;
-    for (_, rel) in ctx.of_type("release") {
+    for (_, rel) in live.all("release") {
         if let Some(d) = rel.text("support_end").and_then(|s| Date::parse(&s)) {
             if latest.is_none_or(|(l, _)| d > l) {
                 latest = Some((d, rel.id.as_str()));
             }
         }
     }
-    for (_, r) in ctx.of_type("component") {
+    for (_, r) in live.all("component") {
         if r.has("replacement_plan") {
             continue;
         }
@@ -189,25 +182,16 @@ fn cmp_eos_horizon(ctx: &mut Ctx<'_>) {
 
 /// `supplier-current`: the suppliers of the product's components are approved (or
 /// conditionally approved) and their re-evaluation is not overdue (ISO 13485 7.4.1).
-fn supplier_current(ctx: &mut Ctx<'_>) {
+fn supplier_current(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
-    let graph = ctx.graph;
     let today = ctx.today;
-    for (i, r) in ctx.of_type("supplier") {
-        let mut users: Vec<usize> = graph
-            .inbound(i, "supplier")
-            .filter(|&j| {
-                corpus.records[j].type_name == "component"
-                    && corpus.records[j].status() != "obsolete"
-            })
-            .collect();
+    for (i, r) in live.all("supplier") {
+        let users = live.inbound(i, "supplier", &["component"]);
         // A supplier no component names is not in the product: nothing to keep current.
         if users.is_empty() {
             continue;
         }
-        users.sort_unstable();
-        users.dedup();
-        let cmps = id_list(corpus, &users);
+        let cmps = live.ids(&users);
         // A missing or invalid approval is reported by the structure rules.
         if let Some(approval) = r.str("approval") {
             if !matches!(approval, "approved" | "conditional")
