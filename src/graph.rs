@@ -36,8 +36,9 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Resolves the links of every record. Links to unknown ids, and links from records whose id
-    /// is shared with another record, are left out (the structure rules report them).
+    /// Resolves the links of every record. Links to unknown ids and self-links are left out (the
+    /// structure rules report them); a link to an id that two records share resolves to the
+    /// first of them in path order, as `Corpus::by_id` does.
     pub fn build(corpus: &Corpus) -> Graph {
         let n = corpus.records.len();
         let mut g = Graph {

@@ -105,7 +105,8 @@ impl Record {
         matches!(self.get(field), Some(Value::Bool(true)))
     }
 
-    /// Whether a field is given; `body_field` names the field the body stands in for.
+    /// Whether a field is given in the front-matter (the Markdown body standing in for a text
+    /// field is not counted here; the schema check accepts it).
     pub fn has(&self, field: &str) -> bool {
         self.get(field).is_some_and(is_given)
     }

@@ -8,6 +8,7 @@
 pub mod structure;
 
 mod design;
+mod live;
 mod postmarket;
 mod risk;
 mod security;

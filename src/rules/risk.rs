@@ -8,7 +8,7 @@
 //! validated (clause 8; FDA cybersecurity guidance V.A, VI.A). Security hazardous situations sit
 //! in the same file, scored on the exploitability matrix instead of probability.
 
-use super::design::Live;
+use super::live::Live;
 use super::Ctx;
 use crate::corpus::Corpus;
 use crate::record::Record;

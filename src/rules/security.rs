@@ -9,7 +9,7 @@
 //! categories (V.B.1, Appendix 1) are covered, and vulnerability states are justified
 //! (CycloneDX VEX; ISO 14971 10.4).
 
-use super::design::Live;
+use super::live::Live;
 use super::Ctx;
 use crate::corpus::Corpus;
 use crate::record::{is_given, scalar_text, Record};

@@ -5,7 +5,7 @@
 //! nearing end of support need a plan (V.A.4), and the suppliers behind the product are
 //! evaluated and monitored (ISO 13485 7.4.1).
 
-use super::design::Live;
+use super::live::Live;
 use super::Ctx;
 use crate::corpus::Corpus;
 use crate::date::Date;
