@@ -13,6 +13,7 @@ pub mod date;
 pub mod diagnostic;
 pub mod front_matter;
 pub mod graph;
+pub mod history;
 pub mod record;
 pub mod risk;
 pub mod rules;

@@ -1,0 +1,62 @@
+//! The on-disk history cache: one JSON line per commit, in `.git/ddf/`, never in the working
+//! tree.
+//!
+//! What a commit changed never changes, so entries are keyed by commit id and are never stale;
+//! new commits are appended. A line that does not parse (a run interrupted mid-write, a file
+//! from another ddf version) is skipped and that commit is simply computed again.
+
+use super::Commit;
+use rustc_hash::FxHashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Bumped whenever the shape of [`Commit`] changes, so old caches are ignored, not misread.
+const VERSION: u32 = 1;
+
+/// The cache file for a DDF at `prefix` with records in `records_dir`.
+pub(super) fn path(repo: &git2::Repository, prefix: &str, records_dir: &str) -> PathBuf {
+    // FNV-1a: a stable name per DDF location inside the repository.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in prefix.bytes().chain([0]).chain(records_dir.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    repo.path()
+        .join("ddf")
+        .join(format!("history-v{VERSION}-{h:016x}.jsonl"))
+}
+
+/// Every commit in the cache.
+pub(super) fn read(path: &PathBuf) -> FxHashMap<String, Commit> {
+    let mut out = FxHashMap::default();
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return out;
+    };
+    for line in text.lines() {
+        if let Ok(c) = serde_json::from_str::<Commit>(line) {
+            out.insert(c.id.clone(), c);
+        }
+    }
+    out
+}
+
+/// Appends commits. Failing to write the cache is not an error: the next run recomputes.
+pub(super) fn append(path: &PathBuf, commits: &[Commit]) {
+    let mut buf = Vec::new();
+    for c in commits {
+        if serde_json::to_writer(&mut buf, c).is_ok() {
+            buf.push(b'\n');
+        }
+    }
+    let write = || -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        f.write_all(&buf)
+    };
+    let _ = write();
+}

@@ -1,0 +1,201 @@
+//! History index tests on repositories built with hermetic Git.
+
+use super::*;
+use std::process::Command;
+
+pub(crate) struct Repo {
+    pub dir: tempfile::TempDir,
+    n: u32,
+}
+
+impl Repo {
+    pub fn new() -> Repo {
+        let r = Repo {
+            dir: tempfile::tempdir().expect("tmp"),
+            n: 0,
+        };
+        r.git(&["init", "-q", "-b", "main"]);
+        r.write("ddf.yaml", "project: T\n");
+        r
+    }
+    pub fn git(&self, args: &[&str]) -> String {
+        let date = format!("2026-01-01T00:{:02}:00Z", self.n % 60);
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_SYSTEM", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "Ann Author")
+            .env("GIT_AUTHOR_EMAIL", "ann@example.com")
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_NAME", "Ann Author")
+            .env("GIT_COMMITTER_EMAIL", "ann@example.com")
+            .env("GIT_COMMITTER_DATE", &date)
+            .output()
+            .expect("git");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+    pub fn write(&self, p: &str, t: &str) {
+        let p = self.dir.path().join(p);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, t).expect("write");
+    }
+    pub fn commit(&mut self, msg: &str) -> String {
+        self.n += 1;
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", msg]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+}
+
+fn un(id: &str, title: &str, body: &str) -> String {
+    format!("---\nid: {id}\ntype: user-need\ntitle: {title}\nstatus: draft\nowner: PER-001\nsource: user\n---\n{body}\n")
+}
+
+#[test]
+fn field_level_changes_renames_and_removals() {
+    let mut r = Repo::new();
+    r.write("records/UN-001.md", &un("UN-001", "First", "Body one."));
+    r.write("records/UN-002.md", &un("UN-002", "Second", "Body two."));
+    let c1 = r.commit("Add needs");
+    r.write(
+        "records/UN-001.md",
+        &un("UN-001", "First, revised", "Body one."),
+    );
+    let c2 = r.commit("Revise UN-001\n\nChange-Request: CR-001");
+    std::fs::create_dir_all(r.dir.path().join("records/needs")).expect("mkdir");
+    r.git(&["mv", "records/UN-001.md", "records/needs/UN-001.md"]);
+    r.write(
+        "records/needs/UN-001.md",
+        &un("UN-001", "First, revised", "Body one, moved."),
+    );
+    std::fs::remove_file(r.dir.path().join("records/UN-002.md")).expect("rm");
+    let c3 = r.commit("Move UN-001, drop UN-002");
+    let h = History::load(r.dir.path(), None, "records").expect("history");
+    assert_eq!(
+        h.commits.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        vec![c3.clone(), c2.clone(), c1.clone()]
+    );
+    let un1 = h.of_record("UN-001");
+    assert_eq!(un1.len(), 3);
+    let (c, ch) = un1[0];
+    assert_eq!((c.id.as_str(), ch.kind), (c3.as_str(), ChangeKind::Renamed));
+    assert_eq!(ch.old_path.as_deref(), Some("records/UN-001.md"));
+    assert!(ch.body_changed && ch.fields.is_empty());
+    let (c, ch) = un1[1];
+    assert_eq!(c.id, c2);
+    assert_eq!(
+        ch.fields,
+        vec![FieldChange {
+            name: "title".into(),
+            old: Some("First".into()),
+            new: Some("First, revised".into())
+        }]
+    );
+    assert!(!ch.body_changed);
+    assert_eq!(c.control().change_requests, ["CR-001"]);
+    assert_eq!(un1[2].1.kind, ChangeKind::Added);
+    let un2 = h.of_record("UN-002");
+    assert_eq!(
+        un2.iter().map(|(_, ch)| ch.kind).collect::<Vec<_>>(),
+        vec![ChangeKind::Removed, ChangeKind::Added]
+    );
+    assert_eq!(h.computed, 3);
+    // Second run: everything from the cache, same answer.
+    let again = History::load(r.dir.path(), None, "records").expect("history");
+    assert_eq!(again.computed, 0);
+    assert_eq!(again.of_record("UN-001").len(), 3);
+    // Incremental: one new commit is the only one computed.
+    r.write(
+        "records/needs/UN-001.md",
+        &un("UN-001", "First, final", "Body one, moved."),
+    );
+    r.commit("Final");
+    let third = History::load(r.dir.path(), None, "records").expect("history");
+    assert_eq!(third.computed, 1);
+    assert_eq!(third.of_record("UN-001").len(), 4);
+    // The cache lives in .git, never in the working tree.
+    assert!(r.dir.path().join(".git/ddf").is_dir());
+    assert!(r.git(&["status", "--porcelain"]).is_empty());
+}
+
+#[test]
+fn merge_commits_first_parent_and_inherited_changes() {
+    let mut r = Repo::new();
+    r.write("records/UN-001.md", &un("UN-001", "One", "b"));
+    r.commit("Base");
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.write("records/UN-002.md", &un("UN-002", "Two", "b"));
+    let f1 = r.commit("Add UN-002");
+    r.write("records/UN-001.md", &un("UN-001", "One, edited", "b"));
+    let f2 = r.commit("Edit UN-001");
+    r.git(&["checkout", "-q", "main"]);
+    r.n += 1;
+    r.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge feature\n\nChange-Request: CR-002",
+        "feature",
+    ]);
+    let m = r.git(&["rev-parse", "HEAD"]);
+    let h = History::load(r.dir.path(), None, "records").expect("history");
+    let fp: Vec<&str> = h
+        .first_parent()
+        .iter()
+        .map(|&i| h.commits[i].id.as_str())
+        .collect();
+    assert_eq!(fp.len(), 2);
+    assert_eq!(fp[0], m);
+    let merge = h.position(&m).expect("merge");
+    let merged: Vec<&str> = h
+        .merged_commits(merge)
+        .iter()
+        .map(|&i| h.commits[i].id.as_str())
+        .collect();
+    assert_eq!(merged, vec![f2.as_str(), f1.as_str()]);
+    // The merge's net change lists both records, marked as coming from the branch.
+    let mc = h.commit(&m).expect("merge commit");
+    assert_eq!(mc.changes.len(), 2);
+    assert!(mc.changes.iter().all(|c| c.inherited));
+    // A record's own history lists the branch commits, not the merge.
+    let ids: Vec<&str> = h
+        .of_record("UN-001")
+        .iter()
+        .map(|(c, _)| c.id.as_str())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], f2);
+}
+
+#[test]
+fn ddf_root_in_a_subfolder_and_artifact_paths() {
+    let mut r = Repo::new();
+    r.write("design/ddf.yaml", "project: T\n");
+    r.write("design/records/UN-001.md", &un("UN-001", "One", "b"));
+    r.write("src/pump.c", "int x;\n");
+    r.commit("Start");
+    r.write("src/pump.c", "int y;\n");
+    let c = r.commit("Code only");
+    let h = History::load(&r.dir.path().join("design"), None, "records").expect("history");
+    assert_eq!(h.prefix, "design");
+    assert_eq!(h.of_record("UN-001").len(), 1);
+    assert_eq!(h.of_record("UN-001")[0].1.path, "records/UN-001.md");
+    let code = h.commit(&c).expect("commit");
+    assert!(code.changes.is_empty());
+    assert_eq!(code.paths, ["src/pump.c"]);
+}
+
+#[test]
+fn empty_repository_has_empty_history() {
+    let r = Repo::new();
+    let h = History::load(r.dir.path(), None, "records").expect("history");
+    assert!(h.commits.is_empty());
+    assert!(h.first_parent().is_empty());
+}
