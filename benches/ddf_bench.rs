@@ -677,15 +677,12 @@ impl Gen {
                 }
             })
             .collect();
-        let sec_hs: Vec<usize> = (0..n_hs).filter(|&k| hs[k].security).collect();
-        // Threats that lead to patient harm are each named by a security HS; the rest are
-        // security-only.
-        let n_ph = (n_thr * 2 / 3).min(sec_hs.len());
+        let n_sec_hs = hs.iter().filter(|h| h.security).count();
+        // Threats that lead to patient harm are each named by a security HS (every third HS, so
+        // HS k is the (k / 3)-th security HS); the rest are security-only.
+        let n_ph = (n_thr * 2 / 3).min(n_sec_hs);
         let hs_threat: Vec<Option<usize>> = (0..n_hs)
-            .map(|k| {
-                let pos = sec_hs.iter().position(|&s| s == k)?;
-                (n_ph > 0).then_some(pos % n_ph)
-            })
+            .map(|k| (hs[k].security && n_ph > 0).then_some((k / 3) % n_ph))
             .collect();
         let rc_hs: Vec<Vec<usize>> = (0..n_rc)
             .map(|j| Self::round_robin(j, n_rc, n_hs))
@@ -1832,6 +1829,7 @@ fn generate(
 struct Run {
     wall: Duration,
     cpu: Duration,
+    sys: Duration,
     maxrss_kib: u64,
     exit: i32,
     stdout: Vec<u8>,
@@ -1841,21 +1839,72 @@ fn tv(t: libc::timeval) -> Duration {
     Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
 }
 
-/// Runs `ddf -C DIR check --format json` once; wall time from spawn to reaping, peak RSS and CPU
-/// time of that child alone (`wait4`).
-fn run_check(ddf: &Path, dir: &Path) -> Result<Run, String> {
+/// The line the runner writes last on its stderr: `MARK wall_ns user_ns sys_ns maxrss_kib exit`.
+const MARK: &str = "@@ddf-bench-rusage";
+
+/// Spawns `ddf -C DIR check --format json` with inherited stdout and stderr, reaps it with
+/// `wait4`, and returns its wall time (spawn to reaping) and resource usage.
+fn spawn_measured(ddf: &Path, dir: &Path) -> Result<(Duration, libc::rusage, i32), String> {
     let start = Instant::now();
-    let mut child = Command::new(ddf)
+    let child = Command::new(ddf)
         .arg("-C")
         .arg(dir)
         .args(["check", "--format", "json"])
         .env("DDF_TODAY", TODAY)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", ddf.display()))?;
     let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain old data; all zeroes is a valid value.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet reaped (std's `Child` is never waited on), and
+    // both pointers are to live locals.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    let wall = start.elapsed();
+    if r != pid {
+        return Err(format!("wait4 failed: {}", std::io::Error::last_os_error()));
+    }
+    let exit = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Ok((wall, ru, exit))
+}
+
+/// `__run DDF DIR`: the runner. Linux counts in a child's `ru_maxrss` the peak RSS of the process
+/// image it replaced at `exec` (for a child spawned by this program: this program, which holds a
+/// whole generated corpus), so `ddf` is spawned by this small, freshly started process instead,
+/// whose own peak is a few MB.
+fn cmd_runner(args: &[String]) -> Result<(), String> {
+    let [ddf, dir] = args else {
+        return Err("__run needs DDF and DIR".into());
+    };
+    let (wall, ru, exit) = spawn_measured(Path::new(ddf), Path::new(dir))?;
+    eprintln!(
+        "\n{MARK} {} {} {} {} {exit}",
+        wall.as_nanos(),
+        tv(ru.ru_utime).as_nanos(),
+        tv(ru.ru_stime).as_nanos(),
+        ru.ru_maxrss
+    );
+    Ok(())
+}
+
+/// Runs `ddf -C DIR check --format json` once, through the runner; wall time from spawn to
+/// reaping, peak RSS and CPU time of that child alone (`wait4`).
+fn run_check(ddf: &Path, dir: &Path) -> Result<Run, String> {
+    let me = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+    let mut child = Command::new(me)
+        .arg("__run")
+        .arg(ddf)
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run the runner: {e}"))?;
     let mut err = child.stderr.take().ok_or("no stderr")?;
     let err_thread = std::thread::spawn(move || {
         let mut s = String::new();
@@ -1869,31 +1918,31 @@ fn run_check(ddf: &Path, dir: &Path) -> Result<Run, String> {
         .ok_or("no stdout")?
         .read_to_end(&mut stdout)
         .map_err(|e| format!("reading the output of ddf: {e}"))?;
-    let mut status: libc::c_int = 0;
-    // SAFETY: `rusage` is plain old data, and `wait4` writes it for the child we spawned.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our own child, not yet reaped (std's `Child` is never waited on).
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
-    let wall = start.elapsed();
-    if r != pid {
-        return Err(format!("wait4 failed: {}", std::io::Error::last_os_error()));
-    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for the runner: {e}"))?;
     let stderr = err_thread.join().unwrap_or_default();
-    let exit = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
+    let (text, figures) = match stderr.rfind(MARK) {
+        Some(at) => (&stderr[..at], &stderr[at + MARK.len()..]),
+        None => return Err(format!("the runner failed ({status}):\n{stderr}")),
+    };
+    let f: Vec<i64> = figures
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let [wall, user, sys, maxrss, exit] = f[..] else {
+        return Err(format!("unexpected runner output: {figures}"));
     };
     if exit != 0 && exit != 1 {
-        return Err(format!(
-            "ddf check exited with status {status:#x}:\n{stderr}"
-        ));
+        return Err(format!("ddf check exited with {exit}:\n{text}"));
     }
+    let ns = |n: i64| Duration::from_nanos(n.max(0) as u64);
     Ok(Run {
-        wall,
-        cpu: tv(ru.ru_utime) + tv(ru.ru_stime),
-        maxrss_kib: ru.ru_maxrss as u64,
-        exit,
+        wall: ns(wall),
+        cpu: ns(user) + ns(sys),
+        sys: ns(sys),
+        maxrss_kib: maxrss.max(0) as u64,
+        exit: exit as i32,
         stdout,
     })
 }
@@ -1922,6 +1971,12 @@ impl CheckFigures {
         v[v.len() / 2]
     }
 
+    fn sys_median(&self) -> f64 {
+        let mut v: Vec<f64> = self.runs.iter().map(|r| r.sys.as_secs_f64()).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    }
+
     fn cpu_median(&self) -> f64 {
         let mut v: Vec<f64> = self.runs.iter().map(|r| r.cpu.as_secs_f64()).collect();
         v.sort_by(f64::total_cmp);
@@ -1935,7 +1990,8 @@ impl CheckFigures {
     fn target(&self) -> Option<(f64, Option<f64>)> {
         TARGETS
             .iter()
-            .find(|(n, _, _)| self.records as usize <= *n)
+            // A corpus that grew by a few records through its history keeps its size's target.
+            .find(|(n, _, _)| self.records as usize <= n + n / 20)
             .map(|&(_, w, m)| (w, m))
     }
 
@@ -1986,8 +2042,9 @@ impl CheckFigures {
                 .join(" ")
         );
         println!(
-            "  cpu         median {:.3} s user+sys ({:.2} cores busy on average)",
+            "  cpu         median {:.3} s user+sys, of which {:.3} s sys ({:.2} cores busy on average)",
             self.cpu_median(),
+            self.sys_median(),
             self.cpu_median() / self.median()
         );
         println!(
@@ -2175,11 +2232,40 @@ fn parse(args: &[String]) -> Result<Opts, String> {
     Ok(o)
 }
 
-fn ddf_binary(o: &Opts) -> Result<PathBuf, String> {
-    match &o.ddf {
-        Some(p) => Ok(p.clone()),
-        None => build_ddf(),
-    }
+/// The `ddf` binary being timed: a private copy, so that a rebuild of `target/release/ddf` while
+/// the benchmark runs (by another cargo command) cannot change the binary between runs.
+struct Binary {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+fn ddf_binary(o: &Opts) -> Result<Binary, String> {
+    let src = match &o.ddf {
+        Some(p) => p.clone(),
+        None => build_ddf()?,
+    };
+    let dir = tempdir()?;
+    let path = dir
+        .path()
+        .join(src.file_name().unwrap_or(std::ffi::OsStr::new("ddf")));
+    std::fs::copy(&src, &path).map_err(|e| format!("cannot copy {}: {e}", src.display()))?;
+    let built = std::fs::metadata(&src)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| {
+            let secs = d.as_secs() as i64;
+            let (y, m, day) = civil_from_days(secs.div_euclid(86_400));
+            let hms = secs.rem_euclid(86_400);
+            format!(
+                "{y:04}-{m:02}-{day:02} {:02}:{:02} UTC",
+                hms / 3600,
+                hms / 60 % 60
+            )
+        })
+        .unwrap_or_default();
+    eprintln!("timing a copy of {} (built {built})", src.display());
+    Ok(Binary { _dir: dir, path })
 }
 
 fn tempdir() -> Result<tempfile::TempDir, String> {
@@ -2238,33 +2324,31 @@ fn check_generated(
 }
 
 fn cmd_check(o: &Opts) -> Result<(), String> {
-    let ddf = ddf_binary(o)?;
+    if o.dir.is_some() && o.records.is_some() {
+        return Err("give either --records N (generate a corpus) or DIR (use it), not both".into());
+    }
+    let bin = ddf_binary(o)?;
+    let ddf = bin.path.as_path();
     let f = match &o.dir {
-        Some(dir) => {
-            if o.records.is_some() {
-                return Err(
-                    "give either --records N (generate a corpus) or DIR (use it), not both".into(),
-                );
-            }
-            measure(
-                &ddf,
-                dir,
-                o.runs,
-                format!("ddf check, {}", dir.display()),
-                None,
-            )?
-        }
-        None => check_generated(&ddf, o.records.unwrap_or(20_000), o.runs, o.seed)?,
+        Some(dir) => measure(
+            ddf,
+            dir,
+            o.runs,
+            format!("ddf check, {}", dir.display()),
+            None,
+        )?,
+        None => check_generated(ddf, o.records.unwrap_or(20_000), o.runs, o.seed)?,
     };
     f.print();
     Ok(())
 }
 
 fn cmd_all(o: &Opts) -> Result<(), String> {
-    let ddf = ddf_binary(o)?;
+    let bin = ddf_binary(o)?;
+    let ddf = bin.path.as_path();
     let mut figs = Vec::new();
     for n in [20_000, 100_000] {
-        let f = check_generated(&ddf, n, o.runs, o.seed)?;
+        let f = check_generated(ddf, n, o.runs, o.seed)?;
         f.print();
         println!();
         figs.push(f);
@@ -2283,7 +2367,7 @@ fn cmd_all(o: &Opts) -> Result<(), String> {
         );
         let g = generate(&dir, 20_000, commits, o.seed, false)?;
         let f = measure(
-            &ddf,
+            ddf,
             &dir,
             o.runs,
             format!("ddf check, 20000 records after {commits} commits (Git working tree)"),
@@ -2357,6 +2441,15 @@ fn main() -> ExitCode {
         eprint!("{USAGE}");
         return ExitCode::from(2);
     };
+    if cmd == "__run" {
+        return match cmd_runner(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let opts = match parse(&args[1..]) {
         Ok(o) => o,
         Err(e) => {

@@ -28,12 +28,17 @@ impl Report {
 }
 
 /// Runs every rule over `corpus`.
-pub fn run(corpus: &Corpus, graph: &Graph, today: Date) -> Report {
+pub fn run(
+    corpus: &Corpus,
+    graph: &Graph,
+    today: Date,
+    history: Option<&rules::HistoryCtx<'_>>,
+) -> Report {
     // The cross-record structure checks and the trace rules read the same immutable corpus:
     // run them side by side.
     let (structure, trace) = rayon::join(
         || rules::structure::check_corpus(corpus, graph),
-        || rules::run_trace_rules(corpus, graph, today),
+        || rules::run_trace_rules(corpus, graph, today, history),
     );
     let mut all = corpus.diagnostics.clone();
     all.extend(structure);

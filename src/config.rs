@@ -46,6 +46,8 @@ pub struct Policy {
     pub review_interval_days: i64,
     /// Horizon for component end of support (`cmp-eos-horizon`).
     pub eos_horizon_days: i64,
+    /// Days a vulnerability may stay `in_triage` after `discovered` (`vuln-triaged`).
+    pub vuln_triage_days: i64,
 }
 
 impl Default for Policy {
@@ -53,6 +55,7 @@ impl Default for Policy {
         Policy {
             review_interval_days: 365,
             eos_horizon_days: 365,
+            vuln_triage_days: 30,
         }
     }
 }
@@ -65,6 +68,15 @@ pub struct SiteConfig {
     pub title: Option<String>,
     /// Folder of template overrides, relative to the DDF root.
     pub templates: Option<String>,
+}
+
+/// `sbom:` settings (`ddf sbom import`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SbomConfig {
+    /// The CycloneDX property that states a component's support level: there is no official
+    /// one yet (the `cdx:fda` taxonomy is only proposed).
+    pub support_level_property: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -89,6 +101,10 @@ struct RawConfig {
     site: SiteConfig,
     #[serde(default)]
     types: IndexMap<String, RawType>,
+    #[serde(default)]
+    change_control_since: Option<String>,
+    #[serde(default)]
+    sbom: SbomConfig,
 }
 
 /// The effective configuration.
@@ -112,8 +128,12 @@ pub struct Config {
     pub security_globs: Vec<String>,
     /// Site settings.
     pub site: SiteConfig,
+    /// SBOM import settings.
+    pub sbom: SbomConfig,
     /// The effective schema (built-in profile plus `types:`).
     pub schema: Schema,
+    /// Change control (`change-has-cr`, `cr-before-merge`) applies to commits after this one.
+    pub change_control_since: Option<String>,
 }
 
 /// A configuration ddf cannot run with.
@@ -140,7 +160,9 @@ const KNOWN_KEYS: &[&str] = &[
     "policy",
     "security_globs",
     "site",
+    "sbom",
     "types",
+    "change_control_since",
 ];
 
 impl Config {
@@ -281,7 +303,9 @@ impl Config {
                 policy: raw.policy,
                 security_globs: raw.security_globs,
                 site: raw.site,
+                sbom: raw.sbom,
                 schema,
+                change_control_since: raw.change_control_since,
             },
             diags,
         ))

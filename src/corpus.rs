@@ -55,6 +55,10 @@ pub struct Corpus {
     pub diagnostics: Vec<Diagnostic>,
     /// Number of `*.md` files read.
     pub files: usize,
+    /// Files other than records that rules read, by path relative to the DDF root, from the same
+    /// source as the records: the SBOMs the releases name (`sbom-reconciled`). `Ok(None)` when
+    /// the file does not exist, `Err` when it cannot be read.
+    pub attachments: std::collections::BTreeMap<String, Result<Option<Vec<u8>>, String>>,
 }
 
 impl Corpus {
@@ -71,12 +75,12 @@ impl Corpus {
         })?;
         let (config, config_diags) = Config::parse(&text, CONFIG_FILE)?;
         let files = source.records(&config.records)?;
-        Ok(Corpus::from_files(
-            source.describe(),
-            config,
-            config_diags,
-            files,
-        ))
+        let mut corpus = Corpus::from_files(source.describe(), config, config_diags, files);
+        for path in crate::sbom::release_files(&corpus) {
+            let content = source.read(&path).map_err(|e| e.to_string());
+            corpus.attachments.insert(path, content);
+        }
+        Ok(corpus)
     }
 
     /// Builds a corpus from files already read.
@@ -126,6 +130,7 @@ impl Corpus {
             by_type,
             diagnostics,
             files: n_files,
+            attachments: Default::default(),
         }
     }
 

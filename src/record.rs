@@ -42,6 +42,9 @@ pub struct Record {
     pub index: KeyIndex,
     /// Links resolved against the schema (filled in by the structure rules).
     pub links: Vec<Link>,
+    /// The Git blob id of the file's content, as `git hash-object` computes it: what an
+    /// approval pins, and how history tells whether the working copy changed.
+    pub blob: String,
 }
 
 /// Renders a scalar YAML value as text (strings, numbers, booleans).
@@ -306,6 +309,9 @@ pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
             body_line: split.body_line,
             index,
             links: Vec::new(),
+            blob: git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
+                .map(|o| o.to_string())
+                .unwrap_or_default(),
         }),
         diagnostics: diags,
     }

@@ -26,8 +26,10 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     }
     let format = env.format(&[Format::Human, Format::Json, Format::Md, Format::Csv])?;
     let (corpus, graph) = env.load()?;
+    let history = env.history(&corpus)?;
+    let hctx = history.as_ref().map(super::HistoryData::ctx);
     let started = std::time::Instant::now();
-    let report = crate::check::run(&corpus, &graph, crate::date::Date::today());
+    let report = crate::check::run(&corpus, &graph, crate::date::Date::today(), hctx.as_ref());
     if env.verbose > 0 {
         eprintln!(
             "ddf: ran {} rules in {:.0?}",
@@ -53,7 +55,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let code = if report.passed() { 0 } else { 1 };
     // Freeing every record one by one costs a tenth of a large check; the process is about to
     // exit and the operating system reclaims the memory at once.
-    std::mem::forget((corpus, graph, report));
+    std::mem::forget((corpus, graph, report, history));
     Ok(code)
 }
 

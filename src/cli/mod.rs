@@ -7,6 +7,7 @@
 mod check;
 mod export;
 mod init;
+mod log;
 mod new;
 mod output;
 mod schema;
@@ -88,6 +89,8 @@ pub enum Command {
     Check(check::Args),
     /// One record: fields, links in and out, upstream and downstream trace.
     Show(show::Args),
+    /// The change-control log from Git history, or one record's revision history.
+    Log(log::Args),
     /// The trace matrix (user need -> design input -> design output -> verification / validation).
     Trace(trace::Args),
     /// The whole graph as JSON (records and links), or its links as CSV.
@@ -254,6 +257,90 @@ impl Env {
     }
 }
 
+/// History and approvals, when the DDF is in a Git repository with commits.
+pub struct HistoryData {
+    /// The history index.
+    pub history: crate::history::History,
+    /// Approvals with verified signatures.
+    pub approvals: Vec<crate::history::approval::Approval>,
+    /// Tip of the controlled branch.
+    pub controlled_tip: Option<String>,
+    /// `change_control_since`, resolved.
+    pub since: Option<String>,
+}
+
+impl HistoryData {
+    /// The view the rules take of it.
+    pub fn ctx(&self) -> crate::rules::HistoryCtx<'_> {
+        crate::rules::HistoryCtx {
+            history: &self.history,
+            approvals: &self.approvals,
+            controlled_tip: self.controlled_tip.clone(),
+            since: self.since.clone(),
+        }
+    }
+}
+
+impl Env {
+    /// Reads the history of the DDF (from `--rev` or HEAD) with its approvals. `None` outside a
+    /// Git repository or before the first commit: the history rules then do not run.
+    pub fn history(&self, corpus: &Corpus) -> Result<Option<HistoryData>, CliError> {
+        use crate::history::{History, HistoryError, Location};
+        let started = std::time::Instant::now();
+        let history = match History::load(&self.root, self.rev.as_deref(), &corpus.config.records) {
+            Ok(h) => h,
+            Err(HistoryError::NotARepository(_)) => {
+                if self.verbose > 0 {
+                    eprintln!("ddf: not a Git repository: history rules skipped");
+                }
+                return Ok(None);
+            }
+            Err(e) => return Err(CliError::usage(e.to_string())),
+        };
+        if history.commits.is_empty() {
+            if self.verbose > 0 {
+                eprintln!("ddf: no commits yet: history rules skipped");
+            }
+            return Ok(None);
+        }
+        if history.shallow && !self.quiet {
+            eprintln!("ddf: note: this is a shallow clone; history before its boundary is missing, so history-based findings may be incomplete (git fetch --unshallow)");
+        }
+        let loc = Location::discover(&self.root).map_err(|e| CliError::usage(e.to_string()))?;
+        let approvals = crate::history::approval::approvals(&history, corpus, loc.repo.path());
+        let controlled_tip = loc
+            .repo
+            .revparse_single(&format!("refs/heads/{}", corpus.config.controlled_branch))
+            .ok()
+            .and_then(|o| o.peel_to_commit().ok())
+            .map(|c| c.id().to_string())
+            .filter(|id| history.position(id).is_some());
+        let since = match &corpus.config.change_control_since {
+            Some(rev) => Some(
+                crate::source::resolve_commit(&loc.repo, rev)
+                    .map_err(|e| CliError::usage(format!("ddf.yaml change_control_since: {e}")))?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        if self.verbose > 0 {
+            eprintln!(
+                "ddf: history of {} commits ({} computed, the rest cached) and {} approvals in {:.0?}",
+                history.commits.len(),
+                history.computed,
+                approvals.len(),
+                started.elapsed()
+            );
+        }
+        Ok(Some(HistoryData {
+            history,
+            approvals,
+            controlled_tip,
+            since,
+        }))
+    }
+}
+
 /// Runs the command line; returns the process exit code.
 pub fn main(cli: Cli) -> ExitCode {
     let env = Env::new(&cli);
@@ -263,6 +350,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Check(a) => check::run(&env, a),
         Command::Show(a) => show::run(&env, a),
         Command::Trace(a) => trace::run(&env, a),
+        Command::Log(a) => log::run(&env, a),
         Command::Export(a) => export::run(&env, a),
         Command::Schema(a) => schema::run(&env, a),
     };

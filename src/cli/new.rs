@@ -2,10 +2,10 @@
 
 use super::{print, write_atomic, CliError, Env};
 use crate::corpus::Corpus;
-use crate::rules::structure::is_valid_id;
-use crate::schema::{FieldKind, TypeDef};
+use crate::ids::{default_folder, ids_on_branches, next_id};
+use crate::schema::FieldKind;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 
 /// Create a record of TYPE with the next free id and print its path.
@@ -45,87 +45,6 @@ struct NewCtx {
     owner: String,
     fields: Vec<FieldCtx>,
     body: String,
-}
-
-/// Ids used on local branches other than the working tree: file stems below the records folder,
-/// and for files whose stem is not an id, the id in the front-matter.
-fn ids_on_branches(root: &Path, records: &str, prefix: &str) -> HashSet<String> {
-    let mut ids = HashSet::new();
-    let Ok(repo) = git2::Repository::discover(root) else {
-        return ids;
-    };
-    let top = repo.workdir().and_then(|w| w.canonicalize().ok());
-    let rel = match (top, root.canonicalize().ok()) {
-        (Some(t), Some(r)) => r
-            .strip_prefix(&t)
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default(),
-        _ => String::new(),
-    };
-    let dir = if rel.is_empty() {
-        records.to_string()
-    } else {
-        format!("{rel}/{records}")
-    };
-    let Ok(branches) = repo.branches(Some(git2::BranchType::Local)) else {
-        return ids;
-    };
-    for (branch, _) in branches.flatten() {
-        let Ok(tree) = branch.get().peel_to_tree() else {
-            continue;
-        };
-        let Ok(entry) = tree.get_path(Path::new(&dir)) else {
-            continue;
-        };
-        let Ok(sub) = repo.find_tree(entry.id()) else {
-            continue;
-        };
-        let _ = sub.walk(git2::TreeWalkMode::PreOrder, |_, e| {
-            let name = e.name().unwrap_or("");
-            if let Some(stem) = name.strip_suffix(".md") {
-                if is_valid_id(stem) {
-                    ids.insert(stem.to_string());
-                } else if let Ok(blob) = repo.find_blob(e.id()) {
-                    let p = crate::record::parse(name, blob.content());
-                    if let Some(r) = p.record {
-                        ids.insert(r.id);
-                    }
-                }
-            }
-            git2::TreeWalkResult::Ok
-        });
-    }
-    ids.retain(|id| id.split('-').next() == Some(prefix));
-    ids
-}
-
-fn next_id(prefix: &str, used: impl Iterator<Item = String>) -> String {
-    let (mut max, mut width) = (0u64, 3usize);
-    for id in used {
-        if let Some(num) = id.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')) {
-            if let Ok(n) = num.parse::<u64>() {
-                max = max.max(n);
-                width = width.max(num.len());
-            }
-        }
-    }
-    format!("{prefix}-{:0width$}", max + 1)
-}
-
-fn default_folder(corpus: &Corpus, t: &TypeDef) -> String {
-    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-    for &i in corpus.records_of(&t.name) {
-        let p = corpus.records[i].path.as_str();
-        *count
-            .entry(p.rsplit_once('/').map_or("", |(d, _)| d))
-            .or_default() += 1;
-    }
-    // Most used folder; ties go to the first in path order (BTreeMap order).
-    let best = count.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
-    match best {
-        Some((d, _)) => (*d).to_string(),
-        None => format!("{}/{}", corpus.config.records, t.name),
-    }
 }
 
 fn placeholder(kind: FieldKind) -> &'static str {

@@ -49,6 +49,32 @@ struct ShowView {
     links_in: Vec<LinkView>,
     upstream: Vec<ChainView>,
     downstream: Vec<ChainView>,
+    /// Revisions, newest first (empty outside a Git repository).
+    history: Vec<RevisionView>,
+    /// Valid and invalid approvals of the current content (Part 11 manifestations).
+    approvals: Vec<String>,
+    /// Links whose target changed after this record was last changed or approved.
+    suspect_links: Vec<SuspectView>,
+}
+
+#[derive(Serialize)]
+struct RevisionView {
+    commit: String,
+    date: String,
+    author: String,
+    subject: String,
+    change: String,
+    fields: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct SuspectView {
+    field: String,
+    id: String,
+    changed: String,
+    since: String,
+    changes: Vec<RevisionView>,
+    body_diff: String,
 }
 
 fn link_view(corpus: &Corpus, field: &str, id: &str) -> LinkView {
@@ -113,6 +139,86 @@ fn view(corpus: &Corpus, graph: &Graph, i: usize) -> ShowView {
         links_in,
         upstream: chain(corpus, &graph.upstream(i)),
         downstream: chain(corpus, &graph.downstream(i)),
+        history: Vec::new(),
+        approvals: Vec::new(),
+        suspect_links: Vec::new(),
+    }
+}
+
+fn revision(c: &crate::history::Commit, ch: &crate::history::Change) -> RevisionView {
+    RevisionView {
+        commit: c.id.clone(),
+        date: crate::history::approval::format_time(c.committer_time),
+        author: c.author.clone(),
+        subject: c.summary.clone(),
+        change: format!("{:?}", ch.kind).to_lowercase(),
+        fields: ch
+            .fields
+            .iter()
+            .map(|f| format!("{}: {} -> {}", f.name, json_text(&f.old), json_text(&f.new)))
+            .collect(),
+    }
+}
+
+fn json_text(v: &Option<Json>) -> String {
+    v.as_ref().map_or("(none)".into(), scalar)
+}
+
+/// Adds history, approvals and suspect links to the view.
+fn add_history(
+    v: &mut ShowView,
+    corpus: &Corpus,
+    graph: &Graph,
+    i: usize,
+    data: &super::HistoryData,
+) {
+    use crate::history::approval::{blob_at, covers};
+    use crate::rules::change::{describe, suspects_of, Marks};
+    let h = &data.history;
+    let r = &corpus.records[i];
+    v.history = h
+        .of_record(&r.id)
+        .into_iter()
+        .map(|(c, ch)| revision(c, ch))
+        .collect();
+    v.approvals = data
+        .approvals
+        .iter()
+        .filter(|a| covers(h, a, &r.id, &r.blob))
+        .map(|a| a.manifestation())
+        .collect();
+    let hctx = data.ctx();
+    let marks = Marks::new(corpus, &hctx);
+    let repo = git2::Repository::discover(&h.workdir).ok();
+    for s in suspects_of(corpus, graph, &hctx, &marks, i) {
+        let b = &corpus.records[s.target];
+        let changes = h
+            .of_record(&b.id)
+            .into_iter()
+            .filter(|(c, _)| h.position(&c.id).is_some_and(|p| (p as i64) < s.touched))
+            .map(|(c, ch)| revision(c, ch))
+            .collect();
+        // The target's body as it was when this record was last looked at, against now.
+        let then = usize::try_from(s.touched)
+            .ok()
+            .and_then(|p| blob_at(h, &b.id, p));
+        let old_body = match (&repo, then) {
+            (Some(repo), Some(blob)) => git2::Oid::from_str(&blob)
+                .ok()
+                .and_then(|o| repo.find_blob(o).ok())
+                .and_then(|bl| crate::record::parse("blob", bl.content()).record)
+                .map(|r| r.body)
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        v.suspect_links.push(SuspectView {
+            field: s.field.clone(),
+            id: b.id.clone(),
+            changed: describe(h, s.changed),
+            since: describe(h, s.touched),
+            changes,
+            body_diff: super::log::text_diff(&old_body, &b.body),
+        });
     }
 }
 
@@ -137,7 +243,10 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         };
         return Err(CliError::usage(format!("no record has the id `{}`", args.id)).hint(hint));
     };
-    let v = view(&corpus, &graph, i);
+    let mut v = view(&corpus, &graph, i);
+    if let Some(data) = env.history(&corpus)? {
+        add_history(&mut v, &corpus, &graph, i, &data);
+    }
     let text = match format {
         Format::Json => {
             serde_json::to_string_pretty(&v).map_err(|e| CliError::failed(e.to_string()))? + "\n"
@@ -238,6 +347,55 @@ fn human(v: &ShowView, env: &Env) -> String {
     };
     tree(&mut s, "Upstream", &v.upstream);
     tree(&mut s, "Downstream", &v.downstream);
+    if !v.approvals.is_empty() {
+        s.push_str(&format!("\n{}\n", st.bold("Approvals of this content")));
+        for a in &v.approvals {
+            s.push_str(&format!("  {a}\n"));
+        }
+    }
+    if !v.suspect_links.is_empty() {
+        s.push_str(&format!(
+            "\n{} ({})\n",
+            st.bold("Suspect links"),
+            v.suspect_links.len()
+        ));
+        for sl in &v.suspect_links {
+            s.push_str(&format!(
+                "  {} -> {}: changed in {}, after {} was last changed or approved ({})\n",
+                sl.field, sl.id, sl.changed, v.id, sl.since
+            ));
+            for c in &sl.changes {
+                s.push_str(&format!(
+                    "    {} {} {}\n",
+                    &c.commit[..10],
+                    c.date,
+                    c.subject
+                ));
+                for f in &c.fields {
+                    s.push_str(&format!("      {f}\n"));
+                }
+            }
+            for l in sl.body_diff.lines() {
+                s.push_str(&format!("    {l}\n"));
+            }
+        }
+    }
+    if !v.history.is_empty() {
+        s.push_str(&format!("\n{} ({})\n", st.bold("History"), v.history.len()));
+        for c in &v.history {
+            s.push_str(&format!(
+                "  {} {}  {:<8} {}  ({})\n",
+                &c.commit[..10],
+                c.date,
+                c.change,
+                c.subject,
+                c.author
+            ));
+            for f in &c.fields {
+                s.push_str(&format!("      {f}\n"));
+            }
+        }
+    }
     s
 }
 

@@ -6,6 +6,7 @@
 //! commit id: never stale, extended incrementally. Cost grows with commits times changed files,
 //! never with records times commits. Records are followed across moves and renames by id.
 
+pub mod approval;
 mod cache;
 pub mod signature;
 pub mod trailers;

@@ -3,13 +3,13 @@
 use super::*;
 use std::process::Command;
 
-pub(crate) struct Repo {
-    pub dir: tempfile::TempDir,
+struct Repo {
+    dir: tempfile::TempDir,
     n: u32,
 }
 
 impl Repo {
-    pub fn new() -> Repo {
+    fn new() -> Repo {
         let r = Repo {
             dir: tempfile::tempdir().expect("tmp"),
             n: 0,
@@ -18,7 +18,7 @@ impl Repo {
         r.write("ddf.yaml", "project: T\n");
         r
     }
-    pub fn git(&self, args: &[&str]) -> String {
+    fn git(&self, args: &[&str]) -> String {
         let date = format!("2026-01-01T00:{:02}:00Z", self.n % 60);
         let out = Command::new("git")
             .args(args)
@@ -40,12 +40,12 @@ impl Repo {
         );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
-    pub fn write(&self, p: &str, t: &str) {
+    fn write(&self, p: &str, t: &str) {
         let p = self.dir.path().join(p);
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
         std::fs::write(p, t).expect("write");
     }
-    pub fn commit(&mut self, msg: &str) -> String {
+    fn commit(&mut self, msg: &str) -> String {
         self.n += 1;
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "--allow-empty", "-m", msg]);

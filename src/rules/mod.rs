@@ -7,12 +7,15 @@
 
 pub mod structure;
 
+pub mod change;
+
 mod design;
 mod live;
 mod postmarket;
 mod risk;
 mod security;
 mod supply;
+mod vulns;
 
 use crate::config::Config;
 use crate::corpus::Corpus;
@@ -84,15 +87,37 @@ rules! {
     "cmp-eos-horizon", W, "supply-chain", "FDA cybersecurity guidance V.A.4", "A component reaching end of support has a replacement plan";
     "supplier-current", E, "supply-chain", "ISO 13485 7.4.1", "Suppliers in use are approved and their re-evaluation is not overdue";
     "vuln-justified", E, "security", "CycloneDX VEX; ISO 14971 10.4", "Vulnerability states are justified";
+    "sbom-reconciled", E, "supply-chain", "FD&C Act 524B(b)(3)", "Every release's SBOM parses and matches the component records 1:1";
+    "vuln-triaged", E, "security", "FD&C Act 524B(b)(1); FDA cybersecurity guidance V.A.6", "Vulnerabilities leave in_triage within the policy SLA and cover every fielded release";
+    "kev-designed-out", E, "security", "FDA cybersecurity guidance V.A.2", "No released component has a known-exploited vulnerability that is exploitable or in triage";
+    "uncontrolled-capa", E, "postmarket", "ISO 13485 8.5.2; FDA postmarket guidance; FD&C Act 524B(b)(2)(B)", "An exploitable vulnerability with uncontrolled risk has a CAPA and a CR, notified in 30 and fixed in 60 days";
     "signal-closed-loop", E, "postmarket", "ISO 13485 8.2.1-8.2.3; 21 CFR 820.35", "Every signal is evaluated, investigated and decided for reportability";
     "capa-effective", E, "postmarket", "ISO 13485 8.5.2 e)-f)", "A CAPA closes only with effectiveness and no adverse effect";
     "mr-complete", W, "postmarket", "ISO 13485 5.6", "Management review covers 5.6.2 a-l and is not overdue";
     "doc-review-due", W, "postmarket", "ISO 13485 4.2.4", "No controlled document is past its review date";
+    "status-signed", E, "change", "21 CFR 11.70; ISO 13485 4.2.4", "An approved record is covered by a valid signed approval of its current content";
+    "ver-fresh", E, "change", "ISO 13485 7.3.6, 7.3.9", "No verification is older than a change to what it verifies";
+    "change-has-cr", E, "change", "ISO 13485 7.3.9", "Every change on the controlled branch names an approved change request";
+    "cr-before-merge", E, "change", "ISO 13485 7.3.9", "A change request is assessed and approved before its merge";
+    "suspect-link", W, "change", "ISO 13485 7.3.9", "A link whose target changed after its source was last changed or approved";
 }
 
 /// The rule with id `id`.
 pub fn info(id: &str) -> Option<&'static RuleInfo> {
     RULES.iter().find(|r| r.id == id)
+}
+
+/// What the history rules see: the history index, the approvals in it, and which commits are
+/// the controlled branch.
+pub struct HistoryCtx<'a> {
+    /// The history index.
+    pub history: &'a crate::history::History,
+    /// Approval commits with verified signatures, newest first.
+    pub approvals: &'a [crate::history::approval::Approval],
+    /// The tip of the controlled branch, if it is in the history.
+    pub controlled_tip: Option<String>,
+    /// Change control starts after this commit (`change_control_since` in ddf.yaml).
+    pub since: Option<String>,
 }
 
 /// What trace rules see: the corpus, its graph, and today's date.
@@ -103,6 +128,8 @@ pub struct Ctx<'a> {
     pub graph: &'a Graph,
     /// "Today" for date-based rules.
     pub today: Date,
+    /// History, when the DDF is in a Git repository with commits.
+    pub history: Option<&'a HistoryCtx<'a>>,
     out: Vec<Diagnostic>,
 }
 
@@ -113,6 +140,7 @@ impl<'a> Ctx<'a> {
             corpus,
             graph,
             today,
+            history: None,
             out: Vec::new(),
         }
     }
@@ -161,14 +189,17 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Runs every trace rule.
-pub fn run_trace_rules(corpus: &Corpus, graph: &Graph, today: Date) -> Vec<Diagnostic> {
+/// Runs every trace rule; the history rules only when `history` is given.
+pub fn run_trace_rules(corpus: &Corpus, graph: &Graph, today: Date, history: Option<&HistoryCtx<'_>>) -> Vec<Diagnostic> {
     let mut ctx = Ctx::new(corpus, graph, today);
+    ctx.history = history;
     design::run(&mut ctx);
     risk::run(&mut ctx);
     security::run(&mut ctx);
     supply::run(&mut ctx);
     postmarket::run(&mut ctx);
+    vulns::run(&mut ctx);
+    change::run(&mut ctx);
     ctx.into_diagnostics()
 }
 

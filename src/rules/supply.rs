@@ -1,4 +1,5 @@
-//! Supply-chain trace rules: `cmp-complete`, `cmp-eos-horizon`, `supplier-current`.
+//! Supply-chain trace rules: `cmp-complete`, `cmp-eos-horizon`, `supplier-current` (on released
+//! components; the release SBOMs come from [`super::vulns`]).
 //!
 //! A cyber device's SBOM must name each component's supplier, support level and end of support
 //! (FD&C Act 524B(b)(3); FDA cybersecurity guidance V.A.4.b; NTIA minimum elements), components
@@ -185,13 +186,27 @@ fn cmp_eos_horizon(ctx: &mut Ctx<'_>, live: &Live<'_>) {
 fn supplier_current(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
     let today = ctx.today;
+    // A draft component that no release lists is work in progress (a fresh `ddf sbom import`),
+    // and its new supplier is still under evaluation: only released components count.
+    let releases = super::vulns::ReleaseSboms::load(corpus, live);
     for (i, r) in live.all("supplier") {
-        let users = live.inbound(i, "supplier", &["component"]);
-        // A supplier no component names is not in the product: nothing to keep current.
+        let mut users = live.inbound(i, "supplier", &["component"]);
+        users.retain(|&c| super::vulns::is_released(corpus, &releases, c));
+        // A supplier no released component names is not in the product: nothing to keep current.
         if users.is_empty() {
             continue;
         }
-        let cmps = live.ids(&users);
+        let mut cmps = live.ids(&users);
+        let mut in_rels: Vec<&str> = users
+            .iter()
+            .flat_map(|&c| releases.releases_of(c).iter())
+            .map(|&j| corpus.records[j].id.as_str())
+            .collect();
+        in_rels.sort_unstable();
+        in_rels.dedup();
+        if !in_rels.is_empty() {
+            cmps = format!("{cmps} (released in {})", in_rels.join(", "));
+        }
         // A missing or invalid approval is reported by the structure rules.
         if let Some(approval) = r.str("approval") {
             if !matches!(approval, "approved" | "conditional")
@@ -421,6 +436,10 @@ mod tests {
                 .any(|m| m.contains("due for re-evaluation on 2026-01-01 (151 days ago)")),
             "{msgs:?}"
         );
+        // A supplier of draft components that no release lists (a fresh import) is not checked.
+        let mut drafts = r.clone();
+        drafts[0] = drafts[0].replace("status: approved", "status: draft");
+        assert!(fired(&run(&drafts), "supplier-current", "SUP-001").is_empty());
         // A supplier nothing uses is not checked.
         r[0] = cmp("CMP-001", "2032-01-01", "supplier: [SUP-002]\n");
         r.push(sup("SUP-002", "conditional", "2026-06-01"));

@@ -22,7 +22,7 @@ pub(crate) fn check_with(config: &str, files: &[(&str, &str)]) -> Vec<Diagnostic
         .collect();
     let corpus = Corpus::from_files("test".into(), config, diags, files);
     let graph = Graph::build(&corpus);
-    crate::check::run(&corpus, &graph, Date::parse(TODAY).expect("date")).diagnostics
+    crate::check::run(&corpus, &graph, Date::parse(TODAY).expect("date"), None).diagnostics
 }
 
 /// Checks `files` under a minimal config.

@@ -1,0 +1,283 @@
+//! `ddf vuln scan --osv PATH`: offline matching of components against OSV advisories.
+
+use super::output::{md_cell, table};
+use super::{print, write_atomic, CliError, Env, Format};
+use crate::sbom::{self, ReadOptions};
+use crate::vuln::kev::Kev;
+use crate::vuln::osv::{Database, LoadError};
+use crate::vuln::record::{self, RecordPlan};
+use crate::vuln::scan::{scan, Finding, Report, Status, Target};
+use std::path::PathBuf;
+
+/// Vulnerability monitoring against advisory data on disk.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: VulnCommand,
+}
+
+/// `ddf vuln` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum VulnCommand {
+    /// Match the CMP records (or an SBOM) against OSV advisories on disk, offline.
+    ///
+    /// Components are looked up by purl (ecosystem and name; PyPI names per PEP 503) and their
+    /// versions evaluated against SEMVER and ECOSYSTEM ranges and `versions` lists in each
+    /// ecosystem's own order. A version that cannot be ordered is reported as uncertain; advisories
+    /// that are aliases are merged; withdrawn advisories are reported as withdrawn, never as live.
+    /// Exit code 0 whatever is found; `ddf check` holds the VULN records to their deadlines.
+    Scan(ScanArgs),
+}
+
+/// `ddf vuln scan`.
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// OSV data: a JSON file, a folder of them (searched recursively), or an osv.dev export zip.
+    #[arg(long, value_name = "PATH")]
+    pub osv: PathBuf,
+    /// A local copy of the CISA KEV catalogue (known_exploited_vulnerabilities.json).
+    #[arg(long, value_name = "FILE")]
+    pub kev: Option<PathBuf>,
+    /// Scan the components of this SBOM file instead of the CMP records (no DDF needed).
+    #[arg(long, value_name = "FILE", conflicts_with = "record")]
+    pub sbom: Option<PathBuf>,
+    /// Write a VULN record in `in_triage` for each new finding (idempotent: findings an existing
+    /// VULN covers by vuln_id or aliases create nothing).
+    #[arg(long)]
+    pub record: bool,
+}
+
+/// Runs `ddf vuln`.
+pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
+    match args.command {
+        VulnCommand::Scan(a) => run_scan(env, a),
+    }
+}
+
+fn run_scan(env: &Env, args: ScanArgs) -> Result<u8, CliError> {
+    let format = env.format(&[Format::Human, Format::Json, Format::Md])?;
+    if args.record && env.rev.is_some() {
+        return Err(CliError::usage("`--record` writes to the working tree and cannot be used with --rev"));
+    }
+    let started = std::time::Instant::now();
+    let (targets, corpus) = match &args.sbom {
+        Some(path) => {
+            let opts = env.load().map(|(c, _)| ReadOptions::from_config(&c.config)).unwrap_or_default();
+            let s = sbom::read_file(path, &opts).map_err(|e| {
+                let hint = e.hint();
+                CliError::usage(e.to_string()).hint(hint)
+            })?;
+            let t: Vec<Target> = s.components.iter().map(|c| Target::from_component(c, &s.vex)).collect();
+            (t, None)
+        }
+        None => {
+            let (corpus, _) = env.load()?;
+            let t: Vec<Target> = corpus
+                .records_of("component")
+                .iter()
+                .map(|&i| &corpus.records[i])
+                .filter(|r| r.status() != "obsolete")
+                .map(Target::from_record)
+                .collect();
+            (t, Some(corpus))
+        }
+    };
+    let db = Database::load(&args.osv).map_err(|e| match &e {
+        LoadError::Invalid(errs) => {
+            let mut err = CliError::usage(e.to_string());
+            for x in errs.iter().skip(1).take(9) {
+                err = err.caused_by(x);
+            }
+            err.hint("fix or remove the records named; ddf never drops an advisory it cannot read, since the scan would be incomplete")
+        }
+        LoadError::Io { .. } => CliError::usage(e.to_string()).hint("--osv takes an OSV JSON file, a folder of them, or an osv.dev export zip"),
+    })?;
+    let loaded = started.elapsed();
+    let kev = match &args.kev {
+        Some(p) => Some(Kev::read(p).map_err(|e| CliError::usage(e).hint("--kev takes a local copy of CISA's known_exploited_vulnerabilities.json"))?),
+        None => None,
+    };
+    let report = scan(&db, &targets, kev.as_ref());
+    if env.verbose > 0 {
+        eprintln!(
+            "ddf: loaded {} OSV records in {:.0?}, scanned {} components in {:.0?}",
+            db.advisories.len(),
+            loaded,
+            targets.len(),
+            started.elapsed() - loaded
+        );
+    }
+    let mut recorded = None;
+    if args.record {
+        let corpus = corpus.as_ref().ok_or_else(|| CliError::usage("--record needs the CMP records; drop --sbom"))?;
+        let plan = record::plan(corpus, &env.root, &report, crate::date::Date::today());
+        record::apply(&env.root, &plan, &write_atomic).map_err(|e| CliError::failed(format!("cannot write {}: {}", e.path, e.source)))?;
+        recorded = Some(plan);
+    }
+    let text = match format {
+        Format::Json => {
+            let mut v = serde_json::to_value(&report).map_err(|e| CliError::failed(e.to_string()))?;
+            if let (Some(o), Some(p)) = (v.as_object_mut(), &recorded) {
+                o.insert("recorded".into(), serde_json::to_value(p).map_err(|e| CliError::failed(e.to_string()))?);
+            }
+            serde_json::to_string_pretty(&v).map_err(|e| CliError::failed(e.to_string()))? + "\n"
+        }
+        Format::Md => markdown(&report, recorded.as_ref()),
+        _ => human(&report, recorded.as_ref(), env),
+    };
+    print(&text)?;
+    Ok(0)
+}
+
+fn kev_cell(f: &Finding) -> String {
+    match &f.kev_via {
+        Some(v) => format!("KEV {v}"),
+        None => String::new(),
+    }
+}
+
+fn cvss_cell(f: &Finding) -> String {
+    match (&f.cvss_v3, &f.cvss_v4) {
+        (Some(c), _) => format!("{} {}", c.base_score, c.band),
+        (None, Some(c)) => format!("{} {} (v4)", c.base_score, c.band),
+        _ => "-".into(),
+    }
+}
+
+fn advisories_cell(f: &Finding) -> String {
+    let mut s = f.advisories.join(", ");
+    if !f.withdrawn.is_empty() {
+        if !s.is_empty() {
+            s.push_str("; ");
+        }
+        s.push_str(&format!("withdrawn: {}", f.withdrawn.join(", ")));
+    }
+    s
+}
+
+fn component_cell(f: &Finding) -> String {
+    match &f.record {
+        Some(r) => format!("{r} {}", f.name),
+        None => f.name.clone(),
+    }
+}
+
+fn header(r: &Report) -> String {
+    let kev = r.kev_catalog.as_ref().map(|v| format!("; KEV catalogue {v}")).unwrap_or_default();
+    format!(
+        "Scanned {} components against {} OSV records ({} withdrawn){kev}",
+        r.components, r.osv_records, r.withdrawn_records
+    )
+}
+
+fn totals(r: &Report) -> String {
+    format!(
+        "{} affected, {} uncertain, {} withdrawn, {} known exploited; {} components not matchable",
+        r.count(Status::Affected),
+        r.count(Status::Uncertain),
+        r.count(Status::Withdrawn),
+        r.findings.iter().filter(|f| f.kev && f.status != Status::Withdrawn).count(),
+        r.not_matchable.len()
+    )
+}
+
+fn recorded_lines(p: &RecordPlan) -> Vec<String> {
+    let mut out = Vec::new();
+    for v in &p.created {
+        out.push(format!("created {} ({}, {}) for {}: {}", v.id, v.vuln_id, v.status.as_str(), v.affects.join(", "), v.path));
+    }
+    for c in &p.covered {
+        let mut l = format!("{} already covers {}", c.record, c.vuln_id);
+        if !c.missing_affects.is_empty() {
+            l.push_str(&format!("; it does not name {} in `affects`", c.missing_affects.join(", ")));
+        }
+        if let Some(n) = &c.withdrawn_note {
+            l.push_str(&format!("; {n}"));
+        }
+        out.push(l);
+    }
+    out
+}
+
+fn human(r: &Report, recorded: Option<&RecordPlan>, env: &Env) -> String {
+    let mut out = format!("{}\n", env.style.bold(&header(r)));
+    let rows: Vec<Vec<String>> = r
+        .findings
+        .iter()
+        .map(|f| {
+            vec![
+                f.status.as_str().to_string(),
+                component_cell(f),
+                f.version.clone(),
+                f.id.clone(),
+                f.exploitability.clone().unwrap_or_else(|| "-".into()),
+                cvss_cell(f),
+                kev_cell(f),
+                advisories_cell(f),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push_str(&table(&["status", "component", "version", "vulnerability", "E", "CVSS", "KEV", "advisories"], &rows));
+    }
+    for f in r.findings.iter().filter(|f| f.status == Status::Uncertain) {
+        for why in &f.reasons {
+            out.push_str(&format!("uncertain: {} {}: {why}\n", f.name, f.version));
+        }
+    }
+    for f in &r.findings {
+        if let Some(v) = &f.vex {
+            out.push_str(&format!(
+                "vex: the SBOM says {} is {} for {} ({})\n",
+                f.id,
+                v.state.as_deref().unwrap_or("unstated"),
+                f.name,
+                v.justification.as_deref().unwrap_or("no justification")
+            ));
+        }
+    }
+    for n in &r.not_matchable {
+        out.push_str(&format!("not matchable: {} ({}): {}\n", n.component, n.name, n.reason));
+    }
+    if let Some(p) = recorded {
+        for l in recorded_lines(p) {
+            out.push_str(&format!("record: {l}\n"));
+        }
+    }
+    out.push_str(&totals(r));
+    out.push('\n');
+    out
+}
+
+fn markdown(r: &Report, recorded: Option<&RecordPlan>) -> String {
+    let mut out = format!("## Vulnerability scan\n\n{}. {}.\n\n", header(r), totals(r));
+    out.push_str("| status | component | version | vulnerability | E | CVSS | KEV | advisories | why |\n|---|---|---|---|---|---|---|---|---|\n");
+    for f in &r.findings {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            f.status.as_str(),
+            md_cell(&component_cell(f)),
+            md_cell(&f.version),
+            md_cell(&f.id),
+            f.exploitability.as_deref().unwrap_or("-"),
+            md_cell(&cvss_cell(f)),
+            md_cell(&kev_cell(f)),
+            md_cell(&advisories_cell(f)),
+            md_cell(&f.reasons.join("; "))
+        ));
+    }
+    if !r.not_matchable.is_empty() {
+        out.push_str("\n**Not matchable**\n\n");
+        for n in &r.not_matchable {
+            out.push_str(&format!("- {} ({}): {}\n", md_cell(&n.component), md_cell(&n.name), md_cell(&n.reason)));
+        }
+    }
+    if let Some(p) = recorded {
+        out.push_str("\n**Records**\n\n");
+        for l in recorded_lines(p) {
+            out.push_str(&format!("- {}\n", md_cell(&l)));
+        }
+    }
+    out
+}

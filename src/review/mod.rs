@@ -1,0 +1,1 @@
+//! Management review snapshot (ISO 13485 5.6).

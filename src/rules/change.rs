@@ -1,0 +1,480 @@
+//! Change-control rules that need Git history (ISO 13485 7.3.9, 7.3.10; 21 CFR Part 11):
+//! `status-signed`, `ver-fresh`, `change-has-cr`, `cr-before-merge` and `suspect-link`.
+//!
+//! They run only when the DDF is inside a Git repository with at least one commit; "changed"
+//! always means a content change found by the history index (fields or body), and uncommitted
+//! edits in the working tree count as the newest change.
+
+use super::{Ctx, HistoryCtx};
+use crate::history::approval::{blob_at, covers, format_time};
+use crate::history::{ChangeKind, Commit, History};
+use crate::record::Record;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// Statuses in which a change request counts as approved for merging.
+const CR_APPROVED: &[&str] = &["approved", "implemented", "verified", "closed"];
+
+/// A position in history, newest smallest; uncommitted working-tree changes are -1.
+type Pos = i64;
+const WORKTREE: Pos = -1;
+
+pub(super) fn run(ctx: &mut Ctx<'_>) {
+    let Some(h) = ctx.history else { return };
+    let marks = Marks::new(ctx.corpus, h);
+    status_signed(ctx, h);
+    ver_fresh(ctx, h, &marks);
+    change_has_cr(ctx, h);
+    cr_before_merge(ctx, h);
+    suspect_link(ctx, h, &marks);
+}
+
+/// Per record: the newest content change and whether the working copy differs from the tip.
+pub struct Marks {
+    last_change: FxHashMap<String, Pos>,
+}
+
+fn is_content(kind: ChangeKind, fields: usize, body: bool) -> bool {
+    kind != ChangeKind::Renamed || fields > 0 || body
+}
+
+impl Marks {
+    /// Marks every record of `corpus`.
+    pub fn new(corpus: &crate::corpus::Corpus, h: &HistoryCtx<'_>) -> Marks {
+        let mut last_change = FxHashMap::default();
+        for r in &corpus.records {
+            let changes = h.history.of_record(&r.id);
+            let tip_blob = changes.first().and_then(|(_, ch)| ch.new_blob.as_deref());
+            let pos = if tip_blob != Some(r.blob.as_str()) {
+                WORKTREE
+            } else {
+                changes
+                    .iter()
+                    .find(|(_, ch)| is_content(ch.kind, ch.fields.len(), ch.body_changed))
+                    .and_then(|(c, _)| h.history.position(&c.id))
+                    .map_or(Pos::MAX, |p| p as Pos)
+            };
+            last_change.insert(r.id.clone(), pos);
+        }
+        Marks { last_change }
+    }
+
+    /// Position of the newest content change of record `id` (-1: uncommitted).
+    pub fn of(&self, id: &str) -> Pos {
+        self.last_change.get(id).copied().unwrap_or(Pos::MAX)
+    }
+}
+
+/// A history position in words: the commit (short id, date, subject) or the working tree.
+pub fn describe(h: &History, pos: Pos) -> String {
+    if pos == WORKTREE {
+        return "uncommitted changes in the working tree".into();
+    }
+    match usize::try_from(pos).ok().and_then(|p| h.commits.get(p)) {
+        Some(c) => describe_commit(c),
+        None => "an unknown commit".into(),
+    }
+}
+
+fn describe_commit(c: &Commit) -> String {
+    format!(
+        "{} ({}, \"{}\")",
+        c.short(),
+        &format_time(c.committer_time)[..10],
+        c.summary
+    )
+}
+
+/// `status-signed`: a record that claims `status: approved` is covered by a valid signed
+/// approval of its current content (Part 11 11.70; ISO 13485 4.2.4).
+fn status_signed(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>) {
+    let corpus = ctx.corpus;
+    for r in corpus.records.iter().filter(|r| r.status() == "approved") {
+        if h.approvals
+            .iter()
+            .any(|a| a.is_valid() && covers(h.history, a, &r.id, &r.blob))
+        {
+            continue;
+        }
+        let naming: Vec<_> = h
+            .approvals
+            .iter()
+            .filter(|a| a.approves.iter().any(|p| p.id == r.id))
+            .collect();
+        let why = if let Some(a) = naming.iter().find(|a| covers(h.history, a, &r.id, &r.blob)) {
+            let mut reasons = vec![a.status.label().to_string()];
+            reasons.extend(a.problems.iter().cloned());
+            format!(
+                "its approval {} does not count: {}",
+                &a.commit[..10],
+                reasons.join("; ")
+            )
+        } else if let Some(a) = naming.first() {
+            format!(
+                "the record was edited after its approval {} ({}), which voids it",
+                &a.commit[..10],
+                format_time(a.time)
+            )
+        } else {
+            "no signed approval names it".to_string()
+        };
+        let hint = format!(
+            "have a person who may sign approve the current content in a signed commit: git commit -S --allow-empty -m \"Approve {id}\" -m \"Approves: {id}@{blob}\nSignature-Meaning: approval\nSigner: PER-...\"; or set the status back to in-review",
+            id = r.id,
+            blob = &r.blob[..r.blob.len().min(12)]
+        );
+        ctx.emit(
+            "status-signed",
+            r,
+            r.index.value_pos("status"),
+            format!("{} is `approved`, but {why}", r.id),
+            &hint,
+        );
+    }
+}
+
+/// Resolves a verification baseline (a REL id, tag, branch or commit) to a history position.
+fn baseline_position(
+    ctx: &Ctx<'_>,
+    h: &HistoryCtx<'_>,
+    baseline: &str,
+    repo: &git2::Repository,
+) -> Option<usize> {
+    let mut candidates = vec![baseline.to_string()];
+    if let Some(rel) = ctx
+        .corpus
+        .get(baseline)
+        .filter(|r| r.type_name == "release")
+    {
+        candidates = [rel.text("commit"), rel.text("tag")]
+            .into_iter()
+            .flatten()
+            .collect();
+    }
+    candidates.iter().find_map(|c| {
+        let oid = crate::source::resolve_commit(repo, c).ok()?;
+        h.history.position(&oid.to_string())
+    })
+}
+
+/// `ver-fresh`: a verification is stale when what it verified, the outputs that realise it, or
+/// their artifacts changed after its baseline (ISO 13485 7.3.6, 7.3.9).
+fn ver_fresh(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks) {
+    let corpus = ctx.corpus;
+    let graph = ctx.graph;
+    let Ok(repo) = git2::Repository::discover(&h.history.workdir) else {
+        return;
+    };
+    let mut ancestors: FxHashMap<usize, FxHashSet<usize>> = FxHashMap::default();
+    let mut changed_paths: FxHashMap<usize, Vec<(usize, &str)>> = FxHashMap::default();
+    for &vi in corpus.records_of("verification") {
+        let v = &corpus.records[vi];
+        if v.status() == "obsolete" {
+            continue;
+        }
+        let Some(baseline) = v.text("baseline") else {
+            continue;
+        };
+        let Some(bpos) = baseline_position(ctx, h, &baseline, &repo) else {
+            ctx.emit(
+                "ver-fresh",
+                v,
+                v.index.value_pos("baseline"),
+                format!("{}'s baseline `{baseline}` is no commit, tag or release of this repository, so its freshness cannot be shown", v.id),
+                "set `baseline` to the commit, tag or REL the verification ran on",
+            );
+            continue;
+        };
+        let anc = ancestors
+            .entry(bpos)
+            .or_insert_with(|| h.history.ancestors(&h.history.commits[bpos].id));
+        let after =
+            |pos: Pos| pos == WORKTREE || (pos != Pos::MAX && !anc.contains(&(pos as usize)));
+        // What the verification depends on: the verified records and the outputs that
+        // satisfy a verified input.
+        let mut deps: Vec<usize> = graph.outbound(vi, "verifies").collect();
+        for &t in &deps.clone() {
+            if corpus.type_of(t) == "design-input" {
+                deps.extend(graph.inbound(t, "satisfies"));
+            }
+        }
+        deps.sort_unstable();
+        deps.dedup();
+        let mut stale: Vec<String> = Vec::new();
+        for &d in &deps {
+            let rec = &corpus.records[d];
+            // The newest content change after the baseline, if any.
+            let newest = if marks.of(&rec.id) == WORKTREE {
+                Some(WORKTREE)
+            } else {
+                h.history
+                    .of_record(&rec.id)
+                    .iter()
+                    .filter(|(_, ch)| is_content(ch.kind, ch.fields.len(), ch.body_changed))
+                    .filter_map(|(c, _)| h.history.position(&c.id).map(|p| p as Pos))
+                    .find(|&p| after(p))
+            };
+            if let Some(p) = newest {
+                stale.push(format!("{} changed in {}", rec.id, describe(h.history, p)));
+            }
+            let globs = rec.list("artifacts");
+            if rec.type_name == "design-output" && !globs.is_empty() {
+                let Some(set) = glob_set(&globs) else {
+                    continue;
+                };
+                let paths = changed_paths.entry(bpos).or_insert_with(|| {
+                    h.history
+                        .commits
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| !anc.contains(i))
+                        .flat_map(|(i, c)| c.paths.iter().map(move |p| (i, p.as_str())))
+                        .collect()
+                });
+                if let Some((i, p)) = paths.iter().find(|(_, p)| set.is_match(p)) {
+                    stale.push(format!(
+                        "{}'s artifact {p} changed in {}",
+                        rec.id,
+                        describe_commit(&h.history.commits[*i])
+                    ));
+                }
+            }
+        }
+        if !stale.is_empty() {
+            ctx.emit(
+                "ver-fresh",
+                v,
+                v.index.value_pos("baseline"),
+                format!("{} is stale: after its baseline `{baseline}`, {}", v.id, stale.join("; ")),
+                "re-run the verification on the current baseline and update `baseline`, `executed_on` and `result`, or record in a CR why the change does not affect it",
+            );
+        }
+    }
+}
+
+fn glob_set(globs: &[String]) -> Option<globset::GlobSet> {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in globs {
+        b.add(globset::Glob::new(g).ok()?);
+    }
+    b.build().ok()
+}
+
+/// First-parent commits of the controlled branch, newest first, from `since` (exclusive) on.
+fn controlled_commits(ctx: &Ctx<'_>, h: &HistoryCtx<'_>) -> Vec<usize> {
+    let Some(tip) = h
+        .controlled_tip
+        .as_deref()
+        .and_then(|t| h.history.position(t))
+    else {
+        return Vec::new();
+    };
+    let stop: FxHashSet<usize> = h
+        .since
+        .as_deref()
+        .map(|s| h.history.ancestors(s))
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let mut at = Some(tip);
+    while let Some(i) = at {
+        if stop.contains(&i) {
+            break;
+        }
+        out.push(i);
+        at = h.history.commits[i]
+            .parents
+            .first()
+            .and_then(|p| h.history.position(p));
+    }
+    let _ = ctx;
+    out
+}
+
+/// The record a commit-level finding is reported on: the named CR if it exists, else the first
+/// record the commit changed that still exists.
+fn anchor<'a>(ctx: &Ctx<'a>, c: &Commit, cr: Option<&str>) -> Option<&'a Record> {
+    cr.and_then(|id| ctx.corpus.get(id))
+        .or_else(|| c.changes.iter().find_map(|ch| ctx.corpus.get(&ch.id)))
+}
+
+/// `change-has-cr`: every change on the controlled branch that touches a record or a design
+/// output's artifact carries `Change-Request:` naming an approved CR (ISO 13485 7.3.9).
+fn change_has_cr(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>) {
+    let corpus = ctx.corpus;
+    let globs: Vec<String> = corpus
+        .records_of("design-output")
+        .iter()
+        .flat_map(|&i| corpus.records[i].list("artifacts"))
+        .collect();
+    let artifacts = glob_set(&globs);
+    for i in controlled_commits(ctx, h) {
+        let c = &h.history.commits[i];
+        let touches = !c.changes.is_empty()
+            || artifacts
+                .as_ref()
+                .is_some_and(|s| c.paths.iter().any(|p| s.is_match(p)));
+        if !touches {
+            continue;
+        }
+        let crs = c.control().change_requests;
+        if crs.is_empty() {
+            if let Some(r) = anchor(ctx, c, None) {
+                ctx.emit(
+                    "change-has-cr",
+                    r,
+                    None,
+                    format!("{} changed {} on the controlled branch without a `Change-Request:` trailer", describe_commit(c), r.id),
+                    "merge changes to the DDF through a pull request whose merge commit carries `Change-Request: CR-...`; set `change_control_since` in ddf.yaml to the commit ddf was adopted at",
+                );
+            }
+            continue;
+        }
+        for cr in crs {
+            let status = corpus
+                .get(&cr)
+                .filter(|r| r.type_name == "change-request")
+                .map(|r| r.status().to_string());
+            let problem = match status.as_deref() {
+                None => Some(format!("names {cr}, which is no change request")),
+                Some(s) if !CR_APPROVED.contains(&s) => {
+                    Some(format!("names {cr}, whose status is `{s}`, not approved"))
+                }
+                _ => None,
+            };
+            if let (Some(p), Some(r)) = (problem, anchor(ctx, c, Some(&cr))) {
+                ctx.emit("change-has-cr", r, r.index.value_pos("status"), format!("{} {p}", describe_commit(c)), "approve the CR (status approved, and a signed `Approve:` commit) before merging the change");
+            }
+        }
+    }
+}
+
+/// `cr-before-merge`: a CR merged on the controlled branch has a complete impact assessment and a
+/// valid approval that predates the merge, and nothing it approved changed in between.
+fn cr_before_merge(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>) {
+    let corpus = ctx.corpus;
+    for i in controlled_commits(ctx, h) {
+        let c = &h.history.commits[i];
+        for cr in c.control().change_requests {
+            let Some(r) = corpus.get(&cr).filter(|r| r.type_name == "change-request") else {
+                continue;
+            };
+            let missing: Vec<&str> = ["impact", "cyber_impact"]
+                .into_iter()
+                .filter(|f| !r.has(f))
+                .collect();
+            if !missing.is_empty() {
+                ctx.emit("cr-before-merge", r, None, format!("{cr} was merged in {} with no {}", describe_commit(c), missing.join(" or ")), "complete the impact assessment (ddf impact --write-cr proposes it) before the merge");
+            }
+            let before = h.history.ancestors(&c.id);
+            let approvals: Vec<_> = h
+                .approvals
+                .iter()
+                .filter(|a| {
+                    a.approve.contains(&cr) && a.position != i && before.contains(&a.position)
+                })
+                .collect();
+            match approvals.iter().find(|a| a.is_valid()) {
+                None => {
+                    let why = match approvals.first() {
+                        Some(a) => format!(
+                            "its approval {} does not count ({})",
+                            &a.commit[..10],
+                            a.status.label()
+                        ),
+                        None => "no signed `Approve:` commit precedes it".into(),
+                    };
+                    ctx.emit("cr-before-merge", r, None, format!("{cr} was merged in {}, but {why}", describe_commit(c)), "sign an approval commit (`Approve: CR-...`, `Signature-Meaning: approval`, `Signer: PER-...`) on the branch before merging");
+                }
+                Some(a) => {
+                    for pin in a.approves.iter().filter(|p| p.blob.is_some()) {
+                        let at_merge = blob_at(h.history, &pin.id, i);
+                        let pinned = pin.blob.as_deref().unwrap_or("");
+                        if !at_merge
+                            .as_deref()
+                            .is_some_and(|b| pinned.len() >= 7 && b.starts_with(pinned))
+                        {
+                            ctx.emit("cr-before-merge", r, None, format!("{} changed between its approval {} and the merge {} of {cr}, which voids the approval", pin.id, &a.commit[..10], c.short()), "approve the final content again before merging");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A suspect link: `field` of a record names `target`, which changed (at position `changed`)
+/// after the record was last changed or approved (at `touched`). Positions: newest smallest,
+/// -1 for uncommitted changes.
+#[derive(Debug, Clone)]
+pub struct Suspect {
+    /// The link field.
+    pub field: String,
+    /// Index of the target record.
+    pub target: usize,
+    /// When the target last changed.
+    pub changed: i64,
+    /// When the source was last changed or approved.
+    pub touched: i64,
+}
+
+/// The suspect links written on record `ai`.
+pub fn suspects_of(
+    corpus: &crate::corpus::Corpus,
+    graph: &crate::graph::Graph,
+    h: &HistoryCtx<'_>,
+    marks: &Marks,
+    ai: usize,
+) -> Vec<Suspect> {
+    let a = &corpus.records[ai];
+    if a.status() == "obsolete" {
+        return Vec::new();
+    }
+    let touched = suspect_baseline(h, a, marks);
+    graph
+        .out(ai)
+        .iter()
+        .filter(|e| e.trace)
+        .filter_map(|e| {
+            let changed = marks.of(&corpus.records[e.other].id);
+            (changed < touched).then(|| Suspect {
+                field: graph.field_name(e).to_string(),
+                target: e.other,
+                changed,
+                touched,
+            })
+        })
+        .collect()
+}
+
+/// `suspect-link`: a link A -> B is suspect when B's content changed after A was last changed or
+/// approved, so A may no longer hold for the new B.
+fn suspect_link(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks) {
+    let corpus = ctx.corpus;
+    for ai in 0..corpus.records.len() {
+        for s in suspects_of(corpus, ctx.graph, h, marks, ai) {
+            let a = &corpus.records[ai];
+            let b = &corpus.records[s.target];
+            let pos = a.index.token_pos(&s.field, &b.id);
+            ctx.emit(
+                "suspect-link",
+                a,
+                pos,
+                format!("link {} -> {} is suspect: {} changed in {} after {} was last changed or approved ({})", s.field, b.id, b.id, describe(h.history, s.changed), a.id, describe(h.history, s.touched)),
+                &format!("review {} against the change (`ddf show {}` shows the diff), then commit {} or sign an approval of it", a.id, a.id, a.id),
+            );
+        }
+    }
+}
+
+/// When record `a` was last looked at: its newest content change or the newest valid approval of
+/// its current content, whichever is newer.
+pub fn suspect_baseline(h: &HistoryCtx<'_>, a: &Record, marks: &Marks) -> Pos {
+    let changed = marks.of(&a.id);
+    let approved = h
+        .approvals
+        .iter()
+        .filter(|ap| ap.is_valid() && covers(h.history, ap, &a.id, &a.blob))
+        .map(|ap| ap.position as Pos)
+        .min()
+        .unwrap_or(Pos::MAX);
+    changed.min(approved)
+}

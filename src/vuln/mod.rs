@@ -1,0 +1,12 @@
+//! Vulnerabilities: offline matching of components against OSV advisories, CVSS scoring and the
+//! exploitability level, the CISA KEV catalogue, and VULN records written from the matches.
+//!
+//! Everything reads local files, so a scan runs in CI and on an air-gapped machine alike, and
+//! the same database gives the same answer every time.
+
+pub mod cvss;
+pub mod kev;
+pub mod osv;
+pub mod record;
+pub mod scan;
+pub mod version;

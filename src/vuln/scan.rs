@@ -1,0 +1,447 @@
+//! Matching components against OSV advisories, offline.
+//!
+//! A component is looked up by the OSV ecosystem and package name its purl maps to (qualifiers
+//! dropped, PyPI names per PEP 503), then its version is evaluated against each `affected[]`
+//! entry found. Matches of advisories that are aliases of one another (`aliases`, transitively)
+//! are merged into one finding; `related` advisories stay separate findings but count for the
+//! KEV flag. A withdrawn advisory never makes a live finding: it is reported as withdrawn.
+
+use super::cvss;
+use super::kev::Kev;
+use super::osv::{evaluate, Database, Verdict};
+use crate::record::Record;
+use crate::sbom::purl::Purl;
+use crate::sbom::{Component, Vex};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Something to scan: a CMP record or an SBOM component.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    /// How the component is named in the report: the CMP id, else the SBOM ref, else the name.
+    pub component: String,
+    /// The CMP record, when scanning records.
+    pub record: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: Option<String>,
+    /// Purl.
+    pub purl: Option<String>,
+    /// VEX statements of the SBOM about this component.
+    #[serde(skip)]
+    pub vex: Vec<Vex>,
+}
+
+impl Target {
+    /// A CMP record.
+    pub fn from_record(r: &Record) -> Target {
+        Target {
+            component: r.id.clone(),
+            record: Some(r.id.clone()),
+            name: r.text("name").unwrap_or_else(|| r.title()),
+            version: r.text("version"),
+            purl: r.text("purl"),
+            vex: Vec::new(),
+        }
+    }
+
+    /// An SBOM component, with the SBOM's VEX statements.
+    pub fn from_component(c: &Component, vex: &[Vex]) -> Target {
+        Target {
+            component: if c.sbom_ref.is_empty() { c.label() } else { c.sbom_ref.clone() },
+            record: None,
+            name: c.name.clone(),
+            version: c.version.clone(),
+            purl: c.purl.clone(),
+            vex: vex
+                .iter()
+                .filter(|v| v.affects.is_empty() || v.affects.iter().any(|a| *a == c.sbom_ref))
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+/// The state of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The version is in an affected range or list.
+    Affected,
+    /// The version could not be ordered against the ranges: a person must decide.
+    Uncertain,
+    /// Only withdrawn advisories match: no live finding.
+    Withdrawn,
+}
+
+impl Status {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Affected => "affected",
+            Status::Uncertain => "uncertain",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// What the SBOM's own VEX says about the finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VexNote {
+    /// The VEX entry's id.
+    pub id: String,
+    /// `analysis.state`.
+    pub state: Option<String>,
+    /// `analysis.justification`.
+    pub justification: Option<String>,
+    /// `analysis.response`.
+    pub response: Vec<String>,
+}
+
+/// One vulnerability in one component.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Component (CMP id, SBOM ref or name).
+    pub component: String,
+    /// The CMP record, when scanning records.
+    pub record: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Version evaluated.
+    pub version: String,
+    /// Purl.
+    pub purl: Option<String>,
+    /// OSV ecosystem.
+    pub ecosystem: String,
+    /// Affected, uncertain or withdrawn.
+    pub status: Status,
+    /// The id the vulnerability goes by: the lowest CVE among the ids, else the first advisory id.
+    pub id: String,
+    /// The live advisories that matched.
+    pub advisories: Vec<String>,
+    /// Every other id of the vulnerability (advisory ids and their aliases).
+    pub aliases: Vec<String>,
+    /// Ids the advisories list as `related`.
+    pub related: Vec<String>,
+    /// Withdrawn advisories that matched.
+    pub withdrawn: Vec<String>,
+    /// The advisory summary.
+    pub summary: Option<String>,
+    /// Why each advisory matched (`GO-2022-1059: v0.3.7 in introduced 0, fixed 0.3.8 (SEMVER)`).
+    pub reasons: Vec<String>,
+    /// The highest CVSS v3 score among the advisories.
+    pub cvss_v3: Option<cvss::V3>,
+    /// The highest CVSS v4.0 score among the advisories.
+    pub cvss_v4: Option<cvss::V4>,
+    /// Exploitability level, `E1`..`E5`.
+    pub exploitability: Option<String>,
+    /// What the level rests on.
+    pub exploitability_basis: Option<String>,
+    /// In the CISA KEV catalogue.
+    pub kev: bool,
+    /// Which id is in the catalogue and how it relates (`CVE-2023-44487 (alias)`).
+    pub kev_via: Option<String>,
+    /// The SBOM's VEX statement about it, when scanning an SBOM that carries one.
+    pub vex: Option<VexNote>,
+}
+
+/// A component that cannot be matched against OSV, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotMatchable {
+    /// Component.
+    pub component: String,
+    /// Name.
+    pub name: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The result of a scan; its JSON form is the `vuln scan --format json` contract.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Advisories read.
+    pub osv_records: usize,
+    /// Of which withdrawn.
+    pub withdrawn_records: usize,
+    /// KEV catalogue version, when one was given.
+    pub kev_catalog: Option<String>,
+    /// Components scanned.
+    pub components: usize,
+    /// Findings, sorted by component name, version, status and id.
+    pub findings: Vec<Finding>,
+    /// Components that could not be matched.
+    pub not_matchable: Vec<NotMatchable>,
+}
+
+impl Report {
+    /// Findings with a status.
+    pub fn count(&self, s: Status) -> usize {
+        self.findings.iter().filter(|f| f.status == s).count()
+    }
+}
+
+/// Scans `targets` against `db`, marking KEV entries from `kev`.
+pub fn scan(db: &Database, targets: &[Target], kev: Option<&Kev>) -> Report {
+    let per: Vec<(Vec<Finding>, Option<NotMatchable>)> = targets
+        .par_iter()
+        .map(|t| scan_one(db, t, kev))
+        .collect();
+    let mut findings = Vec::new();
+    let mut not_matchable = Vec::new();
+    for (f, n) in per {
+        findings.extend(f);
+        not_matchable.extend(n);
+    }
+    findings.sort_by(|a, b| {
+        (&a.name, &a.version, &a.component, a.status, &a.id).cmp(&(&b.name, &b.version, &b.component, b.status, &b.id))
+    });
+    not_matchable.sort_by(|a, b| (&a.name, &a.component).cmp(&(&b.name, &b.component)));
+    Report {
+        osv_records: db.advisories.len(),
+        withdrawn_records: db.withdrawn(),
+        kev_catalog: kev.map(|k| k.version.clone()),
+        components: targets.len(),
+        findings,
+        not_matchable,
+    }
+}
+
+fn scan_one(db: &Database, t: &Target, kev: Option<&Kev>) -> (Vec<Finding>, Option<NotMatchable>) {
+    let skip = |reason: String| {
+        (
+            Vec::new(),
+            Some(NotMatchable {
+                component: t.component.clone(),
+                name: t.name.clone(),
+                reason,
+            }),
+        )
+    };
+    let Some(purl_text) = &t.purl else {
+        return skip("no purl: OSV matches by package URL".into());
+    };
+    let purl = match Purl::parse(purl_text) {
+        Ok(p) => p,
+        Err(e) => return skip(e.to_string()),
+    };
+    let Some(eco) = purl.ecosystem() else {
+        return skip(format!("purl type `{}` has no OSV ecosystem", purl.ty));
+    };
+    let Some(version) = purl.version.clone().or_else(|| t.version.clone()) else {
+        return skip("no version".into());
+    };
+    // Matches grouped by alias group, in advisory order.
+    let mut groups: BTreeMap<u32, Vec<(usize, usize, Verdict)>> = BTreeMap::new();
+    for &(ai, fi) in db.lookup(eco, &purl.osv_name()) {
+        let (ai, fi) = (ai as usize, fi as usize);
+        let Some(af) = db.advisories.get(ai).and_then(|a| a.affected.get(fi)) else {
+            continue;
+        };
+        let v = evaluate(eco, &version, af);
+        if v != Verdict::NotAffected {
+            groups.entry(db.group_of(ai)).or_default().push((ai, fi, v));
+        }
+    }
+    let findings = groups
+        .into_values()
+        .map(|members| finding(db, t, &purl, eco, &version, members, kev))
+        .collect();
+    (findings, None)
+}
+
+fn finding(
+    db: &Database,
+    t: &Target,
+    purl: &Purl,
+    eco: &str,
+    version: &str,
+    members: Vec<(usize, usize, Verdict)>,
+    kev: Option<&Kev>,
+) -> Finding {
+    let mut live: BTreeSet<String> = BTreeSet::new();
+    let mut withdrawn: BTreeSet<String> = BTreeSet::new();
+    let mut all_ids: BTreeSet<String> = BTreeSet::new();
+    let mut related: BTreeSet<String> = BTreeSet::new();
+    let mut reasons = Vec::new();
+    let (mut any_affected, mut any_uncertain) = (false, false);
+    let mut summary = None;
+    let mut v3: Option<cvss::V3> = None;
+    let mut v4: Option<cvss::V4> = None;
+    for (ai, fi, verdict) in &members {
+        let a = &db.advisories[*ai];
+        all_ids.insert(a.id.clone());
+        all_ids.extend(a.aliases.iter().cloned());
+        related.extend(a.related.iter().cloned());
+        let (why, affected) = match verdict {
+            Verdict::Affected(w) => (w.as_str(), true),
+            Verdict::Uncertain(w) => (w.as_str(), false),
+            Verdict::NotAffected => continue,
+        };
+        if a.withdrawn.is_some() {
+            withdrawn.insert(a.id.clone());
+            reasons.push(format!("{}: {why} (withdrawn {})", a.id, a.withdrawn.as_deref().unwrap_or("")));
+            continue;
+        }
+        live.insert(a.id.clone());
+        any_affected |= affected;
+        any_uncertain |= !affected;
+        reasons.push(format!("{}: {why}", a.id));
+        if summary.is_none() {
+            summary = a.summary.clone().filter(|s| !s.is_empty());
+        }
+        let sev = a.severity.iter().chain(a.affected.get(*fi).map_or(&[][..], |f| &f.severity[..]));
+        for (kind, score) in sev {
+            match kind.as_str() {
+                "CVSS_V3" => {
+                    if let Ok(s) = cvss::v3(score) {
+                        if v3.as_ref().is_none_or(|x| s.base_score > x.base_score) {
+                            v3 = Some(s);
+                        }
+                    }
+                }
+                "CVSS_V4" => {
+                    if let Ok(s) = cvss::v4(score) {
+                        if v4.as_ref().is_none_or(|x| s.base_score > x.base_score) {
+                            v4 = Some(s);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    reasons.sort();
+    let status = if any_affected {
+        super::scan::Status::Affected
+    } else if any_uncertain {
+        Status::Uncertain
+    } else {
+        Status::Withdrawn
+    };
+    let id = all_ids
+        .iter()
+        .filter(|i| i.starts_with("CVE-"))
+        .min_by(|a, b| cve_key(a).cmp(&cve_key(b)))
+        .cloned()
+        .or_else(|| live.iter().next().cloned())
+        .or_else(|| withdrawn.iter().next().cloned())
+        .unwrap_or_default();
+    let aliases: Vec<String> = all_ids.iter().filter(|i| **i != id).cloned().collect();
+    let related: Vec<String> = related.into_iter().filter(|r| !all_ids.contains(r)).collect();
+    let kev_via = kev.and_then(|k| {
+        all_ids
+            .iter()
+            .find(|i| k.get(i).is_some())
+            .map(|i| if *i == id { format!("{i}") } else { format!("{i} (alias)") })
+            .or_else(|| related.iter().find(|r| k.get(r).is_some()).map(|r| format!("{r} (related)")))
+    });
+    let (exploitability, basis) = if let Some(via) = &kev_via {
+        (Some(5), Some(format!("in CISA KEV through {via}")))
+    } else if let Some(s) = &v3 {
+        (Some(cvss::level(s.exploitability)), Some(format!("CVSS {} exploitability {:.2}", s.version, s.exploitability)))
+    } else if let Some(e) = v4.as_ref().and_then(|s| cvss::v4_exploitability(&s.vector)) {
+        (Some(cvss::level(e)), Some(format!("estimated from the CVSS 4.0 vector (exploitability {e:.2} with v3.1 weights)")))
+    } else {
+        (None, None)
+    };
+    let vex = t.vex.iter().find(|v| all_ids.contains(&v.id) || v.references.iter().any(|r| all_ids.contains(r))).map(|v| VexNote {
+        id: v.id.clone(),
+        state: v.state.clone(),
+        justification: v.justification.clone(),
+        response: v.response.clone(),
+    });
+    Finding {
+        component: t.component.clone(),
+        record: t.record.clone(),
+        name: t.name.clone(),
+        version: version.to_string(),
+        purl: Some(purl.normalised()),
+        ecosystem: eco.to_string(),
+        status,
+        id,
+        advisories: live.into_iter().collect(),
+        aliases,
+        related,
+        withdrawn: withdrawn.into_iter().collect(),
+        summary,
+        reasons,
+        cvss_v3: v3,
+        cvss_v4: v4,
+        exploitability: exploitability.map(|e| format!("E{e}")),
+        exploitability_basis: basis,
+        kev: kev_via.is_some(),
+        kev_via,
+        vex,
+    }
+}
+
+/// CVE ids in numeric order (`CVE-2023-9999` before `CVE-2023-10000`).
+fn cve_key(id: &str) -> (u32, u64) {
+    let mut parts = id.trim_start_matches("CVE-").splitn(2, '-');
+    let year = parts.next().and_then(|y| y.parse().ok()).unwrap_or(u32::MAX);
+    let num = parts.next().and_then(|n| n.parse().ok()).unwrap_or(u64::MAX);
+    (year, num)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vuln::osv::parse;
+
+    fn db(records: &[&str]) -> Database {
+        Database::from_advisories(records.iter().map(|r| parse(r.as_bytes(), "t").expect("osv")).collect())
+    }
+
+    fn target(purl: &str) -> Target {
+        Target::from_component(
+            &Component {
+                name: "x".into(),
+                purl: Some(purl.into()),
+                ..Component::default()
+            },
+            &[],
+        )
+    }
+
+    #[test]
+    fn aliases_merge_related_do_not_and_withdrawn_is_not_live() {
+        let d = db(&[
+            r#"{"id":"GO-1","aliases":["CVE-2024-1","GHSA-a"],"related":["CVE-2023-9"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.0"}]}]}]}"#,
+            r#"{"id":"GHSA-a","aliases":[],"severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}],"affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.2.0"}]}]}]}"#,
+            r#"{"id":"GHSA-b","aliases":["CVE-2023-9"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.3.0"}]}]}]}"#,
+            r#"{"id":"GO-2","withdrawn":"2025-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}"#,
+        ]);
+        let kev = Kev::parse(br#"{"vulnerabilities":[{"cveID":"CVE-2023-9"}]}"#, "k").expect("kev");
+        let r = scan(&d, &[target("pkg:golang/example.com/m@v1.1.0")], Some(&kev));
+        assert_eq!(r.findings.len(), 3, "{:#?}", r.findings);
+        let f = r.findings.iter().find(|f| f.id == "CVE-2024-1").expect("merged finding");
+        assert_eq!(f.advisories, vec!["GHSA-a", "GO-1"]);
+        assert_eq!(f.status, Status::Affected);
+        assert_eq!(f.kev_via.as_deref(), Some("CVE-2023-9 (related)"));
+        assert_eq!(f.exploitability.as_deref(), Some("E5"));
+        assert_eq!(f.cvss_v3.as_ref().map(|c| c.base_score), Some(7.5));
+        let w = r.findings.iter().find(|f| f.status == Status::Withdrawn).expect("withdrawn");
+        assert_eq!(w.withdrawn, vec!["GO-2"]);
+        assert!(w.advisories.is_empty());
+    }
+
+    #[test]
+    fn unmatchable_components_are_listed() {
+        let d = db(&[]);
+        let mut no_purl = target("pkg:npm/x@1");
+        no_purl.purl = None;
+        let r = scan(&d, &[no_purl, target("pkg:github/a/b@v1"), target("pkg:npm/x")], None);
+        let reasons: Vec<&str> = r.not_matchable.iter().map(|n| n.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 3, "{reasons:?}");
+        assert!(reasons.iter().any(|r| r.contains("no purl")));
+        assert!(reasons.iter().any(|r| r.contains("`github` has no OSV ecosystem")));
+        assert!(reasons.iter().any(|r| r.contains("no version")));
+    }
+
+    #[test]
+    fn cve_order_is_numeric() {
+        assert!(cve_key("CVE-2023-9999") < cve_key("CVE-2023-10000"));
+    }
+}

@@ -1,0 +1,505 @@
+//! History as the change-control log: `ddf log`, signed approvals (SSH keys made by ssh-keygen),
+//! the history rules, releases as tags, and repository states.
+
+use crate::harness::{findings, run_ddf, un, TestRepo};
+use std::path::Path;
+use std::process::Command;
+
+fn di(id: &str, to: &str, extra: &str) -> String {
+    format!("---\nid: {id}\ntype: design-input\ntitle: Input {id}\nstatus: draft\nowner: PER-001\ncategory: functional\nacceptance_criteria: Works.\ntraces_to: [{to}]\n{extra}---\nThe pump shall do {id}.\n")
+}
+
+fn ver(id: &str, verifies: &str, baseline: &str) -> String {
+    format!("---\nid: {id}\ntype: verification\ntitle: Test {id}\nstatus: draft\nowner: PER-001\nmethod: test\nacceptance_criteria: ok\nresult: pass\nexecuted_on: 2026-01-02\nbaseline: {baseline}\nevidence: reports/{id}.pdf\nverifies: [{verifies}]\n---\n")
+}
+
+fn rules_on(t: &TestRepo, rule: &str) -> Vec<(String, String)> {
+    findings(&t.ddf(&["check", "--format", "json"]))
+        .into_iter()
+        .filter(|f| f.0 == rule)
+        .map(|f| (f.0, f.1))
+        .collect()
+}
+
+/// An ed25519 key made by ssh-keygen in `dir`; returns (private key path, public key line).
+fn ssh_key(dir: &Path, name: &str) -> (String, String) {
+    let key = dir.join(name);
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&key)
+        .output();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => panic!(
+            "ssh-keygen is needed for the signature tests (apt-get install openssh-client): {e}"
+        ),
+    };
+    assert!(
+        out.status.success(),
+        "ssh-keygen: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = std::fs::read_to_string(key.with_extension("pub")).expect("public key");
+    (key.display().to_string(), public.trim().to_string())
+}
+
+fn person(id: &str, name: &str, key: &str, may_sign: &str) -> String {
+    format!("---\nid: {id}\ntype: person\ntitle: {name}\nstatus: draft\nowner: {id}\nprinted_name: {name}\nroles: [quality]\nmay_sign: [{may_sign}]\nkeys: [\"{key}\"]\nidentity_verified: 2026-01-01\n---\n")
+}
+
+/// Makes a signed, empty approval commit with the given trailers.
+fn sign(t: &mut TestRepo, key: &str, subject: &str, trailers: &str) -> String {
+    t.git(&[
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        &format!("user.signingkey={key}"),
+        "commit",
+        "-q",
+        "-S",
+        "--allow-empty",
+        "-m",
+        subject,
+        "-m",
+        trailers,
+    ]);
+    t.git(&["rev-parse", "HEAD"]).trim().to_string()
+}
+
+fn blob(t: &TestRepo, path: &str) -> String {
+    t.git(&["hash-object", path]).trim().to_string()
+}
+
+#[test]
+fn log_lists_changes_fields_and_change_requests() {
+    let mut t = TestRepo::with_basics();
+    t.git_init();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.commit("Add UN-001");
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001").replace("title: Need UN-001", "title: Bolus on demand"),
+    );
+    t.commit("Retitle UN-001\n\nChange-Request: CR-007");
+    t.write("src/pump.c", "int x;\n");
+    t.commit("Code only");
+    let log = t.ddf(&["log"]);
+    assert_eq!(log.code, 0, "{}", log.stderr);
+    assert!(log.stdout.contains("Retitle UN-001"), "{}", log.stdout);
+    assert!(
+        log.stdout.contains("change request  CR-007"),
+        "{}",
+        log.stdout
+    );
+    assert!(
+        log.stdout.contains("title: Need UN-001 -> Bolus on demand"),
+        "{}",
+        log.stdout
+    );
+    assert!(
+        !log.stdout.contains("Code only"),
+        "commits that touch no record are left out: {}",
+        log.stdout
+    );
+    assert!(t.ddf(&["log", "--all"]).stdout.contains("Code only"));
+    let v = t.ddf(&["log", "--format", "json"]).json();
+    let e = &v["entries"][0];
+    assert_eq!(e["subject"], "Retitle UN-001");
+    assert_eq!(e["change_requests"][0], "CR-007");
+    assert_eq!(e["records"][0]["fields"][0]["name"], "title");
+    assert_eq!(e["records"][0]["fields"][0]["new"], "Bolus on demand");
+    let one = t.ddf(&["log", "UN-001", "--format", "json"]).json();
+    let revs = one["revisions"].as_array().expect("revisions");
+    assert_eq!(revs.len(), 2);
+    assert_eq!(revs[0]["change"], "modified");
+    assert_eq!(revs[1]["change"], "added");
+    let md = t.ddf(&["log", "--format", "md"]);
+    assert!(md.stdout.starts_with("| commit |"), "{}", md.stdout);
+}
+
+#[test]
+fn record_history_follows_renames_and_diffs_the_body() {
+    let mut t = TestRepo::with_basics();
+    t.git_init();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.commit("Add");
+    std::fs::create_dir_all(t.path("records/needs")).expect("mkdir");
+    std::fs::rename(
+        t.path("records/UN-001.md"),
+        t.path("records/needs/UN-001.md"),
+    )
+    .expect("mv");
+    t.write(
+        "records/needs/UN-001.md",
+        &un("UN-001").replace(
+            "The user needs UN-001.",
+            "The user needs UN-001, now sorted.",
+        ),
+    );
+    t.commit("Move and reword");
+    let run = t.ddf(&["log", "UN-001"]);
+    assert!(run.stdout.contains("renamed"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("moved  records/UN-001.md -> records/needs/UN-001.md"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("+The user needs UN-001, now sorted."),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("2 revisions of UN-001"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn releases_are_tags_and_ranges_list_what_changed_between() {
+    let mut t = TestRepo::with_basics();
+    t.git_init();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.commit("v1 content");
+    t.git(&["tag", "v1.0"]);
+    t.write("records/UN-002.md", &un("UN-002"));
+    t.commit("Add UN-002\n\nChange-Request: CR-001");
+    t.git(&["tag", "v1.1"]);
+    t.write("records/UN-003.md", &un("UN-003"));
+    t.commit("Add UN-003");
+    let v = t.ddf(&["log", "v1.0..v1.1", "--format", "json"]).json();
+    let subjects: Vec<&str> = v["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(subjects, ["Add UN-002"]);
+    // --rev works for every command, with history as of the release.
+    let at = t.ddf(&["--rev", "v1.0", "log", "--format", "json"]).json();
+    assert_eq!(at["entries"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        t.ddf(&["--rev", "v1.0", "check", "--format", "json"])
+            .json()["records"],
+        2
+    );
+}
+
+#[test]
+fn signed_approvals_back_approved_status_and_editing_voids_them() {
+    let mut t = TestRepo::new();
+    t.git_init();
+    let keys = tempfile::tempdir().expect("keys");
+    let (q_key, q_pub) = ssh_key(keys.path(), "quality");
+    let (_, o_pub) = ssh_key(keys.path(), "other");
+    t.write(
+        "records/PER-001.md",
+        &person("PER-001", "Quinn Quality", &q_pub, "approval, review"),
+    );
+    t.write(
+        "records/PER-002.md",
+        &person("PER-002", "Olly Other", &o_pub, "review"),
+    );
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001").replace("status: draft", "status: approved"),
+    );
+    t.commit("Add records");
+    // Approved, but nobody signed: the claim does not hold.
+    let before = rules_on(&t, "status-signed");
+    assert!(
+        before.contains(&("status-signed".into(), "records/UN-001.md".into())),
+        "{before:?}"
+    );
+    let b = blob(&t, "records/UN-001.md");
+    sign(
+        &mut t,
+        &q_key,
+        "Approve UN-001",
+        &format!("Approves: UN-001@{b}\nSignature-Meaning: approval\nSigner: PER-001"),
+    );
+    assert!(rules_on(&t, "status-signed")
+        .iter()
+        .all(|f| f.1 != "records/UN-001.md"));
+    // The log shows the manifestation: printed name, date and time, meaning, signature status.
+    let log = t.ddf(&["log", "UN-001"]);
+    assert!(
+        log.stdout
+            .contains("approval  Quinn Quality (PER-001), 2026-01-01"),
+        "{}",
+        log.stdout
+    );
+    assert!(
+        log.stdout.contains("approval: valid signature"),
+        "{}",
+        log.stdout
+    );
+    // Editing the record (even uncommitted) voids the approval.
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001")
+            .replace("status: draft", "status: approved")
+            .replace("The user", "Every user"),
+    );
+    let after = t.ddf(&["check", "--format", "json"]);
+    let msg: Vec<String> = after.json()["diagnostics"]
+        .as_array()
+        .expect("d")
+        .iter()
+        .filter(|d| d["rule"] == "status-signed")
+        .map(|d| d["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        msg.iter().any(|m| m.contains("edited after its approval")),
+        "{msg:?}"
+    );
+}
+
+#[test]
+fn unsigned_or_wrong_signer_approvals_do_not_count() {
+    let mut t = TestRepo::new();
+    t.git_init();
+    let keys = tempfile::tempdir().expect("keys");
+    let (_, q_pub) = ssh_key(keys.path(), "quality");
+    let (o_key, o_pub) = ssh_key(keys.path(), "other");
+    t.write(
+        "records/PER-001.md",
+        &person("PER-001", "Quinn Quality", &q_pub, "approval"),
+    );
+    t.write(
+        "records/PER-002.md",
+        &person("PER-002", "Olly Other", &o_pub, "review"),
+    );
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001").replace("status: draft", "status: approved"),
+    );
+    t.commit("Add records");
+    let b = blob(&t, "records/UN-001.md");
+    // Unsigned approval commit.
+    t.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "Approve",
+        "-m",
+        &format!("Approves: UN-001@{b}\nSignature-Meaning: approval\nSigner: PER-001"),
+    ]);
+    let run = t.ddf(&["check", "--format", "json"]);
+    let msgs: Vec<String> = run.json()["diagnostics"]
+        .as_array()
+        .expect("d")
+        .iter()
+        .filter(|d| d["rule"] == "status-signed")
+        .map(|d| d["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(msgs.iter().any(|m| m.contains("UNSIGNED")), "{msgs:?}");
+    // Signed by PER-002's key while naming PER-001 as signer.
+    sign(
+        &mut t,
+        &o_key,
+        "Approve again",
+        &format!("Approves: UN-001@{b}\nSignature-Meaning: approval\nSigner: PER-001"),
+    );
+    let run = t.ddf(&["check", "--format", "json"]);
+    let msgs: Vec<String> = run.json()["diagnostics"]
+        .as_array()
+        .expect("d")
+        .iter()
+        .filter(|d| d["rule"] == "status-signed")
+        .map(|d| d["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        msgs.iter().any(|m| m.contains("not of PER-001")),
+        "{msgs:?}"
+    );
+    let log = t.ddf(&["log", "UN-001"]);
+    assert!(
+        log.stdout.contains("UNSIGNED"),
+        "an unsigned approval is reported as such: {}",
+        log.stdout
+    );
+}
+
+#[test]
+fn verification_goes_stale_when_what_it_verifies_changes() {
+    let mut t = TestRepo::with_basics();
+    t.git_init();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.write("records/DI-001.md", &di("DI-001", "UN-001", ""));
+    t.write("records/DO-001.md", "---\nid: DO-001\ntype: design-output\ntitle: Firmware\nstatus: draft\nowner: PER-001\noutput_kind: source\nessential: true\nartifacts: [\"src/**/*.c\"]\nsatisfies: [DI-001]\n---\nFirmware.\n");
+    t.write("src/pump.c", "int x;\n");
+    t.write("records/VER-001.md", &ver("VER-001", "DI-001", "v1.0"));
+    t.commit("Baseline");
+    t.git(&["tag", "v1.0"]);
+    assert!(rules_on(&t, "ver-fresh").is_empty());
+    t.write("src/pump.c", "int y;\n");
+    t.commit("Change the code");
+    let run = t.ddf(&["check", "--format", "json"]);
+    let m: Vec<String> = run.json()["diagnostics"]
+        .as_array()
+        .expect("d")
+        .iter()
+        .filter(|d| d["rule"] == "ver-fresh")
+        .map(|d| d["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        m.iter().any(|m| m.contains("artifact src/pump.c changed")),
+        "{m:?}"
+    );
+    t.write("records/VER-001.md", &ver("VER-001", "DI-001", "HEAD"));
+    assert!(
+        rules_on(&t, "ver-fresh").is_empty(),
+        "re-run on the current baseline is fresh"
+    );
+    t.write("records/VER-001.md", &ver("VER-001", "DI-001", "v9"));
+    assert_eq!(
+        rules_on(&t, "ver-fresh").len(),
+        1,
+        "an unknown baseline is reported"
+    );
+}
+
+#[test]
+fn changes_on_the_controlled_branch_need_an_approved_cr_before_merge() {
+    let mut t = TestRepo::new();
+    t.git_init();
+    let keys = tempfile::tempdir().expect("keys");
+    let (q_key, q_pub) = ssh_key(keys.path(), "quality");
+    t.write(
+        "records/PER-001.md",
+        &person("PER-001", "Quinn Quality", &q_pub, "approval"),
+    );
+    t.write("records/CR-001.md", "---\nid: CR-001\ntype: change-request\ntitle: Add UN-001\nstatus: approved\nowner: PER-001\nreason: Needed.\nimpact: Low.\ncyber_impact: unlikely-to-impact\ncyber_rationale: No interface change.\nregulatory_path: letter-to-file\n---\nAdd the first need.\n");
+    t.commit("Start");
+    // Change control starts where the project adopted ddf; older commits are not held to it.
+    t.write("ddf.yaml", "project: Test\nchange_control_since: adopted\n");
+    t.commit("Adopt ddf");
+    t.git(&["tag", "adopted"]);
+    t.git(&["checkout", "-q", "-b", "feature"]);
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.commit("Add UN-001");
+    sign(
+        &mut t,
+        &q_key,
+        "Approve CR-001",
+        "Approve: CR-001\nSignature-Meaning: approval\nSigner: PER-001",
+    );
+    t.git(&["checkout", "-q", "main"]);
+    t.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge feature\n\nChange-Request: CR-001",
+        "feature",
+    ]);
+    assert!(
+        rules_on(&t, "change-has-cr").is_empty(),
+        "{}",
+        t.ddf(&["check"]).stdout
+    );
+    assert!(
+        rules_on(&t, "cr-before-merge").is_empty(),
+        "{:?}",
+        rules_on(&t, "cr-before-merge")
+    );
+    let log = t.ddf(&["log"]);
+    assert!(
+        log.stdout.contains("| "),
+        "a merge lists the commits it brought in: {}",
+        log.stdout
+    );
+    // A direct commit without a trailer.
+    t.write("records/UN-002.md", &un("UN-002"));
+    t.commit("Sneak in UN-002");
+    assert_eq!(rules_on(&t, "change-has-cr").len(), 1);
+    // A merge whose CR was never approved by a signed commit.
+    t.git(&["checkout", "-q", "-b", "feature2"]);
+    t.write("records/UN-003.md", &un("UN-003"));
+    t.commit("Add UN-003");
+    t.git(&["checkout", "-q", "main"]);
+    t.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge feature2\n\nChange-Request: CR-002",
+        "feature2",
+    ]);
+    let has_cr = rules_on(&t, "change-has-cr");
+    assert_eq!(has_cr.len(), 2, "CR-002 does not exist: {has_cr:?}");
+}
+
+#[test]
+fn suspect_links_come_from_history() {
+    let mut t = TestRepo::with_basics();
+    t.git_init();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.write("records/DI-001.md", &di("DI-001", "UN-001", ""));
+    t.commit("Both");
+    assert!(rules_on(&t, "suspect-link").is_empty());
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001").replace(
+            "The user needs UN-001.",
+            "The user needs UN-001 at night too.",
+        ),
+    );
+    t.commit("Change the need");
+    let s = rules_on(&t, "suspect-link");
+    assert_eq!(
+        s,
+        vec![("suspect-link".to_string(), "records/DI-001.md".to_string())]
+    );
+    let show = t.ddf(&["show", "DI-001"]);
+    assert!(show.stdout.contains("Suspect links"), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("+The user needs UN-001 at night too."),
+        "{}",
+        show.stdout
+    );
+    // Reviewing the input (a change to it) clears the suspicion.
+    t.write(
+        "records/DI-001.md",
+        &di("DI-001", "UN-001", "rationale: Night use reviewed.\n"),
+    );
+    t.commit("Review DI-001");
+    assert!(rules_on(&t, "suspect-link").is_empty());
+}
+
+#[test]
+fn repository_states() {
+    let mut t = TestRepo::with_basics();
+    // No commits: log says so; check still runs without the history rules.
+    t.git_init();
+    let log = t.ddf(&["log"]);
+    assert_eq!(log.code, 2);
+    assert!(log.stderr.contains("no history"), "{}", log.stderr);
+    assert_eq!(t.ddf(&["check"]).code, 0);
+    t.write("records/UN-001.md", &un("UN-001"));
+    let first = t.commit("One");
+    t.write("records/UN-002.md", &un("UN-002"));
+    t.commit("Two");
+    // Detached HEAD.
+    t.git(&["checkout", "-q", "--detach", &first]);
+    let v = t.ddf(&["log", "--format", "json"]).json();
+    assert_eq!(v["entries"].as_array().map(Vec::len), Some(1));
+    t.git(&["checkout", "-q", "main"]);
+    // Shallow clone: says history is truncated, does not fail.
+    let clone = tempfile::tempdir().expect("tmp");
+    let url = format!("file://{}", t.root.display());
+    crate::harness::git_in(clone.path(), &["clone", "-q", "--depth", "1", &url, "c"], 0);
+    let run = run_ddf(&clone.path().join("c"), &["log"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("shallow clone"), "{}", run.stdout);
+    let check = run_ddf(&clone.path().join("c"), &["check", "--format", "json"]);
+    assert_eq!(check.json()["records"], 3, "{}", check.stderr);
+    assert!(check.stderr.contains("shallow clone"), "{}", check.stderr);
+    // Outside a repository.
+    let plain = TestRepo::with_basics();
+    assert_eq!(plain.ddf(&["log"]).code, 2);
+}
