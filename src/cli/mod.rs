@@ -10,9 +10,12 @@ mod init;
 mod log;
 mod new;
 mod output;
+mod review;
+mod sbom;
 mod schema;
 mod show;
 mod trace;
+mod vuln;
 
 use crate::corpus::{Corpus, LoadError};
 use crate::graph::Graph;
@@ -97,6 +100,12 @@ pub enum Command {
     Export(export::Args),
     /// The effective schema; `--json-schema` writes a JSON Schema per type for editors.
     Schema(schema::Args),
+    /// Import an SBOM into component and supplier records, or compare two SBOMs.
+    Sbom(sbom::Args),
+    /// Match components against OSV advisories on disk, offline; write VULN records.
+    Vuln(vuln::Args),
+    /// The management review snapshot (Markdown, JSON, HTML with charts), stamped with its commit.
+    Review(review::Args),
 }
 
 /// An error the command line reports: message, optional hint, exit code.
@@ -272,12 +281,12 @@ pub struct HistoryData {
 impl HistoryData {
     /// The view the rules take of it.
     pub fn ctx(&self) -> crate::rules::HistoryCtx<'_> {
-        crate::rules::HistoryCtx {
-            history: &self.history,
-            approvals: &self.approvals,
-            controlled_tip: self.controlled_tip.clone(),
-            since: self.since.clone(),
-        }
+        crate::rules::HistoryCtx::new(
+            &self.history,
+            &self.approvals,
+            self.controlled_tip.clone(),
+            self.since.clone(),
+        )
     }
 }
 
@@ -353,6 +362,9 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Log(a) => log::run(&env, a),
         Command::Export(a) => export::run(&env, a),
         Command::Schema(a) => schema::run(&env, a),
+        Command::Sbom(a) => sbom::run(&env, a),
+        Command::Vuln(a) => vuln::run(&env, a),
+        Command::Review(a) => review::run(&env, a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

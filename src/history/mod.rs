@@ -628,6 +628,29 @@ impl History {
         seen
     }
 
+    /// Whether the commit at position `a` is an ancestor of (or is) the commit at `d`. Ancestors
+    /// always sit later in the topological order, so the walk back from `d` stops at `a`'s
+    /// position: the cost follows the distance between the two, not the length of history.
+    pub fn is_ancestor(&self, a: usize, d: usize) -> bool {
+        let mut seen = FxHashSet::default();
+        let mut stack = vec![d];
+        while let Some(i) = stack.pop() {
+            if i == a {
+                return true;
+            }
+            if i > a || !seen.insert(i) {
+                continue;
+            }
+            stack.extend(
+                self.commits[i]
+                    .parents
+                    .iter()
+                    .filter_map(|p| self.position(p)),
+            );
+        }
+        false
+    }
+
     /// The commits a merge brought in: reachable from its other parents, not from its first.
     pub fn merged_commits(&self, merge: usize) -> Vec<usize> {
         let c = &self.commits[merge];

@@ -89,17 +89,12 @@ fn describe_commit(c: &Commit) -> String {
 fn status_signed(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>) {
     let corpus = ctx.corpus;
     for r in corpus.records.iter().filter(|r| r.status() == "approved") {
-        if h.approvals
-            .iter()
+        if h.approvals_of(&r.id)
             .any(|a| a.is_valid() && covers(h.history, a, &r.id, &r.blob))
         {
             continue;
         }
-        let naming: Vec<_> = h
-            .approvals
-            .iter()
-            .filter(|a| a.approves.iter().any(|p| p.id == r.id))
-            .collect();
+        let naming: Vec<_> = h.approvals_of(&r.id).collect();
         let why = if let Some(a) = naming.iter().find(|a| covers(h.history, a, &r.id, &r.blob)) {
             let mut reasons = vec![a.status.label().to_string()];
             reasons.extend(a.problems.iter().cloned());
@@ -364,12 +359,13 @@ fn cr_before_merge(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>) {
             if !missing.is_empty() {
                 ctx.emit("cr-before-merge", r, None, format!("{cr} was merged in {} with no {}", describe_commit(c), missing.join(" or ")), "complete the impact assessment (ddf impact --write-cr proposes it) before the merge");
             }
-            let before = h.history.ancestors(&c.id);
             let approvals: Vec<_> = h
                 .approvals
                 .iter()
                 .filter(|a| {
-                    a.approve.contains(&cr) && a.position != i && before.contains(&a.position)
+                    a.approve.contains(&cr)
+                        && a.position != i
+                        && h.history.is_ancestor(a.position, i)
                 })
                 .collect();
             match approvals.iter().find(|a| a.is_valid()) {
@@ -470,8 +466,7 @@ fn suspect_link(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks) {
 pub fn suspect_baseline(h: &HistoryCtx<'_>, a: &Record, marks: &Marks) -> Pos {
     let changed = marks.of(&a.id);
     let approved = h
-        .approvals
-        .iter()
+        .approvals_of(&a.id)
         .filter(|ap| ap.is_valid() && covers(h.history, ap, &a.id, &a.blob))
         .map(|ap| ap.position as Pos)
         .min()

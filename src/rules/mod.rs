@@ -118,6 +118,45 @@ pub struct HistoryCtx<'a> {
     pub controlled_tip: Option<String>,
     /// Change control starts after this commit (`change_control_since` in ddf.yaml).
     pub since: Option<String>,
+    /// Indices into `approvals` of the approvals that name each record in `Approves:`.
+    pub by_record: rustc_hash::FxHashMap<String, Vec<usize>>,
+}
+
+impl<'a> HistoryCtx<'a> {
+    /// A context over a history and its approvals.
+    pub fn new(
+        history: &'a crate::history::History,
+        approvals: &'a [crate::history::approval::Approval],
+        controlled_tip: Option<String>,
+        since: Option<String>,
+    ) -> Self {
+        let mut by_record: rustc_hash::FxHashMap<String, Vec<usize>> =
+            rustc_hash::FxHashMap::default();
+        for (i, a) in approvals.iter().enumerate() {
+            for p in &a.approves {
+                by_record.entry(p.id.clone()).or_default().push(i);
+            }
+        }
+        HistoryCtx {
+            history,
+            approvals,
+            controlled_tip,
+            since,
+            by_record,
+        }
+    }
+
+    /// The approvals that name record `id`, newest first.
+    pub fn approvals_of<'s>(
+        &'s self,
+        id: &str,
+    ) -> impl Iterator<Item = &'a crate::history::approval::Approval> + 's {
+        self.by_record
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.approvals[i])
+    }
 }
 
 /// What trace rules see: the corpus, its graph, and today's date.
@@ -190,7 +229,12 @@ impl<'a> Ctx<'a> {
 }
 
 /// Runs every trace rule; the history rules only when `history` is given.
-pub fn run_trace_rules(corpus: &Corpus, graph: &Graph, today: Date, history: Option<&HistoryCtx<'_>>) -> Vec<Diagnostic> {
+pub fn run_trace_rules(
+    corpus: &Corpus,
+    graph: &Graph,
+    today: Date,
+    history: Option<&HistoryCtx<'_>>,
+) -> Vec<Diagnostic> {
     let mut ctx = Ctx::new(corpus, graph, today);
     ctx.history = history;
     design::run(&mut ctx);
