@@ -64,6 +64,15 @@ pub struct Corpus {
 impl Corpus {
     /// Loads the DDF from `source`.
     pub fn load(source: &dyn Source) -> Result<Corpus, LoadError> {
+        Corpus::load_where(source, &|_| true)
+    }
+
+    /// Loads only the record files whose path `keep` accepts (the others are not read), for
+    /// commands that need a few records of a large DDF, such as the signer registry.
+    pub fn load_where(
+        source: &dyn Source,
+        keep: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Corpus, LoadError> {
         let text = source
             .read(CONFIG_FILE)?
             .ok_or_else(|| LoadError::NoConfig(source.describe()))?;
@@ -74,7 +83,7 @@ impl Corpus {
             hint: Some("save ddf.yaml as UTF-8".into()),
         })?;
         let (config, config_diags) = Config::parse(&text, CONFIG_FILE)?;
-        let files = source.records(&config.records)?;
+        let files = source.records_where(&config.records, keep)?;
         let mut corpus = Corpus::from_files(source.describe(), config, config_diags, files);
         for path in crate::sbom::release_files(&corpus) {
             let content = source.read(&path).map_err(|e| e.to_string());

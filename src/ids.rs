@@ -143,7 +143,10 @@ mod tests {
 
     #[test]
     fn allocator_continues_after_the_highest() {
-        let mut a = IdAllocator::after("CMP", ["CMP-002".to_string(), "CMP-0010".to_string()].into_iter());
+        let mut a = IdAllocator::after(
+            "CMP",
+            ["CMP-002".to_string(), "CMP-0010".to_string()].into_iter(),
+        );
         assert_eq!(a.next_id(), "CMP-0011");
         assert_eq!(a.next_id(), "CMP-0012");
         let mut b = IdAllocator::after("SUP", std::iter::empty());

@@ -93,7 +93,15 @@ pub trait Source: Sync {
     /// Reads one file relative to the DDF root; `None` if it does not exist.
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError>;
     /// Every `*.md` file below `dir` (relative to the DDF root), sorted by path.
-    fn records(&self, dir: &str) -> Result<Vec<SourceFile>, SourceError>;
+    fn records(&self, dir: &str) -> Result<Vec<SourceFile>, SourceError> {
+        self.records_where(dir, &|_| true)
+    }
+    /// The `*.md` files below `dir` whose path `keep` accepts; the others are not even read.
+    fn records_where(
+        &self,
+        dir: &str,
+        keep: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Vec<SourceFile>, SourceError>;
 }
 
 /// Opens the working tree at `root`, or revision `rev` of the repository that contains it.
@@ -222,13 +230,18 @@ impl Source for Worktree {
         }
     }
 
-    fn records(&self, dir: &str) -> Result<Vec<SourceFile>, SourceError> {
+    fn records_where(
+        &self,
+        dir: &str,
+        keep: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Vec<SourceFile>, SourceError> {
         let base = self.root.join(dir);
         if !base.is_dir() {
             return Err(SourceError::NoRecords(dir.into()));
         }
         let mut found = Vec::new();
         self.walk(&base, &mut found)?;
+        found.retain(|(path, _, _)| keep(path));
         Ok(found
             .into_par_iter()
             .map(|(path, full, issue)| {
@@ -355,7 +368,11 @@ impl Source for GitRev {
         Ok(Some(blob.content().to_vec()))
     }
 
-    fn records(&self, dir: &str) -> Result<Vec<SourceFile>, SourceError> {
+    fn records_where(
+        &self,
+        dir: &str,
+        keep: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Vec<SourceFile>, SourceError> {
         let repo = self.repo.lock().unwrap_or_else(|p| p.into_inner());
         let tree = repo.find_commit(self.commit)?.tree()?;
         let full = self.full(dir);
@@ -381,6 +398,9 @@ impl Source for GitRev {
                 return git2::TreeWalkResult::Ok;
             }
             let path = format!("{dir}/{parent}{name}");
+            if !keep(&path) {
+                return git2::TreeWalkResult::Ok;
+            }
             let content = if entry.filemode() == 0o120000 {
                 Err(ReadIssue {
                     message: "the record is a symbolic link in Git, which ddf does not follow"

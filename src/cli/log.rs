@@ -236,7 +236,13 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         quiet: env.quiet,
         verbose: env.verbose,
     };
-    let (corpus, _) = env_tip.load()?;
+    // The log needs the signer registry (PER records), not the whole DDF: on a large DDF,
+    // reading only `PER-*.md` files keeps one record's history well under a second. The
+    // `id-filename` rule keeps file names and ids aligned.
+    let source = env_tip.source()?;
+    let corpus = crate::corpus::Corpus::load_where(source.as_ref(), &|p: &str| {
+        p.rsplit('/').next().is_some_and(|n| n.starts_with("PER-"))
+    })?;
     let Some(data) = env_tip.history(&corpus)? else {
         return Err(CliError::usage(
             "there is no history: the DDF is not in a Git repository, or nothing is committed yet",

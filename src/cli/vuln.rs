@@ -58,17 +58,31 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
 fn run_scan(env: &Env, args: ScanArgs) -> Result<u8, CliError> {
     let format = env.format(&[Format::Human, Format::Json, Format::Md])?;
     if args.record && env.rev.is_some() {
-        return Err(CliError::usage("`--record` writes to the working tree and cannot be used with --rev"));
+        return Err(CliError::usage(
+            "`--record` writes to the working tree and cannot be used with --rev",
+        ));
     }
     let started = std::time::Instant::now();
     let (targets, corpus) = match &args.sbom {
         Some(path) => {
-            let opts = env.load().map(|(c, _)| ReadOptions::from_config(&c.config)).unwrap_or_default();
+            let opts = env
+                .load()
+                .map(|(c, _)| ReadOptions::from_config(&c.config))
+                .unwrap_or_default();
             let s = sbom::read_file(path, &opts).map_err(|e| {
                 let hint = e.hint();
                 CliError::usage(e.to_string()).hint(hint)
             })?;
-            let t: Vec<Target> = s.components.iter().map(|c| Target::from_component(c, &s.vex)).collect();
+            if !env.quiet {
+                for w in &s.warnings {
+                    eprintln!("{} {w}", env.style.warning("warning:"));
+                }
+            }
+            let t: Vec<Target> = s
+                .components
+                .iter()
+                .map(|c| Target::from_component(c, &s.vex))
+                .collect();
             (t, None)
         }
         None => {
@@ -95,7 +109,10 @@ fn run_scan(env: &Env, args: ScanArgs) -> Result<u8, CliError> {
     })?;
     let loaded = started.elapsed();
     let kev = match &args.kev {
-        Some(p) => Some(Kev::read(p).map_err(|e| CliError::usage(e).hint("--kev takes a local copy of CISA's known_exploited_vulnerabilities.json"))?),
+        Some(p) => Some(Kev::read(p).map_err(|e| {
+            CliError::usage(e)
+                .hint("--kev takes a local copy of CISA's known_exploited_vulnerabilities.json")
+        })?),
         None => None,
     };
     let report = scan(&db, &targets, kev.as_ref());
@@ -110,16 +127,23 @@ fn run_scan(env: &Env, args: ScanArgs) -> Result<u8, CliError> {
     }
     let mut recorded = None;
     if args.record {
-        let corpus = corpus.as_ref().ok_or_else(|| CliError::usage("--record needs the CMP records; drop --sbom"))?;
+        let corpus = corpus
+            .as_ref()
+            .ok_or_else(|| CliError::usage("--record needs the CMP records; drop --sbom"))?;
         let plan = record::plan(corpus, &env.root, &report, crate::date::Date::today());
-        record::apply(&env.root, &plan, &write_atomic).map_err(|e| CliError::failed(format!("cannot write {}: {}", e.path, e.source)))?;
+        record::apply(&env.root, &plan, &write_atomic)
+            .map_err(|e| CliError::failed(format!("cannot write {}: {}", e.path, e.source)))?;
         recorded = Some(plan);
     }
     let text = match format {
         Format::Json => {
-            let mut v = serde_json::to_value(&report).map_err(|e| CliError::failed(e.to_string()))?;
+            let mut v =
+                serde_json::to_value(&report).map_err(|e| CliError::failed(e.to_string()))?;
             if let (Some(o), Some(p)) = (v.as_object_mut(), &recorded) {
-                o.insert("recorded".into(), serde_json::to_value(p).map_err(|e| CliError::failed(e.to_string()))?);
+                o.insert(
+                    "recorded".into(),
+                    serde_json::to_value(p).map_err(|e| CliError::failed(e.to_string()))?,
+                );
             }
             serde_json::to_string_pretty(&v).map_err(|e| CliError::failed(e.to_string()))? + "\n"
         }
@@ -164,10 +188,17 @@ fn component_cell(f: &Finding) -> String {
 }
 
 fn header(r: &Report) -> String {
-    let kev = r.kev_catalog.as_ref().map(|v| format!("; KEV catalogue {v}")).unwrap_or_default();
+    let kev = r
+        .kev_catalog
+        .as_ref()
+        .map(|v| format!("; KEV catalogue {v}"))
+        .unwrap_or_default();
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     format!(
-        "Scanned {} components against {} OSV records ({} withdrawn){kev}",
-        r.components, r.osv_records, r.withdrawn_records
+        "Scanned {} against {} ({} withdrawn){kev}",
+        plural(r.components, "component"),
+        plural(r.osv_records, "OSV record"),
+        r.withdrawn_records
     )
 }
 
@@ -177,7 +208,10 @@ fn totals(r: &Report) -> String {
         r.count(Status::Affected),
         r.count(Status::Uncertain),
         r.count(Status::Withdrawn),
-        r.findings.iter().filter(|f| f.kev && f.status != Status::Withdrawn).count(),
+        r.findings
+            .iter()
+            .filter(|f| f.kev && f.status != Status::Withdrawn)
+            .count(),
         r.not_matchable.len()
     )
 }
@@ -185,12 +219,22 @@ fn totals(r: &Report) -> String {
 fn recorded_lines(p: &RecordPlan) -> Vec<String> {
     let mut out = Vec::new();
     for v in &p.created {
-        out.push(format!("created {} ({}, {}) for {}: {}", v.id, v.vuln_id, v.status.as_str(), v.affects.join(", "), v.path));
+        out.push(format!(
+            "created {} ({}, {}) for {}: {}",
+            v.id,
+            v.vuln_id,
+            v.status.as_str(),
+            v.affects.join(", "),
+            v.path
+        ));
     }
     for c in &p.covered {
         let mut l = format!("{} already covers {}", c.record, c.vuln_id);
         if !c.missing_affects.is_empty() {
-            l.push_str(&format!("; it does not name {} in `affects`", c.missing_affects.join(", ")));
+            l.push_str(&format!(
+                "; it does not name {} in `affects`",
+                c.missing_affects.join(", ")
+            ));
         }
         if let Some(n) = &c.withdrawn_note {
             l.push_str(&format!("; {n}"));
@@ -219,7 +263,19 @@ fn human(r: &Report, recorded: Option<&RecordPlan>, env: &Env) -> String {
         })
         .collect();
     if !rows.is_empty() {
-        out.push_str(&table(&["status", "component", "version", "vulnerability", "E", "CVSS", "KEV", "advisories"], &rows));
+        out.push_str(&table(
+            &[
+                "status",
+                "component",
+                "version",
+                "vulnerability",
+                "E",
+                "CVSS",
+                "KEV",
+                "advisories",
+            ],
+            &rows,
+        ));
     }
     for f in r.findings.iter().filter(|f| f.status == Status::Uncertain) {
         for why in &f.reasons {
@@ -238,7 +294,10 @@ fn human(r: &Report, recorded: Option<&RecordPlan>, env: &Env) -> String {
         }
     }
     for n in &r.not_matchable {
-        out.push_str(&format!("not matchable: {} ({}): {}\n", n.component, n.name, n.reason));
+        out.push_str(&format!(
+            "not matchable: {} ({}): {}\n",
+            n.component, n.name, n.reason
+        ));
     }
     if let Some(p) = recorded {
         for l in recorded_lines(p) {
@@ -270,7 +329,12 @@ fn markdown(r: &Report, recorded: Option<&RecordPlan>) -> String {
     if !r.not_matchable.is_empty() {
         out.push_str("\n**Not matchable**\n\n");
         for n in &r.not_matchable {
-            out.push_str(&format!("- {} ({}): {}\n", md_cell(&n.component), md_cell(&n.name), md_cell(&n.reason)));
+            out.push_str(&format!(
+                "- {} ({}): {}\n",
+                md_cell(&n.component),
+                md_cell(&n.name),
+                md_cell(&n.reason)
+            ));
         }
     }
     if let Some(p) = recorded {

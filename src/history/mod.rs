@@ -8,6 +8,7 @@
 
 pub mod approval;
 mod cache;
+mod gitcli;
 pub mod signature;
 pub mod trailers;
 
@@ -93,8 +94,6 @@ pub struct Commit {
     pub summary: String,
     /// Trailers of the message.
     pub trailers: Vec<(String, String)>,
-    /// Whether the commit carries a signature (GPG or SSH).
-    pub signed: bool,
     /// Records changed against the first parent.
     pub changes: Vec<Change>,
     /// Every path changed against the first parent, relative to the repository top.
@@ -236,23 +235,136 @@ struct Side {
     blob: git2::Oid,
 }
 
-/// Computes what `oid` changed against its first parent.
-fn compute_commit(
-    repo: &git2::Repository,
-    oid: git2::Oid,
-    records_dir: &str,
-    prefix: &str,
-) -> Result<Commit, git2::Error> {
-    let c = repo.find_commit(oid)?;
-    let tree = c.tree()?;
-    let parents: Vec<git2::Commit<'_>> = c.parents().collect();
-    let parent_tree = match parents.first() {
-        Some(p) => Some(p.tree()?),
-        None => None,
+/// One file that differs between two trees: its path and its blob on each side (absent on the
+/// side where the file does not exist).
+struct Delta {
+    path: String,
+    old: Option<git2::Oid>,
+    new: Option<git2::Oid>,
+}
+
+/// Compares two tree entries in Git's order, where a folder sorts as if its name ended in `/`,
+/// without allocating.
+fn entry_cmp(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Ordering {
+    let (an, bn) = (a.name_bytes(), b.name_bytes());
+    let n = an.len().min(bn.len());
+    match an[..n].cmp(&bn[..n]) {
+        std::cmp::Ordering::Equal => {}
+        other => return other,
+    }
+    // One name is a prefix of the other: the next byte is the longer name's, or `/` for a folder.
+    let next = |e: &git2::TreeEntry<'_>, name: &[u8]| -> Option<u8> {
+        name.get(n)
+            .copied()
+            .or_else(|| (e.kind() == Some(git2::ObjectType::Tree)).then_some(b'/'))
     };
-    let mut opts = git2::DiffOptions::new();
-    opts.skip_binary_check(true);
-    let diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut opts))?;
+    next(a, an).cmp(&next(b, bn))
+}
+
+/// The files that differ between `old` and `new`, below `base`. Entries with equal ids are
+/// skipped without being read, and entries are compared in place, so a commit costs what it
+/// changed: the folders it touched, not the whole tree. (libgit2's own tree diff builds the path
+/// of every entry of both trees.)
+fn diff_trees(
+    repo: &git2::Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: Option<&git2::Tree<'_>>,
+    base: &str,
+    out: &mut Vec<Delta>,
+) -> Result<(), git2::Error> {
+    let join = |e: &git2::TreeEntry<'_>| {
+        let name = String::from_utf8_lossy(e.name_bytes());
+        if base.is_empty() {
+            name.into_owned()
+        } else {
+            format!("{base}/{name}")
+        }
+    };
+    let is_tree = |e: Option<&git2::TreeEntry<'_>>| {
+        e.is_some_and(|e| e.kind() == Some(git2::ObjectType::Tree))
+    };
+    let one = |e: Option<&git2::TreeEntry<'_>>,
+               f: Option<&git2::TreeEntry<'_>>,
+               out: &mut Vec<Delta>|
+     -> Result<(), git2::Error> {
+        let Some(any) = e.or(f) else { return Ok(()) };
+        let path = join(any);
+        if is_tree(e) || is_tree(f) {
+            let ot = match e {
+                Some(x) if is_tree(Some(x)) => Some(repo.find_tree(x.id())?),
+                _ => None,
+            };
+            let nt = match f {
+                Some(x) if is_tree(Some(x)) => Some(repo.find_tree(x.id())?),
+                _ => None,
+            };
+            diff_trees(repo, ot.as_ref(), nt.as_ref(), &path, out)?;
+            // A file replaced by a folder (or back) also changed as a file.
+            let (fe, ff) = (
+                e.filter(|x| !is_tree(Some(x))),
+                f.filter(|x| !is_tree(Some(x))),
+            );
+            if fe.is_some() || ff.is_some() {
+                out.push(Delta {
+                    path,
+                    old: fe.map(|x| x.id()),
+                    new: ff.map(|x| x.id()),
+                });
+            }
+        } else {
+            out.push(Delta {
+                path,
+                old: e.map(|x| x.id()),
+                new: f.map(|x| x.id()),
+            });
+        }
+        Ok(())
+    };
+    let (na, nb) = (old.map_or(0, |t| t.len()), new.map_or(0, |t| t.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < na || j < nb {
+        let x = old.and_then(|t| t.get(i));
+        let y = new.and_then(|t| t.get(j));
+        match (&x, &y) {
+            (Some(a), Some(b)) => match entry_cmp(a, b) {
+                std::cmp::Ordering::Equal => {
+                    if a.id() != b.id() {
+                        one(Some(a), Some(b), out)?;
+                    }
+                    i += 1;
+                    j += 1;
+                }
+                std::cmp::Ordering::Less => {
+                    one(Some(a), None, out)?;
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    one(None, Some(b), out)?;
+                    j += 1;
+                }
+            },
+            (Some(a), None) => {
+                one(Some(a), None, out)?;
+                i += 1;
+            }
+            (None, Some(b)) => {
+                one(None, Some(b), out)?;
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    Ok(())
+}
+
+/// The record files among `deltas`, sorted into removed, added and modified.
+struct Sorted {
+    removed: Vec<Side>,
+    added: Vec<Side>,
+    modified: Vec<(Side, Side)>,
+}
+
+fn sort_deltas(deltas: &[Delta], records_dir: &str, prefix: &str) -> Sorted {
     let rec_prefix = if prefix.is_empty() {
         format!("{records_dir}/")
     } else {
@@ -263,67 +375,91 @@ fn compute_commit(
     } else {
         format!("{prefix}/")
     };
-    let mut paths = Vec::new();
-    let mut removed: Vec<Side> = Vec::new();
-    let mut added: Vec<Side> = Vec::new();
-    let mut modified: Vec<(Side, Side)> = Vec::new();
-    for d in diff.deltas() {
-        let new_path = d.new_file().path().and_then(Path::to_str).map(String::from);
-        let old_path = d.old_file().path().and_then(Path::to_str).map(String::from);
-        let path = new_path.clone().or(old_path.clone()).unwrap_or_default();
-        paths.push(path.clone());
-        let is_record = |p: &str| p.starts_with(&rec_prefix) && p.ends_with(".md");
-        let rel = |p: &str| p.strip_prefix(&root_prefix).unwrap_or(p).to_string();
-        let old_is = old_path.as_deref().is_some_and(is_record) && !d.old_file().id().is_zero();
-        let new_is = new_path.as_deref().is_some_and(is_record) && !d.new_file().id().is_zero();
-        match (old_is, new_is) {
-            (true, true) => modified.push((
-                Side {
-                    path: rel(old_path.as_deref().unwrap_or("")),
-                    blob: d.old_file().id(),
-                },
-                Side {
-                    path: rel(new_path.as_deref().unwrap_or("")),
-                    blob: d.new_file().id(),
-                },
-            )),
-            (true, false) => removed.push(Side {
-                path: rel(old_path.as_deref().unwrap_or("")),
-                blob: d.old_file().id(),
-            }),
-            (false, true) => added.push(Side {
-                path: rel(new_path.as_deref().unwrap_or("")),
-                blob: d.new_file().id(),
-            }),
-            (false, false) => {}
+    let is_record = |p: &str| p.starts_with(&rec_prefix) && p.ends_with(".md");
+    let side = |d: &Delta, blob: git2::Oid| Side {
+        path: d
+            .path
+            .strip_prefix(&root_prefix)
+            .unwrap_or(&d.path)
+            .to_string(),
+        blob,
+    };
+    let mut out = Sorted {
+        removed: Vec::new(),
+        added: Vec::new(),
+        modified: Vec::new(),
+    };
+    for d in deltas.iter().filter(|d| is_record(&d.path)) {
+        match (d.old, d.new) {
+            (Some(o), Some(n)) => out.modified.push((side(d, o), side(d, n))),
+            (Some(o), None) => out.removed.push(side(d, o)),
+            (None, Some(n)) => out.added.push(side(d, n)),
+            (None, None) => {}
         }
     }
-    let read = |s: &Side| -> Option<record::Record> {
-        let blob = repo.find_blob(s.blob).ok()?;
-        if blob.size() as u64 > crate::source::MAX_FILE {
-            return None;
+    out
+}
+
+fn stem_id(s: &Side) -> Option<String> {
+    let stem = s
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(".md");
+    is_valid_id(stem).then(|| stem.to_string())
+}
+
+/// The blobs a commit's changes need read: both sides of a modification or a move (for field
+/// changes), and added or removed files whose name is not their id. Additions and removals named
+/// by their id need nothing read, which keeps a large first import cheap.
+fn needed_blobs(sorted: &Sorted) -> Vec<git2::Oid> {
+    let mut v = Vec::new();
+    for (o, n) in &sorted.modified {
+        v.push(o.blob);
+        v.push(n.blob);
+    }
+    let removed_ids: FxHashSet<String> = sorted.removed.iter().filter_map(stem_id).collect();
+    let added_ids: FxHashSet<String> = sorted.added.iter().filter_map(stem_id).collect();
+    for s in sorted.added.iter().chain(&sorted.removed) {
+        match stem_id(s) {
+            Some(id) if !(removed_ids.contains(&id) && added_ids.contains(&id)) => {}
+            _ => v.push(s.blob),
         }
-        parse_blob(&s.path, blob.content())
+    }
+    v
+}
+
+fn plain(id: String, kind: ChangeKind, s: &Side) -> Change {
+    let blob = Some(s.blob.to_string());
+    let (old_blob, new_blob) = if kind == ChangeKind::Removed {
+        (blob, None)
+    } else {
+        (None, blob)
     };
+    Change {
+        id,
+        kind,
+        path: s.path.clone(),
+        old_path: None,
+        old_blob,
+        new_blob,
+        fields: Vec::new(),
+        body_changed: false,
+        inherited: false,
+    }
+}
+
+/// The record changes of one commit from its sorted deltas; `read` gives the parsed record in a
+/// blob (the git2 object database, or blobs fetched ahead by `git cat-file`).
+fn changes_from(sorted: &Sorted, read: &dyn Fn(&Side) -> Option<record::Record>) -> Vec<Change> {
     // Ids come from the file stem when it is an id (the common case: no parse needed for
     // additions and removals); otherwise from the front-matter.
-    let id_of = |s: &Side| -> Option<String> {
-        let stem = s
-            .path
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .trim_end_matches(".md");
-        if is_valid_id(stem) {
-            Some(stem.to_string())
-        } else {
-            read(s).map(|r| r.id).filter(|id| !id.is_empty())
-        }
-    };
+    let id_of = |s: &Side| stem_id(s).or_else(|| read(s).map(|r| r.id).filter(|id| !id.is_empty()));
     let mut changes = Vec::new();
-    let mut removed_by_id: FxHashMap<String, Side> = FxHashMap::default();
-    for s in removed {
-        if let Some(id) = id_of(&s) {
+    let mut removed_by_id: FxHashMap<String, &Side> = FxHashMap::default();
+    for s in &sorted.removed {
+        if let Some(id) = id_of(s) {
             removed_by_id.insert(id, s);
         }
     }
@@ -344,119 +480,151 @@ fn compute_commit(
             inherited: false,
         }
     };
-    for (old, new) in &modified {
-        let (old_id, new_id) = (id_of(old), id_of(new));
-        match (old_id, new_id) {
+    for (old, new) in &sorted.modified {
+        match (id_of(old), id_of(new)) {
             (Some(a), Some(b)) if a == b => {
                 changes.push(diff_pair(old, new, ChangeKind::Modified, a))
             }
             // The id itself was edited: the old record went, a new one came.
             (a, b) => {
-                if let Some(a) = a {
-                    changes.push(Change {
-                        id: a,
-                        kind: ChangeKind::Removed,
-                        path: old.path.clone(),
-                        old_path: None,
-                        old_blob: Some(old.blob.to_string()),
-                        new_blob: None,
-                        fields: Vec::new(),
-                        body_changed: false,
-                        inherited: false,
-                    });
-                }
-                if let Some(b) = b {
-                    changes.push(Change {
-                        id: b,
-                        kind: ChangeKind::Added,
-                        path: new.path.clone(),
-                        old_path: None,
-                        old_blob: None,
-                        new_blob: Some(new.blob.to_string()),
-                        fields: Vec::new(),
-                        body_changed: false,
-                        inherited: false,
-                    });
-                }
+                changes.extend(a.map(|a| plain(a, ChangeKind::Removed, old)));
+                changes.extend(b.map(|b| plain(b, ChangeKind::Added, new)));
             }
         }
     }
-    for new in &added {
+    for new in &sorted.added {
         let Some(id) = id_of(new) else { continue };
         match removed_by_id.remove(&id) {
-            Some(old) => changes.push(diff_pair(&old, new, ChangeKind::Renamed, id)),
-            None => changes.push(Change {
-                id,
-                kind: ChangeKind::Added,
-                path: new.path.clone(),
-                old_path: None,
-                old_blob: None,
-                new_blob: Some(new.blob.to_string()),
-                fields: Vec::new(),
-                body_changed: false,
-                inherited: false,
-            }),
+            Some(old) => changes.push(diff_pair(old, new, ChangeKind::Renamed, id)),
+            None => changes.push(plain(id, ChangeKind::Added, new)),
         }
     }
     for (id, old) in removed_by_id {
-        changes.push(Change {
-            id,
-            kind: ChangeKind::Removed,
-            path: old.path.clone(),
-            old_path: None,
-            old_blob: Some(old.blob.to_string()),
-            new_blob: None,
-            fields: Vec::new(),
-            body_changed: false,
-            inherited: false,
-        });
-    }
-    // In a merge, a change whose result equals another parent's version came with the merged
-    // branch (git's TREESAME rule); it is that branch's commits' change, not the merge's.
-    if parents.len() > 1 {
-        for ch in &mut changes {
-            let full = if prefix.is_empty() {
-                ch.path.clone()
-            } else {
-                format!("{prefix}/{}", ch.path)
-            };
-            let new_blob = ch.new_blob.clone();
-            ch.inherited = parents[1..].iter().any(|p| {
-                let entry = p
-                    .tree()
-                    .ok()
-                    .and_then(|t| t.get_path(Path::new(&full)).ok())
-                    .map(|e| e.id().to_string());
-                entry == new_blob
-            });
-        }
+        changes.push(plain(id, ChangeKind::Removed, old));
     }
     changes.sort_by(|a, b| a.id.cmp(&b.id));
-    paths.sort();
+    changes
+}
+
+/// In a merge, a change whose result equals another parent's version came with the merged branch
+/// (Git's TREESAME rule); it is that branch's commits' change, not the merge's.
+fn mark_inherited(
+    repo: &git2::Repository,
+    parents: &[String],
+    changes: &mut [Change],
+    prefix: &str,
+) {
+    let others: Vec<git2::Tree<'_>> = parents[1..]
+        .iter()
+        .filter_map(|p| git2::Oid::from_str(p).ok())
+        .filter_map(|o| repo.find_commit(o).ok()?.tree().ok())
+        .collect();
+    for ch in changes {
+        let full = if prefix.is_empty() {
+            ch.path.clone()
+        } else {
+            format!("{prefix}/{}", ch.path)
+        };
+        ch.inherited = others.iter().any(|t| {
+            t.get_path(Path::new(&full))
+                .ok()
+                .map(|e| e.id().to_string())
+                == ch.new_blob
+        });
+    }
+}
+
+fn read_with_git2(repo: &git2::Repository, s: &Side) -> Option<record::Record> {
+    let blob = repo.find_blob(s.blob).ok()?;
+    if blob.size() as u64 > crate::source::MAX_FILE {
+        return None;
+    }
+    parse_blob(&s.path, blob.content())
+}
+
+/// Computes what `oid` changed against its first parent, through git2 alone.
+fn compute_commit(
+    repo: &git2::Repository,
+    oid: git2::Oid,
+    records_dir: &str,
+    prefix: &str,
+) -> Result<Commit, git2::Error> {
+    let c = repo.find_commit(oid)?;
+    let tree = c.tree()?;
+    let parent_tree = match c.parents().next() {
+        Some(p) => Some(p.tree()?),
+        None => None,
+    };
+    let mut deltas = Vec::new();
+    diff_trees(repo, parent_tree.as_ref(), Some(&tree), "", &mut deltas)?;
     let message = String::from_utf8_lossy(c.message_bytes()).into_owned();
-    let summary = message.lines().next().unwrap_or("").trim().to_string();
     let author = c.author();
-    let (name, email, time) = (
-        String::from_utf8_lossy(author.name_bytes()).into_owned(),
-        String::from_utf8_lossy(author.email_bytes()).into_owned(),
-        author.when().seconds(),
-    );
-    let committer_time = c.committer().when().seconds();
-    let signed = c.header_field_bytes("gpgsig").is_ok();
-    let parent_ids = c.parent_ids().map(|p| p.to_string()).collect();
-    Ok(Commit {
+    let mut commit = Commit {
         id: oid.to_string(),
-        parents: parent_ids,
-        author: name,
-        email,
-        time,
-        committer_time,
-        summary,
+        parents: c.parent_ids().map(|p| p.to_string()).collect(),
+        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        time: author.when().seconds(),
+        committer_time: c.committer().when().seconds(),
+        summary: message.lines().next().unwrap_or("").trim().to_string(),
         trailers: trailers::parse(&message),
-        signed,
-        changes,
-        paths,
-    })
+        changes: Vec::new(),
+        paths: Vec::new(),
+    };
+    let sorted = sort_deltas(&deltas, records_dir, prefix);
+    commit.changes = changes_from(&sorted, &|s| read_with_git2(repo, s));
+    if commit.is_merge() {
+        mark_inherited(repo, &commit.parents, &mut commit.changes, prefix);
+    }
+    let mut paths: Vec<String> = deltas.into_iter().map(|d| d.path).collect();
+    paths.sort();
+    commit.paths = paths;
+    Ok(commit)
+}
+
+/// Computes `missing` commits with git2 alone.
+fn walk_with_git2(
+    repo_path: &Path,
+    missing: &[git2::Oid],
+    records_dir: &str,
+    prefix: &str,
+) -> Vec<Commit> {
+    // git2's Repository is Send but not Sync: one handle per worker. Each worker takes a run
+    // of neighbouring commits, whose trees it mostly shares with the next one, so its object
+    // cache serves most tree reads.
+    let workers = rayon::current_num_threads().max(1);
+    let chunk = missing.len().div_ceil(workers * 4).max(1);
+    missing
+        .par_chunks(chunk)
+        .flat_map_iter(|run| {
+            let r = git2::Repository::open(repo_path).ok();
+            run.iter()
+                .filter_map(|oid| {
+                    r.as_ref()
+                        .and_then(|r| compute_commit(r, *oid, records_dir, prefix).ok())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Tunes libgit2 for history-wide reads, once per process: trees of flat record folders are
+/// hundreds of kilobytes, above libgit2's default 4 KiB cache limit for trees, so without this
+/// every commit re-inflates both trees from long delta chains. Hash verification of objects read
+/// from the repository's own pack is skipped, as `git log` does (`git fsck` checks integrity).
+fn tune_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: these set process-wide libgit2 options; `Once` runs them before this process
+        // reads any history, and nothing else in ddf changes them.
+        unsafe {
+            let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 64 << 20);
+            let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Commit, 1 << 20);
+            let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Blob, 1 << 20);
+            let _ = git2::opts::set_cache_max_size(512 << 20);
+        }
+        git2::opts::strict_hash_verification(false);
+    });
 }
 
 impl History {
@@ -467,6 +635,19 @@ impl History {
         tip: Option<&str>,
         records_dir: &str,
     ) -> Result<History, HistoryError> {
+        // DDF_HISTORY_WALK=git2 forces the pure-git2 walk, to compare it with the fast path.
+        let git2_only = std::env::var("DDF_HISTORY_WALK").is_ok_and(|v| v == "git2");
+        History::load_with(root, tip, records_dir, git2_only)
+    }
+
+    /// [`History::load`], choosing the walk: `git2_only` skips the `git log` fast path.
+    pub fn load_with(
+        root: &Path,
+        tip: Option<&str>,
+        records_dir: &str,
+        git2_only: bool,
+    ) -> Result<History, HistoryError> {
+        tune_libgit2();
         let loc = Location::discover(root)?;
         let repo = &loc.repo;
         let workdir = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
@@ -502,18 +683,17 @@ impl History {
             .filter(|o| !cached.contains_key(&o.to_string()))
             .collect();
         let repo_path = repo.path().to_path_buf();
-        // git2's Repository is Send but not Sync: one handle per worker.
-        let computed: Vec<Commit> = missing
-            .par_iter()
-            .map_init(
-                || git2::Repository::open(&repo_path).ok(),
-                |r, oid| {
-                    r.as_ref()
-                        .and_then(|r| compute_commit(r, *oid, records_dir, &loc.prefix).ok())
-                },
-            )
-            .flatten()
-            .collect();
+        // The fast path is one `git log --raw` and one `git cat-file --batch`; the git2 walk is
+        // the fallback (and can be forced with DDF_HISTORY_WALK=git2, to compare the two).
+        let fast = if git2_only {
+            None
+        } else {
+            gitcli::walk(&workdir, &repo_path, &missing, records_dir, &loc.prefix)
+        };
+        let computed = match fast {
+            Some(c) => c,
+            None => walk_with_git2(&repo_path, &missing, records_dir, &loc.prefix),
+        };
         let n_computed = computed.len();
         if n_computed > 0 {
             cache::append(&cache_path, &computed);

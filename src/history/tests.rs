@@ -199,3 +199,36 @@ fn empty_repository_has_empty_history() {
     assert!(h.commits.is_empty());
     assert!(h.first_parent().is_empty());
 }
+
+#[test]
+fn git_fast_path_and_git2_walk_agree() {
+    let mut r = Repo::new();
+    r.write("records/UN-001.md", &un("UN-001", "One", "a"));
+    r.write("records/odd-name.md", &un("UN-002", "Two", "b"));
+    r.write("src/x.c", "x");
+    r.commit("Start");
+    std::fs::create_dir_all(r.dir.path().join("records/sub")).expect("mkdir");
+    r.git(&["mv", "records/UN-001.md", "records/sub/UN-001.md"]);
+    r.write("records/odd-name.md", &un("UN-002", "Two!", "b"));
+    r.commit("Move and edit");
+    r.git(&["checkout", "-q", "-b", "side"]);
+    r.write("records/UN-003.md", &un("UN-003", "Three", "c"));
+    r.commit("Side");
+    r.git(&["checkout", "-q", "main"]);
+    r.write("src/x.c", "y");
+    r.commit("Code");
+    r.n += 1;
+    r.git(&["merge", "-q", "--no-ff", "-m", "Merge side", "side"]);
+    let summary = |h: &History| -> Vec<String> {
+        h.commits
+            .iter()
+            .map(|c| serde_json::to_string(c).expect("json"))
+            .collect()
+    };
+    let fast = History::load_with(r.dir.path(), None, "records", false).expect("fast");
+    std::fs::remove_dir_all(r.dir.path().join(".git/ddf")).expect("clear cache");
+    let slow = History::load_with(r.dir.path(), None, "records", true).expect("git2");
+    assert_eq!(fast.computed, 5);
+    assert_eq!(slow.computed, 5);
+    assert_eq!(summary(&fast), summary(&slow));
+}

@@ -23,7 +23,13 @@ use rustc_hash::FxHashMap;
 pub(super) fn run(ctx: &mut Ctx<'_>) {
     let live = Live::new(
         ctx,
-        &["component", "release", "vulnerability", "capa", "change-request"],
+        &[
+            "component",
+            "release",
+            "vulnerability",
+            "capa",
+            "change-request",
+        ],
     );
     let rels = ReleaseSboms::load(ctx.corpus, &live);
     sbom_reconciled(ctx, &live, &rels);
@@ -73,9 +79,16 @@ fn same_version(a: Option<&str>, b: Option<&str>) -> bool {
 fn pair(cmps: &[&Record], comps: &[&Component]) -> Vec<Option<usize>> {
     let cmp_purl: Vec<Option<String>> = cmps
         .iter()
-        .map(|r| r.text("purl").and_then(|p| sbom::purl::Purl::parse(&p).ok()).map(|p| p.versionless()))
+        .map(|r| {
+            r.text("purl")
+                .and_then(|p| sbom::purl::Purl::parse(&p).ok())
+                .map(|p| p.versionless())
+        })
         .collect();
-    let comp_purl: Vec<Option<String>> = comps.iter().map(|c| c.parsed_purl().map(|p| p.versionless())).collect();
+    let comp_purl: Vec<Option<String>> = comps
+        .iter()
+        .map(|c| c.parsed_purl().map(|p| p.versionless()))
+        .collect();
     let mut out = vec![None; comps.len()];
     let mut taken = vec![false; cmps.len()];
     for pass in 0..3 {
@@ -86,10 +99,15 @@ fn pair(cmps: &[&Record], comps: &[&Component]) -> Vec<Option<usize>> {
             let found = cmps.iter().enumerate().position(|(j, r)| {
                 !taken[j]
                     && match pass {
-                        0 => !c.sbom_ref.is_empty() && r.text("sbom_ref").as_deref() == Some(c.sbom_ref.as_str()),
-                        1 => comp_purl[i].is_some()
-                            && comp_purl[i] == cmp_purl[j]
-                            && same_version(r.text("version").as_deref(), c.version.as_deref()),
+                        0 => {
+                            !c.sbom_ref.is_empty()
+                                && r.text("sbom_ref").as_deref() == Some(c.sbom_ref.as_str())
+                        }
+                        1 => {
+                            comp_purl[i].is_some()
+                                && comp_purl[i] == cmp_purl[j]
+                                && same_version(r.text("version").as_deref(), c.version.as_deref())
+                        }
                         _ => comp_purl[i].is_some() && comp_purl[i] == cmp_purl[j],
                     }
             });
@@ -143,13 +161,19 @@ impl ReleaseSboms {
                     Some(Ok(Some(bytes))) => sbom::parse(bytes, &p, &opts).map_err(|e| {
                         let m = e.to_string();
                         // The file name leads the message already; keep the rest.
-                        m.strip_prefix(&format!("{p}")).map(|s| s.trim_start_matches(':').trim().to_string()).unwrap_or(m)
+                        m.strip_prefix(p.as_str())
+                            .map(|s| s.trim_start_matches(':').trim().to_string())
+                            .unwrap_or(m)
                     }),
                 };
                 complete &= parsed.is_ok();
                 files.push((p, parsed));
             }
-            rels.push(ReleaseSbom { rel: i, files, complete });
+            rels.push(ReleaseSbom {
+                rel: i,
+                files,
+                complete,
+            });
         }
         let cmps: Vec<(usize, &Record)> = live.all("component").collect();
         let recs: Vec<&Record> = cmps.iter().map(|(_, r)| *r).collect();
@@ -158,7 +182,10 @@ impl ReleaseSboms {
             let comps: Vec<&Component> = rs.components().map(|(_, c)| c).collect();
             for (ci, j) in pair(&recs, &comps).into_iter().enumerate() {
                 if let Some(j) = j {
-                    if same_version(recs[j].text("version").as_deref(), comps[ci].version.as_deref()) {
+                    if same_version(
+                        recs[j].text("version").as_deref(),
+                        comps[ci].version.as_deref(),
+                    ) {
                         contains.entry(cmps[j].0).or_default().push(rs.rel);
                     }
                 }
@@ -192,8 +219,17 @@ fn label(r: &Record) -> String {
 }
 
 /// Reports at warning severity, below the rule's default (the 30- and 60-day targets).
-fn warn(ctx: &mut Ctx<'_>, rule: &'static str, r: &Record, pos: Option<Pos>, message: String, hint: &str) {
-    let pos = pos.or_else(|| r.index.value_pos("id")).or(Some(Pos::new(1, 1)));
+fn warn(
+    ctx: &mut Ctx<'_>,
+    rule: &'static str,
+    r: &Record,
+    pos: Option<Pos>,
+    message: String,
+    hint: &str,
+) {
+    let pos = pos
+        .or_else(|| r.index.value_pos("id"))
+        .or(Some(Pos::new(1, 1)));
     ctx.out.push(
         Diagnostic::new(rule, r.path.clone(), message)
             .record(r.id.clone())
@@ -212,8 +248,17 @@ fn sbom_reconciled(ctx: &mut Ctx<'_>, live: &Live<'_>, rels: &ReleaseSboms) {
     for (_, r) in live.all("release") {
         for p in r.list("sbom") {
             if !sbom::is_safe_relative(p.trim()) {
-                let msg = format!("{} lists SBOM `{p}`, which is not a path inside the DDF root", r.id);
-                ctx.emit("sbom-reconciled", r, r.index.token_pos("sbom", &p), msg, "give the SBOM's path relative to the DDF root, e.g. sboms/fw-2.1.0.cdx.json");
+                let msg = format!(
+                    "{} lists SBOM `{p}`, which is not a path inside the DDF root",
+                    r.id
+                );
+                ctx.emit(
+                    "sbom-reconciled",
+                    r,
+                    r.index.token_pos("sbom", &p),
+                    msg,
+                    "give the SBOM's path relative to the DDF root, e.g. sboms/fw-2.1.0.cdx.json",
+                );
             }
         }
     }
@@ -227,7 +272,13 @@ fn sbom_reconciled(ctx: &mut Ctx<'_>, live: &Live<'_>, rels: &ReleaseSboms) {
                 } else {
                     "ddf reads CycloneDX 1.5/1.6 and SPDX 2.3 JSON; regenerate the SBOM or fix the value named"
                 };
-                ctx.emit("sbom-reconciled", r, r.index.token_pos("sbom", p), msg, hint);
+                ctx.emit(
+                    "sbom-reconciled",
+                    r,
+                    r.index.token_pos("sbom", p),
+                    msg,
+                    hint,
+                );
             }
         }
     }
@@ -264,7 +315,13 @@ fn sbom_reconciled(ctx: &mut Ctx<'_>, live: &Live<'_>, rels: &ReleaseSboms) {
                         c.version.as_deref().unwrap_or("without a version")
                     );
                     let hint = format!("run `ddf sbom import {file}` to bring the record up to date, or correct the SBOM");
-                    ctx.emit("sbom-reconciled", r, r.index.value_pos("version"), msg, &hint);
+                    ctx.emit(
+                        "sbom-reconciled",
+                        r,
+                        r.index.value_pos("version"),
+                        msg,
+                        &hint,
+                    );
                 }
             }
             None => {
@@ -275,7 +332,13 @@ fn sbom_reconciled(ctx: &mut Ctx<'_>, live: &Live<'_>, rels: &ReleaseSboms) {
                     c.json_path
                 );
                 let hint = format!("run `ddf sbom import {file}` to create the CMP record");
-                ctx.emit("sbom-reconciled", rel, rel.index.token_pos("sbom", file), msg, &hint);
+                ctx.emit(
+                    "sbom-reconciled",
+                    rel,
+                    rel.index.token_pos("sbom", file),
+                    msg,
+                    &hint,
+                );
             }
         }
     }
@@ -285,10 +348,20 @@ fn sbom_reconciled(ctx: &mut Ctx<'_>, live: &Live<'_>, rels: &ReleaseSboms) {
                 "{} is in no SBOM of {}, the current release ({})",
                 label(r),
                 rel.id,
-                rs.files.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(", ")
+                rs.files
+                    .iter()
+                    .map(|(p, _)| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             let hint = "set `sbom_ref` to the component's bom-ref / SPDXID, re-import the SBOM, or set `status: obsolete` if the component was removed from the product";
-            ctx.emit("sbom-reconciled", r, r.index.value_pos("sbom_ref"), msg, hint);
+            ctx.emit(
+                "sbom-reconciled",
+                r,
+                r.index.value_pos("sbom_ref"),
+                msg,
+                hint,
+            );
         }
     }
 }
@@ -333,8 +406,13 @@ fn vuln_triaged(ctx: &mut Ctx<'_>, live: &Live<'_>, rels: &ReleaseSboms) {
         missing.dedup_by(|a, b| a.0 == b.0);
         for (rel, cmp) in missing {
             let msg = format!("{} affects {cmp}, which fielded release {rel} contains, but does not name {rel} in `fielded`", r.id);
-            let hint = format!("add {rel} to `fielded` so the assessment covers every release in the field");
-            let pos = r.index.value_pos("fielded").or_else(|| r.index.value_pos("affects"));
+            let hint = format!(
+                "add {rel} to `fielded` so the assessment covers every release in the field"
+            );
+            let pos = r
+                .index
+                .value_pos("fielded")
+                .or_else(|| r.index.value_pos("affects"));
             ctx.emit("vuln-triaged", r, pos, msg, &hint);
         }
     }
@@ -358,7 +436,10 @@ fn kev_designed_out(ctx: &mut Ctx<'_>, live: &Live<'_>, rels: &ReleaseSboms) {
         if released.is_empty() {
             continue;
         }
-        let cmps: Vec<String> = released.iter().map(|&c| label(&corpus.records[c])).collect();
+        let cmps: Vec<String> = released
+            .iter()
+            .map(|&c| label(&corpus.records[c]))
+            .collect();
         let msg = format!(
             "{} ({}) is in the CISA KEV catalogue and is {state} in released component{} {}",
             r.id,
@@ -404,12 +485,30 @@ fn uncontrolled_capa(ctx: &mut Ctx<'_>, live: &Live<'_>) {
             if live.inbound(i, "source", &["capa"]).is_empty() {
                 let msg = format!("{} is exploitable with uncontrolled risk ({es}) but no CAPA names it in `source`", r.id);
                 let hint = format!("open a CAPA (ISO 13485 8.5.2) with `source: [{}]`", r.id);
-                ctx.emit("uncontrolled-capa", r, r.index.value_pos("state"), msg, &hint);
+                ctx.emit(
+                    "uncontrolled-capa",
+                    r,
+                    r.index.value_pos("state"),
+                    msg,
+                    &hint,
+                );
             }
-            if live.inbound(i, "triggered_by", &["change-request"]).is_empty() {
+            if live
+                .inbound(i, "triggered_by", &["change-request"])
+                .is_empty()
+            {
                 let msg = format!("{} is exploitable with uncontrolled risk ({es}) but no CR names it in `triggered_by`", r.id);
-                let hint = format!("raise the change that remediates it (7.3.9) with `triggered_by: [{}]`", r.id);
-                ctx.emit("uncontrolled-capa", r, r.index.value_pos("state"), msg, &hint);
+                let hint = format!(
+                    "raise the change that remediates it (7.3.9) with `triggered_by: [{}]`",
+                    r.id
+                );
+                ctx.emit(
+                    "uncontrolled-capa",
+                    r,
+                    r.index.value_pos("state"),
+                    msg,
+                    &hint,
+                );
             }
         }
         if !matches!(state, "exploitable" | "resolved" | "resolved_with_pedigree") {
@@ -418,7 +517,10 @@ fn uncontrolled_capa(ctx: &mut Ctx<'_>, live: &Live<'_>) {
         let Some(found) = r.text("discovered").and_then(|s| Date::parse(&s)) else {
             continue;
         };
-        for (field, limit, what) in [("customers_notified", 30, "customers were notified"), ("remediated", 60, "it was remediated")] {
+        for (field, limit, what) in [
+            ("customers_notified", 30, "customers were notified"),
+            ("remediated", 60, "it was remediated"),
+        ] {
             match r.text(field).and_then(|s| Date::parse(&s)) {
                 Some(d) if d.days_since(found) > limit => {
                     let msg = format!(
@@ -435,7 +537,14 @@ fn uncontrolled_capa(ctx: &mut Ctx<'_>, live: &Live<'_>) {
                         today.days_since(found)
                     );
                     let hint = format!("act, then record `{field}:` with the date");
-                    warn(ctx, "uncontrolled-capa", r, r.index.value_pos("discovered"), msg, &hint);
+                    warn(
+                        ctx,
+                        "uncontrolled-capa",
+                        r,
+                        r.index.value_pos("discovered"),
+                        msg,
+                        &hint,
+                    );
                 }
                 _ => {}
             }
@@ -456,7 +565,11 @@ mod tests {
     const PER: &str = "---\nid: PER-001\ntype: person\ntitle: Ada\nstatus: approved\nowner: PER-001\nprinted_name: Ada Lovelace\nroles: [engineer]\nmay_sign: [approval]\nkeys: []\nidentity_verified: 2026-01-01\n---\n";
 
     fn rec(ty: &str, id: &str, fields: &str) -> String {
-        let status = if fields.contains("status:") { "" } else { "status: approved\n" };
+        let status = if fields.contains("status:") {
+            ""
+        } else {
+            "status: approved\n"
+        };
         format!("---\nid: {id}\ntype: {ty}\ntitle: T\n{status}owner: PER-001\n{fields}---\nBody.\n")
     }
 
@@ -491,25 +604,47 @@ mod tests {
     fn bom(comps: &[(&str, &str, &str)]) -> String {
         let c: Vec<String> = comps
             .iter()
-            .map(|(r, n, v)| format!(r#"{{"bom-ref":"{r}","name":"{n}","version":"{v}","purl":"pkg:npm/{n}@{v}"}}"#))
+            .map(|(r, n, v)| {
+                format!(
+                    r#"{{"bom-ref":"{r}","name":"{n}","version":"{v}","purl":"pkg:npm/{n}@{v}"}}"#
+                )
+            })
             .collect();
-        format!(r#"{{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{}]}}"#, c.join(","))
+        format!(
+            r#"{{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{}]}}"#,
+            c.join(",")
+        )
     }
 
     /// Checks the records (plus PER and SUP) with the given attachments.
     fn run(records: &[String], attachments: &[(&str, Option<&str>)]) -> Vec<Diagnostic> {
         let mut files = vec![
-            SourceFile { path: "records/PER-001.md".into(), content: Ok(PER.as_bytes().to_vec()) },
-            SourceFile { path: "records/SUP-001.md".into(), content: Ok(sup().into_bytes()) },
+            SourceFile {
+                path: "records/PER-001.md".into(),
+                content: Ok(PER.as_bytes().to_vec()),
+            },
+            SourceFile {
+                path: "records/SUP-001.md".into(),
+                content: Ok(sup().into_bytes()),
+            },
         ];
         for t in records {
-            let id = t.lines().nth(1).and_then(|l| l.strip_prefix("id: ")).unwrap_or("X");
-            files.push(SourceFile { path: format!("records/{id}.md"), content: Ok(t.clone().into_bytes()) });
+            let id = t
+                .lines()
+                .nth(1)
+                .and_then(|l| l.strip_prefix("id: "))
+                .unwrap_or("X");
+            files.push(SourceFile {
+                path: format!("records/{id}.md"),
+                content: Ok(t.clone().into_bytes()),
+            });
         }
         let (config, diags) = Config::parse("project: test\n", "ddf.yaml").expect("config");
         let mut corpus = Corpus::from_files("test".into(), config, diags, files);
         for (p, c) in attachments {
-            corpus.attachments.insert(p.to_string(), Ok(c.map(|c| c.as_bytes().to_vec())));
+            corpus
+                .attachments
+                .insert(p.to_string(), Ok(c.map(|c| c.as_bytes().to_vec())));
         }
         let graph = Graph::build(&corpus);
         crate::check::run(&corpus, &graph, Date::parse(TODAY).expect("date"), None).diagnostics
@@ -524,7 +659,16 @@ mod tests {
         let b = bom(&[("a", "left-pad", "1.3.0")]);
         let old = bom(&[("a", "left-pad", "1.2.0")]);
         let d = run(
-            &[cmp("CMP-001", "left-pad", "1.3.0", "a"), rel("REL-001", "sboms/old.json", "2025-01-01", ""), rel("REL-002", "sboms/new.json", "2026-01-01", "prior: [REL-001]\n")],
+            &[
+                cmp("CMP-001", "left-pad", "1.3.0", "a"),
+                rel("REL-001", "sboms/old.json", "2025-01-01", ""),
+                rel(
+                    "REL-002",
+                    "sboms/new.json",
+                    "2026-01-01",
+                    "prior: [REL-001]\n",
+                ),
+            ],
             &[("sboms/new.json", Some(&b)), ("sboms/old.json", Some(&old))],
         );
         assert!(rules_fired(&d, "sbom-reconciled").is_empty(), "{d:?}");
@@ -534,51 +678,99 @@ mod tests {
     fn sbom_reconciled_fires_on_mismatch_missing_file_and_bad_json() {
         let b = bom(&[("a", "left-pad", "1.3.1"), ("b", "is-odd", "3.0.1")]);
         let d = run(
-            &[cmp("CMP-001", "left-pad", "1.3.0", "a"), cmp("CMP-002", "gone", "1.0.0", "z"), rel("REL-001", "sboms/missing.json", "2025-01-01", ""), rel("REL-002", "sboms/new.json", "false", "prior: [REL-001]\n")],
+            &[
+                cmp("CMP-001", "left-pad", "1.3.0", "a"),
+                cmp("CMP-002", "gone", "1.0.0", "z"),
+                rel("REL-001", "sboms/missing.json", "2025-01-01", ""),
+                rel("REL-002", "sboms/new.json", "false", "prior: [REL-001]\n"),
+            ],
             &[("sboms/new.json", Some(&b)), ("sboms/missing.json", None)],
         );
-        let msgs: Vec<&str> = rules_fired(&d, "sbom-reconciled").iter().map(|x| x.message.as_str()).collect();
+        let msgs: Vec<&str> = rules_fired(&d, "sbom-reconciled")
+            .iter()
+            .map(|x| x.message.as_str())
+            .collect();
         assert_eq!(msgs.len(), 4, "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("REL-001 lists SBOM sboms/missing.json, which does not exist")));
-        assert!(msgs.iter().any(|m| m.contains("CMP-001 (left-pad 1.3.0) has version 1.3.0, but the SBOM of REL-002")));
-        assert!(msgs.iter().any(|m| m.contains("lists is-odd 3.0.1 at $.components[1], which no component record describes")));
-        assert!(msgs.iter().any(|m| m.contains("CMP-002 (gone 1.0.0) is in no SBOM of REL-002")));
+        assert!(msgs
+            .iter()
+            .any(|m| m.contains("REL-001 lists SBOM sboms/missing.json, which does not exist")));
+        assert!(msgs
+            .iter()
+            .any(|m| m
+                .contains("CMP-001 (left-pad 1.3.0) has version 1.3.0, but the SBOM of REL-002")));
+        assert!(msgs.iter().any(|m| m.contains(
+            "lists is-odd 3.0.1 at $.components[1], which no component record describes"
+        )));
+        assert!(msgs
+            .iter()
+            .any(|m| m.contains("CMP-002 (gone 1.0.0) is in no SBOM of REL-002")));
         let d = run(
-            &[cmp("CMP-001", "left-pad", "1.3.0", "a"), rel("REL-001", "sboms/bad.json", "false", "")],
-            &[("sboms/bad.json", Some(r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":7}]}"#))],
+            &[
+                cmp("CMP-001", "left-pad", "1.3.0", "a"),
+                rel("REL-001", "sboms/bad.json", "false", ""),
+            ],
+            &[(
+                "sboms/bad.json",
+                Some(r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":7}]}"#),
+            )],
         );
         let f = rules_fired(&d, "sbom-reconciled");
         assert_eq!(f.len(), 1, "{f:?}");
-        assert!(f[0].message.contains("$.components[0].name: expected a string"), "{}", f[0].message);
+        assert!(
+            f[0].message
+                .contains("$.components[0].name: expected a string"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]
     fn vuln_triaged_fires_after_the_sla_and_for_unnamed_fielded_releases() {
         let b = bom(&[("a", "left-pad", "1.3.0")]);
-        let base = [cmp("CMP-001", "left-pad", "1.3.0", "a"), rel("REL-001", "sboms/a.json", "2025-01-01", "")];
+        let base = [
+            cmp("CMP-001", "left-pad", "1.3.0", "a"),
+            rel("REL-001", "sboms/a.json", "2025-01-01", ""),
+        ];
         let att = [("sboms/a.json", Some(b.as_str()))];
         let mut r = base.to_vec();
         r.push(vuln("VULN-001", "in_triage", "fielded: [REL-001]\n"));
         assert!(fired(&run(&r, &att), "vuln-triaged", "VULN-001").is_empty());
-        r[2] = vuln("VULN-001", "in_triage", "fielded: [REL-001]\n").replace("discovered: 2026-05-20", "discovered: 2026-04-01");
+        r[2] = vuln("VULN-001", "in_triage", "fielded: [REL-001]\n")
+            .replace("discovered: 2026-05-20", "discovered: 2026-04-01");
         let d = run(&r, &att);
         let f = fired(&d, "vuln-triaged", "VULN-001");
         assert_eq!(f.len(), 1, "{f:?}");
-        assert!(f[0].message.contains("in_triage for 61 days"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("in_triage for 61 days"),
+            "{}",
+            f[0].message
+        );
         r[2] = vuln("VULN-001", "exploitable", "response: [update]\n");
         let d = run(&r, &att);
         let f = fired(&d, "vuln-triaged", "VULN-001");
-        assert!(f.iter().any(|x| x.message.contains("fielded release REL-001 contains")), "{f:?}");
+        assert!(
+            f.iter()
+                .any(|x| x.message.contains("fielded release REL-001 contains")),
+            "{f:?}"
+        );
     }
 
     #[test]
     fn kev_designed_out_fires_on_released_kev_in_triage_only() {
         let b = bom(&[("a", "left-pad", "1.3.0")]);
         let att = [("sboms/a.json", Some(b.as_str()))];
-        let mut r = vec![cmp("CMP-001", "left-pad", "1.3.0", "a"), rel("REL-001", "sboms/a.json", "2025-01-01", ""), vuln("VULN-001", "in_triage", "kev: true\nfielded: [REL-001]\n")];
+        let mut r = vec![
+            cmp("CMP-001", "left-pad", "1.3.0", "a"),
+            rel("REL-001", "sboms/a.json", "2025-01-01", ""),
+            vuln("VULN-001", "in_triage", "kev: true\nfielded: [REL-001]\n"),
+        ];
         let f = fired(&run(&r, &att), "kev-designed-out", "VULN-001").len();
         assert_eq!(f, 1);
-        r[2] = vuln("VULN-001", "not_affected", "kev: true\njustification: code_not_present\nfielded: [REL-001]\n");
+        r[2] = vuln(
+            "VULN-001",
+            "not_affected",
+            "kev: true\njustification: code_not_present\nfielded: [REL-001]\n",
+        );
         assert!(fired(&run(&r, &att), "kev-designed-out", "VULN-001").is_empty());
         r[2] = vuln("VULN-001", "in_triage", "kev: false\nfielded: [REL-001]\n");
         assert!(fired(&run(&r, &att), "kev-designed-out", "VULN-001").is_empty());
@@ -586,7 +778,11 @@ mod tests {
 
     #[test]
     fn uncontrolled_capa_needs_capa_and_cr_and_warns_on_late_dates() {
-        let r = vec![cmp("CMP-001", "left-pad", "1.3.0", "a"), vuln("VULN-001", "exploitable", "response: [update]\n").replace("discovered: 2026-05-20", "discovered: 2026-01-02")];
+        let r = vec![
+            cmp("CMP-001", "left-pad", "1.3.0", "a"),
+            vuln("VULN-001", "exploitable", "response: [update]\n")
+                .replace("discovered: 2026-05-20", "discovered: 2026-01-02"),
+        ];
         let d = run(&r, &[]);
         let f = fired(&d, "uncontrolled-capa", "VULN-001");
         let errors = f.iter().filter(|x| x.severity == Severity::Error).count();
@@ -595,12 +791,18 @@ mod tests {
         let capa = rec("capa", "CAPA-001", "kind: corrective\nproblem: p\nroot_cause: r\nactions: a\nopened: 2026-01-03\nsource: [VULN-001]\nstatus: open\n");
         let cr = rec("change-request", "CR-001", "description: d\nreason: r\nimpact: i\ncyber_impact: may-impact\ncyber_rationale: c\nregulatory_path: letter-to-file\ntriggered_by: [VULN-001]\nstatus: open\n");
         let mut r2 = r.clone();
-        r2[1] = r2[1].replace("response: [update]\n", "response: [update]\ncustomers_notified: 2026-01-20\nremediated: 2026-02-10\n");
+        r2[1] = r2[1].replace(
+            "response: [update]\n",
+            "response: [update]\ncustomers_notified: 2026-01-20\nremediated: 2026-02-10\n",
+        );
         r2.push(capa);
         r2.push(cr);
         assert!(fired(&run(&r2, &[]), "uncontrolled-capa", "VULN-001").is_empty());
         // Controlled risk (E2 x S4 = C) needs neither.
-        let r3 = vec![r[0].clone(), r[1].replace("exploitability: E4", "exploitability: E2")];
+        let r3 = vec![
+            r[0].clone(),
+            r[1].replace("exploitability: E4", "exploitability: E2"),
+        ];
         assert!(fired(&run(&r3, &[]), "uncontrolled-capa", "VULN-001").is_empty());
     }
 }

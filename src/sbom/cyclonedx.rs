@@ -3,7 +3,10 @@
 //! statements in `vulnerabilities[].analysis`.
 
 use super::json::{Node, ShapeError};
-use super::{date_part, hash_alg, Component, Format, ReadOptions, Sbom, SbomError, Vex, END_OF_SUPPORT_PROPERTY};
+use super::{
+    date_part, hash_alg, Component, Format, ReadOptions, Sbom, SbomError, Vex,
+    END_OF_SUPPORT_PROPERTY,
+};
 use std::collections::HashSet;
 
 /// Support-level values a property may state, and the CMP value each maps to.
@@ -25,7 +28,11 @@ pub(super) fn parse(root: &Node<'_>, file: &str, opts: &ReadOptions) -> Result<S
         error,
     };
     let mut warnings = Vec::new();
-    let spec = root.req_str("specVersion").map_err(shape)?.trim().to_string();
+    let spec = root
+        .req_str("specVersion")
+        .map_err(shape)?
+        .trim()
+        .to_string();
     match spec.as_str() {
         "1.5" | "1.6" => {}
         v if v.starts_with("1.") && v[2..].chars().all(|c| c.is_ascii_digit()) && v.len() > 2 => {
@@ -162,7 +169,9 @@ fn named(n: &Node<'_>, key: &str) -> Result<Option<String>, ShapeError> {
         None => Ok(None),
         Some(o) => {
             o.expect_object()?;
-            Ok(o.opt_str("name")?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
+            Ok(o.opt_str("name")?
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()))
         }
     }
 }
@@ -190,32 +199,52 @@ fn licenses(list: &[Node<'_>]) -> Result<Option<String>, ShapeError> {
         _ => Some(
             parts
                 .iter()
-                .map(|p| if p.contains(' ') { format!("({p})") } else { p.clone() })
+                .map(|p| {
+                    if p.contains(' ') {
+                        format!("({p})")
+                    } else {
+                        p.clone()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(" AND "),
         ),
     })
 }
 
-fn component(c: &Node<'_>, opts: &ReadOptions, warnings: &mut Vec<String>) -> Result<Component, ShapeError> {
+fn component(
+    c: &Node<'_>,
+    opts: &ReadOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Component, ShapeError> {
     c.expect_object()?;
     let name = c.req_str("name")?.trim().to_string();
     if name.is_empty() {
         return Err(c.error("the component's `name` is empty"));
     }
-    let purl = c.opt_str("purl")?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let purl = c
+        .opt_str("purl")?
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
     if let Some(p) = &purl {
         if let Err(e) = super::purl::Purl::parse(p) {
-            warnings.push(format!("{}.purl: {e}; the component is matched by cpe or name instead", c.path));
+            warnings.push(format!(
+                "{}.purl: {e}; the component is matched by cpe or name instead",
+                c.path
+            ));
         }
     }
-    let supplier = named(c, "supplier")?
-        .or(named(c, "manufacturer")?)
-        .or(c.opt_str("publisher")?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()));
+    let supplier = named(c, "supplier")?.or(named(c, "manufacturer")?).or(c
+        .opt_str("publisher")?
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty()));
     let mut hashes = Vec::new();
     for h in c.opt_items("hashes")? {
         h.expect_object()?;
-        hashes.push((hash_alg(h.req_str("alg")?), h.req_str("content")?.trim().to_string()));
+        hashes.push((
+            hash_alg(h.req_str("alg")?),
+            h.req_str("content")?.trim().to_string(),
+        ));
     }
     let mut license = licenses(&c.opt_items("licenses")?)?;
     if license.is_none() {
@@ -230,10 +259,16 @@ fn component(c: &Node<'_>, opts: &ReadOptions, warnings: &mut Vec<String>) -> Re
         let pname = p.req_str("name")?;
         let value = p.opt_str("value")?.unwrap_or("");
         if pname == END_OF_SUPPORT_PROPERTY {
-            match date_part(value) {
+            // `unknown` is what the CMP field itself allows when support has no known end.
+            let v = if value.trim().eq_ignore_ascii_case("unknown") {
+                Some("unknown".to_string())
+            } else {
+                date_part(value)
+            };
+            match v {
                 Some(d) => end_of_support = Some(d),
                 None => warnings.push(format!(
-                    "{}: `{END_OF_SUPPORT_PROPERTY}` is `{value}`, not a date (YYYY-MM-DD); ignored",
+                    "{}: `{END_OF_SUPPORT_PROPERTY}` is `{value}`, neither a date (YYYY-MM-DD) nor `unknown`; ignored",
                     p.path
                 )),
             }
@@ -250,11 +285,20 @@ fn component(c: &Node<'_>, opts: &ReadOptions, warnings: &mut Vec<String>) -> Re
     Ok(Component {
         sbom_ref: c.opt_str("bom-ref")?.unwrap_or("").to_string(),
         kind: c.opt_str("type")?.map(String::from),
-        group: c.opt_str("group")?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        group: c
+            .opt_str("group")?
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
         name,
-        version: c.opt_str("version")?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        version: c
+            .opt_str("version")?
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
         purl,
-        cpes: c.opt_str("cpe")?.map(|s| vec![s.trim().to_string()]).unwrap_or_default(),
+        cpes: c
+            .opt_str("cpe")?
+            .map(|s| vec![s.trim().to_string()])
+            .unwrap_or_default(),
         supplier,
         hashes,
         license,
@@ -299,7 +343,11 @@ mod tests {
         let b = &s.components[1];
         assert_eq!(b.supplier.as_deref(), Some("Maker"));
         assert_eq!(b.json_path, "$.components[0].components[0]");
-        assert!(s.warnings.iter().any(|w| w.contains("`zzz`")), "{:?}", s.warnings);
+        assert!(
+            s.warnings.iter().any(|w| w.contains("`zzz`")),
+            "{:?}",
+            s.warnings
+        );
     }
 
     #[test]
@@ -309,13 +357,33 @@ mod tests {
             &ReadOptions::default(),
         )
         .expect_err("bad purl");
-        assert_eq!(e.to_string(), "t.cdx.json: $.components[3].purl: expected a string, found a number");
-        let e = read(r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"version":"1"}]}"#, &ReadOptions::default())
-            .expect_err("no name");
-        assert!(e.to_string().contains("$.components[0].name: missing"), "{e}");
-        let e = read(r#"{"bomFormat":"CycloneDX","specVersion":"2.0"}"#, &ReadOptions::default()).expect_err("2.0");
-        assert!(e.to_string().contains("version `2.0` is not supported"), "{e}");
-        let s = read(r#"{"bomFormat":"CycloneDX","specVersion":"1.4"}"#, &ReadOptions::default()).expect("1.4");
+        assert_eq!(
+            e.to_string(),
+            "t.cdx.json: $.components[3].purl: expected a string, found a number"
+        );
+        let e = read(
+            r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"version":"1"}]}"#,
+            &ReadOptions::default(),
+        )
+        .expect_err("no name");
+        assert!(
+            e.to_string().contains("$.components[0].name: missing"),
+            "{e}"
+        );
+        let e = read(
+            r#"{"bomFormat":"CycloneDX","specVersion":"2.0"}"#,
+            &ReadOptions::default(),
+        )
+        .expect_err("2.0");
+        assert!(
+            e.to_string().contains("version `2.0` is not supported"),
+            "{e}"
+        );
+        let s = read(
+            r#"{"bomFormat":"CycloneDX","specVersion":"1.4"}"#,
+            &ReadOptions::default(),
+        )
+        .expect("1.4");
         assert!(s.warnings[0].contains("1.4"));
     }
 }

@@ -79,7 +79,11 @@ pub fn diff(a: &[Component], b: &[Component]) -> Diff {
         let mut free: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, id) in ida.iter().enumerate() {
             if !used[i] {
-                let k = if exact { format!("{}@{:?}", id.key(), id.version) } else { id.key() };
+                let k = if exact {
+                    format!("{}@{:?}", id.key(), id.version)
+                } else {
+                    id.key()
+                };
                 free.entry(k).or_default().push(i);
             }
         }
@@ -87,7 +91,11 @@ pub fn diff(a: &[Component], b: &[Component]) -> Diff {
             if pair[j].is_some() {
                 continue;
             }
-            let k = if exact { format!("{}@{:?}", id.key(), id.version) } else { id.key() };
+            let k = if exact {
+                format!("{}@{:?}", id.key(), id.version)
+            } else {
+                id.key()
+            };
             if let Some(list) = free.get_mut(&k) {
                 if !list.is_empty() {
                     let i = list.remove(0);
@@ -137,8 +145,10 @@ pub fn diff(a: &[Component], b: &[Component]) -> Diff {
     let by_name = |x: &Entry, y: &Entry| (&x.name, &x.version).cmp(&(&y.name, &y.version));
     d.added.sort_by(by_name);
     d.removed.sort_by(by_name);
-    d.version_changed.sort_by(|x, y| (&x.name, &x.key).cmp(&(&y.name, &y.key)));
-    d.supplier_changed.sort_by(|x, y| (&x.name, &x.key).cmp(&(&y.name, &y.key)));
+    d.version_changed
+        .sort_by(|x, y| (&x.name, &x.key).cmp(&(&y.name, &y.key)));
+    d.supplier_changed
+        .sort_by(|x, y| (&x.name, &x.key).cmp(&(&y.name, &y.key)));
     d
 }
 
@@ -159,15 +169,35 @@ mod tests {
     #[test]
     fn added_removed_and_changed() {
         let a = vec![
-            c("mbedtls", "3.5.1", Some("pkg:github/Mbed-TLS/mbedtls@v3.5.1"), Some("Mbed TLS")),
-            c("zephyr", "3.5.0", Some("pkg:github/zephyrproject-rtos/zephyr@v3.5.0"), Some("Zephyr")),
+            c(
+                "mbedtls",
+                "3.5.1",
+                Some("pkg:github/Mbed-TLS/mbedtls@v3.5.1"),
+                Some("Mbed TLS"),
+            ),
+            c(
+                "zephyr",
+                "3.5.0",
+                Some("pkg:github/zephyrproject-rtos/zephyr@v3.5.0"),
+                Some("Zephyr"),
+            ),
             c("old", "1", None, None),
             c("syn", "1.0.109", Some("pkg:cargo/syn@1.0.109"), None),
             c("syn", "2.0.18", Some("pkg:cargo/syn@2.0.18"), None),
         ];
         let b = vec![
-            c("mbedtls", "3.5.2", Some("pkg:github/Mbed-TLS/mbedtls@v3.5.2"), Some("Mbed TLS")),
-            c("zephyr", "3.5.0", Some("pkg:github/zephyrproject-rtos/zephyr@v3.5.0"), Some("Linux Foundation")),
+            c(
+                "mbedtls",
+                "3.5.2",
+                Some("pkg:github/Mbed-TLS/mbedtls@v3.5.2"),
+                Some("Mbed TLS"),
+            ),
+            c(
+                "zephyr",
+                "3.5.0",
+                Some("pkg:github/zephyrproject-rtos/zephyr@v3.5.0"),
+                Some("Linux Foundation"),
+            ),
             c("new", "1", None, None),
             c("syn", "2.0.18", Some("pkg:cargo/syn@2.0.18"), None),
             c("syn", "1.0.109", Some("pkg:cargo/syn@1.0.109"), None),
@@ -179,7 +209,10 @@ mod tests {
         assert_eq!(d.version_changed.len(), 1);
         assert_eq!(d.version_changed[0].old.as_deref(), Some("3.5.1"));
         assert_eq!(d.supplier_changed.len(), 1);
-        assert_eq!(d.supplier_changed[0].new.as_deref(), Some("Linux Foundation"));
+        assert_eq!(
+            d.supplier_changed[0].new.as_deref(),
+            Some("Linux Foundation")
+        );
         assert_eq!(d.unchanged, 2);
         assert!(diff(&a, &a).is_empty());
     }

@@ -27,6 +27,18 @@ pub fn scalar(s: &str, flow: bool) -> String {
     {
         return quoted();
     }
+    // Only a scalar that starts like a number, or is one of YAML's words for true, false and
+    // null, can read back as something else; asking the parser about every value would dominate
+    // the time of a large import.
+    let lower = s.to_ascii_lowercase();
+    let maybe_other = s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '.' | '+' | '-'))
+        || matches!(
+            lower.as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "~"
+        );
+    if !maybe_other {
+        return s;
+    }
     match serde_yaml::from_str::<Value>(&s) {
         Ok(Value::String(back)) if back == s => s,
         _ => quoted(),
@@ -37,7 +49,11 @@ pub fn scalar(s: &str, flow: bool) -> String {
 pub fn list(items: &[String]) -> String {
     format!(
         "[{}]",
-        items.iter().map(|i| scalar(i, true)).collect::<Vec<_>>().join(", ")
+        items
+            .iter()
+            .map(|i| scalar(i, true))
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }
 
@@ -88,7 +104,8 @@ pub fn set_fields(text: &str, updates: &[(String, String)]) -> Result<String, Ed
         return Ok(text.to_string());
     }
     let bom = text.starts_with('\u{feff}');
-    let split = front_matter::split(text).map_err(|e: SplitError| EditError(e.message_and_hint().0))?;
+    let split =
+        front_matter::split(text).map_err(|e: SplitError| EditError(e.message_and_hint().0))?;
     let index = KeyIndex::build(split.yaml, split.yaml_line);
     let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
@@ -106,8 +123,12 @@ pub fn set_fields(text: &str, updates: &[(String, String)]) -> Result<String, Ed
                     ""
                 };
                 replace[span.first_line] = Some(format!("{key}: {value}{comment}{nl}"));
-                for l in span.first_line + 1..=span.last_line {
-                    drop[l] = true;
+                for d in drop
+                    .iter_mut()
+                    .take(span.last_line + 1)
+                    .skip(span.first_line + 1)
+                {
+                    *d = true;
                 }
             }
             None => append.push_str(&format!("{key}: {value}{nl}")),
@@ -168,11 +189,20 @@ mod tests {
         assert_eq!(scalar("a: b", false), "\"a: b\"");
         assert_eq!(scalar("#x", false), "\"#x\"");
         assert_eq!(scalar("", false), "\"\"");
-        assert_eq!(scalar("MIT AND (Apache-2.0 OR MIT)", false), "MIT AND (Apache-2.0 OR MIT)");
+        assert_eq!(
+            scalar("MIT AND (Apache-2.0 OR MIT)", false),
+            "MIT AND (Apache-2.0 OR MIT)"
+        );
         assert_eq!(scalar("1.0.0-rc95", false), "1.0.0-rc95");
         assert_eq!(scalar("2024-07-26", false), "2024-07-26");
-        assert_eq!(list(&["SUP-001".into(), "a,b".into()]), "[SUP-001, \"a,b\"]");
-        assert_eq!(map(&[("SHA-256".into(), "ab12".into())]), "{ SHA-256: ab12 }");
+        assert_eq!(
+            list(&["SUP-001".into(), "a,b".into()]),
+            "[SUP-001, \"a,b\"]"
+        );
+        assert_eq!(
+            map(&[("SHA-256".into(), "ab12".into())]),
+            "{ SHA-256: ab12 }"
+        );
     }
 
     #[test]
@@ -191,13 +221,19 @@ mod tests {
             out,
             "---\nid: CMP-001\n# pinned by the firmware team\nversion: 3.5.2   # see CR-002\nlicense: Apache-2.0\nowner: PER-001\npurl: pkg:github/x/y@v3.5.2\n---\nBody stays.\n"
         );
-        let back = crate::record::parse("x.md", out.as_bytes()).record.expect("parses");
+        let back = crate::record::parse("x.md", out.as_bytes())
+            .record
+            .expect("parses");
         assert_eq!(back.text("version").as_deref(), Some("3.5.2"));
     }
 
     #[test]
     fn crlf_is_kept() {
-        let out = set_fields("---\r\nid: A-001\r\n---\r\nb\r\n", &[("x".into(), "1".into())]).expect("ok");
+        let out = set_fields(
+            "---\r\nid: A-001\r\n---\r\nb\r\n",
+            &[("x".into(), "1".into())],
+        )
+        .expect("ok");
         assert_eq!(out, "---\r\nid: A-001\r\nx: 1\r\n---\r\nb\r\n");
     }
 

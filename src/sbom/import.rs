@@ -24,9 +24,28 @@ use std::path::Path;
 /// Purl types of public package registries and forges: a component with one is open source
 /// unless a person says otherwise.
 const PUBLIC_PURL_TYPES: &[&str] = &[
-    "npm", "pypi", "maven", "golang", "cargo", "gem", "nuget", "composer", "hex", "pub", "cran",
-    "hackage", "github", "gitlab", "bitbucket", "swift", "cocoapods", "conda", "deb", "apk",
-    "alpm", "rpm",
+    "npm",
+    "pypi",
+    "maven",
+    "golang",
+    "cargo",
+    "gem",
+    "nuget",
+    "composer",
+    "hex",
+    "pub",
+    "cran",
+    "hackage",
+    "github",
+    "gitlab",
+    "bitbucket",
+    "swift",
+    "cocoapods",
+    "conda",
+    "deb",
+    "apk",
+    "alpm",
+    "rpm",
 ];
 
 /// Options of an import.
@@ -165,9 +184,15 @@ impl ImportError {
     pub fn hint(&self) -> &'static str {
         match self {
             ImportError::NoRelease(_) => "`ddf new release` creates one; give its id (REL-...)",
-            ImportError::OutsideRoot(_) => "copy the SBOM into the DDF (e.g. sboms/) and import that copy",
-            ImportError::Record { .. } => "fix the record's front-matter (`ddf check` shows where), then import again",
-            ImportError::NoType(_) => "the built-in QMSR profile defines it; check `types:` in ddf.yaml",
+            ImportError::OutsideRoot(_) => {
+                "copy the SBOM into the DDF (e.g. sboms/) and import that copy"
+            }
+            ImportError::Record { .. } => {
+                "fix the record's front-matter (`ddf check` shows where), then import again"
+            }
+            ImportError::NoType(_) => {
+                "the built-in QMSR profile defines it; check `types:` in ddf.yaml"
+            }
         }
     }
 }
@@ -181,7 +206,10 @@ struct CmpInfo<'a> {
 }
 
 fn norm_name(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 fn field_text(r: &Record, f: &str) -> String {
@@ -189,10 +217,19 @@ fn field_text(r: &Record, f: &str) -> String {
 }
 
 /// Plans the import of `sbom` into `corpus` (whose files are under `root`).
-pub fn plan(corpus: &Corpus, root: &Path, sbom: &Sbom, opts: &ImportOptions) -> Result<Plan, ImportError> {
+pub fn plan(
+    corpus: &Corpus,
+    root: &Path,
+    sbom: &Sbom,
+    opts: &ImportOptions,
+) -> Result<Plan, ImportError> {
     let schema = &corpus.config.schema;
-    let cmp_type = schema.get("component").ok_or_else(|| ImportError::NoType("component".into()))?;
-    let sup_type = schema.get("supplier").ok_or_else(|| ImportError::NoType("supplier".into()))?;
+    let cmp_type = schema
+        .get("component")
+        .ok_or_else(|| ImportError::NoType("component".into()))?;
+    let sup_type = schema
+        .get("supplier")
+        .ok_or_else(|| ImportError::NoType("supplier".into()))?;
     let live = |ty: &str| -> Vec<&Record> {
         corpus
             .records_of(ty)
@@ -224,7 +261,10 @@ pub fn plan(corpus: &Corpus, root: &Path, sbom: &Sbom, opts: &ImportOptions) -> 
                 ),
                 cpe,
                 sbom_ref: r.text("sbom_ref"),
-                supplier: r.list("supplier").first().and_then(|s| sup_name_of.get(s.as_str()).cloned()),
+                supplier: r
+                    .list("supplier")
+                    .first()
+                    .and_then(|s| sup_name_of.get(s.as_str()).cloned()),
                 record: r,
             }
         })
@@ -235,7 +275,9 @@ pub fn plan(corpus: &Corpus, root: &Path, sbom: &Sbom, opts: &ImportOptions) -> 
     let mut taken = vec![false; cmps.len()];
     // Each pass pairs still-unmatched components with still-unmatched records whose key is
     // equal; equal keys pair up in order, so duplicates (syn 1.x and 2.x) stay one to one.
-    let mut pass = |how: &'static str, ckey: &dyn Fn(usize) -> Option<String>, rkey: &dyn Fn(&CmpInfo<'_>) -> Option<String>| {
+    let mut pass = |how: &'static str,
+                    ckey: &dyn Fn(usize) -> Option<String>,
+                    rkey: &dyn Fn(&CmpInfo<'_>) -> Option<String>| {
         let mut free: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (j, c) in cmps.iter().enumerate() {
             if !taken[j] {
@@ -258,16 +300,52 @@ pub fn plan(corpus: &Corpus, root: &Path, sbom: &Sbom, opts: &ImportOptions) -> 
             }
         }
     };
-    let with_version = |k: Option<String>, v: &Option<String>| k.map(|k| format!("{k}@{}", v.clone().unwrap_or_default()));
-    pass("purl", &|i| with_version(ids[i].purl.clone(), &ids[i].version), &|c| with_version(c.identity.purl.clone(), &c.identity.version));
-    pass("purl (other version)", &|i| ids[i].purl.clone(), &|c| c.identity.purl.clone());
-    pass("cpe", &|i| with_version(ids[i].cpe.clone(), &ids[i].version), &|c| with_version(c.identity.cpe.clone(), &c.identity.version));
-    pass("cpe (other version)", &|i| ids[i].cpe.clone(), &|c| c.identity.cpe.clone());
-    pass("sbom_ref", &|i| Some(comps[i].sbom_ref.clone()).filter(|s| !s.is_empty()), &|c| c.sbom_ref.clone());
+    let with_version = |k: Option<String>, v: &Option<String>| {
+        k.map(|k| format!("{k}@{}", v.clone().unwrap_or_default()))
+    };
+    pass(
+        "purl",
+        &|i| with_version(ids[i].purl.clone(), &ids[i].version),
+        &|c| with_version(c.identity.purl.clone(), &c.identity.version),
+    );
+    pass("purl (other version)", &|i| ids[i].purl.clone(), &|c| {
+        c.identity.purl.clone()
+    });
+    pass(
+        "cpe",
+        &|i| with_version(ids[i].cpe.clone(), &ids[i].version),
+        &|c| with_version(c.identity.cpe.clone(), &c.identity.version),
+    );
+    pass("cpe (other version)", &|i| ids[i].cpe.clone(), &|c| {
+        c.identity.cpe.clone()
+    });
+    pass(
+        "sbom_ref",
+        &|i| Some(comps[i].sbom_ref.clone()).filter(|s| !s.is_empty()),
+        &|c| c.sbom_ref.clone(),
+    );
     pass(
         "supplier+name+version",
-        &|i| comps[i].supplier.as_ref().map(|s| format!("{}|{}|{}", norm_name(s), ids[i].name, ids[i].version.clone().unwrap_or_default())),
-        &|c| c.supplier.as_ref().map(|s| format!("{}|{}|{}", norm_name(s), c.identity.name, c.identity.version.clone().unwrap_or_default())),
+        &|i| {
+            comps[i].supplier.as_ref().map(|s| {
+                format!(
+                    "{}|{}|{}",
+                    norm_name(s),
+                    ids[i].name,
+                    ids[i].version.clone().unwrap_or_default()
+                )
+            })
+        },
+        &|c| {
+            c.supplier.as_ref().map(|s| {
+                format!(
+                    "{}|{}|{}",
+                    norm_name(s),
+                    c.identity.name,
+                    c.identity.version.clone().unwrap_or_default()
+                )
+            })
+        },
     );
 
     let today = opts.today.unwrap_or_else(Date::today);
@@ -302,7 +380,10 @@ pub fn plan(corpus: &Corpus, root: &Path, sbom: &Sbom, opts: &ImportOptions) -> 
     for (key, idx) in &new_sup_components {
         let id = sup_ids.next_id();
         sup_by_name.insert(key.clone(), id.clone());
-        let name = comps[idx[0]].supplier.clone().unwrap_or_default();
+        let name = idx
+            .first()
+            .and_then(|&i| comps[i].supplier.clone())
+            .unwrap_or_default();
         pending_sups.push((id, name, idx.clone()));
     }
     let mut added_by_comp: HashMap<usize, String> = HashMap::new();
@@ -333,8 +414,13 @@ pub fn plan(corpus: &Corpus, root: &Path, sbom: &Sbom, opts: &ImportOptions) -> 
         });
     }
     for (id, name, idx) in pending_sups {
-        let open_source = idx.iter().all(|&i| infer_origin(&comps[i], &authors) == Some("open-source"));
-        let supplied: Vec<String> = idx.iter().filter_map(|i| added_by_comp.get(i).cloned()).collect();
+        let open_source = idx
+            .iter()
+            .all(|&i| infer_origin(&comps[i], &authors) == Some("open-source"));
+        let supplied: Vec<String> = idx
+            .iter()
+            .filter_map(|i| added_by_comp.get(i).cloned())
+            .collect();
         let path = format!("{}/{id}.md", sup_folder.trim_end_matches('/'));
         let text = new_supplier(&id, &name, open_source, &supplied, &opts.sbom_name, today);
         plan.suppliers_added.push(Added {
@@ -383,11 +469,16 @@ pub fn plan(corpus: &Corpus, root: &Path, sbom: &Sbom, opts: &ImportOptions) -> 
 }
 
 fn infer_origin(c: &Component, authors: &[String]) -> Option<&'static str> {
-    if c.supplier.as_ref().is_some_and(|s| authors.contains(&norm_name(s))) {
+    if c.supplier
+        .as_ref()
+        .is_some_and(|s| authors.contains(&norm_name(s)))
+    {
         return Some("first-party");
     }
     let p = c.parsed_purl()?;
-    PUBLIC_PURL_TYPES.contains(&p.ty.as_str()).then_some("open-source")
+    PUBLIC_PURL_TYPES
+        .contains(&p.ty.as_str())
+        .then_some("open-source")
 }
 
 fn opt(v: Option<&str>, flow: bool) -> String {
@@ -401,7 +492,14 @@ fn hash_pairs(c: &Component) -> Vec<(String, String)> {
     h
 }
 
-fn new_component(id: &str, c: &Component, origin: Option<&str>, supplier: &[String], sbom: &str, today: Date) -> String {
+fn new_component(
+    id: &str,
+    c: &Component,
+    origin: Option<&str>,
+    supplier: &[String],
+    sbom: &str,
+    today: Date,
+) -> String {
     let s = |v: &str| v.to_string();
     let todo = |c: &str| Some(c.to_string());
     let mut f: Vec<(String, String, Option<String>)> = vec![
@@ -409,9 +507,17 @@ fn new_component(id: &str, c: &Component, origin: Option<&str>, supplier: &[Stri
         (s("type"), s("component"), None),
         (s("title"), scalar(&c.label(), false), None),
         (s("status"), s("draft"), None),
-        (s("owner"), String::new(), todo("PER id of the person accountable")),
+        (
+            s("owner"),
+            String::new(),
+            todo("PER id of the person accountable"),
+        ),
         (s("name"), scalar(&c.name, false), None),
-        (s("version"), opt(c.version.as_deref(), false), c.version.is_none().then(|| s("not in the SBOM"))),
+        (
+            s("version"),
+            opt(c.version.as_deref(), false),
+            c.version.is_none().then(|| s("not in the SBOM")),
+        ),
     ];
     if let Some(p) = &c.purl {
         f.push((s("purl"), scalar(p, false), None));
@@ -419,11 +525,47 @@ fn new_component(id: &str, c: &Component, origin: Option<&str>, supplier: &[Stri
     if let Some(cpe) = c.cpes.first() {
         f.push((s("cpe"), scalar(cpe, false), None));
     }
-    f.push((s("origin"), opt(origin, false), if origin.is_some() { todo("inferred from the SBOM; confirm") } else { todo("first-party | commercial | open-source | ots") }));
-    f.push((s("support_level"), opt(c.support_level.as_deref(), false), if c.support_level.is_some() { None } else { todo("actively-maintained | no-longer-maintained | abandoned | unknown") }));
-    f.push((s("support_basis"), String::new(), todo("how support is known (supplier statement, release activity, contract)")));
-    f.push((s("end_of_support"), opt(c.end_of_support.as_deref(), false), if c.end_of_support.is_some() { None } else { todo("YYYY-MM-DD, or unknown with a support_basis") }));
-    f.push((s("sbom_ref"), if c.sbom_ref.is_empty() { String::new() } else { scalar(&c.sbom_ref, false) }, None));
+    f.push((
+        s("origin"),
+        opt(origin, false),
+        if origin.is_some() {
+            todo("inferred from the SBOM; confirm")
+        } else {
+            todo("first-party | commercial | open-source | ots")
+        },
+    ));
+    f.push((
+        s("support_level"),
+        opt(c.support_level.as_deref(), false),
+        if c.support_level.is_some() {
+            None
+        } else {
+            todo("actively-maintained | no-longer-maintained | abandoned | unknown")
+        },
+    ));
+    f.push((
+        s("support_basis"),
+        String::new(),
+        todo("how support is known (supplier statement, release activity, contract)"),
+    ));
+    f.push((
+        s("end_of_support"),
+        opt(c.end_of_support.as_deref(), false),
+        if c.end_of_support.is_some() {
+            None
+        } else {
+            todo("YYYY-MM-DD, or unknown with a support_basis")
+        },
+    ));
+    f.push((
+        s("sbom_ref"),
+        if c.sbom_ref.is_empty() {
+            String::new()
+        } else {
+            scalar(&c.sbom_ref, false)
+        },
+        None,
+    ));
     if !c.hashes.is_empty() {
         f.push((s("hashes"), edit::map(&hash_pairs(c)), None));
     }
@@ -433,24 +575,64 @@ fn new_component(id: &str, c: &Component, origin: Option<&str>, supplier: &[Stri
     if !supplier.is_empty() {
         f.push((s("supplier"), edit::list(supplier), None));
     } else {
-        f.push((s("supplier"), s("[]"), todo("the SBOM names no supplier: add the SUP id")));
+        f.push((
+            s("supplier"),
+            s("[]"),
+            todo("the SBOM names no supplier: add the SUP id"),
+        ));
     }
-    let body = format!("Imported by `ddf sbom import` from {sbom} on {today} ({}).\n", c.json_path);
+    let body = format!(
+        "Imported by `ddf sbom import` from {sbom} on {today} ({}).\n",
+        c.json_path
+    );
     render_record(&f, &body)
 }
 
-fn new_supplier(id: &str, name: &str, open_source: bool, supplied: &[String], sbom: &str, today: Date) -> String {
+fn new_supplier(
+    id: &str,
+    name: &str,
+    open_source: bool,
+    supplied: &[String],
+    sbom: &str,
+    today: Date,
+) -> String {
     let s = |v: &str| v.to_string();
     let f: Vec<(String, String, Option<String>)> = vec![
         (s("id"), s(id), None),
         (s("type"), s("supplier"), None),
         (s("title"), scalar(name, false), None),
         (s("status"), s("draft"), None),
-        (s("owner"), String::new(), Some(s("PER id of the person accountable"))),
+        (
+            s("owner"),
+            String::new(),
+            Some(s("PER id of the person accountable")),
+        ),
         (s("name"), scalar(name, false), None),
-        (s("supplies"), if open_source { s("oss-project") } else { String::new() }, Some(s(if open_source { "inferred from the SBOM; confirm" } else { "library | ots | cloud | firmware | contract-mfr | oss-project" }))),
-        (s("approval"), s("under-evaluation"), Some(s("not evaluated yet (ISO 13485 7.4.1)"))),
-        (s("evaluation"), String::new(), Some(s("7.4.1 a-d: capability, performance, effect on quality, controls"))),
+        (
+            s("supplies"),
+            if open_source {
+                s("oss-project")
+            } else {
+                String::new()
+            },
+            Some(s(if open_source {
+                "inferred from the SBOM; confirm"
+            } else {
+                "library | ots | cloud | firmware | contract-mfr | oss-project"
+            })),
+        ),
+        (
+            s("approval"),
+            s("under-evaluation"),
+            Some(s("not evaluated yet (ISO 13485 7.4.1)")),
+        ),
+        (
+            s("evaluation"),
+            String::new(),
+            Some(s(
+                "7.4.1 a-d: capability, performance, effect on quality, controls",
+            )),
+        ),
         (s("last_evaluated"), String::new(), Some(s("YYYY-MM-DD"))),
         (s("next_reevaluation"), String::new(), Some(s("YYYY-MM-DD"))),
     ];
@@ -468,7 +650,12 @@ fn read_record(root: &Path, path: &str) -> Result<String, ImportError> {
     })
 }
 
-fn update_component(root: &Path, info: &CmpInfo<'_>, c: &Component, how: &str) -> Result<Matched, ImportError> {
+fn update_component(
+    root: &Path,
+    info: &CmpInfo<'_>,
+    c: &Component,
+    how: &str,
+) -> Result<Matched, ImportError> {
     let r = info.record;
     let mut changes: Vec<FieldChange> = Vec::new();
     let mut updates: Vec<(String, String)> = Vec::new();
@@ -524,7 +711,12 @@ fn update_component(root: &Path, info: &CmpInfo<'_>, c: &Component, how: &str) -
         };
         old.sort();
         if old != new {
-            let show = |h: &[(String, String)]| h.iter().map(|(a, v)| format!("{a}:{v}")).collect::<Vec<_>>().join(" ");
+            let show = |h: &[(String, String)]| {
+                h.iter()
+                    .map(|(a, v)| format!("{a}:{v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
             let rendered = edit::map(&new);
             set("hashes", show(&old), &show(&new), rendered);
         }
@@ -544,7 +736,9 @@ fn update_component(root: &Path, info: &CmpInfo<'_>, c: &Component, how: &str) -
     if let Some(eos) = &c.end_of_support {
         let old = field_text(r, "end_of_support");
         if r.has("end_of_support") && old != *eos {
-            notes.push(format!("the SBOM states end of support {eos}; the record keeps {old}"));
+            notes.push(format!(
+                "the SBOM states end of support {eos}; the record keeps {old}"
+            ));
         }
     }
     match (&c.supplier, &info.supplier) {
@@ -560,7 +754,9 @@ fn update_component(root: &Path, info: &CmpInfo<'_>, c: &Component, how: &str) -
     if let Some(l) = &c.support_level {
         let old = field_text(r, "support_level");
         if !old.is_empty() && old != *l {
-            notes.push(format!("the SBOM states support level {l}; the record keeps {old}"));
+            notes.push(format!(
+                "the SBOM states support level {l}; the record keeps {old}"
+            ));
         }
     }
     let text = if updates.is_empty() {
@@ -582,7 +778,12 @@ fn update_component(root: &Path, info: &CmpInfo<'_>, c: &Component, how: &str) -
     })
 }
 
-fn release_update(corpus: &Corpus, root: &Path, rel: &str, sbom_rel: Option<&str>) -> Result<ReleaseUpdate, ImportError> {
+fn release_update(
+    corpus: &Corpus,
+    root: &Path,
+    rel: &str,
+    sbom_rel: Option<&str>,
+) -> Result<ReleaseUpdate, ImportError> {
     let r = corpus
         .get(rel)
         .filter(|r| r.type_name == "release" && r.status() != "obsolete")
@@ -595,10 +796,14 @@ fn release_update(corpus: &Corpus, root: &Path, rel: &str, sbom_rel: Option<&str
     } else {
         list.push(sbom_rel.to_string());
         let t = read_record(root, &r.path)?;
-        Some(set_fields(&t, &[("sbom".into(), edit::list(&list))]).map_err(|e| ImportError::Record {
-            path: r.path.clone(),
-            message: e.to_string(),
-        })?)
+        Some(
+            set_fields(&t, &[("sbom".into(), edit::list(&list))]).map_err(|e| {
+                ImportError::Record {
+                    path: r.path.clone(),
+                    message: e.to_string(),
+                }
+            })?,
+        )
     };
     Ok(ReleaseUpdate {
         id: r.id.clone(),
@@ -607,6 +812,10 @@ fn release_update(corpus: &Corpus, root: &Path, rel: &str, sbom_rel: Option<&str
         text,
     })
 }
+
+/// How [`apply`] writes a file: `(path, bytes, overwrite)`; the CLI passes its atomic,
+/// no-clobber writer.
+pub type Writer = dyn Fn(&Path, &[u8], bool) -> std::io::Result<()> + Sync;
 
 /// A file [`apply`] could not write.
 #[derive(Debug, thiserror::Error)]
@@ -620,13 +829,9 @@ pub struct WriteError {
 }
 
 /// Writes the plan under `root` with `write(path, bytes, overwrite)`: new records never
-/// overwrite (no-clobber), changed records are replaced. Files are written in parallel, since an
-/// atomic write waits for the disk; returns the number of files written.
-pub fn apply(
-    root: &Path,
-    plan: &Plan,
-    write: &(dyn Fn(&Path, &[u8], bool) -> std::io::Result<()> + Sync),
-) -> Result<usize, WriteError> {
+/// overwrite (no-clobber), changed records are replaced. Files are written in parallel; returns
+/// the number of files written.
+pub fn apply(root: &Path, plan: &Plan, write: &Writer) -> Result<usize, WriteError> {
     use rayon::prelude::*;
     let mut jobs: Vec<(&str, &str, bool)> = Vec::new();
     for a in plan.suppliers_added.iter().chain(&plan.added) {

@@ -254,8 +254,8 @@ mod tests {
 
     #[test]
     fn paths_and_shape_errors() {
-        let v: Value = serde_json::from_str(r#"{"components":[{"bom-ref":"a","purl":3}]}"#)
-            .expect("json");
+        let v: Value =
+            serde_json::from_str(r#"{"components":[{"bom-ref":"a","purl":3}]}"#).expect("json");
         let root = Node::root(&v);
         let comps = root.opt_items("components").expect("array");
         assert_eq!(comps[0].opt_str("bom-ref").expect("str"), Some("a"));
@@ -266,7 +266,10 @@ mod tests {
         );
         let e = comps[0].req_str("name").expect_err("missing");
         assert_eq!(e.path, "$.components[0].name");
-        assert_eq!(comps[0].get("bom-ref").map(|n| n.path), Some("$.components[0][\"bom-ref\"]".to_string()));
+        assert_eq!(
+            comps[0].get("bom-ref").map(|n| n.path),
+            Some("$.components[0][\"bom-ref\"]".to_string())
+        );
     }
 
     #[test]

@@ -147,7 +147,11 @@ pub fn identity(
     let parsed = purl.and_then(|p| Purl::parse(p).ok());
     let version = version
         .map(plain_version)
-        .or_else(|| parsed.as_ref().and_then(|p| p.version.as_deref().map(plain_version)))
+        .or_else(|| {
+            parsed
+                .as_ref()
+                .and_then(|p| p.version.as_deref().map(plain_version))
+        })
         .filter(|v| !v.is_empty())
         .map(String::from);
     let name = match group.filter(|g| !g.trim().is_empty()) {
@@ -341,9 +345,7 @@ pub fn parse(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Sbom, SbomE
 
 /// serde_json appends "at line L column C"; ddf prints the position itself.
 fn strip_position(msg: &str) -> String {
-    msg.find(" at line ")
-        .map_or(msg, |i| &msg[..i])
-        .to_string()
+    msg.find(" at line ").map_or(msg, |i| &msg[..i]).to_string()
 }
 
 /// Reads and parses the SBOM at `path`.
@@ -375,7 +377,10 @@ pub(crate) fn date_part(s: &str) -> Option<String> {
 /// Hash algorithm names in CycloneDX spelling (`SHA256` -> `SHA-256`, `SHA3-256` kept).
 pub(crate) fn hash_alg(alg: &str) -> String {
     let a = alg.trim().to_ascii_uppercase();
-    if let Some(bits) = a.strip_prefix("SHA").filter(|b| b.chars().all(|c| c.is_ascii_digit()) && !b.is_empty()) {
+    if let Some(bits) = a
+        .strip_prefix("SHA")
+        .filter(|b| b.chars().all(|c| c.is_ascii_digit()) && !b.is_empty())
+    {
         return format!("SHA-{bits}");
     }
     match a.as_str() {
@@ -420,8 +425,12 @@ mod tests {
         let o = ReadOptions::default();
         let e = parse(b"[1, 2]", "x.json", &o).expect_err("array");
         assert!(e.to_string().contains("not an object"), "{e}");
-        let e = parse(br#"{"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"}"#, "x.json", &o)
-            .expect_err("json-ld");
+        let e = parse(
+            br#"{"@context": "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"}"#,
+            "x.json",
+            &o,
+        )
+        .expect_err("json-ld");
         assert!(e.to_string().contains("SPDX 3"), "{e}");
         let e = parse(br#"{"bomFormat": "SWID"}"#, "x.json", &o).expect_err("swid");
         assert!(e.to_string().contains("bomFormat is `SWID`"), "{e}");
@@ -429,8 +438,12 @@ mod tests {
 
     #[test]
     fn syntax_errors_have_line_column_and_path() {
-        let e = parse(b"{\"bomFormat\": \"CycloneDX\",\n \"components\": [ {\"name\": } ]}", "s.json", &ReadOptions::default())
-            .expect_err("broken");
+        let e = parse(
+            b"{\"bomFormat\": \"CycloneDX\",\n \"components\": [ {\"name\": } ]}",
+            "s.json",
+            &ReadOptions::default(),
+        )
+        .expect_err("broken");
         let msg = e.to_string();
         assert!(msg.starts_with("s.json:2:"), "{msg}");
         assert!(msg.contains("$.components[0].name"), "{msg}");
@@ -448,6 +461,9 @@ mod tests {
         assert!(!is_safe_relative("../a.json"));
         assert!(!is_safe_relative("/etc/passwd"));
         assert!(!is_safe_relative("C:/x.json"));
-        assert_eq!(date_part("2014-01-29T18:30:22Z").as_deref(), Some("2014-01-29"));
+        assert_eq!(
+            date_part("2014-01-29T18:30:22Z").as_deref(),
+            Some("2014-01-29")
+        );
     }
 }

@@ -91,7 +91,9 @@ impl Purl {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'))
         {
-            return Err(err("the type is empty or has characters other than letters, digits, `.`, `+`, `-`"));
+            return Err(err(
+                "the type is empty or has characters other than letters, digits, `.`, `+`, `-`",
+            ));
         }
         // The version starts at the last `@` after the last `/`: an unencoded npm scope
         // (`@types/node`) is part of the namespace.
@@ -177,7 +179,12 @@ impl Purl {
             "swift" => "SwiftURL",
             "cran" => "CRAN",
             "hackage" => "Hackage",
-            "deb" => match self.namespace.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            "deb" => match self
+                .namespace
+                .as_deref()
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
                 Some("ubuntu") => "Ubuntu",
                 _ => "Debian",
             },
@@ -270,7 +277,10 @@ mod tests {
         let x = p("pkg:golang/golang.org/x/net@v0.0.0-20210525063256-abc453219eb5?type=module&goos=linux&goarch=arm64");
         assert_eq!(x.namespace.as_deref(), Some("golang.org/x"));
         assert_eq!(x.name, "net");
-        assert_eq!(x.version.as_deref(), Some("v0.0.0-20210525063256-abc453219eb5"));
+        assert_eq!(
+            x.version.as_deref(),
+            Some("v0.0.0-20210525063256-abc453219eb5")
+        );
         assert_eq!(
             x.normalised(),
             "pkg:golang/golang.org/x/net@v0.0.0-20210525063256-abc453219eb5"
@@ -289,7 +299,10 @@ mod tests {
         let s2 = p("pkg:npm/@types/node@20.1.0");
         assert_eq!(s2.osv_name(), "@types/node");
         assert_eq!(s.versionless(), s2.versionless());
-        assert_eq!(p("pkg:npm/x@1.0.0%2Bbuild").version.as_deref(), Some("1.0.0+build"));
+        assert_eq!(
+            p("pkg:npm/x@1.0.0%2Bbuild").version.as_deref(),
+            Some("1.0.0+build")
+        );
     }
 
     #[test]
@@ -301,7 +314,10 @@ mod tests {
             p("pkg:pypi/Dicom_Anonymizer@1.0.13.post1").versionless(),
             "pkg:pypi/dicom-anonymizer"
         );
-        assert_eq!(p("pkg:pypi/torch@2.1.2?download_url=https://x/y").normalised(), "pkg:pypi/torch@2.1.2");
+        assert_eq!(
+            p("pkg:pypi/torch@2.1.2?download_url=https://x/y").normalised(),
+            "pkg:pypi/torch@2.1.2"
+        );
     }
 
     #[test]
@@ -309,7 +325,10 @@ mod tests {
         let m = p("pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.4");
         assert_eq!(m.osv_name(), "com.fasterxml.jackson.core:jackson-databind");
         assert_eq!(m.ecosystem(), Some("Maven"));
-        assert_eq!(p("pkg:github/Zephyrproject-RTOS/zephyr@v3.6.0").ecosystem(), None);
+        assert_eq!(
+            p("pkg:github/Zephyrproject-RTOS/zephyr@v3.6.0").ecosystem(),
+            None
+        );
         assert_eq!(
             p("pkg:github/Zephyrproject-RTOS/zephyr@v3.6.0").versionless(),
             "pkg:github/zephyrproject-rtos/zephyr"
@@ -333,7 +352,10 @@ mod tests {
         assert_eq!(c.version.as_deref(), Some("0.10.0+wasi-snapshot-preview1"));
         let c = parse_cpe("cpe:/o:rt-thread:rt-thread:5.0.1").expect("cpe 2.2");
         assert_eq!(c.product, "o:rt-thread:rt-thread");
-        assert_eq!(parse_cpe("cpe:2.3:a:x:y:*:*:*:*:*:*:*:*").and_then(|c| c.version), None);
+        assert_eq!(
+            parse_cpe("cpe:2.3:a:x:y:*:*:*:*:*:*:*:*").and_then(|c| c.version),
+            None
+        );
         assert!(parse_cpe("not a cpe").is_none());
     }
 }

@@ -45,7 +45,11 @@ pub(super) fn parse(root: &Node<'_>, file: &str) -> Result<Sbom, SbomError> {
         error,
     };
     let mut warnings = Vec::new();
-    let version = root.req_str("spdxVersion").map_err(shape)?.trim().to_string();
+    let version = root
+        .req_str("spdxVersion")
+        .map_err(shape)?
+        .trim()
+        .to_string();
     match version.as_str() {
         "SPDX-2.3" => {}
         "SPDX-2.2" | "SPDX-2.1" | "SPDX-2.0" => warnings.push(format!(
@@ -59,7 +63,11 @@ pub(super) fn parse(root: &Node<'_>, file: &str) -> Result<Sbom, SbomError> {
             })
         }
     }
-    let doc_id = root.opt_str("SPDXID").map_err(shape)?.unwrap_or("SPDXRef-DOCUMENT").to_string();
+    let doc_id = root
+        .opt_str("SPDXID")
+        .map_err(shape)?
+        .unwrap_or("SPDXRef-DOCUMENT")
+        .to_string();
     let mut described: HashSet<String> = root
         .opt_strings("documentDescribes")
         .map_err(shape)?
@@ -70,35 +78,60 @@ pub(super) fn parse(root: &Node<'_>, file: &str) -> Result<Sbom, SbomError> {
         r.expect_object().map_err(shape)?;
         let kind = r.opt_str("relationshipType").map_err(shape)?.unwrap_or("");
         let from = r.opt_str("spdxElementId").map_err(shape)?.unwrap_or("");
-        let to = r.opt_str("relatedSpdxElement").map_err(shape)?.unwrap_or("");
+        let to = r
+            .opt_str("relatedSpdxElement")
+            .map_err(shape)?
+            .unwrap_or("");
         if kind == "DESCRIBES" && from == doc_id && to != doc_id {
             described.insert(to.to_string());
         } else if kind == "DESCRIBED_BY" && to == doc_id && from != doc_id {
             described.insert(from.to_string());
         }
     }
-    let mut components = Vec::new();
-    let mut products = Vec::new();
+    let mut all = Vec::new();
     for p in root.opt_items("packages").map_err(shape)? {
-        let c = package(&p, &mut warnings).map_err(shape)?;
-        if described.contains(&c.sbom_ref) {
-            products.push(c);
+        all.push(package(&p, &mut warnings).map_err(shape)?);
+    }
+    let described_at: Vec<usize> = (0..all.len())
+        .filter(|&i| described.contains(&all[i].sbom_ref))
+        .collect();
+    // One described package is the product. Some generators describe several packages, or every
+    // one: taking them all as the product would import nothing, so the first is the product and
+    // the others are components, or none is the product when every package is described.
+    let product_at = match described_at.as_slice() {
+        [] => None,
+        [one] => Some(*one),
+        many if many.len() == all.len() => {
+            warnings.push(format!(
+                "the document describes all {} packages; none is taken as the product, all are imported as components",
+                many.len()
+            ));
+            None
+        }
+        many => {
+            warnings.push(format!(
+                "the document describes {} packages; {} is taken as the product, the other {} are imported as components",
+                many.len(),
+                all[many[0]].label(),
+                many.len() - 1
+            ));
+            Some(many[0])
+        }
+    };
+    let mut product = None;
+    let mut components = Vec::with_capacity(all.len());
+    for (i, c) in all.into_iter().enumerate() {
+        if Some(i) == product_at {
+            product = Some(c);
         } else {
             components.push(c);
         }
     }
-    let authors: Vec<String> = products.iter().filter_map(|p| p.supplier.clone()).collect();
-    if products.len() > 1 {
-        warnings.push(format!(
-            "the document describes {} packages; {} is taken as the product, the others are not imported as components",
-            products.len(),
-            products[0].label()
-        ));
-    }
+    let authors: Vec<String> = product.iter().filter_map(|p| p.supplier.clone()).collect();
     Ok(Sbom {
         format: Format::Spdx,
         spec_version: version,
-        product: products.into_iter().next(),
+        product,
         authors,
         components,
         vex: Vec::new(),
@@ -116,13 +149,20 @@ fn package(p: &Node<'_>, warnings: &mut Vec<String>) -> Result<Component, ShapeE
     let (mut purl, mut cpes) = (None, Vec::new());
     for r in p.opt_items("externalRefs")? {
         r.expect_object()?;
-        let category = r.req_str("referenceCategory")?.trim().to_ascii_uppercase().replace('_', "-");
+        let category = r
+            .req_str("referenceCategory")?
+            .trim()
+            .to_ascii_uppercase()
+            .replace('_', "-");
         let kind = r.req_str("referenceType")?.trim();
         let locator = r.req_str("referenceLocator")?.trim();
         match (category.as_str(), kind) {
             ("PACKAGE-MANAGER", "purl") if purl.is_none() => {
                 if let Err(e) = super::purl::Purl::parse(locator) {
-                    warnings.push(format!("{}.referenceLocator: {e}; the package is matched by cpe or name instead", r.path));
+                    warnings.push(format!(
+                        "{}.referenceLocator: {e}; the package is matched by cpe or name instead",
+                        r.path
+                    ));
                 }
                 purl = Some(locator.to_string());
             }
@@ -133,13 +173,19 @@ fn package(p: &Node<'_>, warnings: &mut Vec<String>) -> Result<Component, ShapeE
     let mut hashes = Vec::new();
     for c in p.opt_items("checksums")? {
         c.expect_object()?;
-        hashes.push((hash_alg(c.req_str("algorithm")?), c.req_str("checksumValue")?.trim().to_string()));
+        hashes.push((
+            hash_alg(c.req_str("algorithm")?),
+            c.req_str("checksumValue")?.trim().to_string(),
+        ));
     }
     let end_of_support = match p.opt_str("validUntilDate")? {
         Some(v) => {
             let d = date_part(v);
             if d.is_none() {
-                warnings.push(format!("{}.validUntilDate: `{v}` is not a date; ignored", p.path));
+                warnings.push(format!(
+                    "{}.validUntilDate: `{v}` is not a date; ignored",
+                    p.path
+                ));
             }
             d
         }
@@ -147,7 +193,9 @@ fn package(p: &Node<'_>, warnings: &mut Vec<String>) -> Result<Component, ShapeE
     };
     Ok(Component {
         sbom_ref,
-        kind: p.opt_str("primaryPackagePurpose")?.map(|s| s.to_ascii_lowercase()),
+        kind: p
+            .opt_str("primaryPackagePurpose")?
+            .map(|s| s.to_ascii_lowercase()),
         group: None,
         name,
         version: p
@@ -172,8 +220,14 @@ mod tests {
 
     #[test]
     fn supplier_forms() {
-        assert_eq!(supplier_name("Organization: Infineon Technoligies AG").as_deref(), Some("Infineon Technoligies AG"));
-        assert_eq!(supplier_name("Person: Jane Doe (jane.doe@example.com)").as_deref(), Some("Jane Doe"));
+        assert_eq!(
+            supplier_name("Organization: Infineon Technoligies AG").as_deref(),
+            Some("Infineon Technoligies AG")
+        );
+        assert_eq!(
+            supplier_name("Person: Jane Doe (jane.doe@example.com)").as_deref(),
+            Some("Jane Doe")
+        );
         assert_eq!(supplier_name("NOASSERTION"), None);
     }
 
@@ -202,13 +256,48 @@ mod tests {
     }
 
     #[test]
+    fn several_described_packages() {
+        let doc = |describes: &str| {
+            format!(
+                r#"{{"spdxVersion":"SPDX-2.3","documentDescribes":[{describes}],"packages":[{{"SPDXID":"a","name":"a"}},{{"SPDXID":"b","name":"b"}},{{"SPDXID":"c","name":"c"}}]}}"#
+            )
+        };
+        let s = parse(doc(r#""a","b""#).as_bytes(), "t", &ReadOptions::default()).expect("parses");
+        assert_eq!(s.product.map(|p| p.name), Some("a".to_string()));
+        assert_eq!(s.components.len(), 2);
+        let s = parse(
+            doc(r#""a","b","c""#).as_bytes(),
+            "t",
+            &ReadOptions::default(),
+        )
+        .expect("parses");
+        assert!(s.product.is_none());
+        assert_eq!(s.components.len(), 3);
+        assert!(s.warnings[0].contains("describes all 3 packages"));
+    }
+
+    #[test]
     fn versions() {
-        let e = parse(br#"{"spdxVersion":"SPDX-3.0"}"#, "t", &ReadOptions::default()).expect_err("3.0");
+        let e = parse(
+            br#"{"spdxVersion":"SPDX-3.0"}"#,
+            "t",
+            &ReadOptions::default(),
+        )
+        .expect_err("3.0");
         assert!(e.to_string().contains("`SPDX-3.0` is not supported"), "{e}");
-        let s = parse(br#"{"spdxVersion":"SPDX-2.2","packages":[]}"#, "t", &ReadOptions::default()).expect("2.2");
+        let s = parse(
+            br#"{"spdxVersion":"SPDX-2.2","packages":[]}"#,
+            "t",
+            &ReadOptions::default(),
+        )
+        .expect("2.2");
         assert!(s.warnings[0].contains("SPDX-2.2 is read as SPDX-2.3"));
         let e = parse(br#"{"spdxVersion":"SPDX-2.3","packages":[{"SPDXID":"x","name":"n","externalRefs":[{"referenceCategory":"SECURITY"}]}]}"#, "t", &ReadOptions::default())
             .expect_err("missing type");
-        assert!(e.to_string().contains("$.packages[0].externalRefs[0].referenceType: missing"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("$.packages[0].externalRefs[0].referenceType: missing"),
+            "{e}"
+        );
     }
 }

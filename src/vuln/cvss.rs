@@ -199,21 +199,39 @@ mod tests {
         assert_eq!((s.base_score, s.band), (9.3, "critical"));
         // FIRST calculator values.
         for (vector, score) in [
-            ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N", 8.7),
-            ("CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 8.5),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N",
+                8.7,
+            ),
+            (
+                "CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                8.5,
+            ),
         ] {
             assert_eq!(v4(vector).expect("v4").base_score, score, "{vector}");
         }
         // The v4 vectors of GHSA-jfvp-7x6p-h2pv and GHSA-3pxv-7cmr-fjr4 (supplemental metrics
         // such as U:Green do not change the score).
-        let s = v4("CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:P/VC:N/VI:N/VA:N/SC:N/SI:L/SA:N/U:Green").expect("v4");
+        let s = v4("CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:P/VC:N/VI:N/VA:N/SC:N/SI:L/SA:N/U:Green")
+            .expect("v4");
         assert_eq!((s.base_score, s.band), (4.8, "medium"));
         let s = v4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:L/SA:N").expect("v4");
         assert_eq!((s.base_score, s.band), (6.9, "medium"));
-        assert_eq!(v4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N").expect("v4").band, "none");
+        assert_eq!(
+            v4("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N")
+                .expect("v4")
+                .band,
+            "none"
+        );
         assert!(v4("CVSS:3.1/AV:N").is_err());
-        assert_eq!(v4_exploitability("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"), Some(3.89));
-        assert_eq!(v4_exploitability("CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"), Some(2.22));
+        assert_eq!(
+            v4_exploitability("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            Some(3.89)
+        );
+        assert_eq!(
+            v4_exploitability("CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            Some(2.22)
+        );
         assert_eq!(band(0.0), "none");
         assert_eq!(band(3.9), "low");
         assert_eq!(band(4.0), "medium");

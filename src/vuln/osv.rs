@@ -120,7 +120,10 @@ fn severities(n: &Node<'_>) -> Result<Vec<(String, String)>, ShapeError> {
     let mut out = Vec::new();
     for s in n.opt_items("severity")? {
         s.expect_object()?;
-        out.push((s.req_str("type")?.to_string(), s.req_str("score")?.to_string()));
+        out.push((
+            s.req_str("type")?.to_string(),
+            s.req_str("score")?.to_string(),
+        ));
     }
     Ok(out)
 }
@@ -134,7 +137,10 @@ fn read(root: &Node<'_>, source: &str) -> Result<Advisory, ShapeError> {
         let (ecosystem, name) = match a.get("package") {
             Some(p) => {
                 p.expect_object()?;
-                (p.opt_str("ecosystem")?.unwrap_or("").to_string(), p.opt_str("name")?.unwrap_or("").to_string())
+                (
+                    p.opt_str("ecosystem")?.unwrap_or("").to_string(),
+                    p.opt_str("name")?.unwrap_or("").to_string(),
+                )
             }
             None => (String::new(), String::new()),
         };
@@ -154,7 +160,9 @@ fn read(root: &Node<'_>, source: &str) -> Result<Advisory, ShapeError> {
                 } else if let Some(v) = e.opt_str("limit")? {
                     Event::Limit(v.to_string())
                 } else {
-                    return Err(e.error("an event needs one of introduced, fixed, last_affected, limit"));
+                    return Err(
+                        e.error("an event needs one of introduced, fixed, last_affected, limit")
+                    );
                 };
                 events.push(ev);
             }
@@ -164,12 +172,21 @@ fn read(root: &Node<'_>, source: &str) -> Result<Advisory, ShapeError> {
             ecosystem,
             name,
             ranges,
-            versions: a.opt_strings("versions")?.into_iter().map(String::from).collect(),
+            versions: a
+                .opt_strings("versions")?
+                .into_iter()
+                .map(String::from)
+                .collect(),
             severity: severities(&a)?,
         });
     }
     let strings = |k: &str| -> Result<Vec<String>, ShapeError> {
-        Ok(root.opt_strings(k)?.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+        Ok(root
+            .opt_strings(k)?
+            .into_iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect())
     };
     Ok(Advisory {
         aliases: strings("aliases")?,
@@ -236,13 +253,19 @@ fn io(path: &Path, e: impl std::fmt::Display) -> LoadError {
 fn read_bounded(path: &Path) -> Result<Vec<u8>, LoadError> {
     let len = std::fs::metadata(path).map_err(|e| io(path, e))?.len();
     if len > MAX_RECORD {
-        return Err(io(path, format!("{len} bytes is more than the {MAX_RECORD} ddf reads from one file")));
+        return Err(io(
+            path,
+            format!("{len} bytes is more than the {MAX_RECORD} ddf reads from one file"),
+        ));
     }
     std::fs::read(path).map_err(|e| io(path, e))
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(|e| io(dir, e))?.filter_map(Result::ok).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| io(dir, e))?
+        .filter_map(Result::ok)
+        .collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let p = e.path();
@@ -264,9 +287,16 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
 fn read_zip(path: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
     use std::io::Read;
     let f = std::fs::File::open(path).map_err(|e| io(path, e))?;
-    let mut z = zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| io(path, format!("not a readable zip archive: {e}")))?;
+    let mut z = zip::ZipArchive::new(std::io::BufReader::new(f))
+        .map_err(|e| io(path, format!("not a readable zip archive: {e}")))?;
     if z.len() > MAX_ZIP_ENTRIES {
-        return Err(io(path, format!("{} entries is more than the {MAX_ZIP_ENTRIES} ddf reads", z.len())));
+        return Err(io(
+            path,
+            format!(
+                "{} entries is more than the {MAX_ZIP_ENTRIES} ddf reads",
+                z.len()
+            ),
+        ));
     }
     let mut out = Vec::new();
     for i in 0..z.len() {
@@ -282,7 +312,10 @@ fn read_zip(path: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
             .read_to_end(&mut buf)
             .map_err(|e| io(path, format!("{name}: {e}")))?;
         if buf.len() as u64 > MAX_RECORD {
-            return Err(io(path, format!("{name}: more than {MAX_RECORD} bytes uncompressed")));
+            return Err(io(
+                path,
+                format!("{name}: more than {MAX_RECORD} bytes uncompressed"),
+            ));
         }
         out.push((format!("{}!{name}", path.display()), buf));
     }
@@ -301,8 +334,9 @@ impl Database {
         } else {
             vec![path.to_path_buf()]
         };
-        let (zips, jsons): (Vec<PathBuf>, Vec<PathBuf>) =
-            files.into_iter().partition(|p| p.extension().is_some_and(|e| e == "zip"));
+        let (zips, jsons): (Vec<PathBuf>, Vec<PathBuf>) = files
+            .into_iter()
+            .partition(|p| p.extension().is_some_and(|e| e == "zip"));
         let mut results: Vec<Result<Advisory, OsvError>> = jsons
             .par_iter()
             .map(|p| {
@@ -347,7 +381,10 @@ impl Database {
                 }
                 let eco = ecosystem_base(&af.ecosystem).to_string();
                 let name = index_name(&eco, &af.name);
-                index.entry((eco, name)).or_default().push((i as u32, j as u32));
+                index
+                    .entry((eco, name))
+                    .or_default()
+                    .push((i as u32, j as u32));
             }
         }
         // Alias groups: union-find over ids and aliases (not `related`: a related advisory is
@@ -402,7 +439,10 @@ impl Database {
 
     /// Number of withdrawn advisories.
     pub fn withdrawn(&self) -> usize {
-        self.advisories.iter().filter(|a| a.withdrawn.is_some()).count()
+        self.advisories
+            .iter()
+            .filter(|a| a.withdrawn.is_some())
+            .count()
     }
 }
 
@@ -437,7 +477,11 @@ fn describe(range: &Range) -> String {
 /// ECOSYSTEM ranges the ecosystem's order; GIT ranges name commits and are not used.
 pub fn evaluate(ecosystem: &str, version: &str, af: &Affected) -> Verdict {
     let plain = crate::sbom::plain_version(version);
-    if af.versions.iter().any(|v| v == version || crate::sbom::plain_version(v) == plain) {
+    if af
+        .versions
+        .iter()
+        .any(|v| v == version || crate::sbom::plain_version(v) == plain)
+    {
         return Verdict::Affected(format!("{version} is listed in `versions`"));
     }
     let mut uncertain: Option<String> = None;
@@ -450,11 +494,18 @@ pub fn evaluate(ecosystem: &str, version: &str, af: &Affected) -> Verdict {
         };
         git_only = false;
         let Some(order) = order else {
-            uncertain.get_or_insert(format!("ddf has no version order for ecosystem {ecosystem}, so {} cannot be evaluated", describe(range)));
+            uncertain.get_or_insert(format!(
+                "ddf has no version order for ecosystem {ecosystem}, so {} cannot be evaluated",
+                describe(range)
+            ));
             continue;
         };
         let Some(v) = order.parse(version) else {
-            uncertain.get_or_insert(format!("`{version}` is not a {} version, so {} cannot be evaluated", order.name(), describe(range)));
+            uncertain.get_or_insert(format!(
+                "`{version}` is not a {} version, so {} cannot be evaluated",
+                order.name(),
+                describe(range)
+            ));
             continue;
         };
         let mut events = Vec::with_capacity(range.events.len());
@@ -473,7 +524,10 @@ pub fn evaluate(ecosystem: &str, version: &str, af: &Affected) -> Verdict {
             }
         }
         if let Some(b) = bad {
-            uncertain.get_or_insert(format!("the range bound `{b}` is not a {} version", order.name()));
+            uncertain.get_or_insert(format!(
+                "the range bound `{b}` is not a {} version",
+                order.name()
+            ));
             continue;
         }
         // OSV's evaluation: events in version order (introduced 0 first); the last event at or
@@ -530,23 +584,50 @@ mod tests {
 
     #[test]
     fn osv_range_semantics() {
-        let a = af("SEMVER", &[Introduced("0".into()), Fixed("1.3.2".into())], &[]);
+        let a = af(
+            "SEMVER",
+            &[Introduced("0".into()), Fixed("1.3.2".into())],
+            &[],
+        );
         assert!(hit("Go", "v1.3.1", &a));
         assert!(!hit("Go", "v1.3.2", &a), "fixed is exclusive");
-        let a = af("SEMVER", &[Introduced("1.0.0-rc95".into()), Fixed("1.1.5".into())], &[]);
+        let a = af(
+            "SEMVER",
+            &[Introduced("1.0.0-rc95".into()), Fixed("1.1.5".into())],
+            &[],
+        );
         assert!(hit("Go", "v1.0.0-rc95", &a), "introduced is inclusive");
         assert!(!hit("Go", "v1.0.0-rc94", &a));
-        let a = af("ECOSYSTEM", &[Introduced("3.0.0-alpha1".into()), LastAffected("3.0.0-beta3".into())], &[]);
-        assert!(hit("Maven", "3.0.0-beta3", &a), "last_affected is inclusive");
+        let a = af(
+            "ECOSYSTEM",
+            &[
+                Introduced("3.0.0-alpha1".into()),
+                LastAffected("3.0.0-beta3".into()),
+            ],
+            &[],
+        );
+        assert!(
+            hit("Maven", "3.0.0-beta3", &a),
+            "last_affected is inclusive"
+        );
         assert!(!hit("Maven", "3.0.0", &a));
         let a = af("SEMVER", &[Introduced("0".into())], &[]);
         assert!(hit("Go", "v1.35.24", &a), "no fix: every version");
-        let a = af("SEMVER", &[Introduced("0".into()), Limit("2.0.0".into())], &[]);
+        let a = af(
+            "SEMVER",
+            &[Introduced("0".into()), Limit("2.0.0".into())],
+            &[],
+        );
         assert!(!hit("Go", "2.1.0", &a));
         // Several intervals, in any order.
         let a = af(
             "SEMVER",
-            &[Introduced("1.58.0".into()), Fixed("1.58.3".into()), Introduced("0".into()), Fixed("1.56.3".into())],
+            &[
+                Introduced("1.58.0".into()),
+                Fixed("1.58.3".into()),
+                Introduced("0".into()),
+                Fixed("1.56.3".into()),
+            ],
             &[],
         );
         assert!(hit("Go", "v1.40.0", &a));
@@ -556,15 +637,32 @@ mod tests {
 
     #[test]
     fn uncertain_and_listed_versions() {
-        let a = af("ECOSYSTEM", &[Introduced("0".into()), Fixed("2.0".into())], &[]);
-        assert!(matches!(evaluate("Go", "release-v3.13.0", &a), Verdict::Uncertain(_)));
-        assert!(matches!(evaluate("RubyGems", "1.0", &a), Verdict::Uncertain(_)));
+        let a = af(
+            "ECOSYSTEM",
+            &[Introduced("0".into()), Fixed("2.0".into())],
+            &[],
+        );
+        assert!(matches!(
+            evaluate("Go", "release-v3.13.0", &a),
+            Verdict::Uncertain(_)
+        ));
+        assert!(matches!(
+            evaluate("RubyGems", "1.0", &a),
+            Verdict::Uncertain(_)
+        ));
         let a = af("GIT", &[Introduced("abc".into())], &["v0.27.0"]);
         assert!(hit("OSS-Fuzz", "v0.27.0", &a));
         assert_eq!(evaluate("OSS-Fuzz", "v0.28.0", &a), Verdict::NotAffected);
         let a = af("GIT", &[Introduced("abc".into())], &[]);
-        assert!(matches!(evaluate("OSS-Fuzz", "1.0", &a), Verdict::Uncertain(_)));
-        let a = af("ECOSYSTEM", &[Introduced("0".into()), Fixed("not-a-version".into())], &[]);
+        assert!(matches!(
+            evaluate("OSS-Fuzz", "1.0", &a),
+            Verdict::Uncertain(_)
+        ));
+        let a = af(
+            "ECOSYSTEM",
+            &[Introduced("0".into()), Fixed("not-a-version".into())],
+            &[],
+        );
         assert!(matches!(evaluate("Go", "1.0.0", &a), Verdict::Uncertain(_)));
     }
 

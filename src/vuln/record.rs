@@ -55,7 +55,10 @@ pub struct RecordPlan {
 }
 
 fn title(f: &Finding) -> String {
-    let what = f.summary.clone().unwrap_or_else(|| format!("{} {}", f.name, f.version));
+    let what = f
+        .summary
+        .clone()
+        .unwrap_or_else(|| format!("{} {}", f.name, f.version));
     let mut t = format!("{}: {what}", f.id);
     if t.chars().count() > 110 {
         t = t.chars().take(107).collect::<String>() + "...";
@@ -88,7 +91,10 @@ pub fn plan(corpus: &Corpus, root: &Path, report: &Report, today: Date) -> Recor
     for &i in corpus.records_of("vulnerability") {
         let r = &corpus.records[i];
         for id in r.text("vuln_id").into_iter().chain(r.list("aliases")) {
-            known.entry(id.trim().to_ascii_uppercase()).or_default().push(i);
+            known
+                .entry(id.trim().to_ascii_uppercase())
+                .or_default()
+                .push(i);
         }
     }
     // One VULN per vulnerability, naming every component it affects.
@@ -107,7 +113,11 @@ pub fn plan(corpus: &Corpus, root: &Path, report: &Report, today: Date) -> Recor
     for (vuln_id, fs) in by_vuln {
         let all: BTreeSet<String> = fs
             .iter()
-            .flat_map(|f| std::iter::once(f.id.clone()).chain(f.aliases.iter().cloned()).chain(f.advisories.iter().cloned()))
+            .flat_map(|f| {
+                std::iter::once(f.id.clone())
+                    .chain(f.aliases.iter().cloned())
+                    .chain(f.advisories.iter().cloned())
+            })
             .collect();
         let affects: BTreeSet<String> = fs.iter().filter_map(|f| f.record.clone()).collect();
         let existing: BTreeSet<usize> = all
@@ -121,7 +131,11 @@ pub fn plan(corpus: &Corpus, root: &Path, report: &Report, today: Date) -> Recor
             for &i in &existing {
                 let r = &corpus.records[i];
                 let named: BTreeSet<String> = r.list("affects").into_iter().collect();
-                let missing: Vec<String> = if live { affects.difference(&named).cloned().collect() } else { Vec::new() };
+                let missing: Vec<String> = if live {
+                    affects.difference(&named).cloned().collect()
+                } else {
+                    Vec::new()
+                };
                 let withdrawn_note = (!live && matches!(r.str("state"), Some("in_triage" | "exploitable"))).then(|| {
                     format!("every advisory of {vuln_id} matching it was withdrawn; consider `state: false_positive`")
                 });
@@ -137,7 +151,10 @@ pub fn plan(corpus: &Corpus, root: &Path, report: &Report, today: Date) -> Recor
         if !live {
             continue;
         }
-        let lead = fs.iter().find(|f| f.status == Status::Affected).unwrap_or(&fs[0]);
+        let lead = fs
+            .iter()
+            .find(|f| f.status == Status::Affected)
+            .unwrap_or(&fs[0]);
         let status = lead.status;
         let id = ids.next_id();
         let path = format!("{}/{id}.md", folder.trim_end_matches('/'));
@@ -149,7 +166,11 @@ pub fn plan(corpus: &Corpus, root: &Path, report: &Report, today: Date) -> Recor
             (s("type"), s("vulnerability"), None),
             (s("title"), scalar(&title(lead), false), None),
             (s("status"), s("draft"), None),
-            (s("owner"), String::new(), Some(s("PER id of the person triaging it"))),
+            (
+                s("owner"),
+                String::new(),
+                Some(s("PER id of the person triaging it")),
+            ),
             (s("cyber"), s("true"), None),
             (s("vuln_id"), scalar(&vuln_id, false), None),
             (s("aliases"), list(&aliases), None),
@@ -159,14 +180,26 @@ pub fn plan(corpus: &Corpus, root: &Path, report: &Report, today: Date) -> Recor
             (
                 s("exploitability"),
                 lead.exploitability.clone().unwrap_or_default(),
-                Some(lead.exploitability_basis.clone().unwrap_or_else(|| s("E1..E5: no CVSS vector in the advisories; assess"))),
+                Some(
+                    lead.exploitability_basis
+                        .clone()
+                        .unwrap_or_else(|| s("E1..E5: no CVSS vector in the advisories; assess")),
+                ),
             ),
-            (s("severity"), String::new(), Some(s("S1..S5: patient-harm severity from the HARMs, not CVSS"))),
+            (
+                s("severity"),
+                String::new(),
+                Some(s("S1..S5: patient-harm severity from the HARMs, not CVSS")),
+            ),
         ];
         if let Some(c) = cvss_map(lead) {
             fields.push((s("cvss"), c, None));
         }
-        fields.push((s("kev"), s(if lead.kev { "true" } else { "false" }), lead.kev_via.clone().map(|v| format!("CISA KEV: {v}"))));
+        fields.push((
+            s("kev"),
+            s(if lead.kev { "true" } else { "false" }),
+            lead.kev_via.clone().map(|v| format!("CISA KEV: {v}")),
+        ));
         fields.push((s("affects"), list(&affects), None));
         let mut body = String::new();
         if let Some(sum) = &lead.summary {
@@ -174,7 +207,13 @@ pub fn plan(corpus: &Corpus, root: &Path, report: &Report, today: Date) -> Recor
         }
         body.push_str(&format!("**Match.** `ddf vuln scan` on {today}:\n\n"));
         for f in &fs {
-            body.push_str(&format!("- {} ({} {}): {}\n", f.component, f.name, f.version, f.status.as_str()));
+            body.push_str(&format!(
+                "- {} ({} {}): {}\n",
+                f.component,
+                f.name,
+                f.version,
+                f.status.as_str()
+            ));
             for r in &f.reasons {
                 body.push_str(&format!("  - {r}\n"));
             }
@@ -198,12 +237,14 @@ pub fn plan(corpus: &Corpus, root: &Path, report: &Report, today: Date) -> Recor
 pub fn apply(
     root: &Path,
     plan: &RecordPlan,
-    write: &(dyn Fn(&Path, &[u8], bool) -> std::io::Result<()> + Sync),
+    write: &crate::sbom::import::Writer,
 ) -> Result<usize, crate::sbom::import::WriteError> {
     for v in &plan.created {
-        write(&root.join(&v.path), v.text.as_bytes(), false).map_err(|source| crate::sbom::import::WriteError {
-            path: v.path.clone(),
-            source,
+        write(&root.join(&v.path), v.text.as_bytes(), false).map_err(|source| {
+            crate::sbom::import::WriteError {
+                path: v.path.clone(),
+                source,
+            }
         })?;
     }
     Ok(plan.created.len())

@@ -50,14 +50,18 @@ impl Target {
     /// An SBOM component, with the SBOM's VEX statements.
     pub fn from_component(c: &Component, vex: &[Vex]) -> Target {
         Target {
-            component: if c.sbom_ref.is_empty() { c.label() } else { c.sbom_ref.clone() },
+            component: if c.sbom_ref.is_empty() {
+                c.label()
+            } else {
+                c.sbom_ref.clone()
+            },
             record: None,
             name: c.name.clone(),
             version: c.version.clone(),
             purl: c.purl.clone(),
             vex: vex
                 .iter()
-                .filter(|v| v.affects.is_empty() || v.affects.iter().any(|a| *a == c.sbom_ref))
+                .filter(|v| v.affects.is_empty() || v.affects.contains(&c.sbom_ref))
                 .cloned()
                 .collect(),
         }
@@ -184,10 +188,8 @@ impl Report {
 
 /// Scans `targets` against `db`, marking KEV entries from `kev`.
 pub fn scan(db: &Database, targets: &[Target], kev: Option<&Kev>) -> Report {
-    let per: Vec<(Vec<Finding>, Option<NotMatchable>)> = targets
-        .par_iter()
-        .map(|t| scan_one(db, t, kev))
-        .collect();
+    let per: Vec<(Vec<Finding>, Option<NotMatchable>)> =
+        targets.par_iter().map(|t| scan_one(db, t, kev)).collect();
     let mut findings = Vec::new();
     let mut not_matchable = Vec::new();
     for (f, n) in per {
@@ -195,7 +197,13 @@ pub fn scan(db: &Database, targets: &[Target], kev: Option<&Kev>) -> Report {
         not_matchable.extend(n);
     }
     findings.sort_by(|a, b| {
-        (&a.name, &a.version, &a.component, a.status, &a.id).cmp(&(&b.name, &b.version, &b.component, b.status, &b.id))
+        (&a.name, &a.version, &a.component, a.status, &a.id).cmp(&(
+            &b.name,
+            &b.version,
+            &b.component,
+            b.status,
+            &b.id,
+        ))
     });
     not_matchable.sort_by(|a, b| (&a.name, &a.component).cmp(&(&b.name, &b.component)));
     Report {
@@ -281,7 +289,11 @@ fn finding(
         };
         if a.withdrawn.is_some() {
             withdrawn.insert(a.id.clone());
-            reasons.push(format!("{}: {why} (withdrawn {})", a.id, a.withdrawn.as_deref().unwrap_or("")));
+            reasons.push(format!(
+                "{}: {why} (withdrawn {})",
+                a.id,
+                a.withdrawn.as_deref().unwrap_or("")
+            ));
             continue;
         }
         live.insert(a.id.clone());
@@ -291,7 +303,10 @@ fn finding(
         if summary.is_none() {
             summary = a.summary.clone().filter(|s| !s.is_empty());
         }
-        let sev = a.severity.iter().chain(a.affected.get(*fi).map_or(&[][..], |f| &f.severity[..]));
+        let sev = a
+            .severity
+            .iter()
+            .chain(a.affected.get(*fi).map_or(&[][..], |f| &f.severity[..]));
         for (kind, score) in sev {
             match kind.as_str() {
                 "CVSS_V3" => {
@@ -329,29 +344,58 @@ fn finding(
         .or_else(|| withdrawn.iter().next().cloned())
         .unwrap_or_default();
     let aliases: Vec<String> = all_ids.iter().filter(|i| **i != id).cloned().collect();
-    let related: Vec<String> = related.into_iter().filter(|r| !all_ids.contains(r)).collect();
+    let related: Vec<String> = related
+        .into_iter()
+        .filter(|r| !all_ids.contains(r))
+        .collect();
     let kev_via = kev.and_then(|k| {
         all_ids
             .iter()
             .find(|i| k.get(i).is_some())
-            .map(|i| if *i == id { format!("{i}") } else { format!("{i} (alias)") })
-            .or_else(|| related.iter().find(|r| k.get(r).is_some()).map(|r| format!("{r} (related)")))
+            .map(|i| {
+                if *i == id {
+                    i.to_string()
+                } else {
+                    format!("{i} (alias)")
+                }
+            })
+            .or_else(|| {
+                related
+                    .iter()
+                    .find(|r| k.get(r).is_some())
+                    .map(|r| format!("{r} (related)"))
+            })
     });
     let (exploitability, basis) = if let Some(via) = &kev_via {
         (Some(5), Some(format!("in CISA KEV through {via}")))
     } else if let Some(s) = &v3 {
-        (Some(cvss::level(s.exploitability)), Some(format!("CVSS {} exploitability {:.2}", s.version, s.exploitability)))
+        (
+            Some(cvss::level(s.exploitability)),
+            Some(format!(
+                "CVSS {} exploitability {:.2}",
+                s.version, s.exploitability
+            )),
+        )
     } else if let Some(e) = v4.as_ref().and_then(|s| cvss::v4_exploitability(&s.vector)) {
-        (Some(cvss::level(e)), Some(format!("estimated from the CVSS 4.0 vector (exploitability {e:.2} with v3.1 weights)")))
+        (
+            Some(cvss::level(e)),
+            Some(format!(
+                "estimated from the CVSS 4.0 vector (exploitability {e:.2} with v3.1 weights)"
+            )),
+        )
     } else {
         (None, None)
     };
-    let vex = t.vex.iter().find(|v| all_ids.contains(&v.id) || v.references.iter().any(|r| all_ids.contains(r))).map(|v| VexNote {
-        id: v.id.clone(),
-        state: v.state.clone(),
-        justification: v.justification.clone(),
-        response: v.response.clone(),
-    });
+    let vex = t
+        .vex
+        .iter()
+        .find(|v| all_ids.contains(&v.id) || v.references.iter().any(|r| all_ids.contains(r)))
+        .map(|v| VexNote {
+            id: v.id.clone(),
+            state: v.state.clone(),
+            justification: v.justification.clone(),
+            response: v.response.clone(),
+        });
     Finding {
         component: t.component.clone(),
         record: t.record.clone(),
@@ -380,8 +424,14 @@ fn finding(
 /// CVE ids in numeric order (`CVE-2023-9999` before `CVE-2023-10000`).
 fn cve_key(id: &str) -> (u32, u64) {
     let mut parts = id.trim_start_matches("CVE-").splitn(2, '-');
-    let year = parts.next().and_then(|y| y.parse().ok()).unwrap_or(u32::MAX);
-    let num = parts.next().and_then(|n| n.parse().ok()).unwrap_or(u64::MAX);
+    let year = parts
+        .next()
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(u32::MAX);
+    let num = parts
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX);
     (year, num)
 }
 
@@ -391,7 +441,12 @@ mod tests {
     use crate::vuln::osv::parse;
 
     fn db(records: &[&str]) -> Database {
-        Database::from_advisories(records.iter().map(|r| parse(r.as_bytes(), "t").expect("osv")).collect())
+        Database::from_advisories(
+            records
+                .iter()
+                .map(|r| parse(r.as_bytes(), "t").expect("osv"))
+                .collect(),
+        )
     }
 
     fn target(purl: &str) -> Target {
@@ -416,13 +471,21 @@ mod tests {
         let kev = Kev::parse(br#"{"vulnerabilities":[{"cveID":"CVE-2023-9"}]}"#, "k").expect("kev");
         let r = scan(&d, &[target("pkg:golang/example.com/m@v1.1.0")], Some(&kev));
         assert_eq!(r.findings.len(), 3, "{:#?}", r.findings);
-        let f = r.findings.iter().find(|f| f.id == "CVE-2024-1").expect("merged finding");
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.id == "CVE-2024-1")
+            .expect("merged finding");
         assert_eq!(f.advisories, vec!["GHSA-a", "GO-1"]);
         assert_eq!(f.status, Status::Affected);
         assert_eq!(f.kev_via.as_deref(), Some("CVE-2023-9 (related)"));
         assert_eq!(f.exploitability.as_deref(), Some("E5"));
         assert_eq!(f.cvss_v3.as_ref().map(|c| c.base_score), Some(7.5));
-        let w = r.findings.iter().find(|f| f.status == Status::Withdrawn).expect("withdrawn");
+        let w = r
+            .findings
+            .iter()
+            .find(|f| f.status == Status::Withdrawn)
+            .expect("withdrawn");
         assert_eq!(w.withdrawn, vec!["GO-2"]);
         assert!(w.advisories.is_empty());
     }
@@ -432,11 +495,17 @@ mod tests {
         let d = db(&[]);
         let mut no_purl = target("pkg:npm/x@1");
         no_purl.purl = None;
-        let r = scan(&d, &[no_purl, target("pkg:github/a/b@v1"), target("pkg:npm/x")], None);
+        let r = scan(
+            &d,
+            &[no_purl, target("pkg:github/a/b@v1"), target("pkg:npm/x")],
+            None,
+        );
         let reasons: Vec<&str> = r.not_matchable.iter().map(|n| n.reason.as_str()).collect();
         assert_eq!(reasons.len(), 3, "{reasons:?}");
         assert!(reasons.iter().any(|r| r.contains("no purl")));
-        assert!(reasons.iter().any(|r| r.contains("`github` has no OSV ecosystem")));
+        assert!(reasons
+            .iter()
+            .any(|r| r.contains("`github` has no OSV ecosystem")));
         assert!(reasons.iter().any(|r| r.contains("no version")));
     }
 

@@ -132,7 +132,8 @@ impl SemVer {
             Some(p) => p
                 .split('.')
                 .map(|id| {
-                    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    {
                         None
                     } else if id.bytes().all(|b| b.is_ascii_digit()) {
                         id.parse().ok().map(Ident::Num)
@@ -148,12 +149,14 @@ impl SemVer {
 
 impl Ord for SemVer {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.core.cmp(&other.core).then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-            (false, false) => self.pre.cmp(&other.pre),
-        })
+        self.core
+            .cmp(&other.core)
+            .then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                (false, false) => self.pre.cmp(&other.pre),
+            })
     }
 }
 
@@ -216,7 +219,8 @@ impl Pep440 {
     /// Parses a PEP 440 version (any of the spellings the PEP normalises).
     pub fn parse(s: &str) -> Option<Pep440> {
         let c = pep440_re().captures(s)?;
-        let num = |name: &str| -> Option<u64> { c.name(name).and_then(|m| m.as_str().parse().ok()) };
+        let num =
+            |name: &str| -> Option<u64> { c.name(name).and_then(|m| m.as_str().parse().ok()) };
         let mut release: Vec<u64> = c
             .name("release")?
             .as_str()
@@ -279,7 +283,9 @@ impl Debian {
     pub fn parse(s: &str) -> Option<Debian> {
         let s = s.trim();
         let (epoch, rest) = match s.split_once(':') {
-            Some((e, r)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => (e.parse().ok()?, r),
+            Some((e, r)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => {
+                (e.parse().ok()?, r)
+            }
             Some(_) => return None,
             None => (0, s),
         };
@@ -287,8 +293,15 @@ impl Debian {
             Some((u, r)) => (u, r),
             None => (rest, ""),
         };
-        let ok = |t: &str| t.bytes().all(|b| b.is_ascii_alphanumeric() || b".+~-:".contains(&b));
-        if upstream.is_empty() || !upstream.starts_with(|c: char| c.is_ascii_digit()) || !ok(upstream) || !ok(revision) {
+        let ok = |t: &str| {
+            t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".+~-:".contains(&b))
+        };
+        if upstream.is_empty()
+            || !upstream.starts_with(|c: char| c.is_ascii_digit())
+            || !ok(upstream)
+            || !ok(revision)
+        {
             return None;
         }
         Some(Debian {
@@ -550,7 +563,8 @@ mod tests {
     use Ordering::*;
 
     fn cmp(o: Order, a: &str, b: &str) -> Ordering {
-        o.compare(a, b).unwrap_or_else(|| panic!("{a} / {b} under {o:?}"))
+        o.compare(a, b)
+            .unwrap_or_else(|| panic!("{a} / {b} under {o:?}"))
     }
 
     #[test]
@@ -562,7 +576,10 @@ mod tests {
         assert_eq!(cmp(s, "1.0.0-alpha.beta", "1.0.0-beta"), Less);
         assert_eq!(cmp(s, "1.0.0-beta.2", "1.0.0-beta.11"), Less);
         assert_eq!(cmp(s, "1.0.0-rc.1", "1.0.0"), Less);
-        assert_eq!(cmp(s, "v20.10.7+incompatible", "20.10.14+incompatible"), Less);
+        assert_eq!(
+            cmp(s, "v20.10.7+incompatible", "20.10.14+incompatible"),
+            Less
+        );
         assert_eq!(cmp(s, "1.0.0+a", "1.0.0+b"), Equal);
         // Go pseudo-versions are pre-releases of their base.
         assert_eq!(cmp(s, "v0.0.0-20210525063256-abc453219eb5", "0.17.0"), Less);
@@ -580,9 +597,25 @@ mod tests {
     fn pep440_order() {
         let p = Order::Pep440;
         let ordered = [
-            "1.0.dev456", "1.0a1", "1.0a2.dev456", "1.0a12.dev456", "1.0a12", "1.0b1.dev456", "1.0b2",
-            "1.0b2.post345.dev456", "1.0b2.post345", "1.0rc1.dev456", "1.0rc1", "1.0", "1.0+abc.5",
-            "1.0+abc.7", "1.0+5", "1.0.post456.dev34", "1.0.post456", "1.0.15", "1.1.dev1",
+            "1.0.dev456",
+            "1.0a1",
+            "1.0a2.dev456",
+            "1.0a12.dev456",
+            "1.0a12",
+            "1.0b1.dev456",
+            "1.0b2",
+            "1.0b2.post345.dev456",
+            "1.0b2.post345",
+            "1.0rc1.dev456",
+            "1.0rc1",
+            "1.0",
+            "1.0+abc.5",
+            "1.0+abc.7",
+            "1.0+5",
+            "1.0.post456.dev34",
+            "1.0.post456",
+            "1.0.15",
+            "1.1.dev1",
         ];
         for w in ordered.windows(2) {
             assert_eq!(cmp(p, w[0], w[1]), Less, "{} < {}", w[0], w[1]);
@@ -601,8 +634,17 @@ mod tests {
     fn maven_order() {
         let m = Order::Maven;
         let ordered = [
-            "1-alpha", "1-alpha2", "1-beta", "1-milestone", "1-rc", "1-snapshot", "1", "1-sp", "1-abc",
-            "1.0.1", "1.1",
+            "1-alpha",
+            "1-alpha2",
+            "1-beta",
+            "1-milestone",
+            "1-rc",
+            "1-snapshot",
+            "1",
+            "1-sp",
+            "1-abc",
+            "1.0.1",
+            "1.1",
         ];
         for w in ordered.windows(2) {
             assert_eq!(cmp(m, w[0], w[1]), Less, "{} < {}", w[0], w[1]);

@@ -5,4 +5,7 @@ mod bad_input;
 mod commands;
 mod harness;
 mod history;
+mod review;
 mod revisions;
+mod sbom;
+mod vuln;
