@@ -15,6 +15,7 @@ pub mod front_matter;
 pub mod graph;
 pub mod history;
 pub mod ids;
+pub mod mentions;
 pub mod record;
 pub mod review;
 pub mod risk;

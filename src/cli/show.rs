@@ -47,6 +47,8 @@ struct ShowView {
     body: String,
     links_out: Vec<LinkView>,
     links_in: Vec<LinkView>,
+    /// Records the body mentions in its prose (ids of known types), resolved.
+    mentions: Vec<LinkView>,
     upstream: Vec<ChainView>,
     downstream: Vec<ChainView>,
     /// Revisions, newest first (empty outside a Git repository).
@@ -137,6 +139,18 @@ fn view(corpus: &Corpus, graph: &Graph, i: usize) -> ShowView {
             .map(|l| link_view(corpus, &l.field, &l.target))
             .collect(),
         links_in,
+        mentions: crate::mentions::mentions(&r.body)
+            .into_iter()
+            .filter(|id| {
+                *id != r.id
+                    && corpus
+                        .config
+                        .schema
+                        .by_prefix(id.split('-').next().unwrap_or(""))
+                        .is_some()
+            })
+            .map(|id| link_view(corpus, "body", &id))
+            .collect(),
         upstream: chain(corpus, &graph.upstream(i)),
         downstream: chain(corpus, &graph.downstream(i)),
         history: Vec::new(),
@@ -309,6 +323,7 @@ fn human(v: &ShowView, env: &Env) -> String {
     };
     links(&mut s, "Links out", "->", &v.links_out);
     links(&mut s, "Links in", "<-", &v.links_in);
+    links(&mut s, "Mentioned in the body", "->", &v.mentions);
     let tree = |s: &mut String, title: &str, items: &[ChainView]| {
         s.push_str(&format!("\n{} ({})\n", st.bold(title), items.len()));
         if items.is_empty() {
