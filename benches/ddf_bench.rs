@@ -482,6 +482,13 @@ impl Rec {
         self
     }
 
+    fn get(&self, key: &str) -> Option<&str> {
+        self.fm
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
     fn set(&mut self, key: &'static str, v: String) {
         match self.fm.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = v,
@@ -500,6 +507,9 @@ impl Rec {
         s
     }
 }
+
+/// The most releases a corpus has, whatever its size.
+const MAX_RELEASES: usize = 20;
 
 /// What the generator planted on purpose, so a reader can tell findings from bugs.
 #[derive(Default)]
@@ -521,6 +531,10 @@ struct Gen {
     width: usize,
     recs: Vec<Rec>,
     planted: Planted,
+    /// Indices in `recs` of the CMP records, in id order.
+    cmp_recs: Vec<usize>,
+    /// Each release's SBOM: its path and how many components (the first ones, by id) it lists.
+    sboms: Vec<(String, usize)>,
 }
 
 /// Zone of the default safety matrix (ISO 14971 P x S), `p` and `s` 1-based.
@@ -554,6 +568,9 @@ impl Gen {
             let (_, _, share, min) = t.info();
             n[t.idx()] = (records * share / 1000).max(min);
         }
+        // One release per thousand records, but a product line keeps a bounded number of
+        // releases live (each has an SBOM that ddf parses).
+        n[T::Rel.idx()] = n[T::Rel.idx()].min(MAX_RELEASES);
         let sum: usize = n.iter().sum();
         let di = n[T::Di.idx()] as i64 + records as i64 - sum as i64;
         if di < 1 {
@@ -570,6 +587,8 @@ impl Gen {
             width,
             recs: Vec::with_capacity(records),
             planted: Planted::default(),
+            cmp_recs: Vec::new(),
+            sboms: Vec::new(),
         })
     }
 
@@ -753,6 +772,19 @@ impl Gen {
         for u in (0..n_vuln).filter(|&u| vuln_state[u] == "exploitable") {
             thr_exploits[u % n_thr].push(u);
         }
+
+        // --- Releases: release k's SBOM lists the first `sbom_len(k)` components (the product grew
+        // release by release); the latest release is in preparation (not fielded yet).
+        let sbom_len = |k: usize| (n_cmp * (k + 1)).div_ceil(n_rel);
+        self.sboms = (0..n_rel)
+            .map(|k| (format!("sboms/bench-2.{k}.0.cdx.json"), sbom_len(k)))
+            .collect();
+        // The fielded releases whose SBOM lists component `c`.
+        let fielded_with = |c: usize| -> Vec<usize> {
+            (0..n_rel.saturating_sub(1))
+                .filter(|&k| c < sbom_len(k))
+                .collect()
+        };
 
         // ---------------------------------------------------------------- user needs
         for k in 0..n_un {
@@ -1172,9 +1204,17 @@ impl Gen {
                 "source",
                 self.rng.pick(&["osv", "nvd", "vendor-advisory", "sca"]),
             );
-            r.s("discovered", date(2025, 1, 1, self.rng.below(500)));
+            // In triage: discovered within the 30-day triage SLA before DDF_TODAY.
+            let discovered_day = if state == "in_triage" {
+                days_from_civil(2026, 6, 5) - days_from_civil(2025, 1, 1)
+                    + self.rng.below(20) as i64
+            } else {
+                self.rng.below(500) as i64
+            } as usize;
+            r.s("discovered", date(2025, 1, 1, discovered_day));
             r.s("state", state);
-            r.s("exploitability", format!("E{}", self.rng.range(1, 4)))
+            // Controlled on the E x S matrix, so no CAPA or notification deadlines apply.
+            r.s("exploitability", format!("E{}", self.rng.range(1, 2)))
                 .s("severity", format!("S{}", self.rng.range(1, 4)));
             match state {
                 "not_affected" => {
@@ -1192,11 +1232,16 @@ impl Gen {
                     r.s("response", "[update]");
                 }
                 "resolved" => {
-                    r.s("remediated", date(2025, 6, 1, self.rng.below(300)));
+                    r.s("customers_notified", date(2025, 1, 1, discovered_day + 14));
+                    r.s("remediated", date(2025, 1, 1, discovered_day + 45));
                 }
                 _ => {}
             }
             r.list("affects", &[self.id(T::Cmp, u % n_cmp)]);
+            let fielded = fielded_with(u % n_cmp);
+            if matches!(state, "exploitable" | "in_triage") && !fielded.is_empty() {
+                r.list("fielded", &self.ids(T::Rel, &fielded));
+            }
             if u % 4 == 0 {
                 r.list("reported_in", &[self.id(T::Sig, u % n_sig)]);
             }
@@ -1234,7 +1279,7 @@ impl Gen {
                 "Upstream publishes security releases for this branch; checked at each release.",
             );
             r.s("end_of_support", date(2031, 1, 1, self.rng.below(1500)));
-            r.s("sbom_ref", format!("{lib}-{c}@{version}"));
+            r.s("sbom_ref", format!("{lib}-{c}"));
             r.s(
                 "license",
                 self.rng
@@ -1242,6 +1287,7 @@ impl Gen {
             );
             r.list("supplier", &[self.id(T::Sup, c % n_sup)]);
             r.body = body(&mut self.rng, 1);
+            self.cmp_recs.push(self.recs.len());
             self.push(r);
         }
         for k in 0..n_sup {
@@ -1416,7 +1462,7 @@ impl Gen {
             r.s("version", format!("2.{k}.0"))
                 .s("tag", format!("v2.{k}.0"))
                 .s("commit", self.rng.hex(40));
-            r.s("sbom", format!("[sboms/bench-2.{k}.0.cdx.json]"));
+            r.s("sbom", format!("[{}]", self.sboms[k].0));
             r.text(
                 "transfer",
                 "Production build reproduced from the tagged commit; manufacturing released.",
@@ -1431,7 +1477,11 @@ impl Gen {
             );
             r.s("cyber_device", "true")
                 .s("support_end", date(2030, 12, 31, 0));
-            r.s("fielded", date(2025, 6, 1, k * 60));
+            if k + 1 == n_rel {
+                r.s("fielded", "false");
+            } else {
+                r.s("fielded", date(2024, 1, 15, k * 45));
+            }
             let crs: Vec<usize> = Self::round_robin(k, n_rel, n_cr);
             r.list("changes", &self.ids(T::Cr, &crs));
             if k > 0 {
@@ -1484,6 +1534,42 @@ impl Gen {
             r.body = body(&mut self.rng, 1);
             self.push(r);
         }
+    }
+
+    /// A CycloneDX 1.5 SBOM listing the first `len` components with their current versions.
+    fn sbom(&self, k: usize, len: usize) -> String {
+        let mut s = format!(
+            "{{\n  \"bomFormat\": \"CycloneDX\",\n  \"specVersion\": \"1.5\",\n  \"version\": 1,\n  \
+             \"metadata\": {{ \"component\": {{ \"type\": \"firmware\", \"bom-ref\": \"bench-1\", \
+             \"name\": \"BENCH-1\", \"version\": \"2.{k}.0\" }} }},\n  \"components\": ["
+        );
+        for (x, &i) in self.cmp_recs.iter().take(len).enumerate() {
+            let r = &self.recs[i];
+            let field = |key: &str| r.get(key).unwrap_or("");
+            let _ = write!(
+                s,
+                "{}\n    {{ \"type\": \"library\", \"bom-ref\": \"{}\", \"name\": \"{}\", \"version\": \"{}\"",
+                if x == 0 { "" } else { "," },
+                field("sbom_ref"),
+                field("name"),
+                field("version")
+            );
+            if let Some(p) = r.get("purl") {
+                let _ = write!(s, ", \"purl\": \"{p}\"");
+            }
+            s.push_str(" }");
+        }
+        s.push_str("\n  ]\n}\n");
+        s
+    }
+
+    /// The files besides the records: `ddf.yaml` and the releases' SBOMs.
+    fn other_files(&self) -> Vec<(String, String)> {
+        let mut v = vec![("ddf.yaml".to_string(), Self::config().to_string())];
+        for (k, (path, len)) in self.sboms.iter().enumerate() {
+            v.push((path.clone(), self.sbom(k, *len)));
+        }
+        v
     }
 
     fn config() -> &'static str {
@@ -1540,8 +1626,11 @@ fn write_file(dir: &Path, rel: &str, content: &str) -> Result<(), String> {
 }
 
 /// Writes the corpus to `dir`, two threads at a time.
-fn write_tree(dir: &Path, recs: &[Rec]) -> Result<usize, String> {
-    write_file(dir, "ddf.yaml", Gen::config())?;
+fn write_tree(dir: &Path, g: &Gen) -> Result<usize, String> {
+    for (path, text) in g.other_files() {
+        write_file(dir, &path, &text)?;
+    }
+    let recs = &g.recs;
     for t in ALL {
         let p = dir.join("records").join(t.name());
         std::fs::create_dir_all(&p).map_err(|e| format!("cannot create {}: {e}", p.display()))?;
@@ -1638,6 +1727,7 @@ fn history_commit(g: &mut Gen, c: usize, w: &mut impl Write) -> std::io::Result<
     let mut changed: Vec<usize> = Vec::new();
     let mut removed: Vec<String> = Vec::new();
     let mut what: Vec<String> = Vec::new();
+    let mut sbom_changed = false;
     let n_edits = match g.rng.below(10) {
         0..=4 => 1,
         5..=6 => 2,
@@ -1676,8 +1766,13 @@ fn history_commit(g: &mut Gen, c: usize, w: &mut impl Write) -> std::io::Result<
                     g.rng.below(20),
                     g.rng.below(10)
                 );
+                if let Some(p) = r.get("purl") {
+                    let base = p.split('@').next().unwrap_or(p).to_string();
+                    r.set("purl", format!("{base}@{v}"));
+                }
                 r.set("version", v);
-                "bump the component version"
+                sbom_changed = true;
+                "bump the component version (SBOM re-imported)"
             }
             _ => {
                 let _ = write!(
@@ -1729,13 +1824,19 @@ fn history_commit(g: &mut Gen, c: usize, w: &mut impl Write) -> std::io::Result<
     for s in &what {
         let _ = writeln!(msg, "- {s}");
     }
-    if g.rng.chance(0.3) {
+    // Change control: nearly every commit names its change request.
+    if g.rng.chance(0.98) {
         let cr = g.rng.below(g.count(T::Cr));
         let _ = write!(msg, "\nChange-Request: {}\n", g.id(T::Cr, cr));
     }
     fi_commit(w, c, &msg)?;
     for p in &removed {
         writeln!(w, "D {p}")?;
+    }
+    if sbom_changed {
+        if let Some((k, (path, len))) = g.sboms.iter().enumerate().next_back() {
+            fi_file(w, path, &g.sbom(k, *len))?;
+        }
     }
     changed.sort_unstable();
     changed.dedup();
@@ -1767,7 +1868,7 @@ fn generate(
         );
     }
     let bytes = if commits == 0 {
-        write_tree(dir, &g.recs)?
+        write_tree(dir, &g)?
     } else {
         run_git(dir, &["init", "-q", "-b", "main"])?;
         let mut child = git(dir)
@@ -1780,8 +1881,18 @@ fn generate(
         let mut w = BufWriter::with_capacity(1 << 20, stdin);
         let io = |e: std::io::Error| format!("writing to git fast-import: {e}");
         let mut bytes = 0;
-        fi_commit(&mut w, 0, "Initial design and development file\n").map_err(io)?;
-        fi_file(&mut w, "ddf.yaml", Gen::config()).map_err(io)?;
+        fi_commit(
+            &mut w,
+            0,
+            &format!(
+                "Initial design and development file\n\nChange-Request: {}\n",
+                g.id(T::Cr, 0)
+            ),
+        )
+        .map_err(io)?;
+        for (path, text) in g.other_files() {
+            fi_file(&mut w, &path, &text).map_err(io)?;
+        }
         for r in &g.recs {
             let text = r.render();
             bytes += text.len();
@@ -1957,6 +2068,8 @@ struct CheckFigures {
     errors: u64,
     warnings: u64,
     rules: Vec<(String, usize)>,
+    /// Whether the corpus is a Git repository (ddf then runs its history rules too).
+    git: bool,
 }
 
 impl CheckFigures {
@@ -2047,6 +2160,13 @@ impl CheckFigures {
             self.sys_median(),
             self.cpu_median() / self.median()
         );
+        if self.git {
+            println!(
+                "  git         a Git repository: the history rules run too, and the first run \
+                 builds ddf's history cache (.git/ddf) unless it exists ({:.3} s)",
+                self.runs[0].wall.as_secs_f64()
+            );
+        }
         println!(
             "  peak RSS    {:.1} MB (max over runs, ru_maxrss of the child)",
             self.peak_mb()
@@ -2138,6 +2258,7 @@ fn measure(
         label,
         records: num("records"),
         files: count_md(&dir.join("records")),
+        git: dir.join(".git").exists(),
         gen,
         runs: all,
         errors: num("errors"),
@@ -2190,6 +2311,8 @@ usage: cargo bench --bench ddf_bench -- COMMAND
         commits (default 10000; 0 skips it), and print a summary table
 
   --ddf PATH   use this ddf binary instead of building target/release/ddf
+
+Plain `cargo bench` runs `check` with its defaults.
 ";
 
 #[derive(Default)]
@@ -2433,14 +2556,20 @@ fn cmd_all(o: &Opts) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
-    let Some(cmd) = args.first() else {
-        eprint!("{USAGE}");
-        return ExitCode::from(2);
-    };
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing.
+    let by_cargo_bench = raw.iter().any(|a| a == "--bench");
+    let mut args: Vec<String> = raw.into_iter().filter(|a| a != "--bench").collect();
+    if args.is_empty() {
+        if !by_cargo_bench {
+            // Nothing to do (`cargo test --all-targets` runs this program without arguments).
+            eprint!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        // Plain `cargo bench`: the 20,000-record check.
+        args.push("check".into());
+    }
+    let cmd = &args[0];
     if cmd == "__run" {
         return match cmd_runner(&args[1..]) {
             Ok(()) => ExitCode::SUCCESS,
