@@ -205,3 +205,49 @@ fn removal_and_rename_are_matched_by_id() {
         .iter()
         .any(|m| m.id == "DI-002" && m.via == ["VER-002", "DI-002"]));
 }
+
+#[test]
+fn base_derived_from_head_equals_base_loaded_in_full() {
+    let b = base_files();
+    let mut h = b.clone();
+    h[1].1 = h[1].1.replace("Flow.", "Flow 2.");
+    h.retain(|(p, _)| p != "records/VER-002.md");
+    h.push((
+        "records/UN-002.md".into(),
+        rec("UN-002", "user-need", "source: user\n", ""),
+    ));
+    let bv: Vec<(&str, &str)> = b.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let hv: Vec<(&str, &str)> = h.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let (full, head) = (corpus(&bv), corpus(&hv));
+    let changed: BTreeSet<String> = [
+        "records/DI-001.md",
+        "records/VER-002.md",
+        "records/UN-002.md",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let files = b
+        .iter()
+        .filter(|(p, _)| changed.contains(p))
+        .map(|(p, t)| SourceFile {
+            path: p.clone(),
+            content: Ok(t.as_bytes().to_vec()),
+        })
+        .collect();
+    let derived = head.derive("base".into(), &changed, files);
+    let key = |c: &Corpus| -> Vec<(String, String, String)> {
+        c.records
+            .iter()
+            .map(|r| (r.path.clone(), r.id.clone(), r.blob.clone()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    assert_eq!(key(&derived), key(&full));
+    assert_eq!(derived.by_id.len(), full.by_id.len());
+    assert_eq!(
+        changed_records(&derived, &head).len(),
+        changed_records(&full, &head).len()
+    );
+}

@@ -359,3 +359,25 @@ fn markdown_comment_and_write_cr() {
     assert_eq!(t.read("records/CR-012.md"), before);
     assert!(r.stderr.contains("not overwritten"), "{}", r.stderr);
 }
+
+#[test]
+fn a_changed_configuration_loads_base_in_full() {
+    let mut t = fixture();
+    t.write(
+        "ddf.yaml",
+        "project: Test\nsecurity_globs: [\"src/pump/**\"]\n",
+    );
+    t.write("src/pump/dose.c", "int dose = 3;\n");
+    t.git(&["rm", "-q", "records/VER-002.md"]);
+    t.commit("globs");
+    let v = impact(&t, &["HEAD~1..HEAD"]);
+    assert_eq!(changes(&v), [s("VER-002", "removed")]);
+    assert_eq!(
+        v["cyber_reasons"],
+        serde_json::json!(["(b) src/pump/dose.c changed, under the security globs"])
+    );
+    assert_eq!(
+        v["changed_files"],
+        serde_json::json!(["ddf.yaml", "records/VER-002.md", "src/pump/dose.c"])
+    );
+}
