@@ -349,7 +349,7 @@ pub fn assess(
             stale.entry(i.id.clone()).or_insert_with(|| Action {
                 id: i.id.clone(),
                 type_name: i.type_name.clone(),
-                reason: format!("downstream of changed {}", i.via.join(" ← ")),
+                reason: format!("downstream of changed {}: {}", i.via[0], i.via.join(" → ")),
             });
         }
     }

@@ -381,3 +381,22 @@ fn a_changed_configuration_loads_base_in_full() {
         serde_json::json!(["ddf.yaml", "records/VER-002.md", "src/pump/dose.c"])
     );
 }
+
+#[test]
+fn no_repository_or_no_controlled_branch_is_a_usage_error_with_a_hint() {
+    let t = TestRepo::with_basics();
+    let r = t.ddf(&["impact"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("hint:"), "{}", r.stderr);
+    let mut t = fixture();
+    t.write("ddf.yaml", "project: Test\ncontrolled_branch: release\n");
+    t.commit("other branch name");
+    let r = t.ddf(&["impact"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("`release` does not exist"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("hint: pass a range"), "{}", r.stderr);
+}
