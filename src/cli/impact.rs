@@ -243,7 +243,6 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         base_s.clone(),
         head_s.clone().unwrap_or_else(|| "worktree".into()),
         files,
-        &loc.prefix,
     );
     if env.verbose > 0 {
         eprintln!(
@@ -319,7 +318,13 @@ fn load_base(
         }
     }
     let mut corpus = head.derive(src.describe(), &changed, read);
-    for path in crate::sbom::release_files(&corpus) {
+    // The SBOMs base's releases name, and those head's name, so a delta can be computed for a
+    // file a release starts naming in this change.
+    let mut sboms = crate::sbom::release_files(&corpus);
+    sboms.extend(head.attachments.keys().cloned());
+    sboms.sort();
+    sboms.dedup();
+    for path in sboms {
         let content = src.read(&path).map_err(|e| e.to_string());
         corpus.attachments.insert(path, content);
     }
@@ -458,6 +463,12 @@ fn human(env: &Env, i: &Impact) -> String {
             o.push_str(&format!("  {}: {}\n", a.id, a.files.join(", ")));
         }
     }
+    if !i.sbom_changes.is_empty() {
+        o.push_str("\nSBOM changes:\n");
+        for c in &i.sbom_changes {
+            o.push_str(&format!("  {}: {}\n", c.path, c.summary()));
+        }
+    }
     if !i.impacted.is_empty() {
         o.push_str(&format!("\nImpacted ({}):\n", i.impacted.len()));
         for m in &i.impacted {
@@ -530,6 +541,12 @@ fn markdown(i: &Impact) -> String {
     } else {
         for r in &i.cyber_reasons {
             o.push_str(&format!("- {}\n", md_cell(r)));
+        }
+    }
+    if !i.sbom_changes.is_empty() {
+        o.push_str("\n### SBOM delta\n\n");
+        for c in &i.sbom_changes {
+            o.push_str(&format!("- `{}`: {}\n", c.path, md_cell(&c.summary())));
         }
     }
     o.push_str("\n### Required actions\n\n");

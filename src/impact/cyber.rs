@@ -97,7 +97,7 @@ pub(super) fn classify(
     head: &Side<'_>,
     changed: &[Changed],
     changed_files: &[String],
-    prefix: &str,
+    sboms: &[super::SbomChange],
 ) -> (CyberClass, Vec<String>) {
     let mut reasons: BTreeSet<String> = BTreeSet::new();
     for c in changed {
@@ -129,41 +129,11 @@ pub(super) fn classify(
         }
     }
 
-    // (d) SBOM files named by releases, on either side.
-    let sbom_paths: BTreeSet<&String> = base
-        .corpus
-        .attachments
-        .keys()
-        .chain(head.corpus.attachments.keys())
-        .collect();
-    for p in sbom_paths {
-        let old = base.corpus.attachments.get(p);
-        let new = head.corpus.attachments.get(p);
-        let same = match (old, new) {
-            (Some(Ok(a)), Some(Ok(b))) => a == b,
-            // Only one side names it: a release started or stopped listing it, which is a
-            // release change, not an SBOM delta in itself.
-            _ => true,
-        };
-        if !same {
-            reasons.insert(format!("(d) SBOM {p} changed"));
-        }
+    // (d) the SBOM delta.
+    for c in sboms {
+        reasons.insert(format!("(d) SBOM {} changed: {}", c.path, c.summary()));
     }
-    // Files under the DDF root are also SBOMs when a release names them: the diff catches SBOMs
-    // changed in commits where no release names them yet in base.
     for f in changed_files {
-        let rel = if prefix.is_empty() {
-            Some(f.as_str())
-        } else {
-            f.strip_prefix(prefix).and_then(|r| r.strip_prefix('/'))
-        };
-        if let Some(rel) = rel {
-            if head.corpus.attachments.contains_key(rel)
-                && !base.corpus.attachments.contains_key(rel)
-            {
-                reasons.insert(format!("(d) SBOM {rel} added"));
-            }
-        }
         // (e) the update mechanism, by path.
         if is_update_path(f) {
             reasons.insert(format!("(e) {f} changed, on the update path"));

@@ -104,6 +104,76 @@ pub struct ArtifactChange {
     pub record_unchanged: bool,
 }
 
+/// An SBOM file a head release names whose content differs from base's.
+#[derive(Debug, Clone, Serialize)]
+pub struct SbomChange {
+    /// Path relative to the DDF root.
+    pub path: String,
+    /// Components added, removed, with another version or supplier (absent when a side cannot
+    /// be read as an SBOM; `error` says why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<crate::sbom::diff::Diff>,
+    /// Why the SBOMs could not be compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl SbomChange {
+    /// `1 added, 0 removed, 2 version changes, 0 supplier changes`, or the error.
+    pub fn summary(&self) -> String {
+        match (&self.diff, &self.error) {
+            (Some(d), _) => format!(
+                "{} added, {} removed, {} version changes, {} supplier changes",
+                d.added.len(),
+                d.removed.len(),
+                d.version_changed.len(),
+                d.supplier_changed.len()
+            ),
+            (None, Some(e)) => format!("cannot be compared: {e}"),
+            (None, None) => "changed".into(),
+        }
+    }
+}
+
+/// The SBOM delta (domain model 4.1 item 1): every SBOM file head's releases name that differs
+/// from the same file in base (absent in base: every component is added), by path.
+pub fn sbom_changes(base: &Corpus, head: &Corpus) -> Vec<SbomChange> {
+    let opts = crate::sbom::ReadOptions::from_config(&head.config);
+    let mut out = Vec::new();
+    for (path, new) in &head.attachments {
+        let Ok(Some(new)) = new else {
+            continue;
+        };
+        let old = match base.attachments.get(path) {
+            Some(Ok(Some(b))) => Some(b),
+            _ => None,
+        };
+        if old == Some(new) {
+            continue;
+        }
+        let read = |b: &[u8]| {
+            crate::sbom::parse(b, path, &opts)
+                .map(|s| s.components)
+                .map_err(|e| e.to_string())
+        };
+        let old_c = old.map_or(Ok(Vec::new()), |b| read(b));
+        let (diff, error) = match (old_c, read(new)) {
+            (Ok(a), Ok(b)) => (Some(crate::sbom::diff::diff(&a, &b)), None),
+            (Err(e), _) | (_, Err(e)) => (None, Some(e)),
+        };
+        if diff.as_ref().is_some_and(|d| d.is_empty()) {
+            // Same components (formatting, timestamps): not a delta.
+            continue;
+        }
+        out.push(SbomChange {
+            path: path.clone(),
+            diff,
+            error,
+        });
+    }
+    out
+}
+
 /// The impact assessment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Impact {
@@ -121,6 +191,8 @@ pub struct Impact {
     pub changed_files: Vec<String>,
     /// Design outputs whose artifacts changed.
     pub artifact_changes: Vec<ArtifactChange>,
+    /// SBOM delta.
+    pub sbom_changes: Vec<SbomChange>,
     /// Records reached from the changed ones, by id then direction.
     pub impacted: Vec<Impacted>,
     /// Verifications and validations to repeat.
@@ -247,15 +319,14 @@ fn is_fielded(r: &Record) -> bool {
 }
 
 /// Assesses the change from `base` to `head`. `changed_files` are the files the Git diff reports
-/// (repository-top relative, as `artifacts` and `security_globs` are written); `prefix` is the
-/// DDF root relative to the repository top (empty at the top), to tell record files apart.
+/// (repository-top relative, as `artifacts` and `security_globs` are written). SBOMs are compared
+/// from the corpora's attachments (the files releases name).
 pub fn assess(
     base: Side<'_>,
     head: Side<'_>,
     base_id: String,
     head_id: String,
     changed_files: Vec<String>,
-    prefix: &str,
 ) -> Impact {
     let changed = changed_records(base.corpus, head.corpus);
     let changed_ids: BTreeSet<&str> = changed.iter().map(|c| c.id.as_str()).collect();
@@ -403,7 +474,8 @@ pub fn assess(
     }
     fielded.sort();
 
-    let (class, reasons) = cyber::classify(&base, &head, &changed, &changed_files, prefix);
+    let sboms = sbom_changes(base.corpus, head.corpus);
+    let (class, reasons) = cyber::classify(&base, &head, &changed, &changed_files, &sboms);
 
     // Approvals: an edit voids the approval of an approved record; a may-impact change needs
     // its threats re-reviewed; the change itself needs an approved CR.
@@ -443,6 +515,7 @@ pub fn assess(
         changed,
         changed_files,
         artifact_changes,
+        sbom_changes: sboms,
         impacted,
         stale_verifications: stale.into_values().collect(),
         risk_reevaluation: risk.into_values().collect(),

@@ -81,7 +81,6 @@ fn run(base: &[(String, String)], head: &[(String, String)], files: &[&str]) -> 
         "base".into(),
         "worktree".into(),
         files.iter().map(|s| s.to_string()).collect(),
-        "",
     )
 }
 

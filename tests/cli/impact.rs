@@ -400,3 +400,41 @@ fn no_repository_or_no_controlled_branch_is_a_usage_error_with_a_hint() {
     );
     assert!(r.stderr.contains("hint: pass a range"), "{}", r.stderr);
 }
+
+fn cdx(components: &str) -> String {
+    format!(r#"{{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{components}]}}"#)
+}
+
+#[test]
+fn an_sbom_delta_may_impact_and_is_listed() {
+    let mut t = fixture();
+    t.write(
+        "sboms/v1.json",
+        &cdx(r#"{"type":"library","name":"zlib","version":"1.3","purl":"pkg:generic/zlib@1.3"}"#),
+    );
+    t.write(
+        "records/REL-001.md",
+        &rec(
+            "REL-001",
+            "release",
+            "fielded: 2026-01-05\nsbom: [sboms/v1.json]\n",
+            "",
+        ),
+    );
+    t.commit("sbom");
+    t.write(
+        "sboms/v1.json",
+        &cdx(r#"{"type":"library","name":"zlib","version":"1.3.1","purl":"pkg:generic/zlib@1.3.1"},{"type":"library","name":"mbedtls","version":"3.6","purl":"pkg:generic/mbedtls@3.6"}"#),
+    );
+    let v = impact(&t, &["HEAD"]);
+    assert_eq!(changes(&v), []);
+    assert_eq!(v["cyber_impact"], "may-impact");
+    assert_eq!(
+        v["cyber_reasons"],
+        serde_json::json!(["(d) SBOM sboms/v1.json changed: 1 added, 0 removed, 1 version changes, 0 supplier changes"])
+    );
+    let d = &v["sbom_changes"][0]["diff"];
+    assert_eq!(d["added"][0]["name"], "mbedtls");
+    assert_eq!(d["version_changed"][0]["old"], "1.3");
+    assert_eq!(d["version_changed"][0]["new"], "1.3.1");
+}
