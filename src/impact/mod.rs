@@ -420,7 +420,11 @@ pub fn assess(
             stale.entry(i.id.clone()).or_insert_with(|| Action {
                 id: i.id.clone(),
                 type_name: i.type_name.clone(),
-                reason: format!("downstream of changed {}: {}", i.via[0], i.via.join(" → ")),
+                reason: format!(
+                    "downstream of changed {}: {}",
+                    i.via.first().map_or("", String::as_str),
+                    i.via.join(" → ")
+                ),
             });
         }
     }
@@ -447,7 +451,7 @@ pub fn assess(
                 reason: format!(
                     "{} of changed {}: {}",
                     format!("{:?}", i.direction).to_lowercase(),
-                    i.via[0],
+                    i.via.first().map_or("", String::as_str),
                     i.via.join(" → ")
                 ),
             });
