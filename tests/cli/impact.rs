@@ -438,3 +438,39 @@ fn an_sbom_delta_may_impact_and_is_listed() {
     assert_eq!(d["version_changed"][0]["old"], "1.3");
     assert_eq!(d["version_changed"][0]["new"], "1.3.1");
 }
+
+#[test]
+fn three_dots_assess_a_branch_from_its_merge_base() {
+    let mut t = fixture();
+    t.git(&["checkout", "-q", "-b", "feature"]);
+    t.write(
+        "records/VER-002.md",
+        &rec(
+            "VER-002",
+            "verification",
+            "verifies: [DI-002]\n",
+            "Again.\n",
+        ),
+    );
+    t.commit("feature");
+    t.git(&["checkout", "-q", "main"]);
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001").replace("The user needs", "Users need"),
+    );
+    t.commit("main moves on");
+    let v = impact(&t, &["main...feature"]);
+    assert_eq!(
+        changes(&v),
+        [s("VER-002", "modified")],
+        "main's own change is not the branch's"
+    );
+    let v = impact(&t, &["main..feature"]);
+    assert_eq!(
+        changes(&v),
+        [s("UN-001", "modified"), s("VER-002", "modified")]
+    );
+    // `..B` with B on the controlled branch: B against its first parent.
+    let v = impact(&t, &["..main"]);
+    assert_eq!(changes(&v), [s("UN-001", "modified")]);
+}
