@@ -277,15 +277,26 @@ fn load_base(
     head: &Corpus,
     files: &[String],
 ) -> Result<(Corpus, Graph), CliError> {
-    let config_file = loc.full(crate::config::CONFIG_FILE);
-    if files.contains(&config_file) {
-        return load(env, Some(base));
-    }
     let started = std::time::Instant::now();
     let src = crate::source::open(&env.root, Some(base)).map_err(|e| {
         let hint = e.hint().unwrap_or("").to_string();
         CliError::usage(e.to_string()).hint(hint)
     })?;
+    let config_file = loc.full(crate::config::CONFIG_FILE);
+    if files.contains(&config_file) {
+        let has_config = src
+            .read(crate::config::CONFIG_FILE)
+            .map_err(|e| CliError::usage(e.to_string()))?
+            .is_some();
+        if !has_config {
+            // The change creates the DDF: base is empty, every record is added.
+            let all = head.records.iter().map(|r| r.path.clone()).collect();
+            let corpus = head.derive(src.describe(), &all, Vec::new());
+            let graph = Graph::build(&corpus);
+            return Ok((corpus, graph));
+        }
+        return load(env, Some(base));
+    }
     let records_dir = format!("{}/", head.config.records.trim_end_matches('/'));
     let mut changed = std::collections::BTreeSet::new();
     let mut read = Vec::new();

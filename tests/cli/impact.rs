@@ -474,3 +474,16 @@ fn three_dots_assess_a_branch_from_its_merge_base() {
     let v = impact(&t, &["..main"]);
     assert_eq!(changes(&v), [s("UN-001", "modified")]);
 }
+
+#[test]
+fn a_change_that_creates_the_ddf_adds_every_record() {
+    let mut t = TestRepo::new();
+    t.git_init();
+    std::fs::remove_file(t.path("ddf.yaml")).expect("rm");
+    t.write("README.md", "pump\n");
+    t.commit("before the DDF");
+    t.write("ddf.yaml", "project: Test\n");
+    t.write("records/UN-001.md", &un("UN-001"));
+    let v = impact(&t, &["HEAD"]);
+    assert_eq!(changes(&v), [s("UN-001", "added")]);
+}
