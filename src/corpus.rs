@@ -123,24 +123,56 @@ impl Corpus {
             diagnostics.extend(d);
             records.extend(r);
         }
-        let mut by_id = HashMap::with_capacity_and_hasher(records.len(), Default::default());
+        let mut corpus = Corpus {
+            source,
+            config,
+            records,
+            by_id: HashMap::default(),
+            by_type: HashMap::default(),
+            diagnostics,
+            files: n_files,
+            attachments: Default::default(),
+        };
+        corpus.reindex();
+        corpus
+    }
+
+    fn reindex(&mut self) {
+        let mut by_id = HashMap::with_capacity_and_hasher(self.records.len(), Default::default());
         let mut by_type: HashMap<String, Vec<usize>> = HashMap::default();
-        for (i, r) in records.iter().enumerate() {
+        for (i, r) in self.records.iter().enumerate() {
             if !r.id.is_empty() {
                 by_id.entry(r.id.clone()).or_insert(i);
             }
             by_type.entry(r.type_name.clone()).or_default().push(i);
         }
-        Corpus {
-            source,
-            config,
-            records,
-            by_id,
-            by_type,
-            diagnostics,
-            files: n_files,
-            attachments: Default::default(),
-        }
+        self.by_id = by_id;
+        self.by_type = by_type;
+    }
+
+    /// The corpus of another revision that differs from this one only in the record files
+    /// `changed` (paths relative to the DDF root): their records are dropped and `files` (those
+    /// of them that exist in the other revision, as read there) are parsed in their place. Exact
+    /// when both revisions have the same `ddf.yaml`; `ddf impact` uses it so a base that shares
+    /// all but a few files with head costs a few parses, not a second full load. Attachments and
+    /// diagnostics are not carried over (the caller reads the attachments it needs).
+    pub fn derive(
+        &self,
+        source: String,
+        changed: &std::collections::BTreeSet<String>,
+        files: Vec<crate::source::SourceFile>,
+    ) -> Corpus {
+        let mut c = Corpus::from_files(source, self.config.clone(), Vec::new(), files);
+        c.records.extend(
+            self.records
+                .iter()
+                .filter(|r| !changed.contains(&r.path))
+                .cloned(),
+        );
+        c.records.sort_by(|a, b| a.path.cmp(&b.path));
+        c.files = c.records.len();
+        c.reindex();
+        c
     }
 
     /// The record with id `id`.

@@ -2,7 +2,7 @@
 //!
 //! Records are Markdown files with YAML front-matter in a Git repository. Data flows one way:
 //! [`source`] (working tree or Git revision) -> [`record`] parsing -> [`corpus::Corpus`] ->
-//! [`graph::Graph`] -> [`rules`], [`trace`], [`check`] -> output. The `ddf` binary is a thin layer
+//! [`graph::Graph`] -> [`rules`], [`trace`], [`check`], [`impact`] -> output. The `ddf` binary is a thin layer
 //! over this library ([`cli`]).
 
 pub mod check;
@@ -15,6 +15,7 @@ pub mod front_matter;
 pub mod graph;
 pub mod history;
 pub mod ids;
+pub mod impact;
 pub mod mentions;
 pub mod record;
 pub mod review;

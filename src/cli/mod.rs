@@ -6,6 +6,7 @@
 
 mod check;
 mod export;
+mod impact;
 mod init;
 mod log;
 mod new;
@@ -94,6 +95,9 @@ pub enum Command {
     Show(show::Args),
     /// The change-control log from Git history, or one record's revision history.
     Log(log::Args),
+    /// The impact assessment of a change (BASE..HEAD; default: the working tree against its
+    /// merge-base with the controlled branch), for a person, a machine or a pull request.
+    Impact(impact::Args),
     /// The trace matrix (user need -> design input -> design output -> verification / validation).
     Trace(trace::Args),
     /// The whole graph as JSON (records and links), or its links as CSV.
@@ -360,6 +364,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Show(a) => show::run(&env, a),
         Command::Trace(a) => trace::run(&env, a),
         Command::Log(a) => log::run(&env, a),
+        Command::Impact(a) => impact::run(&env, a),
         Command::Export(a) => export::run(&env, a),
         Command::Schema(a) => schema::run(&env, a),
         Command::Sbom(a) => sbom::run(&env, a),

@@ -5,6 +5,7 @@ mod bad_input;
 mod commands;
 mod harness;
 mod history;
+mod impact;
 mod review;
 mod revisions;
 mod sbom;
