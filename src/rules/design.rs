@@ -341,20 +341,7 @@ fn di_verified(ctx: &mut Ctx<'_>, live: &Live<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::diagnostic::Diagnostic;
-    use crate::rules::testing::{check, fired};
-
-    const PER: &str = "---\nid: PER-001\ntype: person\ntitle: Ada\nstatus: approved\nowner: PER-001\nprinted_name: Ada Lovelace\nroles: [engineer]\nmay_sign: [approval]\nkeys: []\nidentity_verified: 2026-01-01\n---\n";
-
-    /// A record of type `ty` with the common fields; `status: approved` unless `fields` sets one.
-    fn rec(ty: &str, id: &str, fields: &str) -> String {
-        let status = if fields.contains("status:") {
-            ""
-        } else {
-            "status: approved\n"
-        };
-        format!("---\nid: {id}\ntype: {ty}\ntitle: T\n{status}owner: PER-001\n{fields}---\nBody.\n")
-    }
+    use crate::rules::testing::{fired, rec, run};
 
     fn un(id: &str) -> String {
         rec("user-need", id, "source: user\n")
@@ -398,24 +385,6 @@ mod tests {
             id,
             &format!("status: open\nreason: r\nimpact: i\ncyber_impact: unlikely-to-impact\ncyber_rationale: c\nregulatory_path: letter-to-file\n{fields}"),
         )
-    }
-
-    /// Checks the records (plus a PER), each in `records/<id>.md`.
-    fn run(records: &[String]) -> Vec<Diagnostic> {
-        let mut files = vec![("records/PER-001.md".to_string(), PER.to_string())];
-        for t in records {
-            let id = t
-                .lines()
-                .nth(1)
-                .and_then(|l| l.strip_prefix("id: "))
-                .unwrap_or("X");
-            files.push((format!("records/{id}.md"), t.clone()));
-        }
-        let refs: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
-        check(&refs)
     }
 
     /// UN-001 <- DI-001 <- DO-001, VER-001 passing, VAL-001 passing.

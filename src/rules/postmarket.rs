@@ -293,20 +293,8 @@ fn doc_review_due(ctx: &mut Ctx<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::diagnostic::{Diagnostic, Severity};
-    use crate::rules::testing::{check_with, fired};
-
-    const PER: &str = "---\nid: PER-001\ntype: person\ntitle: Ada\nstatus: approved\nowner: PER-001\nprinted_name: Ada Lovelace\nroles: [engineer]\nmay_sign: [approval]\nkeys: []\nidentity_verified: 2026-01-01\n---\n";
-
-    /// A record of type `ty` with the common fields; `status: approved` unless `fields` sets one.
-    fn rec(ty: &str, id: &str, fields: &str) -> String {
-        let status = if fields.contains("status:") {
-            ""
-        } else {
-            "status: approved\n"
-        };
-        format!("---\nid: {id}\ntype: {ty}\ntitle: T\n{status}owner: PER-001\n{fields}---\nBody.\n")
-    }
+    use crate::diagnostic::Severity;
+    use crate::rules::testing::{fired, rec, run, run_with};
 
     /// A closed signal of `kind` with `extra`.
     fn sig(id: &str, kind: &str, extra: &str) -> String {
@@ -352,28 +340,6 @@ mod tests {
             id,
             &format!("doc_type: sop\neffective: 2025-01-01\nreview_due: {due}\n"),
         )
-    }
-
-    /// Runs `check_with(config)` on the records (plus a PER), each in `records/<id>.md`.
-    fn run_with(config: &str, records: &[String]) -> Vec<Diagnostic> {
-        let mut files = vec![("records/PER-001.md".to_string(), PER.to_string())];
-        for t in records {
-            let id = t
-                .lines()
-                .nth(1)
-                .and_then(|l| l.strip_prefix("id: "))
-                .unwrap_or("X");
-            files.push((format!("records/{id}.md"), t.clone()));
-        }
-        let refs: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
-        check_with(config, &refs)
-    }
-
-    fn run(records: &[String]) -> Vec<Diagnostic> {
-        run_with("project: test\n", records)
     }
 
     fn complete() -> Vec<String> {

@@ -521,20 +521,7 @@ fn risk_transfer_disclosed(ctx: &mut Ctx<'_>, live: &Live<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::diagnostic::Diagnostic;
-    use crate::rules::testing::{check, fired};
-
-    const PER: &str = "---\nid: PER-001\ntype: person\ntitle: Ada\nstatus: approved\nowner: PER-001\nprinted_name: Ada Lovelace\nroles: [engineer]\nmay_sign: [approval]\nkeys: []\nidentity_verified: 2026-01-01\n---\n";
-
-    /// A record of type `ty` with the common fields; `status: approved` unless `fields` sets one.
-    fn rec(ty: &str, id: &str, fields: &str) -> String {
-        let status = if fields.contains("status:") {
-            ""
-        } else {
-            "status: approved\n"
-        };
-        format!("---\nid: {id}\ntype: {ty}\ntitle: T\n{status}owner: PER-001\n{fields}---\nBody.\n")
-    }
+    use crate::rules::testing::{fired, rec, run};
 
     fn harm(id: &str, sev: &str) -> String {
         rec("harm", id, &format!("severity: {sev}\nrationale: r\n"))
@@ -591,24 +578,6 @@ mod tests {
             id,
             &format!("effective: 2026-01-01\nreview_due: 2027-01-01\n{fields}"),
         )
-    }
-
-    /// Checks the records (plus a PER), each in `records/<id>.md`.
-    fn run(records: &[String]) -> Vec<Diagnostic> {
-        let mut files = vec![("records/PER-001.md".to_string(), PER.to_string())];
-        for t in records {
-            let id = t
-                .lines()
-                .nth(1)
-                .and_then(|l| l.strip_prefix("id: "))
-                .unwrap_or("X");
-            files.push((format!("records/{id}.md"), t.clone()));
-        }
-        let refs: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
-        check(&refs)
     }
 
     /// HS-001 (initial U, residual A) with HARM-001, mitigated by RC-001, implemented by

@@ -432,20 +432,7 @@ fn vuln_justified(ctx: &mut Ctx<'_>, live: &Live<'_>) {
 #[cfg(test)]
 mod tests {
     use super::{CATEGORIES, VIEWS};
-    use crate::diagnostic::Diagnostic;
-    use crate::rules::testing::{check_with, fired};
-
-    const PER: &str = "---\nid: PER-001\ntype: person\ntitle: Ada\nstatus: approved\nowner: PER-001\nprinted_name: Ada Lovelace\nroles: [engineer]\nmay_sign: [approval]\nkeys: []\nidentity_verified: 2026-01-01\n---\n";
-
-    /// A record of type `ty` with the common fields; `status: approved` unless `fields` sets one.
-    fn rec(ty: &str, id: &str, fields: &str) -> String {
-        let status = if fields.contains("status:") {
-            ""
-        } else {
-            "status: approved\n"
-        };
-        format!("---\nid: {id}\ntype: {ty}\ntitle: T\n{status}owner: PER-001\n{fields}---\nBody.\n")
-    }
+    use crate::rules::testing::{fired, rec, run, run_with};
 
     /// A threat of exploitability `e`, `disposition: patient-harm` unless `extra` sets one.
     fn thr(id: &str, e: &str, extra: &str) -> String {
@@ -511,28 +498,6 @@ mod tests {
             id,
             &format!("vuln_id: CVE-2026-0001\naliases: []\nsource: osv\ndiscovered: 2026-01-01\nstate: {state}\nexploitability: E2\nseverity: S3\n{extra}"),
         )
-    }
-
-    /// Runs `check_with(config)` on the records (plus a PER), each in `records/<id>.md`.
-    fn run_with(config: &str, records: &[String]) -> Vec<Diagnostic> {
-        let mut files = vec![("records/PER-001.md".to_string(), PER.to_string())];
-        for t in records {
-            let id = t
-                .lines()
-                .nth(1)
-                .and_then(|l| l.strip_prefix("id: "))
-                .unwrap_or("X");
-            files.push((format!("records/{id}.md"), t.clone()));
-        }
-        let refs: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
-        check_with(config, &refs)
-    }
-
-    fn run(records: &[String]) -> Vec<Diagnostic> {
-        run_with("project: test\n", records)
     }
 
     /// THR-001 (E4) -> HS-001 (S4) <- RC-001 (security) <- DI-001 <- VER-001 (security test),

@@ -42,3 +42,39 @@ pub(crate) fn fired<'a>(diags: &'a [Diagnostic], rule: &str, id: &str) -> Vec<&'
         .filter(|d| d.rule == rule && d.record.as_deref() == Some(id))
         .collect()
 }
+
+/// The signer every rule fixture's records name as owner.
+pub(crate) const PER: &str = "---\nid: PER-001\ntype: person\ntitle: Ada\nstatus: approved\nowner: PER-001\nprinted_name: Ada Lovelace\nroles: [engineer]\nmay_sign: [approval]\nkeys: []\nidentity_verified: 2026-01-01\n---\n";
+
+/// A record of type `ty` with `fields`, `status: approved` unless `fields` sets a status.
+pub(crate) fn rec(ty: &str, id: &str, fields: &str) -> String {
+    let status = if fields.contains("status:") {
+        ""
+    } else {
+        "status: approved\n"
+    };
+    format!("---\nid: {id}\ntype: {ty}\ntitle: T\n{status}owner: PER-001\n{fields}---\nBody.\n")
+}
+
+/// Checks `records` (plus [`PER`]), each in `records/<id>.md`, under `config`.
+pub(crate) fn run_with(config: &str, records: &[String]) -> Vec<Diagnostic> {
+    let mut files = vec![("records/PER-001.md".to_string(), PER.to_string())];
+    for t in records {
+        let id = t
+            .lines()
+            .nth(1)
+            .and_then(|l| l.strip_prefix("id: "))
+            .unwrap_or("X");
+        files.push((format!("records/{id}.md"), t.clone()));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    check_with(config, &refs)
+}
+
+/// [`run_with`] under a minimal config.
+pub(crate) fn run(records: &[String]) -> Vec<Diagnostic> {
+    run_with("project: test\n", records)
+}

@@ -559,19 +559,8 @@ mod tests {
     use crate::date::Date;
     use crate::diagnostic::{Diagnostic, Severity};
     use crate::graph::Graph;
-    use crate::rules::testing::{fired, TODAY};
+    use crate::rules::testing::{fired, rec, PER, TODAY};
     use crate::source::SourceFile;
-
-    const PER: &str = "---\nid: PER-001\ntype: person\ntitle: Ada\nstatus: approved\nowner: PER-001\nprinted_name: Ada Lovelace\nroles: [engineer]\nmay_sign: [approval]\nkeys: []\nidentity_verified: 2026-01-01\n---\n";
-
-    fn rec(ty: &str, id: &str, fields: &str) -> String {
-        let status = if fields.contains("status:") {
-            ""
-        } else {
-            "status: approved\n"
-        };
-        format!("---\nid: {id}\ntype: {ty}\ntitle: T\n{status}owner: PER-001\n{fields}---\nBody.\n")
-    }
 
     fn cmp(id: &str, name: &str, version: &str, sbom_ref: &str) -> String {
         rec(
