@@ -769,8 +769,17 @@ impl Gen {
             })
             .collect();
         let mut thr_exploits: Vec<Vec<usize>> = vec![Vec::new(); n_thr];
+        // Exploited by security-only threats: a VULN names the releases it is `fielded` in, a
+        // release names its CRs, a CR the CAPA that triggered it, a CAPA the HSs it updates, and
+        // an HS its threats, so a patient-harm threat exploiting a fielded VULN closes a cycle of
+        // written links.
         for u in (0..n_vuln).filter(|&u| vuln_state[u] == "exploitable") {
-            thr_exploits[u % n_thr].push(u);
+            let t = if n_thr > n_ph {
+                n_ph + u % (n_thr - n_ph)
+            } else {
+                u % n_thr
+            };
+            thr_exploits[t].push(u);
         }
 
         // --- Releases: release k's SBOM lists the first `sbom_len(k)` components (the product grew
@@ -1953,14 +1962,18 @@ fn tv(t: libc::timeval) -> Duration {
 /// The line the runner writes last on its stderr: `MARK wall_ns user_ns sys_ns maxrss_kib exit`.
 const MARK: &str = "@@ddf-bench-rusage";
 
-/// Spawns `ddf -C DIR check --format json` with inherited stdout and stderr, reaps it with
-/// `wait4`, and returns its wall time (spawn to reaping) and resource usage.
-fn spawn_measured(ddf: &Path, dir: &Path) -> Result<(Duration, libc::rusage, i32), String> {
+/// Spawns `ddf -C DIR ARGS...` with inherited stdout and stderr, reaps it with `wait4`, and
+/// returns its wall time (spawn to reaping) and resource usage.
+fn spawn_measured(
+    ddf: &Path,
+    dir: &Path,
+    args: &[String],
+) -> Result<(Duration, libc::rusage, i32), String> {
     let start = Instant::now();
     let child = Command::new(ddf)
         .arg("-C")
         .arg(dir)
-        .args(["check", "--format", "json"])
+        .args(args)
         .env("DDF_TODAY", TODAY)
         .stdin(Stdio::null())
         .spawn()
@@ -1989,10 +2002,10 @@ fn spawn_measured(ddf: &Path, dir: &Path) -> Result<(Duration, libc::rusage, i32
 /// whole generated corpus), so `ddf` is spawned by this small, freshly started process instead,
 /// whose own peak is a few MB.
 fn cmd_runner(args: &[String]) -> Result<(), String> {
-    let [ddf, dir] = args else {
+    let [ddf, dir, rest @ ..] = args else {
         return Err("__run needs DDF and DIR".into());
     };
-    let (wall, ru, exit) = spawn_measured(Path::new(ddf), Path::new(dir))?;
+    let (wall, ru, exit) = spawn_measured(Path::new(ddf), Path::new(dir), rest)?;
     eprintln!(
         "\n{MARK} {} {} {} {} {exit}",
         wall.as_nanos(),
@@ -2006,11 +2019,17 @@ fn cmd_runner(args: &[String]) -> Result<(), String> {
 /// Runs `ddf -C DIR check --format json` once, through the runner; wall time from spawn to
 /// reaping, peak RSS and CPU time of that child alone (`wait4`).
 fn run_check(ddf: &Path, dir: &Path) -> Result<Run, String> {
+    run_ddf(ddf, dir, &["check", "--format", "json"])
+}
+
+/// Runs `ddf -C DIR ARGS...` once through the runner (see [`run_check`]).
+fn run_ddf(ddf: &Path, dir: &Path, args: &[&str]) -> Result<Run, String> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
     let mut child = Command::new(me)
         .arg("__run")
         .arg(ddf)
         .arg(dir)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -2045,7 +2064,10 @@ fn run_check(ddf: &Path, dir: &Path) -> Result<Run, String> {
         return Err(format!("unexpected runner output: {figures}"));
     };
     if exit != 0 && exit != 1 {
-        return Err(format!("ddf check exited with {exit}:\n{text}"));
+        return Err(format!(
+            "ddf {} exited with {exit}:\n{text}",
+            args.join(" ")
+        ));
     }
     let ns = |n: i64| Duration::from_nanos(n.max(0) as u64);
     Ok(Run {
@@ -2310,6 +2332,11 @@ usage: cargo bench --bench ddf_bench -- COMMAND
         check at 20,000 and 100,000 records, time the generation of 20,000 records with K
         commits (default 10000; 0 skips it), and print a summary table
 
+  history [--records N] [--commits K] [--runs R] [--ddf PATH] [DIR]
+        time the history index on a Git repository (default: generate 20,000 records with
+        10,000 commits): git log --name-only for reference, ddf log without and with its
+        cache, and one record's history
+
   --ddf PATH   use this ddf binary instead of building target/release/ddf
 
 Plain `cargo bench` runs `check` with its defaults.
@@ -2466,6 +2493,98 @@ fn cmd_check(o: &Opts) -> Result<(), String> {
     Ok(())
 }
 
+/// min / median / max of wall times, and the peak RSS over the runs.
+fn summary(runs: &[Run]) -> String {
+    let mut w: Vec<f64> = runs.iter().map(|r| r.wall.as_secs_f64()).collect();
+    w.sort_by(f64::total_cmp);
+    let rss = runs.iter().map(|r| r.maxrss_kib).max().unwrap_or(0) as f64 * 1024.0 / 1e6;
+    format!(
+        "{:.2} / {:.2} / {:.2} s, peak {rss:.0} MB",
+        w[0],
+        w[w.len() / 2],
+        w[w.len() - 1]
+    )
+}
+
+/// `history`: the history index on a repository of N records and K commits (default 20,000 and
+/// 10,000): `git log --name-only` for reference, then `ddf log` with no cache (the first run), with
+/// the cache (warm), and one record's history (warm).
+fn cmd_history(o: &Opts) -> Result<(), String> {
+    let bin = ddf_binary(o)?;
+    let ddf = bin.path.as_path();
+    let tmp;
+    let dir = match &o.dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp = tempdir()?;
+            let dir = tmp.path().join("ddf");
+            let (n, k) = (
+                o.records.unwrap_or(20_000),
+                if o.commits == usize::MAX {
+                    10_000
+                } else {
+                    o.commits
+                },
+            );
+            eprintln!(
+                "generating {n} records with {k} commits into {} ...",
+                dir.display()
+            );
+            generate(&dir, n, k, o.seed, false)?;
+            dir
+        }
+    };
+    let cache = dir.join(".git").join("ddf");
+    let mut git_runs = Vec::new();
+    for _ in 0..o.runs.max(1) {
+        let start = Instant::now();
+        let out = Command::new("git")
+            .args(["log", "--name-only", "--format=%H"])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.success() {
+            return Err("git log failed".into());
+        }
+        git_runs.push(start.elapsed().as_secs_f64());
+    }
+    git_runs.sort_by(f64::total_cmp);
+    let mut cold = Vec::new();
+    for _ in 0..o.runs.clamp(1, 3) {
+        let _ = std::fs::remove_dir_all(&cache);
+        cold.push(run_ddf(ddf, &dir, &["log", "--format", "json"])?);
+    }
+    let warm: Vec<Run> = (0..o.runs.max(1))
+        .map(|_| run_ddf(ddf, &dir, &["log", "--format", "json"]))
+        .collect::<Result<_, _>>()?;
+    let id = std::fs::read_dir(dir.join("records").join("design-input"))
+        .map_err(|e| format!("no design inputs: {e}"))?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".md"))
+                .map(String::from)
+        })
+        .min()
+        .ok_or("no design input")?;
+    let one: Vec<Run> = (0..o.runs.max(1))
+        .map(|_| run_ddf(ddf, &dir, &["log", &id, "--format", "json"]))
+        .collect::<Result<_, _>>()?;
+    println!("history of {}", dir.display());
+    println!(
+        "  git log --name-only (reference)  {:.2} / {:.2} / {:.2} s",
+        git_runs[0],
+        git_runs[git_runs.len() / 2],
+        git_runs[git_runs.len() - 1]
+    );
+    println!("  ddf log, no cache (first run)    {}", summary(&cold));
+    println!("  ddf log, cached (target < 2 s)   {}", summary(&warm));
+    println!("  ddf log {id} (target < 0.5 s) {}", summary(&one));
+    Ok(())
+}
+
 fn cmd_all(o: &Opts) -> Result<(), String> {
     let bin = ddf_binary(o)?;
     let ddf = bin.path.as_path();
@@ -2590,6 +2709,7 @@ fn main() -> ExitCode {
         "gen" => cmd_gen(&opts),
         "check" => cmd_check(&opts),
         "all" => cmd_all(&opts),
+        "history" => cmd_history(&opts),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

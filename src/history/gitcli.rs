@@ -8,7 +8,7 @@
 
 use super::{
     changes_from, mark_inherited, needed_blobs, parse_blob, sort_deltas, trailers, Commit, Delta,
-    Side,
+    Side, Sorted,
 };
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -16,25 +16,16 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// Runs `git args` in `dir`, feeding `input` on stdin from a thread (so a large output cannot
-/// deadlock against a large input), and returns stdout.
-fn run(dir: &Path, args: &[&str], input: Vec<u8>) -> Option<Vec<u8>> {
-    let mut child = Command::new("git")
+/// Starts `git args` in `dir` with piped stdin and stdout.
+fn spawn(dir: &Path, args: &[&str]) -> Option<std::process::Child> {
+    Command::new("git")
         .current_dir(dir)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .ok()?;
-    let mut stdin = child.stdin.take()?;
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let mut out = Vec::new();
-    child.stdout.take()?.read_to_end(&mut out).ok()?;
-    let _ = writer.join();
-    child.wait().ok()?.success().then_some(out)
+        .ok()
 }
 
 /// One commit of `git log --raw -z` output: metadata and the files it changed.
@@ -134,7 +125,7 @@ pub(super) fn walk(
         .iter()
         .flat_map(|o| format!("{o}\n").into_bytes())
         .collect();
-    let out = run(
+    let mut log = spawn(
         workdir,
         &[
             "-c",
@@ -151,32 +142,74 @@ pub(super) fn walk(
             "--no-color",
             "--format=%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%B%x00",
         ],
-        ids,
     )?;
-    let mut commits: Vec<(Commit, Vec<Delta>)> = out
-        .split(|b| *b == 1)
-        .filter(|c| !c.is_empty())
-        .filter_map(parse_commit)
-        .collect();
-    if commits.len() != missing.len() {
+    let mut batch = spawn(workdir, &["cat-file", "--batch"])?;
+    let mut log_in = log.stdin.take()?;
+    let ids_writer = std::thread::spawn(move || {
+        let _ = log_in.write_all(&ids);
+    });
+    // The blob reader drains `cat-file` while blobs are still being asked for, so neither pipe
+    // fills up; `git log` and `git cat-file` run side by side on two cores.
+    let mut batch_out = batch.stdout.take()?;
+    let blob_reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = batch_out.read_to_end(&mut out);
+        out
+    });
+    let mut batch_in = batch.stdin.take()?;
+    let mut log_out = log.stdout.take()?;
+    let mut commits: Vec<(Commit, Vec<Delta>)> = Vec::with_capacity(missing.len());
+    let mut sorted = Vec::with_capacity(missing.len());
+    let mut asked: FxHashSet<git2::Oid> = FxHashSet::default();
+    let mut pending: Vec<u8> = Vec::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut take = |chunk: &[u8],
+                    commits: &mut Vec<(Commit, Vec<Delta>)>,
+                    sorted: &mut Vec<Sorted>,
+                    batch_in: &mut std::process::ChildStdin| {
+        if chunk.is_empty() {
+            return;
+        }
+        if let Some((c, d)) = parse_commit(chunk) {
+            let s = sort_deltas(&d, records_dir, prefix);
+            let mut req = Vec::new();
+            for oid in needed_blobs(&s) {
+                if asked.insert(oid) {
+                    req.extend_from_slice(format!("{oid}\n").as_bytes());
+                }
+            }
+            let _ = batch_in.write_all(&req);
+            commits.push((c, d));
+            sorted.push(s);
+        }
+    };
+    loop {
+        let n = log_out.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        pending.extend_from_slice(&buf[..n]);
+        // Every complete commit (up to the last \x01) can be handled now.
+        if let Some(last) = pending.iter().rposition(|b| *b == 1) {
+            let rest = pending.split_off(last);
+            for chunk in pending.split(|b| *b == 1) {
+                take(chunk, &mut commits, &mut sorted, &mut batch_in);
+            }
+            pending = rest;
+        }
+    }
+    for chunk in pending.split(|b| *b == 1) {
+        take(chunk, &mut commits, &mut sorted, &mut batch_in);
+    }
+    drop(batch_in);
+    let _ = ids_writer.join();
+    let log_ok = log.wait().ok()?.success();
+    let batch_bytes = blob_reader.join().ok()?;
+    let batch_ok = batch.wait().ok()?.success();
+    if !log_ok || !batch_ok || commits.len() != missing.len() {
         return None;
     }
-    let sorted: Vec<_> = commits
-        .iter()
-        .map(|(_, d)| sort_deltas(d, records_dir, prefix))
-        .collect();
-    let wanted: FxHashSet<git2::Oid> = sorted.iter().flat_map(needed_blobs).collect();
-    let mut wanted: Vec<git2::Oid> = wanted.into_iter().collect();
-    wanted.sort();
-    let batch_in: Vec<u8> = wanted
-        .iter()
-        .flat_map(|o| format!("{o}\n").into_bytes())
-        .collect();
-    let blobs = if wanted.is_empty() {
-        FxHashMap::default()
-    } else {
-        parse_batch(&run(workdir, &["cat-file", "--batch"], batch_in)?)
-    };
+    let blobs = parse_batch(&batch_bytes);
     let read = |s: &Side| -> Option<crate::record::Record> {
         let bytes = blobs.get(&s.blob)?;
         if bytes.len() as u64 > crate::source::MAX_FILE {
