@@ -1,0 +1,256 @@
+//! `ddf build`: the static site of the example DDF and of small fixtures: a page per record,
+//! internal links that resolve, nothing fetched from elsewhere, inert record HTML, byte-identical
+//! rebuilds, template overrides.
+
+use crate::harness::{di, un, TestRepo};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn example_copy() -> TestRepo {
+    let t = TestRepo::new();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs-example");
+    let mut stack = vec![src.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(&src).expect("inside").display().to_string();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                t.write_bytes(&rel, &std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    t
+}
+
+/// Every file under `dir`, by `/`-separated relative path.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("inside").to_string_lossy();
+                out.insert(
+                    rel.replace('\\', "/"),
+                    std::fs::read(&p).expect("read file"),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn build(t: &TestRepo, out: &str) -> BTreeMap<String, Vec<u8>> {
+    let run = t.ddf(&["build", "-o", out]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    files(&t.path(out))
+}
+
+/// The ids of the record files under `records/`.
+fn record_ids(root: &Path) -> Vec<String> {
+    let re = regex::Regex::new(r"(?m)^id:\s*(\S+)\s*$").expect("regex");
+    let mut ids = Vec::new();
+    let mut stack = vec![root.join("records")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "md") {
+                let text = std::fs::read_to_string(&p).expect("read");
+                if let Some(c) = re.captures(&text) {
+                    ids.push(c[1].to_string());
+                }
+            }
+        }
+    }
+    ids.sort();
+    ids
+}
+
+fn links(html: &str) -> Vec<String> {
+    let re = regex::Regex::new(r#"(?:href|src)\s*=\s*"([^"]*)""#).expect("regex");
+    re.captures_iter(html).map(|c| c[1].to_string()).collect()
+}
+
+/// The page without the record body, which may hold links its author wrote.
+fn outside_body(html: &str) -> String {
+    match (
+        html.find("<div class=\"body\">"),
+        html.find("<h2>Links</h2>"),
+    ) {
+        (Some(a), Some(b)) if a < b => format!("{}{}", &html[..a], &html[b..]),
+        _ => html.to_string(),
+    }
+}
+
+fn resolve(page: &str, href: &str) -> PathBuf {
+    let target = href.split('#').next().unwrap_or("");
+    let mut parts: Vec<&str> = page.split('/').collect();
+    parts.pop();
+    for seg in target.split('/') {
+        match seg {
+            ".." => {
+                parts.pop();
+            }
+            "." | "" => {}
+            s => parts.push(s),
+        }
+    }
+    PathBuf::from(parts.join("/"))
+}
+
+#[test]
+fn example_site_has_every_record_and_its_links_resolve() {
+    let mut t = example_copy();
+    t.git_init();
+    t.commit("example");
+    let site = build(&t, "out");
+    for id in record_ids(&t.root) {
+        assert!(
+            site.contains_key(&format!("records/{id}.html")),
+            "no page for {id}"
+        );
+    }
+    for page in [
+        "index.html",
+        "check.html",
+        "trace.html",
+        "trace-user-need.csv",
+        "style.css",
+        "types/design-input.html",
+    ] {
+        assert!(site.contains_key(page), "no {page}");
+    }
+    let mut checked = 0;
+    for (path, bytes) in site.iter().filter(|(p, _)| p.ends_with(".html")) {
+        let html = String::from_utf8(bytes.clone()).expect("utf-8 page");
+        for href in links(&outside_body(&html)) {
+            assert!(
+                !href.contains("://") && !href.starts_with("//"),
+                "{path}: link to elsewhere outside a record body: {href}"
+            );
+            if href.starts_with('#') || href.starts_with("mailto:") {
+                continue;
+            }
+            let target = resolve(path, &href);
+            assert!(
+                site.contains_key(&target.to_string_lossy().to_string()),
+                "{path}: broken link {href}"
+            );
+            checked += 1;
+        }
+        // Body links the site adds are internal too.
+        for href in links(&html)
+            .iter()
+            .filter(|h| h.ends_with(".html") && !h.contains("://"))
+        {
+            assert!(
+                site.contains_key(&resolve(path, href).to_string_lossy().to_string()),
+                "{path}: broken link {href}"
+            );
+        }
+    }
+    assert!(checked > 1000, "only {checked} links checked");
+    let css = String::from_utf8(site["style.css"].clone()).expect("css");
+    assert!(css.contains("@media print"));
+    assert!(!css.contains("url("), "the stylesheet fetches nothing");
+    // The page of a committed record shows its revision history.
+    let di = String::from_utf8(site["records/DI-001.html"].clone()).expect("page");
+    assert!(di.contains("Revision history"), "{di}");
+    assert!(di.contains(">example<"), "commit subject shown");
+    let csv = String::from_utf8(site["trace-user-need.csv"].clone()).expect("csv");
+    assert!(csv.starts_with("user-need,design-input,design-output,verification,validation,gaps\n"));
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let mut t = example_copy();
+    t.git_init();
+    t.commit("example");
+    let a = build(&t, "a");
+    let b = build(&t, "b");
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert!(b[k] == *v, "{k} differs between builds");
+    }
+}
+
+#[test]
+fn record_html_is_rendered_inert() {
+    let t = TestRepo::with_basics();
+    t.write(
+        "records/UN-001.md",
+        "---\nid: UN-001\ntype: user-need\ntitle: Evil <b>title</b>\nstatus: draft\nowner: PER-001\nsource: user\n---\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))\n\n<a href=\"javascript:alert(2)\" onclick=\"alert(3)\">y</a>\n\n<iframe src=\"https://evil.example\"></iframe>\n",
+    );
+    let site = build(&t, "out");
+    let page = String::from_utf8(site["records/UN-001.html"].clone())
+        .expect("page")
+        .to_lowercase();
+    assert!(!page.contains("<script"), "{page}");
+    assert!(!page.contains("onerror"), "{page}");
+    assert!(!page.contains("onclick"), "{page}");
+    assert!(!page.contains("javascript:"), "{page}");
+    assert!(!page.contains("<iframe"), "{page}");
+    assert!(
+        page.contains("evil &lt;b&gt;title&lt;/b&gt;"),
+        "title escaped: {page}"
+    );
+}
+
+#[test]
+fn small_record_page_snapshot() {
+    let t = TestRepo::with_basics();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.write(
+        "records/DI-001.md",
+        "---\nid: DI-001\ntype: design-input\ntitle: Input DI-001\nstatus: draft\nowner: PER-001\ncategory: functional\nacceptance_criteria: Works.\ntraces_to: [UN-001]\n---\nDerived from UN-001; see `UN-001` in code.\n\n| a | b |\n|---|---|\n| ~~x~~ | y |\n",
+    );
+    let site = build(&t, "out");
+    let page = String::from_utf8(site["records/DI-001.html"].clone())
+        .expect("page")
+        .replace(env!("CARGO_PKG_VERSION"), "[version]");
+    insta::assert_snapshot!("site_record_page", page);
+}
+
+#[test]
+fn templates_override_file_by_file() {
+    let t = TestRepo::with_basics();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.write("records/DI-001.md", &di("DI-001", "UN-001"));
+    t.write("templates/site/style.css", "body { color: black }\n");
+    t.write(
+        "templates/site/type.html",
+        "{% extends \"site/base.html\" %}{% block content %}<p>custom {{ type.name }}: {{ records | length }}</p>{% endblock content %}",
+    );
+    let site = build(&t, "out");
+    assert_eq!(site["style.css"], b"body { color: black }\n");
+    let page = String::from_utf8(site["types/design-input.html"].clone()).expect("page");
+    assert!(page.contains("<p>custom design-input: 1</p>"), "{page}");
+    // The other templates are still the built-in ones.
+    let home = String::from_utf8(site["index.html"].clone()).expect("page");
+    assert!(home.contains("Records by type"), "{home}");
+}
+
+#[test]
+fn refuses_a_folder_it_did_not_write() {
+    let t = TestRepo::with_basics();
+    t.write("mine/notes.txt", "keep me");
+    let run = t.ddf(&["build", "-o", "mine"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not written by `ddf build`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(t.read("mine/notes.txt"), "keep me");
+    // The default folder is `site/` under the DDF root, and a rebuild replaces it.
+    assert_eq!(t.ddf(&["build"]).code, 0);
+    assert!(t.path("site/index.html").is_file());
+    assert_eq!(t.ddf(&["build"]).code, 0);
+}
