@@ -254,3 +254,60 @@ fn refuses_a_folder_it_did_not_write() {
     assert!(t.path("site/index.html").is_file());
     assert_eq!(t.ddf(&["build"]).code, 0);
 }
+
+#[test]
+fn record_page_shows_revisions_and_signed_approvals() {
+    use crate::history::{blob, person, sign, ssh_key};
+    let mut t = TestRepo::new();
+    t.git_init();
+    let keys = tempfile::tempdir().expect("keys");
+    let (q_key, q_pub) = ssh_key(keys.path(), "quality");
+    t.write(
+        "records/PER-001.md",
+        &person("PER-001", "Quinn Quality", &q_pub, "approval"),
+    );
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001").replace("status: draft", "status: approved"),
+    );
+    t.commit("Add the first user need");
+    let b = blob(&t, "records/UN-001.md");
+    sign(
+        &mut t,
+        &q_key,
+        "Approve UN-001",
+        &format!("Approves: UN-001@{b}\nSignature-Meaning: approval\nSigner: PER-001"),
+    );
+    let site = build(&t, "out");
+    let page = String::from_utf8(site["records/UN-001.html"].clone()).expect("page");
+    // The Part 11 manifestation: printed name, date and time, meaning, signature status.
+    for want in [
+        "<td>Quinn Quality</td><td>PER-001</td><td>2026-01-01 ",
+        "UTC</td><td>approval</td><td>valid signature</td>",
+        "Add the first user need",
+        "<td>added</td>",
+    ] {
+        assert!(page.contains(want), "{want} not in\n{page}");
+    }
+}
+
+#[test]
+fn rev_builds_the_site_as_of_a_commit() {
+    let mut t = TestRepo::with_basics();
+    t.git_init();
+    t.write("records/UN-001.md", &un("UN-001"));
+    let first = t.commit("First");
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001").replace("Need UN-001", "Renamed need"),
+    );
+    let run = t.ddf(&["--rev", &first, "build", "-o", "old"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = t.read("old/records/UN-001.html");
+    assert!(page.contains("Need UN-001"), "{page}");
+    assert!(page.contains(&first), "built-from commit shown: {page}");
+    let now = build(&t, "now");
+    let page = String::from_utf8(now["records/UN-001.html"].clone()).expect("page");
+    assert!(page.contains("Renamed need"), "{page}");
+    assert!(page.contains("worktree"), "{page}");
+}
