@@ -16,6 +16,10 @@ pub struct Args {
     /// The output folder (default: `site` under the DDF root).
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Print the template context of one page as JSON (e.g. `records/DI-001.html`,
+    /// `index.html`) and write nothing: for people who write templates.
+    #[arg(long, value_name = "PAGE")]
+    pub context: Option<String>,
 }
 
 /// Runs `ddf build`.
@@ -35,6 +39,17 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
             approvals: &h.approvals,
         }),
     };
+    if let Some(page) = &args.context {
+        let value = crate::site::context(&input, page).ok_or_else(|| {
+            CliError::usage(format!("the site has no page `{page}`")).hint(
+                "pages are index.html, check.html, trace.html, types/<type>.html and records/<ID>.html",
+            )
+        })?;
+        let text =
+            serde_json::to_string_pretty(&value).map_err(|e| CliError::failed(e.to_string()))?;
+        super::print(&(text + "\n"))?;
+        return Ok(0);
+    }
     let source = env.source()?;
     let templates_dir = corpus
         .config

@@ -90,6 +90,30 @@ pub fn generate(
     Ok(files)
 }
 
+/// The context the template of page `page` (a path as written, such as `records/DI-001.html`)
+/// is rendered with, as JSON, for people who write templates. `None` if the site has no such page.
+pub fn context(input: &Input<'_>, page: &str) -> Option<serde_json::Value> {
+    let site = views::site(input);
+    let value = match page {
+        "index.html" => serde_json::to_value(views::home(input, &site)),
+        "check.html" => serde_json::to_value(views::check(input, &site)),
+        "trace.html" => serde_json::to_value(views::trace(input, &site).0),
+        _ => {
+            if let Some(t) = site.types.iter().find(|t| t.href == page) {
+                serde_json::to_value(views::type_page(input, &site, t))
+            } else {
+                let id = page.strip_prefix("records/")?.strip_suffix(".html")?;
+                let &i = input.corpus.by_id.get(id)?;
+                if !views::has_page(input.corpus, i) {
+                    return None;
+                }
+                serde_json::to_value(views::record(input, &site, i))
+            }
+        }
+    };
+    value.ok()
+}
+
 /// The path of `rel` inside `out`, or an error if `rel` could leave it: only plain relative
 /// components of letters, digits, `-`, `_` and `.` (not `.` or `..` themselves) are accepted.
 pub fn confined(out: &Path, rel: &str) -> Result<PathBuf, SiteError> {

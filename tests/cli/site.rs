@@ -311,3 +311,21 @@ fn rev_builds_the_site_as_of_a_commit() {
     assert!(page.contains("Renamed need"), "{page}");
     assert!(page.contains("worktree"), "{page}");
 }
+
+#[test]
+fn context_of_a_page_for_template_authors() {
+    let t = TestRepo::with_basics();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.write("records/DI-001.md", &di("DI-001", "UN-001"));
+    let run = t.ddf(&["build", "--context", "records/DI-001.html"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v = run.json();
+    assert_eq!(v["record"]["id"], "DI-001");
+    assert_eq!(v["site"]["root"], "../");
+    assert_eq!(v["links_out"][1]["record"]["href"], "records/UN-001.html");
+    assert!(!t.path("site").exists(), "--context writes nothing");
+    let home = t.ddf(&["build", "--context", "index.html"]).json();
+    assert_eq!(home["records"], 3);
+    let bad = t.ddf(&["build", "--context", "../etc/passwd"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
