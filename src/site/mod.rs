@@ -107,7 +107,8 @@ pub fn context(input: &Input<'_>, page: &str) -> Option<serde_json::Value> {
                 if !views::has_page(input.corpus, i) {
                     return None;
                 }
-                serde_json::to_value(views::record(input, &site, i))
+                let findings = views::findings_by_record(input.report);
+                serde_json::to_value(views::record(input, &site, &findings, i))
             }
         }
     };

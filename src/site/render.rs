@@ -77,6 +77,7 @@ impl Renderer {
     pub fn pages(&self, input: &Input<'_>) -> Result<Vec<OutFile>, SiteError> {
         let site: SiteView = views::site(input);
         let corpus = input.corpus;
+        let findings = views::findings_by_record(input.report);
         let mut jobs = vec![Job::Home, Job::Check, Job::Trace];
         jobs.extend((0..site.types.len()).map(Job::Type));
         jobs.extend(
@@ -114,7 +115,7 @@ impl Renderer {
                         vec![self.page("site/type.html", t.href.clone(), &view)?]
                     }
                     Job::Record(i) => {
-                        let view = views::record(input, &site, i);
+                        let view = views::record(input, &site, &findings, i);
                         let path = format!("records/{}.html", corpus.records[i].id);
                         vec![self.page("site/record.html", path, &view)?]
                     }

@@ -570,8 +570,28 @@ fn json_text(v: &Option<serde_json::Value>) -> String {
     }
 }
 
-/// The page of record `i` (which must have one: [`has_page`]).
-pub fn record(input: &Input<'_>, site: &SiteView, i: usize) -> RecordView {
+/// The check findings of each record id, indexed once so a record page does not scan every
+/// finding of a large DDF.
+pub fn findings_by_record(
+    report: &crate::check::Report,
+) -> BTreeMap<&str, Vec<&crate::diagnostic::Diagnostic>> {
+    let mut by: BTreeMap<&str, Vec<&crate::diagnostic::Diagnostic>> = BTreeMap::new();
+    for d in &report.diagnostics {
+        if let Some(id) = d.record.as_deref() {
+            by.entry(id).or_default().push(d);
+        }
+    }
+    by
+}
+
+/// The page of record `i` (which must have one: [`has_page`]); `findings` is
+/// [`findings_by_record`] of the input's report.
+pub fn record(
+    input: &Input<'_>,
+    site: &SiteView,
+    findings: &BTreeMap<&str, Vec<&crate::diagnostic::Diagnostic>>,
+    i: usize,
+) -> RecordView {
     let corpus = input.corpus;
     let graph = input.graph;
     let r = &corpus.records[i];
@@ -661,12 +681,9 @@ pub fn record(input: &Input<'_>, site: &SiteView, i: usize) -> RecordView {
         has_history: input.history.is_some(),
         history,
         approvals,
-        findings: input
-            .report
-            .diagnostics
-            .iter()
-            .filter(|d| d.record.as_deref() == Some(r.id.as_str()))
-            .map(|d| finding(corpus, d))
-            .collect(),
+        findings: findings
+            .get(r.id.as_str())
+            .map(|ds| ds.iter().map(|d| finding(corpus, d)).collect())
+            .unwrap_or_default(),
     }
 }
