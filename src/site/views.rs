@@ -459,45 +459,49 @@ pub fn type_page(input: &Input<'_>, site: &SiteView, t: &TypeCount) -> TypeView 
 /// The trace matrices, with the CSV text of each (path, text).
 pub fn trace(input: &Input<'_>, site: &SiteView) -> (TraceView, Vec<(String, String)>) {
     let corpus = input.corpus;
-    let mut matrices = Vec::new();
-    let mut csvs = Vec::new();
-    for &from in crate::trace::START_TYPES {
-        if corpus.records_of(from).is_empty() {
-            continue;
-        }
-        let Some(m) = crate::trace::matrix(corpus, input.graph, from) else {
-            continue;
-        };
-        let csv = format!("trace-{from}.csv");
-        csvs.push((csv.clone(), m.csv()));
-        let rows = m
-            .rows
-            .iter()
-            .map(|row| {
-                row.cells
-                    .iter()
-                    .zip(&m.columns)
-                    .map(|(cs, col)| TraceCellView {
-                        records: cs
-                            .iter()
-                            .map(|c| TraceRecordView {
-                                record: ref_of_id(corpus, &c.id),
-                                result: c.result.clone(),
-                            })
-                            .collect(),
-                        gap: row.gaps.contains(col),
-                    })
-                    .collect()
-            })
-            .collect();
-        matrices.push(MatrixView {
-            from: m.from.clone(),
-            columns: m.columns.clone(),
-            rows,
-            rows_with_gaps: m.rows_with_gaps,
-            csv,
-        });
-    }
+    // The matrices are independent, and on a large DDF each costs as much as many pages.
+    use rayon::prelude::*;
+    let built: Vec<(MatrixView, (String, String))> = crate::trace::START_TYPES
+        .par_iter()
+        .filter(|from| !corpus.records_of(from).is_empty())
+        .filter_map(|&from| {
+            let m = crate::trace::matrix(corpus, input.graph, from)?;
+            let csv = format!("trace-{from}.csv");
+            let rows = m
+                .rows
+                .iter()
+                .map(|row| {
+                    row.cells
+                        .iter()
+                        .zip(&m.columns)
+                        .map(|(cs, col)| TraceCellView {
+                            records: cs
+                                .iter()
+                                .map(|c| TraceRecordView {
+                                    record: ref_of_id(corpus, &c.id),
+                                    result: c.result.clone(),
+                                })
+                                .collect(),
+                            gap: row.gaps.contains(col),
+                        })
+                        .collect()
+                })
+                .collect();
+            let text = m.csv();
+            Some((
+                MatrixView {
+                    from: m.from,
+                    columns: m.columns,
+                    rows,
+                    rows_with_gaps: m.rows_with_gaps,
+                    csv: csv.clone(),
+                },
+                (csv, text),
+            ))
+        })
+        .collect();
+    // `collect` keeps START_TYPES order, so the page is the same on every build.
+    let (matrices, csvs): (Vec<_>, Vec<_>) = built.into_iter().unzip();
     (
         TraceView {
             site: at_depth(site, ""),
