@@ -329,3 +329,36 @@ fn context_of_a_page_for_template_authors() {
     let bad = t.ddf(&["build", "--context", "../etc/passwd"]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
+
+#[test]
+fn gaps_are_highlighted_and_rule_status_is_on_the_home_page() {
+    let t = TestRepo::with_basics();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.write("records/DI-001.md", &di("DI-001", "UN-001"));
+    let site = build(&t, "out");
+    let trace = String::from_utf8(site["trace.html"].clone()).expect("page");
+    assert!(
+        trace.contains("<td class=\"gap\"><strong>GAP</strong></td>"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("1 rows, <span class=\"error\">1 with gaps</span>"),
+        "{trace}"
+    );
+    let csv = String::from_utf8(site["trace-user-need.csv"].clone()).expect("csv");
+    assert_eq!(
+        csv,
+        "user-need,design-input,design-output,verification,validation,gaps\nUN-001,DI-001,,,,design-output;verification;validation\n"
+    );
+    let home = String::from_utf8(site["index.html"].clone()).expect("page");
+    assert!(
+        home.contains("<span class=\"error\">check fails</span>"),
+        "{home}"
+    );
+    assert!(home.contains("<code>di-verified</code>"), "{home}");
+    let check = String::from_utf8(site["check.html"].clone()).expect("page");
+    assert!(
+        check.contains("<a href=\"records/DI-001.html\">DI-001</a>"),
+        "{check}"
+    );
+}
