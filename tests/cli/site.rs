@@ -362,3 +362,24 @@ fn gaps_are_highlighted_and_rule_status_is_on_the_home_page() {
         "{check}"
     );
 }
+
+#[test]
+fn malformed_ids_get_no_page_and_nothing_leaves_the_output_folder() {
+    let t = TestRepo::with_basics();
+    t.write(
+        "records/evil.md",
+        "---\nid: ../../escaped\ntype: user-need\ntitle: Evil\nstatus: draft\nowner: PER-001\nsource: user\n---\nBody.\n",
+    );
+    t.write("records/UN-001.md", &un("UN-001"));
+    let site = build(&t, "out/site");
+    assert!(!t.path("escaped.html").exists() && !t.path("out/escaped.html").exists());
+    assert!(
+        site.keys().all(|k| !k.contains("escaped")),
+        "{:?}",
+        site.keys()
+    );
+    assert!(site.contains_key("records/UN-001.html"));
+    // The check report still lists the record's finding.
+    let check = String::from_utf8(site["check.html"].clone()).expect("page");
+    assert!(check.contains("id-format"), "{check}");
+}
