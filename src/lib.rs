@@ -2,7 +2,8 @@
 //!
 //! Records are Markdown files with YAML front-matter in a Git repository. Data flows one way:
 //! [`source`] (working tree or Git revision) -> [`record`] parsing -> [`corpus::Corpus`] ->
-//! [`graph::Graph`] -> [`rules`], [`trace`], [`check`], [`impact`] -> output. The `ddf` binary is a thin layer
+//! [`graph::Graph`] -> [`rules`], [`trace`], [`check`], [`impact`] -> output
+//! (the terminal, or the static site of [`site`]). The `ddf` binary is a thin layer
 //! over this library ([`cli`]).
 
 pub mod check;
@@ -23,6 +24,7 @@ pub mod risk;
 pub mod rules;
 pub mod sbom;
 pub mod schema;
+pub mod site;
 pub mod source;
 pub mod templates;
 pub mod trace;

@@ -8,8 +8,37 @@
 use crate::source::Source;
 
 /// Built-in templates: (relative path, text).
-pub const BUILTIN: &[(&str, &str)] =
-    &[("new/record.md", include_str!("../templates/new/record.md"))];
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("new/record.md", include_str!("../templates/new/record.md")),
+    (
+        "site/base.html",
+        include_str!("../templates/site/base.html"),
+    ),
+    (
+        "site/home.html",
+        include_str!("../templates/site/home.html"),
+    ),
+    (
+        "site/type.html",
+        include_str!("../templates/site/type.html"),
+    ),
+    (
+        "site/record.html",
+        include_str!("../templates/site/record.html"),
+    ),
+    (
+        "site/trace.html",
+        include_str!("../templates/site/trace.html"),
+    ),
+    (
+        "site/check.html",
+        include_str!("../templates/site/check.html"),
+    ),
+    (
+        "site/style.css",
+        include_str!("../templates/site/style.css"),
+    ),
+];
 
 /// The template at `name`: the DDF's override if there is one, else the built-in.
 pub fn get(source: &dyn Source, templates_dir: &str, name: &str) -> Option<String> {

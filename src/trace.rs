@@ -116,6 +116,54 @@ pub struct Matrix {
     pub rows_with_gaps: usize,
 }
 
+impl Cell {
+    /// The cell as the text outputs print it: the id, with a verification or validation result
+    /// other than `pass` in brackets.
+    pub fn text(&self) -> String {
+        match &self.result {
+            Some(r) if r != "pass" => format!("{} ({r})", self.id),
+            _ => self.id.clone(),
+        }
+    }
+}
+
+impl Matrix {
+    /// The matrix as CSV (RFC 4180): one column per type (ids separated by `;`), then `gaps`.
+    /// `ddf trace --format csv` and the site's download file are this text.
+    pub fn csv(&self) -> String {
+        let mut header: Vec<String> = self.columns.clone();
+        header.push("gaps".into());
+        let mut s = csv_line(&header);
+        for r in &self.rows {
+            let mut cells: Vec<String> = r
+                .cells
+                .iter()
+                .map(|cs| cs.iter().map(Cell::text).collect::<Vec<_>>().join(";"))
+                .collect();
+            cells.push(r.gaps.join(";"));
+            s.push_str(&csv_line(&cells));
+        }
+        s
+    }
+}
+
+/// One CSV line, fields quoted where needed.
+fn csv_line(fields: &[String]) -> String {
+    let mut s = fields
+        .iter()
+        .map(|f| {
+            if f.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    s.push('\n');
+    s
+}
+
 fn is_evidence(type_name: &str) -> bool {
     matches!(type_name, "verification" | "validation")
 }

@@ -4,6 +4,7 @@
 //! Exit codes: 0 ok, 1 findings at error severity (or the command's own failure condition),
 //! 2 usage or configuration error.
 
+mod build;
 mod check;
 mod export;
 mod impact;
@@ -110,6 +111,8 @@ pub enum Command {
     Vuln(vuln::Args),
     /// The management review snapshot (Markdown, JSON, HTML with charts), stamped with its commit.
     Review(review::Args),
+    /// Build the static DDF site (offline, printable) into `site/` or `-o DIR`.
+    Build(build::Args),
 }
 
 /// An error the command line reports: message, optional hint, exit code.
@@ -370,6 +373,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Sbom(a) => sbom::run(&env, a),
         Command::Vuln(a) => vuln::run(&env, a),
         Command::Review(a) => review::run(&env, a),
+        Command::Build(a) => build::run(&env, a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,6 +1,6 @@
 //! `ddf trace`: the trace matrix, in human, json, csv or md form, with gaps marked.
 
-use super::output::{csv_line, md_cell, table};
+use super::output::{md_cell, table};
 use super::{print, CliError, Env, Format};
 use crate::trace::{matrix, Cell, Matrix, START_TYPES};
 
@@ -17,13 +17,6 @@ pub struct Args {
 }
 
 const GAP: &str = "GAP";
-
-fn cell_text(c: &Cell) -> String {
-    match &c.result {
-        Some(r) if r != "pass" => format!("{} ({r})", c.id),
-        _ => c.id.clone(),
-    }
-}
 
 /// Runs `ddf trace`.
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
@@ -44,7 +37,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         Format::Json => {
             serde_json::to_string_pretty(&m).map_err(|e| CliError::failed(e.to_string()))? + "\n"
         }
-        Format::Csv => csv(&m),
+        Format::Csv => m.csv(),
         Format::Md => markdown(&m),
         Format::Human => human(&m, env),
     };
@@ -60,7 +53,7 @@ fn row_cells(m: &Matrix, gap: &dyn Fn(&str) -> String) -> Vec<Vec<String>> {
                 .iter()
                 .zip(&m.columns)
                 .map(|(cs, col)| {
-                    let mut s = cs.iter().map(cell_text).collect::<Vec<_>>().join(" ");
+                    let mut s = cs.iter().map(Cell::text).collect::<Vec<_>>().join(" ");
                     if r.gaps.contains(col) {
                         s = if s.is_empty() {
                             gap(GAP)
@@ -107,21 +100,5 @@ fn markdown(m: &Matrix) -> String {
         m.rows.len(),
         m.rows_with_gaps
     ));
-    s
-}
-
-fn csv(m: &Matrix) -> String {
-    let mut header: Vec<String> = m.columns.clone();
-    header.push("gaps".into());
-    let mut s = csv_line(&header);
-    for r in &m.rows {
-        let mut cells: Vec<String> = r
-            .cells
-            .iter()
-            .map(|cs| cs.iter().map(cell_text).collect::<Vec<_>>().join(";"))
-            .collect();
-        cells.push(r.gaps.join(";"));
-        s.push_str(&csv_line(&cells));
-    }
     s
 }

@@ -22,7 +22,7 @@ fn rules_on(t: &TestRepo, rule: &str) -> Vec<(String, String)> {
 }
 
 /// An ed25519 key made by ssh-keygen in `dir`; returns (private key path, public key line).
-fn ssh_key(dir: &Path, name: &str) -> (String, String) {
+pub(crate) fn ssh_key(dir: &Path, name: &str) -> (String, String) {
     let key = dir.join(name);
     let out = Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
@@ -43,12 +43,12 @@ fn ssh_key(dir: &Path, name: &str) -> (String, String) {
     (key.display().to_string(), public.trim().to_string())
 }
 
-fn person(id: &str, name: &str, key: &str, may_sign: &str) -> String {
+pub(crate) fn person(id: &str, name: &str, key: &str, may_sign: &str) -> String {
     format!("---\nid: {id}\ntype: person\ntitle: {name}\nstatus: draft\nowner: {id}\nprinted_name: {name}\nroles: [quality]\nmay_sign: [{may_sign}]\nkeys: [\"{key}\"]\nidentity_verified: 2026-01-01\n---\n")
 }
 
 /// Makes a signed, empty approval commit with the given trailers.
-fn sign(t: &mut TestRepo, key: &str, subject: &str, trailers: &str) -> String {
+pub(crate) fn sign(t: &mut TestRepo, key: &str, subject: &str, trailers: &str) -> String {
     t.git(&[
         "-c",
         "gpg.format=ssh",
@@ -66,7 +66,7 @@ fn sign(t: &mut TestRepo, key: &str, subject: &str, trailers: &str) -> String {
     t.git(&["rev-parse", "HEAD"]).trim().to_string()
 }
 
-fn blob(t: &TestRepo, path: &str) -> String {
+pub(crate) fn blob(t: &TestRepo, path: &str) -> String {
     t.git(&["hash-object", path]).trim().to_string()
 }
 

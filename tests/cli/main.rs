@@ -9,4 +9,5 @@ mod impact;
 mod review;
 mod revisions;
 mod sbom;
+mod site;
 mod vuln;

@@ -1,0 +1,82 @@
+//! `ddf build`: writes the static DDF site.
+
+use super::{CliError, Env};
+use std::path::PathBuf;
+
+/// Build the static DDF site: home, a page per type and per record, the trace matrix (with CSV
+/// downloads) and the check report, for auditors to read offline and print.
+///
+/// The site is written to `site/` under the DDF root unless `-o` says otherwise. The folder is
+/// replaced on each build; ddf refuses to write into a non-empty folder it did not write itself.
+/// Templates under the DDF's templates folder (`site.templates`, default `templates/`) override
+/// the built-in ones file by file (`templates/site/record.html`, ...). With `--rev`, the site shows
+/// the DDF as of that commit.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The output folder (default: `site` under the DDF root).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the template context of one page as JSON (e.g. `records/DI-001.html`,
+    /// `index.html`) and write nothing: for people who write templates.
+    #[arg(long, value_name = "PAGE")]
+    pub context: Option<String>,
+}
+
+/// Runs `ddf build`.
+pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
+    env.format(&[super::Format::Human])?;
+    let started = std::time::Instant::now();
+    let (corpus, graph) = env.load()?;
+    let history = env.history(&corpus)?;
+    let hctx = history.as_ref().map(super::HistoryData::ctx);
+    let report = crate::check::run(&corpus, &graph, crate::date::Date::today(), hctx.as_ref());
+    let input = crate::site::Input {
+        corpus: &corpus,
+        graph: &graph,
+        report: &report,
+        history: history.as_ref().map(|h| crate::site::HistoryInput {
+            history: &h.history,
+            approvals: &h.approvals,
+        }),
+    };
+    if let Some(page) = &args.context {
+        let value = crate::site::context(&input, page).ok_or_else(|| {
+            CliError::usage(format!("the site has no page `{page}`")).hint(
+                "pages are index.html, check.html, trace.html, types/<type>.html and records/<ID>.html",
+            )
+        })?;
+        let text =
+            serde_json::to_string_pretty(&value).map_err(|e| CliError::failed(e.to_string()))?;
+        super::print(&(text + "\n"))?;
+        return Ok(0);
+    }
+    let source = env.source()?;
+    let templates_dir = corpus
+        .config
+        .site
+        .templates
+        .clone()
+        .unwrap_or_else(|| "templates".into());
+    let files = crate::site::generate(&input, source.as_ref(), &templates_dir)
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    let out = args.out.unwrap_or_else(|| env.root.join("site"));
+    crate::site::write_site(&out, &files).map_err(|e| {
+        let hint = matches!(e, crate::site::SiteError::NotASite(_))
+            .then_some("pass -o with an empty or new folder");
+        let err = CliError::failed(e.to_string());
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
+    })?;
+    if !env.quiet {
+        eprintln!(
+            "ddf: wrote {} files ({} records) to {} in {:.0?}",
+            files.len(),
+            corpus.records.len(),
+            out.display(),
+            started.elapsed()
+        );
+    }
+    Ok(0)
+}

@@ -1,0 +1,693 @@
+//! The serialisable views the site templates render: one struct per page kind, built from the
+//! corpus, the graph, the check report and (when there is one) the Git history.
+//!
+//! Everything a template sees is here and documented in `docs/site.md`; templates compute
+//! nothing. Every list is in a stable order (path, id or schema order), so two builds of the same
+//! commit give the same bytes.
+
+use super::markdown;
+use super::Input;
+use crate::corpus::Corpus;
+use crate::graph::Reached;
+use crate::record::Record;
+use crate::rules::structure::is_valid_id;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What every page gets as `site`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    /// `project` from ddf.yaml.
+    pub project: String,
+    /// `site.title` from ddf.yaml, else "<project> Design and Development File".
+    pub title: String,
+    /// The commit the site was built from (`worktree` for the working tree).
+    pub commit: String,
+    /// Prefix from the page to the site root (`""` or `"../"`), for links and the stylesheet.
+    pub root: String,
+    /// The record types that have records, in schema order, for navigation.
+    pub types: Vec<TypeCount>,
+    /// `ddf <version>`.
+    pub generator: String,
+}
+
+/// A record type with its number of records.
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeCount {
+    /// Type name (`design-input`).
+    pub name: String,
+    /// Id prefix (`DI`).
+    pub prefix: String,
+    /// Regulatory clauses of the type.
+    pub clause: String,
+    /// Number of records of the type.
+    pub count: usize,
+    /// Link to the type's list page, relative to the site root.
+    pub href: String,
+}
+
+/// A short reference to a record.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordRef {
+    /// Record id.
+    pub id: String,
+    /// Type name.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Title.
+    pub title: String,
+    /// Status.
+    pub status: String,
+    /// Link to the record page relative to the site root; `None` when the record has no page
+    /// (an id that does not exist, is malformed or is duplicated).
+    pub href: Option<String>,
+}
+
+/// Counts of findings of one rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleCount {
+    /// Rule id.
+    pub rule: String,
+    /// Findings at error severity.
+    pub errors: usize,
+    /// Findings at warning severity.
+    pub warnings: usize,
+}
+
+/// The home page (`index.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct HomeView {
+    /// Common fields.
+    pub site: SiteView,
+    /// Number of records.
+    pub records: usize,
+    /// Findings at error severity.
+    pub errors: usize,
+    /// Findings at warning severity.
+    pub warnings: usize,
+    /// Whether `ddf check` passes (no errors).
+    pub passed: bool,
+    /// Rules with findings, by rule id.
+    pub rules: Vec<RuleCount>,
+}
+
+/// A list page per type (`types/<type>.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeView {
+    /// Common fields.
+    pub site: SiteView,
+    /// The type.
+    #[serde(rename = "type")]
+    pub type_count: TypeCount,
+    /// The type's help text from the schema.
+    pub doc: String,
+    /// Its records, in path order.
+    pub records: Vec<RecordRef>,
+}
+
+/// A field of a record, as text.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldView {
+    /// Field name.
+    pub name: String,
+    /// Value as text (lists joined with `, `, maps as YAML).
+    pub value: String,
+}
+
+/// A link of a record.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkView {
+    /// Link field name (`traces_to`), or `body` for an id mentioned in the prose.
+    pub field: String,
+    /// The record at the other end.
+    pub record: RecordRef,
+}
+
+/// A record reached by an upstream or downstream walk.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainView {
+    /// Nesting depth in the tree (0 = linked directly to the page's record).
+    pub depth: usize,
+    /// The record.
+    pub record: RecordRef,
+}
+
+/// One revision of a record.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionView {
+    /// Commit id.
+    pub commit: String,
+    /// First 10 characters of the commit id.
+    pub short: String,
+    /// Committer date and time, UTC.
+    pub date: String,
+    /// Author name.
+    pub author: String,
+    /// Commit subject.
+    pub subject: String,
+    /// `added`, `modified`, `renamed` or `deleted`.
+    pub change: String,
+    /// Field changes, `name: old -> new`.
+    pub fields: Vec<String>,
+}
+
+/// An approval (electronic signature) of the record's current content.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApprovalView {
+    /// Printed name of the signer (from the PER record).
+    pub printed_name: String,
+    /// The `Signer:` PER id.
+    pub signer: String,
+    /// Date and time of signing, UTC.
+    pub time: String,
+    /// Meaning of the signature.
+    pub meaning: String,
+    /// Git's verdict on the signature, as printed (`valid signature`, `UNSIGNED`, ...).
+    pub status: String,
+    /// Whether the approval counts.
+    pub valid: bool,
+    /// Why it does not count, beyond the signature.
+    pub problems: Vec<String>,
+    /// The approval commit.
+    pub commit: String,
+    /// First 10 characters of the approval commit id.
+    pub short: String,
+    /// The manifestation line (21 CFR 11.50) as `ddf show` prints it.
+    pub manifestation: String,
+}
+
+/// A finding of `ddf check`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingView {
+    /// Rule id.
+    pub rule: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// Record id, where known.
+    pub record: Option<String>,
+    /// Link to the record page, where it has one.
+    pub href: Option<String>,
+    /// File path relative to the DDF root.
+    pub path: String,
+    /// 1-based line, where known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A record page (`records/<ID>.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordView {
+    /// Common fields.
+    pub site: SiteView,
+    /// The record itself (id, type, title, status, href).
+    pub record: RecordRef,
+    /// Path of the record file relative to the DDF root.
+    pub path: String,
+    /// Fields other than id, type, title and status, in file order.
+    pub fields: Vec<FieldView>,
+    /// The body as sanitised HTML, ids in the prose linked.
+    pub body_html: String,
+    /// Links written on this record, in file order.
+    pub links_out: Vec<LinkView>,
+    /// Links other records write to this one, by field then id.
+    pub links_in: Vec<LinkView>,
+    /// Records the body mentions (ids of known types), in order of first mention.
+    pub mentions: Vec<LinkView>,
+    /// Upstream trace, as a tree in depth-first order.
+    pub upstream: Vec<ChainView>,
+    /// Downstream trace, as a tree in depth-first order.
+    pub downstream: Vec<ChainView>,
+    /// Whether history was read (the DDF is in a Git repository with commits).
+    pub has_history: bool,
+    /// Revisions, newest first.
+    pub history: Vec<RevisionView>,
+    /// Approvals of the current content, newest first.
+    pub approvals: Vec<ApprovalView>,
+    /// `ddf check` findings about this record.
+    pub findings: Vec<FindingView>,
+}
+
+/// A cell of the trace matrix page.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceCellView {
+    /// Records in the cell.
+    pub records: Vec<TraceRecordView>,
+    /// Whether the column is a gap in this row.
+    pub gap: bool,
+}
+
+/// A record in a trace matrix cell.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceRecordView {
+    /// The record.
+    pub record: RecordRef,
+    /// `result` of a verification or validation.
+    pub result: Option<String>,
+}
+
+/// One trace matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixView {
+    /// The start type.
+    pub from: String,
+    /// Column type names.
+    pub columns: Vec<String>,
+    /// Rows: one cell per column.
+    pub rows: Vec<Vec<TraceCellView>>,
+    /// Number of rows with a gap.
+    pub rows_with_gaps: usize,
+    /// The CSV download of this matrix, relative to the site root.
+    pub csv: String,
+}
+
+/// The trace matrix page (`trace.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceView {
+    /// Common fields.
+    pub site: SiteView,
+    /// One matrix per start type that has records.
+    pub matrices: Vec<MatrixView>,
+}
+
+/// The check report page (`check.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckView {
+    /// Common fields.
+    pub site: SiteView,
+    /// Number of records.
+    pub records: usize,
+    /// Findings at error severity.
+    pub errors: usize,
+    /// Findings at warning severity.
+    pub warnings: usize,
+    /// Rules with findings.
+    pub rules: Vec<RuleCount>,
+    /// Every finding, sorted by path, line, rule.
+    pub findings: Vec<FindingView>,
+}
+
+/// The record indices that get a page: a well-formed id, and the first record with that id
+/// (the one links resolve to). A page path is built from nothing else.
+pub(crate) fn has_page(corpus: &Corpus, i: usize) -> bool {
+    let id = &corpus.records[i].id;
+    is_valid_id(id) && corpus.by_id.get(id) == Some(&i)
+}
+
+/// The page of record `id`, relative to the site root, if it has one.
+pub(crate) fn record_href(corpus: &Corpus, id: &str) -> Option<String> {
+    let &i = corpus.by_id.get(id)?;
+    has_page(corpus, i).then(|| format!("records/{id}.html"))
+}
+
+/// Type names become file names: only lowercase letters, digits and `-` qualify.
+pub(crate) fn type_href(name: &str) -> Option<String> {
+    let ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    ok.then(|| format!("types/{name}.html"))
+}
+
+fn record_ref(corpus: &Corpus, r: &Record) -> RecordRef {
+    RecordRef {
+        id: r.id.clone(),
+        type_name: r.type_name.clone(),
+        title: r.title(),
+        status: r.status().to_string(),
+        href: record_href(corpus, &r.id),
+    }
+}
+
+fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
+    match corpus.get(id) {
+        Some(r) => record_ref(corpus, r),
+        None => RecordRef {
+            id: id.to_string(),
+            type_name: String::new(),
+            title: "(does not exist)".into(),
+            status: String::new(),
+            href: None,
+        },
+    }
+}
+
+/// The common part of every page.
+pub fn site(input: &Input<'_>) -> SiteView {
+    let corpus = input.corpus;
+    let types = corpus
+        .config
+        .schema
+        .types
+        .values()
+        .filter_map(|t| {
+            let count = corpus.records_of(&t.name).len();
+            let href = type_href(&t.name)?;
+            (count > 0).then(|| TypeCount {
+                name: t.name.clone(),
+                prefix: t.prefix.clone(),
+                clause: t.clause.clone(),
+                count,
+                href,
+            })
+        })
+        .collect();
+    SiteView {
+        project: corpus.config.project.clone(),
+        title: corpus
+            .config
+            .site
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{} Design and Development File", corpus.config.project)),
+        commit: corpus.source.clone(),
+        root: String::new(),
+        types,
+        generator: format!("ddf {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+fn at_depth(site: &SiteView, root: &str) -> SiteView {
+    SiteView {
+        root: root.to_string(),
+        ..site.clone()
+    }
+}
+
+fn rule_counts(report: &crate::check::Report) -> Vec<RuleCount> {
+    let mut by_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for d in &report.diagnostics {
+        let e = by_rule.entry(d.rule).or_default();
+        if d.severity == crate::diagnostic::Severity::Error {
+            e.0 += 1;
+        } else {
+            e.1 += 1;
+        }
+    }
+    by_rule
+        .into_iter()
+        .map(|(rule, (errors, warnings))| RuleCount {
+            rule: rule.to_string(),
+            errors,
+            warnings,
+        })
+        .collect()
+}
+
+fn finding(corpus: &Corpus, d: &crate::diagnostic::Diagnostic) -> FindingView {
+    FindingView {
+        rule: d.rule.to_string(),
+        severity: format!("{:?}", d.severity).to_lowercase(),
+        record: d.record.clone(),
+        href: d.record.as_deref().and_then(|id| record_href(corpus, id)),
+        path: d.path.clone(),
+        line: d.line,
+        message: d.message.clone(),
+    }
+}
+
+/// The home page.
+pub fn home(input: &Input<'_>, site: &SiteView) -> HomeView {
+    let r = input.report;
+    HomeView {
+        site: at_depth(site, ""),
+        records: r.records,
+        errors: r.errors,
+        warnings: r.warnings,
+        passed: r.passed(),
+        rules: rule_counts(r),
+    }
+}
+
+/// The check report page.
+pub fn check(input: &Input<'_>, site: &SiteView) -> CheckView {
+    let r = input.report;
+    CheckView {
+        site: at_depth(site, ""),
+        records: r.records,
+        errors: r.errors,
+        warnings: r.warnings,
+        rules: rule_counts(r),
+        findings: r
+            .diagnostics
+            .iter()
+            .map(|d| finding(input.corpus, d))
+            .collect(),
+    }
+}
+
+/// The list page of type `t` (one of `site.types`); its path is `t.href`.
+pub fn type_page(input: &Input<'_>, site: &SiteView, t: &TypeCount) -> TypeView {
+    let corpus = input.corpus;
+    TypeView {
+        site: at_depth(site, "../"),
+        type_count: t.clone(),
+        doc: corpus
+            .config
+            .schema
+            .get(&t.name)
+            .map(|d| d.doc.clone())
+            .unwrap_or_default(),
+        records: corpus
+            .records_of(&t.name)
+            .iter()
+            .map(|&i| record_ref(corpus, &corpus.records[i]))
+            .collect(),
+    }
+}
+
+/// The trace matrices, with the CSV text of each (path, text).
+pub fn trace(input: &Input<'_>, site: &SiteView) -> (TraceView, Vec<(String, String)>) {
+    let corpus = input.corpus;
+    // The matrices are independent, and on a large DDF each costs as much as many pages.
+    use rayon::prelude::*;
+    let built: Vec<(MatrixView, (String, String))> = crate::trace::START_TYPES
+        .par_iter()
+        .filter(|from| !corpus.records_of(from).is_empty())
+        .filter_map(|&from| {
+            let m = crate::trace::matrix(corpus, input.graph, from)?;
+            let csv = format!("trace-{from}.csv");
+            let rows = m
+                .rows
+                .iter()
+                .map(|row| {
+                    row.cells
+                        .iter()
+                        .zip(&m.columns)
+                        .map(|(cs, col)| TraceCellView {
+                            records: cs
+                                .iter()
+                                .map(|c| TraceRecordView {
+                                    record: ref_of_id(corpus, &c.id),
+                                    result: c.result.clone(),
+                                })
+                                .collect(),
+                            gap: row.gaps.contains(col),
+                        })
+                        .collect()
+                })
+                .collect();
+            let text = m.csv();
+            Some((
+                MatrixView {
+                    from: m.from,
+                    columns: m.columns,
+                    rows,
+                    rows_with_gaps: m.rows_with_gaps,
+                    csv: csv.clone(),
+                },
+                (csv, text),
+            ))
+        })
+        .collect();
+    // `collect` keeps START_TYPES order, so the page is the same on every build.
+    let (matrices, csvs): (Vec<_>, Vec<_>) = built.into_iter().unzip();
+    (
+        TraceView {
+            site: at_depth(site, ""),
+            matrices,
+        },
+        csvs,
+    )
+}
+
+fn value_text(v: &serde_yaml::Value) -> String {
+    use serde_yaml::Value;
+    if let Some(s) = crate::record::scalar_text(v) {
+        return s;
+    }
+    match v {
+        Value::Null => String::new(),
+        Value::Sequence(items)
+            if items
+                .iter()
+                .all(|i| crate::record::scalar_text(i).is_some()) =>
+        {
+            items
+                .iter()
+                .filter_map(crate::record::scalar_text)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim_end()
+            .to_string(),
+    }
+}
+
+/// Orders a walk's records as a tree (each under the record it was reached through), depth
+/// first, children in the walk's order.
+fn tree(corpus: &Corpus, start: usize, reached: &[Reached]) -> Vec<ChainView> {
+    let mut children: BTreeMap<usize, Vec<&Reached>> = BTreeMap::new();
+    for r in reached {
+        let parent = if r.via.len() >= 2 {
+            r.via[r.via.len() - 2]
+        } else {
+            start
+        };
+        children.entry(parent).or_default().push(r);
+    }
+    let mut out = Vec::with_capacity(reached.len());
+    // Explicit stack: a long chain must not overflow the thread's stack.
+    let mut stack: Vec<(usize, usize)> = children
+        .get(&start)
+        .map(|cs| cs.iter().rev().map(|r| (r.index, 0)).collect())
+        .unwrap_or_default();
+    while let Some((i, depth)) = stack.pop() {
+        out.push(ChainView {
+            depth,
+            record: record_ref(corpus, &corpus.records[i]),
+        });
+        if let Some(cs) = children.get(&i) {
+            stack.extend(cs.iter().rev().map(|r| (r.index, depth + 1)));
+        }
+    }
+    out
+}
+
+fn json_text(v: &Option<serde_json::Value>) -> String {
+    match v {
+        None => "(none)".into(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The check findings of each record id, indexed once so a record page does not scan every
+/// finding of a large DDF.
+pub fn findings_by_record(
+    report: &crate::check::Report,
+) -> BTreeMap<&str, Vec<&crate::diagnostic::Diagnostic>> {
+    let mut by: BTreeMap<&str, Vec<&crate::diagnostic::Diagnostic>> = BTreeMap::new();
+    for d in &report.diagnostics {
+        if let Some(id) = d.record.as_deref() {
+            by.entry(id).or_default().push(d);
+        }
+    }
+    by
+}
+
+/// The page of record `i` (which must have one: [`has_page`]); `findings` is
+/// [`findings_by_record`] of the input's report.
+pub fn record(
+    input: &Input<'_>,
+    site: &SiteView,
+    findings: &BTreeMap<&str, Vec<&crate::diagnostic::Diagnostic>>,
+    i: usize,
+) -> RecordView {
+    let corpus = input.corpus;
+    let graph = input.graph;
+    let r = &corpus.records[i];
+    let fields = r
+        .fields
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "id" | "type" | "title" | "status"))
+        .map(|(k, v)| FieldView {
+            name: k.clone(),
+            value: value_text(v),
+        })
+        .collect();
+    let link = |field: &str, id: &str| LinkView {
+        field: field.to_string(),
+        record: ref_of_id(corpus, id),
+    };
+    let mut links_in: Vec<LinkView> = graph
+        .inc(i)
+        .iter()
+        .map(|e| link(graph.field_name(e), &corpus.records[e.other].id))
+        .collect();
+    links_in.sort_by(|a, b| (&a.field, &a.record.id).cmp(&(&b.field, &b.record.id)));
+    // Record pages sit in `records/`, next to each other.
+    let body_href = |id: &str| record_href(corpus, id).map(|h| format!("../{h}"));
+    let mentions = crate::mentions::mentions(&r.body)
+        .into_iter()
+        .filter(|id| *id != r.id && corpus.get(id).is_some())
+        .map(|id| link("body", &id))
+        .collect();
+    let (history, approvals) = match &input.history {
+        Some(h) => (
+            h.history
+                .of_record(&r.id)
+                .into_iter()
+                .map(|(c, ch)| RevisionView {
+                    commit: c.id.clone(),
+                    short: c.id.chars().take(10).collect(),
+                    date: crate::history::approval::format_time(c.committer_time),
+                    author: c.author.clone(),
+                    subject: c.summary.clone(),
+                    change: format!("{:?}", ch.kind).to_lowercase(),
+                    fields: ch
+                        .fields
+                        .iter()
+                        .map(|f| {
+                            format!("{}: {} -> {}", f.name, json_text(&f.old), json_text(&f.new))
+                        })
+                        .collect(),
+                })
+                .collect(),
+            h.approvals
+                .iter()
+                .filter(|a| crate::history::approval::covers(h.history, a, &r.id, &r.blob))
+                .map(|a| ApprovalView {
+                    printed_name: a
+                        .printed_name
+                        .clone()
+                        .unwrap_or_else(|| "unknown signer".into()),
+                    signer: a.signer.clone().unwrap_or_default(),
+                    time: crate::history::approval::format_time(a.time),
+                    meaning: a
+                        .meaning
+                        .clone()
+                        .unwrap_or_else(|| "no meaning stated".into()),
+                    status: a.status.label().to_string(),
+                    valid: a.is_valid(),
+                    problems: a.problems.clone(),
+                    commit: a.commit.clone(),
+                    short: a.commit.chars().take(10).collect(),
+                    manifestation: a.manifestation(),
+                })
+                .collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    RecordView {
+        site: at_depth(site, "../"),
+        record: record_ref(corpus, r),
+        path: r.path.clone(),
+        fields,
+        body_html: markdown::render(&r.body, &body_href),
+        links_out: r.links.iter().map(|l| link(&l.field, &l.target)).collect(),
+        links_in,
+        mentions,
+        upstream: tree(corpus, i, &graph.upstream(i)),
+        downstream: tree(corpus, i, &graph.downstream(i)),
+        has_history: input.history.is_some(),
+        history,
+        approvals,
+        findings: findings
+            .get(r.id.as_str())
+            .map(|ds| ds.iter().map(|d| finding(corpus, d)).collect())
+            .unwrap_or_default(),
+    }
+}
