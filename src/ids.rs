@@ -12,16 +12,9 @@ use std::path::Path;
 /// and for files whose stem is not an id, the id in the front-matter. Only ids with `prefix`.
 pub fn ids_on_branches(root: &Path, records: &str, prefix: &str) -> HashSet<String> {
     let mut ids = HashSet::new();
-    let Ok(repo) = git2::Repository::discover(root) else {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let Some((repo, rel)) = crate::source::repository_of(&root) else {
         return ids;
-    };
-    let top = repo.workdir().and_then(|w| w.canonicalize().ok());
-    let rel = match (top, root.canonicalize().ok()) {
-        (Some(t), Some(r)) => r
-            .strip_prefix(&t)
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default(),
-        _ => String::new(),
     };
     let dir = if rel.is_empty() {
         records.to_string()

@@ -296,21 +296,8 @@ impl GitRev {
             path: root.display().to_string(),
             source,
         })?;
-        let repo = git2::Repository::discover(&root)
-            .map_err(|_| SourceError::NotARepository(root.display().to_string()))?;
-        let top = repo
-            .workdir()
-            .and_then(|w| w.canonicalize().ok())
-            .unwrap_or_else(|| root.clone());
-        let prefix = root
-            .strip_prefix(&top)
-            .map(|p| {
-                p.components()
-                    .filter_map(|c| c.as_os_str().to_str())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
-            .unwrap_or_default();
+        let (repo, prefix) = repository_of(&root)
+            .ok_or_else(|| SourceError::NotARepository(root.display().to_string()))?;
         let commit = resolve_commit(&repo, rev)?;
         Ok(GitRev {
             repo: Mutex::new(repo),
@@ -328,6 +315,26 @@ impl GitRev {
             format!("{}/{}", self.prefix, path)
         }
     }
+}
+
+/// The repository containing `root` (a canonical path) and `root` relative to the repository's
+/// top, `/`-separated (empty at the top): where a DDF sits in its repository.
+pub fn repository_of(root: &Path) -> Option<(git2::Repository, String)> {
+    let repo = git2::Repository::discover(root).ok()?;
+    let top = repo
+        .workdir()
+        .and_then(|w| w.canonicalize().ok())
+        .unwrap_or_else(|| root.to_path_buf());
+    let prefix = root
+        .strip_prefix(&top)
+        .map(|p| {
+            p.components()
+                .filter_map(|c| c.as_os_str().to_str())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or_default();
+    Some((repo, prefix))
 }
 
 /// Resolves a revision (commit, tag, branch, `HEAD~2`, ...) to a commit id, with errors that say

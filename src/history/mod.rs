@@ -163,21 +163,8 @@ impl Location {
     /// Finds the repository containing `root`.
     pub fn discover(root: &Path) -> Result<Location, HistoryError> {
         let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-        let repo = git2::Repository::discover(&root)
-            .map_err(|_| HistoryError::NotARepository(root.display().to_string()))?;
-        let top = repo
-            .workdir()
-            .and_then(|w| w.canonicalize().ok())
-            .unwrap_or_else(|| root.clone());
-        let prefix = root
-            .strip_prefix(&top)
-            .map(|p| {
-                p.components()
-                    .filter_map(|c| c.as_os_str().to_str())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
-            .unwrap_or_default();
+        let (repo, prefix) = crate::source::repository_of(&root)
+            .ok_or_else(|| HistoryError::NotARepository(root.display().to_string()))?;
         Ok(Location { repo, prefix })
     }
 
