@@ -827,6 +827,22 @@ mod tests {
     }
 
     #[test]
+    fn references_that_are_not_traced_make_no_cycle() {
+        // VULN -fielded-> REL -changes-> CR -triggered_by-> VULN: `fielded` points at a release
+        // downstream of the fix, so trace walks and cycle detection do not follow it.
+        let vuln = "---\nid: VULN-001\ntype: vulnerability\ntitle: v\nstatus: draft\nowner: PER-001\nfielded: [REL-001]\n---\n";
+        let rel = "---\nid: REL-001\ntype: release\ntitle: r\nstatus: draft\nowner: PER-001\nchanges: [CR-001]\n---\n";
+        let cr = "---\nid: CR-001\ntype: change-request\ntitle: c\nstatus: open\nowner: PER-001\ntriggered_by: [VULN-001]\n---\nFix it.\n";
+        let r = check(&[
+            ("records/PER-001.md", PER),
+            ("records/VULN-001.md", vuln),
+            ("records/REL-001.md", rel),
+            ("records/CR-001.md", cr),
+        ]);
+        assert!(!rules_of(&r).contains(&"cycle"), "{r:?}");
+    }
+
+    #[test]
     fn device_must_be_configured() {
         let cfg = "project: p\ndevices: [AIP-100]\n";
         let r = check_with(
