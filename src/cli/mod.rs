@@ -415,24 +415,45 @@ pub(crate) fn print(text: &str) -> Result<(), CliError> {
 /// into place. With `overwrite: false` an existing file is never replaced (the rename is done as a
 /// hard link, which fails if the destination exists).
 pub fn write_atomic(path: &Path, contents: &[u8], overwrite: bool) -> std::io::Result<()> {
+    write_via_temp(path, contents, overwrite, true)
+}
+
+/// [`write_atomic`], with the `fsync` of the temporary file optional: a batch of thousands of
+/// files is made durable by one flush at the end instead (`sbom import`).
+pub(crate) fn write_via_temp(
+    path: &Path,
+    contents: &[u8],
+    overwrite: bool,
+    sync: bool,
+) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.ddf-{}.tmp", std::process::id()));
-    {
-        let mut f = std::fs::OpenOptions::new()
+    let open = || {
+        std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&tmp)?;
-        f.write_all(contents)?;
+            .open(&tmp)
+    };
+    // The folder usually exists; create it only when it does not.
+    let mut f = match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir)?;
+            open()?
+        }
+        other => other?,
+    };
+    f.write_all(contents)?;
+    if sync {
         f.sync_all()?;
     }
+    drop(f);
     let result = if overwrite {
         std::fs::rename(&tmp, path)
     } else {

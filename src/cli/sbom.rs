@@ -492,49 +492,7 @@ const BATCH: usize = 64;
 /// never half-written and never overwrites a file it should not. Durability comes from one flush
 /// of the batch at the end ([`flush_batch`]): 5,000 separate `fsync`s cost seconds on a real disk.
 fn write_batched(path: &Path, contents: &[u8], overwrite: bool) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.ddf-{}.tmp", std::process::id()));
-    let created = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp);
-    // The folders are made once before the batch; make one here only if that did not happen.
-    let mut f = match created {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir)?;
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)?
-        }
-        other => other?,
-    };
-    f.write_all(contents)?;
-    drop(f);
-    let result = if overwrite {
-        std::fs::rename(&tmp, path)
-    } else {
-        match std::fs::hard_link(&tmp, path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
-            // Some file systems have no hard links; create_new still never clobbers.
-            Err(_) => std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-                .and_then(|mut f| f.write_all(contents)),
-        }
-    };
-    let _ = std::fs::remove_file(&tmp);
-    result
+    super::write_via_temp(path, contents, overwrite, false)
 }
 
 /// Makes a batch durable with one `syncfs` of the file system holding the DDF: per-file

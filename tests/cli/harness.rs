@@ -55,6 +55,25 @@ impl TestRepo {
         t
     }
 
+    /// A copy of `docs-example/` in a temp dir, so commands that write cannot touch the repository.
+    pub(crate) fn example() -> TestRepo {
+        let t = TestRepo::new();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs-example");
+        let mut stack = vec![src.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("dir").flatten() {
+                let p = e.path();
+                let rel = p.strip_prefix(&src).expect("inside").display().to_string();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    t.write_bytes(&rel, &std::fs::read(&p).expect("read"));
+                }
+            }
+        }
+        t
+    }
+
     /// A DDF with one person and one user need: the smallest that checks clean of structure findings.
     pub(crate) fn with_basics() -> TestRepo {
         let t = TestRepo::new();

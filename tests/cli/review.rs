@@ -1,29 +1,10 @@
 //! `ddf review`: the management review snapshot on the example DDF and on small fixtures.
 
 use crate::harness::TestRepo;
-use std::path::Path;
-
-fn example_copy() -> TestRepo {
-    let t = TestRepo::new();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs-example");
-    let mut stack = vec![src.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").flatten() {
-            let p = e.path();
-            let rel = p.strip_prefix(&src).expect("inside").display().to_string();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                t.write_bytes(&rel, &std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    t
-}
 
 #[test]
 fn snapshot_of_the_example_in_markdown_json_and_html() {
-    let mut t = example_copy();
+    let mut t = TestRepo::example();
     t.git_init();
     let head = t.commit("example");
     let md = t.ddf(&["review", "--period", "2023-06-01..2024-09-30"]);

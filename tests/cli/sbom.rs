@@ -376,27 +376,9 @@ fn release_option_lists_the_sbom_and_reconciles() {
     );
 }
 
-fn example_copy() -> TestRepo {
-    let t = TestRepo::new();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs-example");
-    let mut stack = vec![src.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").flatten() {
-            let p = e.path();
-            let rel = p.strip_prefix(&src).expect("inside").display().to_string();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                t.write_bytes(&rel, &std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    t
-}
-
 #[test]
 fn diff_between_files_and_between_releases() {
-    let t = example_copy();
+    let t = TestRepo::example();
     let files = t.ddf(&[
         "sbom",
         "diff",
@@ -438,7 +420,7 @@ fn diff_between_files_and_between_releases() {
 
 #[test]
 fn example_is_reconciled_and_a_version_drift_is_found() {
-    let t = example_copy();
+    let t = TestRepo::example();
     let clean = t.ddf(&["check", "--format", "json"]).json();
     assert_eq!(
         (clean["errors"].as_u64(), clean["warnings"].as_u64()),

@@ -6,24 +6,6 @@ use crate::harness::{di, un, TestRepo};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-fn example_copy() -> TestRepo {
-    let t = TestRepo::new();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs-example");
-    let mut stack = vec![src.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").flatten() {
-            let p = e.path();
-            let rel = p.strip_prefix(&src).expect("inside").display().to_string();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                t.write_bytes(&rel, &std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    t
-}
-
 /// Every file under `dir`, by `/`-separated relative path.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
@@ -107,7 +89,7 @@ fn resolve(page: &str, href: &str) -> PathBuf {
 
 #[test]
 fn example_site_has_every_record_and_its_links_resolve() {
-    let mut t = example_copy();
+    let mut t = TestRepo::example();
     t.git_init();
     t.commit("example");
     let site = build(&t, "out");
@@ -170,7 +152,7 @@ fn example_site_has_every_record_and_its_links_resolve() {
 
 #[test]
 fn two_builds_are_byte_identical() {
-    let mut t = example_copy();
+    let mut t = TestRepo::example();
     t.git_init();
     t.commit("example");
     let a = build(&t, "a");
