@@ -7,38 +7,9 @@
 
 use crate::source::Source;
 
-/// Built-in templates: (relative path, text).
-pub const BUILTIN: &[(&str, &str)] = &[
-    ("new/record.md", include_str!("../templates/new/record.md")),
-    (
-        "site/base.html",
-        include_str!("../templates/site/base.html"),
-    ),
-    (
-        "site/home.html",
-        include_str!("../templates/site/home.html"),
-    ),
-    (
-        "site/type.html",
-        include_str!("../templates/site/type.html"),
-    ),
-    (
-        "site/record.html",
-        include_str!("../templates/site/record.html"),
-    ),
-    (
-        "site/trace.html",
-        include_str!("../templates/site/trace.html"),
-    ),
-    (
-        "site/check.html",
-        include_str!("../templates/site/check.html"),
-    ),
-    (
-        "site/style.css",
-        include_str!("../templates/site/style.css"),
-    ),
-];
+/// Built-in templates: (relative path, text), sorted by path. `build.rs` lists every file under
+/// the repository's `templates/` folder.
+pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
 /// The template at `name`: the DDF's override if there is one, else the built-in.
 pub fn get(source: &dyn Source, templates_dir: &str, name: &str) -> Option<String> {

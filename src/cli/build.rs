@@ -39,17 +39,6 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
             approvals: &h.approvals,
         }),
     };
-    if let Some(page) = &args.context {
-        let value = crate::site::context(&input, page).ok_or_else(|| {
-            CliError::usage(format!("the site has no page `{page}`")).hint(
-                "pages are index.html, check.html, trace.html, types/<type>.html and records/<ID>.html",
-            )
-        })?;
-        let text =
-            serde_json::to_string_pretty(&value).map_err(|e| CliError::failed(e.to_string()))?;
-        super::print(&(text + "\n"))?;
-        return Ok(0);
-    }
     let source = env.source()?;
     let templates_dir = corpus
         .config
@@ -57,6 +46,17 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         .templates
         .clone()
         .unwrap_or_else(|| "templates".into());
+    if let Some(page) = &args.context {
+        let text = crate::site::context(&input, source.as_ref(), &templates_dir, page)
+            .map_err(|e| CliError::failed(e.to_string()))?
+            .ok_or_else(|| {
+                CliError::usage(format!("the site has no page `{page}`")).hint(
+                    "name an HTML page as the site writes it: index.html, trace.html, types/<type>.html, records/<ID>.html, ...",
+                )
+            })?;
+        super::print(&text)?;
+        return Ok(0);
+    }
     let files = crate::site::generate(&input, source.as_ref(), &templates_dir)
         .map_err(|e| CliError::failed(e.to_string()))?;
     let out = args.out.unwrap_or_else(|| env.root.join("site"));

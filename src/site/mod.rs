@@ -6,9 +6,17 @@
 //! CSV downloads, each confined to the output folder. The output depends only on the input, so two
 //! builds of one commit are byte-identical.
 
+pub mod changes;
+pub mod clauses;
 pub mod markdown;
+pub mod registers;
+pub mod releases;
 pub mod render;
+pub mod risk;
+pub mod search;
+pub mod security;
 pub mod views;
+pub mod walk;
 
 use crate::check::Report;
 use crate::corpus::Corpus;
@@ -91,28 +99,23 @@ pub fn generate(
 }
 
 /// The context the template of page `page` (a path as written, such as `records/DI-001.html`)
-/// is rendered with, as JSON, for people who write templates. `None` if the site has no such page.
-pub fn context(input: &Input<'_>, page: &str) -> Option<serde_json::Value> {
-    let site = views::site(input);
-    let value = match page {
-        "index.html" => serde_json::to_value(views::home(input, &site)),
-        "check.html" => serde_json::to_value(views::check(input, &site)),
-        "trace.html" => serde_json::to_value(views::trace(input, &site).0),
-        _ => {
-            if let Some(t) = site.types.iter().find(|t| t.href == page) {
-                serde_json::to_value(views::type_page(input, &site, t))
-            } else {
-                let id = page.strip_prefix("records/")?.strip_suffix(".html")?;
-                let &i = input.corpus.by_id.get(id)?;
-                if !views::has_page(input.corpus, i) {
-                    return None;
-                }
-                let findings = views::findings_by_record(input.report);
-                serde_json::to_value(views::record(input, &site, &findings, i))
-            }
-        }
-    };
-    value.ok()
+/// is rendered with, as pretty JSON, for people who write templates. `None` if the site has no
+/// such page.
+pub fn context(
+    input: &Input<'_>,
+    source: &dyn Source,
+    templates_dir: &str,
+    page: &str,
+) -> Result<Option<String>, SiteError> {
+    if !page.ends_with(".html") {
+        return Ok(None);
+    }
+    let renderer = render::Renderer::contexts(source, templates_dir)?;
+    Ok(renderer
+        .pages(input)?
+        .into_iter()
+        .find(|f| f.path == page)
+        .and_then(|f| String::from_utf8(f.bytes).ok()))
 }
 
 /// The path of `rel` inside `out`, or an error if `rel` could leave it: only plain relative

@@ -9,16 +9,67 @@ use super::{Input, OutFile, SiteError};
 use crate::source::Source;
 use rayon::prelude::*;
 
-/// The site's page templates, in the order they are registered (the layout first, since the
-/// others extend it).
-pub const TEMPLATES: &[&str] = &[
-    "site/base.html",
-    "site/home.html",
-    "site/type.html",
-    "site/record.html",
-    "site/trace.html",
-    "site/check.html",
+/// The layout every page template extends; registered first.
+pub const BASE: &str = "site/base.html";
+
+/// The site's page templates: every built-in `site/*.html`, the layout first (the others
+/// extend it).
+pub fn template_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = crate::templates::BUILTIN
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| n.starts_with("site/") && n.ends_with(".html") && *n != BASE)
+        .collect();
+    names.insert(0, BASE);
+    names
+}
+
+/// A part of the site beyond the per-type and per-record pages (the home page, the risk file,
+/// the registers, ...): renders its pages and other files. Sections run in parallel.
+pub type Section = fn(&Renderer, &Input<'_>, &SiteView) -> Result<Vec<OutFile>, SiteError>;
+
+/// Every section of the site, each in its own module.
+pub const SECTIONS: &[Section] = &[
+    home,
+    check,
+    trace,
+    super::clauses::pages,
+    super::risk::pages,
+    super::security::pages,
+    super::walk::pages,
+    super::registers::pages,
+    super::changes::pages,
+    super::releases::pages,
+    super::search::pages,
 ];
+
+fn home(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {
+    let view = views::home(input, site);
+    Ok(vec![r.page(
+        "site/home.html",
+        "index.html".into(),
+        &view,
+    )?])
+}
+
+fn check(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {
+    let view = views::check(input, site);
+    Ok(vec![r.page(
+        "site/check.html",
+        "check.html".into(),
+        &view,
+    )?])
+}
+
+fn trace(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {
+    let (view, csvs) = views::trace(input, site);
+    let mut out = vec![r.page("site/trace.html", "trace.html".into(), &view)?];
+    out.extend(csvs.into_iter().map(|(path, text)| OutFile {
+        path,
+        bytes: text.into_bytes(),
+    }));
+    Ok(out)
+}
 
 /// The stylesheet's template name.
 pub const STYLESHEET: &str = "site/style.css";
@@ -31,13 +82,13 @@ pub fn stylesheet(source: &dyn Source, templates_dir: &str) -> String {
 /// The templates, parsed once and shared by the rendering threads.
 pub struct Renderer {
     tera: tera::Tera,
+    /// Write each page's template context as JSON instead of rendering it (`--context`).
+    contexts: bool,
 }
 
-/// One page to render.
+/// One unit of rendering work.
 enum Job {
-    Home,
-    Check,
-    Trace,
+    Section(Section),
     Type(usize),
     Record(usize),
 }
@@ -46,17 +97,30 @@ impl Renderer {
     /// Parses the site templates (overrides first, built-ins otherwise).
     pub fn new(source: &dyn Source, templates_dir: &str) -> Result<Renderer, SiteError> {
         let mut tera = tera::Tera::new();
-        for name in TEMPLATES {
+        for name in template_names() {
             let text = crate::templates::get(source, templates_dir, name).ok_or_else(|| {
                 SiteError::Template(format!("template {name}: not found (built-in missing)"))
             })?;
             tera.add_raw_template(name, &text)
                 .map_err(|e| SiteError::Template(format!("template {name}: {e}")))?;
         }
-        Ok(Renderer { tera })
+        Ok(Renderer {
+            tera,
+            contexts: false,
+        })
     }
 
-    fn page<T: serde::Serialize>(
+    /// A renderer whose pages are their template contexts as pretty JSON, for people who
+    /// write templates (`ddf build --context PAGE`).
+    pub fn contexts(source: &dyn Source, templates_dir: &str) -> Result<Renderer, SiteError> {
+        Ok(Renderer {
+            contexts: true,
+            ..Renderer::new(source, templates_dir)?
+        })
+    }
+
+    /// Renders `view` with `template` into the file `path` (relative to the site root).
+    pub fn page<T: serde::Serialize>(
         &self,
         template: &str,
         path: String,
@@ -65,6 +129,14 @@ impl Renderer {
         let err = |e: &dyn std::fmt::Display| {
             SiteError::Template(format!("template {template} for {path}: {e}"))
         };
+        if self.contexts {
+            let mut text = serde_json::to_string_pretty(view).map_err(|e| err(&e))?;
+            text.push('\n');
+            return Ok(OutFile {
+                path,
+                bytes: text.into_bytes(),
+            });
+        }
         let ctx = tera::Context::from_serialize(view).map_err(|e| err(&e))?;
         let text = self.tera.render(template, &ctx).map_err(|e| err(&e))?;
         Ok(OutFile {
@@ -78,7 +150,7 @@ impl Renderer {
         let site: SiteView = views::site(input);
         let corpus = input.corpus;
         let findings = views::findings_by_record(input.report);
-        let mut jobs = vec![Job::Home, Job::Check, Job::Trace];
+        let mut jobs: Vec<Job> = SECTIONS.iter().map(|&f| Job::Section(f)).collect();
         jobs.extend((0..site.types.len()).map(Job::Type));
         jobs.extend(
             (0..corpus.records.len())
@@ -89,26 +161,7 @@ impl Renderer {
             .par_iter()
             .map(|job| -> Result<Vec<OutFile>, SiteError> {
                 Ok(match *job {
-                    Job::Home => vec![self.page(
-                        "site/home.html",
-                        "index.html".into(),
-                        &views::home(input, &site),
-                    )?],
-                    Job::Check => vec![self.page(
-                        "site/check.html",
-                        "check.html".into(),
-                        &views::check(input, &site),
-                    )?],
-                    Job::Trace => {
-                        let (view, csvs) = views::trace(input, &site);
-                        let mut out =
-                            vec![self.page("site/trace.html", "trace.html".into(), &view)?];
-                        out.extend(csvs.into_iter().map(|(path, text)| OutFile {
-                            path,
-                            bytes: text.into_bytes(),
-                        }));
-                        out
-                    }
+                    Job::Section(section) => section(self, input, &site)?,
                     Job::Type(k) => {
                         let t = &site.types[k];
                         let view = views::type_page(input, &site, t);

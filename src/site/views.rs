@@ -25,11 +25,30 @@ pub struct SiteView {
     pub commit: String,
     /// Prefix from the page to the site root (`""` or `"../"`), for links and the stylesheet.
     pub root: String,
+    /// The site's sections, for the navigation bar ([`NAV`]).
+    pub nav: Vec<NavLink>,
     /// The record types that have records, in schema order, for navigation.
     pub types: Vec<TypeCount>,
     /// `ddf <version>`.
     pub generator: String,
 }
+
+/// An entry of the navigation bar.
+#[derive(Debug, Clone, Serialize)]
+pub struct NavLink {
+    /// Page, relative to the site root.
+    pub href: String,
+    /// Label.
+    pub label: String,
+}
+
+/// The navigation bar: (page relative to the site root, label), in reading order. Each section
+/// module writes the page it names here.
+pub const NAV: &[(&str, &str)] = &[
+    ("index.html", "Home"),
+    ("trace.html", "Trace matrix"),
+    ("check.html", "Check report"),
+];
 
 /// A record type with its number of records.
 #[derive(Debug, Clone, Serialize)]
@@ -362,6 +381,13 @@ pub fn site(input: &Input<'_>) -> SiteView {
             .unwrap_or_else(|| format!("{} Design and Development File", corpus.config.project)),
         commit: corpus.source.clone(),
         root: String::new(),
+        nav: NAV
+            .iter()
+            .map(|(href, label)| NavLink {
+                href: (*href).to_string(),
+                label: (*label).to_string(),
+            })
+            .collect(),
         types,
         generator: format!("ddf {}", env!("CARGO_PKG_VERSION")),
     }
