@@ -2236,6 +2236,17 @@ fn load_average() -> Option<f64> {
     s.split_whitespace().next()?.parse().ok()
 }
 
+/// Prints the load average before a series of runs, with a warning when the machine is busy.
+fn print_load() {
+    if let Some(l) = load_average() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        eprintln!("load average before the runs: {l:.2} on {cores} cores");
+        if l > 0.5 {
+            eprintln!("warning: the machine is busy; wall times will be inflated");
+        }
+    }
+}
+
 fn measure(
     ddf: &Path,
     dir: &Path,
@@ -2244,13 +2255,7 @@ fn measure(
     gen: Option<GenStats>,
 ) -> Result<CheckFigures, String> {
     let mut all = Vec::with_capacity(runs);
-    if let Some(l) = load_average() {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        eprintln!("load average before the runs: {l:.2} on {cores} cores");
-        if l > 0.5 {
-            eprintln!("warning: the machine is busy; wall times will be inflated");
-        }
-    }
+    print_load();
     for i in 0..runs.max(1) {
         let r = run_check(ddf, dir)?;
         eprintln!(
@@ -2336,6 +2341,11 @@ usage: cargo bench --bench ddf_bench -- COMMAND
         time the history index on a Git repository (default: generate 20,000 records with
         10,000 commits): git log --name-only for reference, ddf log without and with its
         cache, and one record's history
+
+  site [--records N] [--commits K] [--runs R] [--ddf PATH] [DIR]
+        time `ddf build` of the docs-example site, then of DIR (default: generate 20,000
+        records with 10,000 commits) once its history index exists; checks that two builds
+        are byte-identical and prints the site's size
 
   --ddf PATH   use this ddf binary instead of building target/release/ddf
 
@@ -2585,6 +2595,132 @@ fn cmd_history(o: &Opts) -> Result<(), String> {
     Ok(())
 }
 
+/// Every file under `dir` with its content hash (FNV-1a, enough to tell two builds apart), and
+/// the total size.
+fn tree_digest(dir: &Path) -> Result<(Vec<(PathBuf, u64)>, u64), String> {
+    let mut out = Vec::new();
+    let mut bytes = 0u64;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let data = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+                bytes += data.len() as u64;
+                let h = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+                });
+                out.push((p.strip_prefix(dir).unwrap_or(&p).to_path_buf(), h));
+            }
+        }
+    }
+    out.sort();
+    Ok((out, bytes))
+}
+
+/// Times `ddf build` of the DDF in `dir` `runs` times into a fresh folder each time and checks
+/// the builds are byte-identical.
+fn time_site(
+    ddf: &Path,
+    dir: &Path,
+    runs: usize,
+    label: &str,
+    target_s: f64,
+) -> Result<(), String> {
+    let tmp = tempdir()?;
+    let mut results = Vec::new();
+    let mut first: Option<Vec<(PathBuf, u64)>> = None;
+    let mut size = (0usize, 0u64);
+    for k in 0..runs.max(2) {
+        let out = tmp.path().join(format!("site-{k}"));
+        let out_s = out.to_string_lossy().into_owned();
+        results.push(run_ddf(ddf, dir, &["build", "-o", &out_s])?);
+        let (digest, bytes) = tree_digest(&out)?;
+        size = (digest.len(), bytes);
+        match &first {
+            None => first = Some(digest),
+            Some(f) if *f != digest => {
+                return Err(format!(
+                    "{label}: two builds differ ({} and {out_s})",
+                    tmp.path().join("site-0").display()
+                ));
+            }
+            Some(_) => {}
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    let mut cpu: Vec<f64> = results.iter().map(|r| r.cpu.as_secs_f64()).collect();
+    cpu.sort_by(f64::total_cmp);
+    let med = {
+        let mut w: Vec<f64> = results.iter().map(|r| r.wall.as_secs_f64()).collect();
+        w.sort_by(f64::total_cmp);
+        w[w.len() / 2]
+    };
+    println!("{label}");
+    println!(
+        "  ddf build       {}  (target < {target_s} s: {})",
+        summary(&results),
+        if med < target_s { "met" } else { "MISSED" }
+    );
+    println!(
+        "  cpu             median {:.2} s user+sys",
+        cpu[cpu.len() / 2]
+    );
+    println!(
+        "  site            {} files, {:.1} MB; {} builds byte-identical",
+        size.0,
+        size.1 as f64 / 1e6,
+        results.len()
+    );
+    Ok(())
+}
+
+/// `site`: `ddf build` of docs-example (target < 1 s) and of a 20,000-record, 10,000-commit
+/// repository with its history index built (target < 10 s, < 1 GB).
+fn cmd_site(o: &Opts) -> Result<(), String> {
+    let bin = ddf_binary(o)?;
+    let ddf = bin.path.as_path();
+    print_load();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs-example");
+    time_site(ddf, &example, o.runs, "docs-example", 1.0)?;
+    let tmp;
+    let dir = match &o.dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp = tempdir()?;
+            let dir = tmp.path().join("ddf");
+            let (n, k) = (
+                o.records.unwrap_or(20_000),
+                if o.commits == usize::MAX {
+                    10_000
+                } else {
+                    o.commits
+                },
+            );
+            eprintln!(
+                "generating {n} records with {k} commits into {} ...",
+                dir.display()
+            );
+            generate(&dir, n, k, o.seed, false)?;
+            dir
+        }
+    };
+    // The target is for a repository whose history index exists: build it first.
+    let warm = run_ddf(ddf, &dir, &["log", "--format", "json"])?;
+    println!("history index built in {:.2} s", warm.wall.as_secs_f64());
+    print_load();
+    time_site(
+        ddf,
+        &dir,
+        o.runs.min(3),
+        &format!("{}", dir.display()),
+        10.0,
+    )
+}
+
 fn cmd_all(o: &Opts) -> Result<(), String> {
     let bin = ddf_binary(o)?;
     let ddf = bin.path.as_path();
@@ -2710,6 +2846,7 @@ fn main() -> ExitCode {
         "check" => cmd_check(&opts),
         "all" => cmd_all(&opts),
         "history" => cmd_history(&opts),
+        "site" => cmd_site(&opts),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
