@@ -1,10 +1,14 @@
 //! The fast path of the history walk: one `git log --raw` for every commit not yet cached, and
 //! one `git cat-file --batch` for the blobs whose fields are compared.
 //!
-//! Both are single processes streaming over the whole range, with Git's delta-base cache, which
-//! libgit2 lacks: on flat record folders (thousands of files per tree, long delta chains) the
+//! Both stream over their range with Git's delta-base cache, which libgit2 lacks: on flat record folders (thousands of files per tree, long delta chains) the
 //! pure-git2 walk re-inflates large trees for every commit and is an order of magnitude slower.
 //! The git2 walk stays as the fallback when `git` cannot be run, and tests check both agree.
+//!
+//! `git log` diffs each commit against its parent on one core. Every commit's diff is
+//! independent of the others, so a long range is cut into one contiguous shard per core, each with
+//! its own `git log` and `cat-file`: on two cores the first walk of a large history then takes
+//! about half the time of a single `git log`.
 
 use super::{
     changes_from, mark_inherited, needed_blobs, parse_blob, sort_deltas, trailers, Commit, Delta,
@@ -12,6 +16,7 @@ use super::{
 };
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::borrow::Cow;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -83,7 +88,7 @@ fn parse_commit(chunk: &[u8]) -> Option<(Commit, Vec<Delta>)> {
 }
 
 /// Reads `git cat-file --batch` output: `<oid> blob <size>\n<content>\n` per object.
-fn parse_batch(out: &[u8]) -> FxHashMap<git2::Oid, Vec<u8>> {
+fn parse_batch(out: &[u8]) -> FxHashMap<git2::Oid, &[u8]> {
     let mut map = FxHashMap::default();
     let mut at = 0;
     while at < out.len() {
@@ -103,15 +108,53 @@ fn parse_batch(out: &[u8]) -> FxHashMap<git2::Oid, Vec<u8>> {
             break;
         }
         if let Ok(oid) = git2::Oid::from_str(cols[0]) {
-            map.insert(oid, out[at..at + size].to_vec());
+            map.insert(oid, &out[at..at + size]);
         }
         at += size + 1;
     }
     map
 }
 
-/// Computes `missing` commits with `git`; `None` if git cannot be run (the caller falls back).
+/// Below this many commits one `git log` is cheaper than starting more processes.
+pub(super) const MIN_SHARD: usize = 500;
+
+/// Computes `missing` commits with `git`, in their order, in shards of at least `min_shard`
+/// commits; `None` if git cannot be run (the caller falls back).
 pub(super) fn walk(
+    workdir: &Path,
+    repo_path: &Path,
+    missing: &[git2::Oid],
+    records_dir: &str,
+    prefix: &str,
+    min_shard: usize,
+) -> Option<Vec<Commit>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let shards = (missing.len() / min_shard.max(1)).clamp(1, cores.clamp(2, 8));
+    if shards == 1 {
+        return walk_shard(workdir, repo_path, missing, records_dir, prefix);
+    }
+    let size = missing.len().div_ceil(shards);
+    let results: Vec<Option<Vec<Commit>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = missing
+            .chunks(size)
+            .map(|chunk| {
+                scope.spawn(move || walk_shard(workdir, repo_path, chunk, records_dir, prefix))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    let mut out = Vec::with_capacity(missing.len());
+    for r in results {
+        out.extend(r?);
+    }
+    Some(out)
+}
+
+/// [`walk`] over one contiguous run of commits: one `git log` and one `cat-file`.
+fn walk_shard(
     workdir: &Path,
     repo_path: &Path,
     missing: &[git2::Oid],
@@ -210,13 +253,14 @@ pub(super) fn walk(
         return None;
     }
     let blobs = parse_batch(&batch_bytes);
-    let read = |s: &Side| -> Option<crate::record::Record> {
-        let bytes = blobs.get(&s.blob)?;
-        if bytes.len() as u64 > crate::source::MAX_FILE {
-            return None;
-        }
-        parse_blob(&s.path, bytes)
-    };
+    // Each blob is parsed once, in parallel: most are both the new side of one change and the
+    // old side of the next change of the same record.
+    let parsed: FxHashMap<git2::Oid, crate::record::Record> = blobs
+        .into_par_iter()
+        .filter(|(_, bytes)| bytes.len() as u64 <= crate::source::MAX_FILE)
+        .filter_map(|(oid, bytes)| Some((oid, parse_blob("", bytes)?)))
+        .collect();
+    let read = |s: &Side| parsed.get(&s.blob).map(Cow::Borrowed);
     commits
         .par_iter_mut()
         .zip(sorted.par_iter())
@@ -255,6 +299,6 @@ mod tests {
         let out = format!("{oid} blob 3\nabc\n0000000000000000000000000000000000000001 missing\n");
         let m = super::parse_batch(out.as_bytes());
         assert_eq!(m.len(), 1);
-        assert_eq!(m.values().next().map(Vec::as_slice), Some(&b"abc"[..]));
+        assert_eq!(m.values().next().copied(), Some(&b"abc"[..]));
     }
 }

@@ -439,10 +439,14 @@ fn plain(id: String, kind: ChangeKind, s: &Side) -> Change {
 
 /// The record changes of one commit from its sorted deltas; `read` gives the parsed record in a
 /// blob (the git2 object database, or blobs fetched ahead by `git cat-file`).
-fn changes_from(sorted: &Sorted, read: &dyn Fn(&Side) -> Option<record::Record>) -> Vec<Change> {
+fn changes_from<'r>(
+    sorted: &Sorted,
+    read: &dyn Fn(&Side) -> Option<std::borrow::Cow<'r, record::Record>>,
+) -> Vec<Change> {
     // Ids come from the file stem when it is an id (the common case: no parse needed for
     // additions and removals); otherwise from the front-matter.
-    let id_of = |s: &Side| stem_id(s).or_else(|| read(s).map(|r| r.id).filter(|id| !id.is_empty()));
+    let id_of =
+        |s: &Side| stem_id(s).or_else(|| read(s).map(|r| r.id.clone()).filter(|id| !id.is_empty()));
     let mut changes = Vec::new();
     let mut removed_by_id: FxHashMap<String, &Side> = FxHashMap::default();
     for s in &sorted.removed {
@@ -559,7 +563,9 @@ fn compute_commit(
         paths: Vec::new(),
     };
     let sorted = sort_deltas(&deltas, records_dir, prefix);
-    commit.changes = changes_from(&sorted, &|s| read_with_git2(repo, s));
+    commit.changes = changes_from(&sorted, &|s| {
+        read_with_git2(repo, s).map(std::borrow::Cow::Owned)
+    });
     if commit.is_merge() {
         mark_inherited(repo, &commit.parents, &mut commit.changes, prefix);
     }
@@ -614,6 +620,19 @@ fn tune_libgit2() {
     });
 }
 
+/// How commits missing from the cache are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Walk {
+    /// `git log` and `git cat-file`, one pair per shard of at least `min_shard` commits (falls
+    /// back to libgit2 when `git` cannot be run).
+    Git {
+        /// The fewest commits worth a shard of their own.
+        min_shard: usize,
+    },
+    /// libgit2 only.
+    Git2,
+}
+
 impl History {
     /// Reads the history of the DDF at `root` from `tip` (default `HEAD`); `records_dir` is the
     /// records folder relative to the DDF root. Uses and extends the on-disk cache.
@@ -623,16 +642,22 @@ impl History {
         records_dir: &str,
     ) -> Result<History, HistoryError> {
         // DDF_HISTORY_WALK=git2 forces the pure-git2 walk, to compare it with the fast path.
-        let git2_only = std::env::var("DDF_HISTORY_WALK").is_ok_and(|v| v == "git2");
-        History::load_with(root, tip, records_dir, git2_only)
+        let walk = if std::env::var("DDF_HISTORY_WALK").is_ok_and(|v| v == "git2") {
+            Walk::Git2
+        } else {
+            Walk::Git {
+                min_shard: gitcli::MIN_SHARD,
+            }
+        };
+        History::load_with(root, tip, records_dir, walk)
     }
 
-    /// [`History::load`], choosing the walk: `git2_only` skips the `git log` fast path.
+    /// [`History::load`], choosing the walk.
     pub fn load_with(
         root: &Path,
         tip: Option<&str>,
         records_dir: &str,
-        git2_only: bool,
+        walk_with: Walk,
     ) -> Result<History, HistoryError> {
         tune_libgit2();
         let loc = Location::discover(root)?;
@@ -672,10 +697,16 @@ impl History {
         let repo_path = repo.path().to_path_buf();
         // The fast path is one `git log --raw` and one `git cat-file --batch`; the git2 walk is
         // the fallback (and can be forced with DDF_HISTORY_WALK=git2, to compare the two).
-        let fast = if git2_only {
-            None
-        } else {
-            gitcli::walk(&workdir, &repo_path, &missing, records_dir, &loc.prefix)
+        let fast = match walk_with {
+            Walk::Git2 => None,
+            Walk::Git { min_shard } => gitcli::walk(
+                &workdir,
+                &repo_path,
+                &missing,
+                records_dir,
+                &loc.prefix,
+                min_shard,
+            ),
         };
         let computed = match fast {
             Some(c) => c,

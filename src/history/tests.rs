@@ -225,10 +225,17 @@ fn git_fast_path_and_git2_walk_agree() {
             .map(|c| serde_json::to_string(c).expect("json"))
             .collect()
     };
-    let fast = History::load_with(r.dir.path(), None, "records", false).expect("fast");
+    let fast = History::load_with(r.dir.path(), None, "records", Walk::Git { min_shard: 500 })
+        .expect("fast");
     std::fs::remove_dir_all(r.dir.path().join(".git/ddf")).expect("clear cache");
-    let slow = History::load_with(r.dir.path(), None, "records", true).expect("git2");
+    // Two commits per shard: the range is cut in shards read side by side, and put back in order.
+    let sharded = History::load_with(r.dir.path(), None, "records", Walk::Git { min_shard: 2 })
+        .expect("sharded");
+    std::fs::remove_dir_all(r.dir.path().join(".git/ddf")).expect("clear cache");
+    let slow = History::load_with(r.dir.path(), None, "records", Walk::Git2).expect("git2");
     assert_eq!(fast.computed, 5);
+    assert_eq!(sharded.computed, 5);
     assert_eq!(slow.computed, 5);
     assert_eq!(summary(&fast), summary(&slow));
+    assert_eq!(summary(&sharded), summary(&slow));
 }
