@@ -289,8 +289,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> Result<ClausesView, SiteError
                 .clauses
                 .iter()
                 .map(|c| {
-                    let keys: Vec<Vec<String>> =
-                        c.clause.split(',').map(components).collect();
+                    let keys: Vec<Vec<String>> = c.clause.split(',').map(components).collect();
                     let hit = |refs: &[Ref]| -> Option<String> {
                         refs.iter()
                             .any(|r| keys.iter().any(|k| r.serves(&std.name, k)))
@@ -388,7 +387,11 @@ fn severity_name(s: crate::diagnostic::Severity) -> &'static str {
 /// The section's pages: `clauses.html`.
 pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {
     let view = view(input, site)?;
-    Ok(vec![r.page("site/clauses.html", "clauses.html".into(), &view)?])
+    Ok(vec![r.page(
+        "site/clauses.html",
+        "clauses.html".into(),
+        &view,
+    )?])
 }
 
 #[cfg(test)]
@@ -489,7 +492,11 @@ mod tests {
         assert!(!served("FD&C Act 524B(b)(2)(B)", "FD&C Act", "524B(b)(1)"));
         // Another standard's clause of the same number does not count.
         assert!(!served("ISO 14971 7.2", "ISO 13485", "7"));
-        assert!(!served("FDA postmarket guidance; NTIA", "FD&C Act", "524B(b)(1)"));
+        assert!(!served(
+            "FDA postmarket guidance; NTIA",
+            "FD&C Act",
+            "524B(b)(1)"
+        ));
     }
 
     #[test]

@@ -14,7 +14,9 @@ use super::{Input, OutFile, SiteError};
 use crate::corpus::Corpus;
 use crate::graph::Graph;
 use crate::record::Record;
-use crate::risk::{initial_and_residual, level, scoring, zone_rank, Matrix, RiskPolicy, Scored, Scoring};
+use crate::risk::{
+    initial_and_residual, level, scoring, zone_rank, Matrix, RiskPolicy, Scored, Scoring,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -503,6 +505,9 @@ fn matrix_view(
     }
 }
 
+/// The records of a heat map by (level, severity), both 1-based.
+pub(crate) type Cells = BTreeMap<(usize, usize), Vec<Placed>>;
+
 /// One record placed in a heat-map cell.
 pub(crate) struct Placed {
     /// Id.
@@ -516,15 +521,10 @@ pub(crate) struct Placed {
 /// Draws a heat map of `m`: one cell per (level, severity), coloured by zone, showing the zone,
 /// the number of records placed there and their ids as links. `cells` is keyed by
 /// (level, severity), both 1-based. Every text is escaped.
-pub(crate) fn heat_map_svg(
-    m: &Matrix,
-    letter: char,
-    label: &str,
-    cells: &BTreeMap<(usize, usize), Vec<Placed>>,
-) -> String {
+pub(crate) fn heat_map_svg(m: &Matrix, letter: char, label: &str, cells: &Cells) -> String {
     const LEFT: usize = 40;
     const TOP: usize = 8;
-    const W: usize = 124;
+    const W: usize = 96;
     const H: usize = 76;
     const BOTTOM: usize = 40;
     const PER_LINE: usize = 2;
@@ -567,7 +567,11 @@ pub(crate) fn heat_map_svg(
                 ));
             }
             let room = PER_LINE * LINES;
-            let shown = if placed.len() > room { room - 1 } else { placed.len() };
+            let shown = if placed.len() > room {
+                room - 1
+            } else {
+                placed.len()
+            };
             for (k, p) in placed.iter().take(shown).enumerate() {
                 let tx = x + 6 + (k % PER_LINE) * (W / PER_LINE);
                 let ty = y + 34 + (k / PER_LINE) * 14;
@@ -663,7 +667,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
     let mut named_hazards = std::collections::BTreeSet::new();
     let mut hazards = Vec::with_capacity(situations.len());
     // (assessment, initial?) -> cells
-    let mut maps: BTreeMap<(usize, bool), BTreeMap<(usize, usize), Vec<Placed>>> = BTreeMap::new();
+    let mut maps: BTreeMap<(usize, bool), Cells> = BTreeMap::new();
     let mut unplaced: BTreeMap<(usize, bool), Vec<RecordRef>> = BTreeMap::new();
     let mut residual_counts: [BTreeMap<String, usize>; 2] = Default::default();
     let mut residual_not_acceptable = Vec::new();
@@ -687,7 +691,10 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
             (Some(_), Some(_)) if residual.acceptable => "acceptable".to_string(),
             (Some(_), Some(_)) if !br.is_empty() => format!(
                 "not acceptable by the matrix; benefit-risk: {}",
-                br.iter().map(|b| b.id.as_str()).collect::<Vec<_>>().join(", ")
+                br.iter()
+                    .map(|b| b.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             (Some(_), Some(_)) => "NOT ACCEPTABLE: no benefit-risk analysis".into(),
             _ => "not evaluated".into(),
@@ -748,9 +755,8 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
             initial: risk_cell(h.initial.as_ref(), m, letter),
             controls: refs(
                 corpus,
-                g.inbound(i, "mitigates").filter(|&j| {
-                    corpus.type_of(j) == "risk-control" && live(&corpus.records[j])
-                }),
+                g.inbound(i, "mitigates")
+                    .filter(|&j| corpus.type_of(j) == "risk-control" && live(&corpus.records[j])),
             ),
             residual,
             benefit_risk: br,
@@ -797,9 +803,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
             let vers: Vec<usize> = {
                 let mut v: Vec<usize> = g
                     .inbound(i, "verifies")
-                    .filter(|&j| {
-                        corpus.type_of(j) == "verification" && live(&corpus.records[j])
-                    })
+                    .filter(|&j| corpus.type_of(j) == "verification" && live(&corpus.records[j]))
                     .collect();
                 v.sort_unstable();
                 v.dedup();
@@ -967,7 +971,10 @@ mod tests {
     fn heat_map_counts_cells_and_escapes_text() {
         let m = RiskPolicy::default().safety;
         let mut cells: BTreeMap<(usize, usize), Vec<Placed>> = BTreeMap::new();
-        for (id, title) in [("HS-001", "a <script>alert(1)</script>"), ("HS-002", "b & c")] {
+        for (id, title) in [
+            ("HS-001", "a <script>alert(1)</script>"),
+            ("HS-002", "b & c"),
+        ] {
             cells.entry((3, 5)).or_default().push(Placed {
                 id: id.into(),
                 title: title.into(),

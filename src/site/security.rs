@@ -215,7 +215,10 @@ fn counts(corpus: &Corpus, type_name: &str, field: &str, records: &[usize]) -> V
             count: by.remove(v).unwrap_or(0),
         })
         .collect();
-    out.extend(by.into_iter().map(|(value, count)| ValueCount { value, count }));
+    out.extend(
+        by.into_iter()
+            .map(|(value, count)| ValueCount { value, count }),
+    );
     out
 }
 
@@ -299,9 +302,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> SecurityView {
             let r = &corpus.records[i];
             let situations: BTreeSet<usize> = g
                 .inbound(i, "threats")
-                .filter(|&j| {
-                    corpus.type_of(j) == "hazardous-situation" && live(&corpus.records[j])
-                })
+                .filter(|&j| corpus.type_of(j) == "hazardous-situation" && live(&corpus.records[j]))
                 .collect();
             let mut controls = mitigators(i);
             for &h in &situations {
@@ -385,7 +386,9 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> SecurityView {
     for &i in &docs {
         let r = &corpus.records[i];
         if r.str("doc_type") == Some("architecture-view") {
-            let v = r.text("view_type").unwrap_or_else(|| "(no view_type)".into());
+            let v = r
+                .text("view_type")
+                .unwrap_or_else(|| "(no view_type)".into());
             views.entry(v).or_default().0.insert(i);
         }
     }
@@ -499,5 +502,9 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> SecurityView {
 /// The section's pages: `security.html`.
 pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {
     let view = view(input, site);
-    Ok(vec![r.page("site/security.html", "security.html".into(), &view)?])
+    Ok(vec![r.page(
+        "site/security.html",
+        "security.html".into(),
+        &view,
+    )?])
 }

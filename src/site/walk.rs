@@ -211,10 +211,22 @@ fn chain(input: &Input<'_>, sh: &Shared<'_>, entry: usize) -> Chain {
             c.situations = linked(corpus, g, &both, "threats", false, &["hazardous-situation"]);
         }
     }
-    c.hazards
-        .extend(linked(corpus, g, &c.situations, "hazard", true, &["hazard"]));
-    c.threats
-        .extend(linked(corpus, g, &c.situations, "threats", true, &["threat"]));
+    c.hazards.extend(linked(
+        corpus,
+        g,
+        &c.situations,
+        "hazard",
+        true,
+        &["hazard"],
+    ));
+    c.threats.extend(linked(
+        corpus,
+        g,
+        &c.situations,
+        "threats",
+        true,
+        &["threat"],
+    ));
     c.vulns.extend(linked(
         corpus,
         g,
@@ -223,8 +235,14 @@ fn chain(input: &Input<'_>, sh: &Shared<'_>, entry: usize) -> Chain {
         true,
         &["vulnerability"],
     ));
-    c.vulns
-        .extend(linked(corpus, g, &c.threats, "exploits", true, &["vulnerability"]));
+    c.vulns.extend(linked(
+        corpus,
+        g,
+        &c.threats,
+        "exploits",
+        true,
+        &["vulnerability"],
+    ));
     c.harms = linked(corpus, g, &c.situations, "harms", true, &["harm"]);
     let risks: BTreeSet<usize> = c
         .situations
@@ -244,20 +262,46 @@ fn chain(input: &Input<'_>, sh: &Shared<'_>, entry: usize) -> Chain {
     );
     let verified: BTreeSet<usize> = c.controls.union(&c.implementers).copied().collect();
     c.verifications = linked(corpus, g, &verified, "verifies", false, &["verification"]);
-    c.benefit_risk = linked(corpus, g, &c.situations, "benefit_risk", true, &["document"]);
+    c.benefit_risk = linked(
+        corpus,
+        g,
+        &c.situations,
+        "benefit_risk",
+        true,
+        &["document"],
+    );
     let hs_thr: BTreeSet<usize> = c.situations.union(&c.threats).copied().collect();
     c.signals = linked(corpus, g, &hs_thr, "risk", false, &["signal"]);
-    c.signals
-        .extend(linked(corpus, g, &c.vulns, "reported_in", true, &["signal"]));
+    c.signals.extend(linked(
+        corpus,
+        g,
+        &c.vulns,
+        "reported_in",
+        true,
+        &["signal"],
+    ));
     c.capas = linked(corpus, g, &hs_thr, "risk_updates", false, &["capa"]);
     let sources: BTreeSet<usize> = c.signals.union(&c.vulns).copied().collect();
     c.capas
         .extend(linked(corpus, g, &sources, "source", false, &["capa"]));
     let triggers: BTreeSet<usize> = sources.union(&c.capas).copied().collect();
-    c.changes = linked(corpus, g, &triggers, "triggered_by", false, &["change-request"]);
+    c.changes = linked(
+        corpus,
+        g,
+        &triggers,
+        "triggered_by",
+        false,
+        &["change-request"],
+    );
     let walked = c.walked();
-    c.changes
-        .extend(linked(corpus, g, &walked, "affects", false, &["change-request"]));
+    c.changes.extend(linked(
+        corpus,
+        g,
+        &walked,
+        "affects",
+        false,
+        &["change-request"],
+    ));
     // Releases: those that ship a change of the chain, those a vulnerability is fielded in,
     // and (with history) those whose commit descends from the commit that introduced the entry.
     for &r in &linked(corpus, g, &c.changes, "changes", false, &["release"]) {
@@ -357,7 +401,7 @@ fn shown_fields(type_name: &str) -> &'static [&'static str] {
             "transfers_risk_to",
             "new_risks",
         ],
-        "design-input" => &["category", "security_category", "acceptance_criteria"],
+        "design-input" => &["category", "security_category"],
         "design-output" => &["output_kind", "artifacts", "essential"],
         "verification" => &[
             "control_check",
@@ -372,12 +416,7 @@ fn shown_fields(type_name: &str) -> &'static [&'static str] {
         "document" => &["doc_type", "effective"],
         "signal" => &["kind", "received", "reportable"],
         "capa" => &["kind", "opened", "closed", "effectiveness"],
-        "change-request" => &[
-            "cyber_impact",
-            "regulatory_path",
-            "emergency",
-            "impact",
-        ],
+        "change-request" => &["cyber_impact", "regulatory_path", "emergency", "impact"],
         "release" => &["version", "tag", "overall_residual_risk", "rm_review"],
         "management-review" => &["date", "period"],
         "design-review" => &["stage", "date", "outcome"],
@@ -399,13 +438,18 @@ fn walk(input: &Input<'_>, sh: &Shared<'_>, site: &SiteView, entry: usize) -> Wa
             .iter()
             .filter(|e| seen.contains(&e.other))
             .map(|e| format!("{} {}", g.field_name(e), corpus.records[e.other].id))
-            .chain(g.inc(i).iter().filter(|e| seen.contains(&e.other)).map(|e| {
-                format!(
-                    "named by {} in {}",
-                    corpus.records[e.other].id,
-                    g.field_name(e)
-                )
-            }))
+            .chain(
+                g.inc(i)
+                    .iter()
+                    .filter(|e| seen.contains(&e.other))
+                    .map(|e| {
+                        format!(
+                            "named by {} in {}",
+                            corpus.records[e.other].id,
+                            g.field_name(e)
+                        )
+                    }),
+            )
             .collect();
         v.sort();
         v.dedup();
@@ -547,7 +591,8 @@ fn walk(input: &Input<'_>, sh: &Shared<'_>, site: &SiteView, entry: usize) -> Wa
                 vec![
                     d(
                         "assessment",
-                        h.scoring.map_or("not stated".into(), |s| s.name.to_string()),
+                        h.scoring
+                            .map_or("not stated".into(), |s| s.name.to_string()),
                     ),
                     d("initial risk", risk_text(h.initial.as_ref(), m)),
                 ],
@@ -590,7 +635,10 @@ fn walk(input: &Input<'_>, sh: &Shared<'_>, site: &SiteView, entry: usize) -> Wa
         .map(|&i| {
             let h = hs_risk(policy, &corpus.records[i]);
             let m = h.scoring.map(|s| policy.matrix(s.assessment));
-            (i, vec![d("residual risk", risk_text(h.residual.as_ref(), m))])
+            (
+                i,
+                vec![d("residual risk", risk_text(h.residual.as_ref(), m))],
+            )
         })
         .collect();
     residual.extend(plain(&c.benefit_risk));
