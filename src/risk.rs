@@ -3,6 +3,7 @@
 //! Defaults are those of domain-model.md section 3.2; `ddf.yaml` `risk:` replaces either matrix.
 //! A matrix is written as rows from the highest level down, one zone per severity column.
 
+use crate::record::Record;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
@@ -178,6 +179,104 @@ fn matrix_rows(
 pub fn parse_level(s: &str, letter: char) -> Option<usize> {
     let rest = s.trim().strip_prefix(letter)?;
     rest.parse().ok().filter(|n| *n > 0)
+}
+
+/// A level field (`S4`, `P3`, `E2`) of record `r` as a number; `None` when absent or
+/// malformed, which the structure rules report.
+pub fn level(r: &Record, field: &str, letter: char) -> Option<usize> {
+    r.text(field).and_then(|t| parse_level(&t, letter))
+}
+
+/// How a hazardous situation is scored, from its `assessment`.
+#[derive(Debug, Clone, Copy)]
+pub struct Scoring {
+    /// The matrix it is scored on.
+    pub assessment: Assessment,
+    /// `safety` or `security`.
+    pub name: &'static str,
+    /// The letter of the likelihood scale (P or E).
+    pub letter: char,
+    /// The likelihood fields of this assessment: initial, residual.
+    pub fields: [&'static str; 2],
+    /// The likelihood fields of the other assessment, which must not be given.
+    pub other: [&'static str; 2],
+}
+
+/// The scoring of hazardous situation `r`; `None` when `assessment` is missing or invalid
+/// (reported by the structure rules).
+pub fn scoring(r: &Record) -> Option<Scoring> {
+    match r.str("assessment")? {
+        "safety" => Some(Scoring {
+            assessment: Assessment::Safety,
+            name: "safety",
+            letter: 'P',
+            fields: ["probability", "residual_probability"],
+            other: ["exploitability", "residual_exploitability"],
+        }),
+        "security" => Some(Scoring {
+            assessment: Assessment::Security,
+            name: "security",
+            letter: 'E',
+            fields: ["exploitability", "residual_exploitability"],
+            other: ["probability", "residual_probability"],
+        }),
+        _ => None,
+    }
+}
+
+/// A risk zone with the levels it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scored {
+    /// The zone (`A`, `R`, `U`, `C`, ...).
+    pub zone: String,
+    /// The cell, as `P3 x S4`.
+    pub cell: String,
+    /// The likelihood level (1-based).
+    pub level: usize,
+    /// The severity level (1-based).
+    pub severity: usize,
+}
+
+/// The zone of `r` on its matrix, from likelihood field `row` and severity field `sev`.
+pub fn score(policy: &RiskPolicy, s: &Scoring, r: &Record, row: &str, sev: &str) -> Option<Scored> {
+    let l = level(r, row, s.letter)?;
+    let v = level(r, sev, 'S')?;
+    let zone = policy.matrix(s.assessment).zone(l, v)?.to_string();
+    Some(Scored {
+        zone,
+        cell: format!("{}{l} x S{v}", s.letter),
+        level: l,
+        severity: v,
+    })
+}
+
+/// The initial and residual risk of a hazardous situation, where its levels allow computing
+/// them.
+pub fn initial_and_residual(
+    policy: &RiskPolicy,
+    s: &Scoring,
+    r: &Record,
+) -> (Option<Scored>, Option<Scored>) {
+    (
+        score(policy, s, r, s.fields[0], "severity"),
+        score(policy, s, r, s.fields[1], "residual_severity"),
+    )
+}
+
+/// Orders zones from least to most risk. Matrices name zones freely (A/R/U, C/U, or a
+/// project's own), so the order comes from the matrix itself: acceptable zones first, then by
+/// the lowest cell (likelihood + severity) where the zone appears. On any matrix whose risk
+/// grows with both levels this gives A < R < U and C < U.
+pub fn zone_rank(m: &Matrix, zone: &str) -> (bool, usize) {
+    let mut lowest = usize::MAX;
+    for (l, row) in m.rows.iter().enumerate() {
+        for (s, z) in row.iter().enumerate() {
+            if z == zone {
+                lowest = lowest.min(l + s);
+            }
+        }
+    }
+    (!m.is_acceptable(zone), lowest)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use super::live::Live;
 use super::Ctx;
 use crate::corpus::Corpus;
 use crate::record::Record;
-use crate::risk::{parse_level, Assessment, Matrix, RiskPolicy};
+use crate::risk::{initial_and_residual, level, score, scoring, zone_rank};
 
 pub(super) fn run(ctx: &mut Ctx<'_>) {
     let live = Live::new(
@@ -34,91 +34,6 @@ pub(super) fn run(ctx: &mut Ctx<'_>) {
     rc_verified(ctx, &live, &rc_checks);
     residual_ok(ctx, &live, &rc_checks);
     risk_transfer_disclosed(ctx, &live);
-}
-
-/// A level field (`S4`, `P3`, `E2`) as a number; `None` when absent or malformed, which the
-/// structure rules report.
-fn level(r: &Record, field: &str, letter: char) -> Option<usize> {
-    r.text(field).and_then(|t| parse_level(&t, letter))
-}
-
-/// How a hazardous situation is scored, from its `assessment`.
-struct Scoring {
-    assessment: Assessment,
-    /// `safety` or `security`.
-    name: &'static str,
-    /// The letter of the likelihood scale (P or E).
-    letter: char,
-    /// The likelihood fields of this assessment: initial, residual.
-    fields: [&'static str; 2],
-    /// The likelihood fields of the other assessment, which must not be given.
-    other: [&'static str; 2],
-}
-
-/// The scoring of `r`; `None` when `assessment` is missing or invalid (reported elsewhere).
-fn scoring(r: &Record) -> Option<Scoring> {
-    match r.str("assessment")? {
-        "safety" => Some(Scoring {
-            assessment: Assessment::Safety,
-            name: "safety",
-            letter: 'P',
-            fields: ["probability", "residual_probability"],
-            other: ["exploitability", "residual_exploitability"],
-        }),
-        "security" => Some(Scoring {
-            assessment: Assessment::Security,
-            name: "security",
-            letter: 'E',
-            fields: ["exploitability", "residual_exploitability"],
-            other: ["probability", "residual_probability"],
-        }),
-        _ => None,
-    }
-}
-
-/// A risk zone with the levels it comes from.
-struct Scored {
-    zone: String,
-    cell: String,
-}
-
-/// The zone of `r` on its matrix, from likelihood field `row` and severity field `sev`.
-fn score(policy: &RiskPolicy, s: &Scoring, r: &Record, row: &str, sev: &str) -> Option<Scored> {
-    let l = level(r, row, s.letter)?;
-    let v = level(r, sev, 'S')?;
-    let zone = policy.matrix(s.assessment).zone(l, v)?.to_string();
-    Some(Scored {
-        zone,
-        cell: format!("{}{l} x S{v}", s.letter),
-    })
-}
-
-/// The initial and residual risk of an HS, where its levels allow computing them.
-fn initial_and_residual(
-    policy: &RiskPolicy,
-    s: &Scoring,
-    r: &Record,
-) -> (Option<Scored>, Option<Scored>) {
-    (
-        score(policy, s, r, s.fields[0], "severity"),
-        score(policy, s, r, s.fields[1], "residual_severity"),
-    )
-}
-
-/// Orders zones from least to most risk. Matrices name zones freely (A/R/U, C/U, or a
-/// project's own), so the order comes from the matrix itself: acceptable zones first, then by
-/// the lowest cell (likelihood + severity) where the zone appears. On any matrix whose risk
-/// grows with both levels this gives A < R < U and C < U.
-fn zone_rank(m: &Matrix, zone: &str) -> (bool, usize) {
-    let mut lowest = usize::MAX;
-    for (l, row) in m.rows.iter().enumerate() {
-        for (s, z) in row.iter().enumerate() {
-            if z == zone {
-                lowest = lowest.min(l + s);
-            }
-        }
-    }
-    (!m.is_acceptable(zone), lowest)
 }
 
 /// `hs-estimated`: the scoring of each HS is complete and consistent with its harms and the

@@ -46,6 +46,9 @@ pub struct NavLink {
 /// module writes the page it names here.
 pub const NAV: &[(&str, &str)] = &[
     ("index.html", "Home"),
+    ("clauses.html", "Clauses"),
+    ("risk.html", "Risk file"),
+    ("security.html", "Security"),
     ("trace.html", "Trace matrix"),
     ("check.html", "Check report"),
 ];
@@ -221,6 +224,9 @@ pub struct RecordView {
     pub site: SiteView,
     /// The record itself (id, type, title, status, href).
     pub record: RecordRef,
+    /// Its audit trace walk (`walk/<ID>.html`, relative to the site root), for the entry types
+    /// of the walk (hazard, hazardous situation, threat, component).
+    pub walk: Option<String>,
     /// Path of the record file relative to the DDF root.
     pub path: String,
     /// Fields other than id, type, title and status, in file order.
@@ -328,7 +334,7 @@ pub(crate) fn type_href(name: &str) -> Option<String> {
     ok.then(|| format!("types/{name}.html"))
 }
 
-fn record_ref(corpus: &Corpus, r: &Record) -> RecordRef {
+pub(crate) fn record_ref(corpus: &Corpus, r: &Record) -> RecordRef {
     RecordRef {
         id: r.id.clone(),
         type_name: r.type_name.clone(),
@@ -338,7 +344,7 @@ fn record_ref(corpus: &Corpus, r: &Record) -> RecordRef {
     }
 }
 
-fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
+pub(crate) fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
     match corpus.get(id) {
         Some(r) => record_ref(corpus, r),
         None => RecordRef {
@@ -393,7 +399,7 @@ pub fn site(input: &Input<'_>) -> SiteView {
     }
 }
 
-fn at_depth(site: &SiteView, root: &str) -> SiteView {
+pub(crate) fn at_depth(site: &SiteView, root: &str) -> SiteView {
     SiteView {
         root: root.to_string(),
         ..site.clone()
@@ -537,7 +543,7 @@ pub fn trace(input: &Input<'_>, site: &SiteView) -> (TraceView, Vec<(String, Str
     )
 }
 
-fn value_text(v: &serde_yaml::Value) -> String {
+pub(crate) fn value_text(v: &serde_yaml::Value) -> String {
     use serde_yaml::Value;
     if let Some(s) = crate::record::scalar_text(v) {
         return s;
@@ -700,6 +706,7 @@ pub fn record(
     RecordView {
         site: at_depth(site, "../"),
         record: record_ref(corpus, r),
+        walk: super::walk::walk_href(corpus, i),
         path: r.path.clone(),
         fields,
         body_html: markdown::render(&r.body, &body_href),

@@ -1,0 +1,318 @@
+//! The risk pages of `ddf build`: the index by clause, the risk management file with its heat
+//! maps, the security report and the audit trace walks, on a small fixture with known levels and
+//! on the example DDF.
+
+use crate::harness::TestRepo;
+use std::path::Path;
+
+fn rec(type_name: &str, id: &str, title: &str, fields: &str) -> String {
+    format!("---\nid: {id}\ntype: {type_name}\ntitle: {title}\nstatus: draft\nowner: PER-001\n{fields}---\nAbout {id}.\n")
+}
+
+/// HAZ-001 -> HS-001 (P3 x S4 = U, residual P1 x S2 = A) and HS-002 (P3 x S4, residual P2 x S4
+/// = R, title with a script) -> HARM-001; RC-001 mitigates HS-001, implemented by DO-001 (which
+/// satisfies DI-001), verified by VER-001 (implementation) and VER-002 (effectiveness); THR-001
+/// leads to the security situation HS-003 (E3 x S4 = U, residual E1 x S4 = C).
+fn fixture() -> TestRepo {
+    let t = TestRepo::with_basics();
+    let w = |id: &str, text: String| {
+        t.write(&format!("records/{id}.md"), &text);
+    };
+    w(
+        "HAZ-001",
+        rec(
+            "hazard",
+            "HAZ-001",
+            "Over-delivery",
+            "description: d\ncategory: energy\n",
+        ),
+    );
+    w(
+        "HARM-001",
+        rec(
+            "harm",
+            "HARM-001",
+            "Overdose",
+            "description: d\nseverity: S4\nrationale: r\n",
+        ),
+    );
+    let hs = |id: &str, title: &str, levels: &str, extra: &str| {
+        rec(
+            "hazardous-situation",
+            id,
+            title,
+            &format!("sequence_of_events: s\npolicy_rev: A\nhazard: [HAZ-001]\nharms: [HARM-001]\n{levels}{extra}"),
+        )
+    };
+    w("HS-001", hs("HS-001", "Free flow", "assessment: safety\nseverity: S4\nprobability: P3\nresidual_severity: S2\nresidual_probability: P1\n", ""));
+    w("HS-002", hs("HS-002", "Bolus <script>alert(1)</script> error", "assessment: safety\nseverity: S4\nprobability: P3\nresidual_severity: S4\nresidual_probability: P2\n", ""));
+    w("HS-003", hs("HS-003", "Rogue bolus", "assessment: security\nseverity: S4\nexploitability: E3\nresidual_severity: S4\nresidual_exploitability: E1\n", "threats: [THR-001]\n"));
+    w("THR-001", rec("threat", "THR-001", "Rogue central", "asset: therapy\nthreat_source: attacker\nattack_vector: adjacent\nentry_point: BLE\nviews: [global-system]\nexploitability: E3\nresidual_exploitability: E1\ndisposition: patient-harm\n"));
+    w("RC-001", rec("risk-control", "RC-001", "Occlusion alarm", "description: d\noption: protective-measure\nkind: safety\nnew_risks: []\nmitigates: [HS-001]\n"));
+    w(
+        "UN-001",
+        rec(
+            "user-need",
+            "UN-001",
+            "Safe",
+            "statement: s\nsource: user\n",
+        ),
+    );
+    w(
+        "DI-001",
+        rec(
+            "design-input",
+            "DI-001",
+            "Alarm",
+            "statement: s\ncategory: safety\nacceptance_criteria: a\ntraces_to: [UN-001]\n",
+        ),
+    );
+    w("DO-001", rec("design-output", "DO-001", "Alarm firmware", "description: d\noutput_kind: source\nessential: true\nsatisfies: [DI-001]\nimplements_control: [RC-001]\n"));
+    let ver = |id: &str, check: &str| {
+        rec(
+            "verification",
+            id,
+            &format!("Check {check}"),
+            &format!("method: test\nacceptance_criteria: a\nresult: pass\nexecuted_on: 2026-01-01\nbaseline: abc\nevidence: e\ncontrol_check: {check}\nverifies: [RC-001]\n"),
+        )
+    };
+    w("VER-001", ver("VER-001", "implementation"));
+    w("VER-002", ver("VER-002", "effectiveness"));
+    t
+}
+
+fn build(t: &TestRepo, out: &str) -> std::collections::BTreeMap<String, String> {
+    let run = t.ddf(&["build", "-o", out]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let root = t.path(out);
+    let mut pages = std::collections::BTreeMap::new();
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "html") {
+                let rel = p.strip_prefix(&root).expect("inside");
+                pages.insert(
+                    rel.to_string_lossy().replace('\\', "/"),
+                    std::fs::read_to_string(&p).expect("page"),
+                );
+            }
+        }
+    }
+    pages
+}
+
+/// The part of `html` from the element with `id` to the next element of the same class.
+fn section<'a>(html: &'a str, id: &str, next: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let rest = &html[start..];
+    let end = rest[1..].find(next).map_or(rest.len(), |e| e + 1);
+    &rest[..end]
+}
+
+#[test]
+fn heat_maps_count_situations_per_cell_and_escape_titles() {
+    let t = fixture();
+    let site = build(&t, "out");
+    let risk = &site["risk.html"];
+    let initial = section(risk, "heatmaps", "id=\"controls\"");
+    let maps: Vec<&str> = initial.split("<svg").skip(1).collect();
+    assert_eq!(maps.len(), 4, "initial and residual, safety and security");
+    // Initial safety: HS-001 and HS-002 at P3 x S4 (U); nothing elsewhere.
+    assert!(maps[0].contains("data-cell=\"P3-S4\" data-zone=\"U\" data-count=\"2\""));
+    assert_eq!(maps[0].matches("data-count=\"0\"").count(), 24);
+    // Residual safety: HS-001 at P1 x S2 (A), HS-002 at P2 x S4 (R).
+    assert!(maps[1].contains("data-cell=\"P1-S2\" data-zone=\"A\" data-count=\"1\""));
+    assert!(maps[1].contains("data-cell=\"P2-S4\" data-zone=\"R\" data-count=\"1\""));
+    assert!(maps[1].contains("data-cell=\"P3-S4\" data-zone=\"U\" data-count=\"0\""));
+    // Security: HS-003 from E3 x S4 (U) to E1 x S4 (C).
+    assert!(maps[2].contains("data-cell=\"E3-S4\" data-zone=\"U\" data-count=\"1\""));
+    assert!(maps[3].contains("data-cell=\"E1-S4\" data-zone=\"C\" data-count=\"1\""));
+    // The record title is text in the SVG and the table, never markup.
+    assert!(!risk.contains("<script"), "unescaped script");
+    assert!(maps[0].contains("HS-002 Bolus &lt;script&gt;alert(1)&lt;/script&gt; error"));
+    assert!(maps[0].contains("<a href=\"records/HS-001.html\">"));
+    // Hazard analysis: the residual R of HS-002 has no benefit-risk analysis.
+    let analysis = section(risk, "analysis", "id=\"heatmaps\"");
+    assert!(analysis.contains("NOT ACCEPTABLE: no benefit-risk analysis"));
+    // RC-001 is implemented and verified both ways: no gap in its row.
+    let controls = section(risk, "controls", "id=\"benefit-risk\"");
+    assert!(controls.contains("records/DO-001.html"));
+    assert!(controls.contains("records/VER-001.html\">VER-001</a> pass"));
+    assert!(controls.contains("records/VER-002.html\">VER-002</a> pass"));
+    assert!(!controls.contains("GAP"), "{controls}");
+}
+
+#[test]
+fn walk_lists_each_hop_of_a_known_chain() {
+    let t = fixture();
+    let site = build(&t, "out");
+    for id in ["HAZ-001", "HS-001", "HS-002", "HS-003", "THR-001"] {
+        assert!(
+            site.contains_key(&format!("walk/{id}.html")),
+            "no walk for {id}"
+        );
+        assert!(
+            site[&format!("records/{id}.html")].contains(&format!("href=\"../walk/{id}.html\"")),
+            "record page of {id} does not link its walk"
+        );
+    }
+    assert!(!site.contains_key("walk/RC-001.html"));
+    assert!(!site["records/RC-001.html"].contains("/walk/"));
+    let walk = &site["walk/HAZ-001.html"];
+    let hop = |step: usize| section(walk, &format!("step-{step}"), "class=\"walk-step");
+    let titles: Vec<&str> = (1..=11)
+        .map(|n| {
+            let s = hop(n);
+            let a = s.find("</span> ").expect("title") + 8;
+            &s[a..a + s[a..].find(" <small>").expect("clause")]
+        })
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Threats",
+            "Hazards",
+            "Hazardous situations (initial risk)",
+            "Harms",
+            "Risk controls (option, kind)",
+            "Implementing design inputs and outputs",
+            "Verification of implementation and effectiveness",
+            "Residual risk and benefit-risk",
+            "Releases that contain it",
+            "Signals and vulnerabilities",
+            "CAPA and change requests",
+        ]
+    );
+    let ids = |s: &str| -> Vec<String> {
+        let re =
+            regex::Regex::new(r#"<p class="hop-head"><a href="../records/([A-Z]+-[0-9]+)\.html""#)
+                .expect("regex");
+        re.captures_iter(s).map(|c| c[1].to_string()).collect()
+    };
+    assert_eq!(ids(hop(1)), ["THR-001"]);
+    assert_eq!(ids(hop(2)), ["HAZ-001"]);
+    assert_eq!(ids(hop(3)), ["HS-001", "HS-002", "HS-003"]);
+    assert!(hop(3).contains("U (P3 x S4), not acceptable"));
+    assert_eq!(ids(hop(4)), ["HARM-001"]);
+    assert_eq!(ids(hop(5)), ["RC-001"]);
+    assert!(hop(5).contains("mitigates HS-001"));
+    assert_eq!(ids(hop(6)), ["DO-001"]);
+    assert_eq!(ids(hop(7)), ["VER-001", "VER-002"]);
+    assert!(hop(8).contains("A (P1 x S2), acceptable"));
+    assert!(hop(8).contains("R (P2 x S4), not acceptable"));
+    // The threat's own walk needs a security control it does not have: a gap.
+    let thr = &site["walk/THR-001.html"];
+    assert!(thr.contains("class=\"walk-step gap\" id=\"step-"), "{thr}");
+}
+
+#[test]
+fn clauses_page_links_records_under_the_clauses_they_serve() {
+    let t = fixture();
+    let site = build(&t, "out");
+    let page = &site["clauses.html"];
+    let clause = |id: &str| section(page, id, "<section class=\"clause\"");
+    // Design outputs serve ISO 13485 7.3.4 (schema) and not 7.3.6.
+    assert!(clause("iso-13485-7-3-4").contains("href=\"records/DO-001.html\""));
+    assert!(!clause("iso-13485-7-3-6").contains("records/DO-001.html"));
+    assert!(clause("iso-13485-7-3-6").contains("href=\"records/VER-001.html\""));
+    // ISO 14971 clause 7: controls (schema 7.1-7.6) and their verifications (catalogue:
+    // control_check), with the rules that check it.
+    let c7 = clause("iso-14971-7");
+    assert!(c7.contains("href=\"records/RC-001.html\""));
+    assert!(c7.contains("with control_check: implementation, effectiveness"));
+    assert!(c7.contains("<code>rc-verified</code>"));
+    // Harms serve risk analysis by the catalogue, not the schema.
+    assert!(clause("iso-14971-5").contains("href=\"records/HARM-001.html\""));
+    assert!(clause("fda-cybersecurity-guidance-v-a").contains("href=\"records/THR-001.html\""));
+}
+
+#[test]
+fn example_has_risk_pages_and_a_walk_for_every_entry_record() {
+    let mut t = TestRepo::example();
+    t.git_init();
+    t.commit("example");
+    let site = build(&t, "out");
+    let mut walks = 0;
+    for e in walkdir(&t.path("records")) {
+        let text = std::fs::read_to_string(&e).expect("read");
+        let Some(id) = text
+            .lines()
+            .find_map(|l| l.strip_prefix("id: "))
+            .map(str::trim)
+        else {
+            continue;
+        };
+        if ["HAZ-", "HS-", "THR-", "CMP-"]
+            .iter()
+            .any(|p| id.starts_with(p))
+        {
+            assert!(
+                site.contains_key(&format!("walk/{id}.html")),
+                "no walk for {id}"
+            );
+            walks += 1;
+        }
+    }
+    assert_eq!(walks, 7 + 13 + 9 + 8);
+    // A committed example: hops show their revision.
+    assert!(site["walk/HS-006.html"].contains("revision <code>"));
+    // HS-006 is accepted by its benefit-risk analysis.
+    let risk = &site["risk.html"];
+    assert!(risk.contains("not acceptable by the matrix; benefit-risk: DOC-014"));
+    assert!(site["walk/HS-006.html"].contains("../records/DOC-014.html"));
+    // The management review is found under 5.6 and the security report lists every threat.
+    assert!(section(
+        &site["clauses.html"],
+        "iso-13485-5-6",
+        "<section class=\"clause\""
+    )
+    .contains("records/MR-001.html"));
+    for n in 1..=9 {
+        assert!(site["security.html"].contains(&format!("records/THR-{n:03}.html")));
+    }
+    for nav in ["clauses.html", "risk.html", "security.html"] {
+        assert!(site["index.html"].contains(&format!("href=\"{nav}\"")));
+    }
+}
+
+fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "md") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn risk_file_snapshot() {
+    let t = fixture();
+    let site = build(&t, "out");
+    let page = site["risk.html"].replace(env!("CARGO_PKG_VERSION"), "[version]");
+    insta::assert_snapshot!("site_risk_file", page);
+}
+
+#[test]
+fn empty_ddf_builds_empty_risk_pages() {
+    let t = TestRepo::with_basics();
+    let site = build(&t, "out");
+    assert!(site["risk.html"].contains("No hazardous situations recorded."));
+    assert!(site["security.html"].contains("No threats recorded."));
+    // Every clause is served by a type of the built-in schema, none has records yet.
+    assert!(!site["clauses.html"].contains("No record type serves this clause."));
+    assert!(site["clauses.html"].contains("no records of this type yet"));
+    assert!(!site.keys().any(|k| k.starts_with("walk/")));
+}
