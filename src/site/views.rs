@@ -47,6 +47,9 @@ pub struct NavLink {
 pub const NAV: &[(&str, &str)] = &[
     ("index.html", "Home"),
     ("trace.html", "Trace matrix"),
+    ("registers.html", "Registers"),
+    ("changes.html", "Changes"),
+    ("releases.html", "Releases"),
     ("check.html", "Check report"),
 ];
 
@@ -245,6 +248,26 @@ pub struct RecordView {
     pub approvals: Vec<ApprovalView>,
     /// `ddf check` findings about this record.
     pub findings: Vec<FindingView>,
+    /// Links written here whose target changed after this record was last changed or approved
+    /// (`suspect-link`), with the target's changes and body diff since; empty without history.
+    pub suspect_links: Vec<SuspectLinkView>,
+}
+
+/// A suspect link of a record page, as `ddf show` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuspectLinkView {
+    /// The link field (`traces_to`).
+    pub field: String,
+    /// The target.
+    pub target: RecordRef,
+    /// When the target changed: short commit, date and subject (or uncommitted changes).
+    pub changed: String,
+    /// When this record was last changed or approved, in the same words.
+    pub since: String,
+    /// The target's revisions since then, newest first, with field changes.
+    pub changes: Vec<RevisionView>,
+    /// Unified diff of the target's body since then; empty when the body did not change.
+    pub body_diff: String,
 }
 
 /// A cell of the trace matrix page.
@@ -328,7 +351,7 @@ pub(crate) fn type_href(name: &str) -> Option<String> {
     ok.then(|| format!("types/{name}.html"))
 }
 
-fn record_ref(corpus: &Corpus, r: &Record) -> RecordRef {
+pub(crate) fn record_ref(corpus: &Corpus, r: &Record) -> RecordRef {
     RecordRef {
         id: r.id.clone(),
         type_name: r.type_name.clone(),
@@ -338,7 +361,7 @@ fn record_ref(corpus: &Corpus, r: &Record) -> RecordRef {
     }
 }
 
-fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
+pub(crate) fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
     match corpus.get(id) {
         Some(r) => record_ref(corpus, r),
         None => RecordRef {
@@ -393,7 +416,7 @@ pub fn site(input: &Input<'_>) -> SiteView {
     }
 }
 
-fn at_depth(site: &SiteView, root: &str) -> SiteView {
+pub(crate) fn at_depth(site: &SiteView, root: &str) -> SiteView {
     SiteView {
         root: root.to_string(),
         ..site.clone()
@@ -537,7 +560,7 @@ pub fn trace(input: &Input<'_>, site: &SiteView) -> (TraceView, Vec<(String, Str
     )
 }
 
-fn value_text(v: &serde_yaml::Value) -> String {
+pub(crate) fn value_text(v: &serde_yaml::Value) -> String {
     use serde_yaml::Value;
     if let Some(s) = crate::record::scalar_text(v) {
         return s;
@@ -600,6 +623,48 @@ fn json_text(v: &Option<serde_json::Value>) -> String {
     }
 }
 
+/// A revision of a record: the commit and the record's change in it.
+pub(crate) fn revision_view(
+    c: &crate::history::Commit,
+    ch: &crate::history::Change,
+) -> RevisionView {
+    RevisionView {
+        commit: c.id.clone(),
+        short: c.short().to_string(),
+        date: crate::history::approval::format_time(c.committer_time),
+        author: c.author.clone(),
+        subject: c.summary.clone(),
+        change: format!("{:?}", ch.kind).to_lowercase(),
+        fields: ch
+            .fields
+            .iter()
+            .map(|f| format!("{}: {} -> {}", f.name, json_text(&f.old), json_text(&f.new)))
+            .collect(),
+    }
+}
+
+/// An approval with its Part 11 manifestation.
+pub(crate) fn approval_view(a: &crate::history::approval::Approval) -> ApprovalView {
+    ApprovalView {
+        printed_name: a
+            .printed_name
+            .clone()
+            .unwrap_or_else(|| "unknown signer".into()),
+        signer: a.signer.clone().unwrap_or_default(),
+        time: crate::history::approval::format_time(a.time),
+        meaning: a
+            .meaning
+            .clone()
+            .unwrap_or_else(|| "no meaning stated".into()),
+        status: a.status.label().to_string(),
+        valid: a.is_valid(),
+        problems: a.problems.clone(),
+        commit: a.commit.clone(),
+        short: a.commit.chars().take(10).collect(),
+        manifestation: a.manifestation(),
+    }
+}
+
 /// The check findings of each record id, indexed once so a record page does not scan every
 /// finding of a large DDF.
 pub fn findings_by_record(
@@ -656,43 +721,12 @@ pub fn record(
             h.history
                 .of_record(&r.id)
                 .into_iter()
-                .map(|(c, ch)| RevisionView {
-                    commit: c.id.clone(),
-                    short: c.id.chars().take(10).collect(),
-                    date: crate::history::approval::format_time(c.committer_time),
-                    author: c.author.clone(),
-                    subject: c.summary.clone(),
-                    change: format!("{:?}", ch.kind).to_lowercase(),
-                    fields: ch
-                        .fields
-                        .iter()
-                        .map(|f| {
-                            format!("{}: {} -> {}", f.name, json_text(&f.old), json_text(&f.new))
-                        })
-                        .collect(),
-                })
+                .map(|(c, ch)| revision_view(c, ch))
                 .collect(),
-            h.approvals
-                .iter()
+            h.ctx
+                .approvals_of(&r.id)
                 .filter(|a| crate::history::approval::covers(h.history, a, &r.id, &r.blob))
-                .map(|a| ApprovalView {
-                    printed_name: a
-                        .printed_name
-                        .clone()
-                        .unwrap_or_else(|| "unknown signer".into()),
-                    signer: a.signer.clone().unwrap_or_default(),
-                    time: crate::history::approval::format_time(a.time),
-                    meaning: a
-                        .meaning
-                        .clone()
-                        .unwrap_or_else(|| "no meaning stated".into()),
-                    status: a.status.label().to_string(),
-                    valid: a.is_valid(),
-                    problems: a.problems.clone(),
-                    commit: a.commit.clone(),
-                    short: a.commit.chars().take(10).collect(),
-                    manifestation: a.manifestation(),
-                })
+                .map(approval_view)
                 .collect(),
         ),
         None => (Vec::new(), Vec::new()),
@@ -715,5 +749,35 @@ pub fn record(
             .get(r.id.as_str())
             .map(|ds| ds.iter().map(|d| finding(corpus, d)).collect())
             .unwrap_or_default(),
+        suspect_links: suspect_links(input, i),
     }
+}
+
+/// The suspect links of record `i` with the details a reviewer needs (shared with `ddf show`).
+fn suspect_links(input: &Input<'_>, i: usize) -> Vec<SuspectLinkView> {
+    let Some(h) = &input.history else {
+        return Vec::new();
+    };
+    let corpus = input.corpus;
+    // Only a record with a suspect link needs the repository (for the old body).
+    let suspects = crate::rules::change::suspects_of(corpus, input.graph, h.ctx, h.marks, i);
+    if suspects.is_empty() {
+        return Vec::new();
+    }
+    let repo = git2::Repository::discover(&h.history.workdir).ok();
+    crate::rules::change::suspect_details(corpus, input.graph, h.ctx, h.marks, repo.as_ref(), i)
+        .into_iter()
+        .map(|d| SuspectLinkView {
+            field: d.suspect.field.clone(),
+            target: record_ref(corpus, &corpus.records[d.suspect.target]),
+            changed: d.changed,
+            since: d.since,
+            changes: d
+                .changes
+                .into_iter()
+                .map(|(c, ch)| revision_view(c, ch))
+                .collect(),
+            body_diff: d.body_diff,
+        })
+        .collect()
 }
