@@ -615,7 +615,7 @@ fn tree(corpus: &Corpus, start: usize, reached: &[Reached]) -> Vec<ChainView> {
     out
 }
 
-fn json_text(v: &Option<serde_json::Value>) -> String {
+pub(crate) fn json_text(v: &Option<serde_json::Value>) -> String {
     match v {
         None => "(none)".into(),
         Some(serde_json::Value::String(s)) => s.clone(),
