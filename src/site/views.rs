@@ -111,6 +111,33 @@ pub struct HomeView {
     pub passed: bool,
     /// Rules with findings, by rule id.
     pub rules: Vec<RuleCount>,
+    /// `devices` from ddf.yaml.
+    pub devices: Vec<String>,
+    /// The commit the history was read from (HEAD, or `--rev`): short id, date and subject;
+    /// `None` without history. With a working-tree build it is the commit under the edits.
+    pub head: Option<String>,
+    /// Trace coverage figures, in reading order (design, risk, security).
+    pub coverage: Vec<CoverageView>,
+    /// The releases, newest id first: the release selector.
+    pub releases: Vec<super::releases::ReleaseLink>,
+}
+
+/// A coverage figure of the home page: how many records meet a criterion that `ddf check`
+/// rules decide.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageView {
+    /// What is counted (`Design inputs verified`).
+    pub label: String,
+    /// The rules whose findings decide it.
+    pub rules: String,
+    /// Records that meet it.
+    pub covered: usize,
+    /// Records considered (not obsolete).
+    pub total: usize,
+    /// `covered / total` as a percentage with one decimal (`87.5 %`), or `n/a` with none.
+    pub percent: String,
+    /// Records that do not meet it, by id.
+    pub missing: Vec<RecordRef>,
 }
 
 /// A list page per type (`types/<type>.html`).
@@ -465,7 +492,111 @@ pub fn home(input: &Input<'_>, site: &SiteView) -> HomeView {
         warnings: r.warnings,
         passed: r.passed(),
         rules: rule_counts(r),
+        devices: input.corpus.config.devices.clone(),
+        head: input.history.as_ref().and_then(|h| {
+            let c = h.history.commit(h.history.tip.as_deref()?)?;
+            Some(format!(
+                "{} ({}, \"{}\")",
+                c.short(),
+                crate::history::approval::format_time(c.committer_time),
+                c.summary
+            ))
+        }),
+        coverage: coverage(input),
+        releases: super::releases::release_links(input.corpus),
     }
+}
+
+fn coverage_view(
+    corpus: &Corpus,
+    label: &str,
+    rules: &str,
+    total: usize,
+    missing: &[String],
+) -> CoverageView {
+    let covered = total.saturating_sub(missing.len());
+    CoverageView {
+        label: label.to_string(),
+        rules: rules.to_string(),
+        covered,
+        total,
+        percent: if total == 0 {
+            "n/a".into()
+        } else {
+            format!("{:.1} %", 100.0 * covered as f64 / total as f64)
+        },
+        missing: missing.iter().map(|id| ref_of_id(corpus, id)).collect(),
+    }
+}
+
+/// The coverage figures. What "verified", "validated" and "controlled" mean is what the rules
+/// of `ddf check` decide: a record counts when the rule reports nothing about it. The design and
+/// threat figures are those of the management-review snapshot (`ddf review`); hazardous
+/// situations and risk controls are counted the same way from `hs-controlled` and `rc-verified`.
+fn coverage(input: &Input<'_>) -> Vec<CoverageView> {
+    let corpus = input.corpus;
+    let tc = crate::review::trace_coverage(corpus, input.graph, input.report);
+    let flagged = |ty: &str, rule: &str| -> (usize, Vec<String>) {
+        let bad: std::collections::BTreeSet<&str> = input
+            .report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == rule)
+            .filter_map(|d| d.record.as_deref())
+            .collect();
+        let live: Vec<&Record> = corpus
+            .records_of(ty)
+            .iter()
+            .map(|&i| &corpus.records[i])
+            .filter(|r| r.status() != "obsolete")
+            .collect();
+        let mut missing: Vec<String> = live
+            .iter()
+            .filter(|r| bad.contains(r.id.as_str()))
+            .map(|r| r.id.clone())
+            .collect();
+        missing.sort();
+        (live.len(), missing)
+    };
+    let (hs_total, hs_missing) = flagged("hazardous-situation", "hs-controlled");
+    let (rc_total, rc_missing) = flagged("risk-control", "rc-verified");
+    vec![
+        coverage_view(
+            corpus,
+            "Design inputs verified",
+            "di-verified",
+            tc.di_verified.total,
+            &tc.di_verified.missing,
+        ),
+        coverage_view(
+            corpus,
+            "Approved user needs validated",
+            "un-validated",
+            tc.un_validated.total,
+            &tc.un_validated.missing,
+        ),
+        coverage_view(
+            corpus,
+            "Hazardous situations controlled",
+            "hs-controlled",
+            hs_total,
+            &hs_missing,
+        ),
+        coverage_view(
+            corpus,
+            "Risk controls verified (implementation and effectiveness)",
+            "rc-verified",
+            rc_total,
+            &rc_missing,
+        ),
+        coverage_view(
+            corpus,
+            "Threats controlled (complete chain)",
+            "threat-disposition, threat-controlled, cyber-chain",
+            tc.thr_complete_chain.total,
+            &tc.thr_complete_chain.missing,
+        ),
+    ]
 }
 
 /// The check report page.
