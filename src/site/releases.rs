@@ -158,7 +158,7 @@ pub struct TypeAt {
 pub struct Frozen {
     /// The revision.
     pub revision: CommitRef,
-    /// How it was found (`tag v2.1.0`, `commit 9b41e7c0`).
+    /// How it was found (`tag v2.1.0`, or `commit <as written>`).
     pub resolved_from: String,
     /// Number of records.
     pub records: usize,
@@ -379,12 +379,10 @@ fn resolve(
         }
     }
     let (position, resolved_from) = match (by_tag, &by_commit) {
-        (Some((t, tid, Some(p))), _) => {
-            (Some(*p), format!("tag {t} ({})", &tid[..10.min(tid.len())]))
-        }
+        (Some((t, _, Some(p))), _) => (Some(*p), format!("tag {t}")),
         (_, Some(cid)) if history.position(cid).is_some() => (
             history.position(cid),
-            format!("commit {}", &cid[..10.min(cid.len())]),
+            format!("commit {}", commit.as_deref().unwrap_or_default()),
         ),
         _ => (None, String::new()),
     };
