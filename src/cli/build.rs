@@ -30,14 +30,21 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let history = env.history(&corpus)?;
     let hctx = history.as_ref().map(super::HistoryData::ctx);
     let report = crate::check::run(&corpus, &graph, crate::date::Date::today(), hctx.as_ref());
+    let marks = hctx
+        .as_ref()
+        .map(|c| crate::rules::change::Marks::new(&corpus, c));
     let input = crate::site::Input {
         corpus: &corpus,
         graph: &graph,
         report: &report,
-        history: history.as_ref().map(|h| crate::site::HistoryInput {
-            history: &h.history,
-            approvals: &h.approvals,
-        }),
+        history: history.as_ref().zip(hctx.as_ref()).zip(marks.as_ref()).map(
+            |((h, ctx), marks)| crate::site::HistoryInput {
+                history: &h.history,
+                approvals: &h.approvals,
+                ctx,
+                marks,
+            },
+        ),
     };
     let source = env.source()?;
     let templates_dir = corpus

@@ -4,6 +4,7 @@
 use super::output::md_cell;
 use super::{print, CliError, Env, Format, HistoryData};
 use crate::history::approval::{covers, format_time, Approval};
+use crate::history::log::{body_diff, first_parent_line, ApprovalIndex};
 use crate::history::{Change, Commit, FieldChange, History};
 use crate::rules::structure::is_valid_id;
 use rustc_hash::FxHashSet;
@@ -189,30 +190,6 @@ fn approvals_of(
         .collect()
 }
 
-/// The body diff between two blobs, as a unified diff of the Markdown body.
-fn body_diff(repo: &git2::Repository, old: Option<&str>, new: Option<&str>) -> String {
-    let body = |b: Option<&str>| -> String {
-        b.and_then(|b| git2::Oid::from_str(b).ok())
-            .and_then(|o| repo.find_blob(o).ok())
-            .and_then(|blob| crate::record::parse("blob", blob.content()).record)
-            .map(|r| r.body)
-            .unwrap_or_default()
-    };
-    text_diff(&body(old), &body(new))
-}
-
-/// A unified line diff (`similar`), empty when equal.
-pub(super) fn text_diff(old: &str, new: &str) -> String {
-    if old == new {
-        return String::new();
-    }
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(2)
-        .header("before", "after")
-        .to_string()
-}
-
 /// Runs `ddf log`.
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let format = env.format(&[Format::Human, Format::Json, Format::Md])?;
@@ -279,8 +256,16 @@ fn change_log(
     format: Format,
 ) -> Result<String, CliError> {
     let h = &data.history;
+    let index = ApprovalIndex::new(&data.approvals);
+    let line = h
+        .tip
+        .as_deref()
+        .and_then(|t| h.position(t))
+        .map(|tip| first_parent_line(h, tip))
+        .unwrap_or_default();
     let mut entries = Vec::new();
-    for i in h.first_parent() {
+    for entry in line {
+        let i = entry.position;
         if excluded.contains(&i) {
             break;
         }
@@ -289,29 +274,17 @@ fn change_log(
         if !all && c.changes.is_empty() && ctl.change_requests.is_empty() && !ctl.is_approval() {
             continue;
         }
-        let crs = ctl.change_requests.clone();
-        let covering: Vec<ApprovalView> = data
-            .approvals
-            .iter()
-            .filter(|a| {
-                a.commit == c.id
-                    || a.approve.iter().any(|cr| crs.contains(cr))
-                    || c.changes.iter().any(|ch| {
-                        ch.new_blob
-                            .as_deref()
-                            .is_some_and(|b| covers(h, a, &ch.id, b))
-                    })
-            })
+        let covering: Vec<ApprovalView> = index
+            .covering(h, c)
+            .into_iter()
             .map(ApprovalView::of)
             .collect();
         let mut view = commit_view(c, covering);
-        if c.is_merge() {
-            view.merged = h
-                .merged_commits(i)
-                .into_iter()
-                .map(|m| commit_view(&h.commits[m], Vec::new()))
-                .collect();
-        }
+        view.merged = entry
+            .merged
+            .iter()
+            .map(|&m| commit_view(&h.commits[m], Vec::new()))
+            .collect();
         entries.push(view);
     }
     let log = LogView {

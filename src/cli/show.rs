@@ -186,8 +186,8 @@ fn add_history(
     i: usize,
     data: &super::HistoryData,
 ) {
-    use crate::history::approval::{blob_at, covers};
-    use crate::rules::change::{describe, suspects_of, Marks};
+    use crate::history::approval::covers;
+    use crate::rules::change::{suspect_details, Marks};
     let h = &data.history;
     let r = &corpus.records[i];
     v.history = h
@@ -204,34 +204,18 @@ fn add_history(
     let hctx = data.ctx();
     let marks = Marks::new(corpus, &hctx);
     let repo = git2::Repository::discover(&h.workdir).ok();
-    for s in suspects_of(corpus, graph, &hctx, &marks, i) {
-        let b = &corpus.records[s.target];
-        let changes = h
-            .of_record(&b.id)
-            .into_iter()
-            .filter(|(c, _)| h.position(&c.id).is_some_and(|p| (p as i64) < s.touched))
-            .map(|(c, ch)| revision(c, ch))
-            .collect();
-        // The target's body as it was when this record was last looked at, against now.
-        let then = usize::try_from(s.touched)
-            .ok()
-            .and_then(|p| blob_at(h, &b.id, p));
-        let old_body = match (&repo, then) {
-            (Some(repo), Some(blob)) => git2::Oid::from_str(&blob)
-                .ok()
-                .and_then(|o| repo.find_blob(o).ok())
-                .and_then(|bl| crate::record::parse("blob", bl.content()).record)
-                .map(|r| r.body)
-                .unwrap_or_default(),
-            _ => String::new(),
-        };
+    for d in suspect_details(corpus, graph, &hctx, &marks, repo.as_ref(), i) {
         v.suspect_links.push(SuspectView {
-            field: s.field.clone(),
-            id: b.id.clone(),
-            changed: describe(h, s.changed),
-            since: describe(h, s.touched),
-            changes,
-            body_diff: super::log::text_diff(&old_body, &b.body),
+            field: d.suspect.field.clone(),
+            id: corpus.records[d.suspect.target].id.clone(),
+            changed: d.changed,
+            since: d.since,
+            changes: d
+                .changes
+                .into_iter()
+                .map(|(c, ch)| revision(c, ch))
+                .collect(),
+            body_diff: d.body_diff,
         });
     }
 }

@@ -9,6 +9,7 @@
 pub mod approval;
 mod cache;
 mod gitcli;
+pub mod log;
 pub mod signature;
 pub mod trailers;
 

@@ -213,16 +213,7 @@ impl Impact {
 }
 
 /// Unified line diff of two texts, empty when equal.
-pub fn text_diff(old: &str, new: &str) -> String {
-    if old == new {
-        return String::new();
-    }
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(2)
-        .header("before", "after")
-        .to_string()
-}
+pub use crate::history::log::text_diff;
 
 fn all_fields(r: &Record, added: bool) -> Vec<FieldChange> {
     r.fields

@@ -897,7 +897,11 @@ fn signals(corpus: &Corpus, p: &Period) -> Signals {
     }
 }
 
-fn trace_coverage(corpus: &Corpus, graph: &Graph, check: &crate::check::Report) -> TraceCoverage {
+pub(crate) fn trace_coverage(
+    corpus: &Corpus,
+    graph: &Graph,
+    check: &crate::check::Report,
+) -> TraceCoverage {
     let flagged = |rule: &str| -> BTreeSet<String> {
         check
             .diagnostics

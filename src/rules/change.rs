@@ -441,6 +441,67 @@ pub fn suspects_of(
         .collect()
 }
 
+/// A suspect link with what a reviewer needs to clear it: the target's changes since the
+/// source was last looked at, and the diff of its body since then (what `ddf show` and the
+/// site's record page print).
+#[derive(Debug, Clone)]
+pub struct SuspectDetail<'h> {
+    /// The suspect link.
+    pub suspect: Suspect,
+    /// When the target changed, in words ([`describe`]).
+    pub changed: String,
+    /// When the source was last changed or approved, in words.
+    pub since: String,
+    /// The target's changes after that, newest first.
+    pub changes: Vec<(&'h Commit, &'h crate::history::Change)>,
+    /// Unified diff of the target's body from then to now (empty when the body did not change
+    /// or the repository cannot be read).
+    pub body_diff: String,
+}
+
+/// The suspect links written on record `ai`, each with the target's changes and body diff
+/// since the source was last looked at. `repo` reads the old bodies.
+pub fn suspect_details<'h>(
+    corpus: &crate::corpus::Corpus,
+    graph: &crate::graph::Graph,
+    h: &HistoryCtx<'h>,
+    marks: &Marks,
+    repo: Option<&git2::Repository>,
+    ai: usize,
+) -> Vec<SuspectDetail<'h>> {
+    let history: &'h History = h.history;
+    suspects_of(corpus, graph, h, marks, ai)
+        .into_iter()
+        .map(|s| {
+            let b = &corpus.records[s.target];
+            let changes = history
+                .of_record(&b.id)
+                .into_iter()
+                .filter(|(c, _)| {
+                    history
+                        .position(&c.id)
+                        .is_some_and(|p| (p as i64) < s.touched)
+                })
+                .collect();
+            // The target's body as it was when the source was last looked at, against now.
+            let then = usize::try_from(s.touched)
+                .ok()
+                .and_then(|p| blob_at(history, &b.id, p));
+            let old_body = match (repo, then) {
+                (Some(repo), Some(blob)) => crate::history::log::body_of_blob(repo, Some(&blob)),
+                _ => String::new(),
+            };
+            SuspectDetail {
+                changed: describe(history, s.changed),
+                since: describe(history, s.touched),
+                changes,
+                body_diff: crate::history::log::text_diff(&old_body, &b.body),
+                suspect: s,
+            }
+        })
+        .collect()
+}
+
 /// `suspect-link`: a link A -> B is suspect when B's content changed after A was last changed or
 /// approved, so A may no longer hold for the new B.
 fn suspect_link(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks) {

@@ -15,7 +15,7 @@ mod postmarket;
 mod risk;
 mod security;
 mod supply;
-mod vulns;
+pub(crate) mod vulns;
 
 use crate::config::Config;
 use crate::corpus::Corpus;

@@ -76,7 +76,7 @@ fn same_version(a: Option<&str>, b: Option<&str>) -> bool {
 
 /// Pairs SBOM components with CMP records one to one: by `sbom_ref`, then by normalised purl
 /// with the same version, then by normalised purl. Returns, per component, the index into `cmps`.
-fn pair(cmps: &[&Record], comps: &[&Component]) -> Vec<Option<usize>> {
+pub(crate) fn pair(cmps: &[&Record], comps: &[&Component]) -> Vec<Option<usize>> {
     let cmp_purl: Vec<Option<String>> = cmps
         .iter()
         .map(|r| {

@@ -36,6 +36,11 @@ pub struct HistoryInput<'a> {
     pub history: &'a History,
     /// Every approval, newest first, signatures verified.
     pub approvals: &'a [Approval],
+    /// The rules' view of the history: the controlled branch's tip, where change control
+    /// starts, approvals by record.
+    pub ctx: &'a crate::rules::HistoryCtx<'a>,
+    /// Each record's newest content change, computed once for the suspect links of every page.
+    pub marks: &'a crate::rules::change::Marks,
 }
 
 /// What a site is built from.

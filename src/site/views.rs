@@ -47,9 +47,12 @@ pub struct NavLink {
 pub const NAV: &[(&str, &str)] = &[
     ("index.html", "Home"),
     ("clauses.html", "Clauses"),
+    ("trace.html", "Trace matrix"),
     ("risk.html", "Risk file"),
     ("security.html", "Security"),
-    ("trace.html", "Trace matrix"),
+    ("registers.html", "Registers"),
+    ("changes.html", "Changes"),
+    ("releases.html", "Releases"),
     ("check.html", "Check report"),
 ];
 
@@ -111,6 +114,33 @@ pub struct HomeView {
     pub passed: bool,
     /// Rules with findings, by rule id.
     pub rules: Vec<RuleCount>,
+    /// `devices` from ddf.yaml.
+    pub devices: Vec<String>,
+    /// The commit the history was read from (HEAD, or `--rev`): short id, date and subject;
+    /// `None` without history. With a working-tree build it is the commit under the edits.
+    pub head: Option<String>,
+    /// Trace coverage figures, in reading order (design, risk, security).
+    pub coverage: Vec<CoverageView>,
+    /// The releases, newest id first: the release selector.
+    pub releases: Vec<super::releases::ReleaseLink>,
+}
+
+/// A coverage figure of the home page: how many records meet a criterion that `ddf check`
+/// rules decide.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageView {
+    /// What is counted (`Design inputs verified`).
+    pub label: String,
+    /// The rules whose findings decide it.
+    pub rules: String,
+    /// Records that meet it.
+    pub covered: usize,
+    /// Records considered (not obsolete).
+    pub total: usize,
+    /// `covered / total` as a percentage with one decimal (`87.5 %`), or `n/a` with none.
+    pub percent: String,
+    /// Records that do not meet it, by id.
+    pub missing: Vec<RecordRef>,
 }
 
 /// A list page per type (`types/<type>.html`).
@@ -251,6 +281,26 @@ pub struct RecordView {
     pub approvals: Vec<ApprovalView>,
     /// `ddf check` findings about this record.
     pub findings: Vec<FindingView>,
+    /// Links written here whose target changed after this record was last changed or approved
+    /// (`suspect-link`), with the target's changes and body diff since; empty without history.
+    pub suspect_links: Vec<SuspectLinkView>,
+}
+
+/// A suspect link of a record page, as `ddf show` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuspectLinkView {
+    /// The link field (`traces_to`).
+    pub field: String,
+    /// The target.
+    pub target: RecordRef,
+    /// When the target changed: short commit, date and subject (or uncommitted changes).
+    pub changed: String,
+    /// When this record was last changed or approved, in the same words.
+    pub since: String,
+    /// The target's revisions since then, newest first, with field changes.
+    pub changes: Vec<RevisionView>,
+    /// Unified diff of the target's body since then; empty when the body did not change.
+    pub body_diff: String,
 }
 
 /// A cell of the trace matrix page.
@@ -448,7 +498,111 @@ pub fn home(input: &Input<'_>, site: &SiteView) -> HomeView {
         warnings: r.warnings,
         passed: r.passed(),
         rules: rule_counts(r),
+        devices: input.corpus.config.devices.clone(),
+        head: input.history.as_ref().and_then(|h| {
+            let c = h.history.commit(h.history.tip.as_deref()?)?;
+            Some(format!(
+                "{} ({}, \"{}\")",
+                c.short(),
+                crate::history::approval::format_time(c.committer_time),
+                c.summary
+            ))
+        }),
+        coverage: coverage(input),
+        releases: super::releases::release_links(input.corpus),
     }
+}
+
+fn coverage_view(
+    corpus: &Corpus,
+    label: &str,
+    rules: &str,
+    total: usize,
+    missing: &[String],
+) -> CoverageView {
+    let covered = total.saturating_sub(missing.len());
+    CoverageView {
+        label: label.to_string(),
+        rules: rules.to_string(),
+        covered,
+        total,
+        percent: if total == 0 {
+            "n/a".into()
+        } else {
+            format!("{:.1} %", 100.0 * covered as f64 / total as f64)
+        },
+        missing: missing.iter().map(|id| ref_of_id(corpus, id)).collect(),
+    }
+}
+
+/// The coverage figures. What "verified", "validated" and "controlled" mean is what the rules
+/// of `ddf check` decide: a record counts when the rule reports nothing about it. The design and
+/// threat figures are those of the management-review snapshot (`ddf review`); hazardous
+/// situations and risk controls are counted the same way from `hs-controlled` and `rc-verified`.
+fn coverage(input: &Input<'_>) -> Vec<CoverageView> {
+    let corpus = input.corpus;
+    let tc = crate::review::trace_coverage(corpus, input.graph, input.report);
+    let flagged = |ty: &str, rule: &str| -> (usize, Vec<String>) {
+        let bad: std::collections::BTreeSet<&str> = input
+            .report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == rule)
+            .filter_map(|d| d.record.as_deref())
+            .collect();
+        let live: Vec<&Record> = corpus
+            .records_of(ty)
+            .iter()
+            .map(|&i| &corpus.records[i])
+            .filter(|r| r.status() != "obsolete")
+            .collect();
+        let mut missing: Vec<String> = live
+            .iter()
+            .filter(|r| bad.contains(r.id.as_str()))
+            .map(|r| r.id.clone())
+            .collect();
+        missing.sort();
+        (live.len(), missing)
+    };
+    let (hs_total, hs_missing) = flagged("hazardous-situation", "hs-controlled");
+    let (rc_total, rc_missing) = flagged("risk-control", "rc-verified");
+    vec![
+        coverage_view(
+            corpus,
+            "Design inputs verified",
+            "di-verified",
+            tc.di_verified.total,
+            &tc.di_verified.missing,
+        ),
+        coverage_view(
+            corpus,
+            "Approved user needs validated",
+            "un-validated",
+            tc.un_validated.total,
+            &tc.un_validated.missing,
+        ),
+        coverage_view(
+            corpus,
+            "Hazardous situations controlled",
+            "hs-controlled",
+            hs_total,
+            &hs_missing,
+        ),
+        coverage_view(
+            corpus,
+            "Risk controls verified (implementation and effectiveness)",
+            "rc-verified",
+            rc_total,
+            &rc_missing,
+        ),
+        coverage_view(
+            corpus,
+            "Threats controlled (complete chain)",
+            "threat-disposition, threat-controlled, cyber-chain",
+            tc.thr_complete_chain.total,
+            &tc.thr_complete_chain.missing,
+        ),
+    ]
 }
 
 /// The check report page.
@@ -598,11 +752,53 @@ fn tree(corpus: &Corpus, start: usize, reached: &[Reached]) -> Vec<ChainView> {
     out
 }
 
-fn json_text(v: &Option<serde_json::Value>) -> String {
+pub(crate) fn json_text(v: &Option<serde_json::Value>) -> String {
     match v {
         None => "(none)".into(),
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
+    }
+}
+
+/// A revision of a record: the commit and the record's change in it.
+pub(crate) fn revision_view(
+    c: &crate::history::Commit,
+    ch: &crate::history::Change,
+) -> RevisionView {
+    RevisionView {
+        commit: c.id.clone(),
+        short: c.short().to_string(),
+        date: crate::history::approval::format_time(c.committer_time),
+        author: c.author.clone(),
+        subject: c.summary.clone(),
+        change: format!("{:?}", ch.kind).to_lowercase(),
+        fields: ch
+            .fields
+            .iter()
+            .map(|f| format!("{}: {} -> {}", f.name, json_text(&f.old), json_text(&f.new)))
+            .collect(),
+    }
+}
+
+/// An approval with its Part 11 manifestation.
+pub(crate) fn approval_view(a: &crate::history::approval::Approval) -> ApprovalView {
+    ApprovalView {
+        printed_name: a
+            .printed_name
+            .clone()
+            .unwrap_or_else(|| "unknown signer".into()),
+        signer: a.signer.clone().unwrap_or_default(),
+        time: crate::history::approval::format_time(a.time),
+        meaning: a
+            .meaning
+            .clone()
+            .unwrap_or_else(|| "no meaning stated".into()),
+        status: a.status.label().to_string(),
+        valid: a.is_valid(),
+        problems: a.problems.clone(),
+        commit: a.commit.clone(),
+        short: a.commit.chars().take(10).collect(),
+        manifestation: a.manifestation(),
     }
 }
 
@@ -662,43 +858,12 @@ pub fn record(
             h.history
                 .of_record(&r.id)
                 .into_iter()
-                .map(|(c, ch)| RevisionView {
-                    commit: c.id.clone(),
-                    short: c.id.chars().take(10).collect(),
-                    date: crate::history::approval::format_time(c.committer_time),
-                    author: c.author.clone(),
-                    subject: c.summary.clone(),
-                    change: format!("{:?}", ch.kind).to_lowercase(),
-                    fields: ch
-                        .fields
-                        .iter()
-                        .map(|f| {
-                            format!("{}: {} -> {}", f.name, json_text(&f.old), json_text(&f.new))
-                        })
-                        .collect(),
-                })
+                .map(|(c, ch)| revision_view(c, ch))
                 .collect(),
-            h.approvals
-                .iter()
+            h.ctx
+                .approvals_of(&r.id)
                 .filter(|a| crate::history::approval::covers(h.history, a, &r.id, &r.blob))
-                .map(|a| ApprovalView {
-                    printed_name: a
-                        .printed_name
-                        .clone()
-                        .unwrap_or_else(|| "unknown signer".into()),
-                    signer: a.signer.clone().unwrap_or_default(),
-                    time: crate::history::approval::format_time(a.time),
-                    meaning: a
-                        .meaning
-                        .clone()
-                        .unwrap_or_else(|| "no meaning stated".into()),
-                    status: a.status.label().to_string(),
-                    valid: a.is_valid(),
-                    problems: a.problems.clone(),
-                    commit: a.commit.clone(),
-                    short: a.commit.chars().take(10).collect(),
-                    manifestation: a.manifestation(),
-                })
+                .map(approval_view)
                 .collect(),
         ),
         None => (Vec::new(), Vec::new()),
@@ -722,5 +887,35 @@ pub fn record(
             .get(r.id.as_str())
             .map(|ds| ds.iter().map(|d| finding(corpus, d)).collect())
             .unwrap_or_default(),
+        suspect_links: suspect_links(input, i),
     }
+}
+
+/// The suspect links of record `i` with the details a reviewer needs (shared with `ddf show`).
+fn suspect_links(input: &Input<'_>, i: usize) -> Vec<SuspectLinkView> {
+    let Some(h) = &input.history else {
+        return Vec::new();
+    };
+    let corpus = input.corpus;
+    // Only a record with a suspect link needs the repository (for the old body).
+    let suspects = crate::rules::change::suspects_of(corpus, input.graph, h.ctx, h.marks, i);
+    if suspects.is_empty() {
+        return Vec::new();
+    }
+    let repo = git2::Repository::discover(&h.history.workdir).ok();
+    crate::rules::change::suspect_details(corpus, input.graph, h.ctx, h.marks, repo.as_ref(), i)
+        .into_iter()
+        .map(|d| SuspectLinkView {
+            field: d.suspect.field.clone(),
+            target: record_ref(corpus, &corpus.records[d.suspect.target]),
+            changed: d.changed,
+            since: d.since,
+            changes: d
+                .changes
+                .into_iter()
+                .map(|(c, ch)| revision_view(c, ch))
+                .collect(),
+            body_diff: d.body_diff,
+        })
+        .collect()
 }

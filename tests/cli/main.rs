@@ -11,4 +11,5 @@ mod revisions;
 mod sbom;
 mod site;
 mod site_risk;
+mod site_registers;
 mod vuln;
