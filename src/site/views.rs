@@ -891,6 +891,31 @@ pub fn record(
     }
 }
 
+thread_local! {
+    /// The repository each rendering thread reads old bodies from: opening one costs more than
+    /// most pages (config, refs, pack indexes), and a `Repository` cannot be shared by threads.
+    static REPOSITORY: std::cell::RefCell<Option<(std::path::PathBuf, Option<git2::Repository>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's repository at `workdir` (opened on first use; `None` if it cannot
+/// be opened).
+fn with_repository<T>(
+    workdir: &std::path::Path,
+    f: impl FnOnce(Option<&git2::Repository>) -> T,
+) -> T {
+    REPOSITORY.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.as_ref().is_none_or(|(dir, _)| dir != workdir) {
+            *slot = Some((
+                workdir.to_path_buf(),
+                git2::Repository::discover(workdir).ok(),
+            ));
+        }
+        f(slot.as_ref().and_then(|(_, r)| r.as_ref()))
+    })
+}
+
 /// The suspect links of record `i` with the details a reviewer needs (shared with `ddf show`).
 fn suspect_links(input: &Input<'_>, i: usize) -> Vec<SuspectLinkView> {
     let Some(h) = &input.history else {
@@ -902,20 +927,21 @@ fn suspect_links(input: &Input<'_>, i: usize) -> Vec<SuspectLinkView> {
     if suspects.is_empty() {
         return Vec::new();
     }
-    let repo = git2::Repository::discover(&h.history.workdir).ok();
-    crate::rules::change::suspect_details(corpus, input.graph, h.ctx, h.marks, repo.as_ref(), i)
-        .into_iter()
-        .map(|d| SuspectLinkView {
-            field: d.suspect.field.clone(),
-            target: record_ref(corpus, &corpus.records[d.suspect.target]),
-            changed: d.changed,
-            since: d.since,
-            changes: d
-                .changes
-                .into_iter()
-                .map(|(c, ch)| revision_view(c, ch))
-                .collect(),
-            body_diff: d.body_diff,
-        })
-        .collect()
+    with_repository(&h.history.workdir, |repo| {
+        crate::rules::change::suspect_details(corpus, input.graph, h.ctx, h.marks, repo, i)
+    })
+    .into_iter()
+    .map(|d| SuspectLinkView {
+        field: d.suspect.field.clone(),
+        target: record_ref(corpus, &corpus.records[d.suspect.target]),
+        changed: d.changed,
+        since: d.since,
+        changes: d
+            .changes
+            .into_iter()
+            .map(|(c, ch)| revision_view(c, ch))
+            .collect(),
+        body_diff: d.body_diff,
+    })
+    .collect()
 }

@@ -10,6 +10,6 @@ mod review;
 mod revisions;
 mod sbom;
 mod site;
-mod site_risk;
 mod site_registers;
+mod site_risk;
 mod vuln;
