@@ -48,6 +48,7 @@ pub const NAV: &[(&str, &str)] = &[
     ("index.html", "Home"),
     ("trace.html", "Trace matrix"),
     ("check.html", "Check report"),
+    ("search.html", "Search"),
 ];
 
 /// A record type with its number of records.
@@ -393,7 +394,8 @@ pub fn site(input: &Input<'_>) -> SiteView {
     }
 }
 
-fn at_depth(site: &SiteView, root: &str) -> SiteView {
+/// `site` for a page `root` away from the site root (`""` or `"../"`).
+pub(crate) fn at_depth(site: &SiteView, root: &str) -> SiteView {
     SiteView {
         root: root.to_string(),
         ..site.clone()
@@ -537,7 +539,8 @@ pub fn trace(input: &Input<'_>, site: &SiteView) -> (TraceView, Vec<(String, Str
     )
 }
 
-fn value_text(v: &serde_yaml::Value) -> String {
+/// A field value as text: scalars as written, lists of scalars joined with `, `, the rest as YAML.
+pub(crate) fn value_text(v: &serde_yaml::Value) -> String {
     use serde_yaml::Value;
     if let Some(s) = crate::record::scalar_text(v) {
         return s;
