@@ -138,8 +138,9 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         }
     };
     let mut inputs = Inputs::new(&root, &served.out);
+    inputs.configure(&site);
     if let Some(w) = watcher.as_mut() {
-        inputs.watch(w, &site);
+        inputs.watch(w);
     }
     drop(site);
 
@@ -155,10 +156,13 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
                     eprintln!("ddf: changed: {}", p.display());
                 }
             }
-            if let Some(site) = rebuild(env, &served) {
-                if let Some(w) = watcher.as_mut() {
-                    inputs.watch(w, &site);
+            let site = rebuild(env, &served);
+            // Also after a failed rebuild: the change may have made a folder to watch.
+            if let Some(w) = watcher.as_mut() {
+                if let Some(site) = &site {
+                    inputs.configure(site);
                 }
+                inputs.watch(w);
             }
         }
     });
@@ -280,6 +284,7 @@ struct Inputs {
 }
 
 impl Inputs {
+    /// The inputs of the DDF at `root` (canonical), built into `out` (canonical).
     fn new(root: &Path, out: &Path) -> Inputs {
         Inputs {
             root: root.to_path_buf(),
@@ -290,12 +295,16 @@ impl Inputs {
         }
     }
 
-    /// Watches the DDF root (for ddf.yaml, and for the records or templates folder appearing),
-    /// and the records and templates folders of `site`'s configuration with everything in them.
-    /// Called after each build, since ddf.yaml may name other folders or one may be new.
-    fn watch(&mut self, watcher: &mut dyn notify::Watcher, site: &super::build::Generated) {
+    /// Takes the records and templates folders from the configuration `site` was built with.
+    fn configure(&mut self, site: &super::build::Generated) {
         self.records = self.root.join(&site.records_dir);
         self.templates = self.root.join(&site.templates_dir);
+    }
+
+    /// Watches the DDF root (for ddf.yaml, and for the records or templates folder appearing),
+    /// and the records and templates folders with everything in them. Called after each build,
+    /// since ddf.yaml may name other folders or one may be new.
+    fn watch(&mut self, watcher: &mut dyn notify::Watcher) {
         let mut want: BTreeMap<PathBuf, bool> = BTreeMap::new();
         want.insert(self.root.clone(), false);
         for dir in [&self.records, &self.templates] {

@@ -182,7 +182,7 @@
     }
     var hits = search(records, query);
     var shown = Math.min(hits.length, LIMIT);
-    var q = "\u201c" + ts.join(" ") + "\u201d";
+    var q = "\u201c" + String(query).trim().replace(/\s+/g, " ") + "\u201d";
     if (hits.length === 0) {
       status.textContent = "No record matches " + q + ".";
     } else {

@@ -10,4 +10,5 @@ mod review;
 mod revisions;
 mod sbom;
 mod site;
+mod site_search;
 mod vuln;
