@@ -66,6 +66,13 @@ struct Served {
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     env.format(&[super::Format::Human])?;
     let started = Instant::now();
+    // Before anything is built, so Ctrl-C at any time ends with the temporary folder removed.
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))
+            .map_err(|e| CliError::failed(format!("cannot handle Ctrl-C: {e}")))?;
+    }
     let (out, temp) = match &args.out {
         Some(o) => (o.clone(), None),
         None => {
@@ -78,6 +85,9 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     };
     let site = super::build::generate(env)?;
     super::build::write(&out, &site.files)?;
+    if stop.load(Ordering::SeqCst) {
+        return Ok(0);
+    }
     // Canonical paths, so events under the output folder can be told apart from the inputs.
     let out = out.canonicalize().unwrap_or(out);
     let root = env.root.canonicalize().unwrap_or_else(|_| env.root.clone());
@@ -104,12 +114,6 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         );
     }
 
-    let stop = std::sync::Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst))
-            .map_err(|e| CliError::failed(format!("cannot handle Ctrl-C: {e}")))?;
-    }
     let served = Served {
         out,
         generation: AtomicU64::new(1),
@@ -526,6 +530,39 @@ mod tests {
         assert_eq!(site_path("/%zz"), None);
         assert_eq!(site_path("/%4"), None);
         assert_eq!(site_path("/%ff"), None, "not UTF-8");
+    }
+
+    #[test]
+    fn reads_are_not_changes() {
+        use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RemoveKind};
+        use notify::EventKind;
+        assert!(!is_change(&EventKind::Access(AccessKind::Open(
+            AccessMode::Any
+        ))));
+        assert!(!is_change(&EventKind::Access(AccessKind::Close(
+            AccessMode::Read
+        ))));
+        assert!(is_change(&EventKind::Access(AccessKind::Close(
+            AccessMode::Write
+        ))));
+        assert!(is_change(&EventKind::Create(CreateKind::File)));
+        assert!(is_change(&EventKind::Modify(ModifyKind::Any)));
+        assert!(is_change(&EventKind::Remove(RemoveKind::Folder)));
+    }
+
+    #[test]
+    fn only_inputs_outside_the_output_trigger_a_rebuild() {
+        let root = Path::new("/ddf");
+        let inputs = Inputs::new(root, Path::new("/ddf/records/site"));
+        assert!(inputs.is_input(Path::new("/ddf/ddf.yaml")));
+        assert!(inputs.is_input(Path::new("/ddf/records/inputs/DI-001.md")));
+        assert!(inputs.is_input(Path::new("/ddf/templates/site/base.html")));
+        assert!(
+            !inputs.is_input(Path::new("/ddf/records/site/index.html")),
+            "output"
+        );
+        assert!(!inputs.is_input(Path::new("/ddf/README.md")));
+        assert!(!inputs.is_input(Path::new("/ddf/.git/index")));
     }
 
     #[test]
