@@ -22,10 +22,23 @@ pub struct Args {
     pub context: Option<String>,
 }
 
-/// Runs `ddf build`.
-pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
-    env.format(&[super::Format::Human])?;
-    let started = std::time::Instant::now();
+/// A site rendered in memory: what `ddf build` writes and `ddf serve` serves.
+pub(super) struct Generated {
+    /// Every file of the site.
+    pub(super) files: Vec<crate::site::OutFile>,
+    /// Number of records.
+    pub(super) records: usize,
+    /// The records folder (`records` in ddf.yaml), relative to the DDF root.
+    pub(super) records_dir: String,
+    /// The templates folder (`site.templates` in ddf.yaml), relative to the DDF root.
+    pub(super) templates_dir: String,
+}
+
+/// Loads the DDF (records, history, check report) and hands the site's input to `f`.
+fn with_input<T>(
+    env: &Env,
+    f: impl FnOnce(&crate::site::Input<'_>, &dyn crate::source::Source, &str) -> Result<T, CliError>,
+) -> Result<(T, Generated), CliError> {
     let (corpus, graph) = env.load()?;
     let history = env.history(&corpus)?;
     let hctx = history.as_ref().map(super::HistoryData::ctx);
@@ -53,21 +66,30 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         .templates
         .clone()
         .unwrap_or_else(|| "templates".into());
-    if let Some(page) = &args.context {
-        let text = crate::site::context(&input, source.as_ref(), &templates_dir, page)
-            .map_err(|e| CliError::failed(e.to_string()))?
-            .ok_or_else(|| {
-                CliError::usage(format!("the site has no page `{page}`")).hint(
-                    "name an HTML page as the site writes it: index.html, trace.html, types/<type>.html, records/<ID>.html, ...",
-                )
-            })?;
-        super::print(&text)?;
-        return Ok(0);
-    }
-    let files = crate::site::generate(&input, source.as_ref(), &templates_dir)
-        .map_err(|e| CliError::failed(e.to_string()))?;
-    let out = args.out.unwrap_or_else(|| env.root.join("site"));
-    crate::site::write_site(&out, &files).map_err(|e| {
+    let value = f(&input, source.as_ref(), &templates_dir)?;
+    Ok((
+        value,
+        Generated {
+            files: Vec::new(),
+            records: corpus.records.len(),
+            records_dir: corpus.config.records.clone(),
+            templates_dir,
+        },
+    ))
+}
+
+/// Loads the DDF and renders every file of its site, in memory.
+pub(super) fn generate(env: &Env) -> Result<Generated, CliError> {
+    let (files, generated) = with_input(env, |input, source, templates_dir| {
+        crate::site::generate(input, source, templates_dir)
+            .map_err(|e| CliError::failed(e.to_string()))
+    })?;
+    Ok(Generated { files, ..generated })
+}
+
+/// Writes a generated site into `out`, replacing a previous site there.
+pub(super) fn write(out: &std::path::Path, files: &[crate::site::OutFile]) -> Result<(), CliError> {
+    crate::site::write_site(out, files).map_err(|e| {
         let hint = matches!(e, crate::site::SiteError::NotASite(_))
             .then_some("pass -o with an empty or new folder");
         let err = CliError::failed(e.to_string());
@@ -75,12 +97,34 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
             Some(h) => err.hint(h),
             None => err,
         }
-    })?;
+    })
+}
+
+/// Runs `ddf build`.
+pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
+    env.format(&[super::Format::Human])?;
+    let started = std::time::Instant::now();
+    if let Some(page) = &args.context {
+        let (text, _) = with_input(env, |input, source, templates_dir| {
+            crate::site::context(input, source, templates_dir, page)
+                .map_err(|e| CliError::failed(e.to_string()))?
+                .ok_or_else(|| {
+                    CliError::usage(format!("the site has no page `{page}`")).hint(
+                        "name an HTML page as the site writes it: index.html, trace.html, types/<type>.html, records/<ID>.html, ...",
+                    )
+                })
+        })?;
+        super::print(&text)?;
+        return Ok(0);
+    }
+    let site = generate(env)?;
+    let out = args.out.unwrap_or_else(|| env.root.join("site"));
+    write(&out, &site.files)?;
     if !env.quiet {
         eprintln!(
             "ddf: wrote {} files ({} records) to {} in {:.0?}",
-            files.len(),
-            corpus.records.len(),
+            site.files.len(),
+            site.records,
             out.display(),
             started.elapsed()
         );

@@ -1,10 +1,17 @@
 //! `ddf init [DIR]`: scaffold a DDF: ddf.yaml, the records folder and a few starter records.
+//! `ddf init --templates [DIR]`: copy the built-in templates into the DDF's templates folder, so
+//! they can be edited (the site and `ddf new` use a file there instead of the built-in one).
 
 use super::{print, write_atomic, CliError, Env};
 use std::path::{Path, PathBuf};
 
 /// Scaffold a DDF: ddf.yaml, the records folder and starter records (a person, a user need, a
 /// design input and the design and development plan). Never overwrites an existing file.
+///
+/// With `--templates`, copy the built-in templates (site pages, stylesheet, search script, the
+/// `ddf new` record template) into the DDF's templates folder (`site.templates` in ddf.yaml,
+/// default `templates/`) to edit them; files already there are kept as they are. This works on
+/// an existing DDF too (a folder without ddf.yaml is scaffolded first).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Where to create the DDF (default: the current folder, or -C).
@@ -12,6 +19,9 @@ pub struct Args {
     /// Project (device) name written to ddf.yaml.
     #[arg(long, default_value = "My Device")]
     pub project: String,
+    /// Copy the built-in templates into the DDF's templates folder, keeping files already there.
+    #[arg(long)]
+    pub templates: bool,
 }
 
 fn starter(project: &str) -> Vec<(&'static str, String)> {
@@ -34,7 +44,11 @@ pub(super) fn run(_env: &Env, global_dir: Option<&Path>, args: Args) -> Result<u
         .clone()
         .or_else(|| global_dir.map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."));
-    if dir.join(crate::config::CONFIG_FILE).exists() {
+    let exists = dir.join(crate::config::CONFIG_FILE).exists();
+    if args.templates && exists {
+        return copy_templates(&dir);
+    }
+    if exists {
         return Err(CliError::usage(format!(
             "{} already holds a ddf.yaml; nothing was written",
             dir.display()
@@ -65,6 +79,55 @@ pub(super) fn run(_env: &Env, global_dir: Option<&Path>, args: Args) -> Result<u
     if git2::Repository::discover(&dir).is_err() {
         out.push_str("This folder is not in a Git repository: `git init` it, since Git history is the change-control log.\n");
     }
+    print(&out)?;
+    if args.templates {
+        return copy_templates(&dir);
+    }
+    Ok(0)
+}
+
+/// Copies every built-in template into the templates folder of the DDF at `dir`, never replacing
+/// a file that is there (it may hold the team's edits); prints what was written and what kept.
+fn copy_templates(dir: &Path) -> Result<u8, CliError> {
+    let config_path = dir.join(crate::config::CONFIG_FILE);
+    let text = std::fs::read_to_string(&config_path)
+        .map_err(|e| CliError::failed(format!("cannot read {}: {e}", config_path.display())))?;
+    let (config, _) = crate::config::Config::parse(&text, crate::config::CONFIG_FILE)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let folder = config
+        .site
+        .templates
+        .clone()
+        .unwrap_or_else(|| "templates".into());
+    let target = dir.join(&folder);
+    let mut wrote = Vec::new();
+    let mut kept = Vec::new();
+    for (name, text) in crate::templates::BUILTIN {
+        let path = target.join(name);
+        match write_atomic(&path, text.as_bytes(), false) {
+            Ok(()) => wrote.push(*name),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => kept.push(*name),
+            Err(e) => {
+                return Err(CliError::failed(format!(
+                    "cannot write {}: {e}",
+                    path.display()
+                )))
+            }
+        }
+    }
+    let mut out = format!(
+        "Templates in {} ({} written, {} kept):\n",
+        target.display(),
+        wrote.len(),
+        kept.len()
+    );
+    for w in &wrote {
+        out.push_str(&format!("  wrote {w}\n"));
+    }
+    for k in &kept {
+        out.push_str(&format!("  kept  {k} (already there; not replaced)\n"));
+    }
+    out.push_str("Edit them, and delete the ones you do not change so they follow ddf's built-in ones. `ddf build --context PAGE` prints the data a page template gets.\n");
     print(&out)?;
     Ok(0)
 }

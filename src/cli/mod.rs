@@ -15,6 +15,7 @@ mod output;
 mod review;
 mod sbom;
 mod schema;
+mod serve;
 mod show;
 mod trace;
 mod vuln;
@@ -113,6 +114,9 @@ pub enum Command {
     Review(review::Args),
     /// Build the static DDF site (offline, printable) into `site/` or `-o DIR`.
     Build(build::Args),
+    /// Preview the site on http://127.0.0.1:8000/, rebuilt when a record changes; the open page
+    /// reloads.
+    Serve(serve::Args),
 }
 
 /// An error the command line reports: message, optional hint, exit code.
@@ -374,6 +378,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Vuln(a) => vuln::run(&env, a),
         Command::Review(a) => review::run(&env, a),
         Command::Build(a) => build::run(&env, a),
+        Command::Serve(a) => serve::run(&env, a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -99,6 +99,18 @@ pub fn generate(
         path: "style.css".into(),
         bytes: render::stylesheet(source, templates_dir).into_bytes(),
     });
+    // Scripts (`site/search.js`) are copied as they are, like the stylesheet: the DDF's override,
+    // else the built-in.
+    for (name, _) in crate::templates::BUILTIN {
+        if let Some(file) = name.strip_prefix("site/").filter(|f| f.ends_with(".js")) {
+            files.push(OutFile {
+                path: file.to_string(),
+                bytes: crate::templates::get(source, templates_dir, name)
+                    .unwrap_or_default()
+                    .into_bytes(),
+            });
+        }
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

@@ -54,6 +54,7 @@ pub const NAV: &[(&str, &str)] = &[
     ("changes.html", "Changes"),
     ("releases.html", "Releases"),
     ("check.html", "Check report"),
+    ("search.html", "Search"),
 ];
 
 /// A record type with its number of records.
@@ -449,6 +450,7 @@ pub fn site(input: &Input<'_>) -> SiteView {
     }
 }
 
+/// `site` for a page `root` away from the site root (`""` or `"../"`).
 pub(crate) fn at_depth(site: &SiteView, root: &str) -> SiteView {
     SiteView {
         root: root.to_string(),
@@ -697,6 +699,7 @@ pub fn trace(input: &Input<'_>, site: &SiteView) -> (TraceView, Vec<(String, Str
     )
 }
 
+/// A field value as text: scalars as written, lists of scalars joined with `, `, the rest as YAML.
 pub(crate) fn value_text(v: &serde_yaml::Value) -> String {
     use serde_yaml::Value;
     if let Some(s) = crate::record::scalar_text(v) {

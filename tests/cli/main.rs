@@ -12,4 +12,5 @@ mod sbom;
 mod site;
 mod site_registers;
 mod site_risk;
+mod site_search;
 mod vuln;
