@@ -577,7 +577,10 @@ fn chromium(exe: &Path, origin: &str, url: &str, shot: Option<&Path>) -> Visit {
 /// are not the site's doing.
 fn offsite_requests(netlog: &Path, origin: &str) -> Vec<String> {
     let text = std::fs::read_to_string(netlog).expect("Chromium wrote its NetLog");
-    let log: serde_json::Value = serde_json::from_str(&text).expect("NetLog is JSON");
+    // A NetLog cut short (Chromium ended before closing it) lacks only its closing `]}`.
+    let log: serde_json::Value = serde_json::from_str(&text)
+        .or_else(|_| serde_json::from_str(&format!("{}]}}", text.trim_end().trim_end_matches(','))))
+        .expect("NetLog is JSON");
     let start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
         .as_u64()
         .expect("NetLog names URL_REQUEST_START_JOB");
