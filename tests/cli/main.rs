@@ -2,6 +2,7 @@
 //! hermetic Git (fixed author, committer and dates; no user or system config).
 
 mod bad_input;
+mod browser;
 mod commands;
 mod harness;
 mod history;
