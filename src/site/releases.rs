@@ -693,15 +693,7 @@ fn release_view(
     ReleaseView {
         site: at_depth(site, "../"),
         release: record_ref(corpus, r),
-        fields: r
-            .fields
-            .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "id" | "type" | "title" | "status"))
-            .map(|(k, v)| FieldView {
-                name: k.clone(),
-                value: value_text(v),
-            })
-            .collect(),
+        fields: super::views::field_views(corpus, r),
         transfer: r.text("transfer").unwrap_or_default(),
         body_html: markdown::render(&r.body, &body_href),
         changes: r

@@ -24,6 +24,34 @@ pub fn template_names() -> Vec<&'static str> {
     names
 }
 
+/// `v` as a CSS class name part: lowercase letters and digits, anything else `-` (the `slug`
+/// filter, for classes such as `s-approved` on status badges).
+pub fn slug(v: &str) -> String {
+    v.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// A type name as people read it (the `label` filter): `hazardous-situation` is "Hazardous
+/// situation", `capa` is "CAPA".
+pub fn type_label(name: &str) -> String {
+    if name == "capa" {
+        return "CAPA".into();
+    }
+    let words = name.replace('-', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A part of the site beyond the per-type and per-record pages (the home page, the risk file,
 /// the registers, ...): renders its pages and other files. Sections run in parallel.
 pub type Section = fn(&Renderer, &Input<'_>, &SiteView) -> Result<Vec<OutFile>, SiteError>;
@@ -97,6 +125,10 @@ impl Renderer {
     /// Parses the site templates (overrides first, built-ins otherwise).
     pub fn new(source: &dyn Source, templates_dir: &str) -> Result<Renderer, SiteError> {
         let mut tera = tera::Tera::new();
+        tera.register_filter("slug", |v: &str, _: tera::Kwargs, _: &tera::State| slug(v));
+        tera.register_filter("label", |v: &str, _: tera::Kwargs, _: &tera::State| {
+            type_label(v)
+        });
         for name in template_names() {
             let text = crate::templates::get(source, templates_dir, name).ok_or_else(|| {
                 SiteError::Template(format!("template {name}: not found (built-in missing)"))
@@ -176,5 +208,25 @@ impl Renderer {
             })
             .collect::<Result<_, _>>()?;
         Ok(rendered.into_iter().flatten().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slug_keeps_letters_and_digits_only() {
+        assert_eq!(super::slug("in_triage"), "in-triage");
+        assert_eq!(super::slug("Approved"), "approved");
+        assert_eq!(super::slug("a\"><b"), "a---b");
+    }
+
+    #[test]
+    fn type_labels_read_as_words() {
+        assert_eq!(
+            super::type_label("hazardous-situation"),
+            "Hazardous situation"
+        );
+        assert_eq!(super::type_label("capa"), "CAPA");
+        assert_eq!(super::type_label(""), "");
     }
 }

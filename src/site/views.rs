@@ -23,6 +23,9 @@ pub struct SiteView {
     pub title: String,
     /// The commit the site was built from (`worktree` for the working tree).
     pub commit: String,
+    /// What the header says the site was built from: the short commit, or `working tree (HEAD
+    /// <short commit>)`.
+    pub built: String,
     /// Prefix from the page to the site root (`""` or `"../"`), for links and the stylesheet.
     pub root: String,
     /// The site's sections, for the navigation bar ([`NAV`]).
@@ -165,6 +168,9 @@ pub struct FieldView {
     pub name: String,
     /// Value as text (lists joined with `, `, maps as YAML).
     pub value: String,
+    /// The records a link or reference field names, in order (empty for other fields), so the
+    /// ids are links on the page.
+    pub records: Vec<RecordRef>,
 }
 
 /// A link of a record.
@@ -270,10 +276,14 @@ pub struct RecordView {
     pub links_in: Vec<LinkView>,
     /// Records the body mentions (ids of known types), in order of first mention.
     pub mentions: Vec<LinkView>,
-    /// Upstream trace, as a tree in depth-first order.
+    /// Upstream trace, as a tree in depth-first order (the first [`TREE_LIMIT`] records).
     pub upstream: Vec<ChainView>,
-    /// Downstream trace, as a tree in depth-first order.
+    /// Number of upstream records.
+    pub upstream_total: usize,
+    /// Downstream trace, as a tree in depth-first order (the first [`TREE_LIMIT`] records).
     pub downstream: Vec<ChainView>,
+    /// Number of downstream records.
+    pub downstream_total: usize,
     /// Whether history was read (the DDF is in a Git repository with commits).
     pub has_history: bool,
     /// Revisions, newest first.
@@ -408,6 +418,48 @@ pub(crate) fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
     }
 }
 
+/// The fields of `r` other than id, type, title and status, in file order, ids of link and
+/// reference fields resolved so pages link them.
+pub(crate) fn field_views(corpus: &Corpus, r: &Record) -> Vec<FieldView> {
+    r.fields
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "id" | "type" | "title" | "status"))
+        .map(|(k, v)| FieldView {
+            name: k.clone(),
+            value: value_text(v),
+            records: r
+                .links
+                .iter()
+                .filter(|l| l.field == *k)
+                .map(|l| ref_of_id(corpus, &l.target))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The header's "built from": a commit by its first 10 characters; the working tree with the
+/// commit it sits on, when there is one.
+fn built_from(input: &Input<'_>) -> String {
+    let source = &input.corpus.source;
+    if source == "worktree" {
+        let head = input
+            .history
+            .as_ref()
+            .and_then(|h| h.history.tip.as_deref())
+            .map(|t| t.chars().take(10).collect::<String>());
+        return match head {
+            Some(h) => format!("working tree (HEAD {h})"),
+            None => "working tree".into(),
+        };
+    }
+    let is_id = source.len() == 40 && source.bytes().all(|b| b.is_ascii_hexdigit());
+    if is_id {
+        source.chars().take(10).collect()
+    } else {
+        source.clone()
+    }
+}
+
 /// The common part of every page.
 pub fn site(input: &Input<'_>) -> SiteView {
     let corpus = input.corpus;
@@ -437,6 +489,7 @@ pub fn site(input: &Input<'_>) -> SiteView {
             .clone()
             .unwrap_or_else(|| format!("{} Design and Development File", corpus.config.project)),
         commit: corpus.source.clone(),
+        built: built_from(input),
         root: String::new(),
         nav: NAV
             .iter()
@@ -725,6 +778,11 @@ pub(crate) fn value_text(v: &serde_yaml::Value) -> String {
     }
 }
 
+/// The most records a record page lists in its upstream or downstream tree. A hub record (a
+/// release, a plan) reaches thousands on a large DDF; past this the page says how many more and
+/// points to the trace matrix and the audit trace walks, which show the chains by start record.
+pub const TREE_LIMIT: usize = 250;
+
 /// Orders a walk's records as a tree (each under the record it was reached through), depth
 /// first, children in the walk's order.
 fn tree(corpus: &Corpus, start: usize, reached: &[Reached]) -> Vec<ChainView> {
@@ -737,13 +795,16 @@ fn tree(corpus: &Corpus, start: usize, reached: &[Reached]) -> Vec<ChainView> {
         };
         children.entry(parent).or_default().push(r);
     }
-    let mut out = Vec::with_capacity(reached.len());
+    let mut out = Vec::with_capacity(reached.len().min(TREE_LIMIT));
     // Explicit stack: a long chain must not overflow the thread's stack.
     let mut stack: Vec<(usize, usize)> = children
         .get(&start)
         .map(|cs| cs.iter().rev().map(|r| (r.index, 0)).collect())
         .unwrap_or_default();
     while let Some((i, depth)) = stack.pop() {
+        if out.len() == TREE_LIMIT {
+            break;
+        }
         out.push(ChainView {
             depth,
             record: record_ref(corpus, &corpus.records[i]),
@@ -830,15 +891,7 @@ pub fn record(
     let corpus = input.corpus;
     let graph = input.graph;
     let r = &corpus.records[i];
-    let fields = r
-        .fields
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "id" | "type" | "title" | "status"))
-        .map(|(k, v)| FieldView {
-            name: k.clone(),
-            value: value_text(v),
-        })
-        .collect();
+    let fields = field_views(corpus, r);
     let link = |field: &str, id: &str| LinkView {
         field: field.to_string(),
         record: ref_of_id(corpus, id),
@@ -871,6 +924,7 @@ pub fn record(
         ),
         None => (Vec::new(), Vec::new()),
     };
+    let (up, down) = (graph.upstream(i), graph.downstream(i));
     RecordView {
         site: at_depth(site, "../"),
         record: record_ref(corpus, r),
@@ -881,8 +935,10 @@ pub fn record(
         links_out: r.links.iter().map(|l| link(&l.field, &l.target)).collect(),
         links_in,
         mentions,
-        upstream: tree(corpus, i, &graph.upstream(i)),
-        downstream: tree(corpus, i, &graph.downstream(i)),
+        upstream_total: up.len(),
+        upstream: tree(corpus, i, &up),
+        downstream_total: down.len(),
+        downstream: tree(corpus, i, &down),
         has_history: input.history.is_some(),
         history,
         approvals,

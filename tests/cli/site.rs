@@ -117,7 +117,8 @@ fn example_site_has_every_record_and_its_links_resolve() {
                 !href.contains("://") && !href.starts_with("//"),
                 "{path}: link to elsewhere outside a record body: {href}"
             );
-            if href.starts_with('#') || href.starts_with("mailto:") {
+            // `data:,` is the empty icon that spares browsers a request for /favicon.ico.
+            if href.starts_with('#') || href.starts_with("mailto:") || href == "data:," {
                 continue;
             }
             let target = resolve(path, &href);
@@ -288,10 +289,20 @@ fn rev_builds_the_site_as_of_a_commit() {
     let page = t.read("old/records/UN-001.html");
     assert!(page.contains("Need UN-001"), "{page}");
     assert!(page.contains(&first), "built-from commit shown: {page}");
+    assert!(
+        page.contains(&format!(
+            "built from <code title=\"{first}\">{}</code>",
+            &first[..10]
+        )),
+        "{page}"
+    );
     let now = build(&t, "now");
     let page = String::from_utf8(now["records/UN-001.html"].clone()).expect("page");
     assert!(page.contains("Renamed need"), "{page}");
-    assert!(page.contains("worktree"), "{page}");
+    assert!(
+        page.contains("built from <code title=\"worktree\">working tree (HEAD "),
+        "{page}"
+    );
 }
 
 #[test]
@@ -364,4 +375,25 @@ fn malformed_ids_get_no_page_and_nothing_leaves_the_output_folder() {
     // The check report still lists the record's finding.
     let check = String::from_utf8(site["check.html"].clone()).expect("page");
     assert!(check.contains("id-format"), "{check}");
+}
+
+#[test]
+fn hub_record_pages_fold_long_trees_and_link_ids_in_fields() {
+    let t = TestRepo::with_basics();
+    t.write("records/UN-001.md", &un("UN-001"));
+    for k in 1..=260 {
+        let id = format!("DI-{k:03}");
+        t.write(&format!("records/{id}.md"), &di(&id, "UN-001"));
+    }
+    let site = build(&t, "out");
+    let hub = String::from_utf8(site["records/UN-001.html"].clone()).expect("page");
+    assert!(hub.contains("<h3>Downstream (260)</h3>"), "{hub}");
+    assert_eq!(hub.matches("<li class=\"depth-").count(), 250, "{hub}");
+    assert!(hub.contains("… and 10 more; the <a href=\"../trace.html\">trace matrix</a>"));
+    let leaf = String::from_utf8(site["records/DI-007.html"].clone()).expect("page");
+    assert!(
+        leaf.contains("<tr><th>traces_to</th><td><a href=\"../records/UN-001.html\""),
+        "{leaf}"
+    );
+    assert!(leaf.contains("<a href=\"../types/design-input.html\">Design input</a>"));
 }
