@@ -28,6 +28,8 @@ pub(super) struct Generated {
     pub(super) files: Vec<crate::site::OutFile>,
     /// Number of records.
     pub(super) records: usize,
+    /// Findings of `ddf check` at error and at warning severity (the site's check report).
+    pub(super) findings: (usize, usize),
     /// The records folder (`records` in ddf.yaml), relative to the DDF root.
     pub(super) records_dir: String,
     /// The templates folder (`site.templates` in ddf.yaml), relative to the DDF root.
@@ -72,6 +74,7 @@ fn with_input<T>(
         Generated {
             files: Vec::new(),
             records: corpus.records.len(),
+            findings: (report.errors, report.warnings),
             records_dir: corpus.config.records.clone(),
             templates_dir,
         },
@@ -121,12 +124,17 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let out = args.out.unwrap_or_else(|| env.root.join("site"));
     write(&out, &site.files)?;
     if !env.quiet {
+        let (errors, warnings) = site.findings;
         eprintln!(
-            "ddf: wrote {} files ({} records) to {} in {:.0?}",
+            "ddf: {} records; check: {errors} errors, {warnings} warnings (on the site's check report)",
+            site.records
+        );
+        eprintln!(
+            "ddf: wrote {} files to {} in {:.0?}; open {} in a browser",
             site.files.len(),
-            site.records,
             out.display(),
-            started.elapsed()
+            started.elapsed(),
+            out.join("index.html").display()
         );
     }
     Ok(0)

@@ -160,13 +160,17 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
                     eprintln!("ddf: changed: {}", p.display());
                 }
             }
-            let site = rebuild(env, &served);
-            // Also after a failed rebuild: the change may have made a folder to watch.
+            let (site, message) = rebuild(env, &served);
+            // Also after a failed rebuild: the change may have made a folder to watch. Watch
+            // before saying the rebuild is done, so an edit made on seeing the message is seen.
             if let Some(w) = watcher.as_mut() {
                 if let Some(site) = &site {
                     inputs.configure(site);
                 }
                 inputs.watch(w);
+            }
+            if let Some(message) = message {
+                eprintln!("{message}");
             }
         }
     });
@@ -227,19 +231,20 @@ fn is_change(kind: &notify::EventKind) -> bool {
     }
 }
 
-/// Builds the site again and swaps it in; on failure prints why and keeps the previous build.
+/// Builds the site again and swaps it in; on failure keeps the previous build. Returns the new
+/// site and what to print (why it failed, or that it was rebuilt unless `-q`).
 /// Returns the new build, for its folders to watch.
-fn rebuild(env: &Env, served: &Served) -> Option<super::build::Generated> {
+fn rebuild(env: &Env, served: &Served) -> (Option<super::build::Generated>, Option<String>) {
     let started = Instant::now();
     let site = match super::build::generate(env) {
         Ok(site) => site,
         Err(e) => {
-            eprintln!(
+            let message = format!(
                 "ddf: rebuild failed; still serving build {}: {}",
                 served.generation.load(Ordering::SeqCst),
                 describe(&e)
             );
-            return None;
+            return (None, Some(message));
         }
     };
     let written = {
@@ -249,19 +254,16 @@ fn rebuild(env: &Env, served: &Served) -> Option<super::build::Generated> {
     match written {
         Ok(()) => {
             let generation = served.generation.fetch_add(1, Ordering::SeqCst) + 1;
-            if !env.quiet {
-                eprintln!(
+            let message = (!env.quiet).then(|| {
+                format!(
                     "ddf: rebuilt ({} files, build {generation}) in {:.0?}",
                     site.files.len(),
                     started.elapsed()
-                );
-            }
-            Some(site)
+                )
+            });
+            (Some(site), message)
         }
-        Err(e) => {
-            eprintln!("ddf: rebuild failed: {}", describe(&e));
-            None
-        }
+        Err(e) => (None, Some(format!("ddf: rebuild failed: {}", describe(&e)))),
     }
 }
 
