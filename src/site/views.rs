@@ -321,6 +321,9 @@ pub struct TraceCellView {
     pub records: Vec<TraceRecordView>,
     /// Whether the column is a gap in this row.
     pub gap: bool,
+    /// Whether the cell repeats the one above it (the start column of consecutive rows from one
+    /// start record), so the page can mute it.
+    pub repeat: bool,
 }
 
 /// A record in a trace matrix cell.
@@ -708,7 +711,7 @@ pub fn trace(input: &Input<'_>, site: &SiteView) -> (TraceView, Vec<(String, Str
         .filter_map(|&from| {
             let m = crate::trace::matrix(corpus, input.graph, from)?;
             let csv = format!("trace-{from}.csv");
-            let rows = m
+            let mut rows: Vec<Vec<TraceCellView>> = m
                 .rows
                 .iter()
                 .map(|row| {
@@ -724,10 +727,28 @@ pub fn trace(input: &Input<'_>, site: &SiteView) -> (TraceView, Vec<(String, Str
                                 })
                                 .collect(),
                             gap: row.gaps.contains(col),
+                            repeat: false,
                         })
                         .collect()
                 })
                 .collect();
+            for k in 1..rows.len() {
+                let same = |a: &TraceCellView, b: &TraceCellView| {
+                    !a.records.is_empty()
+                        && a.records.len() == b.records.len()
+                        && a.records
+                            .iter()
+                            .zip(&b.records)
+                            .all(|(x, y)| x.record.id == y.record.id)
+                };
+                let repeat = match (rows[k - 1].first(), rows[k].first()) {
+                    (Some(a), Some(b)) => same(a, b),
+                    _ => false,
+                };
+                if let Some(first) = rows[k].first_mut() {
+                    first.repeat = repeat;
+                }
+            }
             let text = m.csv();
             Some((
                 MatrixView {

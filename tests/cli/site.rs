@@ -396,4 +396,19 @@ fn hub_record_pages_fold_long_trees_and_link_ids_in_fields() {
         "{leaf}"
     );
     assert!(leaf.contains("<a href=\"../types/design-input.html\">Design input</a>"));
+    // The trace matrix names the start record on its first row and mutes it on the rows below.
+    let trace = String::from_utf8(site["trace.html"].clone()).expect("page");
+    assert!(trace.contains("<h2>From User need</h2>"), "{trace}");
+    assert_eq!(
+        trace
+            .matches("<tr><td><a href=\"records/UN-001.html\"")
+            .count(),
+        1
+    );
+    assert_eq!(
+        trace
+            .matches("<tr><td class=\"repeat\"><a href=\"records/UN-001.html\"")
+            .count(),
+        259
+    );
 }
