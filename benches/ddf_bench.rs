@@ -2516,34 +2516,36 @@ fn summary(runs: &[Run]) -> String {
     )
 }
 
+/// The Git repository a history or site benchmark runs on: DIR when given, else N records with
+/// K commits (default 20,000 and 10,000) generated into a temporary folder (returned with it, so
+/// it lives as long as the caller holds it).
+fn repository(o: &Opts) -> Result<(PathBuf, Option<tempfile::TempDir>), String> {
+    if let Some(d) = &o.dir {
+        return Ok((d.clone(), None));
+    }
+    let tmp = tempdir()?;
+    let dir = tmp.path().join("ddf");
+    let n = o.records.unwrap_or(20_000);
+    let k = if o.commits == usize::MAX {
+        10_000
+    } else {
+        o.commits
+    };
+    eprintln!(
+        "generating {n} records with {k} commits into {} ...",
+        dir.display()
+    );
+    generate(&dir, n, k, o.seed, false)?;
+    Ok((dir, Some(tmp)))
+}
+
 /// `history`: the history index on a repository of N records and K commits (default 20,000 and
 /// 10,000): `git log --name-only` for reference, then `ddf log` with no cache (the first run), with
 /// the cache (warm), and one record's history (warm).
 fn cmd_history(o: &Opts) -> Result<(), String> {
     let bin = ddf_binary(o)?;
     let ddf = bin.path.as_path();
-    let tmp;
-    let dir = match &o.dir {
-        Some(d) => d.clone(),
-        None => {
-            tmp = tempdir()?;
-            let dir = tmp.path().join("ddf");
-            let (n, k) = (
-                o.records.unwrap_or(20_000),
-                if o.commits == usize::MAX {
-                    10_000
-                } else {
-                    o.commits
-                },
-            );
-            eprintln!(
-                "generating {n} records with {k} commits into {} ...",
-                dir.display()
-            );
-            generate(&dir, n, k, o.seed, false)?;
-            dir
-        }
-    };
+    let (dir, _tmp) = repository(o)?;
     let cache = dir.join(".git").join("ddf");
     let mut git_runs = Vec::new();
     for _ in 0..o.runs.max(1) {
@@ -2686,28 +2688,7 @@ fn cmd_site(o: &Opts) -> Result<(), String> {
     print_load();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs-example");
     time_site(ddf, &example, o.runs, "docs-example", 1.0)?;
-    let tmp;
-    let dir = match &o.dir {
-        Some(d) => d.clone(),
-        None => {
-            tmp = tempdir()?;
-            let dir = tmp.path().join("ddf");
-            let (n, k) = (
-                o.records.unwrap_or(20_000),
-                if o.commits == usize::MAX {
-                    10_000
-                } else {
-                    o.commits
-                },
-            );
-            eprintln!(
-                "generating {n} records with {k} commits into {} ...",
-                dir.display()
-            );
-            generate(&dir, n, k, o.seed, false)?;
-            dir
-        }
-    };
+    let (dir, _tmp) = repository(o)?;
     // The target is for a repository whose history index exists: build it first.
     let warm = run_ddf(ddf, &dir, &["log", "--format", "json"])?;
     println!("history index built in {:.2} s", warm.wall.as_secs_f64());

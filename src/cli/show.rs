@@ -166,16 +166,8 @@ fn revision(c: &crate::history::Commit, ch: &crate::history::Change) -> Revision
         author: c.author.clone(),
         subject: c.summary.clone(),
         change: format!("{:?}", ch.kind).to_lowercase(),
-        fields: ch
-            .fields
-            .iter()
-            .map(|f| format!("{}: {} -> {}", f.name, json_text(&f.old), json_text(&f.new)))
-            .collect(),
+        fields: ch.fields.iter().map(|f| f.summary()).collect(),
     }
-}
-
-fn json_text(v: &Option<Json>) -> String {
-    v.as_ref().map_or("(none)".into(), scalar)
 }
 
 /// Adds history, approvals and suspect links to the view.

@@ -46,6 +46,30 @@ pub struct FieldChange {
     pub new: Option<serde_json::Value>,
 }
 
+impl FieldChange {
+    /// `name: old -> new` as the logs and pages print it: strings as written, lists of scalars
+    /// joined with `, `, an absent side as `(none)`.
+    pub fn summary(&self) -> String {
+        fn text(v: &Option<serde_json::Value>) -> String {
+            use serde_json::Value;
+            fn scalar(v: &Value) -> String {
+                match v {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    Value::Array(items)
+                        if items.iter().all(|i| !i.is_object() && !i.is_array()) =>
+                    {
+                        items.iter().map(scalar).collect::<Vec<_>>().join(", ")
+                    }
+                    other => other.to_string(),
+                }
+            }
+            v.as_ref().map_or("(none)".into(), scalar)
+        }
+        format!("{}: {} -> {}", self.name, text(&self.old), text(&self.new))
+    }
+}
+
 /// A record changed by a commit, against the commit's first parent.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Change {

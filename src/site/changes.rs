@@ -10,8 +10,7 @@
 
 use super::releases::{release_page, Timeline};
 use super::views::{
-    approval_view, at_depth, json_text, record_ref, ref_of_id, value_text, ApprovalView, RecordRef,
-    SiteView,
+    approval_view, at_depth, record_ref, ref_of_id, value_text, ApprovalView, RecordRef, SiteView,
 };
 use super::{Input, OutFile, SiteError};
 use crate::history::approval::format_time;
@@ -195,13 +194,7 @@ fn log_entries(
                 .map(|ch| RecordChangeView {
                     change: format!("{:?}", ch.kind).to_lowercase(),
                     record: ref_of_id(corpus, &ch.id),
-                    fields: ch
-                        .fields
-                        .iter()
-                        .map(|f| {
-                            format!("{}: {} -> {}", f.name, json_text(&f.old), json_text(&f.new))
-                        })
-                        .collect(),
+                    fields: ch.fields.iter().map(|f| f.summary()).collect(),
                     body_changed: ch.body_changed
                         && matches!(
                             ch.kind,

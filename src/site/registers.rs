@@ -377,15 +377,7 @@ fn vulnerability_row(ctx: &Ctx<'_>, i: usize) -> Vec<CellView> {
         _ => "",
     };
     let dated = |label: &str, f: &str| r.text(f).map(|d| format!("{label} {d}"));
-    let mut actions: Vec<CellLink> = inverse(ctx, i, "source", "capa")
-        .into_iter()
-        .map(|j| link(ctx, j, String::new()))
-        .collect();
-    actions.extend(
-        inverse(ctx, i, "triggered_by", "change-request")
-            .into_iter()
-            .map(|j| link(ctx, j, String::new())),
-    );
+    let actions = actions_from(ctx, i);
     vec![
         lines(ids),
         field(r, "severity"),
@@ -417,17 +409,19 @@ fn vulnerability_row(ctx: &Ctx<'_>, i: usize) -> Vec<CellView> {
     ]
 }
 
+/// The CAPAs whose `source` and the change requests whose `triggered_by` name record `i`: what
+/// a vulnerability or a signal led to.
+fn actions_from(ctx: &Ctx<'_>, i: usize) -> Vec<CellLink> {
+    inverse(ctx, i, "source", "capa")
+        .into_iter()
+        .chain(inverse(ctx, i, "triggered_by", "change-request"))
+        .map(|j| link(ctx, j, String::new()))
+        .collect()
+}
+
 fn signal_row(ctx: &Ctx<'_>, i: usize) -> Vec<CellView> {
     let r = &ctx.corpus.records[i];
-    let mut actions: Vec<CellLink> = inverse(ctx, i, "source", "capa")
-        .into_iter()
-        .map(|j| link(ctx, j, String::new()))
-        .collect();
-    actions.extend(
-        inverse(ctx, i, "triggered_by", "change-request")
-            .into_iter()
-            .map(|j| link(ctx, j, String::new())),
-    );
+    let actions = actions_from(ctx, i);
     vec![
         field(r, "kind"),
         field(r, "received"),

@@ -8,6 +8,7 @@
 //! text in them goes through [`esc`], and cells and ids are in matrix and path order, so the
 //! drawing is the same on every build. Obsolete records are left out, as the rules leave them out.
 
+use super::markdown::escape;
 use super::render::Renderer;
 use super::views::{at_depth, record_ref, RecordRef, SiteView};
 use super::{Input, OutFile, SiteError};
@@ -158,22 +159,6 @@ fn fill(class: &str) -> &'static str {
         "zone-high" => "#f4c7c3",
         _ => "#fce8b2",
     }
-}
-
-/// Escapes text for SVG (XML) content and attribute values.
-pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A cell of a matrix table.
@@ -535,9 +520,9 @@ pub(crate) fn heat_map_svg(m: &Matrix, letter: char, label: &str, cells: &Cells)
     let mut s = String::new();
     s.push_str(&format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\" font-family=\"system-ui, sans-serif\" font-size=\"11\">\n",
-        esc(label)
+        escape(label)
     ));
-    s.push_str(&format!("<title>{}</title>\n", esc(label)));
+    s.push_str(&format!("<title>{}</title>\n", escape(label)));
     for l in (1..=nl).rev() {
         let y = TOP + (nl - l) * H;
         s.push_str(&format!(
@@ -551,12 +536,12 @@ pub(crate) fn heat_map_svg(m: &Matrix, letter: char, label: &str, cells: &Cells)
             let placed = cells.get(&(l, sev)).map_or(&[][..], Vec::as_slice);
             s.push_str(&format!(
                 "<g class=\"cell\" data-cell=\"{letter}{l}-S{sev}\" data-zone=\"{}\" data-count=\"{}\">\n<rect x=\"{x}\" y=\"{y}\" width=\"{W}\" height=\"{H}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"2\"/>\n<text x=\"{}\" y=\"{}\" fill=\"#5f6368\">{}</text>\n",
-                esc(zone),
+                escape(zone),
                 placed.len(),
                 fill(zone_class(m, zone)),
                 x + 6,
                 y + 15,
-                esc(zone)
+                escape(zone)
             ));
             if !placed.is_empty() {
                 s.push_str(&format!(
@@ -577,12 +562,12 @@ pub(crate) fn heat_map_svg(m: &Matrix, letter: char, label: &str, cells: &Cells)
                 let ty = y + 34 + (k / PER_LINE) * 14;
                 let text = format!(
                     "<text x=\"{tx}\" y=\"{ty}\"><title>{} {}</title>{}</text>",
-                    esc(&p.id),
-                    esc(&p.title),
-                    esc(&p.id)
+                    escape(&p.id),
+                    escape(&p.title),
+                    escape(&p.id)
                 );
                 match &p.href {
-                    Some(h) => s.push_str(&format!("<a href=\"{}\">{text}</a>\n", esc(h))),
+                    Some(h) => s.push_str(&format!("<a href=\"{}\">{text}</a>\n", escape(h))),
                     None => {
                         s.push_str(&text);
                         s.push('\n');

@@ -837,14 +837,6 @@ fn tree(corpus: &Corpus, start: usize, reached: &[Reached]) -> Vec<ChainView> {
     out
 }
 
-pub(crate) fn json_text(v: &Option<serde_json::Value>) -> String {
-    match v {
-        None => "(none)".into(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
 /// A revision of a record: the commit and the record's change in it.
 pub(crate) fn revision_view(
     c: &crate::history::Commit,
@@ -857,11 +849,7 @@ pub(crate) fn revision_view(
         author: c.author.clone(),
         subject: c.summary.clone(),
         change: format!("{:?}", ch.kind).to_lowercase(),
-        fields: ch
-            .fields
-            .iter()
-            .map(|f| format!("{}: {} -> {}", f.name, json_text(&f.old), json_text(&f.new)))
-            .collect(),
+        fields: ch.fields.iter().map(|f| f.summary()).collect(),
     }
 }
 
