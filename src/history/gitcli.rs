@@ -186,7 +186,7 @@ fn walk_shard(
             "--format=%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%B%x00",
         ],
     )?;
-    let mut batch = spawn(workdir, &["cat-file", "--batch"])?;
+    let mut batch = spawn(workdir, &["cat-file", "--batch", "--buffer"])?;
     let mut log_in = log.stdin.take()?;
     let ids_writer = std::thread::spawn(move || {
         let _ = log_in.write_all(&ids);
