@@ -167,8 +167,23 @@ fn yaml_hint(msg: &str) -> &'static str {
     }
 }
 
+/// The Git blob id of `bytes`, as `git hash-object` computes it.
+pub fn blob_id(bytes: &[u8]) -> String {
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    h.update(format!("blob {}\0", bytes.len()).as_bytes());
+    h.update(bytes);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Parses the bytes of the file at `path` (relative to the DDF root).
 pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
+    parse_with_blob(path, bytes, None)
+}
+
+/// [`parse`], for bytes whose blob id is known already (read from Git by id): hashing them again
+/// would cost as much as parsing.
+pub fn parse_with_blob(path: &str, bytes: &[u8], blob: Option<String>) -> Parsed {
     let mut diags = Vec::new();
     let fail = |d: Diagnostic| Parsed {
         record: None,
@@ -309,9 +324,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
             body_line: split.body_line,
             index,
             links: Vec::new(),
-            blob: git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
-                .map(|o| o.to_string())
-                .unwrap_or_default(),
+            blob: blob.unwrap_or_else(|| blob_id(bytes)),
         }),
         diagnostics: diags,
     }
@@ -319,6 +332,20 @@ pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn blob_id_is_gits() {
+        // `printf 'hello\n' | git hash-object --stdin`, and the empty blob.
+        assert_eq!(
+            super::blob_id(b"hello\n"),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
+        assert_eq!(
+            super::blob_id(b""),
+            "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+        );
+    }
+
     use super::*;
 
     fn one(bytes: &[u8]) -> Diagnostic {

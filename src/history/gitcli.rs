@@ -258,7 +258,7 @@ fn walk_shard(
     let parsed: FxHashMap<git2::Oid, crate::record::Record> = blobs
         .into_par_iter()
         .filter(|(_, bytes)| bytes.len() as u64 <= crate::source::MAX_FILE)
-        .filter_map(|(oid, bytes)| Some((oid, parse_blob("", bytes)?)))
+        .filter_map(|(oid, bytes)| Some((oid, parse_blob("", bytes, oid)?)))
         .collect();
     let read = |s: &Side| parsed.get(&s.blob).map(Cow::Borrowed);
     commits

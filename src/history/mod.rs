@@ -203,9 +203,9 @@ impl Location {
     }
 }
 
-/// The id of the record in `bytes`, with its fields and body, if it parses.
-fn parse_blob(path: &str, bytes: &[u8]) -> Option<record::Record> {
-    record::parse(path, bytes).record
+/// The record in blob `oid` (`bytes`), with its fields and body, if it parses.
+fn parse_blob(path: &str, bytes: &[u8], oid: git2::Oid) -> Option<record::Record> {
+    record::parse_with_blob(path, bytes, Some(oid.to_string())).record
 }
 
 fn json(v: &serde_yaml::Value) -> serde_json::Value {
@@ -555,7 +555,7 @@ fn read_with_git2(repo: &git2::Repository, s: &Side) -> Option<record::Record> {
     if blob.size() as u64 > crate::source::MAX_FILE {
         return None;
     }
-    parse_blob(&s.path, blob.content())
+    parse_blob(&s.path, blob.content(), s.blob)
 }
 
 /// Computes what `oid` changed against its first parent, through git2 alone.
