@@ -4,6 +4,7 @@
 mod bad_input;
 mod browser;
 mod commands;
+mod demo;
 mod harness;
 mod history;
 mod impact;

@@ -278,10 +278,10 @@ fn change_log_and_release_pages_show_what_changed_between_releases() {
     assert_eq!(
         rows(&rel, "counts"),
         [
-            ["user-need", "2"],
-            ["change-request", "1"],
-            ["release", "2"],
-            ["person", "1"]
+            ["User need", "2"],
+            ["Change request", "1"],
+            ["Release", "2"],
+            ["Person", "1"]
         ]
     );
     assert!(

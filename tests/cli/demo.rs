@@ -1,0 +1,88 @@
+//! `docs-example/make-demo-repo.sh`: the example DDF as a Git repository with signed approvals,
+//! release tags and change control, on which the four history rules are on and pass.
+
+use crate::harness::run_ddf;
+use std::path::Path;
+use std::process::Command;
+
+fn make_demo(out: &Path) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs-example/make-demo-repo.sh");
+    let run = Command::new("bash")
+        .arg(&script)
+        .arg(out)
+        .env("HOME", out.parent().unwrap_or(out))
+        .output()
+        .expect("bash runs");
+    assert!(
+        run.status.success(),
+        "make-demo-repo.sh failed (it needs git and ssh-keygen: apt-get install openssh-client):\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+#[test]
+fn demo_repository_passes_the_history_rules_and_edits_void_approvals() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("demo");
+    make_demo(&out);
+    let config = std::fs::read_to_string(out.join("ddf.yaml")).expect("ddf.yaml");
+    assert!(!config.contains(": off"), "history rules are on:\n{config}");
+    assert!(config.contains("change_control_since: "), "{config}");
+
+    let check = run_ddf(&out, &["check", "--format", "json"]);
+    let v = check.json();
+    assert_eq!(
+        (v["errors"].as_u64(), v["warnings"].as_u64()),
+        (Some(0), Some(0)),
+        "{}",
+        check.stdout
+    );
+    assert_eq!(v["records"].as_u64(), Some(200));
+
+    // Three approvers signed; Git verifies every signature against the enrolled keys.
+    let log = run_ddf(&out, &["log"]);
+    assert_eq!(log.code, 0, "{}", log.stderr);
+    for signer in [
+        "Dana Whitfield (PER-001)",
+        "Marcus Oyelaran (PER-002)",
+        "Priya Raman (PER-003)",
+    ] {
+        assert!(
+            log.stdout
+                .contains(&format!("approval  {signer}, 2024-04-15 1")),
+            "{signer} not in {}",
+            log.stdout
+        );
+    }
+    assert!(!log.stdout.contains("invalid"), "{}", log.stdout);
+    assert!(!log.stdout.contains("UNSIGNED"), "{}", log.stdout);
+
+    // The rules can fail: an edit voids the approval and makes the verification stale.
+    let di = out.join("records/inputs/DI-004.md");
+    let text = std::fs::read_to_string(&di).expect("DI-004");
+    std::fs::write(&di, text.replacen("\ntitle: ", "\ntitle: Edited, ", 1)).expect("edit");
+    let rules: Vec<String> =
+        crate::harness::findings(&run_ddf(&out, &["check", "--format", "json"]))
+            .into_iter()
+            .map(|(rule, ..)| rule)
+            .collect();
+    for want in ["status-signed", "ver-fresh", "suspect-link"] {
+        assert!(rules.iter().any(|r| r == want), "{want} not in {rules:?}");
+    }
+}
+
+#[test]
+fn demo_site_shows_signed_approvals_and_the_release_as_tagged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("demo");
+    make_demo(&out);
+    let build = run_ddf(&out, &["build", "-o", "site"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let page = std::fs::read_to_string(out.join("site/records/DI-004.html")).expect("page");
+    assert!(page.contains("<td>Priya Raman</td><td>PER-003</td><td>2024-04-15 13:00:00 UTC</td><td>approval</td><td>valid signature"), "{page}");
+    let release = std::fs::read_to_string(out.join("site/releases/REL-002.html")).expect("page");
+    assert!(
+        release.contains("(tag v2.1.0), 2024-04-12 09:00:00 UTC"),
+        "{release}"
+    );
+}
