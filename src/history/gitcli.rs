@@ -11,8 +11,7 @@
 //! about half the time of a single `git log`.
 
 use super::{
-    changes_from, mark_inherited, needed_blobs, parse_blob, sort_deltas, trailers, Commit, Delta,
-    Side, Sorted,
+    changes_from, mark_inherited, needed_blobs, sort_deltas, trailers, Commit, Delta, Side, Sorted,
 };
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -253,14 +252,7 @@ fn walk_shard(
         return None;
     }
     let blobs = parse_batch(&batch_bytes);
-    // Each blob is parsed once, in parallel: most are both the new side of one change and the
-    // old side of the next change of the same record.
-    let parsed: FxHashMap<git2::Oid, crate::record::Record> = blobs
-        .into_par_iter()
-        .filter(|(_, bytes)| bytes.len() as u64 <= crate::source::MAX_FILE)
-        .filter_map(|(oid, bytes)| Some((oid, parse_blob("", bytes, oid)?)))
-        .collect();
-    let read = |s: &Side| parsed.get(&s.blob).map(Cow::Borrowed);
+    let read = |s: &Side| blobs.get(&s.blob).map(|b| Cow::Borrowed(*b));
     commits
         .par_iter_mut()
         .zip(sorted.par_iter())

@@ -8,6 +8,7 @@
 
 pub mod approval;
 mod cache;
+mod diff;
 mod gitcli;
 pub mod log;
 pub mod signature;
@@ -463,15 +464,20 @@ fn plain(id: String, kind: ChangeKind, s: &Side) -> Change {
 }
 
 /// The record changes of one commit from its sorted deltas; `read` gives the parsed record in a
-/// blob (the git2 object database, or blobs fetched ahead by `git cat-file`).
+/// blob's bytes (the git2 object database, or blobs fetched ahead by `git cat-file`).
 fn changes_from<'r>(
     sorted: &Sorted,
-    read: &dyn Fn(&Side) -> Option<std::borrow::Cow<'r, record::Record>>,
+    read: &dyn Fn(&Side) -> Option<std::borrow::Cow<'r, [u8]>>,
 ) -> Vec<Change> {
     // Ids come from the file stem when it is an id (the common case: no parse needed for
     // additions and removals); otherwise from the front-matter.
-    let id_of =
-        |s: &Side| stem_id(s).or_else(|| read(s).map(|r| r.id.clone()).filter(|id| !id.is_empty()));
+    let id_of = |s: &Side| {
+        stem_id(s).or_else(|| {
+            let bytes = read(s)?;
+            let r = parse_blob(&s.path, &bytes, s.blob)?;
+            Some(r.id).filter(|id| !id.is_empty())
+        })
+    };
     let mut changes = Vec::new();
     let mut removed_by_id: FxHashMap<String, &Side> = FxHashMap::default();
     for s in &sorted.removed {
@@ -481,7 +487,7 @@ fn changes_from<'r>(
     }
     let diff_pair = |old: &Side, new: &Side, kind: ChangeKind, id: String| -> Change {
         let (fields, body_changed) = match (read(old), read(new)) {
-            (Some(o), Some(n)) => (field_changes(&o, &n), o.body != n.body),
+            (Some(o), Some(n)) => diff::versions(&o, &n),
             _ => (Vec::new(), true),
         };
         Change {
@@ -550,12 +556,12 @@ fn mark_inherited(
     }
 }
 
-fn read_with_git2(repo: &git2::Repository, s: &Side) -> Option<record::Record> {
+fn read_with_git2(repo: &git2::Repository, s: &Side) -> Option<Vec<u8>> {
     let blob = repo.find_blob(s.blob).ok()?;
     if blob.size() as u64 > crate::source::MAX_FILE {
         return None;
     }
-    parse_blob(&s.path, blob.content(), s.blob)
+    Some(blob.content().to_vec())
 }
 
 /// Computes what `oid` changed against its first parent, through git2 alone.
