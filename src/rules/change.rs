@@ -1,5 +1,7 @@
 //! Change-control rules that need Git history (ISO 13485 7.3.9, 7.3.10; 21 CFR Part 11):
-//! `status-signed`, `ver-fresh`, `change-has-cr`, `cr-before-merge` and `suspect-link`.
+//! `status-signed`, `ver-fresh`, `change-has-cr`, `cr-before-merge` and `suspect-link`, and the
+//! release half of `un-validated` (a validation counts for the releases that hold the need as
+//! validated).
 //!
 //! They run only when the DDF is inside a Git repository with at least one commit; "changed"
 //! always means a content change found by the history index (fields or body), and uncommitted
@@ -23,6 +25,7 @@ pub(super) fn run(ctx: &mut Ctx<'_>) {
     let marks = Marks::new(ctx.corpus, h);
     status_signed(ctx, h);
     ver_fresh(ctx, h, &marks);
+    un_validated_on_releases(ctx, h, &marks);
     change_has_cr(ctx, h);
     cr_before_merge(ctx, h);
     suspect_link(ctx, h, &marks);
@@ -243,6 +246,86 @@ fn ver_fresh(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks) {
                 "re-run the verification on the current baseline and update `baseline`, `executed_on` and `result`, or record in a CR why the change does not affect it",
             );
         }
+    }
+}
+
+/// The release a validation ran on: `product_config.release`, or `product_config` itself when it
+/// is just a release id.
+fn validated_release(v: &Record) -> Option<String> {
+    match v.get("product_config")? {
+        serde_yaml::Value::Mapping(m) => m.get("release").and_then(crate::record::scalar_text),
+        other => crate::record::scalar_text(other),
+    }
+}
+
+/// `un-validated`, with history (domain model 2: "a passing VAL on the current REL, or on an
+/// ancestor REL with no later change to the UN"): an approved user need whose passing validations
+/// all ran on releases that do not contain its last change is not validated any more. The
+/// structural half in `design.rs` reports needs with no passing validation at all; a validation
+/// whose release cannot be placed in this history (no `product_config.release`, or a release
+/// whose commit and tag are not here) is taken at its word.
+fn un_validated_on_releases(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks) {
+    let corpus = ctx.corpus;
+    let graph = ctx.graph;
+    let Ok(repo) = git2::Repository::discover(&h.history.workdir) else {
+        return;
+    };
+    let mut ancestors: FxHashMap<usize, FxHashSet<usize>> = FxHashMap::default();
+    for &ui in corpus.records_of("user-need") {
+        let u = &corpus.records[ui];
+        if u.status() != "approved" {
+            continue;
+        }
+        let passing: Vec<usize> = graph
+            .inbound(ui, "validates")
+            .filter(|&j| {
+                let v = &corpus.records[j];
+                v.type_name == "validation"
+                    && v.status() != "obsolete"
+                    && v.str("result") == Some("pass")
+            })
+            .collect();
+        if passing.is_empty() {
+            continue;
+        }
+        let changed = marks.of(&u.id);
+        let mut ran_before = Vec::new();
+        let holds = passing.iter().any(|&j| {
+            let v = &corpus.records[j];
+            let Some(pos) = validated_release(v)
+                .and_then(|rel| baseline_position(ctx, h, &rel, &repo).map(|p| (rel, p)))
+            else {
+                return true;
+            };
+            let (rel, pos) = pos;
+            let anc = ancestors
+                .entry(pos)
+                .or_insert_with(|| h.history.ancestors(&h.history.commits[pos].id));
+            let contains =
+                changed == Pos::MAX || usize::try_from(changed).is_ok_and(|c| anc.contains(&c));
+            if !contains {
+                ran_before.push(format!("{} on {rel}", v.id));
+            }
+            contains
+        });
+        if holds {
+            continue;
+        }
+        ctx.emit(
+            "un-validated",
+            u,
+            None,
+            format!(
+                "{} changed in {} after the releases its passing validations ran on ({}), so they no longer validate it",
+                u.id,
+                describe(h.history, changed),
+                ran_before.join(", ")
+            ),
+            &format!(
+                "validate the changed need on a release that contains the change: a VAL with `validates: [{}]`, `result: pass` and `product_config.release` naming that release",
+                u.id
+            ),
+        );
     }
 }
 

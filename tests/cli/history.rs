@@ -503,3 +503,51 @@ fn repository_states() {
     let plain = TestRepo::with_basics();
     assert_eq!(plain.ddf(&["log"]).code, 2);
 }
+
+#[test]
+fn a_validation_counts_until_the_need_changes_after_its_release() {
+    let mut t = TestRepo::with_basics();
+    t.git_init();
+    let need = |statement: &str| {
+        format!("---\nid: UN-001\ntype: user-need\ntitle: Need\nstatus: approved\nowner: PER-001\nsource: user\n---\n{statement}\n")
+    };
+    t.write("records/UN-001.md", &need("The patient can stop a bolus."));
+    t.write("records/VAL-001.md", "---\nid: VAL-001\ntype: validation\ntitle: Summative study\nstatus: draft\nowner: PER-001\nmethod: human-factors\nresult: pass\nproduct_config: { release: REL-001, rationale: production units }\nexecuted_on: 2026-01-05\nevidence: reports/hf.pdf\nvalidates: [UN-001]\n---\n");
+    t.write("records/REL-001.md", "---\nid: REL-001\ntype: release\ntitle: Release 1.0\nstatus: draft\nowner: PER-001\nversion: 1.0.0\ntag: v1.0\ncommit: v1.0\nsbom: sboms/none.json\ntransfer: Released.\n---\n");
+    t.commit("Release 1.0");
+    t.git(&["tag", "v1.0"]);
+    assert!(
+        rules_on(&t, "un-validated").is_empty(),
+        "validated on the release that holds the need"
+    );
+
+    t.write(
+        "records/UN-001.md",
+        &need("The patient can stop a bolus within 2 s."),
+    );
+    t.commit("Tighten the need");
+    let run = t.ddf(&["check", "--format", "json"]);
+    let m: Vec<String> = run.json()["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == "un-validated")
+        .map(|d| d["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(
+        m[0].contains("UN-001 changed in ")
+            && m[0].contains("\"Tighten the need\"")
+            && m[0].contains("(VAL-001 on REL-001)"),
+        "{m:?}"
+    );
+
+    // Validated again on a release that contains the change.
+    t.git(&["tag", "v1.1"]);
+    t.write("records/REL-002.md", "---\nid: REL-002\ntype: release\ntitle: Release 1.1\nstatus: draft\nowner: PER-001\nversion: 1.1.0\ntag: v1.1\ncommit: v1.1\nsbom: sboms/none.json\ntransfer: Released.\nprior: REL-001\n---\n");
+    t.write("records/VAL-002.md", "---\nid: VAL-002\ntype: validation\ntitle: Follow-up study\nstatus: draft\nowner: PER-001\nmethod: human-factors\nresult: pass\nproduct_config: { release: REL-002, rationale: production units }\nexecuted_on: 2026-02-05\nevidence: reports/hf2.pdf\nvalidates: [UN-001]\n---\n");
+    assert!(
+        rules_on(&t, "un-validated").is_empty(),
+        "re-validated on 1.1"
+    );
+}
