@@ -39,6 +39,8 @@ export GIT_COMMITTER_NAME="Priya Raman" GIT_COMMITTER_EMAIL="priya.raman@acme.ex
 at() { export GIT_AUTHOR_DATE="$1 +0000" GIT_COMMITTER_DATE="$1 +0000"; }
 git init -q -b main
 git config gpg.format ssh
+# `ddf build` writes the site into site/ under the DDF root; it is output, not a record.
+printf 'site/\n' > .gitignore
 
 # Keys: a fresh ed25519 key per person, enrolled in the person's record in place of the
 # example's placeholder keys.
