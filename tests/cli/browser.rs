@@ -9,7 +9,7 @@
 //! fail: CI installs Chromium (`.ci/run`), so a missing browser there is a broken setup, not a
 //! reason to skip. Negative controls prove each detection can fail.
 
-use crate::harness::TestRepo;
+use crate::harness::{files_under, TestRepo};
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
@@ -418,24 +418,6 @@ fn crawl(server: &Server, problems: &mut Vec<String>) -> BTreeMap<String, String
     pages
 }
 
-/// Every file under `dir`, by `/`-separated path from it.
-fn files_under(dir: &Path) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).expect("inside").to_string_lossy();
-                out.insert(rel.replace('\\', "/"));
-            }
-        }
-    }
-    out
-}
-
 // ---------------------------------------------------------------------------------------------
 // Chromium
 // ---------------------------------------------------------------------------------------------
@@ -825,7 +807,7 @@ fn browser_crawls_the_example_site_without_errors() {
         return;
     };
     let (_t, out) = example_site();
-    let written = files_under(&out);
+    let written: BTreeSet<String> = files_under(&out).into_iter().map(|(rel, _)| rel).collect();
     assert!(written.contains(RECORD), "no {RECORD}");
     let server = Server::start(&out);
     let mut problems = Vec::new();

@@ -59,17 +59,8 @@ impl TestRepo {
     pub(crate) fn example() -> TestRepo {
         let t = TestRepo::new();
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs-example");
-        let mut stack = vec![src.clone()];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).expect("dir").flatten() {
-                let p = e.path();
-                let rel = p.strip_prefix(&src).expect("inside").display().to_string();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    t.write_bytes(&rel, &std::fs::read(&p).expect("read"));
-                }
-            }
+        for (rel, p) in files_under(&src) {
+            t.write_bytes(&rel, &std::fs::read(&p).expect("read"));
         }
         t
     }
@@ -146,6 +137,35 @@ pub(crate) fn git_in(dir: &Path, args: &[&str], n: u32) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every file below `dir`: its `/`-separated path from `dir` and its full path, sorted by the
+/// former.
+pub(crate) fn files_under(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("inside").to_string_lossy();
+                out.push((rel.replace('\\', "/"), p));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The Markdown files below `dir`, sorted.
+pub(crate) fn md_files(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .map(|(_, p)| p)
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect()
 }
 
 pub(crate) fn run_ddf(dir: &Path, args: &[&str]) -> Run {

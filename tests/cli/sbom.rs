@@ -1,7 +1,7 @@
 //! `ddf sbom import` and `ddf sbom diff` on the real SBOMs in tests/data, and `sbom-reconciled`
 //! on the example DDF.
 
-use crate::harness::TestRepo;
+use crate::harness::{md_files, TestRepo};
 use crate::vuln::data;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,20 +9,12 @@ use std::path::Path;
 /// The front-matter fields of every record file below `dir`, by id.
 fn records(dir: &Path) -> BTreeMap<String, BTreeMap<String, serde_yaml::Value>> {
     let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "md") {
-                let bytes = std::fs::read(&p).expect("read");
-                let r = ddf::record::parse("x.md", &bytes)
-                    .record
-                    .expect("record parses");
-                out.insert(r.id.clone(), r.fields.into_iter().collect());
-            }
-        }
+    for p in md_files(dir) {
+        let bytes = std::fs::read(&p).expect("read");
+        let r = ddf::record::parse("x.md", &bytes)
+            .record
+            .expect("record parses");
+        out.insert(r.id.clone(), r.fields.into_iter().collect());
     }
     out
 }

@@ -2,29 +2,16 @@
 //! internal links that resolve, nothing fetched from elsewhere, inert record HTML, byte-identical
 //! rebuilds, template overrides.
 
-use crate::harness::{di, un, TestRepo};
+use crate::harness::{di, files_under, md_files, un, TestRepo};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Every file under `dir`, by `/`-separated relative path.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).expect("inside").to_string_lossy();
-                out.insert(
-                    rel.replace('\\', "/"),
-                    std::fs::read(&p).expect("read file"),
-                );
-            }
-        }
-    }
-    out
+    files_under(dir)
+        .into_iter()
+        .map(|(rel, p)| (rel, std::fs::read(&p).expect("read file")))
+        .collect()
 }
 
 fn build(t: &TestRepo, out: &str) -> BTreeMap<String, Vec<u8>> {
@@ -36,21 +23,13 @@ fn build(t: &TestRepo, out: &str) -> BTreeMap<String, Vec<u8>> {
 /// The ids of the record files under `records/`.
 fn record_ids(root: &Path) -> Vec<String> {
     let re = regex::Regex::new(r"(?m)^id:\s*(\S+)\s*$").expect("regex");
-    let mut ids = Vec::new();
-    let mut stack = vec![root.join("records")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "md") {
-                let text = std::fs::read_to_string(&p).expect("read");
-                if let Some(c) = re.captures(&text) {
-                    ids.push(c[1].to_string());
-                }
-            }
-        }
-    }
+    let mut ids: Vec<String> = md_files(&root.join("records"))
+        .iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(p).expect("read");
+            re.captures(&text).map(|c| c[1].to_string())
+        })
+        .collect();
     ids.sort();
     ids
 }

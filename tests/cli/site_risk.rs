@@ -2,8 +2,7 @@
 //! maps, the security report and the audit trace walks, on a small fixture with known levels and
 //! on the example DDF.
 
-use crate::harness::TestRepo;
-use std::path::Path;
+use crate::harness::{files_under, md_files, TestRepo};
 
 fn rec(type_name: &str, id: &str, title: &str, fields: &str) -> String {
     format!("---\nid: {id}\ntype: {type_name}\ntitle: {title}\nstatus: draft\nowner: PER-001\n{fields}---\nAbout {id}.\n")
@@ -84,24 +83,11 @@ fn fixture() -> TestRepo {
 fn build(t: &TestRepo, out: &str) -> std::collections::BTreeMap<String, String> {
     let run = t.ddf(&["build", "-o", out]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let root = t.path(out);
-    let mut pages = std::collections::BTreeMap::new();
-    let mut stack = vec![root.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "html") {
-                let rel = p.strip_prefix(&root).expect("inside");
-                pages.insert(
-                    rel.to_string_lossy().replace('\\', "/"),
-                    std::fs::read_to_string(&p).expect("page"),
-                );
-            }
-        }
-    }
-    pages
+    files_under(&t.path(out))
+        .into_iter()
+        .filter(|(rel, _)| rel.ends_with(".html"))
+        .map(|(rel, p)| (rel, std::fs::read_to_string(&p).expect("page")))
+        .collect()
 }
 
 /// The part of `html` from the element with `id` to the next element of the same class.
@@ -238,7 +224,7 @@ fn example_has_risk_pages_and_a_walk_for_every_entry_record() {
     t.commit("example");
     let site = build(&t, "out");
     let mut walks = 0;
-    for e in walkdir(&t.path("records")) {
+    for e in md_files(&t.path("records")) {
         let text = std::fs::read_to_string(&e).expect("read");
         let Some(id) = text
             .lines()
@@ -278,23 +264,6 @@ fn example_has_risk_pages_and_a_walk_for_every_entry_record() {
     for nav in ["clauses.html", "risk.html", "security.html"] {
         assert!(site["index.html"].contains(&format!("href=\"{nav}\"")));
     }
-}
-
-fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "md") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
