@@ -436,7 +436,7 @@ fn risk_transfer_disclosed(ctx: &mut Ctx<'_>, live: &Live<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{fired, rec, run};
+    use crate::rules::testing::{fired, messages, rec, run};
 
     fn harm(id: &str, sev: &str) -> String {
         rec("harm", id, &format!("severity: {sev}\nrationale: r\n"))
@@ -557,10 +557,7 @@ mod tests {
             "",
         );
         let d = run(&r);
-        let msgs: Vec<&str> = fired(&d, "hs-estimated", "HS-001")
-            .iter()
-            .map(|d| d.message.as_str())
-            .collect();
+        let msgs = messages(&d, "hs-estimated", "HS-001");
         assert!(
             msgs.iter().any(|m| m.contains("has no `probability`")),
             "{msgs:?}"

@@ -246,7 +246,7 @@ fn supplier_current(ctx: &mut Ctx<'_>, live: &Live<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{fired, rec, run, run_with};
+    use crate::rules::testing::{fired, messages, rec, run, run_with};
 
     /// An open-source component with a purl, supported until `eos`, plus `extra`.
     fn cmp(id: &str, eos: &str, extra: &str) -> String {
@@ -301,10 +301,7 @@ mod tests {
         let mut r = complete();
         r[0] = cmp("CMP-001", "2032-01-01", "origin: commercial\n");
         let d = run(&r);
-        let msgs: Vec<&str> = fired(&d, "cmp-complete", "CMP-001")
-            .iter()
-            .map(|d| d.message.as_str())
-            .collect();
+        let msgs = messages(&d, "cmp-complete", "CMP-001");
         assert_eq!(msgs.len(), 2, "{msgs:?}");
         assert!(
             msgs.iter()
@@ -386,10 +383,7 @@ mod tests {
         let mut r = complete();
         r[1] = sup("SUP-001", "disapproved", "2026-01-01");
         let d = run(&r);
-        let msgs: Vec<&str> = fired(&d, "supplier-current", "SUP-001")
-            .iter()
-            .map(|d| d.message.as_str())
-            .collect();
+        let msgs = messages(&d, "supplier-current", "SUP-001");
         assert_eq!(msgs.len(), 2, "{msgs:?}");
         assert!(
             msgs.iter()

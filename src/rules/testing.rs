@@ -43,6 +43,14 @@ pub(crate) fn fired<'a>(diags: &'a [Diagnostic], rule: &str, id: &str) -> Vec<&'
         .collect()
 }
 
+/// The messages of the findings of `rule` about record `id`.
+pub(crate) fn messages<'a>(diags: &'a [Diagnostic], rule: &str, id: &str) -> Vec<&'a str> {
+    fired(diags, rule, id)
+        .into_iter()
+        .map(|d| d.message.as_str())
+        .collect()
+}
+
 /// The signer every rule fixture's records name as owner.
 pub(crate) const PER: &str = "---\nid: PER-001\ntype: person\ntitle: Ada\nstatus: approved\nowner: PER-001\nprinted_name: Ada Lovelace\nroles: [engineer]\nmay_sign: [approval]\nkeys: []\nidentity_verified: 2026-01-01\n---\n";
 
