@@ -8,6 +8,9 @@
 //!
 //! `docs/benchmarks.md` says what is measured, how, and the figures measured so far.
 
+mod common;
+
+use common::{build_ddf, SplitMix};
 use std::fmt::Write as _;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -23,19 +26,15 @@ const TARGETS: &[(usize, f64, Option<f64>)] = &[(20_000, 1.0, Some(300.0)), (100
 // ------------------------------------------------------------------------------------------------
 // Deterministic pseudo-random numbers (splitmix64): same seed, same corpus, byte for byte.
 
-struct Rng(u64);
+struct Rng(SplitMix);
 
 impl Rng {
     fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
+        Rng(SplitMix(seed ^ 0x5DEE_CE66_D1CE_4E5B))
     }
 
     fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A number in `0..n` (`n` > 0).
@@ -58,12 +57,7 @@ impl Rng {
     }
 
     fn hex(&mut self, len: usize) -> String {
-        let mut s = String::with_capacity(len);
-        while s.len() < len {
-            let _ = write!(s, "{:016x}", self.next_u64());
-        }
-        s.truncate(len);
-        s
+        self.0.hex(len)
     }
 }
 
@@ -2292,33 +2286,6 @@ fn measure(
         warnings: num("warnings"),
         rules,
     })
-}
-
-/// Builds the release `ddf` binary (`cargo bench` builds the bench, not the binary) and returns
-/// its path: `target/release/ddf` beside this bench executable.
-fn build_ddf() -> Result<PathBuf, String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    eprintln!("building ddf: cargo build --release --bin ddf");
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--bin", "ddf"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("cargo build --release --bin ddf failed".into());
-    }
-    let exe =
-        std::env::current_exe().map_err(|e| format!("cannot find the bench executable: {e}"))?;
-    // target/release/deps/ddf_bench-HASH -> target/release/ddf
-    let release = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("unexpected bench executable location")?;
-    let ddf = release.join(format!("ddf{}", std::env::consts::EXE_SUFFIX));
-    if !ddf.is_file() {
-        return Err(format!("{} not found after the build", ddf.display()));
-    }
-    Ok(ddf)
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -10,7 +10,9 @@
 //! against 100,000 OSV records under 5 s. Figures are printed, never asserted: a timed test would
 //! be noisy and would slow `cargo test` down. `docs/benchmarks.md` records the measured figures.
 
-use std::fmt::Write as _;
+mod common;
+
+use common::{build_ddf, SplitMix};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -19,16 +21,12 @@ use std::time::{Duration, Instant};
 /// "Today", so the rules and record bodies do not drift with the date.
 const TODAY: &str = "2026-06-30";
 
-/// splitmix64: same seed, same files, byte for byte.
-struct Rng(u64);
+/// The generators' random numbers: same seed, same files, byte for byte.
+struct Rng(SplitMix);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn below(&mut self, n: u64) -> u64 {
@@ -36,12 +34,7 @@ impl Rng {
     }
 
     fn hex(&mut self, len: usize) -> String {
-        let mut s = String::new();
-        while s.len() < len {
-            let _ = write!(s, "{:016x}", self.next());
-        }
-        s.truncate(len);
-        s
+        self.0.hex(len)
     }
 }
 
@@ -84,7 +77,7 @@ fn version(rng: &mut Rng, eco: usize) -> String {
 
 /// A CycloneDX 1.6 SBOM of `n` components (one in ten nested under the previous one).
 fn gen_sbom(n: usize, seed: u64) -> String {
-    let mut rng = Rng(seed);
+    let mut rng = Rng(SplitMix(seed));
     let mut comps: Vec<String> = Vec::with_capacity(n);
     let mut used = std::collections::HashSet::new();
     let mut i = 0;
@@ -135,7 +128,7 @@ fn gen_sbom(n: usize, seed: u64) -> String {
 
 /// `n` OSV records in `dir/<ecosystem>/<id>.json`, about 2 % withdrawn.
 fn gen_osv(dir: &Path, n: usize, seed: u64) -> std::io::Result<()> {
-    let mut rng = Rng(seed ^ 0xA5A5);
+    let mut rng = Rng(SplitMix(seed ^ 0xA5A5));
     for (_, eco) in ECOSYSTEMS {
         std::fs::create_dir_all(dir.join(eco))?;
     }
@@ -176,32 +169,6 @@ fn new_ddf(dir: &Path) -> std::io::Result<()> {
         dir.join("records/PER-001.md"),
         "---\nid: PER-001\ntype: person\ntitle: Bench\nstatus: approved\nowner: PER-001\nprinted_name: Bench\nroles: [engineer]\nmay_sign: []\nkeys: []\nidentity_verified: 2026-01-01\n---\n",
     )
-}
-
-fn build_ddf() -> Result<PathBuf, String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    eprintln!("building ddf: cargo build --release --bin ddf");
-    let ok = Command::new(cargo)
-        .args(["build", "--release", "--bin", "ddf"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?
-        .success();
-    if !ok {
-        return Err("cargo build --release --bin ddf failed".into());
-    }
-    let exe =
-        std::env::current_exe().map_err(|e| format!("cannot find the bench executable: {e}"))?;
-    let release = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("unexpected bench executable location")?;
-    let ddf = release.join(format!("ddf{}", std::env::consts::EXE_SUFFIX));
-    if ddf.is_file() {
-        Ok(ddf)
-    } else {
-        Err(format!("{} not found after the build", ddf.display()))
-    }
 }
 
 /// Runs `ddf ARGS` in `dir`; returns the wall time.
