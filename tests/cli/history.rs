@@ -187,16 +187,18 @@ fn releases_are_tags_and_ranges_list_what_changed_between() {
     );
 }
 
-#[test]
-fn signed_approvals_back_approved_status_and_editing_voids_them() {
+/// A repository with two people who have SSH keys, Quinn Quality (PER-001, may sign `q_may`)
+/// and Olly Other (PER-002, review only), and an approved user need nobody signed yet, committed.
+/// Returns the repository, the folder holding the keys, and Quinn's and Olly's private keys.
+fn two_signers(q_may: &str) -> (TestRepo, tempfile::TempDir, String, String) {
     let mut t = TestRepo::new();
     t.git_init();
     let keys = tempfile::tempdir().expect("keys");
     let (q_key, q_pub) = ssh_key(keys.path(), "quality");
-    let (_, o_pub) = ssh_key(keys.path(), "other");
+    let (o_key, o_pub) = ssh_key(keys.path(), "other");
     t.write(
         "records/PER-001.md",
-        &person("PER-001", "Quinn Quality", &q_pub, "approval, review"),
+        &person("PER-001", "Quinn Quality", &q_pub, q_may),
     );
     t.write(
         "records/PER-002.md",
@@ -207,6 +209,12 @@ fn signed_approvals_back_approved_status_and_editing_voids_them() {
         &un("UN-001").replace("status: draft", "status: approved"),
     );
     t.commit("Add records");
+    (t, keys, q_key, o_key)
+}
+
+#[test]
+fn signed_approvals_back_approved_status_and_editing_voids_them() {
+    let (mut t, _keys, q_key, _) = two_signers("approval, review");
     // Approved, but nobody signed: the claim does not hold.
     let before = rules_on(&t, "status-signed");
     assert!(
@@ -259,24 +267,7 @@ fn signed_approvals_back_approved_status_and_editing_voids_them() {
 
 #[test]
 fn unsigned_or_wrong_signer_approvals_do_not_count() {
-    let mut t = TestRepo::new();
-    t.git_init();
-    let keys = tempfile::tempdir().expect("keys");
-    let (_, q_pub) = ssh_key(keys.path(), "quality");
-    let (o_key, o_pub) = ssh_key(keys.path(), "other");
-    t.write(
-        "records/PER-001.md",
-        &person("PER-001", "Quinn Quality", &q_pub, "approval"),
-    );
-    t.write(
-        "records/PER-002.md",
-        &person("PER-002", "Olly Other", &o_pub, "review"),
-    );
-    t.write(
-        "records/UN-001.md",
-        &un("UN-001").replace("status: draft", "status: approved"),
-    );
-    t.commit("Add records");
+    let (mut t, _keys, _, o_key) = two_signers("approval");
     let b = blob(&t, "records/UN-001.md");
     // Unsigned approval commit.
     t.git(&[
