@@ -280,10 +280,9 @@ fn change_requests(
         .collect()
 }
 
-/// The change log view.
-pub fn view(input: &Input<'_>, site: &SiteView) -> ChangesView {
+/// The change log view; `t` is the build's release timeline.
+pub(crate) fn view(input: &Input<'_>, site: &SiteView, t: &Timeline) -> ChangesView {
     let corpus = input.corpus;
-    let t = Timeline::new(input);
     let mut v = ChangesView {
         site: at_depth(site, ""),
         has_history: input.history.is_some(),
@@ -293,7 +292,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> ChangesView {
         since: None,
         shallow: false,
         entries: Vec::new(),
-        releases: release_diffs(input, &t),
+        releases: release_diffs(input, t),
         change_requests: Vec::new(),
     };
     let mut merges = FxHashMap::default();
@@ -335,6 +334,6 @@ pub fn pages(
     Ok(vec![r.page(
         "site/changes.html",
         "changes.html".into(),
-        &view(input, site),
+        &view(input, site, r.timeline(input)),
     )?])
 }

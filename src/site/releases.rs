@@ -723,7 +723,7 @@ fn release_view(
 /// The releases page, a page per release, and the SBOM files they list as downloads.
 pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {
     let corpus = input.corpus;
-    let t = Timeline::new(input);
+    let t = r.timeline(input);
     let links = release_links(corpus);
     let rows: Vec<ReleaseRow> = links
         .iter()
@@ -794,7 +794,7 @@ pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<Out
             Some(r.page(
                 "site/release.html",
                 page,
-                &release_view(input, site, &t, k, &downloads),
+                &release_view(input, site, t, k, &downloads),
             ))
         })
         .collect::<Result<_, _>>()?;

@@ -112,6 +112,9 @@ pub struct Renderer {
     tera: tera::Tera,
     /// Write each page's template context as JSON instead of rendering it (`--context`).
     contexts: bool,
+    /// The releases placed in history, which the change log and the release pages both need:
+    /// computed once per build, by whichever section asks first.
+    timeline: std::sync::OnceLock<super::releases::Timeline>,
 }
 
 /// One unit of rendering work.
@@ -139,6 +142,7 @@ impl Renderer {
         Ok(Renderer {
             tera,
             contexts: false,
+            timeline: std::sync::OnceLock::new(),
         })
     }
 
@@ -149,6 +153,12 @@ impl Renderer {
             contexts: true,
             ..Renderer::new(source, templates_dir)?
         })
+    }
+
+    /// The releases of `input` placed in its history (one walk per build).
+    pub(crate) fn timeline(&self, input: &Input<'_>) -> &super::releases::Timeline {
+        self.timeline
+            .get_or_init(|| super::releases::Timeline::new(input))
     }
 
     /// Renders `view` with `template` into the file `path` (relative to the site root).
