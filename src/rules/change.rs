@@ -23,9 +23,13 @@ const WORKTREE: Pos = -1;
 pub(super) fn run(ctx: &mut Ctx<'_>) {
     let Some(h) = ctx.history else { return };
     let marks = Marks::new(ctx.corpus, h);
+    // Releases, tags and baselines are resolved through the repository, opened once.
+    let repo = git2::Repository::discover(&h.history.workdir).ok();
     status_signed(ctx, h);
-    ver_fresh(ctx, h, &marks);
-    un_validated_on_releases(ctx, h, &marks);
+    if let Some(repo) = &repo {
+        ver_fresh(ctx, h, &marks, repo);
+        un_validated_on_releases(ctx, h, &marks, repo);
+    }
     change_has_cr(ctx, h);
     cr_before_merge(ctx, h);
     suspect_link(ctx, h, &marks);
@@ -156,12 +160,9 @@ fn baseline_position(
 
 /// `ver-fresh`: a verification is stale when what it verified, the outputs that realise it, or
 /// their artifacts changed after its baseline (ISO 13485 7.3.6, 7.3.9).
-fn ver_fresh(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks) {
+fn ver_fresh(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks, repo: &git2::Repository) {
     let corpus = ctx.corpus;
     let graph = ctx.graph;
-    let Ok(repo) = git2::Repository::discover(&h.history.workdir) else {
-        return;
-    };
     let mut ancestors: FxHashMap<usize, FxHashSet<usize>> = FxHashMap::default();
     let mut changed_paths: FxHashMap<usize, Vec<(usize, &str)>> = FxHashMap::default();
     for &vi in corpus.records_of("verification") {
@@ -172,7 +173,7 @@ fn ver_fresh(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks) {
         let Some(baseline) = v.text("baseline") else {
             continue;
         };
-        let Some(bpos) = baseline_position(ctx, h, &baseline, &repo) else {
+        let Some(bpos) = baseline_position(ctx, h, &baseline, repo) else {
             ctx.emit(
                 "ver-fresh",
                 v,
@@ -264,12 +265,14 @@ fn validated_release(v: &Record) -> Option<String> {
 /// structural half in `design.rs` reports needs with no passing validation at all; a validation
 /// whose release cannot be placed in this history (no `product_config.release`, or a release
 /// whose commit and tag are not here) is taken at its word.
-fn un_validated_on_releases(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks) {
+fn un_validated_on_releases(
+    ctx: &mut Ctx<'_>,
+    h: &HistoryCtx<'_>,
+    marks: &Marks,
+    repo: &git2::Repository,
+) {
     let corpus = ctx.corpus;
     let graph = ctx.graph;
-    let Ok(repo) = git2::Repository::discover(&h.history.workdir) else {
-        return;
-    };
     let mut ancestors: FxHashMap<usize, FxHashSet<usize>> = FxHashMap::default();
     for &ui in corpus.records_of("user-need") {
         let u = &corpus.records[ui];
@@ -293,7 +296,7 @@ fn un_validated_on_releases(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks
         let holds = passing.iter().any(|&j| {
             let v = &corpus.records[j];
             let Some(pos) = validated_release(v)
-                .and_then(|rel| baseline_position(ctx, h, &rel, &repo).map(|p| (rel, p)))
+                .and_then(|rel| baseline_position(ctx, h, &rel, repo).map(|p| (rel, p)))
             else {
                 return true;
             };
