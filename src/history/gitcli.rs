@@ -1,27 +1,83 @@
-//! The fast path of the history walk: one `git log --raw` for every commit not yet cached, and
-//! one `git cat-file --batch` for the blobs whose fields are compared.
+//! The fast path of the history walk: `git diff-tree --stdin` lists the files each commit
+//! changed, and `git cat-file --batch` reads the blobs whose fields are compared.
 //!
-//! Both stream over their range with Git's delta-base cache, which libgit2 lacks: on flat record folders (thousands of files per tree, long delta chains) the
-//! pure-git2 walk re-inflates large trees for every commit and is an order of magnitude slower.
-//! The git2 walk stays as the fallback when `git` cannot be run, and tests check both agree.
+//! Both stream over their range with Git's delta-base cache, which libgit2 lacks: on flat record
+//! folders (thousands of files per tree, long delta chains) the pure-git2 walk re-inflates large
+//! trees for every commit and is an order of magnitude slower. The git2 walk stays as the
+//! fallback when `git` cannot be run, and tests check both agree.
 //!
-//! `git log` diffs each commit against its parent on one core. Every commit's diff is
-//! independent of the others, so a long range is cut into one contiguous shard per core, each with
-//! its own `git log` and `cat-file`: on two cores the first walk of a large history then takes
-//! about half the time of a single `git log`.
+//! Git diffs each commit against its parent on one core, and every commit's diff is independent
+//! of the others, so the work is spread over one worker per core. Each worker is a `diff-tree`
+//! and a `cat-file` that live for the whole walk and are fed contiguous blocks of commits from a
+//! shared queue: a worker that gets the cheap blocks simply takes more of them, so all workers
+//! finish together whatever the cost of each commit. `diff-tree --stdin` answers line by line
+//! and echoes any line that is not an object id, so a marker line after each block tells the
+//! reader where the block's output ends. Field changes are computed as each commit's blobs
+//! arrive, while Git is still diffing the next ones.
 
 use super::{
     changes_from, mark_inherited, needed_blobs, sort_deltas, trailers, Commit, Delta, Side, Sorted,
 };
-use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::ops::Range;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// `git diff-tree` reading commit ids on stdin, one raw diff (NUL-separated) per commit, each
+/// commit introduced by \x01 and its metadata.
+const DIFF_TREE: &[&str] = &[
+    "-c",
+    "core.quotePath=false",
+    "diff-tree",
+    "--stdin",
+    "--root",
+    "-r",
+    "--raw",
+    "-z",
+    "--no-renames",
+    "--no-abbrev",
+    "--diff-merges=first-parent",
+    "--always",
+    "--no-color",
+    "--format=%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%B%x00",
+];
+
+const CAT_FILE: &[&str] = &["cat-file", "--batch", "--buffer"];
+
+/// Written after each block of commit ids; `diff-tree` echoes it (it is not an id), so it marks
+/// the end of the block's output. It starts with the commit separator, which Git never writes
+/// inside its own output.
+const END_OF_BLOCK: &[u8] = b"\x01ddf:end-of-block\n";
+
+/// Below this many commits one worker is cheaper than starting more processes.
+pub(super) const MIN_SHARD: usize = 500;
+
+/// Each worker gets about this many blocks over a walk: enough that the last block to finish
+/// is short, few enough that each block is a long run of neighbouring commits (which share
+/// their trees' delta bases in Git's cache).
+const BLOCKS_PER_WORKER: usize = 16;
+
+/// The longest block, in commits.
+const MAX_BLOCK: usize = 256;
+
+/// A running `git` process, killed and reaped if it is dropped before it ended.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
 
 /// Starts `git args` in `dir` with piped stdin and stdout.
-fn spawn(dir: &Path, args: &[&str]) -> Option<std::process::Child> {
+fn spawn(dir: &Path, args: &[&str]) -> Option<Proc> {
     Command::new("git")
         .current_dir(dir)
         .args(args)
@@ -30,9 +86,10 @@ fn spawn(dir: &Path, args: &[&str]) -> Option<std::process::Child> {
         .stderr(Stdio::null())
         .spawn()
         .ok()
+        .map(Proc)
 }
 
-/// One commit of `git log --raw -z` output: metadata and the files it changed.
+/// One commit of the raw `-z` output: metadata and the files it changed.
 fn parse_commit(chunk: &[u8]) -> Option<(Commit, Vec<Delta>)> {
     let mut fields = chunk.splitn(8, |b| *b == 0);
     let text = |f: Option<&[u8]>| f.map(|b| String::from_utf8_lossy(b).into_owned());
@@ -86,39 +143,62 @@ fn parse_commit(chunk: &[u8]) -> Option<(Commit, Vec<Delta>)> {
     Some((commit, deltas))
 }
 
-/// Reads `git cat-file --batch` output: `<oid> blob <size>\n<content>\n` per object.
-fn parse_batch(out: &[u8]) -> FxHashMap<git2::Oid, &[u8]> {
-    let mut map = FxHashMap::default();
-    let mut at = 0;
-    while at < out.len() {
-        let Some(nl) = out[at..].iter().position(|b| *b == b'\n') else {
-            break;
-        };
-        let header = String::from_utf8_lossy(&out[at..at + nl]).into_owned();
-        at += nl + 1;
-        let cols: Vec<&str> = header.split(' ').collect();
-        if cols.len() != 3 {
-            continue; // `<oid> missing`
-        }
-        let Ok(size) = cols[2].parse::<usize>() else {
-            break;
-        };
-        if at + size > out.len() {
-            break;
-        }
-        if let Ok(oid) = git2::Oid::from_str(cols[0]) {
-            map.insert(oid, &out[at..at + size]);
-        }
-        at += size + 1;
+/// Reads the next object of `git cat-file --batch` output (`<oid> blob <size>\n<content>\n`, or
+/// `<oid> missing\n`): its id and content, with no content for a missing object or one too
+/// large to be a record. `None` at the end of the output or on output that does not parse.
+fn read_object(out: &mut impl BufRead) -> Option<(git2::Oid, Option<Vec<u8>>)> {
+    let mut header = Vec::new();
+    if out.read_until(b'\n', &mut header).ok()? == 0 {
+        return None;
     }
-    map
+    let header = std::str::from_utf8(&header).ok()?.trim_end();
+    let cols: Vec<&str> = header.split(' ').collect();
+    let oid = git2::Oid::from_str(cols.first()?).ok()?;
+    if cols.len() != 3 {
+        return Some((oid, None));
+    }
+    let size: u64 = cols[2].parse().ok()?;
+    if size > crate::source::MAX_FILE {
+        // Consumed, not kept: the git2 walk does not read such a file either.
+        std::io::copy(&mut out.take(size + 1), &mut std::io::sink()).ok()?;
+        return Some((oid, None));
+    }
+    let mut content = vec![0u8; usize::try_from(size).ok()?];
+    out.read_exact(&mut content).ok()?;
+    let mut lf = [0u8; 1];
+    out.read_exact(&mut lf).ok()?;
+    Some((oid, Some(content)))
 }
 
-/// Below this many commits one `git log` is cheaper than starting more processes.
-pub(super) const MIN_SHARD: usize = 500;
+/// What the walk is given, shared by its workers.
+struct Work<'a> {
+    workdir: &'a Path,
+    repo_path: &'a Path,
+    missing: &'a [git2::Oid],
+    /// Contiguous ranges of `missing`, handed out in order.
+    blocks: Vec<Range<usize>>,
+    /// The next block not yet taken by a worker.
+    next: AtomicUsize,
+    records_dir: &'a str,
+    prefix: &'a str,
+}
 
-/// Computes `missing` commits with `git`, in their order, in shards of at least `min_shard`
-/// commits; `None` if git cannot be run (the caller falls back).
+/// A commit read from `diff-tree`, waiting for its blobs.
+struct Pending {
+    /// Its position in `missing`.
+    at: usize,
+    commit: Commit,
+    sorted: Sorted,
+    /// Every path it changed, sorted.
+    paths: Vec<String>,
+    /// How many objects were asked of `cat-file` for it (blobs an earlier commit of the same
+    /// worker already asked for are not asked again).
+    asked: usize,
+}
+
+/// Computes `missing` commits with `git`, in their order, with one worker per core once there
+/// are at least `min_shard` commits per worker; `None` if git cannot be run or its output is
+/// not what was asked for (the caller falls back).
 pub(super) fn walk(
     workdir: &Path,
     repo_path: &Path,
@@ -127,170 +207,242 @@ pub(super) fn walk(
     prefix: &str,
     min_shard: usize,
 ) -> Option<Vec<Commit>> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let shards = (missing.len() / min_shard.max(1)).clamp(1, cores.clamp(2, 8));
-    if shards == 1 {
-        return walk_shard(workdir, repo_path, missing, records_dir, prefix);
+    if missing.is_empty() {
+        return Some(Vec::new());
     }
-    let size = missing.len().div_ceil(shards);
-    let results: Vec<Option<Vec<Commit>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = missing
-            .chunks(size)
-            .map(|chunk| {
-                scope.spawn(move || walk_shard(workdir, repo_path, chunk, records_dir, prefix))
-            })
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = (missing.len() / min_shard.max(1)).clamp(1, cores.clamp(2, 8));
+    let block = (missing.len() / (workers * BLOCKS_PER_WORKER)).clamp(1, MAX_BLOCK);
+    let work = Work {
+        workdir,
+        repo_path,
+        missing,
+        blocks: (0..missing.len())
+            .step_by(block)
+            .map(|s| s..(s + block).min(missing.len()))
+            .collect(),
+        next: AtomicUsize::new(0),
+        records_dir,
+        prefix,
+    };
+    let results: Vec<Option<Vec<(usize, Commit)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| scope.spawn(|| worker(&work)))
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().ok().flatten())
             .collect()
     });
-    let mut out = Vec::with_capacity(missing.len());
+    let mut slots: Vec<Option<Commit>> = Vec::with_capacity(missing.len());
+    slots.resize_with(missing.len(), || None);
     for r in results {
-        out.extend(r?);
+        for (at, c) in r? {
+            slots[at] = Some(c);
+        }
     }
-    Some(out)
+    slots.into_iter().collect()
 }
 
-/// [`walk`] over one contiguous run of commits: one `git log` and one `cat-file`.
-fn walk_shard(
-    workdir: &Path,
-    repo_path: &Path,
-    missing: &[git2::Oid],
-    records_dir: &str,
-    prefix: &str,
-) -> Option<Vec<Commit>> {
-    if missing.is_empty() {
-        return Some(Vec::new());
-    }
-    let ids: Vec<u8> = missing
-        .iter()
-        .flat_map(|o| format!("{o}\n").into_bytes())
-        .collect();
-    let mut log = spawn(
-        workdir,
-        &[
-            "-c",
-            "core.quotePath=false",
-            "log",
-            "--no-walk=unsorted",
-            "--stdin",
-            "--root",
-            "--raw",
-            "-z",
-            "--no-renames",
-            "--no-abbrev",
-            "--diff-merges=first-parent",
-            "--no-color",
-            "--format=%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%B%x00",
-        ],
-    )?;
-    let mut batch = spawn(workdir, &["cat-file", "--batch", "--buffer"])?;
-    let mut log_in = log.stdin.take()?;
-    let ids_writer = std::thread::spawn(move || {
-        let _ = log_in.write_all(&ids);
-    });
-    // The blob reader drains `cat-file` while blobs are still being asked for, so neither pipe
-    // fills up; `git log` and `git cat-file` run side by side on two cores.
-    let mut batch_out = batch.stdout.take()?;
-    let blob_reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = batch_out.read_to_end(&mut out);
-        out
-    });
-    let mut batch_in = batch.stdin.take()?;
-    let mut log_out = log.stdout.take()?;
-    let mut commits: Vec<(Commit, Vec<Delta>)> = Vec::with_capacity(missing.len());
-    let mut sorted = Vec::with_capacity(missing.len());
-    let mut asked: FxHashSet<git2::Oid> = FxHashSet::default();
-    let mut pending: Vec<u8> = Vec::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut take = |chunk: &[u8],
-                    commits: &mut Vec<(Commit, Vec<Delta>)>,
-                    sorted: &mut Vec<Sorted>,
-                    batch_in: &mut std::process::ChildStdin| {
-        if chunk.is_empty() {
-            return;
-        }
-        if let Some((c, d)) = parse_commit(chunk) {
-            let s = sort_deltas(&d, records_dir, prefix);
-            let mut req = Vec::new();
-            for oid in needed_blobs(&s) {
-                if asked.insert(oid) {
-                    req.extend_from_slice(format!("{oid}\n").as_bytes());
+/// One worker: takes blocks until none are left; returns each commit with its position.
+fn worker(work: &Work<'_>) -> Option<Vec<(usize, Commit)>> {
+    let mut tree = spawn(work.workdir, DIFF_TREE)?;
+    let mut batch = spawn(work.workdir, CAT_FILE)?;
+    let tree_in = tree.0.stdin.take()?;
+    let mut tree_out = tree.0.stdout.take()?;
+    let mut batch_in = batch.0.stdin.take()?;
+    let batch_out = batch.0.stdout.take()?;
+    let (taken_tx, taken_rx) = mpsc::channel::<Range<usize>>();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let (pending_tx, pending_rx) = mpsc::channel::<Pending>();
+    let done = std::thread::scope(|scope| {
+        // The feeder keeps two blocks in flight, so `diff-tree` never waits for the reader to
+        // ask for more, and takes a new block only as one is read.
+        scope.spawn(move || {
+            let mut tree_in = tree_in;
+            let mut in_flight = 0;
+            loop {
+                if in_flight == 2 {
+                    if done_rx.recv().is_err() {
+                        break;
+                    }
+                    in_flight -= 1;
+                }
+                let k = work.next.fetch_add(1, Ordering::Relaxed);
+                let Some(range) = work.blocks.get(k) else {
+                    break;
+                };
+                let mut ids = Vec::with_capacity(range.len() * 41 + END_OF_BLOCK.len());
+                for oid in &work.missing[range.clone()] {
+                    ids.extend_from_slice(format!("{oid}\n").as_bytes());
+                }
+                ids.extend_from_slice(END_OF_BLOCK);
+                if tree_in.write_all(&ids).is_err() || taken_tx.send(range.clone()).is_err() {
+                    break;
+                }
+                in_flight += 1;
+            }
+            // Closing stdin ends `diff-tree`.
+        });
+        let blobs = scope.spawn(move || field_changes(work, batch_out, pending_rx));
+        // The reader: each block's output, cut into commits, whose blobs are asked for at once.
+        let mut asked: FxHashSet<git2::Oid> = FxHashSet::default();
+        let mut out: Vec<u8> = Vec::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut searched = 0usize;
+        let mut read_ok = true;
+        'blocks: for range in taken_rx {
+            let end = loop {
+                let from = searched.saturating_sub(END_OF_BLOCK.len());
+                if let Some(p) = find(&out[from..], END_OF_BLOCK) {
+                    break from + p;
+                }
+                searched = out.len();
+                match tree_out.read(&mut buf) {
+                    Ok(n) if n > 0 => out.extend_from_slice(&buf[..n]),
+                    _ => {
+                        read_ok = false;
+                        break 'blocks;
+                    }
+                }
+            };
+            let chunks: Vec<&[u8]> = out[..end]
+                .split(|b| *b == 1)
+                .filter(|c| !c.is_empty())
+                .collect();
+            if chunks.len() != range.len() {
+                read_ok = false;
+                break;
+            }
+            for (at, chunk) in range.zip(chunks) {
+                let Some((commit, deltas)) = parse_commit(chunk) else {
+                    read_ok = false;
+                    break 'blocks;
+                };
+                if commit.id != work.missing[at].to_string() {
+                    read_ok = false;
+                    break 'blocks;
+                }
+                let sorted = sort_deltas(&deltas, work.records_dir, work.prefix);
+                let mut req = Vec::new();
+                let mut n = 0;
+                for oid in needed_blobs(&sorted) {
+                    if asked.insert(oid) {
+                        req.extend_from_slice(format!("{oid}\n").as_bytes());
+                        n += 1;
+                    }
+                }
+                let mut paths: Vec<String> = deltas.into_iter().map(|d| d.path).collect();
+                paths.sort();
+                let sent = batch_in.write_all(&req).is_ok()
+                    && pending_tx
+                        .send(Pending {
+                            at,
+                            commit,
+                            sorted,
+                            paths,
+                            asked: n,
+                        })
+                        .is_ok();
+                if !sent {
+                    read_ok = false;
+                    break 'blocks;
                 }
             }
-            let _ = batch_in.write_all(&req);
-            commits.push((c, d));
-            sorted.push(s);
+            out.drain(..end + END_OF_BLOCK.len());
+            searched = 0;
+            // The feeder may take another block; it is gone once every block is taken.
+            let _ = done_tx.send(());
         }
-    };
-    loop {
-        let n = log_out.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        pending.extend_from_slice(&buf[..n]);
-        // Every complete commit (up to the last \x01) can be handled now.
-        if let Some(last) = pending.iter().rposition(|b| *b == 1) {
-            let rest = pending.split_off(last);
-            for chunk in pending.split(|b| *b == 1) {
-                take(chunk, &mut commits, &mut sorted, &mut batch_in);
-            }
-            pending = rest;
-        }
-    }
-    for chunk in pending.split(|b| *b == 1) {
-        take(chunk, &mut commits, &mut sorted, &mut batch_in);
-    }
-    drop(batch_in);
-    let _ = ids_writer.join();
-    let log_ok = log.wait().ok()?.success();
-    let batch_bytes = blob_reader.join().ok()?;
-    let batch_ok = batch.wait().ok()?.success();
-    if !log_ok || !batch_ok || commits.len() != missing.len() {
+        // Closing these ends `cat-file` and lets the blob reader finish; dropping the feeder's
+        // channel ends the feeder if the reader stopped early.
+        drop(batch_in);
+        drop(pending_tx);
+        drop(done_tx);
+        drop(tree_out);
+        let commits = blobs.join().ok().flatten();
+        read_ok.then_some(commits).flatten()
+    });
+    let tree_ok = tree.0.wait().ok()?.success();
+    let batch_ok = batch.0.wait().ok()?.success();
+    if !tree_ok || !batch_ok {
         return None;
     }
-    let blobs = parse_batch(&batch_bytes);
-    let read = |s: &Side| blobs.get(&s.blob).map(|b| Cow::Borrowed(*b));
-    commits
-        .par_iter_mut()
-        .zip(sorted.par_iter())
-        .for_each(|((c, _), s)| {
-            c.changes = changes_from(s, &read);
-        });
-    let merges: Vec<usize> = (0..commits.len())
-        .filter(|&i| commits[i].0.is_merge() && !commits[i].0.changes.is_empty())
-        .collect();
-    if !merges.is_empty() {
-        let repo = git2::Repository::open(repo_path).ok()?;
-        for i in merges {
-            let (c, _) = &mut commits[i];
-            let parents = c.parents.clone();
-            mark_inherited(&repo, &parents, &mut c.changes, prefix);
+    done
+}
+
+/// The blob reader of a worker: reads the objects asked for each commit as they arrive and
+/// computes the commit's record changes.
+fn field_changes(
+    work: &Work<'_>,
+    batch_out: std::process::ChildStdout,
+    pending: mpsc::Receiver<Pending>,
+) -> Option<Vec<(usize, Commit)>> {
+    let mut out = BufReader::with_capacity(1 << 16, batch_out);
+    let mut blobs: FxHashMap<git2::Oid, Option<Vec<u8>>> = FxHashMap::default();
+    let mut repo: Option<git2::Repository> = None;
+    let mut done = Vec::new();
+    for p in pending {
+        for _ in 0..p.asked {
+            let (oid, content) = read_object(&mut out)?;
+            blobs.insert(oid, content);
         }
+        let Pending {
+            at,
+            mut commit,
+            sorted,
+            paths,
+            ..
+        } = p;
+        let read = |s: &Side| {
+            blobs
+                .get(&s.blob)
+                .and_then(|b| b.as_deref())
+                .map(Cow::Borrowed)
+        };
+        commit.changes = changes_from(&sorted, &read);
+        if commit.is_merge() && !commit.changes.is_empty() {
+            if repo.is_none() {
+                repo = git2::Repository::open(work.repo_path).ok();
+            }
+            let r = repo.as_ref()?;
+            let parents = commit.parents.clone();
+            mark_inherited(r, &parents, &mut commit.changes, work.prefix);
+        }
+        commit.paths = paths;
+        done.push((at, commit));
     }
-    Some(
-        commits
-            .into_iter()
-            .map(|(mut c, d)| {
-                let mut paths: Vec<String> = d.into_iter().map(|d| d.path).collect();
-                paths.sort();
-                c.paths = paths;
-                c
-            })
-            .collect(),
-    )
+    Some(done)
+}
+
+/// Where `needle` first occurs in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn parses_batch_output() {
+    fn reads_batch_objects_in_order() {
         let oid = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391";
         let out = format!("{oid} blob 3\nabc\n0000000000000000000000000000000000000001 missing\n");
-        let m = super::parse_batch(out.as_bytes());
-        assert_eq!(m.len(), 1);
-        assert_eq!(m.values().next().copied(), Some(&b"abc"[..]));
+        let mut r = BufReader::new(out.as_bytes());
+        let (a, content) = read_object(&mut r).expect("first object");
+        assert_eq!(a.to_string(), oid);
+        assert_eq!(content.as_deref(), Some(&b"abc"[..]));
+        let (b, none) = read_object(&mut r).expect("missing object");
+        assert_eq!(b.to_string(), "0000000000000000000000000000000000000001");
+        assert!(none.is_none());
+        assert!(read_object(&mut r).is_none());
+    }
+
+    #[test]
+    fn finds_the_end_of_a_block() {
+        let mut out = b"\x01abc\x00def".to_vec();
+        assert_eq!(find(&out, END_OF_BLOCK), None);
+        out.extend_from_slice(END_OF_BLOCK);
+        assert_eq!(find(&out, END_OF_BLOCK), Some(8));
     }
 }
