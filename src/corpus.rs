@@ -73,6 +73,12 @@ impl Corpus {
         source: &dyn Source,
         keep: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Corpus, LoadError> {
+        let (config, config_diags) = Corpus::read_config(source)?;
+        Corpus::load_configured(source, config, config_diags, keep)
+    }
+
+    /// Reads and parses `ddf.yaml` from `source`, with the findings about it.
+    pub fn read_config(source: &dyn Source) -> Result<(Config, Vec<Diagnostic>), LoadError> {
         let text = source
             .read(CONFIG_FILE)?
             .ok_or_else(|| LoadError::NoConfig(source.describe()))?;
@@ -82,7 +88,16 @@ impl Corpus {
             message: "the file is not valid UTF-8".into(),
             hint: Some("save ddf.yaml as UTF-8".into()),
         })?;
-        let (config, config_diags) = Config::parse(&text, CONFIG_FILE)?;
+        Ok(Config::parse(&text, CONFIG_FILE)?)
+    }
+
+    /// [`Corpus::load_where`] with `ddf.yaml` already read by [`Corpus::read_config`].
+    pub fn load_configured(
+        source: &dyn Source,
+        config: Config,
+        config_diags: Vec<Diagnostic>,
+        keep: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<Corpus, LoadError> {
         let files = source.records_where(&config.records, keep)?;
         let mut corpus = Corpus::from_files(source.describe(), config, config_diags, files);
         for path in crate::sbom::release_files(&corpus) {

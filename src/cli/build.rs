@@ -41,8 +41,7 @@ fn with_input<T>(
     env: &Env,
     f: impl FnOnce(&crate::site::Input<'_>, &dyn crate::source::Source, &str) -> Result<T, CliError>,
 ) -> Result<(T, Generated), CliError> {
-    let (corpus, graph) = env.load()?;
-    let history = env.history(&corpus)?;
+    let (corpus, graph, history) = env.load_all()?;
     let hctx = history.as_ref().map(super::HistoryData::ctx);
     let report = crate::check::run(&corpus, &graph, crate::date::Date::today(), hctx.as_ref());
     let marks = hctx

@@ -25,8 +25,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         return list_rules(env);
     }
     let format = env.format(&[Format::Human, Format::Json, Format::Md, Format::Csv])?;
-    let (corpus, graph) = env.load()?;
-    let history = env.history(&corpus)?;
+    let (corpus, graph, history) = env.load_all()?;
     let hctx = history.as_ref().map(super::HistoryData::ctx);
     let started = std::time::Instant::now();
     let report = crate::check::run(&corpus, &graph, crate::date::Date::today(), hctx.as_ref());

@@ -216,11 +216,10 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     // The log needs the signer registry (PER records), not the whole DDF: on a large DDF,
     // reading only `PER-*.md` files keeps one record's history well under a second. The
     // `id-filename` rule keeps file names and ids aligned.
-    let source = env_tip.source()?;
-    let corpus = crate::corpus::Corpus::load_where(source.as_ref(), &|p: &str| {
+    let (corpus, data) = env_tip.load_with_history(&|p: &str| {
         p.rsplit('/').next().is_some_and(|n| n.starts_with("PER-"))
     })?;
-    let Some(data) = env_tip.history(&corpus)? else {
+    let Some(data) = data else {
         return Err(CliError::usage(
             "there is no history: the DDF is not in a Git repository, or nothing is committed yet",
         )

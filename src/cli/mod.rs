@@ -261,6 +261,18 @@ impl Env {
         let started = std::time::Instant::now();
         let source = self.source()?;
         let corpus = Corpus::load(source.as_ref())?;
+        Ok(self.with_graph(corpus, started))
+    }
+
+    /// Loads the corpus, builds its graph, and reads the history ([`Env::load_with_history`]).
+    pub fn load_all(&self) -> Result<(Corpus, Graph, Option<HistoryData>), CliError> {
+        let started = std::time::Instant::now();
+        let (corpus, history) = self.load_with_history(&|_| true)?;
+        let (corpus, graph) = self.with_graph(corpus, started);
+        Ok((corpus, graph, history))
+    }
+
+    fn with_graph(&self, corpus: Corpus, started: std::time::Instant) -> (Corpus, Graph) {
         let loaded = started.elapsed();
         let graph = Graph::build(&corpus);
         if self.verbose > 0 {
@@ -273,7 +285,31 @@ impl Env {
                 started.elapsed() - loaded
             );
         }
-        Ok((corpus, graph))
+        (corpus, graph)
+    }
+
+    /// Loads the corpus (the record files `keep` accepts) and, at the same time on another
+    /// thread, the history: on a large DDF each takes a few hundred milliseconds, and neither
+    /// needs the other until approvals are matched to their signers.
+    pub fn load_with_history(
+        &self,
+        keep: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<(Corpus, Option<HistoryData>), CliError> {
+        let source = self.source()?;
+        let (config, diagnostics) = Corpus::read_config(source.as_ref())?;
+        let records_dir = config.records.clone();
+        let (corpus, history) = std::thread::scope(|scope| {
+            let history = scope.spawn(|| self.load_history(&records_dir));
+            let corpus = Corpus::load_configured(source.as_ref(), config, diagnostics, keep);
+            (corpus, history.join())
+        });
+        let corpus = corpus?;
+        let history = history.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        let data = match history {
+            Some((history, took)) => Some(self.history_data(history, took, &corpus)?),
+            None => None,
+        };
+        Ok((corpus, data))
     }
 }
 
@@ -302,12 +338,16 @@ impl HistoryData {
 }
 
 impl Env {
-    /// Reads the history of the DDF (from `--rev` or HEAD) with its approvals. `None` outside a
-    /// Git repository or before the first commit: the history rules then do not run.
-    pub fn history(&self, corpus: &Corpus) -> Result<Option<HistoryData>, CliError> {
-        use crate::history::{History, HistoryError, Location};
+    /// The history index of the DDF (from `--rev` or HEAD) whose records are in `records_dir`,
+    /// and how long it took to read. `None` outside a Git repository or before the first
+    /// commit: the history rules then do not run.
+    fn load_history(
+        &self,
+        records_dir: &str,
+    ) -> Result<Option<(crate::history::History, std::time::Duration)>, CliError> {
+        use crate::history::{History, HistoryError};
         let started = std::time::Instant::now();
-        let history = match History::load(&self.root, self.rev.as_deref(), &corpus.config.records) {
+        let history = match History::load(&self.root, self.rev.as_deref(), records_dir) {
             Ok(h) => h,
             Err(HistoryError::NotARepository(_)) => {
                 if self.verbose > 0 {
@@ -326,7 +366,19 @@ impl Env {
         if history.shallow && !self.quiet {
             eprintln!("ddf: note: this is a shallow clone; history before its boundary is missing, so history-based findings may be incomplete (git fetch --unshallow)");
         }
-        let loc = Location::discover(&self.root).map_err(|e| CliError::usage(e.to_string()))?;
+        Ok(Some((history, started.elapsed())))
+    }
+
+    /// The approvals of `history`, with their signers from `corpus`, and the controlled branch.
+    fn history_data(
+        &self,
+        history: crate::history::History,
+        took: std::time::Duration,
+        corpus: &Corpus,
+    ) -> Result<HistoryData, CliError> {
+        let started = std::time::Instant::now();
+        let loc = crate::history::Location::discover(&self.root)
+            .map_err(|e| CliError::usage(e.to_string()))?;
         let approvals = crate::history::approval::approvals(&history, corpus, loc.repo.path());
         let controlled_tip = loc
             .repo
@@ -349,15 +401,15 @@ impl Env {
                 history.commits.len(),
                 history.computed,
                 approvals.len(),
-                started.elapsed()
+                took + started.elapsed()
             );
         }
-        Ok(Some(HistoryData {
+        Ok(HistoryData {
             history,
             approvals,
             controlled_tip,
             since,
-        }))
+        })
     }
 }
 

@@ -215,7 +215,7 @@ fn add_history(
 /// Runs `ddf show`.
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let format = env.format(&[Format::Human, Format::Json, Format::Md])?;
-    let (corpus, graph) = env.load()?;
+    let (corpus, graph, history) = env.load_all()?;
     let id = args.id.trim().to_ascii_uppercase();
     let Some(&i) = corpus.by_id.get(&id) else {
         let mut near: Vec<&str> = corpus
@@ -234,8 +234,8 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         return Err(CliError::usage(format!("no record has the id `{}`", args.id)).hint(hint));
     };
     let mut v = view(&corpus, &graph, i);
-    if let Some(data) = env.history(&corpus)? {
-        add_history(&mut v, &corpus, &graph, i, &data);
+    if let Some(data) = &history {
+        add_history(&mut v, &corpus, &graph, i, data);
     }
     let text = match format {
         Format::Json => {

@@ -40,14 +40,19 @@ pub(super) fn read(path: &PathBuf) -> FxHashMap<String, Commit> {
     out
 }
 
-/// Appends commits. Failing to write the cache is not an error: the next run recomputes.
-pub(super) fn append(path: &PathBuf, commits: &[Commit]) {
-    let mut buf = Vec::new();
-    for c in commits {
-        if serde_json::to_writer(&mut buf, c).is_ok() {
-            buf.push(b'\n');
-        }
+/// Appends `c` to `buf` as one cache line.
+pub(super) fn line(c: &Commit, buf: &mut Vec<u8>) {
+    let start = buf.len();
+    if serde_json::to_writer(&mut *buf, c).is_ok() {
+        buf.push(b'\n');
+    } else {
+        buf.truncate(start);
     }
+}
+
+/// Appends cache lines (made by [`line`]). Failing to write the cache is not an error: the next
+/// run recomputes.
+pub(super) fn append(path: &PathBuf, lines: &[u8]) {
     let write = || -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -56,7 +61,7 @@ pub(super) fn append(path: &PathBuf, commits: &[Commit]) {
             .create(true)
             .append(true)
             .open(path)?;
-        f.write_all(&buf)
+        f.write_all(lines)
     };
     let _ = write();
 }

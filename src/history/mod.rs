@@ -739,13 +739,20 @@ impl History {
                 min_shard,
             ),
         };
-        let computed = match fast {
+        let (computed, lines) = match fast {
             Some(c) => c,
-            None => walk_with_git2(&repo_path, &missing, records_dir, &loc.prefix),
+            None => {
+                let computed = walk_with_git2(&repo_path, &missing, records_dir, &loc.prefix);
+                let mut lines = Vec::new();
+                for c in &computed {
+                    cache::line(c, &mut lines);
+                }
+                (computed, lines)
+            }
         };
         let n_computed = computed.len();
         if n_computed > 0 {
-            cache::append(&cache_path, &computed);
+            cache::append(&cache_path, &lines);
         }
         for c in computed {
             cached.insert(c.id.clone(), c);

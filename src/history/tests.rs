@@ -238,4 +238,28 @@ fn git_fast_path_and_git2_walk_agree() {
     assert_eq!(slow.computed, 5);
     assert_eq!(summary(&fast), summary(&slow));
     assert_eq!(summary(&sharded), summary(&slow));
+    // The fast path really ran (a silent fall back to git2 would agree too), with two workers
+    // and one commit per block, so blocks were taken over between workers.
+    let repo = git2::Repository::open(r.dir.path()).expect("repo");
+    let oids: Vec<git2::Oid> = slow
+        .commits
+        .iter()
+        .map(|c| git2::Oid::from_str(&c.id).expect("oid"))
+        .collect();
+    let (walked, lines) = super::gitcli::walk(r.dir.path(), repo.path(), &oids, "records", "", 2)
+        .expect("the git walk ran");
+    let walked: Vec<String> = walked
+        .iter()
+        .map(|c| serde_json::to_string(c).expect("json"))
+        .collect();
+    assert_eq!(walked, summary(&slow));
+    let mut cached: Vec<String> = String::from_utf8(lines)
+        .expect("utf-8")
+        .lines()
+        .map(String::from)
+        .collect();
+    let mut expected = summary(&slow);
+    cached.sort();
+    expected.sort();
+    assert_eq!(cached, expected, "one cache line per commit");
 }
