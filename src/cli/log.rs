@@ -7,6 +7,7 @@ use crate::history::approval::{covers, format_time, Approval};
 use crate::history::log::{body_diff, first_parent_line, ApprovalIndex};
 use crate::history::{Change, Commit, FieldChange, History};
 use crate::rules::structure::is_valid_id;
+use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -262,7 +263,9 @@ fn change_log(
         .and_then(|t| h.position(t))
         .map(|tip| first_parent_line(h, tip))
         .unwrap_or_default();
-    let mut entries = Vec::new();
+    // Which commits are listed is a quick pass; their views are built, and written as JSON, in
+    // parallel: a long log has tens of thousands of record changes.
+    let mut listed = Vec::new();
     for entry in line {
         let i = entry.position;
         if excluded.contains(&i) {
@@ -273,31 +276,41 @@ fn change_log(
         if !all && c.changes.is_empty() && ctl.change_requests.is_empty() && !ctl.is_approval() {
             continue;
         }
-        let covering: Vec<ApprovalView> = index
-            .covering(h, c)
-            .into_iter()
-            .map(ApprovalView::of)
-            .collect();
-        let mut view = commit_view(c, covering);
-        view.merged = entry
-            .merged
-            .iter()
-            .map(|&m| commit_view(&h.commits[m], Vec::new()))
-            .collect();
-        entries.push(view);
+        listed.push(entry);
     }
+    let entries: Vec<CommitView> = listed
+        .par_iter()
+        .map(|entry| {
+            let c = &h.commits[entry.position];
+            let covering: Vec<ApprovalView> = index
+                .covering(h, c)
+                .into_iter()
+                .map(ApprovalView::of)
+                .collect();
+            let mut view = commit_view(c, covering);
+            view.merged = entry
+                .merged
+                .iter()
+                .map(|&m| commit_view(&h.commits[m], Vec::new()))
+                .collect();
+            view
+        })
+        .collect();
     let log = LogView {
         tip: h.tip.clone(),
         since,
         shallow: h.shallow,
-        entries,
+        entries: Vec::new(),
     };
     Ok(match format {
         Format::Json => {
-            serde_json::to_string_pretty(&log).map_err(|e| CliError::failed(e.to_string()))? + "\n"
+            let head =
+                serde_json::to_string_pretty(&log).map_err(|e| CliError::failed(e.to_string()))?;
+            super::output::pretty_json_with_list(&head, "entries", &entries)
+                .map_err(CliError::failed)?
         }
-        Format::Md => log_md(&log),
-        _ => log_human(&log, env),
+        Format::Md => log_md(&LogView { entries, ..log }),
+        _ => log_human(&LogView { entries, ..log }, env),
     })
 }
 

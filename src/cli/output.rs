@@ -108,6 +108,51 @@ pub(super) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// `head`, an object written by `serde_json::to_string_pretty` whose last member is `key` with an
+/// empty list, with `items` as that list, each written on its own thread: the same text as
+/// `to_string_pretty` of the whole, in a fraction of the time for a list of many megabytes.
+/// Ends with a newline.
+pub(super) fn pretty_json_with_list<T: serde::Serialize + Sync>(
+    head: &str,
+    key: &str,
+    items: &[T],
+) -> Result<String, String> {
+    use rayon::prelude::*;
+    let tail = format!("  \"{key}\": []\n}}");
+    let Some(open) = head.strip_suffix(&tail) else {
+        return Err(format!("`{key}` is not the last member of the object"));
+    };
+    if items.is_empty() {
+        return Ok(format!("{head}\n"));
+    }
+    let parts: Vec<String> = items
+        .par_iter()
+        .map(|item| {
+            // Members of the list sit two levels deep. A JSON string never holds a raw line
+            // break, so indenting every line is exact.
+            serde_json::to_string_pretty(item).map(|text| {
+                let mut out = String::with_capacity(text.len() + text.len() / 8);
+                for line in text.split('\n') {
+                    if !out.is_empty() {
+                        out.push('\n');
+                    }
+                    out.push_str("    ");
+                    out.push_str(line);
+                }
+                out
+            })
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let mut out =
+        String::with_capacity(open.len() + parts.iter().map(String::len).sum::<usize>() + 64);
+    out.push_str(open);
+    out.push_str(&format!("  \"{key}\": [\n"));
+    out.push_str(&parts.join(",\n"));
+    out.push_str("\n  ]\n}\n");
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +166,49 @@ mod tests {
     fn table_pads() {
         let t = table(&["id", "title"], &[vec!["UN-001".into(), "A".into()]]);
         assert_eq!(t, "id      title\n------  -----\nUN-001  A\n");
+    }
+
+    #[test]
+    fn a_list_written_in_parallel_reads_as_one_pretty_json() {
+        #[derive(serde::Serialize)]
+        struct Item {
+            id: String,
+            lines: Vec<String>,
+            empty: Vec<u8>,
+            nested: serde_json::Value,
+        }
+        #[derive(serde::Serialize)]
+        struct Whole {
+            tip: Option<String>,
+            n: u32,
+            entries: Vec<Item>,
+        }
+        let items = || {
+            (0..3)
+                .map(|k| Item {
+                    id: format!("C-{k}"),
+                    lines: vec!["a\nb".into(), "  \"quoted\"".into()],
+                    empty: Vec::new(),
+                    nested: serde_json::json!({"x": [1, {"y": null}], "z": {}}),
+                })
+                .collect::<Vec<_>>()
+        };
+        for n in [0, 1, 3] {
+            let whole = Whole {
+                tip: Some("abc".into()),
+                n: 7,
+                entries: items().into_iter().take(n).collect(),
+            };
+            let expected = serde_json::to_string_pretty(&whole).expect("json") + "\n";
+            let list = items().into_iter().take(n).collect::<Vec<_>>();
+            let head = serde_json::to_string_pretty(&Whole {
+                entries: Vec::new(),
+                ..whole
+            })
+            .expect("json");
+            let got = super::pretty_json_with_list(&head, "entries", &list).expect("written");
+            assert_eq!(got, expected, "{n} items");
+        }
+        assert!(super::pretty_json_with_list::<u8>("{\n  \"a\": 1\n}", "entries", &[]).is_err());
     }
 }

@@ -654,10 +654,10 @@ fn tune_libgit2() {
 /// How commits missing from the cache are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Walk {
-    /// `git log` and `git cat-file`, one pair per shard of at least `min_shard` commits (falls
-    /// back to libgit2 when `git` cannot be run).
+    /// `git diff-tree` and `git cat-file`, one pair per worker of at least `min_shard` commits
+    /// (falls back to libgit2 when `git` cannot be run).
     Git {
-        /// The fewest commits worth a shard of their own.
+        /// The fewest commits worth a worker of their own.
         min_shard: usize,
     },
     /// libgit2 only.
@@ -726,8 +726,8 @@ impl History {
             .filter(|o| !cached.contains_key(&o.to_string()))
             .collect();
         let repo_path = repo.path().to_path_buf();
-        // The fast path is one `git log --raw` and one `git cat-file --batch`; the git2 walk is
-        // the fallback (and can be forced with DDF_HISTORY_WALK=git2, to compare the two).
+        // The fast path is `git diff-tree --stdin` and `git cat-file --batch` per core; the git2
+        // walk is the fallback (and can be forced with DDF_HISTORY_WALK=git2, to compare the two).
         let fast = match walk_with {
             Walk::Git2 => None,
             Walk::Git { min_shard } => gitcli::walk(
