@@ -148,7 +148,12 @@ pub(super) fn pretty_json_with_list<T: serde::Serialize + Sync>(
         String::with_capacity(open.len() + parts.iter().map(String::len).sum::<usize>() + 64);
     out.push_str(open);
     out.push_str(&format!("  \"{key}\": [\n"));
-    out.push_str(&parts.join(",\n"));
+    for (k, part) in parts.iter().enumerate() {
+        if k > 0 {
+            out.push_str(",\n");
+        }
+        out.push_str(part);
+    }
     out.push_str("\n  ]\n}\n");
     Ok(out)
 }
