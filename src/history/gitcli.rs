@@ -10,10 +10,10 @@
 //! of the others, so the work is spread over one worker per core. Each worker is a `diff-tree`
 //! and a `cat-file` that live for the whole walk and are fed blocks of commits from its own
 //! contiguous run; a worker that runs out takes over half of the largest run left (see
-//! [`Queue`]), so all workers finish together whatever each commit costs. `diff-tree --stdin` answers line by line
-//! and echoes any line that is not an object id, so a marker line after each block tells the
-//! reader where the block's output ends. Field changes are computed as each commit's blobs
-//! arrive, while Git is still diffing the next ones.
+//! [`Queue`]), so all workers finish together whatever each commit costs. `diff-tree --stdin`
+//! answers line by line and echoes any line that is not an object id, so a marker line after
+//! each block tells the reader where the block's output ends. Field changes are computed as each
+//! commit's blobs arrive, while Git is still diffing the next ones.
 
 use super::{
     changes_from, mark_inherited, needed_blobs, sort_deltas, trailers, Commit, Delta, Side, Sorted,
