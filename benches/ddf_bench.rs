@@ -2317,6 +2317,10 @@ usage: cargo bench --bench ddf_bench -- COMMAND
         10,000 commits): git log --name-only for reference, ddf log without and with its
         cache, and one record's history
 
+  impact [--records N] [--commits K] [--runs R] [--ddf PATH] [DIR]
+        time `ddf impact HEAD~10..HEAD` on a Git repository (default: generate 20,000
+        records with 10,000 commits), alternating with `ddf check` of the head for scale
+
   site [--records N] [--commits K] [--runs R] [--ddf PATH] [DIR]
         time `ddf build` of the docs-example site, then of DIR (default: generate 20,000
         records with 10,000 commits) once its history index exists; checks that two builds
@@ -2587,6 +2591,54 @@ fn cmd_history(o: &Opts) -> Result<(), String> {
     Ok(())
 }
 
+/// `impact`: `ddf impact HEAD~10..HEAD`, the impact assessment of a 10-commit change, on a
+/// repository of N records and K commits (default 20,000 and 10,000), alternating with
+/// `ddf check` of the head for scale (target: under 1 s, about one check).
+fn cmd_impact(o: &Opts) -> Result<(), String> {
+    let bin = ddf_binary(o)?;
+    let ddf = bin.path.as_path();
+    let (dir, _tmp) = repository(o)?;
+    let range = "HEAD~10..HEAD";
+    // `ddf check` reads the history cache; build it before the series, as a user's first
+    // command would have.
+    run_ddf(ddf, &dir, &["log", "--format", "json"])?;
+    let mut impact = Vec::new();
+    let mut check = Vec::new();
+    for _ in 0..o.runs.max(1) {
+        impact.push(run_ddf(ddf, &dir, &["impact", range, "--format", "json"])?);
+        check.push(run_ddf(ddf, &dir, &["check", "--format", "json"])?);
+    }
+    let report: serde_json::Value = impact
+        .last()
+        .map(|r| serde_json::from_slice(&r.stdout))
+        .transpose()
+        .map_err(|e| format!("ddf impact did not print JSON: {e}"))?
+        .unwrap_or_default();
+    let count = |key: &str| report[key].as_array().map_or(0, Vec::len);
+    let median = |runs: &[Run]| {
+        let mut w: Vec<f64> = runs.iter().map(|r| r.wall.as_secs_f64()).collect();
+        w.sort_by(f64::total_cmp);
+        w[w.len() / 2]
+    };
+    let m = median(&impact);
+    println!("impact of {range} on {}", dir.display());
+    println!(
+        "  change      {} records changed ({} files), {} impacted, {} verifications to re-run",
+        count("changed"),
+        count("changed_files"),
+        count("impacted"),
+        count("stale_verifications")
+    );
+    println!(
+        "  ddf impact  {}  (target < 1 s: {}; {:.2}x ddf check)",
+        summary(&impact),
+        if m < 1.0 { "met" } else { "MISSED" },
+        m / median(&check)
+    );
+    println!("  ddf check   {}  (the head, for scale)", summary(&check));
+    Ok(())
+}
+
 /// Every file under `dir` with its content hash (FNV-1a, enough to tell two builds apart), and
 /// the total size.
 fn tree_digest(dir: &Path) -> Result<(Vec<(PathBuf, u64)>, u64), String> {
@@ -2817,6 +2869,7 @@ fn main() -> ExitCode {
         "check" => cmd_check(&opts),
         "all" => cmd_all(&opts),
         "history" => cmd_history(&opts),
+        "impact" => cmd_impact(&opts),
         "site" => cmd_site(&opts),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
