@@ -362,7 +362,7 @@ fn load_config(env: &Env, rev: Option<&str>) -> Result<String, CliError> {
     Ok(c.config.controlled_branch)
 }
 
-/// Writes the proposal into the CR's empty `impact` / `cyber_impact` fields.
+/// Writes the proposal into the CR's empty `impact`, `cyber_impact` and `cyber_rationale` fields.
 fn write_cr(env: &Env, head: &Corpus, cr: &str, i: &Impact) -> Result<(), CliError> {
     let not_found = || {
         CliError::usage(format!("{cr} is not a change request in the working tree"))
@@ -386,28 +386,21 @@ fn write_cr(env: &Env, head: &Corpus, cr: &str, i: &Impact) -> Result<(), CliErr
     let text = std::fs::read_to_string(&path)
         .map_err(|e| CliError::failed(format!("{}: {e}", rec.path)))?;
     let proposal = impact::proposal_text(i);
+    let rationale = impact::rationale_text(i);
     let mut updates = Vec::new();
-    let mut kept = Vec::new();
     for (field, value) in [
         ("impact", proposal.as_str()),
         ("cyber_impact", i.cyber_impact.label()),
+        ("cyber_rationale", rationale.as_str()),
     ] {
         if rec.get(field).is_some_and(is_given) {
-            kept.push(field);
+            eprintln!(
+                "ddf: {cr} already has `{field}` written by a person; not overwritten. Proposal:"
+            );
+            eprintln!("  {field}: {value}");
         } else {
             updates.push((field.to_string(), crate::sbom::edit::scalar(value, false)));
         }
-    }
-    for field in &kept {
-        eprintln!(
-            "ddf: {cr} already has `{field}` written by a person; not overwritten. Proposal:"
-        );
-        let v = if *field == "impact" {
-            proposal.as_str()
-        } else {
-            i.cyber_impact.label()
-        };
-        eprintln!("  {field}: {v}");
     }
     if updates.is_empty() {
         return Ok(());
@@ -418,7 +411,11 @@ fn write_cr(env: &Env, head: &Corpus, cr: &str, i: &Impact) -> Result<(), CliErr
         .map_err(|e| CliError::failed(format!("{}: {e}", rec.path)))?;
     if !env.quiet {
         let names: Vec<&str> = updates.iter().map(|(k, _)| k.as_str()).collect();
-        eprintln!("ddf: wrote {} into {}", names.join(" and "), rec.path);
+        let list = match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => names.concat(),
+        };
+        eprintln!("ddf: wrote {list} into {}", rec.path);
     }
     Ok(())
 }

@@ -560,6 +560,27 @@ pub fn proposal_text(i: &Impact) -> String {
     s
 }
 
+/// The text `--write-cr` proposes for a change request's `cyber_rationale`: why the change may,
+/// or is unlikely to, impact cybersecurity, against the five criteria of domain model 4.2. An
+/// unlikely-to-impact change still needs its rationale on record (FDA's premarket cybersecurity
+/// guidance), so the proposal says which criteria were checked and found untouched.
+pub fn rationale_text(i: &Impact) -> String {
+    let by = format!("ddf impact {}..{}", short(&i.base), short(&i.head));
+    match i.cyber_impact {
+        CyberClass::MayImpact => format!(
+            "May impact cybersecurity (proposed by {by}): {}. The threats touched are to be \
+             re-reviewed and the security trace chain to pass before the merge.",
+            i.cyber_reasons.join("; ")
+        ),
+        CyberClass::UnlikelyToImpact => format!(
+            "Unlikely to impact cybersecurity (proposed by {by}): the change touches (a) no \
+             security-relevant record, threat, vulnerability, threat model or architecture \
+             view, (b) no artifact under the security globs, (c) no connectivity or interface \
+             design input, (d) no SBOM, and (e) not the update mechanism."
+        ),
+    }
+}
+
 /// The first 10 characters of a commit id (`worktree` unchanged).
 pub fn short(id: &str) -> &str {
     if id.len() == 40 && id.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -176,6 +176,24 @@ fn threats_and_interfaces_may_impact_with_reasons() {
             "(e) src/ota/client.c changed, on the update path".to_string(),
         ]
     );
+    let why = rationale_text(&i);
+    assert!(
+        why.starts_with("May impact cybersecurity (proposed by ddf impact "),
+        "{why}"
+    );
+    assert!(
+        why.contains(": (c) a connectivity / interface design input: DI-003 added; (e) src/ota/client.c changed, on the update path."),
+        "{why}"
+    );
+    // Without those files the same change is unlikely to impact, and the rationale names every
+    // criterion it was checked against.
+    let i = run(&b, &b, &[]);
+    assert_eq!(i.cyber_impact, CyberClass::UnlikelyToImpact);
+    let why = rationale_text(&i);
+    assert!(why.starts_with("Unlikely to impact cybersecurity"), "{why}");
+    for c in ["(a)", "(b)", "(c)", "(d)", "(e)"] {
+        assert!(why.contains(c), "{c} in {why}");
+    }
 }
 
 #[test]

@@ -343,7 +343,21 @@ fn markdown_comment_and_write_cr() {
             || cr.contains("impact: Proposed by ddf impact"),
         "{cr}"
     );
+    assert!(
+        cr.contains("cyber_rationale: \"Unlikely to impact cybersecurity (proposed by ddf impact")
+            || cr.contains(
+                "cyber_rationale: Unlikely to impact cybersecurity (proposed by ddf impact"
+            ),
+        "{cr}"
+    );
+    assert!(cr.contains("(d) no SBOM"), "{cr}");
     assert!(cr.ends_with("---\nBody stays.\n"), "{cr}");
+    assert!(
+        r.stderr
+            .contains("wrote impact, cyber_impact and cyber_rationale into records/CR-012.md"),
+        "{}",
+        r.stderr
+    );
 
     // Filled now: a second run proposes but never overwrites.
     t.write(
@@ -358,6 +372,12 @@ fn markdown_comment_and_write_cr() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(t.read("records/CR-012.md"), before);
     assert!(r.stderr.contains("not overwritten"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("  cyber_rationale: Unlikely to impact cybersecurity (proposed by"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
