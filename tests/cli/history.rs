@@ -542,3 +542,47 @@ fn a_validation_counts_until_the_need_changes_after_its_release() {
         "re-validated on 1.1"
     );
 }
+
+/// Where `git` cannot be run, libgit2 reads the history instead, and the log is the same.
+#[test]
+fn without_git_on_the_path_the_history_is_the_same() {
+    let mut t = TestRepo::with_basics();
+    t.git_init();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.commit("One\n\nChange-Request: CR-001");
+    t.git(&["checkout", "-q", "-b", "side"]);
+    std::fs::create_dir_all(t.path("records/needs")).expect("mkdir");
+    t.git(&["mv", "records/UN-001.md", "records/needs/UN-001.md"]);
+    t.write(
+        "records/needs/UN-001.md",
+        &un("UN-001").replace("title: Need UN-001", "title: Moved"),
+    );
+    t.commit("Move and retitle");
+    t.git(&["checkout", "-q", "main"]);
+    t.write("records/UN-002.md", &un("UN-002"));
+    t.commit("Two");
+    t.git(&["merge", "-q", "--no-ff", "-m", "Merge side", "side"]);
+    let with_git = t.ddf(&["log", "--all", "--format", "json"]);
+    assert_eq!(with_git.code, 0, "{}", with_git.stderr);
+    std::fs::remove_dir_all(t.path(".git/ddf")).expect("no cache");
+    let empty = tempfile::tempdir().expect("tmp");
+    let out = Command::new(env!("CARGO_BIN_EXE_ddf"))
+        .args(["log", "--all", "--format", "json"])
+        .current_dir(&t.root)
+        .env("PATH", empty.path())
+        .env("DDF_TODAY", crate::harness::TODAY)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_SYSTEM", "/dev/null")
+        .env("HOME", &t.root)
+        .output()
+        .expect("ddf runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), with_git.stdout);
+    assert!(with_git.stdout.contains("Move and retitle"));
+    assert!(t.path(".git/ddf").is_dir(), "the cache is written again");
+}
