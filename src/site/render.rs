@@ -82,11 +82,11 @@ fn home(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>
 
 fn check(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {
     let view = views::check(input, site);
-    Ok(vec![r.page(
-        "site/check.html",
-        "check.html".into(),
-        &view,
-    )?])
+    let mut out = vec![r.page("site/check.html", "check.html".into(), &view)?];
+    for (path, view) in views::check_rules(input, site) {
+        out.push(r.page("site/check-rule.html", path, &view)?);
+    }
+    Ok(out)
 }
 
 fn trace(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {

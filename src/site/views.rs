@@ -101,6 +101,10 @@ pub struct RuleCount {
     pub errors: usize,
     /// Findings at warning severity.
     pub warnings: usize,
+    /// What the rule checks, in one line (empty for a rule ddf does not know).
+    pub summary: String,
+    /// The page listing the rule's findings (`check/<rule>.html`), relative to the site root.
+    pub href: Option<String>,
 }
 
 /// The home page (`index.html`).
@@ -370,9 +374,29 @@ pub struct CheckView {
     pub errors: usize,
     /// Findings at warning severity.
     pub warnings: usize,
-    /// Rules with findings.
+    /// Rules with findings, each linked to its page of findings.
     pub rules: Vec<RuleCount>,
-    /// Every finding, sorted by path, line, rule.
+    /// Every finding, sorted by path, line, rule, when there are at most [`CHECK_LIST_LIMIT`];
+    /// otherwise none, and the findings are read on the rules' pages.
+    pub findings: Vec<FindingView>,
+    /// Whether `findings` lists every finding.
+    pub listed: bool,
+}
+
+/// The most findings `check.html` lists itself; above it (tens of thousands on a large DDF
+/// without signed approvals, a page of many megabytes) it links each rule's page instead.
+pub const CHECK_LIST_LIMIT: usize = 1000;
+
+/// The findings of one rule (`check/<rule>.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckRuleView {
+    /// Common fields (root `../`).
+    pub site: SiteView,
+    /// The rule, with its counts.
+    pub rule: RuleCount,
+    /// The clause the rule serves (empty for a rule ddf does not know).
+    pub source: String,
+    /// The rule's findings, sorted by path, line.
     pub findings: Vec<FindingView>,
 }
 
@@ -530,8 +554,24 @@ fn rule_counts(report: &crate::check::Report) -> Vec<RuleCount> {
             rule: rule.to_string(),
             errors,
             warnings,
+            summary: crate::rules::RULES
+                .iter()
+                .find(|r| r.id == rule)
+                .map(|r| r.summary.to_string())
+                .unwrap_or_default(),
+            href: rule_href(rule),
         })
         .collect()
+}
+
+/// The page of rule `rule`'s findings: rule ids become file names only when they are made of
+/// lowercase letters, digits and `-`, as every rule of ddf is.
+fn rule_href(rule: &str) -> Option<String> {
+    let ok = !rule.is_empty()
+        && rule
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    ok.then(|| format!("check/{rule}.html"))
 }
 
 fn finding(corpus: &Corpus, d: &crate::diagnostic::Diagnostic) -> FindingView {
@@ -666,18 +706,55 @@ fn coverage(input: &Input<'_>) -> Vec<CoverageView> {
 /// The check report page.
 pub fn check(input: &Input<'_>, site: &SiteView) -> CheckView {
     let r = input.report;
+    let listed = r.diagnostics.len() <= CHECK_LIST_LIMIT;
     CheckView {
         site: at_depth(site, ""),
         records: r.records,
         errors: r.errors,
         warnings: r.warnings,
         rules: rule_counts(r),
-        findings: r
-            .diagnostics
-            .iter()
-            .map(|d| finding(input.corpus, d))
-            .collect(),
+        findings: if listed {
+            r.diagnostics
+                .iter()
+                .map(|d| finding(input.corpus, d))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        listed,
     }
+}
+
+/// The page of each rule with findings, with its path.
+pub fn check_rules(input: &Input<'_>, site: &SiteView) -> Vec<(String, CheckRuleView)> {
+    let r = input.report;
+    let site = at_depth(site, "../");
+    rule_counts(r)
+        .into_iter()
+        .filter_map(|rule| {
+            let href = rule.href.clone()?;
+            let findings = r
+                .diagnostics
+                .iter()
+                .filter(|d| d.rule == rule.rule)
+                .map(|d| finding(input.corpus, d))
+                .collect();
+            let source = crate::rules::RULES
+                .iter()
+                .find(|x| x.id == rule.rule)
+                .map(|x| x.source.to_string())
+                .unwrap_or_default();
+            Some((
+                href,
+                CheckRuleView {
+                    site: site.clone(),
+                    rule,
+                    source,
+                    findings,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// The list page of type `t` (one of `site.types`); its path is `t.href`.

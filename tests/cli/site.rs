@@ -327,12 +327,64 @@ fn gaps_are_highlighted_and_rule_status_is_on_the_home_page() {
         home.contains("<span class=\"error\">check fails</span>"),
         "{home}"
     );
-    assert!(home.contains("<code>di-verified</code>"), "{home}");
+    assert!(
+        home.contains("<a href=\"check/di-verified.html\"><code>di-verified</code></a>"),
+        "{home}"
+    );
     let check = String::from_utf8(site["check.html"].clone()).expect("page");
     assert!(
         check.contains("<a href=\"records/DI-001.html\">DI-001</a>"),
         "{check}"
     );
+    // Each rule with findings has a page of them, linked from the report.
+    assert!(
+        check.contains("<a href=\"check/di-verified.html\"><code>di-verified</code></a>"),
+        "{check}"
+    );
+    let rule = String::from_utf8(site["check/di-verified.html"].clone()).expect("page");
+    assert!(
+        rule.contains("<a href=\"../records/DI-001.html\">DI-001</a>"),
+        "{rule}"
+    );
+    assert!(
+        rule.contains("<a href=\"../check.html\">Check report</a>"),
+        "{rule}"
+    );
+    // Only this rule's findings, of which the report has others too.
+    let report = t.ddf(&["check", "--format", "json"]).json();
+    let rules: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|d| d["rule"].as_str())
+        .collect();
+    assert!(rules.iter().any(|r| *r != "di-verified"), "{rules:?}");
+    let ours = rules.iter().filter(|r| **r == "di-verified").count();
+    assert_eq!(rule.matches("<tr class=").count(), ours, "{rule}");
+}
+
+/// A report of more findings than one page should hold lists them on the rules' pages only.
+#[test]
+fn many_findings_are_listed_per_rule() {
+    let t = TestRepo::with_basics();
+    for k in 1..=1001 {
+        let id = format!("UN-{k:04}");
+        t.write(
+            &format!("records/{id}.md"),
+            &un(&id).replace("source: user", "source: user\nshade: blue"),
+        );
+    }
+    let site = build(&t, "out");
+    let check = String::from_utf8(site["check.html"].clone()).expect("page");
+    assert!(
+        check.contains("findings are too many for one page"),
+        "{}",
+        &check[..check.len().min(4000)]
+    );
+    assert!(!check.contains("records/UN-0001.html"), "not listed here");
+    let unknown = String::from_utf8(site["check/unknown-field.html"].clone()).expect("page");
+    assert_eq!(unknown.matches("<tr class=\"warning\">").count(), 1001);
+    assert!(unknown.contains("<a href=\"../records/UN-1001.html\">UN-1001</a>"));
 }
 
 #[test]
