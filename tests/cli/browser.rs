@@ -422,11 +422,6 @@ fn crawl(server: &Server, problems: &mut Vec<String>) -> BTreeMap<String, String
 // Chromium
 // ---------------------------------------------------------------------------------------------
 
-/// True when the `CI` variable says this is a CI run (`true` or `1`).
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
-}
-
 /// The Chromium executable: `$DDF_CHROMIUM` if set (none when that file does not exist), else
 /// the first of the usual names on PATH.
 fn find_chromium() -> Option<PathBuf> {
@@ -453,7 +448,7 @@ fn chromium_or_skip(test: &str) -> Option<PathBuf> {
         return Some(exe);
     }
     assert!(
-        !in_ci(),
+        !crate::harness::in_ci(),
         "{test}: CI=true but no Chromium found (chromium, chromium-browser, google-chrome or \
          $DDF_CHROMIUM); .ci/run installs the Debian package `chromium`"
     );

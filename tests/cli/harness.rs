@@ -168,6 +168,12 @@ pub(crate) fn md_files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// True when the `CI` variable says this is a CI run (`true` or `1`): a tool a test needs is then
+/// installed by `.ci/run`, so its absence fails the test instead of skipping it.
+pub(crate) fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
 pub(crate) fn run_ddf(dir: &Path, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_ddf"))
         .args(args)
