@@ -399,7 +399,10 @@ fn worker(work: &Work<'_>, me: usize) -> Option<Done> {
                     asked: n,
                 });
             }
-            if batch_in.write_all(&req).is_err() || pending_tx.send(block).is_err() {
+            // The blob reader hears of the block before its requests are written: a block that
+            // asks for more than a pipe holds (a commit editing thousands of records) would
+            // otherwise wait on `cat-file`, itself waiting for its output to be read.
+            if pending_tx.send(block).is_err() || batch_in.write_all(&req).is_err() {
                 read_ok = false;
                 break;
             }

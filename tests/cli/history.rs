@@ -586,3 +586,59 @@ fn without_git_on_the_path_the_history_is_the_same() {
     assert!(with_git.stdout.contains("Move and retitle"));
     assert!(t.path(".git/ddf").is_dir(), "the cache is written again");
 }
+
+/// A commit that edits thousands of records at once (a field renamed across the DDF) asks
+/// `cat-file` for more blobs than a pipe holds; the walk must not wait on itself.
+#[test]
+fn a_mass_edit_is_read_without_stalling() {
+    let mut t = TestRepo::with_basics();
+    t.git_init();
+    let n = 2500;
+    for k in 1..=n {
+        let id = format!("UN-{k:04}");
+        t.write(&format!("records/{id}.md"), &un(&id));
+    }
+    t.commit("Import");
+    for k in 1..=n {
+        let id = format!("UN-{k:04}");
+        t.write(
+            &format!("records/{id}.md"),
+            &un(&id).replace("source: user", "source: clinician"),
+        );
+    }
+    t.commit("Every need comes from clinicians");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ddf"))
+        .args(["log", "--format", "json"])
+        .current_dir(&t.root)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_SYSTEM", "/dev/null")
+        .env("HOME", &t.root)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("ddf runs");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut s);
+        s
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("ddf log stalled on a mass edit");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success());
+    let v: serde_json::Value = serde_json::from_str(&reader.join().expect("output")).expect("json");
+    let edit = &v["entries"][0];
+    assert_eq!(edit["subject"], "Every need comes from clinicians");
+    let records = edit["records"].as_array().expect("records");
+    assert_eq!(records.len(), n);
+    assert_eq!(records[0]["fields"][0]["name"], "source");
+    assert_eq!(records[n - 1]["fields"][0]["new"], "clinician");
+}
