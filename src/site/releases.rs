@@ -7,7 +7,7 @@
 //!
 //! The records at every release come from the history index in one pass
 //! ([`crate::history::log::records_at`]), never from a history walk per release. The change log
-//! shows the same per-release differences; it takes them from [`Timeline`].
+//! shows the same per-release differences; it takes them from `Timeline`.
 
 use super::render::Renderer;
 use super::views::{

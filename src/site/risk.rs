@@ -5,7 +5,7 @@
 //!
 //! Risk zones come from [`crate::risk`] (the same scoring `ddf check` uses); nothing here
 //! re-derives a matrix. The heat maps are SVG text that ddf writes itself: every piece of record
-//! text in them goes through [`esc`], and cells and ids are in matrix and path order, so the
+//! text in them goes through [`escape`], and cells and ids are in matrix and path order, so the
 //! drawing is the same on every build. Obsolete records are left out, as the rules leave them out.
 
 use super::markdown::escape;

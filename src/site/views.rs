@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 pub struct SiteView {
     /// `project` from ddf.yaml.
     pub project: String,
-    /// `site.title` from ddf.yaml, else "<project> Design and Development File".
+    /// `site.title` from ddf.yaml, else "`<project>` Design and Development File".
     pub title: String,
     /// The commit the site was built from (`worktree` for the working tree).
     pub commit: String,
@@ -966,7 +966,7 @@ pub fn findings_by_record(
     by
 }
 
-/// The page of record `i` (which must have one: [`has_page`]); `findings` is
+/// The page of record `i` (which must have one: `has_page`); `findings` is
 /// [`findings_by_record`] of the input's report.
 pub fn record(
     input: &Input<'_>,
