@@ -3,7 +3,8 @@
 //! written here. The tests check that no page writes to the console, that no page makes a
 //! request to any host but the test server, that every internal link resolves (no 404) and no
 //! link leaves the site outside record bodies, that every file written is reachable, that search
-//! finds a record, and they save screenshots of key pages to `target/site-screenshots/`.
+//! finds a record, that a folded list prints unfolded (a page printed to PDF, read back with
+//! `pdftotext`), and they save screenshots of key pages to `target/site-screenshots/`.
 //!
 //! Without Chromium the browser tests print a note and pass, except under `CI=true`, where they
 //! fail: CI installs Chromium (`.ci/run`), so a missing browser there is a broken setup, not a
@@ -982,4 +983,108 @@ fn browser_search_finds_a_record() {
     );
     failed_hits(&server.hits(), &mut problems);
     assert_no_problems(&problems);
+}
+
+/// Prints `file` to `pdf` with headless Chromium, as a person printing the page would.
+fn print_to_pdf(exe: &Path, file: &Path, pdf: &Path) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let status = Command::new(exe)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            tmp.path().join("profile").display()
+        ))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", file.display()))
+        .env("HOME", tmp.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("start Chromium");
+    assert!(
+        status.success() && pdf.is_file(),
+        "Chromium did not print {}",
+        file.display()
+    );
+}
+
+/// The text of a PDF, by `pdftotext` (poppler-utils); `None` with a note when it is missing
+/// outside CI, where `.ci/run` installs it.
+fn pdf_text(pdf: &Path) -> Option<String> {
+    match Command::new("pdftotext").arg(pdf).arg("-").output() {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "pdftotext failed on {}",
+                pdf.display()
+            );
+            Some(String::from_utf8_lossy(&out.stdout).into_owned())
+        }
+        Err(_) => {
+            assert!(
+                !crate::harness::in_ci(),
+                "CI=true but pdftotext is missing; .ci/run installs poppler-utils"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: the print test skipped: no pdftotext (apt-get install poppler-utils)"
+            );
+            None
+        }
+    }
+}
+
+/// The change log folds a commit's long list of records in a `<details>`; printed, the list is
+/// there in full. The negative control is the same page with a stylesheet lacking the print
+/// rule, which prints the list folded.
+#[test]
+fn browser_prints_folded_lists_unfolded() {
+    let Some(exe) = chromium_or_skip("browser_prints_folded_lists_unfolded") else {
+        return;
+    };
+    let (_t, out) = example_site();
+    let page = std::fs::read_to_string(out.join("changes.html")).expect("change log");
+    assert!(
+        page.contains("<details><summary>200 records</summary>"),
+        "the list is folded"
+    );
+    let control = out.join("control");
+    std::fs::create_dir_all(&control).expect("mkdir");
+    std::fs::write(control.join("changes.html"), &page).expect("write");
+    let css = std::fs::read_to_string(out.join("style.css")).expect("stylesheet");
+    let rule = "details::details-content { content-visibility: visible; display: block; }";
+    assert!(css.contains(rule), "the print rule is in the stylesheet");
+    std::fs::write(control.join("style.css"), css.replace(rule, "")).expect("write");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (pdf, control_pdf) = (
+        tmp.path().join("changes.pdf"),
+        tmp.path().join("control.pdf"),
+    );
+    print_to_pdf(&exe, &out.join("changes.html"), &pdf);
+    print_to_pdf(&exe, &control.join("changes.html"), &control_pdf);
+    let Some(text) = pdf_text(&pdf) else { return };
+    let control_text = pdf_text(&control_pdf).unwrap_or_default();
+    let added = |t: &str| {
+        t.lines()
+            .filter(|l| l.trim_start().starts_with("added"))
+            .count()
+    };
+    assert!(
+        added(&text) >= 200,
+        "{} records printed:\n{text}",
+        added(&text)
+    );
+    assert!(
+        added(&control_text) < 10,
+        "the control printed the folded list: {}",
+        added(&control_text)
+    );
 }
