@@ -18,6 +18,7 @@ pub mod history;
 pub mod ids;
 pub mod impact;
 pub mod mentions;
+pub mod progress;
 pub mod record;
 pub mod review;
 pub mod risk;

@@ -12,6 +12,7 @@ mod init;
 mod log;
 mod new;
 mod output;
+mod progress;
 mod review;
 mod sbom;
 mod schema;
@@ -416,6 +417,7 @@ impl Env {
 /// Runs the command line; returns the process exit code.
 pub fn main(cli: Cli) -> ExitCode {
     let env = Env::new(&cli);
+    progress::install(env.quiet);
     let result = match cli.command {
         Command::Init(a) => init::run(&env, cli.dir.as_deref(), a),
         Command::New(a) => new::run(&env, a),

@@ -220,6 +220,8 @@ struct Work<'a> {
     queue: Queue,
     records_dir: &'a str,
     prefix: &'a str,
+    /// Commits done, for a progress bar.
+    progress: crate::progress::Step,
 }
 
 /// A commit read from `diff-tree`, waiting for its blobs.
@@ -265,6 +267,7 @@ pub(super) fn walk(
         blocks,
         records_dir,
         prefix,
+        progress: crate::progress::begin("reading the history", missing.len()),
     };
     let results: Vec<Option<Done>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
@@ -472,6 +475,7 @@ fn field_changes(
         commit.paths = paths;
         super::cache::line(&commit, &mut done.lines);
         done.commits.push((at, commit));
+        work.progress.add(1);
     }
     Some(done)
 }

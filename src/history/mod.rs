@@ -618,12 +618,14 @@ fn walk_with_git2(
     // cache serves most tree reads.
     let workers = rayon::current_num_threads().max(1);
     let chunk = missing.len().div_ceil(workers * 4).max(1);
+    let progress = crate::progress::begin("reading the history", missing.len());
     missing
         .par_chunks(chunk)
         .flat_map_iter(|run| {
             let r = git2::Repository::open(repo_path).ok();
             run.iter()
                 .filter_map(|oid| {
+                    progress.add(1);
                     r.as_ref()
                         .and_then(|r| compute_commit(r, *oid, records_dir, prefix).ok())
                 })

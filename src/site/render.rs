@@ -199,9 +199,11 @@ impl Renderer {
                 .filter(|&i| views::has_page(corpus, i))
                 .map(Job::Record),
         );
+        let progress = crate::progress::begin("rendering the site", jobs.len());
         let rendered: Vec<Vec<OutFile>> = jobs
             .par_iter()
             .map(|job| -> Result<Vec<OutFile>, SiteError> {
+                progress.add(1);
                 Ok(match *job {
                     Job::Section(section) => section(self, input, &site)?,
                     Job::Type(k) => {
