@@ -413,13 +413,18 @@ pub(crate) fn record_href(corpus: &Corpus, id: &str) -> Option<String> {
     has_page(corpus, i).then(|| format!("records/{id}.html"))
 }
 
-/// Type names become file names: only lowercase letters, digits and `-` qualify.
-pub(crate) fn type_href(name: &str) -> Option<String> {
-    let ok = !name.is_empty()
+/// Whether `name` (a type name, a rule id) may become a file name: only lowercase letters,
+/// digits and `-` qualify.
+fn file_name_safe(name: &str) -> bool {
+    !name.is_empty()
         && name
             .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    ok.then(|| format!("types/{name}.html"))
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The list page of type `name`, when the name may become a file name.
+pub(crate) fn type_href(name: &str) -> Option<String> {
+    file_name_safe(name).then(|| format!("types/{name}.html"))
 }
 
 pub(crate) fn record_ref(corpus: &Corpus, r: &Record) -> RecordRef {
@@ -564,14 +569,10 @@ fn rule_counts(report: &crate::check::Report) -> Vec<RuleCount> {
         .collect()
 }
 
-/// The page of rule `rule`'s findings: rule ids become file names only when they are made of
-/// lowercase letters, digits and `-`, as every rule of ddf is.
+/// The page of rule `rule`'s findings, when the id may become a file name (every rule of ddf's
+/// may).
 fn rule_href(rule: &str) -> Option<String> {
-    let ok = !rule.is_empty()
-        && rule
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    ok.then(|| format!("check/{rule}.html"))
+    file_name_safe(rule).then(|| format!("check/{rule}.html"))
 }
 
 fn finding(corpus: &Corpus, d: &crate::diagnostic::Diagnostic) -> FindingView {
@@ -729,16 +730,19 @@ pub fn check(input: &Input<'_>, site: &SiteView) -> CheckView {
 pub fn check_rules(input: &Input<'_>, site: &SiteView) -> Vec<(String, CheckRuleView)> {
     let r = input.report;
     let site = at_depth(site, "../");
+    // One pass over the findings, which stay in report order within each rule.
+    let mut by_rule: BTreeMap<&str, Vec<FindingView>> = BTreeMap::new();
+    for d in &r.diagnostics {
+        by_rule
+            .entry(d.rule)
+            .or_default()
+            .push(finding(input.corpus, d));
+    }
     rule_counts(r)
         .into_iter()
         .filter_map(|rule| {
             let href = rule.href.clone()?;
-            let findings = r
-                .diagnostics
-                .iter()
-                .filter(|d| d.rule == rule.rule)
-                .map(|d| finding(input.corpus, d))
-                .collect();
+            let findings = by_rule.remove(rule.rule.as_str()).unwrap_or_default();
             let source = crate::rules::RULES
                 .iter()
                 .find(|x| x.id == rule.rule)
