@@ -642,3 +642,90 @@ fn a_mass_edit_is_read_without_stalling() {
     assert_eq!(records[0]["fields"][0]["name"], "source");
     assert_eq!(records[n - 1]["fields"][0]["new"], "clinician");
 }
+
+/// Runs `ddf ARGS` in `dir` under a pseudo-terminal (util-linux `script`), stdout discarded;
+/// returns what the terminal showed (ddf's stderr). `None` without `script`, outside CI.
+fn on_a_terminal(dir: &Path, args: &str) -> Option<String> {
+    let command = format!("'{}' {args} > /dev/null", env!("CARGO_BIN_EXE_ddf"));
+    let out = match Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_SYSTEM", "/dev/null")
+        .env("HOME", dir)
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::null())
+        .output()
+    {
+        Ok(out) => out,
+        Err(_) => {
+            assert!(
+                !crate::harness::in_ci(),
+                "CI=true but `script` (util-linux) is missing; .ci/run installs bsdutils"
+            );
+            return None;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// On a terminal, the first reading of a long history draws a progress bar on stderr and
+/// clears it; with `-q`, or when stderr is not a terminal, nothing is drawn.
+#[test]
+fn a_long_first_walk_shows_progress_on_a_terminal_only() {
+    let t = TestRepo::with_basics();
+    t.git_init();
+    // 1,200 commits, each retitling UN-001, written by fast-import in one go.
+    let mut stream = String::new();
+    for k in 1..=1200u32 {
+        let msg = format!("Retitle {k}\n");
+        let text = un("UN-001").replace("title: Need UN-001", &format!("title: Need {k}"));
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter T <t@example.com> {} +0000\ndata {}\n{msg}M 100644 inline records/UN-001.md\ndata {}\n{text}\n",
+            1_767_225_600 + 60 * k,
+            msg.len(),
+            text.len()
+        ));
+    }
+    let mut fi = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(&t.root)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_SYSTEM", "/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("git fast-import");
+    std::io::Write::write_all(&mut fi.stdin.take().expect("stdin"), stream.as_bytes())
+        .expect("stream");
+    assert!(fi.wait().expect("fast-import").success());
+    t.git(&["reset", "-q", "--hard"]);
+
+    let Some(shown) = on_a_terminal(&t.root, "log --format json") else {
+        return;
+    };
+    assert!(shown.contains("ddf: reading the history ["), "{shown}");
+    assert!(shown.contains("/1200"), "{shown}");
+    assert!(
+        shown.contains("\x1b[2K"),
+        "the bar is cleared at the end: {shown:?}"
+    );
+
+    std::fs::remove_dir_all(t.path(".git/ddf")).expect("no cache");
+    let quiet = on_a_terminal(&t.root, "-q log --format json").unwrap_or_default();
+    assert!(!quiet.contains("reading the history"), "{quiet}");
+
+    std::fs::remove_dir_all(t.path(".git/ddf")).expect("no cache");
+    let piped = t.ddf(&["log", "--format", "json"]);
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert!(
+        !piped.stderr.contains("reading the history"),
+        "{}",
+        piped.stderr
+    );
+    assert_eq!(piped.json()["entries"].as_array().map(Vec::len), Some(1200));
+}
