@@ -174,17 +174,26 @@ pub(crate) fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
 }
 
-pub(crate) fn run_ddf(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_ddf"))
-        .args(args)
-        .current_dir(dir)
+/// `cmd` run in `dir` with the hermetic environment of every test run of ddf: a fixed today, no
+/// colour, no user or system Git configuration, `dir` as home.
+pub(crate) fn hermetic<'c>(cmd: &'c mut Command, dir: &Path) -> &'c mut Command {
+    cmd.current_dir(dir)
         .env("DDF_TODAY", TODAY)
         .env("NO_COLOR", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_SYSTEM", "/dev/null")
         .env("HOME", dir)
-        .output()
-        .expect("ddf runs");
+}
+
+/// The ddf binary, to be run in `dir` with the hermetic environment ([`hermetic`]).
+pub(crate) fn ddf_command(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ddf"));
+    hermetic(&mut cmd, dir);
+    cmd
+}
+
+pub(crate) fn run_ddf(dir: &Path, args: &[&str]) -> Run {
+    let out = ddf_command(dir).args(args).output().expect("ddf runs");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "ddf panicked: {stderr}");
     Run {

@@ -566,14 +566,9 @@ fn without_git_on_the_path_the_history_is_the_same() {
     assert_eq!(with_git.code, 0, "{}", with_git.stderr);
     std::fs::remove_dir_all(t.path(".git/ddf")).expect("no cache");
     let empty = tempfile::tempdir().expect("tmp");
-    let out = Command::new(env!("CARGO_BIN_EXE_ddf"))
+    let out = crate::harness::ddf_command(&t.root)
         .args(["log", "--all", "--format", "json"])
-        .current_dir(&t.root)
         .env("PATH", empty.path())
-        .env("DDF_TODAY", crate::harness::TODAY)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_SYSTEM", "/dev/null")
-        .env("HOME", &t.root)
         .output()
         .expect("ddf runs");
     assert_eq!(
@@ -607,12 +602,8 @@ fn a_mass_edit_is_read_without_stalling() {
         );
     }
     t.commit("Every need comes from clinicians");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ddf"))
+    let mut child = crate::harness::ddf_command(&t.root)
         .args(["log", "--format", "json"])
-        .current_dir(&t.root)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_SYSTEM", "/dev/null")
-        .env("HOME", &t.root)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("ddf runs");
@@ -647,12 +638,8 @@ fn a_mass_edit_is_read_without_stalling() {
 /// returns what the terminal showed (ddf's stderr). `None` without `script`, outside CI.
 fn on_a_terminal(dir: &Path, args: &str) -> Option<String> {
     let command = format!("'{}' {args} > /dev/null", env!("CARGO_BIN_EXE_ddf"));
-    let out = match Command::new("script")
+    let out = match crate::harness::hermetic(&mut Command::new("script"), dir)
         .args(["-q", "-e", "-c", &command, "/dev/null"])
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_SYSTEM", "/dev/null")
-        .env("HOME", dir)
         .env("TERM", "xterm")
         .stdin(std::process::Stdio::null())
         .output()
