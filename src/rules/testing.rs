@@ -10,19 +10,28 @@ use crate::source::SourceFile;
 /// "Today" in rule tests.
 pub(crate) const TODAY: &str = "2026-06-01";
 
-/// Checks `files` (path, text) under `config` text; returns every finding.
-pub(crate) fn check_with(config: &str, files: &[(&str, &str)]) -> Vec<Diagnostic> {
+/// An in-memory DDF of `files` (path, text) under `config` text.
+pub(crate) fn corpus<P: AsRef<str>, T: AsRef<str>>(config: &str, files: &[(P, T)]) -> Corpus {
     let (config, diags) = Config::parse(config, "ddf.yaml").expect("test config is valid");
     let files = files
         .iter()
         .map(|(p, t)| SourceFile {
-            path: (*p).to_string(),
-            content: Ok(t.as_bytes().to_vec()),
+            path: p.as_ref().to_string(),
+            content: Ok(t.as_ref().as_bytes().to_vec()),
         })
         .collect();
-    let corpus = Corpus::from_files("test".into(), config, diags, files);
-    let graph = Graph::build(&corpus);
-    crate::check::run(&corpus, &graph, Date::parse(TODAY).expect("date"), None).diagnostics
+    Corpus::from_files("test".into(), config, diags, files)
+}
+
+/// Every finding of `ddf check` on `corpus`, as of [`TODAY`].
+pub(crate) fn check_corpus(corpus: &Corpus) -> Vec<Diagnostic> {
+    let graph = Graph::build(corpus);
+    crate::check::run(corpus, &graph, Date::parse(TODAY).expect("date"), None).diagnostics
+}
+
+/// Checks `files` (path, text) under `config` text; returns every finding.
+pub(crate) fn check_with(config: &str, files: &[(&str, &str)]) -> Vec<Diagnostic> {
+    check_corpus(&corpus(config, files))
 }
 
 /// Checks `files` under a minimal config.

@@ -554,13 +554,8 @@ fn uncontrolled_capa(ctx: &mut Ctx<'_>, live: &Live<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Config;
-    use crate::corpus::Corpus;
-    use crate::date::Date;
     use crate::diagnostic::{Diagnostic, Severity};
-    use crate::graph::Graph;
-    use crate::rules::testing::{fired, rec, PER, TODAY};
-    use crate::source::SourceFile;
+    use crate::rules::testing::{check_corpus, corpus, fired, rec, PER};
 
     fn cmp(id: &str, name: &str, version: &str, sbom_ref: &str) -> String {
         rec(
@@ -608,14 +603,8 @@ mod tests {
     /// Checks the records (plus PER and SUP) with the given attachments.
     fn run(records: &[String], attachments: &[(&str, Option<&str>)]) -> Vec<Diagnostic> {
         let mut files = vec![
-            SourceFile {
-                path: "records/PER-001.md".into(),
-                content: Ok(PER.as_bytes().to_vec()),
-            },
-            SourceFile {
-                path: "records/SUP-001.md".into(),
-                content: Ok(sup().into_bytes()),
-            },
+            ("records/PER-001.md".to_string(), PER.to_string()),
+            ("records/SUP-001.md".to_string(), sup()),
         ];
         for t in records {
             let id = t
@@ -623,20 +612,15 @@ mod tests {
                 .nth(1)
                 .and_then(|l| l.strip_prefix("id: "))
                 .unwrap_or("X");
-            files.push(SourceFile {
-                path: format!("records/{id}.md"),
-                content: Ok(t.clone().into_bytes()),
-            });
+            files.push((format!("records/{id}.md"), t.clone()));
         }
-        let (config, diags) = Config::parse("project: test\n", "ddf.yaml").expect("config");
-        let mut corpus = Corpus::from_files("test".into(), config, diags, files);
+        let mut corpus = corpus("project: test\n", &files);
         for (p, c) in attachments {
             corpus
                 .attachments
                 .insert(p.to_string(), Ok(c.map(|c| c.as_bytes().to_vec())));
         }
-        let graph = Graph::build(&corpus);
-        crate::check::run(&corpus, &graph, Date::parse(TODAY).expect("date"), None).diagnostics
+        check_corpus(&corpus)
     }
 
     fn rules_fired<'a>(d: &'a [Diagnostic], rule: &str) -> Vec<&'a Diagnostic> {

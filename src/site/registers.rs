@@ -561,19 +561,9 @@ fn register(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
 
     fn corpus(files: &[(&str, &str)]) -> Corpus {
-        let (config, diags) =
-            crate::config::Config::parse("project: T\n", "ddf.yaml").expect("config");
-        let files = files
-            .iter()
-            .map(|(p, t)| SourceFile {
-                path: (*p).to_string(),
-                content: Ok(t.as_bytes().to_vec()),
-            })
-            .collect();
-        Corpus::from_files("test".into(), config, diags, files)
+        crate::rules::testing::corpus("project: T\n", files)
     }
 
     fn texts(c: &CellView) -> String {
