@@ -8,7 +8,8 @@
 #     releases' baselines), then the release records naming that commit;
 #   - `change_control_since` set to that import, and the four history rules switched back on;
 #   - one signed approval commit per approver (`Approves:`, `Signature-Meaning: approval`,
-#     `Signer:`) covering every `approved` record, and a signed release commit for the releases.
+#     `Signer:`) covering every `approved` record, and two signed commits for the releases
+#     (`Signature-Meaning: release`, then `responsibility` for the overall residual risk).
 #
 # Usage: docs-example/make-demo-repo.sh OUT      (OUT must not exist or be empty)
 # Then:  ddf check -C OUT      (0 errors, 0 warnings, with status-signed, ver-fresh,
@@ -88,31 +89,66 @@ awk -v since="$import" '
 git commit -q -am "Put the DDF under change control from its import"
 
 # Approvals: each approved record is approved by its owner when the owner may approve, else by
-# the VP Quality (PER-001). Records are listed in path order, ten ids to a trailer line.
+# the VP Quality (PER-001). Priya Raman (PER-003), who wrote every commit of the import, does not
+# approve the change requests, releases and plans she owns: those types refuse self-approval, so
+# the VP Quality signs them. A record that states an event (a meeting, an execution, a closure)
+# after the day of the approvals is approved on the day of that event, never before it. Records
+# are listed in path order, ten ids to a trailer line.
+approved_on="2024-04-15"
+author=PER-003
 may_approve() { grep -q '^may_sign:.*\bapproval\b' "records/people/$1.md"; }
+no_self_approval() {
+  grep -qE '^type: (change-request|release)$' "$1" || grep -qE '^doc_type: [a-z-]+-plan$' "$1"
+}
+# The latest event date a record states (empty if none).
+event_date() {
+  sed -nE 's/^(executed_on|date|opened|received|discovered|closed|remediated): *["'\'']?([0-9]{4}-[0-9]{2}-[0-9]{2}).*/\2/p' "$1" \
+    | LC_ALL=C sort | tail -1
+}
 declare -A ids_of
 for f in $(find records -name '*.md' | LC_ALL=C sort); do
   grep -q '^status: approved' "$f" || continue
   id=$(sed -n 's/^id: *//p' "$f" | head -1)
   owner=$(sed -n 's/^owner: *//p' "$f" | head -1)
   signer=PER-001
-  if [ -n "$owner" ] && [ -f "records/people/$owner.md" ] && may_approve "$owner"; then
+  if [ -n "$owner" ] && [ -f "records/people/$owner.md" ] && may_approve "$owner" &&
+    ! { [ "$owner" = "$author" ] && no_self_approval "$f"; }; then
     signer=$owner
   fi
-  ids_of[$signer]="${ids_of[$signer]:-} $id"
+  day=$(event_date "$f")
+  if [ -z "$day" ] || [[ ! "$day" > "$approved_on" ]]; then day=$approved_on; fi
+  ids_of["$day $signer"]="${ids_of["$day $signer"]:-} $id"
 done
+# sign SIGNER MEANING SUBJECT TRAILER-LINES: one signed, empty approval commit.
+sign() {
+  git -c user.signingkey=".git/demo-keys/$1" commit -q -S --allow-empty -m "$3" -m "$4
+Signature-Meaning: $2
+Signer: $1"
+}
+# The releases: the release decision (ISO 13485 7.3.8) and the acceptance of the overall residual
+# risk (ISO 14971 8) are signed by the VP Quality, each with its own meaning.
+rels=$(grep -l '^status: approved' records/releases/REL-*.md | xargs -n1 basename | sed 's/\.md$//' | paste -sd, - | sed 's/,/, /g')
+sign_releases() {
+  [ -n "$rels" ] || return 0
+  at "${approved_on}T18:00:00"
+  sign PER-001 release "Release $rels" "Approves: $rels"
+  at "${approved_on}T18:10:00"
+  sign PER-001 responsibility "Accept the overall residual risk of $rels" "Approves: $rels"
+  rels=
+}
+
 n=0
-for signer in $(printf '%s\n' "${!ids_of[@]}" | LC_ALL=C sort); do
+for key in $(printf '%s\n' "${!ids_of[@]}" | tr ' ' '_' | LC_ALL=C sort); do
+  day=${key%_*} signer=${key#*_}
+  # The releases are signed once the records of their day are approved, before later events.
+  if [[ "$day" > "$approved_on" ]]; then sign_releases; fi
   n=$((n + 1))
-  at "2024-04-15T1$n:00:00"
+  at "${day}T1$((n % 10)):00:00"
   name=$(sed -n 's/^printed_name: *//p' "records/people/$signer.md" | head -1)
-  trailers=$(echo ${ids_of[$signer]} | xargs -n 10 | sed 's/ /, /g; s/^/Approves: /')
-  git -c user.signingkey=".git/demo-keys/$signer" commit -q -S --allow-empty \
-    -m "Approve the records owned by $name" \
-    -m "$trailers
-Signature-Meaning: approval
-Signer: $signer"
+  trailers=$(echo ${ids_of["$day $signer"]} | xargs -n 10 | sed 's/ /, /g; s/^/Approves: /')
+  sign "$signer" approval "Approve the records owned by $name" "$trailers"
 done
+sign_releases
 
 echo "make-demo-repo: wrote $out: $(git rev-list --count HEAD) commits, tags v2.0.0 and v2.1.0;" \
   "run: ddf check -C $out; ddf build -C $out" >&2

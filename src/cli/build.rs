@@ -55,6 +55,7 @@ fn with_input<T>(
             |((h, ctx), marks)| crate::site::HistoryInput {
                 history: &h.history,
                 approvals: &h.approvals,
+                trust_root: h.trust_root.as_ref(),
                 ctx,
                 marks,
             },

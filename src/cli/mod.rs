@@ -318,8 +318,10 @@ impl Env {
 pub struct HistoryData {
     /// The history index.
     pub history: crate::history::History,
-    /// Approvals with verified signatures.
+    /// Approvals with verified signatures and signers resolved as of history.
     pub approvals: Vec<crate::history::approval::Approval>,
+    /// The root of trust the approvals were judged from.
+    pub trust_root: Option<crate::history::approval::TrustRoot>,
     /// Tip of the controlled branch.
     pub controlled_tip: Option<String>,
     /// `change_control_since`, resolved.
@@ -380,7 +382,6 @@ impl Env {
         let started = std::time::Instant::now();
         let loc = crate::history::Location::discover(&self.root)
             .map_err(|e| CliError::usage(e.to_string()))?;
-        let approvals = crate::history::approval::approvals(&history, corpus, loc.repo.path());
         let controlled_tip = loc
             .repo
             .revparse_single(&format!("refs/heads/{}", corpus.config.controlled_branch))
@@ -396,6 +397,10 @@ impl Env {
             ),
             None => None,
         };
+        let judged =
+            crate::history::approval::approvals(&history, corpus, &loc.repo, since.as_deref())
+                .map_err(|e| CliError::usage(e.to_string()))?;
+        let approvals = judged.approvals;
         if self.verbose > 0 {
             eprintln!(
                 "ddf: history of {} commits ({} computed, the rest cached) and {} approvals in {:.0?}",
@@ -408,6 +413,7 @@ impl Env {
         Ok(HistoryData {
             history,
             approvals,
+            trust_root: judged.root,
             controlled_tip,
             since,
         })

@@ -155,6 +155,17 @@ pub enum HistoryError {
     /// A revision does not resolve.
     #[error(transparent)]
     Source(#[from] crate::source::SourceError),
+    /// An object history needs is not in the repository.
+    #[error("{role}: object {object} is missing from the repository")]
+    Missing {
+        /// The object id.
+        object: String,
+        /// What needed it.
+        role: String,
+        /// What Git said.
+        #[source]
+        source: git2::Error,
+    },
 }
 
 /// The history of a DDF: every commit reachable from a tip, newest first (topological order),
@@ -825,6 +836,11 @@ impl History {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// The ids of every record that history saw change, in no particular order.
+    pub fn record_ids(&self) -> impl Iterator<Item = &str> {
+        self.by_record.keys().map(String::as_str)
     }
 
     /// Position of the newest commit that changed record `id`.

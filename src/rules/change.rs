@@ -91,46 +91,176 @@ fn describe_commit(c: &Commit) -> String {
     )
 }
 
-/// `status-signed`: a record that claims `status: approved` is covered by a valid signed
-/// approval of its current content (Part 11 11.70; ISO 13485 4.2.4).
+/// `status-signed`: a record that claims `status: approved` (or a release that is fielded) is
+/// covered, for each signature meaning its type declares (`approval` by default; a release needs
+/// `release` and `responsibility`), by a valid signed approval of its current content with that
+/// meaning, by someone other than the only author of that content where the type does not allow
+/// self-approval (Part 11 11.50, 11.70; ISO 13485 4.2.4, 4.2.5, 7.3.8; ISO 14971 8).
 fn status_signed(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>) {
     let corpus = ctx.corpus;
-    for r in corpus.records.iter().filter(|r| r.status() == "approved") {
-        if h.approvals_of(&r.id)
-            .any(|a| a.is_valid() && covers(h.history, a, &r.id, &r.blob))
-        {
+    let authors = Authors::new(corpus);
+    for r in corpus.records.iter().filter(|r| needs_signatures(r)) {
+        let Some(t) = corpus.config.schema.get(&r.type_name) else {
+            continue;
+        };
+        let self_ok = self_approval_allowed(t, r);
+        let current: Vec<_> = h
+            .approvals_of(&r.id)
+            .filter(|a| covers(h.history, a, &r.id, &r.blob))
+            .collect();
+        let mut reasons = Vec::new();
+        for m in &t.signatures {
+            let counted = current.iter().find(|a| {
+                a.is_valid() && a.means(m) && (self_ok || !authors.only_author(h.history, r, a))
+            });
+            if counted.is_some() {
+                continue;
+            }
+            let with_meaning: Vec<_> = current.iter().filter(|a| a.means(m)).collect();
+            let why = if let Some(a) = with_meaning.iter().find(|a| a.is_valid()) {
+                format!(
+                    "its `{m}` approval {} is by {}, the only author of the approved content, and `{}` records may not be self-approved (ddf.yaml types.{}.self_approval)",
+                    &a.commit[..10],
+                    a.signer.as_deref().unwrap_or("?"),
+                    t.name,
+                    t.name
+                )
+            } else if let Some(a) = with_meaning.first() {
+                let mut rs = vec![a.status.label().to_string()];
+                rs.extend(a.problems.iter().cloned());
+                format!(
+                    "its `{m}` approval {} does not count: {}",
+                    &a.commit[..10],
+                    rs.join("; ")
+                )
+            } else if let Some(a) = current.iter().find(|a| a.is_valid()) {
+                format!(
+                    "it needs a signature with the meaning `{m}`, and its approval {} is signed with the meaning `{}`",
+                    &a.commit[..10],
+                    a.meaning.as_deref().unwrap_or("(none)")
+                )
+            } else if let Some(a) = current.first() {
+                let mut rs = vec![a.status.label().to_string()];
+                rs.extend(a.problems.iter().cloned());
+                format!(
+                    "its approval {} does not count: {}",
+                    &a.commit[..10],
+                    rs.join("; ")
+                )
+            } else if let Some(a) = h.approvals_of(&r.id).next() {
+                format!(
+                    "the record was edited after its approval {} ({}), which voids it",
+                    &a.commit[..10],
+                    format_time(a.time)
+                )
+            } else {
+                "no signed approval names it".to_string()
+            };
+            if !reasons.contains(&why) {
+                reasons.push(why);
+            }
+        }
+        if reasons.is_empty() {
             continue;
         }
-        let naming: Vec<_> = h.approvals_of(&r.id).collect();
-        let why = if let Some(a) = naming.iter().find(|a| covers(h.history, a, &r.id, &r.blob)) {
-            let mut reasons = vec![a.status.label().to_string()];
-            reasons.extend(a.problems.iter().cloned());
-            format!(
-                "its approval {} does not count: {}",
-                &a.commit[..10],
-                reasons.join("; ")
-            )
-        } else if let Some(a) = naming.first() {
-            format!(
-                "the record was edited after its approval {} ({}), which voids it",
-                &a.commit[..10],
-                format_time(a.time)
-            )
-        } else {
-            "no signed approval names it".to_string()
-        };
+        let meanings = t.signatures.join("`, `");
         let hint = format!(
-            "have a person who may sign approve the current content in a signed commit: git commit -S --allow-empty -m \"Approve {id}\" -m \"Approves: {id}@{blob}\nSignature-Meaning: approval\nSigner: PER-...\"; or set the status back to in-review",
+            "have a person who may sign approve the current content in a signed commit, one per meaning (`{meanings}`): git commit -S --allow-empty -m \"Approve {id}\" -m \"Approves: {id}@{blob}\nSignature-Meaning: {first}\nSigner: PER-...\"; or set the status back to in-review",
             id = r.id,
-            blob = &r.blob[..r.blob.len().min(12)]
+            blob = &r.blob[..r.blob.len().min(12)],
+            first = t.signatures.first().map_or("approval", String::as_str),
         );
+        let claim = if r.status() == "approved" {
+            "is `approved`"
+        } else {
+            "is fielded"
+        };
         ctx.emit(
             "status-signed",
             r,
             r.index.value_pos("status"),
-            format!("{} is `approved`, but {why}", r.id),
+            format!("{} {claim}, but {}", r.id, reasons.join("; ")),
             &hint,
         );
+    }
+}
+
+/// Whether a record claims a decision a signature must back: `status: approved`, or a release
+/// with a `fielded` date.
+pub(super) fn needs_signatures(r: &Record) -> bool {
+    r.status() == "approved"
+        || (r.type_name == "release"
+            && r.text("fielded")
+                .and_then(|d| crate::date::Date::parse(&d))
+                .is_some())
+}
+
+/// Whether the only author of `r`'s content may approve it: as its type says in ddf.yaml, else
+/// yes, but for change requests, releases and plans (DOC `doc_type` ending in `-plan`), whose
+/// approval is the independent decision ISO 13485 7.3.9, 7.3.8 and 7.3.2 ask for.
+pub(super) fn self_approval_allowed(t: &crate::schema::TypeDef, r: &Record) -> bool {
+    t.self_approval
+        .unwrap_or_else(|| match r.type_name.as_str() {
+            "change-request" | "release" => false,
+            "document" => !r.str("doc_type").is_some_and(|d| d.ends_with("-plan")),
+            _ => true,
+        })
+}
+
+/// Who wrote what: Git authors matched to PER records by the e-mail addresses a person lists
+/// (`emails`) or, failing that, by the printed name. Git's author is the committer's claim; the
+/// self-approval check catches the honest mistake, not a forger (SECURITY.md).
+pub(super) struct Authors {
+    by_email: FxHashMap<String, String>,
+    by_name: FxHashMap<String, String>,
+}
+
+impl Authors {
+    pub(super) fn new(corpus: &crate::corpus::Corpus) -> Authors {
+        let mut by_email = FxHashMap::default();
+        let mut by_name = FxHashMap::default();
+        for &i in corpus.records_of("person") {
+            let p = &corpus.records[i];
+            for e in p.list("emails") {
+                by_email.insert(e.trim().to_ascii_lowercase(), p.id.clone());
+            }
+            if let Some(n) = p.text("printed_name") {
+                by_name.insert(n.trim().to_lowercase(), p.id.clone());
+            }
+        }
+        Authors { by_email, by_name }
+    }
+
+    /// The PER id of a commit's author, if one matches.
+    fn person_of(&self, c: &Commit) -> Option<&str> {
+        self.by_email
+            .get(&c.email.trim().to_ascii_lowercase())
+            .or_else(|| self.by_name.get(&c.author.trim().to_lowercase()))
+            .map(String::as_str)
+    }
+
+    /// Whether the signer of `a` wrote every change of `r`'s content up to the approval.
+    pub(super) fn only_author(
+        &self,
+        h: &History,
+        r: &Record,
+        a: &crate::history::approval::Approval,
+    ) -> bool {
+        let Some(signer) = a.signer.as_deref() else {
+            return false;
+        };
+        let mut any = false;
+        for (c, ch) in h.of_record(&r.id) {
+            let older = h.position(&c.id).is_some_and(|p| p >= a.position);
+            if !older || !is_content(ch.kind, ch.fields.len(), ch.body_changed) {
+                continue;
+            }
+            if self.person_of(c) != Some(signer) {
+                return false;
+            }
+            any = true;
+        }
+        any
     }
 }
 

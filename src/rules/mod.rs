@@ -14,6 +14,7 @@ mod live;
 mod postmarket;
 mod risk;
 mod security;
+mod signing;
 mod supply;
 pub(crate) mod vulns;
 
@@ -95,7 +96,9 @@ rules! {
     "capa-effective", E, "postmarket", "ISO 13485 8.5.2 e)-f)", "A CAPA closes only with effectiveness and no adverse effect";
     "mr-complete", W, "postmarket", "ISO 13485 5.6", "Management review covers 5.6.2 a-l and is not overdue";
     "doc-review-due", W, "postmarket", "ISO 13485 4.2.4", "No controlled document is past its review date";
-    "status-signed", E, "change", "21 CFR 11.70; ISO 13485 4.2.4", "An approved record is covered by a valid signed approval of its current content";
+    "status-signed", E, "change", "21 CFR 11.50, 11.70; ISO 13485 4.2.4, 7.3.8; ISO 14971 8", "An approved record (or fielded release) is covered by a valid signed approval of its current content with each meaning its type needs";
+    "approval-plausible", E, "change", "21 CFR 11.10(e), 11.50; ISO 13485 4.2.5", "An approval is not dated before the content it approves, before an event the record states, or in the future";
+    "key-unique", E, "change", "21 CFR 11.100(a), 11.300(a)", "A signing key stands in the record of one person only";
     "ver-fresh", E, "change", "ISO 13485 7.3.6, 7.3.9", "No verification is older than a change to what it verifies";
     "change-has-cr", E, "change", "ISO 13485 7.3.9", "Every change on the controlled branch names an approved change request";
     "cr-before-merge", E, "change", "ISO 13485 7.3.9", "A change request is assessed and approved before its merge";
@@ -243,6 +246,10 @@ pub fn run_trace_rules(
     supply::run(&mut ctx);
     postmarket::run(&mut ctx);
     vulns::run(&mut ctx);
+    signing::run(&mut ctx);
+    if let Some(h) = history {
+        signing::run_history(&mut ctx, h);
+    }
     change::run(&mut ctx);
     ctx.into_diagnostics()
 }

@@ -65,6 +65,16 @@ pub fn markdown(schema: &Schema) -> String {
         if t.statuses != ["draft", "in-review", "approved", "obsolete"] {
             s.push_str(&format!("Statuses: `{}`.\n\n", t.statuses.join("`, `")));
         }
+        if t.signatures != ["approval"] || t.self_approval.is_some() {
+            s.push_str(&format!(
+                "`approved` needs signed approvals with the meanings `{}`{}.\n\n",
+                t.signatures.join("`, `"),
+                match t.self_approval {
+                    Some(false) => ", not by the only author of the content",
+                    _ => "",
+                }
+            ));
+        }
         s.push_str("| field | required | kind | notes |\n|---|---|---|---|\n");
         for f in t.fields.values().filter(|f| {
             !matches!(

@@ -127,6 +127,12 @@ pub struct RawType {
     pub relaxed: Option<Vec<String>>,
     /// Fields not in the schema are accepted without an `unknown-field` finding.
     pub allow_unknown: Option<bool>,
+    /// The signature meanings an `approved` record of this type needs, each from a valid signed
+    /// approval of its content (default: `approval`).
+    pub signatures: Option<Vec<String>>,
+    /// Whether the only author of a record's content may approve it (default: yes, but for
+    /// change requests, releases and plans).
+    pub self_approval: Option<bool>,
     /// Fields.
     #[serde(default)]
     pub fields: IndexMap<String, RawField>,
@@ -200,6 +206,12 @@ pub struct TypeDef {
     pub relaxed: Vec<String>,
     /// Fields not in the schema are accepted silently.
     pub allow_unknown: bool,
+    /// The signature meanings an `approved` record needs, each from a valid signed approval.
+    pub signatures: Vec<String>,
+    /// Whether the only author of a record's content may approve it; `None`: the default (yes,
+    /// but for change requests, releases and plans).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_approval: Option<bool>,
     /// Every field, common fields first.
     pub fields: IndexMap<String, FieldDef>,
 }
@@ -298,6 +310,11 @@ impl Schema {
                     statuses,
                     relaxed: raw.relaxed.unwrap_or_else(|| vec!["draft".into()]),
                     allow_unknown: raw.allow_unknown.unwrap_or(false),
+                    signatures: raw
+                        .signatures
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or_else(|| vec!["approval".into()]),
+                    self_approval: raw.self_approval,
                     fields,
                 },
             );
@@ -359,6 +376,12 @@ fn merge_type(base: &mut RawType, layer: &RawType) {
     }
     if layer.relaxed.is_some() {
         base.relaxed.clone_from(&layer.relaxed);
+    }
+    if layer.signatures.is_some() {
+        base.signatures.clone_from(&layer.signatures);
+    }
+    if layer.self_approval.is_some() {
+        base.self_approval = layer.self_approval;
     }
     if layer.allow_unknown.is_some() {
         base.allow_unknown = layer.allow_unknown;

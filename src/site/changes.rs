@@ -141,6 +141,30 @@ pub struct ChangesView {
     pub releases: Vec<ReleaseDiffView>,
     /// Every change request, in file order.
     pub change_requests: Vec<ChangeRequestView>,
+    /// The root of trust of the signatures: the commit whose PER keys are trusted as they stand.
+    pub trust_root: Option<TrustRootView>,
+}
+
+/// The root of trust of the signatures, as the change log shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrustRootView {
+    /// The commit.
+    pub commit: CommitBrief,
+    /// Whether `change_control_since` names it (else it is the first commit).
+    pub from_config: bool,
+    /// The keys standing at it.
+    pub keys: Vec<TrustKeyView>,
+}
+
+/// One key of the trust root.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrustKeyView {
+    /// The person.
+    pub person: RecordRef,
+    /// The printed name at the trust root.
+    pub printed_name: String,
+    /// The key's fingerprint.
+    pub fingerprint: String,
 }
 
 fn brief(c: &Commit) -> CommitBrief {
@@ -294,6 +318,7 @@ pub(crate) fn view(input: &Input<'_>, site: &SiteView, t: &Timeline) -> ChangesV
         entries: Vec::new(),
         releases: release_diffs(input, t),
         change_requests: Vec::new(),
+        trust_root: None,
     };
     let mut merges = FxHashMap::default();
     if let Some(hi) = &input.history {
@@ -308,6 +333,22 @@ pub(crate) fn view(input: &Input<'_>, site: &SiteView, t: &Timeline) -> ChangesV
         v.on_controlled_branch = controlled.is_some();
         v.shallow = h.shallow;
         v.since = since.map(|s| brief(&h.commits[s]));
+        v.trust_root = hi.trust_root.and_then(|root| {
+            let c = h.commit(&root.commit)?;
+            Some(TrustRootView {
+                commit: brief(c),
+                from_config: root.from_config,
+                keys: root
+                    .keys
+                    .iter()
+                    .map(|k| TrustKeyView {
+                        person: ref_of_id(corpus, &k.person),
+                        printed_name: k.printed_name.clone().unwrap_or_default(),
+                        fingerprint: k.fingerprint.clone(),
+                    })
+                    .collect(),
+            })
+        });
         if let Some(tip) = tip {
             v.tip = Some(brief(&h.commits[tip]));
             let mut tags: FxHashMap<usize, Vec<String>> = FxHashMap::default();

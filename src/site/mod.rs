@@ -36,6 +36,8 @@ pub struct HistoryInput<'a> {
     pub history: &'a History,
     /// Every approval, newest first, signatures verified.
     pub approvals: &'a [Approval],
+    /// The root of trust the approvals were judged from.
+    pub trust_root: Option<&'a crate::history::approval::TrustRoot>,
     /// The rules' view of the history: the controlled branch's tip, where change control
     /// starts, approvals by record.
     pub ctx: &'a crate::rules::HistoryCtx<'a>,

@@ -237,6 +237,10 @@ pub struct ApprovalView {
     pub short: String,
     /// The manifestation line (21 CFR 11.50) as `ddf show` prints it.
     pub manifestation: String,
+    /// The signing key's fingerprint, as Git reports it (empty for an unsigned commit).
+    pub fingerprint: String,
+    /// Why the key was the signer's trusted key then (trust root, or enrolment approved by whom).
+    pub key_trust: String,
 }
 
 /// A finding of `ddf check`.
@@ -953,6 +957,8 @@ pub(crate) fn approval_view(a: &crate::history::approval::Approval) -> ApprovalV
         commit: a.commit.clone(),
         short: a.commit.chars().take(10).collect(),
         manifestation: a.manifestation(),
+        fingerprint: a.fingerprint.clone(),
+        key_trust: a.key_trust.clone(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! `docs-example/make-demo-repo.sh`: the example DDF as a Git repository with signed approvals,
 //! release tags and change control, on which the four history rules are on and pass.
 
-use crate::harness::run_ddf;
+use crate::harness::{ddf_command, Run};
 use std::path::Path;
 use std::process::Command;
 
@@ -18,6 +18,24 @@ fn make_demo(out: &Path) {
         "make-demo-repo.sh failed (it needs git and ssh-keygen: apt-get install openssh-client):\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
+}
+
+/// Runs ddf on the demo repository on the example's own "today": its latest management review
+/// (MR-001, 2026-10-15) is approved on the day it met, which the tests' fixed 2026-06-01 would
+/// place in the future.
+fn run_ddf(dir: &Path, args: &[&str]) -> Run {
+    let out = ddf_command(dir)
+        .env("DDF_TODAY", "2026-12-01")
+        .args(args)
+        .output()
+        .expect("ddf runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "ddf panicked: {stderr}");
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+        code: out.status.code().unwrap_or(-1),
+    }
 }
 
 #[test]
@@ -84,5 +102,36 @@ fn demo_site_shows_signed_approvals_and_the_release_as_tagged() {
     assert!(
         release.contains("(tag v2.1.0), 2024-04-12 09:00:00 UTC"),
         "{release}"
+    );
+    // The change log names the root of trust (the import, where change control starts) and the
+    // fingerprint of each key standing there, as ssh-keygen prints it; each approval shows its
+    // key and why it was trusted.
+    let changes = std::fs::read_to_string(out.join("site/changes.html")).expect("page");
+    assert!(
+        changes.contains("Root of trust of the signatures"),
+        "{changes}"
+    );
+    assert!(changes.contains("the commit <code>change_control_since</code> names"));
+    let pubkey = out.join(".git/demo-keys/PER-003.pub");
+    let printed = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(&pubkey)
+        .output()
+        .expect("ssh-keygen runs");
+    let fingerprint = String::from_utf8_lossy(&printed.stdout)
+        .split_whitespace()
+        .nth(1)
+        .expect("fingerprint")
+        .to_string();
+    assert!(fingerprint.starts_with("SHA256:"), "{fingerprint}");
+    assert!(
+        changes.contains(&format!(
+            "<td>Priya Raman</td><td><code>{fingerprint}</code></td>"
+        )),
+        "{changes}"
+    );
+    assert!(
+        changes.contains(&format!("key <code>{fingerprint}</code>, trust root (")),
+        "{changes}"
     );
 }

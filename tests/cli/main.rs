@@ -11,6 +11,7 @@ mod impact;
 mod review;
 mod revisions;
 mod sbom;
+mod signatures;
 mod site;
 mod site_registers;
 mod site_risk;
