@@ -6,7 +6,7 @@
 #     person's record (`keys`); the private keys stay in .git/demo-keys, outside the working tree;
 #   - the DDF imported in two commits: the released design, tagged v2.0.0 and v2.1.0 (the
 #     releases' baselines), then the release records naming that commit;
-#   - `change_control_since` set to that import, and the four history rules switched back on;
+#   - `change_control_since` set to that import, and the five history rules switched back on;
 #   - one signed approval commit per approver (`Approves:`, `Signature-Meaning: approval`,
 #     `Signer:`) covering every `approved` record, and two signed commits for the releases
 #     (`Signature-Meaning: release`, then `responsibility` for the overall residual risk).
@@ -80,7 +80,7 @@ at "2024-04-12T09:30:00"
 awk -v since="$import" '
   /^# This example lives in a folder/ { drop = 1 }
   drop && /^rules:/ { next }
-  drop && /^  (status-signed|ver-fresh|change-has-cr|cr-before-merge): off/ { next }
+  drop && /^  (status-signed|ver-fresh|change-has-cr|cr-before-merge|suspect-link): off/ { next }
   drop && /^#/ { next }
   { print }
   END { print "# Changes before this commit are the import of the DDF, not changes under control."

@@ -17,12 +17,19 @@ pub struct Args {
     /// List every rule with its default and configured severity, and exit.
     #[arg(long)]
     pub list_rules: bool,
+    /// Run the release gate for one release (a REL id) and print its readiness summary instead
+    /// of the findings: exit 0 when ready, 1 when not (docs/release.md).
+    #[arg(long, value_name = "REL")]
+    pub release: Option<String>,
 }
 
 /// Runs `ddf check`.
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     if args.list_rules {
         return list_rules(env);
+    }
+    if let Some(rel) = &args.release {
+        return release_gate(env, rel);
     }
     let format = env.format(&[Format::Human, Format::Json, Format::Md, Format::Csv])?;
     let (corpus, graph, history) = env.load_all()?;
@@ -56,6 +63,31 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     // exit and the operating system reclaims the memory at once.
     std::mem::forget((corpus, graph, report, history));
     Ok(code)
+}
+
+/// `ddf check --release REL`: the release gate of one release.
+fn release_gate(env: &Env, id: &str) -> Result<u8, CliError> {
+    let format = env.format(&[Format::Human, Format::Json, Format::Md])?;
+    let (corpus, graph, history) = env.load_all()?;
+    let hctx = history.as_ref().map(super::HistoryData::ctx);
+    let mut ctx = crate::rules::Ctx::new(&corpus, &graph, crate::date::Date::today());
+    ctx.history = hctx.as_ref();
+    let Some(gate) = crate::rules::release::gate_of(&ctx, id) else {
+        return Err(
+            CliError::usage(format!("{id} is not a release (REL) record of this DDF")).hint(
+                "`ddf trace` or `ls records/` lists the releases; give the REL id, e.g. REL-002",
+            ),
+        );
+    };
+    let text = match format {
+        Format::Json => {
+            serde_json::to_string_pretty(&gate).map_err(|e| CliError::failed(e.to_string()))? + "\n"
+        }
+        Format::Md => crate::rules::release::markdown(&gate),
+        _ => crate::rules::release::text(&gate),
+    };
+    print(&text)?;
+    Ok(if gate.ready { 0 } else { 1 })
 }
 
 fn list_rules(env: &Env) -> Result<u8, CliError> {

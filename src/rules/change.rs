@@ -265,7 +265,7 @@ impl Authors {
 }
 
 /// Resolves a verification baseline (a REL id, tag, branch or commit) to a history position.
-fn baseline_position(
+pub(super) fn baseline_position(
     ctx: &Ctx<'_>,
     h: &HistoryCtx<'_>,
     baseline: &str,
@@ -382,7 +382,7 @@ fn ver_fresh(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks, repo: &git2::
 
 /// The release a validation ran on: `product_config.release`, or `product_config` itself when it
 /// is just a release id.
-fn validated_release(v: &Record) -> Option<String> {
+pub(super) fn validated_release(v: &Record) -> Option<String> {
     match v.get("product_config")? {
         serde_yaml::Value::Mapping(m) => m.get("release").and_then(crate::record::scalar_text),
         other => crate::record::scalar_text(other),

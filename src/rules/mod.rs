@@ -12,6 +12,7 @@ pub mod change;
 mod design;
 mod live;
 mod postmarket;
+pub mod release;
 mod risk;
 mod security;
 mod signing;
@@ -98,6 +99,8 @@ rules! {
     "doc-review-due", W, "postmarket", "ISO 13485 4.2.4", "No controlled document is past its review date";
     "status-signed", E, "change", "21 CFR 11.50, 11.70; ISO 13485 4.2.4, 7.3.8; ISO 14971 8", "An approved record (or fielded release) is covered by a valid signed approval of its current content with each meaning its type needs";
     "approval-plausible", E, "change", "21 CFR 11.10(e), 11.50; ISO 13485 4.2.5", "An approval is not dated before the content it approves, before an event the record states, or in the future";
+    "release-ready", E, "release", "ISO 13485 7.3.5-7.3.8; ISO 14971 8; FDA cybersecurity guidance V.A-V.C, VI.A; FD&C Act 524B", "A release that is approved or fielded passes the release gate (docs/release.md)";
+    "dr-stages", E, "design", "ISO 13485 7.3.2 b), 7.3.5", "Every design-review stage the approved design and development plan declares has a design review";
     "key-unique", E, "change", "21 CFR 11.100(a), 11.300(a)", "A signing key stands in the record of one person only";
     "ver-fresh", E, "change", "ISO 13485 7.3.6, 7.3.9", "No verification is older than a change to what it verifies";
     "change-has-cr", E, "change", "ISO 13485 7.3.9", "Every change on the controlled branch names an approved change request";
@@ -246,6 +249,7 @@ pub fn run_trace_rules(
     supply::run(&mut ctx);
     postmarket::run(&mut ctx);
     vulns::run(&mut ctx);
+    release::run(&mut ctx);
     signing::run(&mut ctx);
     if let Some(h) = history {
         signing::run_history(&mut ctx, h);

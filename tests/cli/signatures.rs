@@ -419,3 +419,59 @@ fn approvals_dated_before_their_content_or_its_events_or_in_the_future_are_findi
     // A plausible approval gives no finding.
     assert!(messages(&t, "approval-plausible", "records/UN-001.md").is_empty());
 }
+
+#[test]
+fn the_release_gate_checks_the_signatures_of_what_the_release_shipped() {
+    let (mut t, _keys, q_key, _) = setup("review");
+    t.write(
+        "records/UN-002.md",
+        &un("UN-002").replace("status: draft", "status: approved"),
+    );
+    let shipped = t.commit("Design for 1.0");
+    t.write(
+        "records/REL-001.md",
+        &release("REL-001").replace("commit: abc", &format!("commit: {shipped}")),
+    );
+    t.commit("Release record");
+    // UN-001 as shipped is signed; UN-002 is not.
+    let b = blob(&t, "records/UN-001.md");
+    sign(
+        &mut t,
+        &q_key,
+        "Approve UN-001",
+        &format!("Approves: UN-001@{b}\nSignature-Meaning: approval\nSigner: PER-001"),
+    );
+    let run = t.ddf(&["check", "--release", "REL-001", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let gate = run.json();
+    assert_eq!(gate["signatures_verified"], true, "{gate}");
+    assert_eq!(gate["baseline_in_history"], true, "{gate}");
+    let approved = gate["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["item"] == "approved")
+        .expect("approved item")
+        .clone();
+    assert_eq!(approved["missing"], serde_json::json!(["UN-002"]), "{gate}");
+    // Editing UN-001 after the release changes nothing for the release: it shipped the signed
+    // content.
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001")
+            .replace("status: draft", "status: approved")
+            .replace("The user", "Every user"),
+    );
+    t.commit("Edit UN-001 for the next release");
+    let gate = t
+        .ddf(&["check", "--release", "REL-001", "--format", "json"])
+        .json();
+    let approved = gate["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["item"] == "approved")
+        .expect("approved item")
+        .clone();
+    assert_eq!(approved["missing"], serde_json::json!(["UN-002"]), "{gate}");
+}
