@@ -25,6 +25,7 @@ pub mod risk;
 pub mod rules;
 pub mod sbom;
 pub mod schema;
+pub mod signer;
 pub mod site;
 pub mod source;
 pub mod templates;

@@ -4,11 +4,13 @@
 //! Exit codes: 0 ok, 1 findings at error severity (or the command's own failure condition),
 //! 2 usage or configuration error.
 
+mod approve;
 mod build;
 mod check;
 mod export;
 mod impact;
 mod init;
+mod keys;
 mod log;
 mod new;
 mod output;
@@ -98,6 +100,10 @@ pub enum Command {
     Show(show::Args),
     /// The change-control log from Git history, or one record's revision history.
     Log(log::Args),
+    /// Sign an approval of committed records (the signed commit with the trailers ddf reads).
+    Approve(approve::Args),
+    /// Enrol an SSH signing key in a person's record.
+    Keys(keys::Args),
     /// The impact assessment of a change (BASE..HEAD; default: the working tree against its
     /// merge-base with the controlled branch), for a person, a machine or a pull request.
     Impact(impact::Args),
@@ -431,6 +437,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Show(a) => show::run(&env, a),
         Command::Trace(a) => trace::run(&env, a),
         Command::Log(a) => log::run(&env, a),
+        Command::Approve(a) => approve::run(&env, a),
+        Command::Keys(a) => keys::run(&env, a),
         Command::Impact(a) => impact::run(&env, a),
         Command::Export(a) => export::run(&env, a),
         Command::Schema(a) => schema::run(&env, a),

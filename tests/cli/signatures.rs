@@ -475,3 +475,90 @@ fn the_release_gate_checks_the_signatures_of_what_the_release_shipped() {
         .clone();
     assert_eq!(approved["missing"], serde_json::json!(["UN-002"]), "{gate}");
 }
+
+#[test]
+fn keys_add_and_approve_sign_without_a_manual() {
+    let (mut t, keys, _, o_key) = setup("approval, review");
+    // Quinn's new key, enrolled from Git's own signing configuration.
+    let (n_key, n_pub) = ssh_key(keys.path(), "quinn-new");
+    t.git(&["config", "gpg.format", "ssh"]);
+    t.git(&["config", "user.name", "Test Author"]);
+    t.git(&["config", "user.email", "author@example.com"]);
+    t.git(&["config", "user.signingkey", &format!("{n_key}.pub")]);
+    let run = t.ddf(&["keys", "add", "PER-001"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("Enrolled SHA256:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("git config gpg.format ssh"),
+        "{}",
+        run.stdout
+    );
+    let key_material = n_pub.split_whitespace().nth(1).expect("material");
+    assert!(t.read("records/PER-001.md").contains(key_material));
+    // Enrolling it again, or for Olly, is refused.
+    assert_eq!(t.ddf(&["keys", "add", "PER-001"]).code, 2);
+    let twice = t.ddf(&["keys", "add", "PER-002", &format!("{n_key}.pub")]);
+    assert_eq!(twice.code, 2);
+    assert!(
+        twice.stderr.contains("enrolled for PER-001 already"),
+        "{}",
+        twice.stderr
+    );
+    t.commit("Enrol Quinn's new key");
+
+    // Olly approves the enrolment with his own key (ddf approve finds him by his key).
+    t.git(&["config", "user.signingkey", &o_key]);
+    let run = t.ddf(&["approve", "PER-001"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("as Olly Other (PER-002), meaning approval"),
+        "{}",
+        run.stdout
+    );
+
+    // Quinn approves UN-001 with the new key; the trailers are the ones ddf reads.
+    t.git(&["config", "user.signingkey", &n_key]);
+    let refused = t.ddf(&["approve", "UN-001", "--meaning", "release"]);
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused
+            .stderr
+            .contains("may not sign with the meaning `release`"),
+        "{}",
+        refused.stderr
+    );
+    let run = t.ddf(&["approve", "UN-001"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let message = t.git(&["log", "-1", "--format=%B"]);
+    let b = blob(&t, "records/UN-001.md");
+    assert!(
+        message.contains(&format!("Approves: UN-001@{}", &b[..12])),
+        "{message}"
+    );
+    assert!(
+        message.contains("Signature-Meaning: approval\nSigner: PER-001"),
+        "{message}"
+    );
+    let msgs = messages(&t, "status-signed", "records/UN-001.md");
+    assert!(msgs.is_empty(), "{msgs:?}");
+
+    // Uncommitted content, or staged changes, are refused.
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001")
+            .replace("status: draft", "status: approved")
+            .replace("The user", "Every user"),
+    );
+    let dirty = t.ddf(&["approve", "UN-001"]);
+    assert_eq!(dirty.code, 2);
+    assert!(dirty.stderr.contains("not committed"), "{}", dirty.stderr);
+    t.git(&["add", "records/UN-001.md"]);
+    let staged = t.ddf(&["approve", "PER-002"]);
+    assert_eq!(staged.code, 2);
+    assert!(
+        staged.stderr.contains("changes are staged"),
+        "{}",
+        staged.stderr
+    );
+}
