@@ -118,10 +118,13 @@ impl Corpus {
         let parsed: Vec<(Option<Record>, Vec<Diagnostic>)> = files
             .into_par_iter()
             .map(|f| match f.content {
-                Err(issue) => (
-                    None,
-                    vec![Diagnostic::new("io", f.path, issue.message).hint(issue.hint)],
-                ),
+                Err(issue) => {
+                    let mut d = Diagnostic::new("io", f.path, issue.message).hint(issue.hint);
+                    if issue.warning {
+                        d = d.severity(crate::diagnostic::Severity::Warning);
+                    }
+                    (None, vec![d])
+                }
                 Ok(bytes) => {
                     let p = record::parse(&f.path, &bytes);
                     let mut diags = p.diagnostics;
