@@ -281,7 +281,11 @@ impl Config {
         // site's type pages, `ddf schema --json-schema --out`): a hostile ddf.yaml must not
         // point either outside the DDF.
         let folders = [
-            ("records", raw.records.as_deref(), index.value_pos("records")),
+            (
+                "records",
+                raw.records.as_deref(),
+                index.value_pos("records"),
+            ),
             (
                 "site.templates",
                 raw.site.templates.as_deref(),
@@ -424,9 +428,7 @@ mod tests {
     #[test]
     fn type_names_that_would_leave_a_folder_are_fatal() {
         for name in ["../../x", "a/b", "\"..\"", "Design", "-x", "a b"] {
-            let text = format!(
-                "project: x\ntypes:\n  {name}:\n    prefix: XX\n    fields: {{}}\n"
-            );
+            let text = format!("project: x\ntypes:\n  {name}:\n    prefix: XX\n    fields: {{}}\n");
             let e = Config::parse(&text, "ddf.yaml").expect_err(name);
             assert!(e.message.contains("not a valid type name"), "{name}: {e}");
             assert_eq!(e.pos.map(|p| p.line), Some(3), "{name}: {e}");

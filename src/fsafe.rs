@@ -65,7 +65,8 @@ impl Refusal {
 /// Whether `name` is `.git` as a file system may spell it (case-insensitive file systems open
 /// `.GIT/config` too).
 fn is_git(name: &std::ffi::OsStr) -> bool {
-    name.to_str().is_some_and(|n| n.eq_ignore_ascii_case(".git"))
+    name.to_str()
+        .is_some_and(|n| n.eq_ignore_ascii_case(".git"))
 }
 
 /// Checks a path a DDF names, relative to the DDF root, before it is joined to anything: only
@@ -245,10 +246,7 @@ mod tests {
         let (_d, top) = repo();
         std::fs::create_dir_all(top.join(".git")).expect("mkdir");
         std::fs::write(top.join(".git/config"), "[remote]").expect("write");
-        assert_eq!(
-            read(&top, &top, ".git/config", MAX),
-            Err(Refusal::GitDir)
-        );
+        assert_eq!(read(&top, &top, ".git/config", MAX), Err(Refusal::GitDir));
         assert_eq!(
             read(&top, &top, "records/../.GIT/config", MAX),
             Err(Refusal::NotRelative)
@@ -258,10 +256,7 @@ mod tests {
             read(&top, &top, "/etc/passwd", MAX),
             Err(Refusal::NotRelative)
         );
-        assert_eq!(
-            read(&top, &top, "..\\x", MAX),
-            Err(Refusal::NotRelative)
-        );
+        assert_eq!(read(&top, &top, "..\\x", MAX), Err(Refusal::NotRelative));
     }
 
     #[cfg(unix)]
@@ -332,15 +327,7 @@ mod tests {
             Ok(PathBuf::from("out/design-input.schema.json"))
         );
         for bad in [
-            "",
-            ".",
-            "..",
-            "../x",
-            "a/b",
-            "a\\b",
-            "/etc/x",
-            ".git",
-            "a\nb",
+            "", ".", "..", "../x", "a/b", "a\\b", "/etc/x", ".git", "a\nb",
         ] {
             assert!(join(dir, bad).is_err(), "{bad:?}");
         }

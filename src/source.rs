@@ -206,7 +206,9 @@ impl Worktree {
                     let issue = if inside {
                         ReadIssue {
                             message: "a symbolic link to a folder is not followed".into(),
-                            hint: "move the records into the records folder instead of linking them".into(),
+                            hint:
+                                "move the records into the records folder instead of linking them"
+                                    .into(),
                             warning: false,
                         }
                     } else {
@@ -305,7 +307,9 @@ impl Source for Worktree {
                     None => match crate::fsafe::read_path(&self.fence, &full, MAX_FILE) {
                         Ok(Some(bytes)) => Ok(bytes),
                         // Removed since the listing.
-                        Ok(None) => Err(Refusal::Io("the file disappeared while it was read".into()).into()),
+                        Ok(None) => {
+                            Err(Refusal::Io("the file disappeared while it was read".into()).into())
+                        }
                         Err(r) => Err(r.into()),
                     },
                 };

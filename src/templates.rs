@@ -21,7 +21,11 @@ pub fn get(source: &dyn Source, templates_dir: &str, name: &str) -> Option<Strin
 /// neither exists). An override ddf will not read (a link out of the repository, a FIFO, a path
 /// into `.git`; see [`crate::fsafe`]) or that is not UTF-8 is an error naming the file, so a
 /// site is never built from a template other than the one its author meant.
-pub fn load(source: &dyn Source, templates_dir: &str, name: &str) -> Result<Option<String>, String> {
+pub fn load(
+    source: &dyn Source,
+    templates_dir: &str,
+    name: &str,
+) -> Result<Option<String>, String> {
     let path = format!("{templates_dir}/{name}");
     match source.read(&path) {
         Ok(Some(bytes)) => String::from_utf8(bytes)

@@ -97,7 +97,8 @@ pub(super) fn write(out: &std::path::Path, files: &[crate::site::OutFile]) -> Re
     crate::site::write_site(out, files).map_err(|e| match e {
         // The folder given is the wrong one: a usage error, and nothing was touched.
         crate::site::SiteError::NotASite(_) | crate::site::SiteError::Refused { .. } => {
-            CliError::usage(e.to_string()).hint("pass -o with an empty or new folder, such as `site`")
+            CliError::usage(e.to_string())
+                .hint("pass -o with an empty or new folder, such as `site`")
         }
         e => CliError::failed(e.to_string()),
     })

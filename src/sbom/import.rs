@@ -462,7 +462,12 @@ pub fn plan(
         }
     }
     if let Some(rel) = &opts.release {
-        plan.release = Some(release_update(corpus, &tree, rel, opts.sbom_rel.as_deref())?);
+        plan.release = Some(release_update(
+            corpus,
+            &tree,
+            rel,
+            opts.sbom_rel.as_deref(),
+        )?);
     }
     plan.changed.sort_by(|a, b| a.id.cmp(&b.id));
     plan.unchanged.sort_by(|a, b| a.id.cmp(&b.id));

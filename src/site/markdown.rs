@@ -9,7 +9,7 @@
 //! Nothing in a body may load from the network either: the site is read offline, and a remote
 //! image would tell its server who read which record when. ammonia's allow-list has no
 //! `srcset`, `<video>`, `<audio>`, `<source>`, `<picture>` or `style` (beyond `text-align` on
-//! table cells), so `<img src>` is the one way left; [`external_images`] turns every image that
+//! table cells), so `<img src>` is the one way left; `external_images` turns every image that
 //! is not a relative path into a link to it, with its alt text.
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
@@ -265,7 +265,10 @@ mod tests {
         assert!(!html.contains("<img src=\"http:"), "{html}");
         assert!(!html.contains("<img src=\"//"), "{html}");
         assert!(!html.contains("<img src=\"/\\"), "{html}");
-        assert!(!html.to_lowercase().contains("<img src=\"\thttps:"), "{html}");
+        assert!(
+            !html.to_lowercase().contains("<img src=\"\thttps:"),
+            "{html}"
+        );
         assert_eq!(html.matches("<img").count(), 1, "{html}");
         assert!(
             html.contains("<a class=\"external image\" href=\"https://cdn.example/p.png\" rel=\"noopener noreferrer\""),
@@ -276,10 +279,17 @@ mod tests {
             html.contains("href=\"http://tracker.example/t.gif?u=1&amp;r=2\""),
             "{html}"
         );
-        assert!(html.contains(">a &lt;b&gt; \"c\"</a>") || html.contains(">a &lt;b&gt; &quot;c&quot;</a>"), "{html}");
+        assert!(
+            html.contains(">a &lt;b&gt; \"c\"</a>")
+                || html.contains(">a &lt;b&gt; &quot;c&quot;</a>"),
+            "{html}"
+        );
         // No alt text: the address is the link text.
         assert!(html.contains(">//evil.example/x.png</a>"), "{html}");
-        assert!(html.contains("<img src=\"../figures/flow.png\" alt=\"local\">"), "{html}");
+        assert!(
+            html.contains("<img src=\"../figures/flow.png\" alt=\"local\">"),
+            "{html}"
+        );
         // Inside a link, no nested link: the alt text stands in.
         assert!(
             html.contains("<span class=\"external image\" title=\"https://ci.example/b.svg\">badge</span></a>"),

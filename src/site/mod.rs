@@ -237,11 +237,13 @@ pub fn write_site(out: &Path, files: &[OutFile]) -> Result<(), SiteError> {
 /// wrote: never a folder holding `.git` or `ddf.yaml`, at the top or below (a marker planted
 /// above a repository or a DDF root), since replacing it would delete them.
 fn check_replaceable(out: &Path) -> Result<(), SiteError> {
-    let refuse = |held: &str| SiteError::Refused {
+    let refuse = |held: &str| {
+        SiteError::Refused {
         path: out.to_path_buf(),
         reason: format!(
             "it holds `{held}`, so it is (or contains) a Git repository or a DDF, not a site ddf wrote"
         ),
+    }
     };
     let protected = |name: &std::ffi::OsStr| {
         name.eq_ignore_ascii_case(".git") || name.eq_ignore_ascii_case(crate::config::CONFIG_FILE)
@@ -315,7 +317,8 @@ fn swap_in(staging: tempfile::TempDir, out: &Path, existed: bool) -> Result<(), 
         let kept = staging.keep();
         return Err(SiteError::Refused {
             path: kept,
-            reason: "the folder replaced is no longer a site ddf wrote, so it was kept there".into(),
+            reason: "the folder replaced is no longer a site ddf wrote, so it was kept there"
+                .into(),
         });
     }
     let name = out
@@ -332,7 +335,8 @@ fn swap_in(staging: tempfile::TempDir, out: &Path, existed: bool) -> Result<(), 
     if !is_old_site(&old) {
         return Err(SiteError::Refused {
             path: old,
-            reason: "the folder replaced is no longer a site ddf wrote, so it was kept there".into(),
+            reason: "the folder replaced is no longer a site ddf wrote, so it was kept there"
+                .into(),
         });
     }
     std::fs::remove_dir_all(&old).map_err(write_err(&old))
@@ -428,7 +432,10 @@ mod tests {
             std::fs::write(out.join(MARKER), "planted").expect("write");
             let e = write_site(&out, &files).expect_err(held);
             assert!(matches!(e, SiteError::Refused { .. }), "{held}: {e}");
-            assert_eq!(std::fs::read_to_string(out.join(held)).expect("kept"), "keep");
+            assert_eq!(
+                std::fs::read_to_string(out.join(held)).expect("kept"),
+                "keep"
+            );
             assert!(!out.join("index.html").exists());
             // Nothing was left beside it either.
             assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);

@@ -835,7 +835,10 @@ mod tests {
             ("sboms/a b.json", Ok(Some(sbom.to_vec()))),
             ("sboms/a_b.json", Ok(Some(sbom.to_vec()))),
             // Not an SBOM: not published.
-            ("sboms/notes.json", Ok(Some(b"{\"token\": \"s3cret\"}".to_vec()))),
+            (
+                "sboms/notes.json",
+                Ok(Some(b"{\"token\": \"s3cret\"}".to_vec())),
+            ),
             ("sboms/gone.json", Err("refused".to_string())),
         ] {
             corpus.attachments.insert(path.into(), bytes);

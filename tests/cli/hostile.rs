@@ -66,7 +66,12 @@ const SBOM: &str = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "componen
 fn whole_site(dir: &Path) -> String {
     crate::harness::files_under(dir)
         .into_iter()
-        .map(|(rel, p)| format!("{rel}\n{}\n", String::from_utf8_lossy(&std::fs::read(p).expect("read"))))
+        .map(|(rel, p)| {
+            format!(
+                "{rel}\n{}\n",
+                String::from_utf8_lossy(&std::fs::read(p).expect("read"))
+            )
+        })
         .collect()
 }
 
@@ -82,8 +87,11 @@ fn sbom_links_out_of_the_repository_git_files_and_non_sboms_are_not_published() 
         "sboms/good.cdx.json",
     ]);
     let outside = tempfile::tempdir().expect("tmp");
-    std::fs::write(outside.path().join("secret.json"), r#"{"token": "OUTSIDE-SECRET"}"#)
-        .expect("write");
+    std::fs::write(
+        outside.path().join("secret.json"),
+        r#"{"token": "OUTSIDE-SECRET"}"#,
+    )
+    .expect("write");
     std::fs::create_dir_all(t.path("sboms")).expect("mkdir");
     std::os::unix::fs::symlink("/proc/self/environ", t.path("sboms/env.json")).expect("link");
     std::os::unix::fs::symlink(
@@ -92,7 +100,11 @@ fn sbom_links_out_of_the_repository_git_files_and_non_sboms_are_not_published() 
     )
     .expect("link");
     std::os::unix::fs::symlink("../.git/config", t.path("sboms/gitconfig.json")).expect("link");
-    t.git(&["config", "remote.origin.url", "https://GIT-CONFIG-TOKEN@example.com/x"]);
+    t.git(&[
+        "config",
+        "remote.origin.url",
+        "https://GIT-CONFIG-TOKEN@example.com/x",
+    ]);
     t.write("sboms/notes.json", r#"{"note": "NOT-AN-SBOM"}"#);
     t.write("sboms/good.cdx.json", SBOM);
     let secret = [("DDF_TEST_CI_SECRET", "ENVIRON-SECRET")];
@@ -149,7 +161,8 @@ fn a_fifo_record_is_a_finding_not_a_hang() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let f = findings(&run);
     assert!(
-        f.iter().any(|(r, p, _, _)| r == "io" && p == "records/DI-905.md"),
+        f.iter()
+            .any(|(r, p, _, _)| r == "io" && p == "records/DI-905.md"),
         "{f:?}"
     );
     assert!(run.stdout.contains("FIFO"), "{}", run.stdout);
@@ -191,8 +204,11 @@ fn a_template_linked_out_of_the_repository_is_an_error_naming_it() {
     std::fs::create_dir_all(t.path("templates/site")).expect("mkdir");
     let outside = tempfile::tempdir().expect("tmp");
     std::fs::write(outside.path().join("s.css"), "/* OUTSIDE-SECRET */").expect("write");
-    std::os::unix::fs::symlink(outside.path().join("s.css"), t.path("templates/site/style.css"))
-        .expect("link");
+    std::os::unix::fs::symlink(
+        outside.path().join("s.css"),
+        t.path("templates/site/style.css"),
+    )
+    .expect("link");
     let run = ddf_within(&t, &["build", "-o", "out"], &[]);
     assert_ne!(run.code, 0, "{}", run.stderr);
     assert!(
@@ -224,7 +240,10 @@ fn a_folder_link_out_of_the_repository_is_skipped_with_a_warning() {
     assert_eq!(d["rule"], "io");
     assert_eq!(d["severity"], "warning");
     assert!(
-        d["message"].as_str().unwrap_or_default().contains("outside the repository"),
+        d["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("outside the repository"),
         "{d}"
     );
     // Nothing from behind the link was read.
@@ -284,7 +303,11 @@ fn build_never_deletes_a_repository_that_holds_a_site_marker() {
         "{}",
         run.stderr
     );
-    assert_eq!(crate::harness::files_under(&victim_root), before, "untouched");
+    assert_eq!(
+        crate::harness::files_under(&victim_root),
+        before,
+        "untouched"
+    );
     assert_eq!(
         std::fs::read_dir(victim.path()).expect("list").count(),
         1,
@@ -299,7 +322,11 @@ fn build_never_deletes_a_repository_that_holds_a_site_marker() {
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("ddf/"), "{}", run.stderr);
-    assert_eq!(crate::harness::files_under(&victim_root), before, "untouched");
+    assert_eq!(
+        crate::harness::files_under(&victim_root),
+        before,
+        "untouched"
+    );
     // Nor the DDF itself.
     t.write(".ddf-site", "planted\n");
     let run = ddf_within(&t, &["build", "-o", "."], &[]);
@@ -337,7 +364,11 @@ fn schema_out_never_writes_outside_its_folder() {
     let run = ddf_within(&t, &["schema", "--json-schema", "--out", "a/b"], &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("ddf.yaml:3:"), "{}", run.stderr);
-    assert!(run.stderr.contains("not a valid type name"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not a valid type name"),
+        "{}",
+        run.stderr
+    );
     assert!(!t.path("escaped.schema.json").exists());
     assert!(!t.path("a/escaped.schema.json").exists());
     assert_eq!(std::fs::read_dir(t.path("a/b")).expect("list").count(), 0);
