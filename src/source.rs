@@ -18,8 +18,8 @@ use std::sync::Mutex;
 /// attachment saved with the wrong extension.
 pub const MAX_FILE: u64 = 8 * 1024 * 1024;
 
-/// Largest file of any kind ddf reads from a source (an SBOM a release names is the largest).
-pub const MAX_READ: u64 = 256 * 1024 * 1024;
+/// Largest file of any kind ddf reads from a source: an SBOM a release names is the largest.
+pub const MAX_READ: u64 = crate::sbom::MAX_SBOM;
 
 /// A file below the records folder.
 #[derive(Debug)]

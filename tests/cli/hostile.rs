@@ -153,6 +153,38 @@ fn sbom_links_out_of_the_repository_git_files_and_non_sboms_are_not_published() 
 
 #[cfg(unix)]
 #[test]
+fn a_committed_sbom_link_is_not_read_at_a_revision() {
+    let mut t = with_release(&["sboms/env.json", ".git/config"]);
+    std::fs::create_dir_all(t.path("sboms")).expect("mkdir");
+    std::os::unix::fs::symlink("/proc/self/environ", t.path("sboms/env.json")).expect("link");
+    t.commit("release");
+    let run = ddf_within(&t, &["--rev", "HEAD", "check", "--format", "json"], &[]);
+    let messages: Vec<String> = run.json()["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == "sbom-reconciled")
+        .map(|d| d["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("sboms/env.json") && m.contains("symbolic link in Git")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains(".git/config") && m.contains("`.git`")),
+        "{messages:?}"
+    );
+    let run = ddf_within(&t, &["--rev", "HEAD", "build", "-o", "out"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!t.path("out/downloads").exists());
+}
+
+#[cfg(unix)]
+#[test]
 fn a_fifo_record_is_a_finding_not_a_hang() {
     let t = TestRepo::with_basics();
     t.write("records/DI-001.md", &di("DI-001", "UN-404"));
