@@ -117,12 +117,19 @@ fn kind(meta: &std::fs::Metadata) -> &'static str {
 /// pass, and the open cannot block, so a FIFO never hangs ddf.
 pub fn read(fence: &Path, root: &Path, rel: &str, max: u64) -> Result<Option<Vec<u8>>, Refusal> {
     check_relative(rel)?;
-    read_path(fence, &root.join(rel), max)
+    read_path(fence, &root.join(rel), max, false)
 }
 
-/// [`read`] of a path already known to be below the DDF root (one the records walk listed, whose
-/// name need not be UTF-8).
-pub(crate) fn read_path(fence: &Path, path: &Path, max: u64) -> Result<Option<Vec<u8>>, Refusal> {
+/// [`read`] of a path below the DDF root, whose name need not be UTF-8. `listed`: the records
+/// walk found it by listing real folders (it follows no folder link) from one already checked to
+/// be inside `fence`, so unless the file itself is a link only its type needs checking; this
+/// spares resolving the whole path of every record of a large DDF.
+pub(crate) fn read_path(
+    fence: &Path,
+    path: &Path,
+    max: u64,
+    listed: bool,
+) -> Result<Option<Vec<u8>>, Refusal> {
     let io = |e: std::io::Error| Refusal::Io(e.to_string());
     let link = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
@@ -137,16 +144,21 @@ pub(crate) fn read_path(fence: &Path, path: &Path, max: u64) -> Result<Option<Ve
         }
         Err(e) => return Err(io(e)),
     };
-    let real = match path.canonicalize() {
-        Ok(p) => p,
-        Err(_) if link.file_type().is_symlink() => return Err(Refusal::Outside),
-        Err(e) => return Err(io(e)),
+    let (real, meta) = if listed && !link.file_type().is_symlink() {
+        (std::borrow::Cow::Borrowed(path), link)
+    } else {
+        let real = match path.canonicalize() {
+            Ok(p) => p,
+            Err(_) if link.file_type().is_symlink() => return Err(Refusal::Outside),
+            Err(e) => return Err(io(e)),
+        };
+        let inside = real.strip_prefix(fence).map_err(|_| Refusal::Outside)?;
+        if inside.components().any(|c| is_git(c.as_os_str())) {
+            return Err(Refusal::GitDir);
+        }
+        let meta = std::fs::metadata(&real).map_err(io)?;
+        (std::borrow::Cow::Owned(real), meta)
     };
-    let inside = real.strip_prefix(fence).map_err(|_| Refusal::Outside)?;
-    if inside.components().any(|c| is_git(c.as_os_str())) {
-        return Err(Refusal::GitDir);
-    }
-    let meta = std::fs::metadata(&real).map_err(io)?;
     if !meta.is_file() {
         return Err(Refusal::NotRegular(kind(&meta)));
     }
@@ -178,7 +190,8 @@ pub(crate) fn read_path(fence: &Path, path: &Path, max: u64) -> Result<Option<Ve
 }
 
 /// Opens for reading without blocking on a FIFO and without following a final symbolic link
-/// (the path is canonical, so a link there was put in place after the checks).
+/// (the path is canonical or was no link when checked, so a link there was put in place after
+/// the checks).
 fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);

@@ -304,7 +304,7 @@ impl Source for Worktree {
             .map(|(path, full, issue)| {
                 let content = match issue {
                     Some(i) => Err(i),
-                    None => match crate::fsafe::read_path(&self.fence, &full, MAX_FILE) {
+                    None => match crate::fsafe::read_path(&self.fence, &full, MAX_FILE, true) {
                         Ok(Some(bytes)) => Ok(bytes),
                         // Removed since the listing.
                         Ok(None) => {
