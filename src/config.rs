@@ -277,6 +277,43 @@ impl Config {
                 Some("write each row as `P5: [R, U, U, U, U]`, from the highest level down"),
             )
         })?;
+        // Folders the config names are read from, and type names become file names (the
+        // site's type pages, `ddf schema --json-schema --out`): a hostile ddf.yaml must not
+        // point either outside the DDF.
+        let folders = [
+            (
+                "records",
+                raw.records.as_deref(),
+                index.value_pos("records"),
+            ),
+            (
+                "site.templates",
+                raw.site.templates.as_deref(),
+                raw.site
+                    .templates
+                    .as_deref()
+                    .and_then(|t| index.token_pos("site", t)),
+            ),
+        ];
+        for (key, value, pos) in folders {
+            let Some(value) = value else { continue };
+            if crate::fsafe::check_relative(value).is_err() || value.trim().is_empty() {
+                return Err(fail(
+                    pos,
+                    format!("`{key}: {value}` must name a folder inside the DDF root (relative, without `..` or `.git`)"),
+                    Some("write the folder relative to the folder that holds ddf.yaml, e.g. `records`"),
+                ));
+            }
+        }
+        for name in raw.types.keys() {
+            if !is_type_name(name) {
+                return Err(fail(
+                    index.token_pos("types", name),
+                    format!("types: `{name}` is not a valid type name"),
+                    Some("a type name is lowercase letters, digits and `-`, starting with a letter (like `soup-assessment`): it becomes a file name"),
+                ));
+            }
+        }
         let schema = Schema::layered(&raw.types)
             .map_err(|e| fail(index.value_pos("types"), format!("types: {e}"), None))?;
         for t in schema.types.values() {
@@ -318,6 +355,15 @@ impl Config {
             None => Some(default),
         }
     }
+}
+
+/// Whether `name` may name a type: lowercase letters, digits and `-`, starting with a letter. Type
+/// names become file names (`types/<name>.html`, `<name>.schema.json`), so nothing else passes.
+pub fn is_type_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// serde_yaml appends "at line L column C" to messages; ddf prints the position itself.
@@ -377,6 +423,38 @@ mod tests {
     #[test]
     fn bad_severity_is_fatal() {
         assert!(Config::parse("project: x\nrules: { di-verified: loud }\n", "ddf.yaml").is_err());
+    }
+
+    #[test]
+    fn type_names_that_would_leave_a_folder_are_fatal() {
+        for name in ["../../x", "a/b", "\"..\"", "Design", "-x", "a b"] {
+            let text = format!("project: x\ntypes:\n  {name}:\n    prefix: XX\n    fields: {{}}\n");
+            let e = Config::parse(&text, "ddf.yaml").expect_err(name);
+            assert!(e.message.contains("not a valid type name"), "{name}: {e}");
+            assert_eq!(e.pos.map(|p| p.line), Some(3), "{name}: {e}");
+            assert!(e.to_string().starts_with("ddf.yaml:3:"), "{e}");
+        }
+        let (c, _) = Config::parse(
+            "project: x\ntypes:\n  soup-assessment2:\n    prefix: SOUP\n",
+            "ddf.yaml",
+        )
+        .expect("valid");
+        assert!(c.schema.get("soup-assessment2").is_some());
+    }
+
+    #[test]
+    fn folders_must_stay_inside_the_ddf() {
+        for (text, line) in [
+            ("project: x\nrecords: ../elsewhere\n", 2),
+            ("project: x\nrecords: /etc\n", 2),
+            ("project: x\nrecords: .git\n", 2),
+            ("project: x\nsite:\n  title: T\n  templates: ../../t\n", 4),
+        ] {
+            let e = Config::parse(text, "ddf.yaml").expect_err(text);
+            assert!(e.message.contains("inside the DDF root"), "{text}: {e}");
+            assert_eq!(e.pos.map(|p| p.line), Some(line), "{text}: {e}");
+        }
+        assert!(Config::parse("project: x\nrecords: ddf/records\n", "ddf.yaml").is_ok());
     }
 
     #[test]

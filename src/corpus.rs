@@ -101,7 +101,11 @@ impl Corpus {
         let files = source.records_where(&config.records, keep)?;
         let mut corpus = Corpus::from_files(source.describe(), config, config_diags, files);
         for path in crate::sbom::release_files(&corpus) {
-            let content = source.read(&path).map_err(|e| e.to_string());
+            let content = source.read(&path).map_err(|e| match e {
+                // The rules name the file already.
+                SourceError::Refused { reason, .. } => reason.to_string(),
+                e => e.to_string(),
+            });
             corpus.attachments.insert(path, content);
         }
         Ok(corpus)
@@ -118,10 +122,13 @@ impl Corpus {
         let parsed: Vec<(Option<Record>, Vec<Diagnostic>)> = files
             .into_par_iter()
             .map(|f| match f.content {
-                Err(issue) => (
-                    None,
-                    vec![Diagnostic::new("io", f.path, issue.message).hint(issue.hint)],
-                ),
+                Err(issue) => {
+                    let mut d = Diagnostic::new("io", f.path, issue.message).hint(issue.hint);
+                    if issue.warning {
+                        d = d.severity(crate::diagnostic::Severity::Warning);
+                    }
+                    (None, vec![d])
+                }
                 Ok(bytes) => {
                     let p = record::parse(&f.path, &bytes);
                     let mut diags = p.diagnostics;

@@ -39,7 +39,11 @@ pub fn ids_on_branches(root: &Path, records: &str, prefix: &str) -> HashSet<Stri
             if let Some(stem) = name.strip_suffix(".md") {
                 if is_valid_id(stem) {
                     ids.insert(stem.to_string());
-                } else if let Ok(blob) = repo.find_blob(e.id()) {
+                } else if let Some(blob) = repo
+                    .find_blob(e.id())
+                    .ok()
+                    .filter(|b| b.size() as u64 <= crate::source::MAX_FILE)
+                {
                     let p = crate::record::parse(name, blob.content());
                     if let Some(r) = p.record {
                         ids.insert(r.id);

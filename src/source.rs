@@ -4,7 +4,12 @@
 //! Both sources list the `*.md` files below the records folder and return their bytes; a file
 //! that cannot be read is returned with a [`ReadIssue`] instead of failing the whole load, so one
 //! bad file never hides the others. The DDF root may be any folder inside the repository.
+//!
+//! The working tree is read through [`crate::fsafe`]: only regular files whose real path stays
+//! inside the repository (and out of `.git`), so a hostile pull request cannot make ddf read a
+//! secret, publish it, or hang on a FIFO.
 
+use crate::fsafe::Refusal;
 use rayon::prelude::*;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
@@ -12,6 +17,9 @@ use std::sync::Mutex;
 /// Largest record file ddf reads. Records are kilobytes; a bigger file is almost certainly an
 /// attachment saved with the wrong extension.
 pub const MAX_FILE: u64 = 8 * 1024 * 1024;
+
+/// Largest file of any kind ddf reads from a source: an SBOM a release names is the largest.
+pub const MAX_READ: u64 = crate::sbom::MAX_SBOM;
 
 /// A file below the records folder.
 #[derive(Debug)]
@@ -29,6 +37,22 @@ pub struct ReadIssue {
     pub message: String,
     /// How to fix it.
     pub hint: String,
+    /// Reported as a warning, not an error: nothing of the DDF is lost (a link to a folder
+    /// outside the repository, which cannot hold records).
+    pub warning: bool,
+}
+
+impl From<Refusal> for ReadIssue {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::TooLarge { size, .. } => too_large(size),
+            r => ReadIssue {
+                message: r.to_string(),
+                hint: r.hint().into(),
+                warning: false,
+            },
+        }
+    }
 }
 
 /// A source that cannot be opened or listed.
@@ -51,6 +75,17 @@ pub enum SourceError {
     /// The records folder is missing.
     #[error("the records folder `{0}` does not exist")]
     NoRecords(String),
+    /// The records folder is a link that leads out of the repository or into `.git`.
+    #[error("the records folder `{0}` (`records:` in ddf.yaml) leads outside the repository or into .git")]
+    RecordsOutside(String),
+    /// A file ddf will not read: a link out of the repository, a FIFO, a path into `.git`.
+    #[error("{path}: {reason}")]
+    Refused {
+        /// The path, relative to the DDF root.
+        path: String,
+        /// Why.
+        reason: Refusal,
+    },
     /// Any other Git failure.
     #[error("git: {0}")]
     Git(#[from] git2::Error),
@@ -81,6 +116,10 @@ impl SourceError {
             SourceError::NoRecords(_) => {
                 Some("create it, set `records:` in ddf.yaml, or run `ddf init`")
             }
+            SourceError::RecordsOutside(_) => {
+                Some("keep the records in a folder of the repository itself, not a link to one elsewhere")
+            }
+            SourceError::Refused { reason, .. } => Some(reason.hint()),
             _ => None,
         }
     }
@@ -162,29 +201,35 @@ impl Worktree {
                 let inside = target.as_ref().is_ok_and(|t| t.starts_with(&self.fence));
                 let is_dir = target.as_ref().is_ok_and(|t| t.is_dir());
                 if is_dir {
-                    // Following folder links risks loops and double counting; say so instead.
-                    if name.ends_with(".md") || inside {
-                        out.push((rel, path, Some(ReadIssue {
+                    // Following folder links risks loops, double counting, and reading the
+                    // site's own output or files outside the repository; say so instead.
+                    let issue = if inside {
+                        ReadIssue {
                             message: "a symbolic link to a folder is not followed".into(),
-                            hint: "move the records into the records folder instead of linking them".into(),
-                        })));
-                    }
+                            hint:
+                                "move the records into the records folder instead of linking them"
+                                    .into(),
+                            warning: false,
+                        }
+                    } else {
+                        ReadIssue {
+                            message: "a symbolic link to a folder outside the repository is skipped".into(),
+                            hint: "records must live in the repository, where Git keeps their history; remove the link".into(),
+                            warning: true,
+                        }
+                    };
+                    out.push((rel, path, Some(issue)));
                     continue;
                 }
-                if !name.ends_with(".md") {
-                    continue;
+                // A link to a file is read through `fsafe`, which refuses one that leaves the
+                // repository.
+                if name.ends_with(".md") {
+                    out.push((rel, path, None));
                 }
-                if !inside {
-                    out.push((rel, path, Some(ReadIssue {
-                        message: "the symbolic link leads outside the repository (or nowhere), so it is not read".into(),
-                        hint: "records must live in the repository, where Git keeps their history".into(),
-                    })));
-                    continue;
-                }
-                out.push((rel, path, None));
             } else if file_type.is_dir() {
                 self.walk(&path, out)?;
             } else if name.ends_with(".md") {
+                // Also a FIFO, socket or device named `*.md`: `fsafe` refuses it without opening it.
                 out.push((rel, path, None));
             }
         }
@@ -210,6 +255,7 @@ fn too_large(size: u64) -> ReadIssue {
         ),
         hint: "keep large evidence as an attachment (not *.md) and link to it from the record body"
             .into(),
+        warning: false,
     }
 }
 
@@ -219,15 +265,12 @@ impl Source for Worktree {
     }
 
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
-        let p = self.root.join(path);
-        match std::fs::read(&p) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(SourceError::Io {
+        crate::fsafe::read(&self.fence, &self.root, path, MAX_READ).map_err(|reason| {
+            SourceError::Refused {
                 path: path.into(),
-                source,
-            }),
-        }
+                reason,
+            }
+        })
     }
 
     fn records_where(
@@ -239,6 +282,20 @@ impl Source for Worktree {
         if !base.is_dir() {
             return Err(SourceError::NoRecords(dir.into()));
         }
+        // The folder itself may be a link: its real path must stay in the repository.
+        let real = base.canonicalize().map_err(|source| SourceError::Io {
+            path: dir.into(),
+            source,
+        })?;
+        let leaves = crate::fsafe::check_relative(dir).is_err()
+            || real.strip_prefix(&self.fence).map_or(true, |inside| {
+                inside
+                    .components()
+                    .any(|c| c.as_os_str().eq_ignore_ascii_case(".git"))
+            });
+        if leaves {
+            return Err(SourceError::RecordsOutside(dir.into()));
+        }
         let mut found = Vec::new();
         self.walk(&base, &mut found)?;
         found.retain(|(path, _, _)| keep(path));
@@ -247,29 +304,19 @@ impl Source for Worktree {
             .map(|(path, full, issue)| {
                 let content = match issue {
                     Some(i) => Err(i),
-                    None => read_bounded(&full),
+                    None => match crate::fsafe::read_path(&self.fence, &full, MAX_FILE, true) {
+                        Ok(Some(bytes)) => Ok(bytes),
+                        // Removed since the listing.
+                        Ok(None) => {
+                            Err(Refusal::Io("the file disappeared while it was read".into()).into())
+                        }
+                        Err(r) => Err(r.into()),
+                    },
                 };
                 SourceFile { path, content }
             })
             .collect())
     }
-}
-
-fn read_bounded(p: &Path) -> Result<Vec<u8>, ReadIssue> {
-    use std::io::Read;
-    let cannot = |e: std::io::Error| ReadIssue {
-        message: format!("cannot read the file: {e}"),
-        hint: "check the file's permissions".into(),
-    };
-    // One open and one fstat per file: the size check uses the open handle.
-    let mut f = std::fs::File::open(p).map_err(cannot)?;
-    let len = f.metadata().map_err(cannot)?.len();
-    if len > MAX_FILE {
-        return Err(too_large(len));
-    }
-    let mut buf = Vec::with_capacity(len as usize + 1);
-    f.read_to_end(&mut buf).map_err(cannot)?;
-    Ok(buf)
 }
 
 /// A Git revision of the repository that contains the DDF root.
@@ -364,14 +411,30 @@ impl Source for GitRev {
     }
 
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
+        let refused = |reason| SourceError::Refused {
+            path: path.into(),
+            reason,
+        };
+        crate::fsafe::check_relative(path).map_err(refused)?;
         let repo = self.repo.lock().unwrap_or_else(|p| p.into_inner());
         let tree = repo.find_commit(self.commit)?.tree()?;
         let Ok(entry) = tree.get_path(Path::new(&self.full(path))) else {
             return Ok(None);
         };
+        // A link's blob is its target's path: reading it as the file would be wrong, and
+        // following it could leave the repository.
+        if entry.filemode() == 0o120000 {
+            return Err(refused(Refusal::GitLink));
+        }
         let Ok(blob) = repo.find_blob(entry.id()) else {
             return Ok(None);
         };
+        if blob.size() as u64 > MAX_READ {
+            return Err(refused(Refusal::TooLarge {
+                size: blob.size() as u64,
+                max: MAX_READ,
+            }));
+        }
         Ok(Some(blob.content().to_vec()))
     }
 
@@ -413,6 +476,7 @@ impl Source for GitRev {
                     message: "the record is a symbolic link in Git, which ddf does not follow"
                         .into(),
                     hint: "commit the record itself rather than a link to it".into(),
+                    warning: false,
                 })
             } else {
                 match repo.find_blob(entry.id()) {

@@ -11,19 +11,36 @@ use crate::source::Source;
 /// the repository's `templates/` folder.
 pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
-/// The template at `name`: the DDF's override if there is one, else the built-in.
+/// The template at `name`: the DDF's override if there is one, else the built-in; an override
+/// that cannot be used is skipped (see [`load`] for the error).
 pub fn get(source: &dyn Source, templates_dir: &str, name: &str) -> Option<String> {
-    let over = source
-        .read(&format!("{templates_dir}/{name}"))
-        .ok()
-        .flatten()
-        .and_then(|b| String::from_utf8(b).ok());
-    over.or_else(|| {
-        BUILTIN
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| (*t).to_string())
-    })
+    load(source, templates_dir, name).unwrap_or_else(|_| builtin(name))
+}
+
+/// The template at `name`: the DDF's override if there is one, else the built-in (`None` when
+/// neither exists). An override ddf will not read (a link out of the repository, a FIFO, a path
+/// into `.git`; see [`crate::fsafe`]) or that is not UTF-8 is an error naming the file, so a
+/// site is never built from a template other than the one its author meant.
+pub fn load(
+    source: &dyn Source,
+    templates_dir: &str,
+    name: &str,
+) -> Result<Option<String>, String> {
+    let path = format!("{templates_dir}/{name}");
+    match source.read(&path) {
+        Ok(Some(bytes)) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| format!("{path}: the template is not UTF-8")),
+        Ok(None) => Ok(builtin(name)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn builtin(name: &str) -> Option<String> {
+    BUILTIN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| (*t).to_string())
 }
 
 /// Renders template text with a serialisable context.

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 /// downloads) and the check report, for auditors to read offline and print.
 ///
 /// The site is written to `site/` under the DDF root unless `-o` says otherwise. The folder is
-/// replaced on each build; ddf refuses to write into a non-empty folder it did not write itself.
+/// replaced on each build (the new site is written beside it and renamed into place); ddf
+/// refuses a non-empty folder it did not write itself, and any folder holding `.git` or
+/// `ddf.yaml`.
 /// Templates under the DDF's templates folder (`site.templates`, default `templates/`) override
 /// the built-in ones file by file (`templates/site/record.html`, ...). With `--rev`, the site shows
 /// the DDF as of that commit.
@@ -92,14 +94,13 @@ pub(super) fn generate(env: &Env) -> Result<Generated, CliError> {
 
 /// Writes a generated site into `out`, replacing a previous site there.
 pub(super) fn write(out: &std::path::Path, files: &[crate::site::OutFile]) -> Result<(), CliError> {
-    crate::site::write_site(out, files).map_err(|e| {
-        let hint = matches!(e, crate::site::SiteError::NotASite(_))
-            .then_some("pass -o with an empty or new folder");
-        let err = CliError::failed(e.to_string());
-        match hint {
-            Some(h) => err.hint(h),
-            None => err,
+    crate::site::write_site(out, files).map_err(|e| match e {
+        // The folder given is the wrong one: a usage error, and nothing was touched.
+        crate::site::SiteError::NotASite(_) | crate::site::SiteError::Refused { .. } => {
+            CliError::usage(e.to_string())
+                .hint("pass -o with an empty or new folder, such as `site`")
         }
+        e => CliError::failed(e.to_string()),
     })
 }
 

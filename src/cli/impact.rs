@@ -383,8 +383,12 @@ fn write_cr(env: &Env, head: &Corpus, cr: &str, i: &Impact) -> Result<(), CliErr
     let worktree = Corpus::load_where(&wt, &|p| p == rec.path)?;
     let rec = worktree.get(cr).ok_or_else(not_found)?;
     let path = env.root.join(&rec.path);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| CliError::failed(format!("{}: {e}", rec.path)))?;
+    // Through the confined reader, like the load: a regular file inside the repository.
+    let bytes = crate::source::Source::read(&wt, &rec.path)
+        .map_err(|e| CliError::failed(e.to_string()))?
+        .ok_or_else(|| CliError::failed(format!("{}: the file no longer exists", rec.path)))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| CliError::failed(format!("{}: the file is not UTF-8", rec.path)))?;
     let proposal = impact::proposal_text(i);
     let rationale = impact::rationale_text(i);
     let mut updates = Vec::new();

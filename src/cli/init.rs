@@ -90,8 +90,13 @@ pub(super) fn run(_env: &Env, global_dir: Option<&Path>, args: Args) -> Result<u
 /// a file that is there (it may hold the team's edits); prints what was written and what kept.
 fn copy_templates(dir: &Path) -> Result<u8, CliError> {
     let config_path = dir.join(crate::config::CONFIG_FILE);
-    let text = std::fs::read_to_string(&config_path)
-        .map_err(|e| CliError::failed(format!("cannot read {}: {e}", config_path.display())))?;
+    // Through the confined reader, like every command that reads ddf.yaml.
+    let source = crate::source::Worktree::new(dir);
+    let bytes = crate::source::Source::read(&source, crate::config::CONFIG_FILE)
+        .map_err(|e| CliError::usage(e.to_string()))?
+        .ok_or_else(|| CliError::usage(format!("{} does not exist", config_path.display())))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| CliError::usage(format!("{} is not UTF-8", config_path.display())))?;
     let (config, _) = crate::config::Config::parse(&text, crate::config::CONFIG_FILE)
         .map_err(|e| CliError::usage(e.to_string()))?;
     let folder = config

@@ -54,7 +54,10 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     if args.json_schema {
         if let Some(dir) = &args.out {
             for t in &types {
-                let path = dir.join(format!("{}.schema.json", t.name));
+                // Type names are checked where ddf.yaml is read; the join refuses anything
+                // that is not one file name all the same, so no writer leaves `--out`.
+                let path = crate::fsafe::join(dir, &format!("{}.schema.json", t.name))
+                    .map_err(|e| CliError::usage(e.to_string()))?;
                 let text = serde_json::to_string_pretty(&json_schema(&schema, t))
                     .map_err(|e| CliError::failed(e.to_string()))?
                     + "\n";

@@ -16,6 +16,7 @@ use crate::corpus::Corpus;
 use crate::date::Date;
 use crate::ids::{default_folder, IdAllocator};
 use crate::record::{scalar_text, Record};
+use crate::source::{Source, Worktree};
 use serde::Serialize;
 use serde_yaml::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -224,6 +225,7 @@ pub fn plan(
     opts: &ImportOptions,
 ) -> Result<Plan, ImportError> {
     let schema = &corpus.config.schema;
+    let tree = Worktree::new(root);
     let cmp_type = schema
         .get("component")
         .ok_or_else(|| ImportError::NoType("component".into()))?;
@@ -437,7 +439,7 @@ pub fn plan(
     for (i, slot) in rec_of.iter().enumerate() {
         let Some((j, how)) = *slot else { continue };
         let info = &cmps[j];
-        let m = update_component(root, info, &comps[i], how)?;
+        let m = update_component(&tree, info, &comps[i], how)?;
         if m.changes.is_empty() {
             plan.unchanged.push(m);
         } else {
@@ -460,7 +462,12 @@ pub fn plan(
         }
     }
     if let Some(rel) = &opts.release {
-        plan.release = Some(release_update(corpus, root, rel, opts.sbom_rel.as_deref())?);
+        plan.release = Some(release_update(
+            corpus,
+            &tree,
+            rel,
+            opts.sbom_rel.as_deref(),
+        )?);
     }
     plan.changed.sort_by(|a, b| a.id.cmp(&b.id));
     plan.unchanged.sort_by(|a, b| a.id.cmp(&b.id));
@@ -643,15 +650,26 @@ fn new_supplier(
     render_record(&f, &body)
 }
 
-fn read_record(root: &Path, path: &str) -> Result<String, ImportError> {
-    std::fs::read_to_string(root.join(path)).map_err(|e| ImportError::Record {
+/// The text of the record file at `path`, read again to be edited, through the same confined
+/// reader as the load ([`crate::fsafe`]).
+fn read_record(tree: &Worktree, path: &str) -> Result<String, ImportError> {
+    let fail = |message: String| ImportError::Record {
         path: path.into(),
-        message: format!("cannot read the file: {e}"),
-    })
+        message,
+    };
+    let bytes = match tree.read(path) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Err(fail("the file no longer exists".into())),
+        Err(crate::source::SourceError::Refused { reason, .. }) => {
+            return Err(fail(reason.to_string()))
+        }
+        Err(e) => return Err(fail(e.to_string())),
+    };
+    String::from_utf8(bytes).map_err(|_| fail("the file is not UTF-8".into()))
 }
 
 fn update_component(
-    root: &Path,
+    tree: &Worktree,
     info: &CmpInfo<'_>,
     c: &Component,
     how: &str,
@@ -762,7 +780,7 @@ fn update_component(
     let text = if updates.is_empty() {
         None
     } else {
-        let t = read_record(root, &r.path)?;
+        let t = read_record(tree, &r.path)?;
         Some(set_fields(&t, &updates).map_err(|e| ImportError::Record {
             path: r.path.clone(),
             message: e.to_string(),
@@ -780,7 +798,7 @@ fn update_component(
 
 fn release_update(
     corpus: &Corpus,
-    root: &Path,
+    tree: &Worktree,
     rel: &str,
     sbom_rel: Option<&str>,
 ) -> Result<ReleaseUpdate, ImportError> {
@@ -795,7 +813,7 @@ fn release_update(
         None
     } else {
         list.push(sbom_rel.to_string());
-        let t = read_record(root, &r.path)?;
+        let t = read_record(tree, &r.path)?;
         Some(
             set_fields(&t, &[("sbom".into(), edit::list(&list))]).map_err(|e| {
                 ImportError::Record {

@@ -5,6 +5,12 @@
 //! from disk, so nothing in a body may run: ammonia keeps a fixed allow-list of tags and
 //! attributes, drops `<script>`, event handlers and `javascript:` URLs. Sanitising runs last, on
 //! the whole rendered body, so the links ddf adds pass through the same filter as the author's.
+//!
+//! Nothing in a body may load from the network either: the site is read offline, and a remote
+//! image would tell its server who read which record when. ammonia's allow-list has no
+//! `srcset`, `<video>`, `<audio>`, `<source>`, `<picture>` or `style` (beyond `text-align` on
+//! table cells), so `<img src>` is the one way left; `external_images` turns every image that
+//! is not a relative path into a link to it, with its alt text.
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use std::sync::OnceLock;
@@ -80,7 +86,107 @@ pub fn render(body: &str, href: &dyn Fn(&str) -> Option<String>) -> String {
     }
     let mut html = String::with_capacity(body.len() * 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    sanitizer().clean(&html).to_string()
+    external_images(&sanitizer().clean(&html).to_string())
+}
+
+/// Whether an image source loads from somewhere other than the site's own folder: it has a
+/// scheme (`https:`), or starts with `/` or `\` (`//host/x` is another host; browsers read `\`
+/// as `/`). Browsers drop tabs and newlines from URLs and trim spaces, so this does too.
+fn is_remote(src: &str) -> bool {
+    let src: String = src
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let src = src.trim_matches(|c: char| c <= ' ');
+    if src.starts_with(['/', '\\']) {
+        return true;
+    }
+    let scheme_len = src
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .unwrap_or(src.len());
+    src.starts_with(|c: char| c.is_ascii_alphabetic()) && src[scheme_len..].starts_with(':')
+}
+
+fn img_re() -> &'static regex::Regex {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(r#"^<img((?:\s+[^\s="'>/]+="[^"]*")*)\s*/?>$"#).expect("static regex")
+    })
+}
+
+fn attr_re() -> &'static regex::Regex {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r#"([^\s="'>/]+)="([^"]*)""#).expect("static regex"))
+}
+
+/// Sanitised HTML with every remote image replaced by a link to it (`<a class="external
+/// image">` with the alt text, or the address when there is none); inside a link, where a link
+/// cannot nest, by the alt text alone. Local images (relative paths) stay.
+///
+/// The input is ammonia's output, which html5ever serialised: no comments, `<` and `>` escaped
+/// in text, every attribute value in double quotes with `"` escaped. So a tag runs from `<` to
+/// the first `>` outside quotes, and scanning tags is exact, not a guess at HTML.
+fn external_images(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    let mut in_link = 0usize;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        rest = &rest[lt..];
+        let mut quoted = false;
+        let end = rest.char_indices().find_map(|(i, c)| match c {
+            '"' => {
+                quoted = !quoted;
+                None
+            }
+            '>' if !quoted => Some(i),
+            _ => None,
+        });
+        let Some(end) = end else {
+            break;
+        };
+        let tag = &rest[..=end];
+        rest = &rest[end + 1..];
+        if tag.starts_with("<a ") || tag == "<a>" {
+            in_link += 1;
+        } else if tag == "</a>" {
+            in_link = in_link.saturating_sub(1);
+        }
+        let Some(attrs) = img_re().captures(tag).and_then(|c| c.get(1)) else {
+            out.push_str(tag);
+            continue;
+        };
+        let mut src = None;
+        let mut alt = None;
+        for a in attr_re().captures_iter(attrs.as_str()) {
+            match (&a[1], a.get(2).map_or("", |v| v.as_str())) {
+                ("src", v) => src = Some(v),
+                ("alt", v) => alt = Some(v),
+                _ => {}
+            }
+        }
+        let Some(src) = src.filter(|s| is_remote(s)) else {
+            out.push_str(tag);
+            continue;
+        };
+        // Attribute values escape `&` and `"`; as text they need `<` and `>` escaped too.
+        let text = |v: &str| v.replace('<', "&lt;").replace('>', "&gt;");
+        let label = match alt.map(str::trim) {
+            Some(a) if !a.is_empty() => text(a),
+            _ => text(src),
+        };
+        if in_link > 0 {
+            out.push_str(&format!(
+                "<span class=\"external image\" title=\"{src}\">{label}</span>"
+            ));
+        } else {
+            out.push_str(&format!(
+                "<a class=\"external image\" href=\"{src}\" rel=\"noopener noreferrer\" title=\"image, not loaded: the site loads nothing from the network\">{label}</a>"
+            ));
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Splits a text event around the ids that have a page, emitting a link for each.
@@ -147,6 +253,58 @@ mod tests {
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("<del>old</del>"), "{html}");
         assert!(html.contains("type=\"checkbox\""), "{html}");
+    }
+
+    #[test]
+    fn remote_images_become_links_local_ones_stay() {
+        let html = render(
+            "![Pump photo](https://cdn.example/p.png)\n\n<img src=\"http://tracker.example/t.gif?u=1&amp;r=2\" alt=\"a <b> &quot;c&quot;\">\n\n<img src=\"//evil.example/x.png\">\n\n<img src=\"/\\evil.example/y.png\" alt=y>\n\n<img src=\"\tHTTPS://evil.example/z.png\" alt=z>\n\n![local](../figures/flow.png)\n\n[![badge](https://ci.example/b.svg)](https://ci.example)\n",
+            &page,
+        );
+        assert!(!html.contains("<img src=\"https:"), "{html}");
+        assert!(!html.contains("<img src=\"http:"), "{html}");
+        assert!(!html.contains("<img src=\"//"), "{html}");
+        assert!(!html.contains("<img src=\"/\\"), "{html}");
+        assert!(
+            !html.to_lowercase().contains("<img src=\"\thttps:"),
+            "{html}"
+        );
+        assert_eq!(html.matches("<img").count(), 1, "{html}");
+        assert!(
+            html.contains("<a class=\"external image\" href=\"https://cdn.example/p.png\" rel=\"noopener noreferrer\""),
+            "{html}"
+        );
+        assert!(html.contains(">Pump photo</a>"), "{html}");
+        assert!(
+            html.contains("href=\"http://tracker.example/t.gif?u=1&amp;r=2\""),
+            "{html}"
+        );
+        assert!(
+            html.contains(">a &lt;b&gt; \"c\"</a>")
+                || html.contains(">a &lt;b&gt; &quot;c&quot;</a>"),
+            "{html}"
+        );
+        // No alt text: the address is the link text.
+        assert!(html.contains(">//evil.example/x.png</a>"), "{html}");
+        assert!(
+            html.contains("<img src=\"../figures/flow.png\" alt=\"local\">"),
+            "{html}"
+        );
+        // Inside a link, no nested link: the alt text stands in.
+        assert!(
+            html.contains("<span class=\"external image\" title=\"https://ci.example/b.svg\">badge</span></a>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn nothing_else_in_a_body_loads_from_the_network() {
+        let html = render(
+            "<picture><source srcset=\"https://e.example/a.webp\"><img srcset=\"https://e.example/b.png 2x\" src=\"local.png\"></picture>\n\n<video src=\"https://e.example/v.mp4\" poster=\"https://e.example/p.png\"><source src=\"https://e.example/v.webm\"></video>\n\n<audio src=\"https://e.example/a.mp3\"></audio>\n\n<div style=\"background: url(https://e.example/bg.png)\">x</div>\n\n| a |\n|:-:|\n| b |\n\n<table background=\"https://e.example/t.png\"><tr><td background=\"https://e.example/c.png\" style=\"text-align: center; background-image: url(https://e.example/d.png)\">c</td></tr></table>\n\n<input type=\"image\" src=\"https://e.example/i.png\">\n\n<object data=\"https://e.example/o\"></object><embed src=\"https://e.example/e\"><link rel=stylesheet href=\"https://e.example/s.css\"><style>@import url(https://e.example/s.css)</style><svg><image href=\"https://e.example/s.png\"/></svg>\n",
+            &page,
+        );
+        assert!(!html.contains("e.example"), "{html}");
+        assert!(html.contains("<img src=\"local.png\">"), "{html}");
     }
 
     #[test]

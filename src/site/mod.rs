@@ -75,6 +75,14 @@ pub enum SiteError {
     /// The output folder holds files that are not a previous site.
     #[error("{0} is not empty and was not written by `ddf build`; nothing was written")]
     NotASite(PathBuf),
+    /// The output folder is a repository or a DDF (or holds one), whatever marker it has.
+    #[error("refusing to replace {path}: {reason}; nothing was written or deleted")]
+    Refused {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A page path would leave the output folder.
     #[error("refusing to write `{0}`: the path leaves the output folder")]
     Escapes(String),
@@ -99,7 +107,7 @@ pub fn generate(
     let mut files = renderer.pages(input)?;
     files.push(OutFile {
         path: "style.css".into(),
-        bytes: render::stylesheet(source, templates_dir).into_bytes(),
+        bytes: render::stylesheet(source, templates_dir)?.into_bytes(),
     });
     // Scripts (`site/search.js`) are copied as they are, like the stylesheet: the DDF's override,
     // else the built-in.
@@ -107,7 +115,8 @@ pub fn generate(
         if let Some(file) = name.strip_prefix("site/").filter(|f| f.ends_with(".js")) {
             files.push(OutFile {
                 path: file.to_string(),
-                bytes: crate::templates::get(source, templates_dir, name)
+                bytes: crate::templates::load(source, templates_dir, name)
+                    .map_err(SiteError::Template)?
                     .unwrap_or_default()
                     .into_bytes(),
             });
@@ -157,32 +166,58 @@ pub fn confined(out: &Path, rel: &str) -> Result<PathBuf, SiteError> {
     Ok(out.join(path))
 }
 
-/// Writes `files` into `out`. An existing `out` must be empty or a previous site (it holds
-/// [`MARKER`]); a previous site is emptied first so pages of deleted records do not linger.
+/// Writes `files` as the site at `out`. An existing `out` must be empty or a previous site (it
+/// holds [`MARKER`]), and holds no `.git` or `ddf.yaml` at any depth: a marker planted in a
+/// repository or a DDF never gets it deleted. The site is written into a new folder beside `out`
+/// and swapped in by a rename, so `out` is at every moment the old site or the new one, and a
+/// failed build leaves the old one as it was; the old one is removed after the swap. Pages of
+/// deleted records do not linger.
 pub fn write_site(out: &Path, files: &[OutFile]) -> Result<(), SiteError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SiteError::Write { path, source }
     };
-    if out.exists() {
-        let mut entries = std::fs::read_dir(out).map_err(io(out))?;
-        if out.join(MARKER).is_file() {
-            std::fs::remove_dir_all(out).map_err(io(out))?;
-        } else if entries.next().is_some() {
-            return Err(SiteError::NotASite(out.to_path_buf()));
-        }
-    }
-    std::fs::create_dir_all(out).map_err(io(out))?;
     // Check every path before writing any, so a bad one leaves no half-written site.
-    let targets: Vec<PathBuf> = files
+    let rels: Vec<PathBuf> = files
         .iter()
-        .map(|f| confined(out, &f.path))
+        .map(|f| confined(Path::new(""), &f.path))
         .collect::<Result<_, _>>()?;
+    let existed = match std::fs::metadata(out) {
+        Ok(meta) if meta.is_dir() => true,
+        Ok(_) => return Err(SiteError::NotASite(out.to_path_buf())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(io(out)(e)),
+    };
+    // An existing folder by its real path: `-o link` replaces what the link points to and keeps
+    // the link.
+    let out = if existed {
+        let real = out.canonicalize().map_err(io(out))?;
+        check_replaceable(&real)?;
+        real
+    } else {
+        out.to_path_buf()
+    };
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| SiteError::NotASite(out.clone()))?;
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io(parent))?;
+    // Beside `out`, so the swap is a rename within one file system. Removed if writing fails.
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{name}.ddf-new-"))
+        .tempdir_in(parent)
+        .map_err(io(parent))?;
+    let new = staging.path();
     std::fs::write(
-        out.join(MARKER),
+        new.join(MARKER),
         "written by `ddf build`; the folder is replaced on each build\n",
     )
-    .map_err(io(out))?;
+    .map_err(io(new))?;
+    let targets: Vec<PathBuf> = rels.iter().map(|r| new.join(r)).collect();
     // Folders first (a few), then the files in parallel: a large site is tens of thousands of
     // small files, and their writes are system time that two cores halve.
     let dirs: std::collections::BTreeSet<&Path> =
@@ -194,7 +229,141 @@ pub fn write_site(out: &Path, files: &[OutFile]) -> Result<(), SiteError> {
     files
         .par_iter()
         .zip(targets.par_iter())
-        .try_for_each(|(f, target)| std::fs::write(target, &f.bytes).map_err(io(target)))
+        .try_for_each(|(f, target)| std::fs::write(target, &f.bytes).map_err(io(target)))?;
+    swap_in(staging, &out, existed)
+}
+
+/// Refuses to replace `out` (a canonical, existing folder) unless it is empty or a site ddf
+/// wrote: never a folder holding `.git` or `ddf.yaml`, at the top or below (a marker planted
+/// above a repository or a DDF root), since replacing it would delete them.
+fn check_replaceable(out: &Path) -> Result<(), SiteError> {
+    let refuse = |held: &str| {
+        SiteError::Refused {
+        path: out.to_path_buf(),
+        reason: format!(
+            "it holds `{held}`, so it is (or contains) a Git repository or a DDF, not a site ddf wrote"
+        ),
+    }
+    };
+    let protected = |name: &std::ffi::OsStr| {
+        name.eq_ignore_ascii_case(".git") || name.eq_ignore_ascii_case(crate::config::CONFIG_FILE)
+    };
+    let io = |source| SiteError::Write {
+        path: out.to_path_buf(),
+        source,
+    };
+    let mut top: Vec<std::fs::DirEntry> = std::fs::read_dir(out)
+        .map_err(io)?
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    top.sort_by_key(|e| e.file_name());
+    if let Some(e) = top.iter().find(|e| protected(&e.file_name())) {
+        return Err(refuse(&e.file_name().to_string_lossy()));
+    }
+    if top.is_empty() {
+        return Ok(());
+    }
+    if !out.join(MARKER).is_file() {
+        return Err(SiteError::NotASite(out.to_path_buf()));
+    }
+    // A site holds only pages, downloads and assets; look through all of it, without following
+    // links (a link is removed as a link).
+    let mut stack: Vec<PathBuf> = top
+        .iter()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            if protected(&entry.file_name()) {
+                let held = entry.path();
+                let held = held.strip_prefix(out).unwrap_or(&held);
+                return Err(refuse(&held.to_string_lossy()));
+            }
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Puts the finished site `staging` in place at `out`, then removes the old one (which
+/// [`check_replaceable`] found to be empty or a site). On Linux the two folders are exchanged in
+/// one rename; elsewhere the old folder is renamed aside first, and put back if the second rename
+/// fails.
+fn swap_in(staging: tempfile::TempDir, out: &Path, existed: bool) -> Result<(), SiteError> {
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SiteError::Write { path, source }
+    };
+    if !existed {
+        std::fs::rename(staging.path(), out).map_err(write_err(out))?;
+        // The folder is the site now, not a temporary one.
+        let _ = staging.keep();
+        return Ok(());
+    }
+    // Only what was checked is removed: a folder that is empty or holds the marker.
+    let is_old_site = |p: &Path| {
+        p.join(MARKER).is_file() || std::fs::read_dir(p).is_ok_and(|mut d| d.next().is_none())
+    };
+    #[cfg(target_os = "linux")]
+    if exchange(staging.path(), out).is_ok() {
+        // `staging` now names the old site.
+        if is_old_site(staging.path()) {
+            return staging.close().map_err(write_err(out));
+        }
+        let kept = staging.keep();
+        return Err(SiteError::Refused {
+            path: kept,
+            reason: "the folder replaced is no longer a site ddf wrote, so it was kept there"
+                .into(),
+        });
+    }
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let old = out.with_file_name(format!(".{name}.ddf-old-{}", std::process::id()));
+    std::fs::rename(out, &old).map_err(write_err(out))?;
+    if let Err(e) = std::fs::rename(staging.path(), out) {
+        let _ = std::fs::rename(&old, out);
+        return Err(write_err(out)(e));
+    }
+    let _ = staging.keep();
+    if !is_old_site(&old) {
+        return Err(SiteError::Refused {
+            path: old,
+            reason: "the folder replaced is no longer a site ddf wrote, so it was kept there"
+                .into(),
+        });
+    }
+    std::fs::remove_dir_all(&old).map_err(write_err(&old))
+}
+
+/// Exchanges two paths atomically (`renameat2` with `RENAME_EXCHANGE`, Linux 3.15 and later).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both are valid NUL-terminated paths that outlive the call; renameat2 only reads
+    // them.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 #[cfg(test)]
@@ -241,5 +410,57 @@ mod tests {
         write_site(&out, &files).expect("rebuild");
         assert!(!out.join("stale.html").exists(), "stale page removed");
         assert!(out.join("index.html").exists());
+        // Nothing is left beside the site: no staging folder, no old site.
+        let beside: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(beside.len(), 2, "{beside:?}");
+    }
+
+    #[test]
+    fn never_replaces_a_repository_or_a_ddf_whatever_its_marker() {
+        let files = [OutFile {
+            path: "index.html".into(),
+            bytes: b"x".to_vec(),
+        }];
+        for held in [".git/HEAD", "ddf.yaml", "deep/er/.git", "deep/DDF.yaml"] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let out = dir.path().join("victim");
+            std::fs::create_dir_all(out.join(held).parent().expect("parent")).expect("mkdir");
+            std::fs::write(out.join(held), "keep").expect("write");
+            std::fs::write(out.join(MARKER), "planted").expect("write");
+            let e = write_site(&out, &files).expect_err(held);
+            assert!(matches!(e, SiteError::Refused { .. }), "{held}: {e}");
+            assert_eq!(
+                std::fs::read_to_string(out.join(held)).expect("kept"),
+                "keep"
+            );
+            assert!(!out.join("index.html").exists());
+            // Nothing was left beside it either.
+            assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+        }
+    }
+
+    #[test]
+    fn a_link_to_the_site_stays_a_link() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = [OutFile {
+            path: "index.html".into(),
+            bytes: b"x".to_vec(),
+        }];
+        let real = dir.path().join("real");
+        write_site(&real, &files).expect("first");
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&real, &link).expect("link");
+            write_site(&link, &files).expect("through the link");
+            assert!(std::fs::symlink_metadata(&link)
+                .expect("link")
+                .file_type()
+                .is_symlink());
+            assert!(real.join("index.html").is_file());
+        }
     }
 }

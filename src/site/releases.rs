@@ -488,11 +488,21 @@ fn frozen(input: &Input<'_>, t: &Timeline, k: usize) -> Option<Frozen> {
 }
 
 /// Where each SBOM file of the releases is copied in the site: `downloads/` and its path, every
-/// character a page path may not hold replaced by `_`, made unique.
+/// character a page path may not hold replaced by `_`, made unique. Only a file that parses as
+/// an SBOM is published: whatever else a release names (a key, a config file) stays out of the
+/// site, and the release page and `sbom-reconciled` say why.
 fn download_paths(corpus: &Corpus) -> BTreeMap<String, String> {
+    let opts = crate::sbom::ReadOptions::from_config(&corpus.config);
+    let sboms: Vec<String> = crate::sbom::release_files(corpus)
+        .into_par_iter()
+        .filter(|path| {
+            matches!(corpus.attachments.get(path), Some(Ok(Some(bytes)))
+                if crate::sbom::parse(bytes, path, &opts).is_ok())
+        })
+        .collect();
     let mut out = BTreeMap::new();
     let mut used = std::collections::BTreeSet::new();
-    for path in crate::sbom::release_files(corpus) {
+    for path in sboms {
         let safe: Vec<String> = path
             .split(['/', '\\'])
             .filter(|s| !s.is_empty() && *s != ".")
@@ -810,8 +820,8 @@ mod tests {
     fn downloads_stay_in_the_site_and_are_unique() {
         let (config, diags) =
             crate::config::Config::parse("project: T\n", "ddf.yaml").expect("config");
-        let rel = "---\nid: REL-001\ntype: release\ntitle: R\nstatus: draft\nsbom: [sboms/a b.json, sboms/a_b.json, ../x.json]\n---\n";
-        let corpus = Corpus::from_files(
+        let rel = "---\nid: REL-001\ntype: release\ntitle: R\nstatus: draft\nsbom: [sboms/a b.json, sboms/a_b.json, ../x.json, sboms/notes.json, sboms/gone.json]\n---\n";
+        let mut corpus = Corpus::from_files(
             "t".into(),
             config,
             diags,
@@ -820,6 +830,19 @@ mod tests {
                 content: Ok(rel.as_bytes().to_vec()),
             }],
         );
+        let sbom = br#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}"#;
+        for (path, bytes) in [
+            ("sboms/a b.json", Ok(Some(sbom.to_vec()))),
+            ("sboms/a_b.json", Ok(Some(sbom.to_vec()))),
+            // Not an SBOM: not published.
+            (
+                "sboms/notes.json",
+                Ok(Some(b"{\"token\": \"s3cret\"}".to_vec())),
+            ),
+            ("sboms/gone.json", Err("refused".to_string())),
+        ] {
+            corpus.attachments.insert(path.into(), bytes);
+        }
         let d = download_paths(&corpus);
         assert_eq!(
             d.into_iter().collect::<Vec<_>>(),

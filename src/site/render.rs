@@ -103,8 +103,10 @@ fn trace(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile
 pub const STYLESHEET: &str = "site/style.css";
 
 /// The stylesheet (the DDF's override, else the built-in).
-pub fn stylesheet(source: &dyn Source, templates_dir: &str) -> String {
-    crate::templates::get(source, templates_dir, STYLESHEET).unwrap_or_default()
+pub fn stylesheet(source: &dyn Source, templates_dir: &str) -> Result<String, SiteError> {
+    Ok(crate::templates::load(source, templates_dir, STYLESHEET)
+        .map_err(SiteError::Template)?
+        .unwrap_or_default())
 }
 
 /// The templates, parsed once and shared by the rendering threads.
@@ -133,9 +135,11 @@ impl Renderer {
             type_label(v)
         });
         for name in template_names() {
-            let text = crate::templates::get(source, templates_dir, name).ok_or_else(|| {
-                SiteError::Template(format!("template {name}: not found (built-in missing)"))
-            })?;
+            let text = crate::templates::load(source, templates_dir, name)
+                .map_err(SiteError::Template)?
+                .ok_or_else(|| {
+                    SiteError::Template(format!("template {name}: not found (built-in missing)"))
+                })?;
             tera.add_raw_template(name, &text)
                 .map_err(|e| SiteError::Template(format!("template {name}: {e}")))?;
         }

@@ -7,6 +7,7 @@ mod commands;
 mod demo;
 mod harness;
 mod history;
+mod hostile;
 mod impact;
 mod review;
 mod revisions;

@@ -204,7 +204,7 @@ fn refuses_a_folder_it_did_not_write() {
     let t = TestRepo::with_basics();
     t.write("mine/notes.txt", "keep me");
     let run = t.ddf(&["build", "-o", "mine"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.contains("not written by `ddf build`"),
         "{}",
