@@ -101,11 +101,15 @@ impl Corpus {
         let files = source.records_where(&config.records, keep)?;
         let mut corpus = Corpus::from_files(source.describe(), config, config_diags, files);
         for path in crate::sbom::release_files(&corpus) {
-            let content = source.read(&path).map_err(|e| match e {
-                // The rules name the file already.
-                SourceError::Refused { reason, .. } => reason.to_string(),
-                e => e.to_string(),
-            });
+            let content = match source.read(&path) {
+                // A file the repository lost is damage, not a finding about one SBOM.
+                Err(e @ SourceError::Integrity(_)) => return Err(e.into()),
+                other => other.map_err(|e| match e {
+                    // The rules name the file already.
+                    SourceError::Refused { reason, .. } => reason.to_string(),
+                    e => e.to_string(),
+                }),
+            };
             corpus.attachments.insert(path, content);
         }
         Ok(corpus)

@@ -13,7 +13,7 @@ use std::path::Path;
 pub fn ids_on_branches(root: &Path, records: &str, prefix: &str) -> HashSet<String> {
     let mut ids = HashSet::new();
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let Some((repo, rel)) = crate::source::repository_of(&root) else {
+    let Ok(Some((repo, rel))) = crate::source::repository_of(&root) else {
         return ids;
     };
     let dir = if rel.is_empty() {

@@ -18,6 +18,7 @@ pub mod graph;
 pub mod history;
 pub mod ids;
 pub mod impact;
+pub mod integrity;
 pub mod mentions;
 pub mod progress;
 pub mod record;

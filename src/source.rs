@@ -10,6 +10,7 @@
 //! secret, publish it, or hang on a FIFO.
 
 use crate::fsafe::Refusal;
+use crate::integrity::{IntegrityError, ObjectKind, Role};
 use rayon::prelude::*;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
@@ -86,6 +87,9 @@ pub enum SourceError {
         /// Why.
         reason: Refusal,
     },
+    /// The repository is missing or cannot read an object the revision needs.
+    #[error(transparent)]
+    Integrity(#[from] IntegrityError),
     /// Any other Git failure.
     #[error("git: {0}")]
     Git(#[from] git2::Error),
@@ -120,6 +124,7 @@ impl SourceError {
                 Some("keep the records in a folder of the repository itself, not a link to one elsewhere")
             }
             SourceError::Refused { reason, .. } => Some(reason.hint()),
+            SourceError::Integrity(e) => Some(e.hint()),
             _ => None,
         }
     }
@@ -322,6 +327,8 @@ impl Source for Worktree {
 /// A Git revision of the repository that contains the DDF root.
 pub struct GitRev {
     repo: Mutex<git2::Repository>,
+    /// The revision as the user wrote it.
+    rev: String,
     commit: git2::Oid,
     /// The DDF root relative to the repository's top, `/`-separated, empty at the top.
     prefix: String,
@@ -343,11 +350,12 @@ impl GitRev {
             path: root.display().to_string(),
             source,
         })?;
-        let (repo, prefix) = repository_of(&root)
+        let (repo, prefix) = repository_of(&root)?
             .ok_or_else(|| SourceError::NotARepository(root.display().to_string()))?;
         let commit = resolve_commit(&repo, rev)?;
         Ok(GitRev {
             repo: Mutex::new(repo),
+            rev: rev.to_string(),
             commit,
             prefix,
         })
@@ -365,9 +373,19 @@ impl GitRev {
 }
 
 /// The repository containing `root` (a canonical path) and `root` relative to the repository's
-/// top, `/`-separated (empty at the top): where a DDF sits in its repository.
-pub fn repository_of(root: &Path) -> Option<(git2::Repository, String)> {
-    let repo = git2::Repository::discover(root).ok()?;
+/// top, `/`-separated (empty at the top): where a DDF sits in its repository. `None` when there
+/// is no repository; an error when a `.git` file or folder is there but leads nowhere usable
+/// (that is a damaged repository, not the absence of one).
+pub fn repository_of(root: &Path) -> Result<Option<(git2::Repository, String)>, IntegrityError> {
+    let repo = match git2::Repository::discover(root) {
+        Ok(r) => r,
+        Err(e) => {
+            return match crate::integrity::broken_git_dir(root, &e) {
+                Some(broken) => Err(broken),
+                None => Ok(None),
+            }
+        }
+    };
     let top = repo
         .workdir()
         .and_then(|w| w.canonicalize().ok())
@@ -381,11 +399,12 @@ pub fn repository_of(root: &Path) -> Option<(git2::Repository, String)> {
                 .join("/")
         })
         .unwrap_or_default();
-    Some((repo, prefix))
+    Ok(Some((repo, prefix)))
 }
 
 /// Resolves a revision (commit, tag, branch, `HEAD~2`, ...) to a commit id, with errors that say
-/// what is wrong: no commits yet, or no such revision.
+/// what is wrong: no commits yet, no such revision, or an object the revision leads through that
+/// the repository lost (which is not the same as a revision that does not exist).
 pub fn resolve_commit(repo: &git2::Repository, rev: &str) -> Result<git2::Oid, SourceError> {
     let repo_name = repo
         .workdir()
@@ -397,6 +416,22 @@ pub fn resolve_commit(repo: &git2::Repository, rev: &str) -> Result<git2::Oid, S
         // An unborn HEAD (no commits on the current branch, whatever its name) is the empty case.
         Err(_) if matches!(repo.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch) => {
             Err(SourceError::NoCommits(rev.into()))
+        }
+        // A full id that is not the one the user typed: the revision resolved that far, and the
+        // object it leads to is gone.
+        Err(e)
+            if crate::integrity::missing_id(&e)
+                .is_some_and(|id| !rev.to_ascii_lowercase().contains(&id)) =>
+        {
+            let id = crate::integrity::missing_id(&e).unwrap_or_default();
+            Err(IntegrityError::missing(ObjectKind::Object, id, Role::Resolving(rev.into())).into())
+        }
+        Err(e) if crate::integrity::is_damage(&e) && !crate::integrity::is_missing(&e) => {
+            Err(IntegrityError::Revision {
+                rev: rev.into(),
+                detail: e.message().to_string(),
+            }
+            .into())
         }
         Err(_) => Err(SourceError::NoSuchRevision {
             rev: rev.into(),
@@ -417,8 +452,9 @@ impl Source for GitRev {
         };
         crate::fsafe::check_relative(path).map_err(refused)?;
         let repo = self.repo.lock().unwrap_or_else(|p| p.into_inner());
-        let tree = repo.find_commit(self.commit)?.tree()?;
-        let Ok(entry) = tree.get_path(Path::new(&self.full(path))) else {
+        let full = self.full(path);
+        let tree = self.root_tree(&repo)?;
+        let Some(entry) = self.entry_at(&repo, &tree, &full)? else {
             return Ok(None);
         };
         // A link's blob is its target's path: reading it as the file would be wrong, and
@@ -426,9 +462,12 @@ impl Source for GitRev {
         if entry.filemode() == 0o120000 {
             return Err(refused(Refusal::GitLink));
         }
-        let Ok(blob) = repo.find_blob(entry.id()) else {
+        if entry.kind() != Some(git2::ObjectType::Blob) {
             return Ok(None);
-        };
+        }
+        let blob = repo
+            .find_blob(entry.id())
+            .map_err(|e| self.damaged(ObjectKind::Blob, entry.id(), &full, &e))?;
         if blob.size() as u64 > MAX_READ {
             return Err(refused(Refusal::TooLarge {
                 size: blob.size() as u64,
@@ -444,58 +483,130 @@ impl Source for GitRev {
         keep: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Vec<SourceFile>, SourceError> {
         let repo = self.repo.lock().unwrap_or_else(|p| p.into_inner());
-        let tree = repo.find_commit(self.commit)?.tree()?;
+        let tree = self.root_tree(&repo)?;
         let full = self.full(dir);
         let sub = if full.is_empty() {
             tree
         } else {
-            let entry = tree
-                .get_path(Path::new(&full))
-                .map_err(|_| SourceError::NoRecords(dir.into()))?;
-            repo.find_tree(entry.id())
-                .map_err(|_| SourceError::NoRecords(dir.into()))?
+            match self.entry_at(&repo, &tree, &full)? {
+                Some(e) if e.kind() == Some(git2::ObjectType::Tree) => repo
+                    .find_tree(e.id())
+                    .map_err(|err| self.damaged(ObjectKind::Tree, e.id(), &full, &err))?,
+                _ => return Err(SourceError::NoRecords(dir.into())),
+            }
         };
         let mut out = Vec::new();
-        let mut walk_err = None;
-        sub.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
-            let Ok(name) = entry.name() else {
-                return git2::TreeWalkResult::Ok;
-            };
-            if name.starts_with('.') {
-                return git2::TreeWalkResult::Skip;
-            }
-            if !name.ends_with(".md") || entry.kind() != Some(git2::ObjectType::Blob) {
-                return git2::TreeWalkResult::Ok;
-            }
-            let path = format!("{dir}/{parent}{name}");
-            if !keep(&path) {
-                return git2::TreeWalkResult::Ok;
-            }
-            let content = if entry.filemode() == 0o120000 {
-                Err(ReadIssue {
-                    message: "the record is a symbolic link in Git, which ddf does not follow"
-                        .into(),
-                    hint: "commit the record itself rather than a link to it".into(),
-                    warning: false,
-                })
-            } else {
-                match repo.find_blob(entry.id()) {
-                    Ok(b) if b.size() as u64 > MAX_FILE => Err(too_large(b.size() as u64)),
-                    Ok(b) => Ok(b.content().to_vec()),
-                    Err(e) => {
-                        walk_err = Some(e);
-                        return git2::TreeWalkResult::Abort;
-                    }
-                }
-            };
-            out.push(SourceFile { path, content });
-            git2::TreeWalkResult::Ok
-        })?;
-        if let Some(e) = walk_err {
-            return Err(e.into());
-        }
+        self.collect(&repo, &sub, dir, &full, keep, &mut out)?;
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
+    }
+}
+
+impl GitRev {
+    /// The error for object `id` at `path` (from the repository top) that cannot be read.
+    fn damaged(&self, kind: ObjectKind, id: git2::Oid, path: &str, e: &git2::Error) -> SourceError {
+        IntegrityError::read(
+            kind,
+            id,
+            Role::PathIn {
+                path: path.to_string(),
+                commit: self.commit.to_string(),
+            },
+            e,
+        )
+        .into()
+    }
+
+    /// The commit's root tree.
+    fn root_tree<'r>(&self, repo: &'r git2::Repository) -> Result<git2::Tree<'r>, SourceError> {
+        let commit = repo.find_commit(self.commit).map_err(|e| {
+            IntegrityError::read(
+                ObjectKind::Commit,
+                self.commit,
+                Role::Named(self.rev.clone()),
+                &e,
+            )
+        })?;
+        commit.tree().map_err(|e| {
+            IntegrityError::read(
+                ObjectKind::Tree,
+                commit.tree_id(),
+                Role::TreeOf(self.commit.to_string()),
+                &e,
+            )
+            .into()
+        })
+    }
+
+    /// The entry at `path` (from the repository top) in `tree`, `None` when there is none.
+    fn entry_at(
+        &self,
+        repo: &git2::Repository,
+        tree: &git2::Tree<'_>,
+        path: &str,
+    ) -> Result<Option<git2::TreeEntry<'static>>, SourceError> {
+        Ok(crate::integrity::entry_at(
+            repo,
+            tree,
+            path,
+            &self.commit.to_string(),
+        )?)
+    }
+
+    /// The `*.md` files below `tree` (at `dir` from the DDF root, `full` from the repository
+    /// top) that `keep` accepts, with their content; hidden files and folders are skipped.
+    fn collect(
+        &self,
+        repo: &git2::Repository,
+        tree: &git2::Tree<'_>,
+        dir: &str,
+        full: &str,
+        keep: &(dyn Fn(&str) -> bool + Sync),
+        out: &mut Vec<SourceFile>,
+    ) -> Result<(), SourceError> {
+        for entry in tree.iter() {
+            let Ok(name) = entry.name() else { continue };
+            if name.starts_with('.') {
+                continue;
+            }
+            let path = format!("{dir}/{name}");
+            let full_path = if full.is_empty() {
+                name.to_string()
+            } else {
+                format!("{full}/{name}")
+            };
+            match entry.kind() {
+                Some(git2::ObjectType::Tree) => {
+                    let sub = repo
+                        .find_tree(entry.id())
+                        .map_err(|e| self.damaged(ObjectKind::Tree, entry.id(), &full_path, &e))?;
+                    self.collect(repo, &sub, &path, &full_path, keep, out)?;
+                }
+                Some(git2::ObjectType::Blob) if name.ends_with(".md") && keep(&path) => {
+                    let content = if entry.filemode() == 0o120000 {
+                        Err(ReadIssue {
+                            message:
+                                "the record is a symbolic link in Git, which ddf does not follow"
+                                    .into(),
+                            hint: "commit the record itself rather than a link to it".into(),
+                            warning: false,
+                        })
+                    } else {
+                        let b = repo.find_blob(entry.id()).map_err(|e| {
+                            self.damaged(ObjectKind::Blob, entry.id(), &full_path, &e)
+                        })?;
+                        if b.size() as u64 > MAX_FILE {
+                            Err(too_large(b.size() as u64))
+                        } else {
+                            Ok(b.content().to_vec())
+                        }
+                    };
+                    out.push(SourceFile { path, content });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 }
 

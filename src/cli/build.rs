@@ -86,10 +86,20 @@ fn with_input<T>(
 /// Loads the DDF and renders every file of its site, in memory.
 pub(super) fn generate(env: &Env) -> Result<Generated, CliError> {
     let (files, generated) = with_input(env, |input, source, templates_dir| {
-        crate::site::generate(input, source, templates_dir)
-            .map_err(|e| CliError::failed(e.to_string()))
+        crate::site::generate(input, source, templates_dir).map_err(site_error)
     })?;
     Ok(Generated { files, ..generated })
+}
+
+/// A site that cannot be built: a damaged repository (or a source that cannot be read) is a
+/// repository error (exit 2) with how to repair it; anything else is the build's own failure.
+fn site_error(e: crate::site::SiteError) -> CliError {
+    use crate::site::SiteError;
+    match e {
+        SiteError::Integrity(e) => e.into(),
+        SiteError::Repository(_) => CliError::usage(e.to_string()),
+        other => CliError::failed(other.to_string()),
+    }
 }
 
 /// Writes a generated site into `out`, replacing a previous site there.
@@ -111,7 +121,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     if let Some(page) = &args.context {
         let (text, _) = with_input(env, |input, source, templates_dir| {
             crate::site::context(input, source, templates_dir, page)
-                .map_err(|e| CliError::failed(e.to_string()))?
+                .map_err(site_error)?
                 .ok_or_else(|| {
                     CliError::usage(format!("the site has no page `{page}`")).hint(
                         "name an HTML page as the site writes it: index.html, trace.html, types/<type>.html, records/<ID>.html, ...",

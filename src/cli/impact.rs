@@ -33,6 +33,29 @@ fn git_err(what: &str, e: impl std::fmt::Display) -> CliError {
     CliError::usage(format!("{what}: {e}"))
 }
 
+/// A Git failure while comparing `base` with `head`: an object the repository lost is named as
+/// such (with how to repair it), anything else is reported as Git's error.
+fn compare_err(what: &str, e: &git2::Error, base: git2::Oid, head: Option<git2::Oid>) -> CliError {
+    use crate::integrity::{is_damage, missing_id, IntegrityError, ObjectKind, Role};
+    let head = head.map_or_else(|| "worktree".to_string(), |h| h.to_string());
+    if let Some(id) = missing_id(e) {
+        let role = Role::Comparing {
+            base: base.to_string(),
+            head,
+        };
+        return IntegrityError::missing(ObjectKind::Object, id, role).into();
+    }
+    if is_damage(e) {
+        let short = |s: &str| s.get(..10).unwrap_or(s).to_string();
+        return IntegrityError::Revision {
+            rev: format!("{}..{}", short(&base.to_string()), short(&head)),
+            detail: e.message().to_string(),
+        }
+        .into();
+    }
+    git_err(what, e)
+}
+
 fn resolve(repo: &git2::Repository, rev: &str) -> Result<git2::Oid, CliError> {
     crate::source::resolve_commit(repo, rev).map_err(|e| {
         let hint = e.hint().unwrap_or("check the revision names");
@@ -41,19 +64,35 @@ fn resolve(repo: &git2::Repository, rev: &str) -> Result<git2::Oid, CliError> {
 }
 
 /// The controlled branch's tip: the local branch, else its `origin/` copy (CI checkouts often
-/// have only the remote-tracking branch).
-fn controlled_tip(repo: &git2::Repository, branch: &str) -> Option<git2::Oid> {
-    [
+/// have only the remote-tracking branch). A branch that names a commit the repository lost is an
+/// error, not a branch that does not exist.
+fn controlled_tip(repo: &git2::Repository, branch: &str) -> Result<Option<git2::Oid>, CliError> {
+    for name in [
         format!("refs/heads/{branch}"),
         format!("refs/remotes/origin/{branch}"),
-    ]
-    .iter()
-    .find_map(|r| {
-        repo.revparse_single(r)
+    ] {
+        let Some(oid) = repo
+            .find_reference(&name)
             .ok()
-            .and_then(|o| o.peel_to_commit().ok())
-    })
-    .map(|c| c.id())
+            .and_then(|r| r.resolve().ok())
+            .and_then(|r| r.target())
+        else {
+            continue;
+        };
+        let commit = repo
+            .find_object(oid, None)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| {
+                crate::integrity::IntegrityError::read(
+                    crate::integrity::ObjectKind::Commit,
+                    oid,
+                    crate::integrity::Role::Named(name.clone()),
+                    &e,
+                )
+            })?;
+        return Ok(Some(commit.id()));
+    }
+    Ok(None)
 }
 
 /// The default base for `head`: its merge-base with the controlled branch; when that is `head`
@@ -65,13 +104,16 @@ fn default_base(
     head: git2::Oid,
     head_is_commit: bool,
 ) -> Result<git2::Oid, CliError> {
-    let tip = controlled_tip(repo, branch).ok_or_else(|| {
+    let tip = controlled_tip(repo, branch)?.ok_or_else(|| {
         CliError::usage(format!(
             "the controlled branch `{branch}` does not exist here (neither locally nor as origin/{branch}), so the default base cannot be found"
         ))
         .hint(format!("pass a range, e.g. `ddf impact {branch}..HEAD`, fetch the branch (`git fetch origin {branch}`), or set `controlled_branch` in ddf.yaml"))
     })?;
-    let mb = repo.merge_base(head, tip).map_err(|_| {
+    let mb = repo.merge_base(head, tip).map_err(|e| {
+        if crate::integrity::is_damage(&e) {
+            return compare_err("git merge-base", &e, tip, Some(head));
+        }
         CliError::usage(format!(
             "HEAD and `{branch}` have no common ancestor (or the clone is shallow)"
         ))
@@ -94,10 +136,19 @@ fn changed_files(
     base: git2::Oid,
     head: Option<git2::Oid>,
 ) -> Result<Vec<String>, CliError> {
-    let tree = |id: git2::Oid| {
-        repo.find_commit(id)
-            .and_then(|c| c.tree())
-            .map_err(|e| git_err("git", e))
+    let tree = |id: git2::Oid| -> Result<git2::Tree<'_>, CliError> {
+        use crate::integrity::{IntegrityError, ObjectKind, Role};
+        let c = repo.find_commit(id).map_err(|e| {
+            IntegrityError::read(ObjectKind::Commit, id, Role::Named(id.to_string()), &e)
+        })?;
+        Ok(c.tree().map_err(|e| {
+            IntegrityError::read(
+                ObjectKind::Tree,
+                c.tree_id(),
+                Role::TreeOf(id.to_string()),
+                &e,
+            )
+        })?)
     };
     let base_tree = tree(base)?;
     let mut opts = git2::DiffOptions::new();
@@ -111,7 +162,7 @@ fn changed_files(
             repo.diff_tree_to_workdir_with_index(Some(&base_tree), Some(&mut opts))
         }
     }
-    .map_err(|e| git_err("git diff", e))?;
+    .map_err(|e| compare_err("git diff", &e, base, head))?;
     let mut out: Vec<String> = Vec::new();
     for d in diff.deltas() {
         for f in [d.old_file(), d.new_file()] {
@@ -141,10 +192,11 @@ fn load(env: &Env, rev: Option<&str>) -> Result<(Corpus, Graph), CliError> {
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let format = env.format(&[Format::Human, Format::Json, Format::Md])?;
     let started = std::time::Instant::now();
-    let loc = Location::discover(&env.root).map_err(|e| {
-        CliError::usage(e.to_string()).hint(
+    let loc = Location::discover(&env.root).map_err(|e| match e {
+        crate::history::HistoryError::NotARepository(_) => CliError::usage(e.to_string()).hint(
             "ddf impact compares Git revisions: run it inside the repository that holds the DDF",
-        )
+        ),
+        e => e.into(),
     })?;
     let repo = &loc.repo;
     if repo.head().is_err() {
@@ -284,10 +336,7 @@ fn load_base(
     })?;
     let config_file = loc.full(crate::config::CONFIG_FILE);
     if files.contains(&config_file) {
-        let has_config = src
-            .read(crate::config::CONFIG_FILE)
-            .map_err(|e| CliError::usage(e.to_string()))?
-            .is_some();
+        let has_config = src.read(crate::config::CONFIG_FILE)?.is_some();
         if !has_config {
             // The change creates the DDF: base is empty, every record is added.
             let all = head.records.iter().map(|r| r.path.clone()).collect();
@@ -320,7 +369,7 @@ fn load_base(
             continue;
         }
         changed.insert(rel.to_string());
-        let content = src.read(rel).map_err(|e| CliError::usage(e.to_string()))?;
+        let content = src.read(rel)?;
         if let Some(bytes) = content {
             read.push(crate::source::SourceFile {
                 path: rel.to_string(),
@@ -336,7 +385,10 @@ fn load_base(
     sboms.sort();
     sboms.dedup();
     for path in sboms {
-        let content = src.read(&path).map_err(|e| e.to_string());
+        let content = match src.read(&path) {
+            Err(e @ crate::source::SourceError::Integrity(_)) => return Err(e.into()),
+            other => other.map_err(|e| e.to_string()),
+        };
         corpus.attachments.insert(path, content);
     }
     let graph = Graph::build(&corpus);

@@ -6,6 +6,7 @@ use super::{print, CliError, Env, Format, HistoryData};
 use crate::history::approval::{covers, format_time, Approval};
 use crate::history::log::{body_diff, first_parent_line, ApprovalIndex};
 use crate::history::{Change, Commit, FieldChange, History};
+use crate::integrity::Role;
 use crate::rules::structure::is_valid_id;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
@@ -229,10 +230,8 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let h = &data.history;
     let since = match &from {
         Some(a) => {
-            let loc = crate::history::Location::discover(&env.root)
-                .map_err(|e| CliError::usage(e.to_string()))?;
-            let oid = crate::source::resolve_commit(&loc.repo, a)
-                .map_err(|e| CliError::usage(e.to_string()))?;
+            let loc = crate::history::Location::discover(&env.root)?;
+            let oid = crate::source::resolve_commit(&loc.repo, a)?;
             Some(oid.to_string())
         }
         None => None,
@@ -423,30 +422,44 @@ fn record_log(
     format: Format,
 ) -> Result<String, CliError> {
     let h = &data.history;
-    let loc = crate::history::Location::discover(&env.root)
-        .map_err(|e| CliError::usage(e.to_string()))?;
+    let loc = crate::history::Location::discover(&env.root)?;
     let revisions: Vec<RevisionView> = h
         .of_record(id)
         .into_iter()
         .filter(|(c, _)| h.position(&c.id).is_some_and(|p| !excluded.contains(&p)))
-        .map(|(c, ch)| RevisionView {
-            commit: c.id.clone(),
-            date: format_time(c.committer_time),
-            author: c.author.clone(),
-            subject: c.summary.clone(),
-            change_requests: c.control().change_requests,
-            change: format!("{:?}", ch.kind).to_lowercase(),
-            path: ch.path.clone(),
-            old_path: ch.old_path.clone(),
-            fields: ch.fields.clone(),
-            body_diff: if ch.body_changed && ch.old_blob.is_some() && ch.new_blob.is_some() {
-                body_diff(&loc.repo, ch.old_blob.as_deref(), ch.new_blob.as_deref())
-            } else {
-                String::new()
-            },
-            approvals: approvals_of(h, &data.approvals, id, ch.new_blob.as_deref()),
+        .map(|(c, ch)| -> Result<RevisionView, CliError> {
+            Ok(RevisionView {
+                commit: c.id.clone(),
+                date: format_time(c.committer_time),
+                author: c.author.clone(),
+                subject: c.summary.clone(),
+                change_requests: c.control().change_requests,
+                change: format!("{:?}", ch.kind).to_lowercase(),
+                path: ch.path.clone(),
+                old_path: ch.old_path.clone(),
+                fields: ch.fields.clone(),
+                body_diff: if ch.body_changed && ch.old_blob.is_some() && ch.new_blob.is_some() {
+                    // The old version is at the old path in the first parent.
+                    let old = Role::PathIn {
+                        path: loc.full(ch.old_path.as_deref().unwrap_or(&ch.path)),
+                        commit: c.parents.first().unwrap_or(&c.id).clone(),
+                    };
+                    let new = Role::PathIn {
+                        path: loc.full(&ch.path),
+                        commit: c.id.clone(),
+                    };
+                    body_diff(
+                        &loc.repo,
+                        (ch.old_blob.as_deref(), old),
+                        (ch.new_blob.as_deref(), new),
+                    )?
+                } else {
+                    String::new()
+                },
+                approvals: approvals_of(h, &data.approvals, id, ch.new_blob.as_deref()),
+            })
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     if revisions.is_empty() && h.of_record(id).is_empty() {
         return Err(CliError::usage(format!(
             "{id} has no history: no commit added or changed it"

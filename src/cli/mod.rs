@@ -189,6 +189,37 @@ impl From<LoadError> for CliError {
     }
 }
 
+impl From<crate::source::SourceError> for CliError {
+    fn from(e: crate::source::SourceError) -> Self {
+        let hint = e.hint();
+        CliError {
+            message: e.to_string(),
+            causes: Vec::new(),
+            hint: hint.map(String::from),
+            code: 2,
+        }
+    }
+}
+
+impl From<crate::history::HistoryError> for CliError {
+    fn from(e: crate::history::HistoryError) -> Self {
+        let hint = e.hint();
+        CliError {
+            message: e.to_string(),
+            causes: Vec::new(),
+            hint: hint.map(String::from),
+            code: 2,
+        }
+    }
+}
+
+/// A damaged repository is a repository error (exit 2), with how to repair it.
+impl From<crate::integrity::IntegrityError> for CliError {
+    fn from(e: crate::integrity::IntegrityError) -> Self {
+        CliError::usage(e.to_string()).hint(e.hint())
+    }
+}
+
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         CliError::failed(e.to_string())
@@ -255,12 +286,7 @@ impl Env {
 
     /// Opens the source (working tree or `--rev`).
     pub fn source(&self) -> Result<Box<dyn crate::source::Source>, CliError> {
-        crate::source::open(&self.root, self.rev.as_deref()).map_err(|e| {
-            let hint = e.hint();
-            let mut err = CliError::usage(e.to_string());
-            err.hint = hint.map(String::from);
-            err
-        })
+        Ok(crate::source::open(&self.root, self.rev.as_deref())?)
     }
 
     /// Loads the corpus and builds its graph.
@@ -364,7 +390,7 @@ impl Env {
                 }
                 return Ok(None);
             }
-            Err(e) => return Err(CliError::usage(e.to_string())),
+            Err(e) => return Err(e.into()),
         };
         if history.commits.is_empty() {
             if self.verbose > 0 {
@@ -386,26 +412,26 @@ impl Env {
         corpus: &Corpus,
     ) -> Result<HistoryData, CliError> {
         let started = std::time::Instant::now();
-        let loc = crate::history::Location::discover(&self.root)
-            .map_err(|e| CliError::usage(e.to_string()))?;
-        let controlled_tip = loc
-            .repo
-            .revparse_single(&format!("refs/heads/{}", corpus.config.controlled_branch))
-            .ok()
-            .and_then(|o| o.peel_to_commit().ok())
-            .map(|c| c.id().to_string())
+        let loc = crate::history::Location::discover(&self.root)?;
+        let controlled_tip = branch_tip(&loc.repo, &corpus.config.controlled_branch)?
+            .map(|c| c.to_string())
             .filter(|id| history.position(id).is_some());
         let since = match &corpus.config.change_control_since {
             Some(rev) => Some(
                 crate::source::resolve_commit(&loc.repo, rev)
-                    .map_err(|e| CliError::usage(format!("ddf.yaml change_control_since: {e}")))?
+                    .map_err(|e| {
+                        let hint = e.hint();
+                        let mut err =
+                            CliError::usage(format!("ddf.yaml change_control_since: {e}"));
+                        err.hint = hint.map(String::from);
+                        err
+                    })?
                     .to_string(),
             ),
             None => None,
         };
         let judged =
-            crate::history::approval::approvals(&history, corpus, &loc.repo, since.as_deref())
-                .map_err(|e| CliError::usage(e.to_string()))?;
+            crate::history::approval::approvals(&history, corpus, &loc.repo, since.as_deref())?;
         let approvals = judged.approvals;
         if self.verbose > 0 {
             eprintln!(
@@ -424,6 +450,31 @@ impl Env {
             since,
         })
     }
+}
+
+/// The commit local branch `branch` points to; `None` when there is no such branch. A branch
+/// that points to a commit the repository lost is an error: the history rules would otherwise
+/// run as if there were no controlled branch.
+fn branch_tip(repo: &git2::Repository, branch: &str) -> Result<Option<git2::Oid>, CliError> {
+    let name = format!("refs/heads/{branch}");
+    let Ok(reference) = repo.find_reference(&name) else {
+        return Ok(None);
+    };
+    let Some(oid) = reference.resolve().ok().and_then(|r| r.target()) else {
+        return Ok(None);
+    };
+    let commit = repo
+        .find_object(oid, None)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| {
+            crate::integrity::IntegrityError::read(
+                crate::integrity::ObjectKind::Commit,
+                oid,
+                crate::integrity::Role::Named(name.clone()),
+                &e,
+            )
+        })?;
+    Ok(Some(commit.id()))
 }
 
 /// Runs the command line; returns the process exit code.

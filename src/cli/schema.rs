@@ -37,6 +37,7 @@ fn effective(env: &Env) -> Result<Schema, CliError> {
                 .map_err(|e| CliError::from(crate::corpus::LoadError::from(e)))?;
             Ok(config.schema)
         }
+        Err(e @ crate::source::SourceError::Integrity(_)) => Err(e.into()),
         _ => Schema::builtin().map_err(|e| CliError::failed(e.to_string())),
     }
 }

@@ -177,7 +177,7 @@ fn add_history(
     graph: &Graph,
     i: usize,
     data: &super::HistoryData,
-) {
+) -> Result<(), CliError> {
     use crate::history::approval::covers;
     use crate::rules::change::{suspect_details, Marks};
     let h = &data.history;
@@ -195,8 +195,8 @@ fn add_history(
         .collect();
     let hctx = data.ctx();
     let marks = Marks::new(corpus, &hctx);
-    let repo = git2::Repository::discover(&h.workdir).ok();
-    for d in suspect_details(corpus, graph, &hctx, &marks, repo.as_ref(), i) {
+    let repo = crate::history::Location::discover(&h.workdir)?.repo;
+    for d in suspect_details(corpus, graph, &hctx, &marks, Some(&repo), i)? {
         v.suspect_links.push(SuspectView {
             field: d.suspect.field.clone(),
             id: corpus.records[d.suspect.target].id.clone(),
@@ -210,6 +210,7 @@ fn add_history(
             body_diff: d.body_diff,
         });
     }
+    Ok(())
 }
 
 /// Runs `ddf show`.
@@ -235,7 +236,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     };
     let mut v = view(&corpus, &graph, i);
     if let Some(data) = &history {
-        add_history(&mut v, &corpus, &graph, i, data);
+        add_history(&mut v, &corpus, &graph, i, data)?;
     }
     let text = match format {
         Format::Json => {

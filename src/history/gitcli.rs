@@ -16,8 +16,10 @@
 //! commit's blobs arrive, while Git is still diffing the next ones.
 
 use super::{
-    changes_from, mark_inherited, needed_blobs, sort_deltas, trailers, Commit, Delta, Side, Sorted,
+    changes_from, mark_inherited, needed_blobs, sort_deltas, trailers, At, Commit, Delta, Side,
+    Sorted,
 };
+use crate::integrity::{IntegrityError, Problem};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -182,10 +184,20 @@ fn parse_commit(chunk: &[u8]) -> Option<(Commit, Vec<Delta>)> {
     Some((commit, deltas))
 }
 
+/// One object as `git cat-file --batch` gave it.
+#[derive(Debug, PartialEq, Eq)]
+enum Fetched {
+    /// Its content.
+    Content(Vec<u8>),
+    /// Too large to be a record: not kept (the git2 walk does not read such a file either).
+    TooLarge,
+    /// Git does not have it: the repository is damaged.
+    Missing,
+}
+
 /// Reads the next object of `git cat-file --batch` output (`<oid> blob <size>\n<content>\n`, or
-/// `<oid> missing\n`): its id and content, with no content for a missing object or one too
-/// large to be a record. `None` at the end of the output or on output that does not parse.
-fn read_object(out: &mut impl BufRead) -> Option<(git2::Oid, Option<Vec<u8>>)> {
+/// `<oid> missing\n`). `None` at the end of the output or on output that does not parse.
+fn read_object(out: &mut impl BufRead) -> Option<(git2::Oid, Fetched)> {
     let mut header = Vec::new();
     if out.read_until(b'\n', &mut header).ok()? == 0 {
         return None;
@@ -193,20 +205,22 @@ fn read_object(out: &mut impl BufRead) -> Option<(git2::Oid, Option<Vec<u8>>)> {
     let header = std::str::from_utf8(&header).ok()?.trim_end();
     let cols: Vec<&str> = header.split(' ').collect();
     let oid = git2::Oid::from_str(cols.first()?).ok()?;
-    if cols.len() != 3 {
-        return Some((oid, None));
+    match cols.len() {
+        2 if cols[1] == "missing" => return Some((oid, Fetched::Missing)),
+        3 => {}
+        // Anything else (`ambiguous`, a new answer) is not what was asked for.
+        _ => return None,
     }
     let size: u64 = cols[2].parse().ok()?;
     if size > crate::source::MAX_FILE {
-        // Consumed, not kept: the git2 walk does not read such a file either.
         std::io::copy(&mut out.take(size + 1), &mut std::io::sink()).ok()?;
-        return Some((oid, None));
+        return Some((oid, Fetched::TooLarge));
     }
     let mut content = vec![0u8; usize::try_from(size).ok()?];
     out.read_exact(&mut content).ok()?;
     let mut lf = [0u8; 1];
     out.read_exact(&mut lf).ok()?;
-    Some((oid, Some(content)))
+    Some((oid, Fetched::Content(content)))
 }
 
 /// What the walk is given, shared by its workers.
@@ -239,8 +253,10 @@ struct Pending {
 
 /// Computes `missing` commits with `git`, in their order, with one worker per core once there
 /// are at least `min_shard` commits per worker, and their cache lines (made by the workers, as
-/// each commit is done); `None` if git cannot be run or its output is not what was asked for
-/// (the caller falls back).
+/// each commit is done). `Ok(None)` if git cannot be run, fails (a non-zero exit: `diff-tree`
+/// stops at a tree it cannot read) or its output is not what was asked for: the caller then
+/// walks with git2, which names any object the repository lost. An error when `cat-file` says
+/// a blob the changes need is missing: the first such commit in the order of `missing`.
 pub(super) fn walk(
     workdir: &Path,
     repo_path: &Path,
@@ -248,9 +264,9 @@ pub(super) fn walk(
     records_dir: &str,
     prefix: &str,
     min_shard: usize,
-) -> Option<(Vec<Commit>, Vec<u8>)> {
+) -> Result<Option<(Vec<Commit>, Vec<u8>)>, IntegrityError> {
     if missing.is_empty() {
-        return Some((Vec::new(), Vec::new()));
+        return Ok(Some((Vec::new(), Vec::new())));
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = (missing.len() / min_shard.max(1)).clamp(1, cores.clamp(2, 8));
@@ -269,7 +285,7 @@ pub(super) fn walk(
         prefix,
         progress: crate::progress::begin("reading the history", missing.len()),
     };
-    let results: Vec<Option<Done>> = std::thread::scope(|scope| {
+    let results: Vec<Result<Done, Stop>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|me| {
                 let work = &work;
@@ -278,20 +294,41 @@ pub(super) fn walk(
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().ok().flatten())
+            .map(|h| h.join().unwrap_or(Err(Stop::Failed)))
             .collect()
     });
+    // A worker stops at its first damaged commit, and takes its blocks in order, so every
+    // commit before the earliest reported one was done: that one is the first in the walk,
+    // whatever the timing. Any failure of `git` itself sends the whole walk to git2 instead.
+    let mut damage: Option<(usize, IntegrityError)> = None;
+    let mut dones = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(done) => dones.push(done),
+            Err(Stop::Failed) => return Ok(None),
+            Err(Stop::Damaged(at, e)) => {
+                if damage.as_ref().is_none_or(|(first, _)| at < *first) {
+                    damage = Some((at, e));
+                }
+            }
+        }
+    }
+    if let Some((_, e)) = damage {
+        return Err(e);
+    }
     let mut slots: Vec<Option<Commit>> = Vec::with_capacity(missing.len());
     slots.resize_with(missing.len(), || None);
     let mut lines = Vec::new();
-    for r in results {
-        let done = r?;
+    for done in dones {
         for (at, c) in done.commits {
             slots[at] = Some(c);
         }
         lines.extend_from_slice(&done.lines);
     }
-    Some((slots.into_iter().collect::<Option<Vec<Commit>>>()?, lines))
+    Ok(slots
+        .into_iter()
+        .collect::<Option<Vec<Commit>>>()
+        .map(|commits| (commits, lines)))
 }
 
 /// What a worker computed: each commit with its position in `missing`, and their cache lines.
@@ -300,14 +337,31 @@ struct Done {
     lines: Vec<u8>,
 }
 
+/// Why a worker stopped before its work was done.
+enum Stop {
+    /// `git` could not be run, failed, or answered with something else than was asked.
+    Failed,
+    /// The commit at this position in `missing` needs an object the repository cannot give.
+    Damaged(usize, IntegrityError),
+}
+
 /// Worker `me`: takes blocks until none are left; returns each commit with its position.
-fn worker(work: &Work<'_>, me: usize) -> Option<Done> {
-    let mut tree = spawn(work.workdir, DIFF_TREE)?;
-    let mut batch = spawn(work.workdir, CAT_FILE)?;
-    let tree_in = tree.0.stdin.take()?;
-    let mut tree_out = tree.0.stdout.take()?;
-    let mut batch_in = batch.0.stdin.take()?;
-    let batch_out = batch.0.stdout.take()?;
+fn worker(work: &Work<'_>, me: usize) -> Result<Done, Stop> {
+    let (mut tree, mut batch) = match (
+        spawn(work.workdir, DIFF_TREE),
+        spawn(work.workdir, CAT_FILE),
+    ) {
+        (Some(t), Some(b)) => (t, b),
+        _ => return Err(Stop::Failed),
+    };
+    let (Some(tree_in), Some(mut tree_out), Some(mut batch_in), Some(batch_out)) = (
+        tree.0.stdin.take(),
+        tree.0.stdout.take(),
+        batch.0.stdin.take(),
+        batch.0.stdout.take(),
+    ) else {
+        return Err(Stop::Failed);
+    };
     let (taken_tx, taken_rx) = mpsc::channel::<Range<usize>>();
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let (pending_tx, pending_rx) = mpsc::channel::<Vec<Pending>>();
@@ -420,15 +474,22 @@ fn worker(work: &Work<'_>, me: usize) -> Option<Done> {
         drop(pending_tx);
         drop(done_tx);
         drop(tree_out);
-        let commits = blobs.join().ok().flatten();
-        read_ok.then_some(commits).flatten()
+        let commits = blobs.join().unwrap_or(Err(Stop::Failed));
+        match commits {
+            // Damage found by the blob reader is the answer, whatever `git` did after it
+            // stopped reading (`diff-tree` may die of the closed pipe).
+            Err(Stop::Damaged(at, e)) => Err(Stop::Damaged(at, e)),
+            Ok(done) if read_ok => Ok(done),
+            _ => Err(Stop::Failed),
+        }
     });
-    let tree_ok = tree.0.wait().ok()?.success();
-    let batch_ok = batch.0.wait().ok()?.success();
-    if !tree_ok || !batch_ok {
-        return None;
+    let tree_ok = tree.0.wait().is_ok_and(|s| s.success());
+    let batch_ok = batch.0.wait().is_ok_and(|s| s.success());
+    match done {
+        Err(Stop::Damaged(at, e)) => Err(Stop::Damaged(at, e)),
+        Ok(done) if tree_ok && batch_ok => Ok(done),
+        _ => Err(Stop::Failed),
     }
-    done
 }
 
 /// The blob reader of a worker: reads the objects asked for each commit as they arrive, computes
@@ -437,9 +498,9 @@ fn field_changes(
     work: &Work<'_>,
     batch_out: std::process::ChildStdout,
     pending: mpsc::Receiver<Vec<Pending>>,
-) -> Option<Done> {
+) -> Result<Done, Stop> {
     let mut out = BufReader::with_capacity(1 << 16, batch_out);
-    let mut blobs: FxHashMap<git2::Oid, Option<Vec<u8>>> = FxHashMap::default();
+    let mut blobs: FxHashMap<git2::Oid, Fetched> = FxHashMap::default();
     let mut repo: Option<git2::Repository> = None;
     let mut done = Done {
         commits: Vec::new(),
@@ -447,8 +508,8 @@ fn field_changes(
     };
     for p in pending.into_iter().flatten() {
         for _ in 0..p.asked {
-            let (oid, content) = read_object(&mut out)?;
-            blobs.insert(oid, content);
+            let (oid, fetched) = read_object(&mut out).ok_or(Stop::Failed)?;
+            blobs.insert(oid, fetched);
         }
         let Pending {
             at,
@@ -457,27 +518,43 @@ fn field_changes(
             paths,
             ..
         } = p;
-        let read = |s: &Side| {
-            blobs
-                .get(&s.blob)
-                .and_then(|b| b.as_deref())
-                .map(Cow::Borrowed)
+        // `needed_blobs` lists every blob `changes_from` reads; one it left out would be a bug
+        // here, not damage: the walk then goes to git2 rather than guess.
+        let unasked = std::cell::Cell::new(false);
+        let read = |s: &Side| match blobs.get(&s.blob) {
+            Some(Fetched::Content(b)) => Ok(Some(Cow::Borrowed(b.as_slice()))),
+            Some(Fetched::TooLarge) => Ok(None),
+            Some(Fetched::Missing) => Err(Problem::Missing),
+            None => {
+                unasked.set(true);
+                Ok(None)
+            }
         };
-        commit.changes = changes_from(&sorted, &read);
+        let at_commit = At {
+            commit: &commit.id,
+            parent: commit.parents.first().map(String::as_str),
+            prefix: work.prefix,
+        };
+        let changes = changes_from(&sorted, &read, &at_commit).map_err(|e| Stop::Damaged(at, e))?;
+        if unasked.get() {
+            return Err(Stop::Failed);
+        }
+        commit.changes = changes;
         if commit.is_merge() && !commit.changes.is_empty() {
             if repo.is_none() {
                 repo = git2::Repository::open(work.repo_path).ok();
             }
-            let r = repo.as_ref()?;
+            let r = repo.as_ref().ok_or(Stop::Failed)?;
             let parents = commit.parents.clone();
-            mark_inherited(r, &parents, &mut commit.changes, work.prefix);
+            mark_inherited(r, &commit.id, &parents, &mut commit.changes, work.prefix)
+                .map_err(|e| Stop::Damaged(at, e))?;
         }
         commit.paths = paths;
         super::cache::line(&commit, &mut done.lines);
         done.commits.push((at, commit));
         work.progress.add(1);
     }
-    Some(done)
+    Ok(done)
 }
 
 /// Where `needle` first occurs in `hay`.
@@ -496,11 +573,13 @@ mod tests {
         let mut r = BufReader::new(out.as_bytes());
         let (a, content) = read_object(&mut r).expect("first object");
         assert_eq!(a.to_string(), oid);
-        assert_eq!(content.as_deref(), Some(&b"abc"[..]));
-        let (b, none) = read_object(&mut r).expect("missing object");
+        assert_eq!(content, Fetched::Content(b"abc".to_vec()));
+        let (b, missing) = read_object(&mut r).expect("missing object");
         assert_eq!(b.to_string(), "0000000000000000000000000000000000000001");
-        assert!(none.is_none());
+        assert_eq!(missing, Fetched::Missing);
         assert!(read_object(&mut r).is_none());
+        let odd = format!("{oid} ambiguous\n");
+        assert!(read_object(&mut BufReader::new(odd.as_bytes())).is_none());
     }
 
     /// Every block goes to exactly one worker, each worker walks runs of neighbouring blocks,

@@ -8,6 +8,7 @@
 
 use super::approval::{covers, Approval};
 use super::{ChangeKind, Commit, History};
+use crate::integrity::{IntegrityError, ObjectKind, Role};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
 
@@ -23,20 +24,39 @@ pub fn text_diff(old: &str, new: &str) -> String {
         .to_string()
 }
 
-/// The Markdown body of the record stored in `blob`; empty when there is no blob, it cannot be
-/// read, or it is not a record.
-pub fn body_of_blob(repo: &git2::Repository, blob: Option<&str>) -> String {
-    blob.and_then(|b| git2::Oid::from_str(b).ok())
-        .and_then(|o| repo.find_blob(o).ok())
-        .filter(|b| b.size() as u64 <= crate::source::MAX_FILE)
-        .and_then(|b| crate::record::parse("blob", b.content()).record)
+/// The Markdown body of the record stored in `blob`; empty when there is no blob or it is not a
+/// record. A blob the repository cannot give is an error naming it by `role` (a diff against an
+/// empty body would show the whole record as rewritten).
+pub fn body_of_blob(
+    repo: &git2::Repository,
+    blob: Option<&str>,
+    role: Role,
+) -> Result<String, IntegrityError> {
+    let Some(oid) = blob.and_then(|b| git2::Oid::from_str(b).ok()) else {
+        return Ok(String::new());
+    };
+    let b = repo
+        .find_blob(oid)
+        .map_err(|e| IntegrityError::read(ObjectKind::Blob, oid, role, &e))?;
+    if b.size() as u64 > crate::source::MAX_FILE {
+        return Ok(String::new());
+    }
+    Ok(crate::record::parse("blob", b.content())
+        .record
         .map(|r| r.body)
-        .unwrap_or_default()
+        .unwrap_or_default())
 }
 
-/// The body diff between two blobs of one record.
-pub fn body_diff(repo: &git2::Repository, old: Option<&str>, new: Option<&str>) -> String {
-    text_diff(&body_of_blob(repo, old), &body_of_blob(repo, new))
+/// The body diff between two blobs of one record, each named by its role if it cannot be read.
+pub fn body_diff(
+    repo: &git2::Repository,
+    old: (Option<&str>, Role),
+    new: (Option<&str>, Role),
+) -> Result<String, IntegrityError> {
+    Ok(text_diff(
+        &body_of_blob(repo, old.0, old.1)?,
+        &body_of_blob(repo, new.0, new.1)?,
+    ))
 }
 
 /// One commit of the first-parent line, with the commits a merge brought in.

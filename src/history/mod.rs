@@ -14,6 +14,7 @@ pub mod log;
 pub mod signature;
 pub mod trailers;
 
+use crate::integrity::{IntegrityError, ObjectKind, Problem, Role};
 use crate::record;
 use crate::rules::structure::is_valid_id;
 use rayon::prelude::*;
@@ -149,6 +150,9 @@ pub enum HistoryError {
     /// No repository around the DDF root.
     #[error("{0} is not inside a Git repository")]
     NotARepository(String),
+    /// The repository lost (or cannot read) an object the history needs.
+    #[error(transparent)]
+    Integrity(#[from] IntegrityError),
     /// Git failed.
     #[error("git: {0}")]
     Git(#[from] git2::Error),
@@ -166,6 +170,17 @@ pub enum HistoryError {
         #[source]
         source: git2::Error,
     },
+}
+
+impl HistoryError {
+    /// A hint for the user.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            HistoryError::Integrity(e) => Some(e.hint()),
+            HistoryError::Source(e) => e.hint(),
+            _ => None,
+        }
+    }
 }
 
 /// The history of a DDF: every commit reachable from a tip, newest first (topological order),
@@ -200,7 +215,7 @@ impl Location {
     /// Finds the repository containing `root`.
     pub fn discover(root: &Path) -> Result<Location, HistoryError> {
         let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-        let (repo, prefix) = crate::source::repository_of(&root)
+        let (repo, prefix) = crate::source::repository_of(&root)?
             .ok_or_else(|| HistoryError::NotARepository(root.display().to_string()))?;
         Ok(Location { repo, prefix })
     }
@@ -257,6 +272,8 @@ pub fn field_changes(old: &record::Record, new: &record::Record) -> Vec<FieldCha
 struct Side {
     path: String,
     blob: git2::Oid,
+    /// The side is the first parent's version (removed, or the old side of a modification).
+    before: bool,
 }
 
 /// One file that differs between two trees: its path and its blob on each side (absent on the
@@ -285,17 +302,26 @@ fn entry_cmp(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Orde
     next(a, an).cmp(&next(b, bn))
 }
 
+/// The commits whose trees are compared: the first parent's (absent for a root commit) and the
+/// commit's own, to name a folder that cannot be read.
+#[derive(Clone, Copy)]
+struct Pair<'a> {
+    old: Option<&'a str>,
+    new: &'a str,
+}
+
 /// The files that differ between `old` and `new`, below `base`. Entries with equal ids are
 /// skipped without being read, and entries are compared in place, so a commit costs what it
 /// changed: the folders it touched, not the whole tree. (libgit2's own tree diff builds the path
-/// of every entry of both trees.)
+/// of every entry of both trees.) A folder that cannot be read is an error naming it.
 fn diff_trees(
     repo: &git2::Repository,
     old: Option<&git2::Tree<'_>>,
     new: Option<&git2::Tree<'_>>,
     base: &str,
+    pair: Pair<'_>,
     out: &mut Vec<Delta>,
-) -> Result<(), git2::Error> {
+) -> Result<(), IntegrityError> {
     let join = |e: &git2::TreeEntry<'_>| {
         let name = String::from_utf8_lossy(e.name_bytes());
         if base.is_empty() {
@@ -307,22 +333,38 @@ fn diff_trees(
     let is_tree = |e: Option<&git2::TreeEntry<'_>>| {
         e.is_some_and(|e| e.kind() == Some(git2::ObjectType::Tree))
     };
+    let subtree = |x: &git2::TreeEntry<'_>, commit: &str, path: &str| {
+        repo.find_tree(x.id()).map_err(|err| {
+            IntegrityError::read(
+                ObjectKind::Tree,
+                x.id(),
+                Role::PathIn {
+                    path: path.to_string(),
+                    commit: commit.to_string(),
+                },
+                &err,
+            )
+        })
+    };
     let one = |e: Option<&git2::TreeEntry<'_>>,
                f: Option<&git2::TreeEntry<'_>>,
                out: &mut Vec<Delta>|
-     -> Result<(), git2::Error> {
+     -> Result<(), IntegrityError> {
         let Some(any) = e.or(f) else { return Ok(()) };
         let path = join(any);
         if is_tree(e) || is_tree(f) {
             let ot = match e {
-                Some(x) if is_tree(Some(x)) => Some(repo.find_tree(x.id())?),
+                // An old side exists only when there is a first parent.
+                Some(x) if is_tree(Some(x)) => {
+                    Some(subtree(x, pair.old.unwrap_or(pair.new), &path)?)
+                }
                 _ => None,
             };
             let nt = match f {
-                Some(x) if is_tree(Some(x)) => Some(repo.find_tree(x.id())?),
+                Some(x) if is_tree(Some(x)) => Some(subtree(x, pair.new, &path)?),
                 _ => None,
             };
-            diff_trees(repo, ot.as_ref(), nt.as_ref(), &path, out)?;
+            diff_trees(repo, ot.as_ref(), nt.as_ref(), &path, pair, out)?;
             // A file replaced by a folder (or back) also changed as a file.
             let (fe, ff) = (
                 e.filter(|x| !is_tree(Some(x))),
@@ -400,13 +442,14 @@ fn sort_deltas(deltas: &[Delta], records_dir: &str, prefix: &str) -> Sorted {
         format!("{prefix}/")
     };
     let is_record = |p: &str| p.starts_with(&rec_prefix) && p.ends_with(".md");
-    let side = |d: &Delta, blob: git2::Oid| Side {
+    let side = |d: &Delta, blob: git2::Oid, before: bool| Side {
         path: d
             .path
             .strip_prefix(&root_prefix)
             .unwrap_or(&d.path)
             .to_string(),
         blob,
+        before,
     };
     let mut out = Sorted {
         removed: Vec::new(),
@@ -415,9 +458,9 @@ fn sort_deltas(deltas: &[Delta], records_dir: &str, prefix: &str) -> Sorted {
     };
     for d in deltas.iter().filter(|d| is_record(&d.path)) {
         match (d.old, d.new) {
-            (Some(o), Some(n)) => out.modified.push((side(d, o), side(d, n))),
-            (Some(o), None) => out.removed.push(side(d, o)),
-            (None, Some(n)) => out.added.push(side(d, n)),
+            (Some(o), Some(n)) => out.modified.push((side(d, o, true), side(d, n, false))),
+            (Some(o), None) => out.removed.push(side(d, o, true)),
+            (None, Some(n)) => out.added.push(side(d, n, false)),
             (None, None) => {}
         }
     }
@@ -434,9 +477,11 @@ fn stem_id(s: &Side) -> Option<String> {
     is_valid_id(stem).then(|| stem.to_string())
 }
 
-/// The blobs a commit's changes need read: both sides of a modification or a move (for field
-/// changes), and added or removed files whose name is not their id. Additions and removals named
-/// by their id need nothing read, which keeps a large first import cheap.
+/// The blobs a commit's changes need read ([`changes_from`] reads no other): both sides of a
+/// modification or a move (for field changes), and added or removed files whose name is not
+/// their id. Additions and removals named by their id need nothing read, which keeps a large
+/// first import cheap, unless a file on the other side is not named by its id: its id is known
+/// only once it is read, and it may be a move of any of them.
 fn needed_blobs(sorted: &Sorted) -> Vec<git2::Oid> {
     let mut v = Vec::new();
     for (o, n) in &sorted.modified {
@@ -445,9 +490,17 @@ fn needed_blobs(sorted: &Sorted) -> Vec<git2::Oid> {
     }
     let removed_ids: FxHashSet<String> = sorted.removed.iter().filter_map(stem_id).collect();
     let added_ids: FxHashSet<String> = sorted.added.iter().filter_map(stem_id).collect();
-    for s in sorted.added.iter().chain(&sorted.removed) {
+    let all_removed = sorted.added.iter().any(|s| stem_id(s).is_none());
+    let all_added = sorted.removed.iter().any(|s| stem_id(s).is_none());
+    for s in &sorted.added {
         match stem_id(s) {
-            Some(id) if !(removed_ids.contains(&id) && added_ids.contains(&id)) => {}
+            Some(id) if !all_added && !removed_ids.contains(&id) => {}
+            _ => v.push(s.blob),
+        }
+    }
+    for s in &sorted.removed {
+        match stem_id(s) {
+            Some(id) if !all_removed && !added_ids.contains(&id) => {}
             _ => v.push(s.blob),
         }
     }
@@ -474,49 +527,94 @@ fn plain(id: String, kind: ChangeKind, s: &Side) -> Change {
     }
 }
 
-/// The record changes of one commit from its sorted deltas; `read` gives the parsed record in a
-/// blob's bytes (the git2 object database, or blobs fetched ahead by `git cat-file`).
+/// The commit whose changes are being computed, to name a blob it cannot read.
+struct At<'a> {
+    commit: &'a str,
+    /// Its first parent, where the `before` sides come from.
+    parent: Option<&'a str>,
+    /// The DDF root relative to the repository top.
+    prefix: &'a str,
+}
+
+impl At<'_> {
+    /// The error for the blob of `s` that cannot be read.
+    fn damaged(&self, s: &Side, problem: Problem) -> IntegrityError {
+        let commit = if s.before {
+            self.parent.unwrap_or(self.commit)
+        } else {
+            self.commit
+        };
+        let path = if self.prefix.is_empty() {
+            s.path.clone()
+        } else {
+            format!("{}/{}", self.prefix, s.path)
+        };
+        IntegrityError::Object {
+            kind: ObjectKind::Blob,
+            id: s.blob.to_string(),
+            role: Role::PathIn {
+                path,
+                commit: commit.to_string(),
+            },
+            problem,
+        }
+    }
+}
+
+/// A blob's bytes as a reader gives them: `Ok(None)` for a file too large to be a record (it is
+/// not read, and counts as a changed body), an error when the repository cannot give it.
+type Read<'r> = Result<Option<std::borrow::Cow<'r, [u8]>>, Problem>;
+
+/// The record changes of one commit (`at`) from its sorted deltas; `read` gives a blob's bytes
+/// (the git2 object database, or blobs fetched ahead by `git cat-file`). A blob it cannot give
+/// is an error: a change computed without it would be wrong (a title change read as a changed
+/// body, a move read as a removal and an addition).
 fn changes_from<'r>(
     sorted: &Sorted,
-    read: &dyn Fn(&Side) -> Option<std::borrow::Cow<'r, [u8]>>,
-) -> Vec<Change> {
+    read: &dyn Fn(&Side) -> Read<'r>,
+    at: &At<'_>,
+) -> Result<Vec<Change>, IntegrityError> {
+    let read = |s: &Side| read(s).map_err(|p| at.damaged(s, p));
     // Ids come from the file stem when it is an id (the common case: no parse needed for
     // additions and removals); otherwise from the front-matter.
-    let id_of = |s: &Side| {
-        stem_id(s).or_else(|| {
-            let bytes = read(s)?;
+    let id_of = |s: &Side| -> Result<Option<String>, IntegrityError> {
+        if let Some(id) = stem_id(s) {
+            return Ok(Some(id));
+        }
+        Ok(read(s)?.and_then(|bytes| {
             let r = parse_blob(&s.path, &bytes, s.blob)?;
             Some(r.id).filter(|id| !id.is_empty())
-        })
+        }))
     };
     let mut changes = Vec::new();
     let mut removed_by_id: FxHashMap<String, &Side> = FxHashMap::default();
     for s in &sorted.removed {
-        if let Some(id) = id_of(s) {
+        if let Some(id) = id_of(s)? {
             removed_by_id.insert(id, s);
         }
     }
-    let diff_pair = |old: &Side, new: &Side, kind: ChangeKind, id: String| -> Change {
-        let (fields, body_changed) = match (read(old), read(new)) {
-            (Some(o), Some(n)) => diff::versions(&o, &n),
-            _ => (Vec::new(), true),
+    let diff_pair =
+        |old: &Side, new: &Side, kind: ChangeKind, id: String| -> Result<Change, IntegrityError> {
+            let (fields, body_changed) = match (read(old)?, read(new)?) {
+                (Some(o), Some(n)) => diff::versions(&o, &n),
+                _ => (Vec::new(), true),
+            };
+            Ok(Change {
+                id,
+                kind,
+                path: new.path.clone(),
+                old_path: (kind == ChangeKind::Renamed).then(|| old.path.clone()),
+                old_blob: Some(old.blob.to_string()),
+                new_blob: Some(new.blob.to_string()),
+                fields,
+                body_changed,
+                inherited: false,
+            })
         };
-        Change {
-            id,
-            kind,
-            path: new.path.clone(),
-            old_path: (kind == ChangeKind::Renamed).then(|| old.path.clone()),
-            old_blob: Some(old.blob.to_string()),
-            new_blob: Some(new.blob.to_string()),
-            fields,
-            body_changed,
-            inherited: false,
-        }
-    };
     for (old, new) in &sorted.modified {
-        match (id_of(old), id_of(new)) {
+        match (id_of(old)?, id_of(new)?) {
             (Some(a), Some(b)) if a == b => {
-                changes.push(diff_pair(old, new, ChangeKind::Modified, a))
+                changes.push(diff_pair(old, new, ChangeKind::Modified, a)?)
             }
             // The id itself was edited: the old record went, a new one came.
             (a, b) => {
@@ -526,9 +624,9 @@ fn changes_from<'r>(
         }
     }
     for new in &sorted.added {
-        let Some(id) = id_of(new) else { continue };
+        let Some(id) = id_of(new)? else { continue };
         match removed_by_id.remove(&id) {
-            Some(old) => changes.push(diff_pair(old, new, ChangeKind::Renamed, id)),
+            Some(old) => changes.push(diff_pair(old, new, ChangeKind::Renamed, id)?),
             None => changes.push(plain(id, ChangeKind::Added, new)),
         }
     }
@@ -536,65 +634,122 @@ fn changes_from<'r>(
         changes.push(plain(id, ChangeKind::Removed, old));
     }
     changes.sort_by(|a, b| a.id.cmp(&b.id));
-    changes
+    Ok(changes)
 }
 
-/// In a merge, a change whose result equals another parent's version came with the merged branch
-/// (Git's TREESAME rule); it is that branch's commits' change, not the merge's.
+/// In a merge (`commit`), a change whose result equals another parent's version came with the
+/// merged branch (Git's TREESAME rule); it is that branch's commits' change, not the merge's.
 fn mark_inherited(
     repo: &git2::Repository,
+    commit: &str,
     parents: &[String],
     changes: &mut [Change],
     prefix: &str,
-) {
-    let others: Vec<git2::Tree<'_>> = parents[1..]
-        .iter()
-        .filter_map(|p| git2::Oid::from_str(p).ok())
-        .filter_map(|o| repo.find_commit(o).ok()?.tree().ok())
-        .collect();
+) -> Result<(), IntegrityError> {
+    let mut others: Vec<(String, git2::Tree<'_>)> = Vec::new();
+    for p in parents.iter().skip(1) {
+        let Ok(o) = git2::Oid::from_str(p) else {
+            continue;
+        };
+        let c = repo.find_commit(o).map_err(|e| {
+            IntegrityError::read(ObjectKind::Commit, o, Role::ParentOf(commit.into()), &e)
+        })?;
+        let t = c.tree().map_err(|e| {
+            IntegrityError::read(ObjectKind::Tree, c.tree_id(), Role::TreeOf(p.clone()), &e)
+        })?;
+        others.push((p.clone(), t));
+    }
     for ch in changes {
         let full = if prefix.is_empty() {
             ch.path.clone()
         } else {
             format!("{prefix}/{}", ch.path)
         };
-        ch.inherited = others.iter().any(|t| {
-            t.get_path(Path::new(&full))
-                .ok()
-                .map(|e| e.id().to_string())
-                == ch.new_blob
-        });
+        let mut inherited = false;
+        for (p, t) in &others {
+            let blob = crate::integrity::entry_at(repo, t, &full, p)?.map(|e| e.id().to_string());
+            // A removal counts as inherited too when the other parent lacks the file.
+            if blob == ch.new_blob {
+                inherited = true;
+                break;
+            }
+        }
+        ch.inherited = inherited;
     }
+    Ok(())
 }
 
-fn read_with_git2(repo: &git2::Repository, s: &Side) -> Option<Vec<u8>> {
-    let blob = repo.find_blob(s.blob).ok()?;
+fn read_with_git2<'r>(repo: &git2::Repository, s: &Side) -> Read<'r> {
+    let blob = repo.find_blob(s.blob).map_err(|e| {
+        if crate::integrity::is_missing(&e) {
+            Problem::Missing
+        } else {
+            Problem::Unreadable(e.message().to_string())
+        }
+    })?;
     if blob.size() as u64 > crate::source::MAX_FILE {
-        return None;
+        return Ok(None);
     }
-    Some(blob.content().to_vec())
+    Ok(Some(std::borrow::Cow::Owned(blob.content().to_vec())))
 }
 
-/// Computes what `oid` changed against its first parent, through git2 alone.
+/// Computes what `oid` changed against its first parent, through git2 alone. `shallow` holds the
+/// commits at a shallow clone's boundary, whose parents are not in the repository by design.
 fn compute_commit(
     repo: &git2::Repository,
     oid: git2::Oid,
     records_dir: &str,
     prefix: &str,
-) -> Result<Commit, git2::Error> {
-    let c = repo.find_commit(oid)?;
-    let tree = c.tree()?;
-    let parent_tree = match c.parents().next() {
-        Some(p) => Some(p.tree()?),
+    shallow: &FxHashSet<git2::Oid>,
+) -> Result<Commit, IntegrityError> {
+    let id = oid.to_string();
+    let c = repo
+        .find_commit(oid)
+        .map_err(|e| IntegrityError::read(ObjectKind::Commit, oid, Role::Walked, &e))?;
+    let tree = c.tree().map_err(|e| {
+        IntegrityError::read(ObjectKind::Tree, c.tree_id(), Role::TreeOf(id.clone()), &e)
+    })?;
+    let parent_ids: Vec<git2::Oid> = if shallow.contains(&oid) {
+        Vec::new()
+    } else {
+        c.parent_ids().collect()
+    };
+    let parent_tree = match parent_ids.first() {
+        Some(&p) => {
+            let pc = repo.find_commit(p).map_err(|e| {
+                IntegrityError::read(ObjectKind::Commit, p, Role::ParentOf(id.clone()), &e)
+            })?;
+            let t = pc.tree().map_err(|e| {
+                IntegrityError::read(
+                    ObjectKind::Tree,
+                    pc.tree_id(),
+                    Role::TreeOf(p.to_string()),
+                    &e,
+                )
+            })?;
+            Some(t)
+        }
         None => None,
     };
+    let first_parent = parent_ids.first().map(|p| p.to_string());
+    let pair = Pair {
+        old: first_parent.as_deref(),
+        new: &id,
+    };
     let mut deltas = Vec::new();
-    diff_trees(repo, parent_tree.as_ref(), Some(&tree), "", &mut deltas)?;
+    diff_trees(
+        repo,
+        parent_tree.as_ref(),
+        Some(&tree),
+        "",
+        pair,
+        &mut deltas,
+    )?;
     let message = String::from_utf8_lossy(c.message_bytes()).into_owned();
     let author = c.author();
     let mut commit = Commit {
-        id: oid.to_string(),
-        parents: c.parent_ids().map(|p| p.to_string()).collect(),
+        id: id.clone(),
+        parents: parent_ids.iter().map(|p| p.to_string()).collect(),
         author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
         email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
         time: author.when().seconds(),
@@ -605,11 +760,14 @@ fn compute_commit(
         paths: Vec::new(),
     };
     let sorted = sort_deltas(&deltas, records_dir, prefix);
-    commit.changes = changes_from(&sorted, &|s| {
-        read_with_git2(repo, s).map(std::borrow::Cow::Owned)
-    });
+    let at = At {
+        commit: &id,
+        parent: first_parent.as_deref(),
+        prefix,
+    };
+    commit.changes = changes_from(&sorted, &|s| read_with_git2(repo, s), &at)?;
     if commit.is_merge() {
-        mark_inherited(repo, &commit.parents, &mut commit.changes, prefix);
+        mark_inherited(repo, &id, &commit.parents, &mut commit.changes, prefix)?;
     }
     let mut paths: Vec<String> = deltas.into_iter().map(|d| d.path).collect();
     paths.sort();
@@ -617,32 +775,118 @@ fn compute_commit(
     Ok(commit)
 }
 
-/// Computes `missing` commits with git2 alone.
+/// Computes `missing` commits with git2 alone, in their order; the first commit (in that order)
+/// that cannot be read whole is the error, so the same damage is always reported the same way.
 fn walk_with_git2(
     repo_path: &Path,
     missing: &[git2::Oid],
     records_dir: &str,
     prefix: &str,
-) -> Vec<Commit> {
+    shallow: &FxHashSet<git2::Oid>,
+) -> Result<Vec<Commit>, HistoryError> {
     // git2's Repository is Send but not Sync: one handle per worker. Each worker takes a run
     // of neighbouring commits, whose trees it mostly shares with the next one, so its object
     // cache serves most tree reads.
     let workers = rayon::current_num_threads().max(1);
     let chunk = missing.len().div_ceil(workers * 4).max(1);
     let progress = crate::progress::begin("reading the history", missing.len());
-    missing
+    let runs: Vec<Result<Vec<Commit>, HistoryError>> = missing
         .par_chunks(chunk)
-        .flat_map_iter(|run| {
-            let r = git2::Repository::open(repo_path).ok();
+        .map(|run| {
+            let r = git2::Repository::open(repo_path)?;
             run.iter()
-                .filter_map(|oid| {
+                .map(|oid| {
                     progress.add(1);
-                    r.as_ref()
-                        .and_then(|r| compute_commit(r, *oid, records_dir, prefix).ok())
+                    compute_commit(&r, *oid, records_dir, prefix, shallow)
+                        .map_err(HistoryError::from)
                 })
-                .collect::<Vec<_>>()
+                .collect()
         })
-        .collect()
+        .collect();
+    let mut out = Vec::with_capacity(missing.len());
+    for run in runs {
+        out.extend(run?);
+    }
+    Ok(out)
+}
+
+/// The commits at a shallow clone's boundary (Git's `shallow` file): their parents are absent
+/// by design, which is not damage.
+fn shallow_boundary(repo: &git2::Repository) -> FxHashSet<git2::Oid> {
+    std::fs::read_to_string(repo.path().join("shallow"))
+        .map(|text| {
+            text.lines()
+                .filter_map(|l| git2::Oid::from_str(l.trim()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The commit `HEAD` names, `None` before the first commit. A `HEAD` that names a commit the
+/// repository does not have is damage, not an empty history.
+fn head_commit(repo: &git2::Repository) -> Result<Option<git2::Oid>, HistoryError> {
+    let head = match repo.head() {
+        Ok(h) => h,
+        Err(e)
+            if e.code() == git2::ErrorCode::UnbornBranch
+                || e.code() == git2::ErrorCode::NotFound =>
+        {
+            return Ok(None)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let Some(oid) = head.target() else {
+        return Ok(None);
+    };
+    let name = match head.shorthand() {
+        Ok(b) if head.is_branch() => format!("HEAD ({b})"),
+        _ => "HEAD".to_string(),
+    };
+    let commit = repo
+        .find_object(oid, None)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| IntegrityError::read(ObjectKind::Commit, oid, Role::Named(name), &e))?;
+    Ok(Some(commit.id()))
+}
+
+/// Why the revision walk from `tip` failed: the first commit on the way (following every parent,
+/// stopping at a shallow boundary) that cannot be read, named with the commit that needed it.
+/// Runs only after the walk failed, so a sound repository pays nothing for it.
+fn walk_damage(
+    repo: &git2::Repository,
+    tip: git2::Oid,
+    tip_name: &str,
+    shallow: &FxHashSet<git2::Oid>,
+) -> Option<IntegrityError> {
+    let mut seen: FxHashSet<git2::Oid> = FxHashSet::default();
+    let mut stack: Vec<(git2::Oid, Option<git2::Oid>)> = vec![(tip, None)];
+    while let Some((id, child)) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let c = match repo.find_commit(id) {
+            Ok(c) => c,
+            Err(e) => {
+                let role = match child {
+                    Some(child) => Role::ParentOf(child.to_string()),
+                    None => Role::Named(tip_name.to_string()),
+                };
+                return Some(IntegrityError::read(ObjectKind::Commit, id, role, &e));
+            }
+        };
+        if shallow.contains(&id) {
+            continue;
+        }
+        // Reversed, so the first parent is walked first.
+        stack.extend(
+            c.parent_ids()
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .map(|p| (p, Some(id))),
+        );
+    }
+    None
 }
 
 /// Tunes libgit2 for history-wide reads, once per process: trees of flat record folders are
@@ -710,10 +954,7 @@ impl History {
         let shallow = repo.is_shallow();
         let tip_oid = match tip {
             Some(t) => Some(crate::source::resolve_commit(repo, t)?),
-            None => match repo.head() {
-                Ok(h) => h.peel_to_commit().ok().map(|c| c.id()),
-                Err(_) => None,
-            },
+            None => head_commit(repo)?,
         };
         let Some(tip_oid) = tip_oid else {
             return Ok(History {
@@ -727,10 +968,30 @@ impl History {
                 computed: 0,
             });
         };
+        let boundary = if shallow {
+            shallow_boundary(repo)
+        } else {
+            FxHashSet::default()
+        };
+        // Every commit object is read by the walk, cached or not: a commit the repository lost
+        // stops it, and is then named (a walk that skipped it would hide its changes and all
+        // history before it).
         let mut walk = repo.revwalk()?;
         walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)?;
         walk.push(tip_oid)?;
-        let oids: Vec<git2::Oid> = walk.filter_map(Result::ok).collect();
+        let mut oids: Vec<git2::Oid> = Vec::new();
+        for o in walk {
+            match o {
+                Ok(o) => oids.push(o),
+                Err(e) => {
+                    let name = tip.unwrap_or("HEAD");
+                    return Err(match walk_damage(repo, tip_oid, name, &boundary) {
+                        Some(damage) => damage.into(),
+                        None => e.into(),
+                    });
+                }
+            }
+        }
         let cache_path = cache::path(repo, &loc.prefix, records_dir);
         let mut cached = cache::read(&cache_path);
         let missing: Vec<git2::Oid> = oids
@@ -750,12 +1011,15 @@ impl History {
                 records_dir,
                 &loc.prefix,
                 min_shard,
-            ),
+            )?,
         };
+        // When `git` fails (or cannot be run) the git2 walk redoes the work: if the failure was
+        // a damaged repository, it names the object; if not (an old `git`), it is the fallback.
         let (computed, lines) = match fast {
             Some(c) => c,
             None => {
-                let computed = walk_with_git2(&repo_path, &missing, records_dir, &loc.prefix);
+                let computed =
+                    walk_with_git2(&repo_path, &missing, records_dir, &loc.prefix, &boundary)?;
                 let mut lines = Vec::new();
                 for c in &computed {
                     cache::line(c, &mut lines);

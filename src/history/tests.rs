@@ -219,6 +219,11 @@ fn git_fast_path_and_git2_walk_agree() {
     r.commit("Code");
     r.n += 1;
     r.git(&["merge", "-q", "--no-ff", "-m", "Merge side", "side"]);
+    // A file not named by its id moves to its id's name and is edited: the added side is named
+    // by its id, and both sides must still be read for the field change.
+    r.git(&["mv", "records/odd-name.md", "records/UN-002.md"]);
+    r.write("records/UN-002.md", &un("UN-002", "Two, named", "b"));
+    r.commit("Name UN-002 by its id");
     let summary = |h: &History| -> Vec<String> {
         h.commits
             .iter()
@@ -233,9 +238,13 @@ fn git_fast_path_and_git2_walk_agree() {
         .expect("sharded");
     std::fs::remove_dir_all(r.dir.path().join(".git/ddf")).expect("clear cache");
     let slow = History::load_with(r.dir.path(), None, "records", Walk::Git2).expect("git2");
-    assert_eq!(fast.computed, 5);
-    assert_eq!(sharded.computed, 5);
-    assert_eq!(slow.computed, 5);
+    assert_eq!(fast.computed, 6);
+    assert_eq!(sharded.computed, 6);
+    assert_eq!(slow.computed, 6);
+    let named = &fast.commits[0].changes[0];
+    assert_eq!(named.kind, ChangeKind::Renamed);
+    assert_eq!(named.fields.len(), 1, "{named:?}");
+    assert_eq!(named.fields[0].name, "title");
     assert_eq!(summary(&fast), summary(&slow));
     assert_eq!(summary(&sharded), summary(&slow));
     // The fast path really ran (a silent fall back to git2 would agree too), with two workers
@@ -247,6 +256,7 @@ fn git_fast_path_and_git2_walk_agree() {
         .map(|c| git2::Oid::from_str(&c.id).expect("oid"))
         .collect();
     let (walked, lines) = super::gitcli::walk(r.dir.path(), repo.path(), &oids, "records", "", 2)
+        .expect("no damage")
         .expect("the git walk ran");
     let walked: Vec<String> = walked
         .iter()

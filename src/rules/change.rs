@@ -676,7 +676,8 @@ pub struct SuspectDetail<'h> {
 }
 
 /// The suspect links written on record `ai`, each with the target's changes and body diff
-/// since the source was last looked at. `repo` reads the old bodies.
+/// since the source was last looked at. `repo` reads the old bodies; one it cannot read is an
+/// error.
 pub fn suspect_details<'h>(
     corpus: &crate::corpus::Corpus,
     graph: &crate::graph::Graph,
@@ -684,7 +685,7 @@ pub fn suspect_details<'h>(
     marks: &Marks,
     repo: Option<&git2::Repository>,
     ai: usize,
-) -> Vec<SuspectDetail<'h>> {
+) -> Result<Vec<SuspectDetail<'h>>, crate::integrity::IntegrityError> {
     let history: &'h History = h.history;
     suspects_of(corpus, graph, h, marks, ai)
         .into_iter()
@@ -704,16 +705,20 @@ pub fn suspect_details<'h>(
                 .ok()
                 .and_then(|p| blob_at(history, &b.id, p));
             let old_body = match (repo, then) {
-                (Some(repo), Some(blob)) => crate::history::log::body_of_blob(repo, Some(&blob)),
+                (Some(repo), Some(blob)) => crate::history::log::body_of_blob(
+                    repo,
+                    Some(&blob),
+                    crate::integrity::Role::VersionOf(b.id.clone()),
+                )?,
                 _ => String::new(),
             };
-            SuspectDetail {
+            Ok(SuspectDetail {
                 changed: describe(history, s.changed),
                 since: describe(history, s.touched),
                 changes,
                 body_diff: crate::history::log::text_diff(&old_body, &b.body),
                 suspect: s,
-            }
+            })
         })
         .collect()
 }

@@ -375,6 +375,6 @@ pub fn pages(
     Ok(vec![r.page(
         "site/changes.html",
         "changes.html".into(),
-        &view(input, site, r.timeline(input)),
+        &view(input, site, r.timeline(input)?),
     )?])
 }

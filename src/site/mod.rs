@@ -86,6 +86,12 @@ pub enum SiteError {
     /// A page path would leave the output folder.
     #[error("refusing to write `{0}`: the path leaves the output folder")]
     Escapes(String),
+    /// The repository lost an object a page needs (an old version of a record, a release).
+    #[error(transparent)]
+    Integrity(#[from] crate::integrity::IntegrityError),
+    /// The repository the history was read from cannot be opened again.
+    #[error("cannot open the repository at {0}")]
+    Repository(String),
 }
 
 /// One output file: path relative to the site root, and content.

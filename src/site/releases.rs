@@ -17,6 +17,7 @@ use super::{markdown, Input, OutFile, SiteError};
 use crate::corpus::Corpus;
 use crate::history::approval::format_time;
 use crate::history::History;
+use crate::integrity::IntegrityError;
 use crate::record::Record;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -263,14 +264,16 @@ pub(crate) struct Timeline {
 }
 
 impl Timeline {
-    /// Resolves the releases of `input` (without history, every release is unresolved).
-    pub(crate) fn new(input: &Input<'_>) -> Timeline {
+    /// Resolves the releases of `input` (without history, every release is unresolved). A tag
+    /// or release commit that names a commit the repository lost is an error, not a release
+    /// shown as "not in this repository's history".
+    pub(crate) fn new(input: &Input<'_>) -> Result<Timeline, IntegrityError> {
         let corpus = input.corpus;
         let mut order: Vec<usize> = corpus.records_of("release").to_vec();
         order.sort_by(|&a, &b| corpus.records[b].id.cmp(&corpus.records[a].id));
         order.dedup_by(|a, b| corpus.records[*a].id == corpus.records[*b].id);
         let Some(h) = &input.history else {
-            return Timeline {
+            return Ok(Timeline {
                 tags: Vec::new(),
                 releases: order
                     .into_iter()
@@ -283,7 +286,7 @@ impl Timeline {
                     .collect(),
                 states: Vec::new(),
                 previous: Vec::new(),
-            };
+            });
         };
         let history = h.history;
         let repo = git2::Repository::discover(&history.workdir).ok();
@@ -291,9 +294,10 @@ impl Timeline {
         if let Some(repo) = &repo {
             if let Ok(names) = repo.tag_names(None) {
                 for name in names.iter().flatten().flatten() {
-                    if let Ok(oid) =
-                        crate::source::resolve_commit(repo, &format!("refs/tags/{name}"))
-                    {
+                    if let Some(oid) = damage_or(crate::source::resolve_commit(
+                        repo,
+                        &format!("refs/tags/{name}"),
+                    ))? {
                         let id = oid.to_string();
                         let pos = history.position(&id);
                         tags.push((name.to_string(), id, pos));
@@ -305,7 +309,7 @@ impl Timeline {
         let releases: Vec<Resolved> = order
             .into_iter()
             .map(|rel| resolve(&corpus.records[rel], rel, history, repo.as_ref(), &tags))
-            .collect();
+            .collect::<Result<_, _>>()?;
         let positions: Vec<usize> = releases.iter().filter_map(|r| r.position).collect();
         let tip = history
             .tip
@@ -326,12 +330,12 @@ impl Timeline {
             .iter()
             .map(|r| previous_of(corpus, r, &releases))
             .collect();
-        Timeline {
+        Ok(Timeline {
             tags,
             releases,
             states,
             previous,
-        }
+        })
     }
 
     /// The records at release `k` (an index into `releases`), if known.
@@ -358,17 +362,19 @@ fn resolve(
     history: &History,
     repo: Option<&git2::Repository>,
     tags: &[(String, String, Option<usize>)],
-) -> Resolved {
+) -> Result<Resolved, IntegrityError> {
     let mut notes = Vec::new();
     let tag = r.text("tag");
     let commit = r.text("commit");
     let by_tag = tag
         .as_deref()
         .and_then(|t| tags.iter().find(|(n, _, _)| n == t));
-    let by_commit = commit.as_deref().and_then(|c| {
-        let oid = crate::source::resolve_commit(repo?, c).ok()?;
-        Some(oid.to_string())
-    });
+    let by_commit = match (commit.as_deref(), repo) {
+        (Some(c), Some(repo)) => {
+            damage_or(crate::source::resolve_commit(repo, c))?.map(|oid| oid.to_string())
+        }
+        _ => None,
+    };
     if let (Some((t, tid, _)), Some(cid)) = (by_tag, &by_commit) {
         if tid != cid {
             notes.push(format!(
@@ -403,11 +409,23 @@ fn resolve(
             )
         });
     }
-    Resolved {
+    Ok(Resolved {
         rel,
         position,
         resolved_from,
         notes,
+    })
+}
+
+/// A resolved revision; `None` when it does not resolve (the release page says so), an error
+/// when the repository lost what it leads to.
+fn damage_or(
+    r: Result<git2::Oid, crate::source::SourceError>,
+) -> Result<Option<git2::Oid>, IntegrityError> {
+    match r {
+        Ok(oid) => Ok(Some(oid)),
+        Err(crate::source::SourceError::Integrity(e)) => Err(e),
+        Err(_) => Ok(None),
     }
 }
 
@@ -733,7 +751,7 @@ fn release_view(
 /// The releases page, a page per release, and the SBOM files they list as downloads.
 pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {
     let corpus = input.corpus;
-    let t = r.timeline(input);
+    let t = r.timeline(input)?;
     let links = release_links(corpus);
     let rows: Vec<ReleaseRow> = links
         .iter()

@@ -116,7 +116,8 @@ pub struct Renderer {
     contexts: bool,
     /// The releases placed in history, which the change log and the release pages both need:
     /// computed once per build, by whichever section asks first.
-    timeline: std::sync::OnceLock<super::releases::Timeline>,
+    timeline:
+        std::sync::OnceLock<Result<super::releases::Timeline, crate::integrity::IntegrityError>>,
 }
 
 /// One unit of rendering work.
@@ -160,9 +161,14 @@ impl Renderer {
     }
 
     /// The releases of `input` placed in its history (one walk per build).
-    pub(crate) fn timeline(&self, input: &Input<'_>) -> &super::releases::Timeline {
+    pub(crate) fn timeline(
+        &self,
+        input: &Input<'_>,
+    ) -> Result<&super::releases::Timeline, SiteError> {
         self.timeline
             .get_or_init(|| super::releases::Timeline::new(input))
+            .as_ref()
+            .map_err(|e| SiteError::Integrity(e.clone()))
     }
 
     /// Renders `view` with `template` into the file `path` (relative to the site root).
@@ -216,7 +222,7 @@ impl Renderer {
                         vec![self.page("site/type.html", t.href.clone(), &view)?]
                     }
                     Job::Record(i) => {
-                        let view = views::record(input, &site, &findings, i);
+                        let view = views::record(input, &site, &findings, i)?;
                         let path = format!("records/{}.html", corpus.records[i].id);
                         vec![self.page("site/record.html", path, &view)?]
                     }

@@ -6,9 +6,10 @@
 //! commit give the same bytes.
 
 use super::markdown;
-use super::Input;
+use super::{Input, SiteError};
 use crate::corpus::Corpus;
 use crate::graph::Reached;
+use crate::integrity::IntegrityError;
 use crate::record::Record;
 use crate::rules::structure::is_valid_id;
 use serde::Serialize;
@@ -983,7 +984,7 @@ pub fn record(
     site: &SiteView,
     findings: &BTreeMap<&str, Vec<&crate::diagnostic::Diagnostic>>,
     i: usize,
-) -> RecordView {
+) -> Result<RecordView, SiteError> {
     let corpus = input.corpus;
     let graph = input.graph;
     let r = &corpus.records[i];
@@ -1021,7 +1022,7 @@ pub fn record(
         None => (Vec::new(), Vec::new()),
     };
     let (up, down) = (graph.upstream(i), graph.downstream(i));
-    RecordView {
+    Ok(RecordView {
         site: at_depth(site, "../"),
         record: record_ref(corpus, r),
         walk: super::walk::walk_href(corpus, i),
@@ -1042,49 +1043,52 @@ pub fn record(
             .get(r.id.as_str())
             .map(|ds| ds.iter().map(|d| finding(corpus, d)).collect())
             .unwrap_or_default(),
-        suspect_links: suspect_links(input, i),
-    }
+        suspect_links: suspect_links(input, i)?,
+    })
 }
 
 thread_local! {
     /// The repository each rendering thread reads old bodies from: opening one costs more than
     /// most pages (config, refs, pack indexes), and a `Repository` cannot be shared by threads.
-    static REPOSITORY: std::cell::RefCell<Option<(std::path::PathBuf, Option<git2::Repository>)>> =
+    static REPOSITORY: std::cell::RefCell<Option<(std::path::PathBuf, git2::Repository)>> =
         const { std::cell::RefCell::new(None) };
 }
 
-/// Runs `f` with this thread's repository at `workdir` (opened on first use; `None` if it cannot
-/// be opened).
+/// Runs `f` with this thread's repository at `workdir` (opened on first use). The history was
+/// read from it, so failing to open it now is an error, not a page without its diffs.
 fn with_repository<T>(
     workdir: &std::path::Path,
-    f: impl FnOnce(Option<&git2::Repository>) -> T,
-) -> T {
+    f: impl FnOnce(&git2::Repository) -> Result<T, IntegrityError>,
+) -> Result<T, SiteError> {
     REPOSITORY.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.as_ref().is_none_or(|(dir, _)| dir != workdir) {
-            *slot = Some((
-                workdir.to_path_buf(),
-                git2::Repository::discover(workdir).ok(),
-            ));
+            let repo = git2::Repository::discover(workdir).map_err(|e| {
+                SiteError::Repository(format!("{}: {}", workdir.display(), e.message()))
+            })?;
+            *slot = Some((workdir.to_path_buf(), repo));
         }
-        f(slot.as_ref().and_then(|(_, r)| r.as_ref()))
+        match slot.as_ref() {
+            Some((_, repo)) => Ok(f(repo)?),
+            None => Err(SiteError::Repository(workdir.display().to_string())),
+        }
     })
 }
 
 /// The suspect links of record `i` with the details a reviewer needs (shared with `ddf show`).
-fn suspect_links(input: &Input<'_>, i: usize) -> Vec<SuspectLinkView> {
+fn suspect_links(input: &Input<'_>, i: usize) -> Result<Vec<SuspectLinkView>, SiteError> {
     let Some(h) = &input.history else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let corpus = input.corpus;
     // Only a record with a suspect link needs the repository (for the old body).
     let suspects = crate::rules::change::suspects_of(corpus, input.graph, h.ctx, h.marks, i);
     if suspects.is_empty() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    with_repository(&h.history.workdir, |repo| {
-        crate::rules::change::suspect_details(corpus, input.graph, h.ctx, h.marks, repo, i)
-    })
+    Ok(with_repository(&h.history.workdir, |repo| {
+        crate::rules::change::suspect_details(corpus, input.graph, h.ctx, h.marks, Some(repo), i)
+    })?
     .into_iter()
     .map(|d| SuspectLinkView {
         field: d.suspect.field.clone(),
@@ -1098,5 +1102,5 @@ fn suspect_links(input: &Input<'_>, i: usize) -> Vec<SuspectLinkView> {
             .collect(),
         body_diff: d.body_diff,
     })
-    .collect()
+    .collect())
 }
