@@ -56,7 +56,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         None => Period::default_for(&corpus, today),
     };
     let rev_commit = env.rev.as_ref().map(|_| corpus.source.clone());
-    let stamp = Stamp::of(&env.root, rev_commit.as_deref());
+    let stamp = Stamp::of(&env.root, rev_commit.as_deref())?;
     let snap = review::compute(&corpus, &graph, period, today, stamp);
     let text = match format {
         Format::Json => {

@@ -1029,6 +1029,10 @@ impl History {
         };
         let n_computed = computed.len();
         if n_computed > 0 {
+            if cached.is_empty() {
+                // A first walk (or one after an upgrade): what older versions wrote goes.
+                cache::retire_old(repo, &loc.prefix, records_dir);
+            }
             cache::append(&cache_path, &lines);
         }
         for c in computed {

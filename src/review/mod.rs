@@ -94,28 +94,48 @@ pub struct Stamp {
 
 impl Stamp {
     /// The stamp of the working tree at `root` (or of `rev`, already resolved to a commit id).
-    pub fn of(root: &Path, rev_commit: Option<&str>) -> Stamp {
+    /// A repository whose `HEAD` commit is lost, or whose `.git` leads nowhere, is an error: the
+    /// snapshot would otherwise be stamped as if there were no commits (or no Git at all).
+    pub fn of(
+        root: &Path,
+        rev_commit: Option<&str>,
+    ) -> Result<Stamp, crate::integrity::IntegrityError> {
+        use crate::integrity::{IntegrityError, ObjectKind, Role};
         if let Some(c) = rev_commit {
-            return Stamp {
+            return Ok(Stamp {
                 commit: Some(c.to_string()),
                 state: "commit".into(),
                 describe: c.to_string(),
-            };
+            });
         }
         let none = || Stamp {
             commit: None,
             state: "no-git".into(),
             describe: "worktree (not a Git repository)".into(),
         };
-        let Ok(repo) = git2::Repository::discover(root) else {
-            return none();
+        let repo = match git2::Repository::discover(root) {
+            Ok(r) => r,
+            Err(e) => {
+                return match crate::integrity::broken_git_dir(root, &e) {
+                    Some(broken) => Err(broken),
+                    None => Ok(none()),
+                }
+            }
         };
-        let Some(head) = repo.head().ok().and_then(|h| h.peel_to_commit().ok()) else {
-            return Stamp {
-                commit: None,
-                state: "worktree".into(),
-                describe: "worktree (no commits yet)".into(),
-            };
+        let head = match repo.head().ok().and_then(|h| h.target()) {
+            Some(oid) => repo
+                .find_object(oid, None)
+                .and_then(|o| o.peel_to_commit())
+                .map_err(|e| {
+                    IntegrityError::read(ObjectKind::Commit, oid, Role::Named("HEAD".into()), &e)
+                })?,
+            None => {
+                return Ok(Stamp {
+                    commit: None,
+                    state: "worktree".into(),
+                    describe: "worktree (no commits yet)".into(),
+                })
+            }
         };
         let id = head.id().to_string();
         // Only changes below the DDF root matter: the snapshot is computed from those files.
@@ -140,7 +160,7 @@ impl Stamp {
             .statuses(Some(&mut opts))
             .map(|s| !s.is_empty())
             .unwrap_or(true);
-        Stamp {
+        Ok(Stamp {
             describe: if dirty {
                 format!("worktree+{id}")
             } else {
@@ -152,7 +172,7 @@ impl Stamp {
             } else {
                 "clean".into()
             },
-        }
+        })
     }
 }
 

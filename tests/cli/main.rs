@@ -9,6 +9,7 @@ mod harness;
 mod history;
 mod hostile;
 mod impact;
+mod integrity;
 mod review;
 mod revisions;
 mod sbom;
