@@ -273,3 +273,60 @@ fn git_fast_path_and_git2_walk_agree() {
     expected.sort();
     assert_eq!(cached, expected, "one cache line per commit");
 }
+
+/// Entries of an older cache version may have been computed from a damaged repository: they are
+/// not read, and the file goes when the history is walked again.
+#[test]
+fn an_older_cache_is_ignored_and_removed() {
+    let mut r = Repo::new();
+    r.write("records/UN-001.md", &un("UN-001", "One", "a"));
+    r.commit("One");
+    let h = History::load(r.dir.path(), None, "records").expect("history");
+    assert_eq!(h.computed, 1);
+    let repo = git2::Repository::open(r.dir.path()).expect("repo");
+    let current = cache::path(&repo, "", "records");
+    let name = current
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("name")
+        .to_string();
+    assert!(name.starts_with("history-v2-"), "{name}");
+    let old = current.with_file_name(name.replace("history-v2-", "history-v1-"));
+    std::fs::rename(&current, &old).expect("make it an old cache");
+    let again = History::load(r.dir.path(), None, "records").expect("history");
+    assert_eq!(again.computed, 1, "the old cache is not read");
+    assert!(!old.exists(), "and is removed");
+    assert!(current.exists());
+}
+
+/// The git2 walk reports the first damaged commit in the walk's order, whichever worker met it.
+#[test]
+fn the_git2_walk_names_the_newest_damage() {
+    let mut r = Repo::new();
+    let mut blobs = Vec::new();
+    for k in 1..=6 {
+        r.write(
+            "records/UN-001.md",
+            &un("UN-001", &format!("Title {k}"), "b"),
+        );
+        r.commit(&format!("Edit {k}"));
+        blobs.push(r.git(&["rev-parse", "HEAD:records/UN-001.md"]));
+    }
+    // Versions 2 and 4 lost: edits 2 and 3 need the first, edits 4 and 5 the second; the walk
+    // meets edit 5 first (newest first), whatever the workers' timing.
+    for b in [&blobs[1], &blobs[3]] {
+        std::fs::remove_file(
+            r.dir
+                .path()
+                .join(format!(".git/objects/{}/{}", &b[..2], &b[2..])),
+        )
+        .expect("loose blob");
+    }
+    for walk in [Walk::Git2, Walk::Git { min_shard: 1 }] {
+        let e = History::load_with(r.dir.path(), None, "records", walk).expect_err("damaged");
+        assert!(
+            e.to_string().starts_with(&format!("blob {} ", blobs[3])),
+            "{walk:?}: {e}"
+        );
+    }
+}
