@@ -106,6 +106,9 @@ impl fmt::Display for Problem {
     }
 }
 
+/// How to repair a repository that lost objects (or holds corrupt ones).
+pub const REPAIR: &str = "run `git fsck` to see what else is damaged; fetch the missing objects (`git fetch`), or re-clone the repository";
+
 /// A repository ddf cannot read whole.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IntegrityError {
@@ -170,9 +173,7 @@ impl IntegrityError {
     /// How to repair the repository.
     pub fn hint(&self) -> &'static str {
         match self {
-            IntegrityError::Object { .. } | IntegrityError::Revision { .. } => {
-                "run `git fsck` to see what else is damaged; fetch the missing objects (`git fetch`), or re-clone the repository"
-            }
+            IntegrityError::Object { .. } | IntegrityError::Revision { .. } => REPAIR,
             IntegrityError::GitDir { .. } => {
                 "fix the `gitdir:` line (a moved worktree: `git worktree repair`), remove the `.git` entry, or re-clone the repository"
             }

@@ -177,6 +177,7 @@ impl HistoryError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             HistoryError::Integrity(e) => Some(e.hint()),
+            HistoryError::Missing { .. } => Some(crate::integrity::REPAIR),
             HistoryError::Source(e) => e.hint(),
             _ => None,
         }
