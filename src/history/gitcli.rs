@@ -251,6 +251,9 @@ struct Pending {
     asked: usize,
 }
 
+/// The commits a walk computed, in order, and their cache lines.
+pub(super) type Walked = (Vec<Commit>, Vec<u8>);
+
 /// Computes `missing` commits with `git`, in their order, with one worker per core once there
 /// are at least `min_shard` commits per worker, and their cache lines (made by the workers, as
 /// each commit is done). `Ok(None)` if git cannot be run, fails (a non-zero exit: `diff-tree`
@@ -264,7 +267,7 @@ pub(super) fn walk(
     records_dir: &str,
     prefix: &str,
     min_shard: usize,
-) -> Result<Option<(Vec<Commit>, Vec<u8>)>, IntegrityError> {
+) -> Result<Option<Walked>, IntegrityError> {
     if missing.is_empty() {
         return Ok(Some((Vec::new(), Vec::new())));
     }
