@@ -299,9 +299,9 @@ fn an_older_cache_is_ignored_and_removed() {
     assert!(current.exists());
 }
 
-/// The git2 walk reports the first damaged commit in the walk's order, whichever worker met it.
+/// Every walk reports the first damaged commit in the walk's order, whichever worker met it.
 #[test]
-fn the_git2_walk_names_the_newest_damage() {
+fn every_walk_names_the_newest_damage() {
     let mut r = Repo::new();
     let mut blobs = Vec::new();
     for k in 1..=6 {
@@ -327,6 +327,23 @@ fn the_git2_walk_names_the_newest_damage() {
         assert!(
             e.to_string().starts_with(&format!("blob {} ", blobs[3])),
             "{walk:?}: {e}"
+        );
+    }
+    // The `git` walk itself names it (from `cat-file`'s `missing`), with several workers,
+    // rather than leaving it to the git2 walk.
+    let repo = git2::Repository::open(r.dir.path()).expect("repo");
+    let mut oids = Vec::new();
+    let mut walk = repo.revwalk().expect("revwalk");
+    walk.push_head().expect("head");
+    for o in walk {
+        oids.push(o.expect("commit"));
+    }
+    for min_shard in [1, 500] {
+        let e = super::gitcli::walk(r.dir.path(), repo.path(), &oids, "records", "", min_shard)
+            .expect_err("damaged");
+        assert!(
+            e.to_string().starts_with(&format!("blob {} ", blobs[3])),
+            "{e}"
         );
     }
 }
