@@ -55,6 +55,8 @@ pub struct Corpus {
     pub diagnostics: Vec<Diagnostic>,
     /// Number of `*.md` files read.
     pub files: usize,
+    /// The risk acceptability criteria in force: the approved plans' matrices, else `ddf.yaml`'s.
+    pub risk: crate::risk_plan::InForce,
     /// Files other than records that rules read, by path relative to the DDF root, from the same
     /// source as the records: the SBOMs the releases name (`sbom-reconciled`). `Ok(None)` when
     /// the file does not exist, `Err` when it cannot be read.
@@ -100,7 +102,11 @@ impl Corpus {
     ) -> Result<Corpus, LoadError> {
         let files = source.records_where(&config.records, keep)?;
         let mut corpus = Corpus::from_files(source.describe(), config, config_diags, files);
-        for path in crate::sbom::release_files(&corpus) {
+        let mut wanted = crate::sbom::release_files(&corpus);
+        wanted.extend(crate::rules::mr_snapshot_files(&corpus));
+        wanted.sort();
+        wanted.dedup();
+        for path in wanted {
             let content = source.read(&path).map_err(|e| e.to_string());
             corpus.attachments.insert(path, content);
         }
@@ -124,12 +130,7 @@ impl Corpus {
                 ),
                 Ok(bytes) => {
                     let p = record::parse(&f.path, &bytes);
-                    let mut diags = p.diagnostics;
-                    let record = p.record.map(|mut r| {
-                        diags.extend(structure::validate_record(&mut r, &config));
-                        r
-                    });
-                    (record, diags)
+                    (p.record, p.diagnostics)
                 }
             })
             .collect();
@@ -138,6 +139,14 @@ impl Corpus {
             diagnostics.extend(d);
             records.extend(r);
         }
+        // The criteria in force come from the approved plans among the records, and decide the
+        // range of every level field: resolve them before validating.
+        let risk = crate::risk_plan::InForce::resolve(&records, &config);
+        let validated: Vec<Vec<Diagnostic>> = records
+            .par_iter_mut()
+            .map(|r| structure::validate_record(r, &config, &risk.policy))
+            .collect();
+        diagnostics.extend(validated.into_iter().flatten());
         let mut corpus = Corpus {
             source,
             config,
@@ -146,6 +155,7 @@ impl Corpus {
             by_type: HashMap::default(),
             diagnostics,
             files: n_files,
+            risk,
             attachments: Default::default(),
         };
         corpus.reindex();
@@ -187,6 +197,8 @@ impl Corpus {
         c.records.sort_by(|a, b| a.path.cmp(&b.path));
         c.files = c.records.len();
         c.reindex();
+        // The changed files may hold a plan: the criteria in force are those of the whole set.
+        c.risk = crate::risk_plan::InForce::resolve(&c.records, &c.config);
         c
     }
 

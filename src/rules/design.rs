@@ -84,14 +84,12 @@ fn targets(live: &Live<'_>, corpus: &Corpus, r: &Record, fields: &[(&str, &[&str
     t
 }
 
-/// `un-validated`: every approved user need has a passing validation (7.3.7). Only approved
-/// needs are held to it: a draft need is still being written and cannot have been validated.
+/// `un-validated`: every user need has a passing validation (7.3.7), whatever its status: a
+/// need still in draft or review is part of the design all the same, and leaving it out would
+/// let a DDF pass by never approving its needs. Only obsolete needs (not live) are left out.
 fn un_validated(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
     for (i, r) in live.all("user-need") {
-        if r.status() != "approved" {
-            continue;
-        }
         let vals = live.inbound(i, "validates", &["validation"]);
         if vals
             .iter()
@@ -99,7 +97,11 @@ fn un_validated(ctx: &mut Ctx<'_>, live: &Live<'_>) {
         {
             continue;
         }
-        let mut msg = format!("{} is approved but has no passing validation", r.id);
+        let status = match r.status() {
+            "" => "without status".to_string(),
+            st => st.to_string(),
+        };
+        let mut msg = format!("{} ({status}) has no passing validation", r.id);
         let failing = non_passing(corpus, &vals);
         if !failing.is_empty() {
             msg.push_str(&format!(": {}", failing.join(", ")));

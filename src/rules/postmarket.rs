@@ -1,23 +1,33 @@
 //! Postmarket and quality-system trace rules: `signal-closed-loop`, `capa-effective`,
-//! `mr-complete`, `doc-review-due`.
+//! `vuln-reportable`, `mr-complete`, `mr-snapshot`, `doc-review-due`, and the closed-record half
+//! of `status-signed`.
 //!
 //! They check that feedback and complaints are evaluated, investigated and decided for
 //! reportability (ISO 13485 8.2.1-8.2.3; 21 CFR 820.35(a)), that a CAPA closes only once its
-//! effectiveness and lack of adverse effect are shown (8.5.2 e-f), that management review covers
-//! its required inputs and outputs and happens on schedule (5.6), and that controlled documents
-//! are reviewed when due (4.2.4).
+//! effectiveness and lack of adverse effect are shown (8.5.2 e-f), that a vulnerability affecting
+//! fielded devices with patient-safety impact has a 21 CFR 806 decision, that management review
+//! covers its required inputs and outputs, happens on schedule and cites a snapshot that is what
+//! it says (5.6), that controlled documents are reviewed when due (4.2.4), and that with history a
+//! closed CR, CAPA or SIG is signed like an approved record (21 CFR 11.70).
 
-use super::Ctx;
+use super::{Ctx, HistoryCtx};
+use crate::config::CONFIG_FILE;
 use crate::corpus::Corpus;
 use crate::date::Date;
+use crate::diagnostic::{Diagnostic, Pos, Severity};
 use crate::record::{is_given, scalar_text, Record};
 use serde_yaml::Value;
 
 pub(super) fn run(ctx: &mut Ctx<'_>) {
     signal_closed_loop(ctx);
     capa_effective(ctx);
+    vuln_reportable(ctx);
     mr_complete(ctx);
+    mr_snapshot(ctx);
     doc_review_due(ctx);
+    if let Some(h) = ctx.history {
+        closed_signed(ctx, h);
+    }
 }
 
 /// ISO 13485:2016 5.6.2 review inputs, by key.
@@ -39,8 +49,8 @@ const MR_INPUTS: [(&str, &str); 12] = [
     ("l", "applicable new or revised regulatory requirements"),
 ];
 
-/// ISO 13485:2016 5.6.3 review outputs, by key (d, resource needs, is not checked: rules.md).
-const MR_OUTPUTS: [(&str, &str); 3] = [
+/// ISO 13485:2016 5.6.3 review outputs, by key.
+const MR_OUTPUTS: [(&str, &str); 4] = [
     (
         "a",
         "improvement needed to keep the QMS and its processes suitable, adequate and effective",
@@ -53,6 +63,7 @@ const MR_OUTPUTS: [(&str, &str); 3] = [
         "c",
         "changes needed to respond to new or revised regulatory requirements",
     ),
+    ("d", "resources needed"),
 ];
 
 /// Whether the structure rules already report `field` when it is missing (the schema, as the
@@ -209,8 +220,10 @@ fn uncovered(
     )
 }
 
-/// `mr-complete`: the latest management review covers 5.6.2 a-l and 5.6.3 a-c, and the next
-/// one is not overdue (ISO 13485 5.6).
+/// `mr-complete`: the latest management review covers 5.6.2 a-l and 5.6.3 a-d, and the next
+/// one is not overdue (ISO 13485 5.6). A DDF with no management review at all is overdue once its
+/// quality system has been in force for a planned interval: from the earliest `effective` date
+/// of an approved DOC.
 fn mr_complete(ctx: &mut Ctx<'_>) {
     let today = ctx.today;
     let interval = ctx.corpus.config.policy.review_interval_days;
@@ -224,9 +237,10 @@ fn mr_complete(ctx: &mut Ctx<'_>) {
             }
         }
     }
-    // Without any MR there is no record to report on; a DDF that has never held a management
-    // review is left to the review process itself (`ddf review`).
-    let Some((date, r)) = latest else { return };
+    let Some((date, r)) = latest else {
+        no_review(ctx, interval);
+        return;
+    };
     let sections = [
         ("inputs", "5.6.2", &MR_INPUTS[..]),
         ("outputs", "5.6.3", &MR_OUTPUTS[..]),
@@ -263,6 +277,334 @@ fn mr_complete(ctx: &mut Ctx<'_>) {
         );
         let hint = "hold the management review and record it as a new MR (`ddf new management-review`), with `follow_up_of` naming this one";
         ctx.emit("mr-complete", r, r.index.value_pos("date"), msg, hint);
+    }
+}
+
+/// Part of `mr-complete`: no management review is recorded at all. The quality system is taken
+/// to be in force from the earliest `effective` date of an approved DOC; a planned interval
+/// after that the first review is due. With no such document there is no date to measure from
+/// (and the plans' own rules report their absence).
+fn no_review(ctx: &mut Ctx<'_>, interval: i64) {
+    let start = ctx
+        .of_type("document")
+        .filter(|(_, d)| d.status() == "approved")
+        .filter_map(|(_, d)| {
+            d.text("effective")
+                .and_then(|s| Date::parse(&s))
+                .map(|e| (e, d.id.clone()))
+        })
+        .min();
+    let Some((start, doc)) = start else { return };
+    let due = start.add_days(interval);
+    if ctx.today <= due {
+        return;
+    }
+    let msg = format!(
+        "no management review is recorded: the quality system is in force since {start} ({doc} effective), and with the planned interval of {interval} days (policy.review_interval_days) the first was due on {due}"
+    );
+    let pos = ctx.config().key_pos.get("policy").copied();
+    ctx.push(
+        Diagnostic::new("mr-complete", CONFIG_FILE, msg)
+            .at(Some(pos.unwrap_or(Pos::new(1, 1))))
+            .severity(Severity::Warning)
+            .hint("hold the management review (ISO 13485 5.6) and record it as an MR (`ddf new management-review`), with the snapshot of `ddf review` in `inputs.snapshot`"),
+    );
+}
+
+/// Where an MR's `inputs.snapshot` says the snapshot is, and its hash.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Citation {
+    /// The file, relative to the DDF root.
+    file: Option<String>,
+    /// The cited SHA-256, lower case.
+    sha256: Option<String>,
+}
+
+/// Reads `inputs.snapshot`: a mapping `{file, sha256}`, or text such as `reviews/mr-2026.json
+/// (ddf review 2025-10-01..2026-09-30 at 2e7d0b1, sha256 5c1e...)`, where the file is the first
+/// word ending in `.json`, `.md` or `.html` and the hash the 64 hex digits after `sha256`.
+fn citation(v: &Value) -> Citation {
+    if let Value::Mapping(m) = v {
+        let get = |k: &str| {
+            m.get(Value::String(k.into()))
+                .and_then(scalar_text)
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        return Citation {
+            file: get("file"),
+            sha256: get("sha256").map(|s| s.to_ascii_lowercase()),
+        };
+    }
+    let text = scalar_text(v).unwrap_or_default();
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| "\"'`()[],;".contains(c)))
+        .collect();
+    let file = words
+        .iter()
+        .find(|w| {
+            let l = w.to_ascii_lowercase();
+            l.ends_with(".json") || l.ends_with(".md") || l.ends_with(".html")
+        })
+        .map(|w| w.to_string());
+    let sha256 = words
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.eq_ignore_ascii_case("sha256") || w.to_ascii_lowercase().starts_with("sha256:") || w.to_ascii_lowercase().starts_with("sha256="))
+        .find_map(|(i, w)| {
+            let inline = w.get(7..).filter(|h| !h.is_empty());
+            let h = inline.or_else(|| words.get(i + 1).copied())?;
+            (h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()))
+                .then(|| h.to_ascii_lowercase())
+        });
+    Citation { file, sha256 }
+}
+
+/// The snapshot files the management reviews cite, relative to the DDF root: what
+/// [`Corpus::load`] reads beside the records for `mr-snapshot`. Paths that would leave the DDF
+/// root are left out (the rule reports them).
+pub fn mr_snapshot_files(corpus: &Corpus) -> Vec<String> {
+    let mut out: Vec<String> = corpus
+        .records_of("management-review")
+        .iter()
+        .filter_map(|&i| corpus.records[i].get("inputs")?.get("snapshot"))
+        .filter_map(|v| citation(v).file)
+        .filter(|f| crate::sbom::is_safe_relative(f))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `mr-snapshot`: the snapshot an MR cites in `inputs.snapshot` is a file of the repository
+/// (read from the same checkout or commit as the records) and has the cited SHA-256: for a JSON
+/// snapshot of `ddf review`, the content hash it states and that recomputing gives (so an edited
+/// snapshot fails); for any other file, the SHA-256 of its bytes (ISO 13485 5.6.2, 4.2.5: the
+/// record shows what was reviewed).
+fn mr_snapshot(ctx: &mut Ctx<'_>) {
+    let corpus = ctx.corpus;
+    for (_, r) in ctx.of_type("management-review") {
+        let Some(v) = r.get("inputs").and_then(|i| i.get("snapshot")) else {
+            continue;
+        };
+        if !is_given(v) {
+            continue;
+        }
+        let pos = r.index.token_pos("inputs", "snapshot");
+        let c = citation(v);
+        let cite_hint = "cite the saved snapshot as `snapshot: \"<file> (..., sha256 <hash>)\"` or `snapshot: { file: <file>, sha256: <hash> }`; `ddf review --format json --out reviews/snapshots/mr-YYYY.json` writes one and prints the line";
+        let Some(file) = c.file else {
+            let msg = format!(
+                "{} cites a snapshot in `inputs.snapshot` but names no snapshot file (a path ending in .json, .md or .html)",
+                r.id
+            );
+            ctx.emit("mr-snapshot", r, pos, msg, cite_hint);
+            continue;
+        };
+        let Some(cited) = c.sha256 else {
+            let msg = format!(
+                "{} cites snapshot {file} without its sha256, so what was reviewed cannot be shown",
+                r.id
+            );
+            ctx.emit("mr-snapshot", r, pos, msg, cite_hint);
+            continue;
+        };
+        if !crate::sbom::is_safe_relative(&file) {
+            let msg = format!(
+                "{} cites snapshot `{file}`, which is not a path inside the DDF root",
+                r.id
+            );
+            ctx.emit(
+                "mr-snapshot",
+                r,
+                pos,
+                msg,
+                "keep the snapshot in the repository, below the DDF root, and cite its path relative to it",
+            );
+            continue;
+        }
+        let bytes = match corpus.attachments.get(&file) {
+            Some(Ok(Some(b))) => b,
+            Some(Err(e)) => {
+                let msg = format!("{} cites snapshot {file}, which cannot be read: {e}", r.id);
+                ctx.emit("mr-snapshot", r, pos, msg, "make the snapshot a regular file of the repository");
+                continue;
+            }
+            _ => {
+                let msg = format!(
+                    "{} cites snapshot {file}, which does not exist in {}",
+                    r.id,
+                    if corpus.source == "worktree" {
+                        "the working tree".to_string()
+                    } else {
+                        format!("commit {}", corpus.source)
+                    }
+                );
+                ctx.emit(
+                    "mr-snapshot",
+                    r,
+                    pos,
+                    msg,
+                    "commit the snapshot the review used at that path (`ddf review --format json --out <file>`), or correct the path",
+                );
+                continue;
+            }
+        };
+        let file_hash = crate::review::sha256_hex(bytes);
+        if file_hash == cited {
+            continue;
+        }
+        let is_json = file.to_ascii_lowercase().ends_with(".json");
+        let msg = match crate::review::sealed_hash(bytes) {
+            Ok((stated, computed)) if stated == computed && stated == cited => continue,
+            Ok((stated, computed)) if stated != computed => format!(
+                "{} cites snapshot {file}, whose content no longer matches the hash it states ({stated}; its content gives {computed}): the file was edited after `ddf review` wrote it",
+                r.id
+            ),
+            Ok((stated, _)) => format!(
+                "{} cites snapshot {file} with sha256 {cited}, but the snapshot's content hash is {stated}",
+                r.id
+            ),
+            Err(e) if is_json => format!(
+                "{} cites snapshot {file} with sha256 {cited}, but the file {e}, and its SHA-256 is {file_hash}",
+                r.id
+            ),
+            Err(_) => format!(
+                "{} cites snapshot {file} with sha256 {cited}, but the file's SHA-256 is {file_hash}",
+                r.id
+            ),
+        };
+        ctx.emit(
+            "mr-snapshot",
+            r,
+            pos,
+            msg,
+            "cite the hash of the snapshot that was reviewed (a JSON snapshot's `sha256`, or `sha256sum` of another file); if the file changed, restore the reviewed one from history",
+        );
+    }
+}
+
+/// Part of `status-signed` (with history): a closed CR, CAPA or SIG claims, like an approved
+/// record, a decision someone is accountable for: its closure is covered by a valid signed
+/// approval of its current content (21 CFR 11.70; ISO 13485 4.2.5, 7.3.9, 8.2.2, 8.5.2).
+fn closed_signed(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>) {
+    use crate::history::approval::{covers, format_time};
+    for ty in ["change-request", "capa", "signal"] {
+        for (_, r) in ctx.of_type(ty) {
+            if r.status() != "closed" {
+                continue;
+            }
+            if h.approvals_of(&r.id)
+                .any(|a| a.is_valid() && covers(h.history, a, &r.id, &r.blob))
+            {
+                continue;
+            }
+            let naming: Vec<_> = h.approvals_of(&r.id).collect();
+            let short = |c: &str| c.get(..10).unwrap_or(c).to_string();
+            let why = if let Some(a) = naming.iter().find(|a| covers(h.history, a, &r.id, &r.blob)) {
+                let mut reasons = vec![a.status.label().to_string()];
+                reasons.extend(a.problems.iter().cloned());
+                format!(
+                    "its approval {} does not count: {}",
+                    short(&a.commit),
+                    reasons.join("; ")
+                )
+            } else if let Some(a) = naming.first() {
+                format!(
+                    "the record was edited after its approval {} ({}), which voids it",
+                    short(&a.commit),
+                    format_time(a.time)
+                )
+            } else {
+                "no signed approval names it".to_string()
+            };
+            let hint = format!(
+                "have the person who approves the closure (`closed_by`) sign the current content: git commit -S --allow-empty -m \"Approve closure of {id}\" -m \"Approves: {id}@{blob}\nSignature-Meaning: approval\nSigner: PER-...\"; or reopen it",
+                id = r.id,
+                blob = r.blob.get(..12).unwrap_or(&r.blob)
+            );
+            ctx.emit(
+                "status-signed",
+                r,
+                r.index.value_pos("status"),
+                format!("{} is `closed`, but {why}", r.id),
+                &hint,
+            );
+        }
+    }
+}
+
+/// States in which a vulnerability is assessed as affecting the product.
+const AFFECTING: &[&str] = &["exploitable", "resolved", "resolved_with_pedigree"];
+
+/// `vuln-reportable`: a vulnerability assessed as affecting a fielded release (`fielded` names a
+/// REL whose `fielded` is a date) with patient-safety impact (severity above S1, or a hazardous
+/// situation names it) has a 21 CFR 806 decision, `reportable_806` with its rationale. FDA's
+/// postmarket cybersecurity guidance: remediating an uncontrolled risk is a correction to report
+/// under 806 unless its enforcement-discretion conditions hold; a routine update for controlled
+/// risk is not.
+fn vuln_reportable(ctx: &mut Ctx<'_>) {
+    let corpus = ctx.corpus;
+    let graph = ctx.graph;
+    for (i, r) in ctx.of_type("vulnerability") {
+        if !r.str("state").is_some_and(|s| AFFECTING.contains(&s)) {
+            continue;
+        }
+        let fielded: Vec<String> = r
+            .list("fielded")
+            .into_iter()
+            .filter(|id| {
+                corpus.get(id).is_some_and(|rel| {
+                    rel.type_name == "release"
+                        && rel.status() != "obsolete"
+                        && rel.text("fielded").and_then(|d| Date::parse(&d)).is_some()
+                })
+            })
+            .collect();
+        if fielded.is_empty() {
+            continue;
+        }
+        let severity = r
+            .text("severity")
+            .and_then(|s| crate::risk::parse_level(&s, 'S'));
+        let situations: Vec<String> = graph
+            .inbound(i, "threats")
+            .filter(|&j| corpus.type_of(j) == "hazardous-situation")
+            .filter(|&j| corpus.records[j].status() != "obsolete")
+            .map(|j| corpus.records[j].id.clone())
+            .collect();
+        let impact = match (severity, situations.is_empty()) {
+            (_, false) => format!("{} names it", situations.join(", ")),
+            (Some(s), true) if s > 1 => format!("severity S{s}"),
+            _ => continue,
+        };
+        let missing: Vec<&str> = ["reportable_806", "reportable_806_rationale"]
+            .into_iter()
+            .filter(|f| !r.has(f))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let msg = format!(
+            "{} is {} in fielded {} with patient-safety impact ({impact}), but has no {}",
+            r.id,
+            r.str("state").unwrap_or(""),
+            fielded.join(", "),
+            missing
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(" nor ")
+        );
+        let hint = "decide whether the correction is reportable under 21 CFR 806: `reportable_806: required`, `not-required` (e.g. a routine update for controlled risk) or `enforcement-discretion` (uncontrolled risk, customers notified within 30 and fixed within 60 days, no serious adverse event, ISAO participation), with `reportable_806_rationale`";
+        ctx.emit(
+            "vuln-reportable",
+            r,
+            r.index.value_pos("state"),
+            msg,
+            hint,
+        );
     }
 }
 

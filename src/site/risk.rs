@@ -84,7 +84,7 @@ pub(crate) struct ThreatRisk {
 /// The risk of threat `i`.
 pub(crate) fn threat_risk(corpus: &Corpus, g: &Graph, i: usize) -> ThreatRisk {
     let r = &corpus.records[i];
-    let m = &corpus.config.risk.security;
+    let m = &corpus.risk.policy.security;
     if r.str("disposition") == Some("security-only") {
         let t = "security-only: no patient-harm severity".to_string();
         return ThreatRisk {
@@ -625,7 +625,7 @@ fn risk_cell(s: Option<&Scored>, m: Option<&Matrix>, letter: char) -> RiskCell {
 pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
     let corpus = input.corpus;
     let g = input.graph;
-    let policy = &corpus.config.risk;
+    let policy = &corpus.risk.policy;
     let findings = risk_findings(input);
     let found = |id: &str| findings.get(id).cloned().unwrap_or_default();
     let plans: Vec<usize> = corpus
