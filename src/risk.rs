@@ -190,8 +190,13 @@ impl RiskPolicy {
         if let Some(m) = &raw.security {
             p.security.rows = matrix_rows(m, 'E')?;
         }
-        if let Some(m) = &raw.security_only {
-            p.security_only.rows = matrix_rows(m, 'E')?;
+        match &raw.security_only {
+            Some(m) => p.security_only.rows = matrix_rows(m, 'E')?,
+            // Not written: the security matrix's grid, read with impact in place of severity.
+            None => p.security_only.rows.clone_from(&p.security.rows),
+        }
+        if raw.security_only.is_none() && raw.security_only_acceptable.is_none() {
+            p.security_only.acceptable.clone_from(&p.security.acceptable);
         }
         for (given, slot) in [
             (&raw.safety_acceptable, &mut p.safety.acceptable),

@@ -284,6 +284,15 @@ impl InForce {
                 };
             }
         }
+        // A security-only matrix no plan carries takes the shape of the security matrix in
+        // force, as `ddf.yaml` does: its rows are the same exploitability levels.
+        if out.security_only.plan().is_none()
+            && out.security.plan().is_some()
+            && out.policy.security_only.levels() != out.policy.security.levels()
+        {
+            out.policy.security_only.rows = out.policy.security.rows.clone();
+            out.policy.security_only.acceptable = out.policy.security.acceptable.clone();
+        }
         if let Err(e) = out.policy.consistent() {
             // Matrices that do not fit together cannot score anything: fall back whole, and say
             // so on the plan that brought the first of them.

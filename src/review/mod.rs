@@ -1232,4 +1232,34 @@ mod tests {
         assert_eq!(median(vec![4, 1, 3, 2]), Some(2.5));
         assert_eq!(median(vec![]), None);
     }
+
+    #[test]
+    fn a_saved_json_snapshot_verifies_and_an_edit_shows() {
+        let c = crate::rules::testing::corpus(
+            "project: t\n",
+            &[("records/PER-001.md", crate::rules::testing::PER)],
+        );
+        let g = Graph::build(&c);
+        let today = Date::parse("2026-06-01").expect("date");
+        let period = Period::parse("2025-06-01..2026-05-31").expect("period");
+        let stamp = Stamp {
+            commit: None,
+            state: "no-git".into(),
+            describe: "worktree (not a Git repository)".into(),
+        };
+        let snap = compute(&c, &g, period, today, stamp);
+        let text = serde_json::to_string_pretty(&snap).expect("json") + "\n";
+        let (stated, computed) = sealed_hash(text.as_bytes()).expect("snapshot");
+        assert_eq!(stated, snap.sha256);
+        assert_eq!(computed, snap.sha256);
+        let edited = text.replacen("\"records\": 1", "\"records\": 2", 1);
+        assert_ne!(edited, text);
+        let (stated, computed) = sealed_hash(edited.as_bytes()).expect("snapshot");
+        assert_ne!(stated, computed);
+        assert!(sealed_hash(b"{\"a\": 1}").is_err());
+        assert!(sealed_hash(b"not json").is_err());
+        assert!(snap.citation("reviews/s.json", &snap.sha256).starts_with(
+            "reviews/s.json (ddf review 2025-06-01..2026-05-31 at worktree (not a Git repository), sha256 "
+        ));
+    }
 }

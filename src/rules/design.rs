@@ -425,9 +425,23 @@ mod tests {
     }
 
     #[test]
-    fn un_validated_ignores_draft_needs_and_obsolete_vals() {
+    fn un_validated_holds_every_live_need_and_ignores_obsolete_vals() {
+        // The reproduction: draft needs and no VAL at all gave no finding.
+        for status in ["draft", "in-review"] {
+            let mut r = complete();
+            r[0] = rec("user-need", "UN-001", &format!("status: {status}\nsource: user\n"));
+            r.pop();
+            let d = run(&r);
+            let f = fired(&d, "un-validated", "UN-001");
+            assert_eq!(f.len(), 1, "{status}: {d:?}");
+            assert_eq!(
+                f[0].message,
+                format!("UN-001 ({status}) has no passing validation")
+            );
+        }
+        // An obsolete need is out of the design.
         let mut r = complete();
-        r[0] = rec("user-need", "UN-001", "status: draft\nsource: user\n");
+        r[0] = rec("user-need", "UN-001", "status: obsolete\nsource: user\n");
         r.pop();
         assert!(fired(&run(&r), "un-validated", "UN-001").is_empty());
         let mut r = complete();

@@ -636,15 +636,15 @@ fn doc_review_due(ctx: &mut Ctx<'_>) {
 #[cfg(test)]
 mod tests {
     use crate::diagnostic::Severity;
-    use crate::rules::testing::{fired, rec, run, run_with};
+    use crate::rules::testing::{check_corpus, corpus, fired, messages, rec, run, run_with, PER};
 
-    /// A closed signal of `kind` with `extra`.
+    /// A closed signal of `kind` with `extra`, closed by PER-001 with a correction.
     fn sig(id: &str, kind: &str, extra: &str) -> String {
         rec(
             "signal",
             id,
             &format!(
-                "status: closed\nkind: {kind}\nreceived: 2026-02-01\ndevice_id: (01)0123\n{extra}"
+                "status: closed\nkind: {kind}\nreceived: 2026-02-01\ndevice_id: (01)0123\nclosed: 2026-03-01\nclosed_by: PER-001\ncorrection: none needed, no nonconformity\n{extra}"
             ),
         )
     }
@@ -694,9 +694,9 @@ mod tests {
             ),
             capa(
                 "CAPA-001",
-                "status: closed\nclosed: 2026-03-01\neffectiveness: e\nno_adverse_effect: n\n",
+                "status: closed\nclosed: 2026-03-01\nclosed_by: PER-001\neffectiveness: e\nno_adverse_effect: n\n",
             ),
-            mr("MR-001", "2026-03-01", ALL_INPUTS, "abc"),
+            mr("MR-001", "2026-03-01", ALL_INPUTS, "abcd"),
             doc("DOC-001", "2027-01-01"),
         ]
     }
@@ -704,8 +704,11 @@ mod tests {
     const RULES: &[&str] = &[
         "signal-closed-loop",
         "capa-effective",
+        "vuln-reportable",
         "mr-complete",
+        "mr-snapshot",
         "doc-review-due",
+        "missing-field",
     ];
 
     #[test]
@@ -783,12 +786,204 @@ mod tests {
     #[test]
     fn mr_complete_fires_when_review_is_overdue() {
         let mut r = complete();
-        r[3] = mr("MR-001", "2025-05-01", ALL_INPUTS, "abc");
+        r[3] = mr("MR-001", "2025-05-01", ALL_INPUTS, "abcd");
         let d = run(&r);
         let f = fired(&d, "mr-complete", "MR-001");
         assert!(f[0].message.contains("is 396 days old"), "{f:?}");
         let d = run_with("project: test\npolicy: { review_interval_days: 400 }\n", &r);
         assert!(fired(&d, "mr-complete", "MR-001").is_empty());
+    }
+
+    #[test]
+    fn mr_complete_needs_resources_needed() {
+        let mut r = complete();
+        r[3] = mr("MR-001", "2026-03-01", ALL_INPUTS, "abc");
+        let d = run(&r);
+        let f = fired(&d, "mr-complete", "MR-001");
+        assert_eq!(f.len(), 1, "{d:?}");
+        assert!(
+            f[0].message.contains("5.6.3 d) resources needed in `outputs`"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn mr_complete_fires_when_no_review_was_ever_held() {
+        // The reproduction: deleting every MR gave no finding.
+        let mut r = complete();
+        r.remove(3);
+        let d = run(&r);
+        let f: Vec<_> = d.iter().filter(|d| d.rule == "mr-complete").collect();
+        assert_eq!(f.len(), 1, "{d:?}");
+        assert_eq!(f[0].path, "ddf.yaml");
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert!(
+            f[0].message.contains("in force since 2025-01-01 (DOC-001 effective)")
+                && f[0].message.contains("the first was due on 2026-01-01"),
+            "{}",
+            f[0].message
+        );
+        // Within the first interval, nothing is due yet.
+        let d = run_with("project: test\npolicy: { review_interval_days: 600 }\n", &r);
+        assert!(!d.iter().any(|d| d.rule == "mr-complete"), "{d:?}");
+    }
+
+    /// An MR citing `snapshot`, checked with `files` (path, bytes) in the repository.
+    fn with_snapshot(snapshot: &str, files: &[(&str, &[u8])]) -> Vec<crate::diagnostic::Diagnostic> {
+        let mr = rec(
+            "management-review",
+            "MR-001",
+            &format!("date: 2026-03-01\nattendees: [PER-001]\nperiod: 2025\ninputs:\n  snapshot: {snapshot}\noutputs: {{}}\nactions: []\n"),
+        );
+        let mut c = corpus(
+            "project: test\n",
+            &[("records/PER-001.md", PER.to_string()), ("records/MR-001.md", mr)],
+        );
+        // What the corpus loader reads beside the records.
+        let wanted = crate::rules::mr_snapshot_files(&c);
+        for (p, b) in files {
+            assert!(wanted.iter().any(|w| w == p), "{wanted:?}");
+            c.attachments.insert(p.to_string(), Ok(Some(b.to_vec())));
+        }
+        check_corpus(&c)
+    }
+
+    /// A `ddf review` JSON snapshot (its fields abridged) sealed like `Snapshot::seal`.
+    fn sealed() -> (String, String) {
+        let unsealed = "{\n  \"schema\": \"ddf-review/1\",\n  \"project\": \"t\",\n  \"records\": 3,\n  \"sha256\": \"\"\n}\n";
+        let (_, hash) = crate::review::sealed_hash(unsealed.as_bytes()).expect("snapshot");
+        (unsealed.replace("\"sha256\": \"\"", &format!("\"sha256\": \"{hash}\"")), hash)
+    }
+
+    #[test]
+    fn mr_snapshot_checks_the_cited_file_and_hash() {
+        let (json, hash) = sealed();
+        let path = "reviews/mr-2026.json";
+        let cite = format!("\"{path} (ddf review 2025-03-01..2026-02-28 at abc, sha256 {hash})\"");
+        let ok = with_snapshot(&cite, &[(path, json.as_bytes())]);
+        assert!(fired(&ok, "mr-snapshot", "MR-001").is_empty(), "{ok:?}");
+        // The mapping form.
+        let map = format!("{{ file: {path}, sha256: {hash} }}");
+        let ok = with_snapshot(&map, &[(path, json.as_bytes())]);
+        assert!(fired(&ok, "mr-snapshot", "MR-001").is_empty(), "{ok:?}");
+        // The reproduction: a file that does not exist, with a placeholder hash.
+        let d = with_snapshot(&cite, &[]);
+        let f = messages(&d, "mr-snapshot", "MR-001");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].starts_with(&format!("MR-001 cites snapshot {path}, which does not exist in ")),
+            "{f:?}"
+        );
+        // Another hash.
+        let other = cite.replace(&hash, &"ab".repeat(32));
+        let d = with_snapshot(&other, &[(path, json.as_bytes())]);
+        let f = messages(&d, "mr-snapshot", "MR-001");
+        assert!(f[0].contains(&format!("but the snapshot's content hash is {hash}")), "{f:?}");
+        // The file edited after it was written.
+        let edited = json.replace("\"records\": 3", "\"records\": 4");
+        let d = with_snapshot(&cite, &[(path, edited.as_bytes())]);
+        let f = messages(&d, "mr-snapshot", "MR-001");
+        assert!(f[0].contains("was edited after `ddf review` wrote it"), "{f:?}");
+        // Any other file is checked by its own SHA-256.
+        let md = b"# Management review snapshot\n";
+        let md_hash = crate::review::sha256_hex(md);
+        let d = with_snapshot(&format!("\"reviews/mr.md (sha256 {md_hash})\""), &[("reviews/mr.md", md)]);
+        assert!(fired(&d, "mr-snapshot", "MR-001").is_empty(), "{d:?}");
+        // No file, no hash, a path outside the DDF.
+        let d = with_snapshot("\"ddf review at abc (sha256 x)\"", &[]);
+        assert!(messages(&d, "mr-snapshot", "MR-001")[0].contains("names no snapshot file"));
+        let d = with_snapshot(&format!("\"{path}\""), &[(path, json.as_bytes())]);
+        assert!(messages(&d, "mr-snapshot", "MR-001")[0].contains("without its sha256"));
+        let d = with_snapshot(&format!("\"../x.json (sha256 {hash})\""), &[]);
+        assert!(messages(&d, "mr-snapshot", "MR-001")[0].contains("not a path inside the DDF root"));
+    }
+
+    #[test]
+    fn closed_records_name_who_closed_them_and_a_signal_its_correction() {
+        let mut r = complete();
+        r[0] = sig("SIG-001", "complaint", COMPLAINT)
+            .replace("correction: none needed, no nonconformity\n", "")
+            .replace("closed_by: PER-001\n", "");
+        r[2] = capa(
+            "CAPA-001",
+            "status: closed\neffectiveness: e\nno_adverse_effect: n\n",
+        );
+        r.push(rec(
+            "change-request",
+            "CR-001",
+            "status: closed\nreason: r\nimpact: i\ncyber_impact: unlikely-to-impact\ncyber_rationale: c\nregulatory_path: letter-to-file\n",
+        ));
+        let d = run(&r);
+        let missing = |id: &str| -> Vec<String> {
+            let mut m: Vec<String> = messages(&d, "missing-field", id)
+                .iter()
+                .map(|m| m.to_string())
+                .collect();
+            m.sort();
+            m
+        };
+        assert_eq!(
+            missing("SIG-001"),
+            vec![
+                "required field `closed_by` is missing (required in status closed)",
+                "required field `correction` is missing (required in status closed)",
+            ]
+        );
+        assert_eq!(
+            missing("CAPA-001"),
+            vec![
+                "required field `closed_by` is missing (required in status closed)",
+                "required field `closed` is missing (required in status closed)",
+            ]
+        );
+        assert_eq!(missing("CR-001").len(), 2, "{d:?}");
+        assert!(fired(&d, "missing-field", "CR-001")
+            .iter()
+            .all(|d| d.severity == Severity::Error));
+        // Open, they need none of it.
+        let open = r[0].replace("status: closed", "status: investigating");
+        assert!(fired(&run(&[open]), "missing-field", "SIG-001").is_empty());
+    }
+
+    /// A VULN in `state`, severity `sev`, fielded in REL-001.
+    fn vuln(state: &str, sev: &str, extra: &str) -> String {
+        rec(
+            "vulnerability",
+            "VULN-001",
+            &format!("vuln_id: CVE-2026-1\naliases: []\nsource: osv\ndiscovered: 2026-01-01\nstate: {state}\nexploitability: E4\nseverity: {sev}\nresponse: [update]\nfielded: [REL-001]\n{extra}"),
+        )
+    }
+
+    fn rel(fielded: &str) -> String {
+        rec(
+            "release",
+            "REL-001",
+            &format!("version: 1.0.0\ntag: v1\ncommit: abc\nsbom: []\ntransfer: t\noverall_residual_risk: o\nrm_review: r\ncyber_device: true\nsupport_end: 2030-01-01\nfielded: {fielded}\n"),
+        )
+    }
+
+    #[test]
+    fn vuln_reportable_needs_an_806_decision() {
+        let d = run(&[vuln("exploitable", "S4", ""), rel("2025-06-01")]);
+        let f = fired(&d, "vuln-reportable", "VULN-001");
+        assert_eq!(f.len(), 1, "{d:?}");
+        assert_eq!(
+            f[0].message,
+            "VULN-001 is exploitable in fielded REL-001 with patient-safety impact (severity S4), but has no `reportable_806` nor `reportable_806_rationale`"
+        );
+        let decided = "reportable_806: enforcement-discretion\nreportable_806_rationale: notified in 12 days, patched in 40, no adverse events, ISAO member\n";
+        let d = run(&[vuln("exploitable", "S4", decided), rel("2025-06-01")]);
+        assert!(fired(&d, "vuln-reportable", "VULN-001").is_empty(), "{d:?}");
+        // Not fielded, no patient-safety impact, or not affecting: no decision needed.
+        for (v, r) in [
+            (vuln("exploitable", "S4", ""), rel("false")),
+            (vuln("exploitable", "S1", ""), rel("2025-06-01")),
+            (vuln("not_affected", "S4", "justification: code_not_present\n"), rel("2025-06-01")),
+        ] {
+            let d = run(&[v, r]);
+            assert!(fired(&d, "vuln-reportable", "VULN-001").is_empty(), "{d:?}");
+        }
     }
 
     #[test]

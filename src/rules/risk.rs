@@ -632,7 +632,7 @@ mod tests {
     }
 
     #[test]
-    fn hs_estimated_stated_zone_and_rising_residual() {
+    fn hs_estimated_stated_zone() {
         let mut r = complete();
         r[1] = hs("HS-001", REDUCED, "initial_risk: R\n");
         let d = run(&r);
@@ -646,22 +646,43 @@ mod tests {
             f[0].hint.as_deref(),
             Some("set `initial_risk: U`, or correct the levels it is computed from")
         );
+    }
+
+    #[test]
+    fn residual_ok_rejects_levels_above_the_initial_ones() {
+        let mut r = complete();
+        // A rising zone, even with a rationale (it used to pass with `residual_rationale`).
         let rising =
             "severity: S2\nprobability: P2\nresidual_severity: S4\nresidual_probability: P3\n";
-        r[1] = hs("HS-001", rising, "");
-        let f = run(&r);
-        let f = fired(&f, "hs-estimated", "HS-001");
-        assert!(
-            f[0].message.contains("higher than its initial risk A"),
-            "{}",
-            f[0].message
-        );
         r[1] = hs(
             "HS-001",
             rising,
             "residual_rationale: the alarm adds a new hazard\n",
         );
-        assert!(fired(&run(&r), "hs-estimated", "HS-001").is_empty());
+        let d = run(&r);
+        assert!(fired(&d, "hs-estimated", "HS-001").is_empty(), "{d:?}");
+        let f = messages(&d, "residual-ok", "HS-001");
+        assert!(
+            f.iter().any(|m| m.contains(
+                "higher than its initial risk: `residual_probability` P3 is above `probability` P2 and `residual_severity` S4 is above `severity` S2"
+            )),
+            "{f:?}"
+        );
+        // The reproduction: P3 then P4 at S1 is zone A both times, and was accepted.
+        r[1] = hs(
+            "HS-001",
+            "severity: S1\nprobability: P3\nresidual_severity: S1\nresidual_probability: P4\n",
+            "",
+        );
+        let d = run(&r);
+        let f = fired(&d, "residual-ok", "HS-001");
+        assert_eq!(f.len(), 1, "{d:?}");
+        assert!(
+            f[0].message.contains("`residual_probability` P4 is above `probability` P3"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].line, Some(12)); // the `residual_probability` value
     }
 
     #[test]
@@ -758,34 +779,75 @@ mod tests {
             "{}",
             f[0].message
         );
-        // An approved benefit-risk analysis accepts it.
-        r[1] = hs("HS-001", REDUCED, "benefit_risk: DOC-001\n");
+        // The initial risk that stands is U: a benefit-risk analysis cannot accept it.
+        r[1] = hs("HS-001", REDUCED, "benefit_risk: DOC-001\nafap_rationale: none left\n");
         r.push(doc("DOC-001", "doc_type: benefit-risk\n"));
-        assert!(fired(&run(&r), "residual-ok", "HS-001").is_empty());
-        // A draft one does not.
-        r[5] = doc("DOC-001", "status: draft\ndoc_type: benefit-risk\n");
         let d = run(&r);
         let f = fired(&d, "residual-ok", "HS-001");
         assert!(
-            f[0].message.contains("DOC-001, which is draft"),
+            f[0].message.contains("U is an unacceptable zone by the criteria of ddf's default"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    /// HS-001 at P`p` x S4 before and after control, mitigated by the verified RC-001.
+    fn residual_at(p: &str, extra: &str) -> String {
+        hs(
+            "HS-001",
+            &format!("severity: S4\nprobability: {p}\nresidual_severity: S4\nresidual_probability: {p}\n"),
+            extra,
+        )
+    }
+
+    #[test]
+    fn residual_ok_never_accepts_an_unacceptable_zone() {
+        // The reproduction: residual U with an approved benefit-risk analysis passed.
+        let mut r = complete();
+        r[1] = residual_at(
+            "P3",
+            "benefit_risk: DOC-001\nafap_rationale: no further control is practicable\n",
+        );
+        r.push(doc("DOC-001", "doc_type: benefit-risk\n"));
+        let d = run(&r);
+        let f = fired(&d, "residual-ok", "HS-001");
+        assert_eq!(f.len(), 1, "{d:?}");
+        assert!(
+            f[0].message.contains(
+                "residual risk U (P3 x S4) is not acceptable; U is an unacceptable zone"
+            ) && f[0].message.contains("(`benefit_risk` names one)"),
             "{}",
             f[0].message
         );
     }
 
     #[test]
-    fn residual_ok_fires_on_unacceptable_residual() {
+    fn residual_ok_in_reduce_zone_needs_benefit_risk_and_afap_rationale() {
         let mut r = complete();
-        r[1] = hs(
-            "HS-001",
-            "severity: S4\nprobability: P4\nresidual_severity: S4\nresidual_probability: P2\n",
-            "",
+        r.push(doc("DOC-001", "doc_type: benefit-risk\n"));
+        // Benefit-risk alone is not enough: the risk must be reduced as far as possible.
+        r[1] = residual_at("P2", "benefit_risk: DOC-001\n");
+        let d = run(&r);
+        let f = fired(&d, "residual-ok", "HS-001");
+        assert_eq!(f.len(), 1, "{d:?}");
+        assert!(
+            f[0].message.contains("residual risk R (P2 x S4) is not acceptable; R may be accepted")
+                && f[0].message.contains("but it has no `afap_rationale`"),
+            "{}",
+            f[0].message
         );
+        // Both: accepted.
+        r[1] = residual_at(
+            "P2",
+            "benefit_risk: DOC-001\nafap_rationale: every practicable control is in place\n",
+        );
+        assert!(fired(&run(&r), "residual-ok", "HS-001").is_empty());
+        // A draft analysis does not count.
+        r[6] = doc("DOC-001", "status: draft\ndoc_type: benefit-risk\n");
         let d = run(&r);
         let f = fired(&d, "residual-ok", "HS-001");
         assert!(
-            f[0].message
-                .contains("residual risk R (P2 x S4) is not acceptable"),
+            f[0].message.contains("DOC-001, which is draft"),
             "{}",
             f[0].message
         );

@@ -623,17 +623,92 @@ mod tests {
         r[1] = thr("THR-001", "E4", "disposition: security-only\n");
         let d = run(&r);
         let f = fired(&d, "threat-disposition", "THR-001");
-        assert!(
-            f[0].message.contains("security_only_rationale"),
-            "{}",
-            f[0].message
+        assert_eq!(
+            f[0].message,
+            "THR-001 is security-only but has no `security_only_rationale` nor `impact`"
         );
         r[1] = thr(
             "THR-001",
             "E4",
             "disposition: security-only\nsecurity_only_rationale: data only\n",
         );
+        let d = run(&r);
+        let f = fired(&d, "threat-disposition", "THR-001");
+        assert_eq!(
+            f[0].message,
+            "THR-001 is security-only but has no `impact`"
+        );
+        r[1] = thr(
+            "THR-001",
+            "E4",
+            "disposition: security-only\nsecurity_only_rationale: data only\nimpact: I2\n",
+        );
         assert!(fired(&run(&r), "threat-disposition", "THR-001").is_empty());
+    }
+
+    /// A security-only threat: exploitability `e`, impact `i`, plus `extra`.
+    fn security_only(e: &str, i: &str, extra: &str) -> String {
+        thr(
+            "THR-001",
+            e,
+            &format!("disposition: security-only\nsecurity_only_rationale: logs hold no patient data\nimpact: {i}\n{extra}"),
+        )
+        .replace("attack_vector: adjacent", "attack_vector: network")
+    }
+
+    #[test]
+    fn security_only_threat_is_not_controlled_by_definition() {
+        // The reproduction: an E5 network threat with no control had no finding at all.
+        let mut r = complete();
+        r[1] = security_only("E5", "I3", "");
+        r[2] = hs("HS-001", "S4", "");
+        r[3] = rc("RC-001", "security", "HS-001");
+        let d = run(&r);
+        let f = fired(&d, "threat-controlled", "THR-001");
+        assert_eq!(f.len(), 1, "{d:?}");
+        assert!(
+            f[0].message.contains("risk U (E5 x I3)")
+                && f[0].message.contains("no RC of kind security or both mitigates it"),
+            "{}",
+            f[0].message
+        );
+        // Acceptable on the matrix: nothing to do.
+        r[1] = security_only("E5", "I2", "");
+        assert!(fired(&run(&r), "threat-controlled", "THR-001").is_empty());
+        // A security control that brings the residual to acceptable.
+        r[1] = security_only("E5", "I3", "");
+        r[3] = rc("RC-001", "security", "THR-001");
+        assert!(fired(&run(&r), "threat-controlled", "THR-001").is_empty());
+        // A control that leaves it unacceptable needs an accepted rationale.
+        r[1] = security_only("E5", "I3", "").replace("residual_exploitability: E1", "residual_exploitability: E4");
+        let d = run(&r);
+        let f = fired(&d, "threat-controlled", "THR-001");
+        assert!(f[0].message.contains("residual risk U (E4 x I3)"), "{}", f[0].message);
+        r[1] = security_only("E5", "I3", "risk_acceptance_rationale: accepted by the security board, SRB-12\n")
+            .replace("residual_exploitability: E1", "residual_exploitability: E4");
+        assert!(fired(&run(&r), "threat-controlled", "THR-001").is_empty());
+    }
+
+    #[test]
+    fn security_only_risk_uses_the_security_plan_matrix() {
+        // The approved security risk-management plan accepts nothing above I1 at E5.
+        let plan = doc(
+            "DOC-002",
+            "doc_type: security-rm-plan\nrisk_policy:\n  revision: A\n  security_only_matrix:\n    columns: [I1, I2, I3, I4, I5]\n    E5: [L, H, H, H, H]\n    E4: [L, H, H, H, H]\n    E3: [L, L, H, H, H]\n    E2: [L, L, L, H, H]\n    E1: [L, L, L, L, H]\n  acceptable: { security_only: [L] }\n",
+        );
+        let mut r = complete();
+        r[1] = security_only("E5", "I2", "");
+        r[2] = hs("HS-001", "S4", "");
+        r[3] = rc("RC-001", "security", "HS-001");
+        assert!(fired(&run(&r), "threat-controlled", "THR-001").is_empty());
+        r.push(plan);
+        let d = run(&r);
+        let f = fired(&d, "threat-controlled", "THR-001");
+        assert!(
+            f[0].message.contains("risk H (E5 x I2)") && f[0].message.contains("DOC-002"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]
