@@ -6,13 +6,14 @@
 #     person's record (`keys`); the private keys stay in .git/demo-keys, outside the working tree;
 #   - the DDF imported in two commits: the released design, tagged v2.0.0 and v2.1.0 (the
 #     releases' baselines), then the release records naming that commit;
-#   - `change_control_since` set to that import, and the four history rules switched back on;
+#   - `change_control_since` set to that import, and the history rules switched back on;
 #   - one signed approval commit per approver (`Approves:`, `Signature-Meaning: approval`,
-#     `Signer:`) covering every `approved` record, and a signed release commit for the releases.
+#     `Signer:`) covering every `approved` record and every closed CR, CAPA and SIG (a closure
+#     is signed by its `closed_by`).
 #
 # Usage: docs-example/make-demo-repo.sh OUT      (OUT must not exist or be empty)
 # Then:  ddf check -C OUT      (0 errors, 0 warnings, with status-signed, ver-fresh,
-#                               change-has-cr and cr-before-merge on)
+#                               change-has-cr, cr-before-merge and suspect-link on)
 #        ddf build -C OUT      (the site with signed approvals, the change log and release pages)
 #
 # Needs git (2.34 or later, for SSH signatures) and ssh-keygen. Dates and identities are fixed, so
@@ -29,7 +30,7 @@ if [ -e "$out" ] && [ -n "$(ls -A "$out")" ]; then
   fail "$out exists and is not empty; nothing was written"
 fi
 mkdir -p "$out"
-cp -R "$src/ddf.yaml" "$src/records" "$src/sboms" "$out/"
+cp -R "$src/ddf.yaml" "$src/records" "$src/sboms" "$src/reviews" "$out/"
 cd "$out"
 
 # Hermetic Git: no user or system configuration, fixed names and dates.
@@ -79,7 +80,7 @@ at "2024-04-12T09:30:00"
 awk -v since="$import" '
   /^# This example lives in a folder/ { drop = 1 }
   drop && /^rules:/ { next }
-  drop && /^  (status-signed|ver-fresh|change-has-cr|cr-before-merge): off/ { next }
+  drop && /^  (status-signed|ver-fresh|change-has-cr|cr-before-merge|suspect-link): off/ { next }
   drop && /^#/ { next }
   { print }
   END { print "# Changes before this commit are the import of the DDF, not changes under control."
@@ -88,15 +89,19 @@ awk -v since="$import" '
 git commit -q -am "Put the DDF under change control from its import"
 
 # Approvals: each approved record is approved by its owner when the owner may approve, else by
-# the VP Quality (PER-001). Records are listed in path order, ten ids to a trailer line.
+# the VP Quality (PER-001); a closed CR, CAPA or SIG by the person who approved its closure
+# (`closed_by`). Records are listed in path order, ten ids to a trailer line.
 may_approve() { grep -q '^may_sign:.*\bapproval\b' "records/people/$1.md"; }
 declare -A ids_of
 for f in $(find records -name '*.md' | LC_ALL=C sort); do
-  grep -q '^status: approved' "$f" || continue
+  grep -Eq '^status: (approved|closed)( |$)' "$f" || continue
   id=$(sed -n 's/^id: *//p' "$f" | head -1)
   owner=$(sed -n 's/^owner: *//p' "$f" | head -1)
+  closer=$(sed -n 's/^closed_by: *//p' "$f" | head -1)
   signer=PER-001
-  if [ -n "$owner" ] && [ -f "records/people/$owner.md" ] && may_approve "$owner"; then
+  if [ -n "$closer" ] && [ -f "records/people/$closer.md" ] && may_approve "$closer"; then
+    signer=$closer
+  elif [ -n "$owner" ] && [ -f "records/people/$owner.md" ] && may_approve "$owner"; then
     signer=$owner
   fi
   ids_of[$signer]="${ids_of[$signer]:-} $id"
