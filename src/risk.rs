@@ -196,14 +196,22 @@ impl RiskPolicy {
             None => p.security_only.rows.clone_from(&p.security.rows),
         }
         if raw.security_only.is_none() && raw.security_only_acceptable.is_none() {
-            p.security_only.acceptable.clone_from(&p.security.acceptable);
+            p.security_only
+                .acceptable
+                .clone_from(&p.security.acceptable);
         }
         for (given, slot) in [
             (&raw.safety_acceptable, &mut p.safety.acceptable),
             (&raw.security_acceptable, &mut p.security.acceptable),
-            (&raw.security_only_acceptable, &mut p.security_only.acceptable),
+            (
+                &raw.security_only_acceptable,
+                &mut p.security_only.acceptable,
+            ),
             (&raw.safety_reduce_as_far_as_possible, &mut p.safety.reduce),
-            (&raw.security_reduce_as_far_as_possible, &mut p.security.reduce),
+            (
+                &raw.security_reduce_as_far_as_possible,
+                &mut p.security.reduce,
+            ),
         ] {
             if let Some(a) = given {
                 slot.clone_from(a);

@@ -323,6 +323,79 @@ struct Parsed {
     matrices: Vec<(Which, Matrix)>,
 }
 
+/// Collects the problems of one plan.
+struct Sink<'a> {
+    record: usize,
+    out: &'a mut Vec<PlanProblem>,
+}
+
+impl Sink<'_> {
+    fn error(&mut self, key: Option<&str>, message: String, hint: &str) {
+        self.add(key, message, hint, false);
+    }
+
+    fn warning(&mut self, key: Option<&str>, message: String, hint: &str) {
+        self.add(key, message, hint, true);
+    }
+
+    fn add(&mut self, key: Option<&str>, message: String, hint: &str, warning: bool) {
+        self.out.push(PlanProblem {
+            record: self.record,
+            key: key.map(String::from),
+            message,
+            hint: hint.to_string(),
+            warning,
+        });
+    }
+}
+
+/// The zones listed under `risk_policy.<key>.<matrix name>`: `Some(empty)` when not given and
+/// not `required`, `None` (with a problem) when required and missing or not a list.
+fn zones(
+    policy: &serde_yaml::Mapping,
+    key: &str,
+    w: Which,
+    required: bool,
+    r: &Record,
+    sink: &mut Sink<'_>,
+) -> Option<Vec<String>> {
+    let given = policy
+        .get(Value::String(key.into()))
+        .and_then(|m| m.get(w.name()))
+        .filter(|v| !v.is_null());
+    match given {
+        None if required => {
+            sink.error(
+                Some(key),
+                format!(
+                    "{}'s `risk_policy` gives `{}` but no `{key}.{}`: which zones are acceptable is not stated",
+                    r.id,
+                    w.field(),
+                    w.name()
+                ),
+                &format!("add `{key}: {{ {}: [zones] }}` to `risk_policy`", w.name()),
+            );
+            None
+        }
+        None => Some(Vec::new()),
+        Some(v) => {
+            let z = zone_list(v).filter(|_| matches!(v, Value::Sequence(_)));
+            if z.is_none() {
+                sink.error(
+                    Some(key),
+                    format!(
+                        "{}'s `risk_policy.{key}.{}` is not a list of zones",
+                        r.id,
+                        w.name()
+                    ),
+                    &format!("write `{}: [zone, ...]` under `{key}`", w.name()),
+                );
+            }
+            z
+        }
+    }
+}
+
 /// Reads the `risk_policy` of plan `r` (index `i`), recording what is wrong in `problems`. A
 /// matrix that cannot be read is left out, so the next source supplies it.
 fn parse_plan(
@@ -332,25 +405,19 @@ fn parse_plan(
     v: &Value,
     problems: &mut Vec<PlanProblem>,
 ) -> Parsed {
-    let mut problem = |key: Option<&str>, message: String, hint: &str, warning: bool| {
-        problems.push(PlanProblem {
-            record: i,
-            key: key.map(String::from),
-            message,
-            hint: hint.to_string(),
-            warning,
-        });
+    let mut sink = Sink {
+        record: i,
+        out: problems,
     };
     let mut parsed = Parsed {
         revision: None,
         matrices: Vec::new(),
     };
     let Value::Mapping(map) = v else {
-        problem(
+        sink.error(
             None,
             format!("{}'s `risk_policy` is not a mapping", r.id),
             "write `risk_policy:` as a mapping with `revision`, the matrices and `acceptable` (docs/rules.md, `risk-policy`)",
-            false,
         );
         return parsed;
     };
@@ -359,7 +426,7 @@ fn parse_plan(
     for k in map.keys() {
         let key = scalar_text(k).unwrap_or_default();
         if !known.contains(&key.as_str()) {
-            problem(
+            sink.warning(
                 Some(&key),
                 format!(
                     "{}'s `risk_policy` has `{key}`, which ddf does not read in a {doc_type}",
@@ -369,7 +436,6 @@ fn parse_plan(
                     "the keys of a {doc_type}'s `risk_policy` are {}; move other content to the body",
                     known.join(", ")
                 ),
-                true,
             );
         }
     }
@@ -383,57 +449,24 @@ fn parse_plan(
         let rows = match matrix_cells(mv, row, col) {
             Ok(rows) => rows,
             Err(e) => {
-                problem(
+                sink.error(
                     Some(w.field()),
                     format!("{}'s `risk_policy.{}` cannot be read: {e}", r.id, w.field()),
                     &format!(
                         "write `{}:` as `columns: [{col}1, ..., {col}5]` and one row per level, `{row}5: [zones]` down to `{row}1: [zones]`",
                         w.field()
                     ),
-                    false,
                 );
                 continue;
             }
         };
-        let zones = |key: &str, required: bool, problem: &mut dyn FnMut(Option<&str>, String, &str, bool)| {
-            let given = get(key).and_then(|m| m.get(w.name())).filter(|v| !v.is_null());
-            match given {
-                None if required => {
-                    problem(
-                        Some(key),
-                        format!(
-                            "{}'s `risk_policy` gives `{}` but no `{key}.{}`: which zones are acceptable is not stated",
-                            r.id,
-                            w.field(),
-                            w.name()
-                        ),
-                        &format!("add `{key}: {{ {}: [zones] }}` to `risk_policy`", w.name()),
-                        false,
-                    );
-                    None
-                }
-                None => Some(Vec::new()),
-                Some(v) => match zone_list(v) {
-                    Some(z) => Some(z),
-                    None => {
-                        problem(
-                            Some(key),
-                            format!("{}'s `risk_policy.{key}.{}` is not a list of zones", r.id, w.name()),
-                            &format!("write `{}: [zone, ...]` under `{key}`", w.name()),
-                            false,
-                        );
-                        None
-                    }
-                },
-            }
-        };
-        let Some(acceptable) = zones("acceptable", true, &mut problem) else {
+        let Some(acceptable) = zones(map, "acceptable", w, true, r, &mut sink) else {
             continue;
         };
         let reduce = if doc_type == "security-rm-plan" {
             Vec::new()
         } else {
-            match zones("reduce_as_far_as_possible", false, &mut problem) {
+            match zones(map, "reduce_as_far_as_possible", w, false, r, &mut sink) {
                 Some(z) => z,
                 None => continue,
             }
@@ -444,7 +477,7 @@ fn parse_plan(
         ] {
             for z in list {
                 if !rows.iter().flatten().any(|c| c == z) {
-                    problem(
+                    sink.warning(
                         Some(key),
                         format!(
                             "{}'s `risk_policy.{key}.{}` names zone `{z}`, which no cell of `{}` has",
@@ -453,7 +486,6 @@ fn parse_plan(
                             w.field()
                         ),
                         "name the zones as the matrix writes them",
-                        true,
                     );
                 }
             }
@@ -468,14 +500,13 @@ fn parse_plan(
         ));
     }
     if !parsed.matrices.is_empty() && parsed.revision.is_none() {
-        problem(
+        sink.error(
             None,
             format!(
                 "{}'s `risk_policy` has no `revision`, so no record can say which revision of the criteria it was scored under",
                 r.id
             ),
             "add `revision:` to `risk_policy` and raise it with every change to the criteria; each HS names it in `policy_rev`",
-            false,
         );
     }
     parsed
@@ -592,16 +623,32 @@ mod tests {
     #[test]
     fn plan_problems_are_kept_and_the_matrix_falls_back() {
         let bad = PLAN
-            .replace("  acceptable: { safety: [A], security: [C] }\n", "  acceptable: { security: [C] }\n")
+            .replace(
+                "  acceptable: { safety: [A], security: [C] }\n",
+                "  acceptable: { security: [C] }\n",
+            )
             .replace("  revision: C\n", "  benefit_risk_required_for: [R, U]\n");
         let (f, _) = resolve("project: t\n", &[rec("document", "DOC-001", &bad)]);
         let msgs: Vec<&str> = f.problems.iter().map(|p| p.message.as_str()).collect();
-        assert!(msgs.iter().any(|m| m.contains("no `acceptable.safety`")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("`benefit_risk_required_for`")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("has no `revision`")), "{msgs:?}");
+        assert!(
+            msgs.iter().any(|m| m.contains("no `acceptable.safety`")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("`benefit_risk_required_for`")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains("has no `revision`")),
+            "{msgs:?}"
+        );
         assert_eq!(f.safety, Origin::Default);
         // The security matrix (3 columns) does not fit the default safety one (5): all fall back.
-        assert!(msgs.iter().any(|m| m.contains("do not fit together")), "{msgs:?}");
+        assert!(
+            msgs.iter().any(|m| m.contains("do not fit together")),
+            "{msgs:?}"
+        );
         assert_eq!(f.security, Origin::Default);
     }
 
@@ -609,10 +656,16 @@ mod tests {
     fn two_plans_are_ambiguous() {
         let (f, _) = resolve(
             "project: t\n",
-            &[rec("document", "DOC-001", PLAN), rec("document", "DOC-002", PLAN)],
+            &[
+                rec("document", "DOC-001", PLAN),
+                rec("document", "DOC-002", PLAN),
+            ],
         );
         assert_eq!(f.safety.plan(), Some("DOC-001"));
-        assert!(f.problems.iter().any(|p| p.message.contains("already does")));
+        assert!(f
+            .problems
+            .iter()
+            .any(|p| p.message.contains("already does")));
     }
 
     #[test]
@@ -620,7 +673,9 @@ mod tests {
         let bad = PLAN.replacen("columns: [S1, S2, S3]", "columns: [S3, S2, S1]", 1);
         let (f, _) = resolve("project: t\n", &[rec("document", "DOC-001", &bad)]);
         assert!(
-            f.problems.iter().any(|p| p.message.contains("`columns` is [S3, S2, S1]")),
+            f.problems
+                .iter()
+                .any(|p| p.message.contains("`columns` is [S3, S2, S1]")),
             "{:?}",
             f.problems
         );
@@ -632,7 +687,14 @@ mod tests {
             id: "DOC-002".into(),
             revision: Some("C".into()),
         };
-        for ok in ["C", "rev C", "DOC-002 rev C", "DOC-002@C", "DOC-002 C", "revision C"] {
+        for ok in [
+            "C",
+            "rev C",
+            "DOC-002 rev C",
+            "DOC-002@C",
+            "DOC-002 C",
+            "revision C",
+        ] {
             assert_eq!(names_revision(ok, &o), Some(true), "{ok}");
         }
         for bad in ["B", "DOC-002 rev B", "DOC-003 rev C", "rev"] {

@@ -626,14 +626,20 @@ impl<'de> serde::Deserialize<'de> for Ordered {
             fn visit_string<E>(self, s: String) -> Result<Ordered, E> {
                 Ok(Ordered::String(s))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Ordered, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Ordered, A::Error> {
                 let mut v = Vec::new();
                 while let Some(x) = a.next_element()? {
                     v.push(x);
                 }
                 Ok(Ordered::Array(v))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Ordered, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Ordered, A::Error> {
                 let mut v = Vec::new();
                 while let Some((k, x)) = a.next_entry()? {
                     v.push((k, x));
@@ -675,8 +681,7 @@ impl Serialize for Ordered {
 /// as [`Snapshot::seal`] computed it: `(stated, computed)`, equal when the file is unaltered.
 /// An error when the bytes are not a `ddf-review/1` snapshot.
 pub fn sealed_hash(bytes: &[u8]) -> Result<(String, String), String> {
-    let mut v: Ordered =
-        serde_json::from_slice(bytes).map_err(|e| format!("is not JSON ({e})"))?;
+    let mut v: Ordered = serde_json::from_slice(bytes).map_err(|e| format!("is not JSON ({e})"))?;
     let Ordered::Object(fields) = &mut v else {
         return Err("is not a JSON object".into());
     };

@@ -429,7 +429,11 @@ mod tests {
         // The reproduction: draft needs and no VAL at all gave no finding.
         for status in ["draft", "in-review"] {
             let mut r = complete();
-            r[0] = rec("user-need", "UN-001", &format!("status: {status}\nsource: user\n"));
+            r[0] = rec(
+                "user-need",
+                "UN-001",
+                &format!("status: {status}\nsource: user\n"),
+            );
             r.pop();
             let d = run(&r);
             let f = fired(&d, "un-validated", "UN-001");

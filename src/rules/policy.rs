@@ -148,7 +148,13 @@ pub(super) fn run(ctx: &mut Ctx<'_>) {
             "re-assess {} against the criteria in force and set `policy_rev: {want}`",
             r.id
         );
-        ctx.emit("risk-policy", r, r.index.value_pos("policy_rev"), msg, &hint);
+        ctx.emit(
+            "risk-policy",
+            r,
+            r.index.value_pos("policy_rev"),
+            msg,
+            &hint,
+        );
     }
 }
 
@@ -182,7 +188,12 @@ mod tests {
         assert_eq!(w.len(), 1, "{w:?}");
         assert_eq!(w[0].severity, Severity::Warning);
         assert_eq!(w[0].path, "ddf.yaml");
-        assert!(w[0].message.contains("no approved risk-mgmt-plan carries `risk_policy.safety_matrix`"), "{}", w[0].message);
+        assert!(
+            w[0].message
+                .contains("no approved risk-mgmt-plan carries `risk_policy.safety_matrix`"),
+            "{}",
+            w[0].message
+        );
     }
 
     #[test]
@@ -190,8 +201,16 @@ mod tests {
         let d = run(&[rec("document", "DOC-001", PLAN), hs("DOC-001 rev B", "P1")]);
         let f = fired(&d, "risk-policy", "HS-001");
         assert_eq!(f.len(), 1, "{d:?}");
-        assert!(f[0].message.contains("policy `DOC-001 rev B`"), "{}", f[0].message);
-        assert!(f[0].hint.as_deref().unwrap_or("").contains("policy_rev: DOC-001 rev C"));
+        assert!(
+            f[0].message.contains("policy `DOC-001 rev B`"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0]
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("policy_rev: DOC-001 rev C"));
     }
 
     #[test]
@@ -200,7 +219,11 @@ mod tests {
         let d = run_with(cfg, &[rec("document", "DOC-001", PLAN), hs("C", "P1")]);
         let w: Vec<_> = d.iter().filter(|d| d.rule == "risk-policy").collect();
         assert_eq!(w.len(), 1, "{w:?}");
-        assert!(w[0].message.contains("ddf.yaml's is not used"), "{}", w[0].message);
+        assert!(
+            w[0].message.contains("ddf.yaml's is not used"),
+            "{}",
+            w[0].message
+        );
     }
 
     #[test]
@@ -208,7 +231,11 @@ mod tests {
         let draft = rec("document", "DOC-001", &format!("status: draft\n{PLAN}"));
         let d = run(&[draft, hs("C", "P1")]);
         let w: Vec<_> = d.iter().filter(|d| d.rule == "risk-policy").collect();
-        assert!(w[0].message.contains("(DOC-001 is draft)"), "{}", w[0].message);
+        assert!(
+            w[0].message.contains("(DOC-001 is draft)"),
+            "{}",
+            w[0].message
+        );
     }
 
     #[test]
@@ -218,6 +245,11 @@ mod tests {
         let f = fired(&d, "risk-policy", "DOC-001");
         assert_eq!(f.len(), 1, "{d:?}");
         assert_eq!(f[0].severity, Severity::Error);
-        assert!(f[0].message.contains("`risk_policy.safety_matrix` cannot be read"), "{}", f[0].message);
+        assert!(
+            f[0].message
+                .contains("`risk_policy.safety_matrix` cannot be read"),
+            "{}",
+            f[0].message
+        );
     }
 }

@@ -351,7 +351,11 @@ fn citation(v: &Value) -> Citation {
     let sha256 = words
         .iter()
         .enumerate()
-        .filter(|(_, w)| w.eq_ignore_ascii_case("sha256") || w.to_ascii_lowercase().starts_with("sha256:") || w.to_ascii_lowercase().starts_with("sha256="))
+        .filter(|(_, w)| {
+            w.eq_ignore_ascii_case("sha256")
+                || w.to_ascii_lowercase().starts_with("sha256:")
+                || w.to_ascii_lowercase().starts_with("sha256=")
+        })
         .find_map(|(i, w)| {
             let inline = w.get(7..).filter(|h| !h.is_empty());
             let h = inline.or_else(|| words.get(i + 1).copied())?;
@@ -428,7 +432,13 @@ fn mr_snapshot(ctx: &mut Ctx<'_>) {
             Some(Ok(Some(b))) => b,
             Some(Err(e)) => {
                 let msg = format!("{} cites snapshot {file}, which cannot be read: {e}", r.id);
-                ctx.emit("mr-snapshot", r, pos, msg, "make the snapshot a regular file of the repository");
+                ctx.emit(
+                    "mr-snapshot",
+                    r,
+                    pos,
+                    msg,
+                    "make the snapshot a regular file of the repository",
+                );
                 continue;
             }
             _ => {
@@ -502,7 +512,8 @@ fn closed_signed(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>) {
             }
             let naming: Vec<_> = h.approvals_of(&r.id).collect();
             let short = |c: &str| c.get(..10).unwrap_or(c).to_string();
-            let why = if let Some(a) = naming.iter().find(|a| covers(h.history, a, &r.id, &r.blob)) {
+            let why = if let Some(a) = naming.iter().find(|a| covers(h.history, a, &r.id, &r.blob))
+            {
                 let mut reasons = vec![a.status.label().to_string()];
                 reasons.extend(a.problems.iter().cloned());
                 format!(
@@ -598,13 +609,7 @@ fn vuln_reportable(ctx: &mut Ctx<'_>) {
                 .join(" nor ")
         );
         let hint = "decide whether the correction is reportable under 21 CFR 806: `reportable_806: required`, `not-required` (e.g. a routine update for controlled risk) or `enforcement-discretion` (uncontrolled risk, customers notified within 30 and fixed within 60 days, no serious adverse event, ISAO participation), with `reportable_806_rationale`";
-        ctx.emit(
-            "vuln-reportable",
-            r,
-            r.index.value_pos("state"),
-            msg,
-            hint,
-        );
+        ctx.emit("vuln-reportable", r, r.index.value_pos("state"), msg, hint);
     }
 }
 
@@ -802,7 +807,8 @@ mod tests {
         let f = fired(&d, "mr-complete", "MR-001");
         assert_eq!(f.len(), 1, "{d:?}");
         assert!(
-            f[0].message.contains("5.6.3 d) resources needed in `outputs`"),
+            f[0].message
+                .contains("5.6.3 d) resources needed in `outputs`"),
             "{}",
             f[0].message
         );
@@ -819,7 +825,8 @@ mod tests {
         assert_eq!(f[0].path, "ddf.yaml");
         assert_eq!(f[0].severity, Severity::Warning);
         assert!(
-            f[0].message.contains("in force since 2025-01-01 (DOC-001 effective)")
+            f[0].message
+                .contains("in force since 2025-01-01 (DOC-001 effective)")
                 && f[0].message.contains("the first was due on 2026-01-01"),
             "{}",
             f[0].message
@@ -830,7 +837,10 @@ mod tests {
     }
 
     /// An MR citing `snapshot`, checked with `files` (path, bytes) in the repository.
-    fn with_snapshot(snapshot: &str, files: &[(&str, &[u8])]) -> Vec<crate::diagnostic::Diagnostic> {
+    fn with_snapshot(
+        snapshot: &str,
+        files: &[(&str, &[u8])],
+    ) -> Vec<crate::diagnostic::Diagnostic> {
         let mr = rec(
             "management-review",
             "MR-001",
@@ -838,7 +848,10 @@ mod tests {
         );
         let mut c = corpus(
             "project: test\n",
-            &[("records/PER-001.md", PER.to_string()), ("records/MR-001.md", mr)],
+            &[
+                ("records/PER-001.md", PER.to_string()),
+                ("records/MR-001.md", mr),
+            ],
         );
         // What the corpus loader reads beside the records.
         let wanted = crate::rules::mr_snapshot_files(&c);
@@ -853,7 +866,10 @@ mod tests {
     fn sealed() -> (String, String) {
         let unsealed = "{\n  \"schema\": \"ddf-review/1\",\n  \"project\": \"t\",\n  \"records\": 3,\n  \"sha256\": \"\"\n}\n";
         let (_, hash) = crate::review::sealed_hash(unsealed.as_bytes()).expect("snapshot");
-        (unsealed.replace("\"sha256\": \"\"", &format!("\"sha256\": \"{hash}\"")), hash)
+        (
+            unsealed.replace("\"sha256\": \"\"", &format!("\"sha256\": \"{hash}\"")),
+            hash,
+        )
     }
 
     #[test]
@@ -872,23 +888,34 @@ mod tests {
         let f = messages(&d, "mr-snapshot", "MR-001");
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(
-            f[0].starts_with(&format!("MR-001 cites snapshot {path}, which does not exist in ")),
+            f[0].starts_with(&format!(
+                "MR-001 cites snapshot {path}, which does not exist in "
+            )),
             "{f:?}"
         );
         // Another hash.
         let other = cite.replace(&hash, &"ab".repeat(32));
         let d = with_snapshot(&other, &[(path, json.as_bytes())]);
         let f = messages(&d, "mr-snapshot", "MR-001");
-        assert!(f[0].contains(&format!("but the snapshot's content hash is {hash}")), "{f:?}");
+        assert!(
+            f[0].contains(&format!("but the snapshot's content hash is {hash}")),
+            "{f:?}"
+        );
         // The file edited after it was written.
         let edited = json.replace("\"records\": 3", "\"records\": 4");
         let d = with_snapshot(&cite, &[(path, edited.as_bytes())]);
         let f = messages(&d, "mr-snapshot", "MR-001");
-        assert!(f[0].contains("was edited after `ddf review` wrote it"), "{f:?}");
+        assert!(
+            f[0].contains("was edited after `ddf review` wrote it"),
+            "{f:?}"
+        );
         // Any other file is checked by its own SHA-256.
         let md = b"# Management review snapshot\n";
         let md_hash = crate::review::sha256_hex(md);
-        let d = with_snapshot(&format!("\"reviews/mr.md (sha256 {md_hash})\""), &[("reviews/mr.md", md)]);
+        let d = with_snapshot(
+            &format!("\"reviews/mr.md (sha256 {md_hash})\""),
+            &[("reviews/mr.md", md)],
+        );
         assert!(fired(&d, "mr-snapshot", "MR-001").is_empty(), "{d:?}");
         // No file, no hash, a path outside the DDF.
         let d = with_snapshot("\"ddf review at abc (sha256 x)\"", &[]);
@@ -979,7 +1006,10 @@ mod tests {
         for (v, r) in [
             (vuln("exploitable", "S4", ""), rel("false")),
             (vuln("exploitable", "S1", ""), rel("2025-06-01")),
-            (vuln("not_affected", "S4", "justification: code_not_present\n"), rel("2025-06-01")),
+            (
+                vuln("not_affected", "S4", "justification: code_not_present\n"),
+                rel("2025-06-01"),
+            ),
         ] {
             let d = run(&[v, r]);
             assert!(fired(&d, "vuln-reportable", "VULN-001").is_empty(), "{d:?}");

@@ -407,8 +407,9 @@ fn residual_ok(ctx: &mut Ctx<'_>, live: &Live<'_>, checks: &[(bool, bool)]) {
         let mut missing = Vec::new();
         match &br_problem {
             Some(p) if !accepted => missing.push(p.clone()),
-            None if !accepted && !br_broken => missing
-                .push("`benefit_risk` names no approved benefit-risk analysis".to_string()),
+            None if !accepted && !br_broken => {
+                missing.push("`benefit_risk` names no approved benefit-risk analysis".to_string())
+            }
             _ => {}
         }
         if !afap {
@@ -678,7 +679,8 @@ mod tests {
         let f = fired(&d, "residual-ok", "HS-001");
         assert_eq!(f.len(), 1, "{d:?}");
         assert!(
-            f[0].message.contains("`residual_probability` P4 is above `probability` P3"),
+            f[0].message
+                .contains("`residual_probability` P4 is above `probability` P3"),
             "{}",
             f[0].message
         );
@@ -780,12 +782,17 @@ mod tests {
             f[0].message
         );
         // The initial risk that stands is U: a benefit-risk analysis cannot accept it.
-        r[1] = hs("HS-001", REDUCED, "benefit_risk: DOC-001\nafap_rationale: none left\n");
+        r[1] = hs(
+            "HS-001",
+            REDUCED,
+            "benefit_risk: DOC-001\nafap_rationale: none left\n",
+        );
         r.push(doc("DOC-001", "doc_type: benefit-risk\n"));
         let d = run(&r);
         let f = fired(&d, "residual-ok", "HS-001");
         assert!(
-            f[0].message.contains("U is an unacceptable zone by the criteria of ddf's default"),
+            f[0].message
+                .contains("U is an unacceptable zone by the criteria of ddf's default"),
             "{}",
             f[0].message
         );
@@ -813,9 +820,9 @@ mod tests {
         let f = fired(&d, "residual-ok", "HS-001");
         assert_eq!(f.len(), 1, "{d:?}");
         assert!(
-            f[0].message.contains(
-                "residual risk U (P3 x S4) is not acceptable; U is an unacceptable zone"
-            ) && f[0].message.contains("(`benefit_risk` names one)"),
+            f[0].message
+                .contains("residual risk U (P3 x S4) is not acceptable; U is an unacceptable zone")
+                && f[0].message.contains("(`benefit_risk` names one)"),
             "{}",
             f[0].message
         );
@@ -831,7 +838,8 @@ mod tests {
         let f = fired(&d, "residual-ok", "HS-001");
         assert_eq!(f.len(), 1, "{d:?}");
         assert!(
-            f[0].message.contains("residual risk R (P2 x S4) is not acceptable; R may be accepted")
+            f[0].message
+                .contains("residual risk R (P2 x S4) is not acceptable; R may be accepted")
                 && f[0].message.contains("but it has no `afap_rationale`"),
             "{}",
             f[0].message

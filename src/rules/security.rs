@@ -634,10 +634,7 @@ mod tests {
         );
         let d = run(&r);
         let f = fired(&d, "threat-disposition", "THR-001");
-        assert_eq!(
-            f[0].message,
-            "THR-001 is security-only but has no `impact`"
-        );
+        assert_eq!(f[0].message, "THR-001 is security-only but has no `impact`");
         r[1] = thr(
             "THR-001",
             "E4",
@@ -668,7 +665,9 @@ mod tests {
         assert_eq!(f.len(), 1, "{d:?}");
         assert!(
             f[0].message.contains("risk U (E5 x I3)")
-                && f[0].message.contains("no RC of kind security or both mitigates it"),
+                && f[0]
+                    .message
+                    .contains("no RC of kind security or both mitigates it"),
             "{}",
             f[0].message
         );
@@ -680,12 +679,21 @@ mod tests {
         r[3] = rc("RC-001", "security", "THR-001");
         assert!(fired(&run(&r), "threat-controlled", "THR-001").is_empty());
         // A control that leaves it unacceptable needs an accepted rationale.
-        r[1] = security_only("E5", "I3", "").replace("residual_exploitability: E1", "residual_exploitability: E4");
+        r[1] = security_only("E5", "I3", "")
+            .replace("residual_exploitability: E1", "residual_exploitability: E4");
         let d = run(&r);
         let f = fired(&d, "threat-controlled", "THR-001");
-        assert!(f[0].message.contains("residual risk U (E4 x I3)"), "{}", f[0].message);
-        r[1] = security_only("E5", "I3", "risk_acceptance_rationale: accepted by the security board, SRB-12\n")
-            .replace("residual_exploitability: E1", "residual_exploitability: E4");
+        assert!(
+            f[0].message.contains("residual risk U (E4 x I3)"),
+            "{}",
+            f[0].message
+        );
+        r[1] = security_only(
+            "E5",
+            "I3",
+            "risk_acceptance_rationale: accepted by the security board, SRB-12\n",
+        )
+        .replace("residual_exploitability: E1", "residual_exploitability: E4");
         assert!(fired(&run(&r), "threat-controlled", "THR-001").is_empty());
     }
 
