@@ -260,7 +260,7 @@ fn validated_release(v: &Record) -> Option<String> {
 }
 
 /// `un-validated`, with history (domain model 2: "a passing VAL on the current REL, or on an
-/// ancestor REL with no later change to the UN"): an approved user need whose passing validations
+/// ancestor REL with no later change to the UN"): a user need whose passing validations
 /// all ran on releases that do not contain its last change is not validated any more. The
 /// structural half in `design.rs` reports needs with no passing validation at all; a validation
 /// whose release cannot be placed in this history (no `product_config.release`, or a release
@@ -276,7 +276,7 @@ fn un_validated_on_releases(
     let mut ancestors: FxHashMap<usize, FxHashSet<usize>> = FxHashMap::default();
     for &ui in corpus.records_of("user-need") {
         let u = &corpus.records[ui];
-        if u.status() != "approved" {
+        if u.status() == "obsolete" {
             continue;
         }
         let passing: Vec<usize> = graph

@@ -140,4 +140,19 @@ mod tests {
         assert_eq!(link, "^(UN|DI)-[0-9]{3,}$");
         assert_eq!(js["additionalProperties"], false);
     }
+
+    #[test]
+    fn fields_required_in_a_status_are_conditional() {
+        let s = Schema::builtin().expect("schema");
+        let capa = json_schema(&s, s.get("capa").expect("CAPA"));
+        let req = capa["required"].as_array().expect("array");
+        assert!(!req.iter().any(|r| r == "closed_by"));
+        let rule = capa["allOf"]
+            .as_array()
+            .expect("allOf")
+            .iter()
+            .find(|r| r["then"]["required"][0] == "closed_by")
+            .expect("closed_by rule");
+        assert_eq!(rule["if"]["properties"]["status"]["enum"][0], "closed");
+    }
 }
