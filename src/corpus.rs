@@ -178,7 +178,8 @@ impl Corpus {
     /// The corpus of another revision that differs from this one only in the record files
     /// `changed` (paths relative to the DDF root): their records are dropped and `files` (those
     /// of them that exist in the other revision, as read there) are parsed in their place. Exact
-    /// when both revisions have the same `ddf.yaml`; `ddf impact` uses it so a base that shares
+    /// when both revisions have the same `ddf.yaml` and risk criteria (the unchanged records keep
+    /// the level ranges they were validated with; the criteria in force are resolved again); `ddf impact` uses it so a base that shares
     /// all but a few files with head costs a few parses, not a second full load. Attachments and
     /// diagnostics are not carried over (the caller reads the attachments it needs).
     pub fn derive(
