@@ -1173,6 +1173,8 @@ impl Gen {
                 r.s("disposition", "security-only");
                 let why = sentences(&mut self.rng, 1);
                 r.text("security_only_rationale", &why);
+                // Minor impact: controlled on the security-only matrix at any exploitability.
+                r.s("impact", "I2");
             }
             r.s(
                 "stride",
@@ -1233,6 +1235,11 @@ impl Gen {
                 }
                 "exploitable" => {
                     r.s("response", "[update]");
+                    r.s("reportable_806", "not-required");
+                    r.text(
+                        "reportable_806_rationale",
+                        "Controlled risk: the fix ships as a routine update (FDA postmarket guidance).",
+                    );
                 }
                 "resolved" => {
                     r.s("customers_notified", date(2025, 1, 1, discovered_day + 14));
@@ -1360,6 +1367,14 @@ impl Gen {
                 "reply",
                 "Customer informed of the outcome of the investigation.",
             );
+            if status == "closed" {
+                r.text(
+                    "correction",
+                    "None: the investigation found no nonconformity to correct.",
+                );
+                r.s("closed", date(2026, 5, 1, g % 30));
+                r.s("closed_by", self.id(T::Per, 0));
+            }
             r.list("risk", &[self.id(T::Hs, g % n_hs)]);
             r.body = body(&mut self.rng, 1);
             self.push(r);
@@ -1388,6 +1403,7 @@ impl Gen {
             r.text("effectiveness", &e);
             r.s("opened", date(2025, 3, 1, self.rng.below(200)));
             r.s("closed", date(2025, 11, 1, self.rng.below(150)));
+            r.s("closed_by", self.id(T::Per, 0));
             r.list("source", &[self.id(T::Sig, k % n_sig)]);
             r.list("risk_updates", &[self.id(T::Hs, (k * 11) % n_hs)]);
             r.body = body(&mut self.rng, 1);
@@ -1418,6 +1434,10 @@ impl Gen {
                 "No change to interfaces, assets, threats or security controls.",
             );
             r.s("regulatory_path", "letter-to-file");
+            if status == "closed" {
+                r.s("closed", date(2026, 1, 5, c % 60));
+                r.s("closed_by", self.id(T::Per, 0));
+            }
             let affects = [
                 self.id(T::Di, (c * 13) % n_di),
                 self.id(T::Do, (c * 7) % n_do),
@@ -1511,6 +1531,12 @@ impl Gen {
             r.s("review_due", date(2027, 9, 1, self.rng.below(500)));
             if let Some(view) = VIEWS.get(d) {
                 r.s("view_type", format!("\"{view}\""));
+            }
+            // The criteria in force (risk-policy): the default matrices, stated by the plans.
+            if kind == "risk-mgmt-plan" {
+                r.s("risk_policy", "\n  revision: C\n  safety_matrix:\n    P5: [R, U, U, U, U]\n    P4: [A, R, U, U, U]\n    P3: [A, R, R, U, U]\n    P2: [A, A, R, R, U]\n    P1: [A, A, A, R, R]\n  security_matrix:\n    E5: [C, C, U, U, U]\n    E4: [C, C, U, U, U]\n    E3: [C, C, C, U, U]\n    E2: [C, C, C, C, U]\n    E1: [C, C, C, C, C]\n  acceptable: { safety: [A], security: [C] }\n  reduce_as_far_as_possible: { safety: [R] }");
+            } else if kind == "security-rm-plan" {
+                r.s("risk_policy", "\n  revision: A\n  security_only_matrix:\n    E5: [C, C, U, U, U]\n    E4: [C, C, U, U, U]\n    E3: [C, C, C, U, U]\n    E2: [C, C, C, C, U]\n    E1: [C, C, C, C, C]\n  acceptable: { security_only: [C] }");
             }
             r.list("about", &[self.id(T::Un, d % n_un)]);
             r.body = body(&mut self.rng, 3);

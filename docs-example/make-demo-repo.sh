@@ -8,12 +8,13 @@
 #     releases' baselines), then the release records naming that commit;
 #   - `change_control_since` set to that import, and the five history rules switched back on;
 #   - one signed approval commit per approver (`Approves:`, `Signature-Meaning: approval`,
-#     `Signer:`) covering every `approved` record, and two signed commits for the releases
+#     `Signer:`) covering every `approved` record and every closed CR, CAPA and SIG (a closure
+#     is signed by its `closed_by`), and two signed commits for the releases
 #     (`Signature-Meaning: release`, then `responsibility` for the overall residual risk).
 #
 # Usage: docs-example/make-demo-repo.sh OUT      (OUT must not exist or be empty)
 # Then:  ddf check -C OUT      (0 errors, 0 warnings, with status-signed, ver-fresh,
-#                               change-has-cr and cr-before-merge on)
+#                               change-has-cr, cr-before-merge and suspect-link on)
 #        ddf build -C OUT      (the site with signed approvals, the change log and release pages)
 #
 # Needs git (2.34 or later, for SSH signatures) and ssh-keygen. Dates and identities are fixed, so
@@ -30,7 +31,7 @@ if [ -e "$out" ] && [ -n "$(ls -A "$out")" ]; then
   fail "$out exists and is not empty; nothing was written"
 fi
 mkdir -p "$out"
-cp -R "$src/ddf.yaml" "$src/records" "$src/sboms" "$out/"
+cp -R "$src/ddf.yaml" "$src/records" "$src/sboms" "$src/reviews" "$out/"
 cd "$out"
 
 # Hermetic Git: no user or system configuration, fixed names and dates.
@@ -89,11 +90,12 @@ awk -v since="$import" '
 git commit -q -am "Put the DDF under change control from its import"
 
 # Approvals: each approved record is approved by its owner when the owner may approve, else by
-# the VP Quality (PER-001). Priya Raman (PER-003), who wrote every commit of the import, does not
-# approve the change requests, releases and plans she owns: those types refuse self-approval, so
-# the VP Quality signs them. A record that states an event (a meeting, an execution, a closure)
-# after the day of the approvals is approved on the day of that event, never before it. Records
-# are listed in path order, ten ids to a trailer line.
+# the VP Quality (PER-001); a closed CR, CAPA or SIG by the person who approved its closure
+# (`closed_by`). Priya Raman (PER-003), who wrote every commit of the import, does not approve the
+# change requests, releases and plans she alone wrote: those types refuse self-approval, so the VP
+# Quality signs them. A record that states an event (a meeting, an execution, a closure) after the
+# day of the approvals is approved on the day of that event, never before it. Records are listed
+# in path order, ten ids to a trailer line.
 approved_on="2024-04-15"
 author=PER-003
 may_approve() { grep -q '^may_sign:.*\bapproval\b' "records/people/$1.md"; }
@@ -107,11 +109,15 @@ event_date() {
 }
 declare -A ids_of
 for f in $(find records -name '*.md' | LC_ALL=C sort); do
-  grep -q '^status: approved' "$f" || continue
+  grep -Eq '^status: (approved|closed)( |$)' "$f" || continue
   id=$(sed -n 's/^id: *//p' "$f" | head -1)
   owner=$(sed -n 's/^owner: *//p' "$f" | head -1)
+  closer=$(sed -n 's/^closed_by: *//p' "$f" | head -1)
   signer=PER-001
-  if [ -n "$owner" ] && [ -f "records/people/$owner.md" ] && may_approve "$owner" &&
+  if [ -n "$closer" ] && [ -f "records/people/$closer.md" ] && may_approve "$closer" &&
+    ! { [ "$closer" = "$author" ] && no_self_approval "$f"; }; then
+    signer=$closer
+  elif [ -n "$owner" ] && [ -f "records/people/$owner.md" ] && may_approve "$owner" &&
     ! { [ "$owner" = "$author" ] && no_self_approval "$f"; }; then
     signer=$owner
   fi

@@ -120,8 +120,14 @@ pub struct Config {
     pub controlled_branch: String,
     /// Per-rule severities.
     pub rules: BTreeMap<String, RuleSetting>,
-    /// Risk matrices.
+    /// The risk matrices of `ddf.yaml` `risk:` over the built-in defaults: the fallback when no
+    /// approved risk-management plan carries them. The matrices in force are
+    /// [`crate::corpus::Corpus::risk`].
     pub risk: RiskPolicy,
+    /// `risk:` as written, to tell what `ddf.yaml` sets from what is a default.
+    pub risk_raw: RawRisk,
+    /// Where each top-level key is written in `ddf.yaml`, for findings about a setting.
+    pub key_pos: BTreeMap<String, Pos>,
     /// Numeric policy.
     pub policy: Policy,
     /// Globs of security-relevant artifacts.
@@ -337,6 +343,11 @@ impl Config {
                 controlled_branch: raw.controlled_branch.unwrap_or_else(|| "main".into()),
                 rules: raw.rules,
                 risk,
+                risk_raw: raw.risk,
+                key_pos: KNOWN_KEYS
+                    .iter()
+                    .filter_map(|k| index.key_pos(k).map(|p| (k.to_string(), p)))
+                    .collect(),
                 policy: raw.policy,
                 security_globs: raw.security_globs,
                 site: raw.site,

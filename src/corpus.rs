@@ -55,6 +55,8 @@ pub struct Corpus {
     pub diagnostics: Vec<Diagnostic>,
     /// Number of `*.md` files read.
     pub files: usize,
+    /// The risk acceptability criteria in force: the approved plans' matrices, else `ddf.yaml`'s.
+    pub risk: crate::risk_plan::InForce,
     /// Files other than records that rules read, by path relative to the DDF root, from the same
     /// source as the records: the SBOMs the releases name (`sbom-reconciled`). `Ok(None)` when
     /// the file does not exist, `Err` when it cannot be read.
@@ -100,9 +102,13 @@ impl Corpus {
     ) -> Result<Corpus, LoadError> {
         let files = source.records_where(&config.records, keep)?;
         let mut corpus = Corpus::from_files(source.describe(), config, config_diags, files);
-        for path in crate::sbom::release_files(&corpus) {
+        let mut wanted = crate::sbom::release_files(&corpus);
+        wanted.extend(crate::rules::mr_snapshot_files(&corpus));
+        wanted.sort();
+        wanted.dedup();
+        for path in wanted {
             let content = match source.read(&path) {
-                // A file the repository lost is damage, not a finding about one SBOM.
+                // A file the repository lost is damage, not a finding about one attachment.
                 Err(e @ SourceError::Integrity(_)) => return Err(e.into()),
                 other => other.map_err(|e| match e {
                     // The rules name the file already.
@@ -135,12 +141,7 @@ impl Corpus {
                 }
                 Ok(bytes) => {
                     let p = record::parse(&f.path, &bytes);
-                    let mut diags = p.diagnostics;
-                    let record = p.record.map(|mut r| {
-                        diags.extend(structure::validate_record(&mut r, &config));
-                        r
-                    });
-                    (record, diags)
+                    (p.record, p.diagnostics)
                 }
             })
             .collect();
@@ -149,6 +150,14 @@ impl Corpus {
             diagnostics.extend(d);
             records.extend(r);
         }
+        // The criteria in force come from the approved plans among the records, and decide the
+        // range of every level field: resolve them before validating.
+        let risk = crate::risk_plan::InForce::resolve(&records, &config);
+        let validated: Vec<Vec<Diagnostic>> = records
+            .par_iter_mut()
+            .map(|r| structure::validate_record(r, &config, &risk.policy))
+            .collect();
+        diagnostics.extend(validated.into_iter().flatten());
         let mut corpus = Corpus {
             source,
             config,
@@ -157,6 +166,7 @@ impl Corpus {
             by_type: HashMap::default(),
             diagnostics,
             files: n_files,
+            risk,
             attachments: Default::default(),
         };
         corpus.reindex();
@@ -179,7 +189,8 @@ impl Corpus {
     /// The corpus of another revision that differs from this one only in the record files
     /// `changed` (paths relative to the DDF root): their records are dropped and `files` (those
     /// of them that exist in the other revision, as read there) are parsed in their place. Exact
-    /// when both revisions have the same `ddf.yaml`; `ddf impact` uses it so a base that shares
+    /// when both revisions have the same `ddf.yaml` and risk criteria (the unchanged records keep
+    /// the level ranges they were validated with; the criteria in force are resolved again); `ddf impact` uses it so a base that shares
     /// all but a few files with head costs a few parses, not a second full load. Attachments and
     /// diagnostics are not carried over (the caller reads the attachments it needs).
     pub fn derive(
@@ -198,6 +209,8 @@ impl Corpus {
         c.records.sort_by(|a, b| a.path.cmp(&b.path));
         c.files = c.records.len();
         c.reindex();
+        // The changed files may hold a plan: the criteria in force are those of the whole set.
+        c.risk = crate::risk_plan::InForce::resolve(&c.records, &c.config);
         c
     }
 

@@ -24,6 +24,7 @@ pub mod progress;
 pub mod record;
 pub mod review;
 pub mod risk;
+pub mod risk_plan;
 pub mod rules;
 pub mod sbom;
 pub mod schema;

@@ -1,7 +1,10 @@
-//! The risk model: scales and matrices (ISO 14971 P x S for safety, E x S for security).
+//! The risk model: scales and matrices (ISO 14971 P x S for safety, E x S for security, and
+//! E x impact for security-only risk, AAMI TIR57 / SW96).
 //!
-//! Defaults are those of domain-model.md section 3.2; `ddf.yaml` `risk:` replaces either matrix.
-//! A matrix is written as rows from the highest level down, one zone per severity column.
+//! Defaults are those of domain-model.md section 3.2. The matrices in force are those of the
+//! approved risk-management plans ([`crate::risk_plan`]); `ddf.yaml` `risk:` supplies them only
+//! when no approved plan does. A matrix is written as rows from the highest level down, one zone
+//! per severity (or impact) column.
 
 use crate::record::Record;
 use indexmap::IndexMap;
@@ -24,6 +27,22 @@ pub struct Matrix {
     pub rows: Vec<Vec<String>>,
     /// Zones that count as acceptable.
     pub acceptable: Vec<String>,
+    /// Zones where a residual risk may be accepted only once it is reduced as far as possible
+    /// and an approved benefit-risk analysis outweighs it (ISO 14971 7.4); every other zone
+    /// that is not acceptable is unacceptable, whatever any analysis says.
+    pub reduce: Vec<String>,
+}
+
+/// How the acceptability criteria class a zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZoneClass {
+    /// Acceptable as it is.
+    Acceptable,
+    /// Acceptable only after reduction as far as possible and with an approved benefit-risk
+    /// analysis (the `R` zone of the default safety matrix).
+    Reduce,
+    /// Never acceptable.
+    Unacceptable,
 }
 
 impl Matrix {
@@ -40,6 +59,17 @@ impl Matrix {
         self.acceptable.iter().any(|z| z == zone)
     }
 
+    /// How the criteria class `zone`.
+    pub fn class(&self, zone: &str) -> ZoneClass {
+        if self.is_acceptable(zone) {
+            ZoneClass::Acceptable
+        } else if self.reduce.iter().any(|z| z == zone) {
+            ZoneClass::Reduce
+        } else {
+            ZoneClass::Unacceptable
+        }
+    }
+
     /// Number of row levels.
     pub fn levels(&self) -> usize {
         self.rows.len()
@@ -51,13 +81,16 @@ impl Matrix {
     }
 }
 
-/// Both matrices.
+/// The three matrices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RiskPolicy {
-    /// P x S.
+    /// P x S (safety hazardous situations).
     pub safety: Matrix,
-    /// E x S.
+    /// E x S (security hazardous situations and vulnerabilities: patient harm).
     pub security: Matrix,
+    /// E x I (security-only threats: impact on assets, data or operations, no patient harm;
+    /// AAMI TIR57, SW96). Its rows are the exploitability levels of `security`.
+    pub security_only: Matrix,
 }
 
 /// `risk:` as written in `ddf.yaml`.
@@ -68,10 +101,40 @@ pub struct RawRisk {
     pub safety: Option<IndexMap<String, Vec<String>>>,
     /// Rows `E5: [C, C, U, U, U]` ... `E1: [...]`.
     pub security: Option<IndexMap<String, Vec<String>>>,
+    /// Rows `E5: [...]` ... `E1: [...]`, one zone per impact I1..In.
+    pub security_only: Option<IndexMap<String, Vec<String>>>,
     /// Acceptable zones of the safety matrix (default `[A]`).
     pub safety_acceptable: Option<Vec<String>>,
     /// Acceptable zones of the security matrix (default `[C]`).
     pub security_acceptable: Option<Vec<String>>,
+    /// Acceptable zones of the security-only matrix (default `[C]`).
+    pub security_only_acceptable: Option<Vec<String>>,
+    /// Zones of the safety matrix acceptable after reduction as far as possible with a
+    /// benefit-risk analysis (default `[R]`).
+    pub safety_reduce_as_far_as_possible: Option<Vec<String>>,
+    /// The same for the security matrix (default: none).
+    pub security_reduce_as_far_as_possible: Option<Vec<String>>,
+}
+
+impl RawRisk {
+    /// Whether `ddf.yaml` writes anything about the safety matrix.
+    pub fn writes_safety(&self) -> bool {
+        self.safety.is_some()
+            || self.safety_acceptable.is_some()
+            || self.safety_reduce_as_far_as_possible.is_some()
+    }
+
+    /// Whether `ddf.yaml` writes anything about the security (E x S) matrix.
+    pub fn writes_security(&self) -> bool {
+        self.security.is_some()
+            || self.security_acceptable.is_some()
+            || self.security_reduce_as_far_as_possible.is_some()
+    }
+
+    /// Whether `ddf.yaml` writes anything about the security-only matrix.
+    pub fn writes_security_only(&self) -> bool {
+        self.security_only.is_some() || self.security_only_acceptable.is_some()
+    }
 }
 
 fn rows(text: &[&str]) -> Vec<Vec<String>> {
@@ -84,6 +147,19 @@ fn rows(text: &[&str]) -> Vec<Vec<String>> {
 
 impl Default for RiskPolicy {
     fn default() -> Self {
+        let controlled = || Matrix {
+            rows: rows(&[
+                "C C U U U",
+                "C C U U U",
+                "C C C U U",
+                "C C C C U",
+                "C C C C C",
+            ]),
+            acceptable: vec!["C".into()],
+            // Uncontrolled security risk is remediated, never accepted by analysis (FDA
+            // postmarket cybersecurity guidance).
+            reduce: Vec::new(),
+        };
         RiskPolicy {
             safety: Matrix {
                 rows: rows(&[
@@ -94,17 +170,11 @@ impl Default for RiskPolicy {
                     "A A A R R",
                 ]),
                 acceptable: vec!["A".into()],
+                reduce: vec!["R".into()],
             },
-            security: Matrix {
-                rows: rows(&[
-                    "C C U U U",
-                    "C C U U U",
-                    "C C C U U",
-                    "C C C C U",
-                    "C C C C C",
-                ]),
-                acceptable: vec!["C".into()],
-            },
+            security: controlled(),
+            // The postmarket guidance's grid, read with impact in place of severity.
+            security_only: controlled(),
         }
     }
 }
@@ -120,20 +190,55 @@ impl RiskPolicy {
         if let Some(m) = &raw.security {
             p.security.rows = matrix_rows(m, 'E')?;
         }
-        if let Some(a) = &raw.safety_acceptable {
-            p.safety.acceptable.clone_from(a);
+        match &raw.security_only {
+            Some(m) => p.security_only.rows = matrix_rows(m, 'E')?,
+            // Not written: the security matrix's grid, read with impact in place of severity.
+            None => p.security_only.rows.clone_from(&p.security.rows),
         }
-        if let Some(a) = &raw.security_acceptable {
-            p.security.acceptable.clone_from(a);
+        if raw.security_only.is_none() && raw.security_only_acceptable.is_none() {
+            p.security_only
+                .acceptable
+                .clone_from(&p.security.acceptable);
         }
-        if p.safety.severities() != p.security.severities() {
+        for (given, slot) in [
+            (&raw.safety_acceptable, &mut p.safety.acceptable),
+            (&raw.security_acceptable, &mut p.security.acceptable),
+            (
+                &raw.security_only_acceptable,
+                &mut p.security_only.acceptable,
+            ),
+            (&raw.safety_reduce_as_far_as_possible, &mut p.safety.reduce),
+            (
+                &raw.security_reduce_as_far_as_possible,
+                &mut p.security.reduce,
+            ),
+        ] {
+            if let Some(a) = given {
+                slot.clone_from(a);
+            }
+        }
+        p.consistent()?;
+        Ok(p)
+    }
+
+    /// Checks that the matrices fit together: one severity scale for safety and security, and
+    /// the security-only matrix on the exploitability levels of the security matrix.
+    pub fn consistent(&self) -> Result<(), String> {
+        if self.safety.severities() != self.security.severities() {
             return Err(format!(
                 "the safety matrix has {} severity columns and the security matrix {}; they must agree",
-                p.safety.severities(),
-                p.security.severities()
+                self.safety.severities(),
+                self.security.severities()
             ));
         }
-        Ok(p)
+        if self.security_only.levels() != self.security.levels() {
+            return Err(format!(
+                "the security-only matrix has {} exploitability rows and the security matrix {}; they must agree",
+                self.security_only.levels(),
+                self.security.levels()
+            ));
+        }
+        Ok(())
     }
 
     /// The matrix of an assessment.
@@ -150,11 +255,13 @@ impl RiskPolicy {
             crate::schema::Scale::Severity => self.safety.severities(),
             crate::schema::Scale::Probability => self.safety.levels(),
             crate::schema::Scale::Exploitability => self.security.levels(),
+            crate::schema::Scale::Impact => self.security_only.severities(),
         }
     }
 }
 
-fn matrix_rows(
+/// The rows of a matrix written as `{letter}n: [zones]`, stored so index = level - 1.
+pub fn matrix_rows(
     m: &IndexMap<String, Vec<String>>,
     letter: char,
 ) -> Result<Vec<Vec<String>>, String> {

@@ -43,6 +43,19 @@ fn write(path: &Path, text: &str, force: bool) -> Result<(), CliError> {
     })
 }
 
+/// `path` relative to the DDF root `root` (`/`-separated), or as given when it lies outside.
+fn relative_to(root: &Path, path: &Path) -> String {
+    let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    match canon(path).strip_prefix(canon(root)) {
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => path.display().to_string(),
+    }
+}
+
 /// Runs `ddf review`.
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let format = env.format(&[Format::Md, Format::Json, Format::Human])?;
@@ -74,7 +87,18 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         Some(o) => {
             write(o, &text, args.force)?;
             if !env.quiet {
-                eprintln!("ddf: wrote {} ({})", o.display(), snap.citation());
+                // `mr-snapshot` reads the file the MR names, relative to the DDF root, and
+                // checks the hash: a JSON snapshot's content hash, any other file's own SHA-256.
+                let file = relative_to(&env.root, o);
+                let sha = match format {
+                    Format::Json => snap.sha256.clone(),
+                    _ => review::sha256_hex(text.as_bytes()),
+                };
+                eprintln!(
+                    "ddf: wrote {}; cite it in the MR record as inputs.snapshot: \"{}\"",
+                    o.display(),
+                    snap.citation(&file, &sha)
+                );
             }
         }
         None => print(&text)?,

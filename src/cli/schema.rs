@@ -107,7 +107,13 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
                         }
                         _ => String::new(),
                     };
-                    let req = if f.required { "required" } else { "" };
+                    let req = if f.required {
+                        "required".to_string()
+                    } else if !f.required_in.is_empty() {
+                        format!("required when {}", f.required_in.join(", "))
+                    } else {
+                        String::new()
+                    };
                     let body = if t.body.as_deref() == Some(f.name.as_str()) {
                         "or body"
                     } else {

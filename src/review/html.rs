@@ -130,8 +130,8 @@ pub fn render(s: &Snapshot) -> String {
     let v = &s.vulnerabilities;
     let _ = write!(
         b,
-        "<h1>Management review snapshot: {}</h1><p>Period {} to {}; computed on {} from <code>{}</code>; {} records.<br>Content hash (sha256): <code>{}</code></p><p>Cite it in the MR record: <code>inputs.snapshot: \"{}\"</code></p>",
-        esc(&s.project), s.period.from, s.period.to, s.generated_on, esc(&s.source.describe), s.records, s.sha256, esc(&s.citation())
+        "<h1>Management review snapshot: {}</h1><p>Period {} to {}; computed on {} from <code>{}</code>; {} records.<br>Content hash (sha256): <code>{}</code></p><p>Cite the file the snapshot is saved in, in the MR record's <code>inputs.snapshot</code>: <code>ddf review --out FILE</code> prints the line.</p>",
+        esc(&s.project), s.period.from, s.period.to, s.generated_on, esc(&s.source.describe), s.records, s.sha256
     );
     let _ = write!(b, "<h2>Vulnerability trends</h2><div class=charts>");
     let months: Vec<(String, usize, usize)> = v

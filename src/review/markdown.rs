@@ -41,8 +41,8 @@ pub fn render(s: &Snapshot) -> String {
     let _ = writeln!(o, "# Management review snapshot: {}\n", cell(&s.project));
     let _ = writeln!(
         o,
-        "Period {} to {}; computed on {} from `{}`; {} records.\n\nContent hash (sha256): `{}`\n\nCite it in the MR record: `inputs.snapshot: \"{}\"`\n",
-        s.period.from, s.period.to, s.generated_on, s.source.describe, s.records, s.sha256, s.citation()
+        "Period {} to {}; computed on {} from `{}`; {} records.\n\nContent hash (sha256): `{}`\n\nCite the file the snapshot is saved in, in the MR record's `inputs.snapshot`: `ddf review --out FILE` prints the line.\n",
+        s.period.from, s.period.to, s.generated_on, s.source.describe, s.records, s.sha256
     );
 
     let v = &s.vulnerabilities;

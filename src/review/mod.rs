@@ -523,7 +523,7 @@ fn months(p: &Period) -> Vec<String> {
 fn vuln_zone(corpus: &Corpus, r: &Record) -> Option<(String, bool)> {
     let e = parse_level(r.str("exploitability")?, 'E')?;
     let s = parse_level(r.str("severity")?, 'S')?;
-    let m = &corpus.config.risk.security;
+    let m = &corpus.risk.policy.security;
     let z = m.zone(e, s)?.to_string();
     let ok = m.is_acceptable(&z);
     Some((z, ok))
@@ -579,20 +579,149 @@ impl Snapshot {
     /// Sets `sha256` to the SHA-256 of the snapshot's compact JSON (`serde_json::to_string`)
     /// with `sha256` empty: recompute it the same way to check a cited snapshot.
     pub fn seal(&mut self) {
-        use sha2::{Digest, Sha256};
         self.sha256.clear();
         let json = serde_json::to_string(self).unwrap_or_default();
-        let digest = Sha256::digest(json.as_bytes());
-        self.sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
+        self.sha256 = sha256_hex(json.as_bytes());
     }
 
-    /// The text an MR's `inputs.snapshot` cites.
-    pub fn citation(&self) -> String {
+    /// The text an MR's `inputs.snapshot` cites for the snapshot saved in `file` (relative to
+    /// the DDF root) whose hash is `sha256`: the content hash [`Snapshot::sha256`] for a JSON
+    /// snapshot, the SHA-256 of the file for any other form. `mr-snapshot` checks both.
+    pub fn citation(&self, file: &str, sha256: &str) -> String {
         format!(
-            "ddf review {}..{} at {} (sha256 {})",
-            self.period.from, self.period.to, self.source.describe, self.sha256
+            "{file} (ddf review {}..{} at {}, sha256 {sha256})",
+            self.period.from, self.period.to, self.source.describe
         )
     }
+}
+
+/// SHA-256 of `bytes`, in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A JSON value that keeps the order of object keys, so a snapshot read back serialises to the
+/// bytes it was sealed from (serde_json's own `Value` sorts keys).
+enum Ordered {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(String),
+    Array(Vec<Ordered>),
+    Object(Vec<(String, Ordered)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> Result<Ordered, E> {
+                Ok(Ordered::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Ordered, E> {
+                Ok(Ordered::Bool(b))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Ordered, E> {
+                Ok(Ordered::Number(n.into()))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Ordered, E> {
+                Ok(Ordered::Number(n.into()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Ordered, E> {
+                serde_json::Number::from_f64(n)
+                    .map(Ordered::Number)
+                    .ok_or_else(|| E::custom("not a finite number"))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Ordered, E> {
+                Ok(Ordered::String(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Ordered, E> {
+                Ok(Ordered::String(s))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(Ordered::Array(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut v = Vec::new();
+                while let Some((k, x)) = a.next_entry()? {
+                    v.push((k, x));
+                }
+                Ok(Ordered::Object(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for Ordered {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Ordered::Null => s.serialize_unit(),
+            Ordered::Bool(b) => s.serialize_bool(*b),
+            Ordered::Number(n) => n.serialize(s),
+            Ordered::String(x) => s.serialize_str(x),
+            Ordered::Array(v) => {
+                let mut seq = s.serialize_seq(Some(v.len()))?;
+                for x in v {
+                    seq.serialize_element(x)?;
+                }
+                seq.end()
+            }
+            Ordered::Object(v) => {
+                let mut map = s.serialize_map(Some(v.len()))?;
+                for (k, x) in v {
+                    map.serialize_entry(k, x)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// Reads a JSON snapshot written by `ddf review --format json` and recomputes its content hash
+/// as [`Snapshot::seal`] computed it: `(stated, computed)`, equal when the file is unaltered.
+/// An error when the bytes are not a `ddf-review/1` snapshot.
+pub fn sealed_hash(bytes: &[u8]) -> Result<(String, String), String> {
+    let mut v: Ordered = serde_json::from_slice(bytes).map_err(|e| format!("is not JSON ({e})"))?;
+    let Ordered::Object(fields) = &mut v else {
+        return Err("is not a JSON object".into());
+    };
+    let schema = fields.iter().find_map(|(k, x)| match x {
+        Ordered::String(s) if k == "schema" => Some(s.as_str()),
+        _ => None,
+    });
+    if !schema.is_some_and(|s| s.starts_with("ddf-review/")) {
+        return Err("is not a `ddf review` snapshot (no `schema: ddf-review/...`)".into());
+    }
+    let Some(slot) = fields.iter_mut().find(|(k, _)| k == "sha256") else {
+        return Err("has no `sha256`".into());
+    };
+    let stated = match &slot.1 {
+        Ordered::String(s) => s.clone(),
+        _ => return Err("has a `sha256` that is not text".into()),
+    };
+    slot.1 = Ordered::String(String::new());
+    let json = serde_json::to_string(&v).map_err(|e| e.to_string())?;
+    Ok((stated, sha256_hex(json.as_bytes())))
 }
 
 fn vuln_trends(corpus: &Corpus, p: &Period) -> VulnTrends {
@@ -723,7 +852,7 @@ fn patch_timelines(corpus: &Corpus, p: &Period, today: Date) -> PatchTimelines {
 }
 
 fn risk_posture(corpus: &Corpus, graph: &Graph, end: Date) -> RiskPosture {
-    let risk = &corpus.config.risk;
+    let risk = &corpus.risk.policy;
     let mut hs_zones = BTreeMap::new();
     let mut hs_sev: BTreeMap<usize, usize> = BTreeMap::new();
     for &i in corpus.records_of("hazardous-situation") {
@@ -1127,5 +1256,35 @@ mod tests {
         assert_eq!(median(vec![5, 1, 3]), Some(3.0));
         assert_eq!(median(vec![4, 1, 3, 2]), Some(2.5));
         assert_eq!(median(vec![]), None);
+    }
+
+    #[test]
+    fn a_saved_json_snapshot_verifies_and_an_edit_shows() {
+        let c = crate::rules::testing::corpus(
+            "project: t\n",
+            &[("records/PER-001.md", crate::rules::testing::PER)],
+        );
+        let g = Graph::build(&c);
+        let today = Date::parse("2026-06-01").expect("date");
+        let period = Period::parse("2025-06-01..2026-05-31").expect("period");
+        let stamp = Stamp {
+            commit: None,
+            state: "no-git".into(),
+            describe: "worktree (not a Git repository)".into(),
+        };
+        let snap = compute(&c, &g, period, today, stamp);
+        let text = serde_json::to_string_pretty(&snap).expect("json") + "\n";
+        let (stated, computed) = sealed_hash(text.as_bytes()).expect("snapshot");
+        assert_eq!(stated, snap.sha256);
+        assert_eq!(computed, snap.sha256);
+        let edited = text.replacen("\"records\": 1", "\"records\": 2", 1);
+        assert_ne!(edited, text);
+        let (stated, computed) = sealed_hash(edited.as_bytes()).expect("snapshot");
+        assert_ne!(stated, computed);
+        assert!(sealed_hash(b"{\"a\": 1}").is_err());
+        assert!(sealed_hash(b"not json").is_err());
+        assert!(snap.citation("reviews/s.json", &snap.sha256).starts_with(
+            "reviews/s.json (ddf review 2025-06-01..2026-05-31 at worktree (not a Git repository), sha256 "
+        ));
     }
 }

@@ -165,15 +165,15 @@ fn status_signed(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>) {
         }
         let meanings = t.signatures.join("`, `");
         let hint = format!(
-            "have a person who may sign approve the current content in a signed commit, one per meaning (`{meanings}`): git commit -S --allow-empty -m \"Approve {id}\" -m \"Approves: {id}@{blob}\nSignature-Meaning: {first}\nSigner: PER-...\"; or set the status back to in-review",
+            "have a person who may sign (for a closure, the one in `closed_by`) approve the current content in a signed commit, one per meaning (`{meanings}`): ddf approve {id} --meaning {first}, or git commit -S --allow-empty -m \"Approve {id}\" -m \"Approves: {id}@{blob}\nSignature-Meaning: {first}\nSigner: PER-...\"; or set the status back to in-review",
             id = r.id,
             blob = &r.blob[..r.blob.len().min(12)],
             first = t.signatures.first().map_or("approval", String::as_str),
         );
-        let claim = if r.status() == "approved" {
-            "is `approved`"
-        } else {
-            "is fielded"
+        let claim = match r.status() {
+            "approved" => "is `approved`",
+            "closed" => "is `closed`",
+            _ => "is fielded",
         };
         ctx.emit(
             "status-signed",
@@ -390,7 +390,7 @@ pub(super) fn validated_release(v: &Record) -> Option<String> {
 }
 
 /// `un-validated`, with history (domain model 2: "a passing VAL on the current REL, or on an
-/// ancestor REL with no later change to the UN"): an approved user need whose passing validations
+/// ancestor REL with no later change to the UN"): a user need whose passing validations
 /// all ran on releases that do not contain its last change is not validated any more. The
 /// structural half in `design.rs` reports needs with no passing validation at all; a validation
 /// whose release cannot be placed in this history (no `product_config.release`, or a release
@@ -406,7 +406,7 @@ fn un_validated_on_releases(
     let mut ancestors: FxHashMap<usize, FxHashSet<usize>> = FxHashMap::default();
     for &ui in corpus.records_of("user-need") {
         let u = &corpus.records[ui];
-        if u.status() != "approved" {
+        if u.status() == "obsolete" {
             continue;
         }
         let passing: Vec<usize> = graph

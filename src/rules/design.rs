@@ -84,14 +84,12 @@ fn targets(live: &Live<'_>, corpus: &Corpus, r: &Record, fields: &[(&str, &[&str
     t
 }
 
-/// `un-validated`: every approved user need has a passing validation (7.3.7). Only approved
-/// needs are held to it: a draft need is still being written and cannot have been validated.
+/// `un-validated`: every user need has a passing validation (7.3.7), whatever its status: a
+/// need still in draft or review is part of the design all the same, and leaving it out would
+/// let a DDF pass by never approving its needs. Only obsolete needs (not live) are left out.
 fn un_validated(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
     for (i, r) in live.all("user-need") {
-        if r.status() != "approved" {
-            continue;
-        }
         let vals = live.inbound(i, "validates", &["validation"]);
         if vals
             .iter()
@@ -99,7 +97,11 @@ fn un_validated(ctx: &mut Ctx<'_>, live: &Live<'_>) {
         {
             continue;
         }
-        let mut msg = format!("{} is approved but has no passing validation", r.id);
+        let status = match r.status() {
+            "" => "without status".to_string(),
+            st => st.to_string(),
+        };
+        let mut msg = format!("{} ({status}) has no passing validation", r.id);
         let failing = non_passing(corpus, &vals);
         if !failing.is_empty() {
             msg.push_str(&format!(": {}", failing.join(", ")));
@@ -423,9 +425,27 @@ mod tests {
     }
 
     #[test]
-    fn un_validated_ignores_draft_needs_and_obsolete_vals() {
+    fn un_validated_holds_every_live_need_and_ignores_obsolete_vals() {
+        // The reproduction: draft needs and no VAL at all gave no finding.
+        for status in ["draft", "in-review"] {
+            let mut r = complete();
+            r[0] = rec(
+                "user-need",
+                "UN-001",
+                &format!("status: {status}\nsource: user\n"),
+            );
+            r.pop();
+            let d = run(&r);
+            let f = fired(&d, "un-validated", "UN-001");
+            assert_eq!(f.len(), 1, "{status}: {d:?}");
+            assert_eq!(
+                f[0].message,
+                format!("UN-001 ({status}) has no passing validation")
+            );
+        }
+        // An obsolete need is out of the design.
         let mut r = complete();
-        r[0] = rec("user-need", "UN-001", "status: draft\nsource: user\n");
+        r[0] = rec("user-need", "UN-001", "status: obsolete\nsource: user\n");
         r.pop();
         assert!(fired(&run(&r), "un-validated", "UN-001").is_empty());
         let mut r = complete();

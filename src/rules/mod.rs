@@ -11,6 +11,7 @@ pub mod change;
 
 mod design;
 mod live;
+mod policy;
 mod postmarket;
 pub mod release;
 mod risk;
@@ -70,18 +71,19 @@ rules! {
     "self-link", E, "structure", "", "A record links to itself";
     "cycle", E, "structure", "", "Written links form a cycle";
     "config", E, "structure", "", "ddf.yaml names something unknown";
-    "un-validated", E, "design", "ISO 13485 7.3.7", "Every approved user need has a passing validation";
+    "un-validated", E, "design", "ISO 13485 7.3.7", "Every user need that is not obsolete has a passing validation";
     "di-parent", E, "design", "ISO 13485 7.3.3", "Every design input traces to a need, input or control, or is regulatory with a standard";
     "di-has-output", E, "design", "ISO 13485 7.3.2 e), 7.3.4", "Every design input has an output and every output satisfies an input";
     "di-verified", E, "design", "ISO 13485 7.3.6", "Every design input has a passing verification";
+    "risk-policy", E, "risk", "ISO 14971 4.4 c)-d); AAMI TIR57, SW96", "The acceptability criteria in force are the approved plans', and every hazardous situation is scored under their revision";
     "hs-estimated", E, "risk", "ISO 14971 5.5, 6", "Hazardous situations are scored consistently with harms and matrices";
     "hs-controlled", E, "risk", "ISO 14971 6, 7.1", "A hazardous situation with unacceptable risk has a risk control";
     "rc-implemented", E, "risk", "ISO 14971 7.2; ISO 13485 7.3.3 c)", "Every risk control is implemented by an input or output";
     "rc-verified", E, "risk", "ISO 14971 7.2, 7.5", "Every risk control is verified for implementation and effectiveness";
-    "residual-ok", E, "risk", "ISO 14971 7.3, 7.4", "Residual risk is acceptable or has an approved benefit-risk analysis";
+    "residual-ok", E, "risk", "ISO 14971 7.1, 7.3, 7.4, 8", "Residual risk is acceptable, or reduced as far as possible and outweighed by an approved benefit-risk analysis; never above the initial levels";
     "risk-transfer-disclosed", E, "risk", "ISO 14971 8; FDA cybersecurity guidance V.A, VI.A", "A control that transfers risk is disclosed in labeling and validated";
     "threat-disposition", E, "security", "FDA cybersecurity guidance V.A.2; AAMI SW96", "Every threat leads to a hazardous situation or is security-only with a rationale";
-    "threat-controlled", E, "security", "FDA cybersecurity guidance V.A.2", "A threat with uncontrolled risk has a security control";
+    "threat-controlled", E, "security", "FDA cybersecurity guidance V.A.2; AAMI TIR57, SW96", "A threat with uncontrolled risk has a security control; a security-only threat is acceptable on the security plan's matrix, controlled, or accepted with a rationale";
     "cyber-chain", E, "security", "FDA cybersecurity guidance V.A, V.C", "Every security control completes threat -> control -> input/output -> security test";
     "views-present", E, "security", "FDA cybersecurity guidance V.B.2", "The four architecture views exist and every threat names one";
     "categories-covered", W, "security", "FDA cybersecurity guidance V.B.1, App. 1", "The eight security categories each have a design input";
@@ -93,11 +95,13 @@ rules! {
     "vuln-triaged", E, "security", "FD&C Act 524B(b)(1); FDA cybersecurity guidance V.A.6", "Vulnerabilities leave in_triage within the policy SLA and cover every fielded release";
     "kev-designed-out", E, "security", "FDA cybersecurity guidance V.A.2", "No released component has a known-exploited vulnerability that is exploitable or in triage";
     "uncontrolled-capa", E, "postmarket", "ISO 13485 8.5.2; FDA postmarket guidance; FD&C Act 524B(b)(2)(B)", "An exploitable vulnerability with uncontrolled risk has a CAPA and a CR, notified in 30 and fixed in 60 days";
+    "vuln-reportable", E, "postmarket", "21 CFR 806; FDA postmarket cybersecurity guidance", "A vulnerability affecting a fielded release with patient-safety impact has a 21 CFR 806 reportability decision";
     "signal-closed-loop", E, "postmarket", "ISO 13485 8.2.1-8.2.3; 21 CFR 820.35", "Every signal is evaluated, investigated and decided for reportability";
     "capa-effective", E, "postmarket", "ISO 13485 8.5.2 e)-f)", "A CAPA closes only with effectiveness and no adverse effect";
-    "mr-complete", W, "postmarket", "ISO 13485 5.6", "Management review covers 5.6.2 a-l and is not overdue";
+    "mr-complete", W, "postmarket", "ISO 13485 5.6", "Management review covers 5.6.2 a-l and 5.6.3 a-d, and one is held every planned interval";
+    "mr-snapshot", E, "postmarket", "ISO 13485 5.6.2, 4.2.5", "The snapshot a management review cites is a file of the repository with the cited sha256";
     "doc-review-due", W, "postmarket", "ISO 13485 4.2.4", "No controlled document is past its review date";
-    "status-signed", E, "change", "21 CFR 11.50, 11.70; ISO 13485 4.2.4, 7.3.8; ISO 14971 8", "An approved record (or fielded release) is covered by a valid signed approval of its current content with each meaning its type needs";
+    "status-signed", E, "change", "21 CFR 11.50, 11.70; ISO 13485 4.2.4, 4.2.5, 7.3.8; ISO 14971 8", "An approved record (or fielded release), or a closed CR, CAPA or SIG, is covered by a valid signed approval of its current content with each meaning its type needs";
     "approval-plausible", E, "change", "21 CFR 11.10(e), 11.50; ISO 13485 4.2.5", "An approval is not dated before the content it approves, before an event the record states, or in the future";
     "release-ready", E, "release", "ISO 13485 7.3.5-7.3.8; ISO 14971 8; FDA cybersecurity guidance V.A-V.C, VI.A; FD&C Act 524B", "A release that is approved or fielded passes the release gate (docs/release.md)";
     "dr-stages", E, "design", "ISO 13485 7.3.2 b), 7.3.5", "Every design-review stage the approved design and development plan declares has a design review";
@@ -107,6 +111,8 @@ rules! {
     "cr-before-merge", E, "change", "ISO 13485 7.3.9", "A change request is assessed and approved before its merge";
     "suspect-link", W, "change", "ISO 13485 7.3.9", "A link whose target changed after its source was last changed or approved";
 }
+
+pub use postmarket::mr_snapshot_files;
 
 /// The rule with id `id`.
 pub fn info(id: &str) -> Option<&'static RuleInfo> {
@@ -228,6 +234,28 @@ impl<'a> Ctx<'a> {
         self.out.push(d);
     }
 
+    /// Reports a finding about record `r` as a warning, below the rule's default severity (a
+    /// fallback the user should know about, not a failure).
+    pub fn warn(
+        &mut self,
+        rule: &'static str,
+        r: &Record,
+        pos: Option<Pos>,
+        message: String,
+        hint: &str,
+    ) {
+        self.emit(rule, r, pos, message, hint);
+        if let Some(d) = self.out.last_mut() {
+            d.severity = Severity::Warning;
+        }
+    }
+
+    /// Reports a finding the rule built itself: one about a file that is not a record, such as
+    /// `ddf.yaml`.
+    pub fn push(&mut self, d: Diagnostic) {
+        self.out.push(d);
+    }
+
     /// The findings reported so far.
     pub fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.out
@@ -244,6 +272,7 @@ pub fn run_trace_rules(
     let mut ctx = Ctx::new(corpus, graph, today);
     ctx.history = history;
     design::run(&mut ctx);
+    policy::run(&mut ctx);
     risk::run(&mut ctx);
     security::run(&mut ctx);
     supply::run(&mut ctx);

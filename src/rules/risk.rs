@@ -1,10 +1,11 @@
 //! Risk-management trace rules: `hs-estimated`, `hs-controlled`, `rc-implemented`,
 //! `rc-verified`, `residual-ok`, `risk-transfer-disclosed`.
 //!
-//! They follow ISO 14971: risks are estimated on the policy's matrices (5.5, 6), a risk that is
-//! not acceptable gets a control (7.1), the control is implemented and verified for
-//! implementation and effectiveness (7.2, 7.5), the residual risk is acceptable or justified by
-//! a benefit-risk analysis (7.3, 7.4), and risk transferred to the user is disclosed and
+//! They follow ISO 14971: risks are estimated on the matrices of the approved risk management
+//! plan (4.4, 5.5, 6), a risk that is not acceptable gets a control (7.1), the control is
+//! implemented and verified for implementation and effectiveness (7.2, 7.5), the residual risk
+//! is acceptable, or reduced as far as possible and outweighed by the benefit (7.3, 7.4; an
+//! unacceptable zone stays unacceptable), and risk transferred to the user is disclosed and
 //! validated (clause 8; FDA cybersecurity guidance V.A, VI.A). Security hazardous situations sit
 //! in the same file, scored on the exploitability matrix instead of probability.
 
@@ -12,7 +13,8 @@ use super::live::Live;
 use super::Ctx;
 use crate::corpus::Corpus;
 use crate::record::Record;
-use crate::risk::{initial_and_residual, level, score, scoring, zone_rank};
+use crate::risk::{initial_and_residual, level, score, scoring, zone_rank, Assessment, ZoneClass};
+use crate::risk_plan::Which;
 
 pub(super) fn run(ctx: &mut Ctx<'_>) {
     let live = Live::new(
@@ -41,7 +43,7 @@ pub(super) fn run(ctx: &mut Ctx<'_>) {
 fn hs_estimated(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
     let graph = ctx.graph;
-    let policy = &ctx.corpus.config.risk;
+    let policy = &ctx.corpus.risk.policy;
     for (i, r) in live.all("hazardous-situation") {
         // Severity comes from the worst harm the situation can lead to.
         if let (Some(sev), false) = (level(r, "severity", 'S'), r.has("severity_rationale")) {
@@ -121,30 +123,14 @@ fn hs_estimated(ctx: &mut Ctx<'_>, live: &Live<'_>) {
                 ctx.emit("hs-estimated", r, r.index.value_pos(field), msg, &hint);
             }
         }
-        if let (Some(init), Some(res), false) = (&initial, &residual, r.has("residual_rationale")) {
-            let m = policy.matrix(s.assessment);
-            if zone_rank(m, &res.zone) > zone_rank(m, &init.zone) {
-                let msg = format!(
-                    "{} residual risk {} ({}) is higher than its initial risk {} ({})",
-                    r.id, res.zone, res.cell, init.zone, init.cell
-                );
-                let hint = "check the residual levels, or write `residual_rationale` saying why risk control raises the risk";
-                ctx.emit(
-                    "hs-estimated",
-                    r,
-                    r.index.key_pos("residual_severity"),
-                    msg,
-                    hint,
-                );
-            }
-        }
+        // A residual above the initial risk is `residual-ok`'s: risk control never raises it.
     }
 }
 
 /// `hs-controlled`: a situation whose initial risk is not acceptable has a risk control
 /// (ISO 14971 6, 7.1).
 fn hs_controlled(ctx: &mut Ctx<'_>, live: &Live<'_>) {
-    let policy = &ctx.corpus.config.risk;
+    let policy = &ctx.corpus.risk.policy;
     for (i, r) in live.all("hazardous-situation") {
         let Some(s) = scoring(r) else { continue };
         let Some(init) = score(policy, &s, r, s.fields[0], "severity") else {
@@ -295,16 +281,30 @@ fn rc_verified(ctx: &mut Ctx<'_>, live: &Live<'_>, checks: &[(bool, bool)]) {
     }
 }
 
-/// `residual-ok`: residual risk is acceptable, or an approved benefit-risk analysis accepts it
-/// (ISO 14971 7.3, 7.4). A claimed reduction is credited only once every control behind it is
-/// verified for implementation and effectiveness; until then the initial risk stands.
+/// `residual-ok`: the residual risk of each situation meets the criteria of the risk
+/// management plan (ISO 14971 7.3, 7.4, 8). An acceptable zone passes. A reduce-as-far-as-possible
+/// zone (`R`) passes only with `afap_rationale` (further risk control is not practicable) and an
+/// approved benefit-risk analysis. An unacceptable zone (`U`) never passes: a benefit-risk
+/// analysis weighs a risk the criteria allow to be weighed, it does not overrule them. A claimed
+/// reduction is credited only once every control behind it is verified for implementation and
+/// effectiveness; until then the initial risk stands. And risk control never raises a level:
+/// a residual probability, exploitability or severity above the initial one is an error (7.1;
+/// a risk a control introduces is a new situation, 7.5).
 fn residual_ok(ctx: &mut Ctx<'_>, live: &Live<'_>, checks: &[(bool, bool)]) {
     let corpus = ctx.corpus;
     let graph = ctx.graph;
-    let policy = &ctx.corpus.config.risk;
+    let policy = &ctx.corpus.risk.policy;
     for (i, r) in live.all("hazardous-situation") {
         let Some(s) = scoring(r) else { continue };
         let m = policy.matrix(s.assessment);
+        let criteria = corpus
+            .risk
+            .origin(match s.assessment {
+                Assessment::Safety => Which::Safety,
+                Assessment::Security => Which::Security,
+            })
+            .describe();
+        rising_levels(ctx, r, &s);
         let (initial, Some(residual)) = initial_and_residual(policy, &s, r) else {
             continue;
         };
@@ -332,7 +332,8 @@ fn residual_ok(ctx: &mut Ctx<'_>, live: &Live<'_>, checks: &[(bool, bool)]) {
                 }
             }
         }
-        if m.is_acceptable(&effective.zone) {
+        let class = m.class(&effective.zone);
+        if class == ZoneClass::Acceptable {
             continue;
         }
         // The benefit-risk analysis must exist, be the right kind of document, and be approved.
@@ -365,34 +366,97 @@ fn residual_ok(ctx: &mut Ctx<'_>, live: &Live<'_>, checks: &[(bool, bool)]) {
                 }
             }
         }
-        if accepted {
-            continue;
-        }
-        if br_problem.is_none() && r.has("benefit_risk") {
-            // A dangling or mistyped `benefit_risk` is reported by the structure rules.
-            continue;
-        }
+        // A dangling or mistyped `benefit_risk` is reported by the structure rules.
+        let br_broken = br_problem.is_none() && !accepted && r.has("benefit_risk");
         let mut msg = match &not_credited {
             Some(why) => format!(
                 "{} residual risk counts as its initial risk {} ({}): the reduction to {} is not credited because {why}",
                 r.id, effective.zone, effective.cell, residual.zone
             ),
-            None => format!("{} residual risk {} ({}) is not acceptable", r.id, residual.zone, residual.cell),
-        };
-        match &br_problem {
-            Some(p) => msg.push_str(&format!("; {p}")),
-            None => msg.push_str(", and `benefit_risk` names no approved benefit-risk analysis"),
-        }
-        let hint = match &not_credited {
-            Some(_) => "verify each RC that mitigates it (VERs with `result: pass` and `control_check` implementation and effectiveness), or name an approved DOC with `doc_type: benefit-risk` in `benefit_risk`".to_string(),
-            None => "reduce the risk further with a verified RC, or write a DOC with `doc_type: benefit-risk`, approve it, and name it in `benefit_risk`".to_string(),
+            None => format!(
+                "{} residual risk {} ({}) is not acceptable",
+                r.id, residual.zone, residual.cell
+            ),
         };
         let pos = r
             .index
             .value_pos("benefit_risk")
             .or_else(|| r.index.key_pos("residual_severity"));
+        if class == ZoneClass::Unacceptable {
+            msg.push_str(&format!(
+                "; {} is an unacceptable zone by the criteria of {criteria}, which no benefit-risk analysis can accept",
+                effective.zone
+            ));
+            if accepted {
+                msg.push_str(" (`benefit_risk` names one)");
+            }
+            let hint = match &not_credited {
+                Some(_) => "verify each RC that mitigates it (VERs with `result: pass` and `control_check` implementation and effectiveness), and reduce the risk further if the verified residual is still unacceptable",
+                None => "reduce the risk with further verified RCs (ISO 14971 7.1) until the residual is acceptable, or in a zone the plan lets a benefit-risk analysis weigh (`reduce_as_far_as_possible`); otherwise the design cannot be released",
+            };
+            ctx.emit("residual-ok", r, pos, msg, hint);
+            continue;
+        }
+        let afap = r.has("afap_rationale");
+        if accepted && afap {
+            continue;
+        }
+        if !accepted && br_broken && afap {
+            continue;
+        }
+        let mut missing = Vec::new();
+        match &br_problem {
+            Some(p) if !accepted => missing.push(p.clone()),
+            None if !accepted && !br_broken => {
+                missing.push("`benefit_risk` names no approved benefit-risk analysis".to_string())
+            }
+            _ => {}
+        }
+        if !afap {
+            missing.push(
+                "it has no `afap_rationale` saying why further risk control is not practicable"
+                    .to_string(),
+            );
+        }
+        msg.push_str(&format!(
+            "; {} may be accepted by the criteria of {criteria} only when reduced as far as possible and outweighed by the benefit (ISO 14971 7.4), but {}",
+            effective.zone,
+            missing.join(", and ")
+        ));
+        let hint = match &not_credited {
+            Some(_) => "verify each RC that mitigates it (VERs with `result: pass` and `control_check` implementation and effectiveness), or, if no further control is practicable, write `afap_rationale` and name an approved DOC with `doc_type: benefit-risk` in `benefit_risk`".to_string(),
+            None => "reduce the risk further with a verified RC; if no further control is practicable, say why in `afap_rationale`, and write a DOC with `doc_type: benefit-risk`, approve it, and name it in `benefit_risk`".to_string(),
+        };
         ctx.emit("residual-ok", r, pos, msg, &hint);
     }
+}
+
+/// Part of `residual-ok`: risk control never raises a level. A residual likelihood or severity
+/// above the initial one means the estimate is wrong, or a control introduced a new risk, which
+/// belongs in a situation of its own (`new_risks`, ISO 14971 7.5). The zone may well be the same
+/// (P3 to P4 at S1 is A both times): the levels are what the file asserts, so they are checked.
+fn rising_levels(ctx: &mut Ctx<'_>, r: &crate::record::Record, s: &crate::risk::Scoring) {
+    let mut rises = Vec::new();
+    let mut first = None;
+    for (init, res, letter) in [
+        (s.fields[0], s.fields[1], s.letter),
+        ("severity", "residual_severity", 'S'),
+    ] {
+        if let (Some(a), Some(b)) = (level(r, init, letter), level(r, res, letter)) {
+            if b > a {
+                rises.push(format!("`{res}` {letter}{b} is above `{init}` {letter}{a}"));
+                first.get_or_insert(res);
+            }
+        }
+    }
+    let Some(field) = first else { return };
+    let msg = format!(
+        "{} residual risk is higher than its initial risk: {}",
+        r.id,
+        rises.join(" and ")
+    );
+    let hint = "risk control lowers levels or leaves them: correct the estimate, or, if a control introduces a new hazardous situation, record it as its own HS named in the RC's `new_risks` (ISO 14971 7.5)";
+    ctx.emit("residual-ok", r, r.index.value_pos(field), msg, hint);
 }
 
 /// `risk-transfer-disclosed`: risk a control transfers to the user, operator, patient or
@@ -569,7 +633,7 @@ mod tests {
     }
 
     #[test]
-    fn hs_estimated_stated_zone_and_rising_residual() {
+    fn hs_estimated_stated_zone() {
         let mut r = complete();
         r[1] = hs("HS-001", REDUCED, "initial_risk: R\n");
         let d = run(&r);
@@ -583,22 +647,44 @@ mod tests {
             f[0].hint.as_deref(),
             Some("set `initial_risk: U`, or correct the levels it is computed from")
         );
+    }
+
+    #[test]
+    fn residual_ok_rejects_levels_above_the_initial_ones() {
+        let mut r = complete();
+        // A rising zone, even with a rationale (it used to pass with `residual_rationale`).
         let rising =
             "severity: S2\nprobability: P2\nresidual_severity: S4\nresidual_probability: P3\n";
-        r[1] = hs("HS-001", rising, "");
-        let f = run(&r);
-        let f = fired(&f, "hs-estimated", "HS-001");
-        assert!(
-            f[0].message.contains("higher than its initial risk A"),
-            "{}",
-            f[0].message
-        );
         r[1] = hs(
             "HS-001",
             rising,
             "residual_rationale: the alarm adds a new hazard\n",
         );
-        assert!(fired(&run(&r), "hs-estimated", "HS-001").is_empty());
+        let d = run(&r);
+        assert!(fired(&d, "hs-estimated", "HS-001").is_empty(), "{d:?}");
+        let f = messages(&d, "residual-ok", "HS-001");
+        assert!(
+            f.iter().any(|m| m.contains(
+                "higher than its initial risk: `residual_probability` P3 is above `probability` P2 and `residual_severity` S4 is above `severity` S2"
+            )),
+            "{f:?}"
+        );
+        // The reproduction: P3 then P4 at S1 is zone A both times, and was accepted.
+        r[1] = hs(
+            "HS-001",
+            "severity: S1\nprobability: P3\nresidual_severity: S1\nresidual_probability: P4\n",
+            "",
+        );
+        let d = run(&r);
+        let f = fired(&d, "residual-ok", "HS-001");
+        assert_eq!(f.len(), 1, "{d:?}");
+        assert!(
+            f[0].message
+                .contains("`residual_probability` P4 is above `probability` P3"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].line, Some(12)); // the `residual_probability` value
     }
 
     #[test]
@@ -695,34 +781,81 @@ mod tests {
             "{}",
             f[0].message
         );
-        // An approved benefit-risk analysis accepts it.
-        r[1] = hs("HS-001", REDUCED, "benefit_risk: DOC-001\n");
+        // The initial risk that stands is U: a benefit-risk analysis cannot accept it.
+        r[1] = hs(
+            "HS-001",
+            REDUCED,
+            "benefit_risk: DOC-001\nafap_rationale: none left\n",
+        );
         r.push(doc("DOC-001", "doc_type: benefit-risk\n"));
-        assert!(fired(&run(&r), "residual-ok", "HS-001").is_empty());
-        // A draft one does not.
-        r[5] = doc("DOC-001", "status: draft\ndoc_type: benefit-risk\n");
         let d = run(&r);
         let f = fired(&d, "residual-ok", "HS-001");
         assert!(
-            f[0].message.contains("DOC-001, which is draft"),
+            f[0].message
+                .contains("U is an unacceptable zone by the criteria of ddf's default"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    /// HS-001 at P`p` x S4 before and after control, mitigated by the verified RC-001.
+    fn residual_at(p: &str, extra: &str) -> String {
+        hs(
+            "HS-001",
+            &format!("severity: S4\nprobability: {p}\nresidual_severity: S4\nresidual_probability: {p}\n"),
+            extra,
+        )
+    }
+
+    #[test]
+    fn residual_ok_never_accepts_an_unacceptable_zone() {
+        // The reproduction: residual U with an approved benefit-risk analysis passed.
+        let mut r = complete();
+        r[1] = residual_at(
+            "P3",
+            "benefit_risk: DOC-001\nafap_rationale: no further control is practicable\n",
+        );
+        r.push(doc("DOC-001", "doc_type: benefit-risk\n"));
+        let d = run(&r);
+        let f = fired(&d, "residual-ok", "HS-001");
+        assert_eq!(f.len(), 1, "{d:?}");
+        assert!(
+            f[0].message
+                .contains("residual risk U (P3 x S4) is not acceptable; U is an unacceptable zone")
+                && f[0].message.contains("(`benefit_risk` names one)"),
             "{}",
             f[0].message
         );
     }
 
     #[test]
-    fn residual_ok_fires_on_unacceptable_residual() {
+    fn residual_ok_in_reduce_zone_needs_benefit_risk_and_afap_rationale() {
         let mut r = complete();
-        r[1] = hs(
-            "HS-001",
-            "severity: S4\nprobability: P4\nresidual_severity: S4\nresidual_probability: P2\n",
-            "",
+        r.push(doc("DOC-001", "doc_type: benefit-risk\n"));
+        // Benefit-risk alone is not enough: the risk must be reduced as far as possible.
+        r[1] = residual_at("P2", "benefit_risk: DOC-001\n");
+        let d = run(&r);
+        let f = fired(&d, "residual-ok", "HS-001");
+        assert_eq!(f.len(), 1, "{d:?}");
+        assert!(
+            f[0].message
+                .contains("residual risk R (P2 x S4) is not acceptable; R may be accepted")
+                && f[0].message.contains("but it has no `afap_rationale`"),
+            "{}",
+            f[0].message
         );
+        // Both: accepted.
+        r[1] = residual_at(
+            "P2",
+            "benefit_risk: DOC-001\nafap_rationale: every practicable control is in place\n",
+        );
+        assert!(fired(&run(&r), "residual-ok", "HS-001").is_empty());
+        // A draft analysis does not count.
+        r[6] = doc("DOC-001", "status: draft\ndoc_type: benefit-risk\n");
         let d = run(&r);
         let f = fired(&d, "residual-ok", "HS-001");
         assert!(
-            f[0].message
-                .contains("residual risk R (P2 x S4) is not acceptable"),
+            f[0].message.contains("DOC-001, which is draft"),
             "{}",
             f[0].message
         );

@@ -4,7 +4,8 @@
 //! They check the security risk management FDA's premarket cybersecurity guidance asks for
 //! inside the quality system: every threat is carried into the safety risk file or justified
 //! as security-only (V.A.2, AAMI SW96), uncontrolled exploitability x severity risk gets a
-//! security control (V.A.2), each control traces through design to a passing security test
+//! security control (V.A.2), security-only risk (exploitability x impact) meets the criteria of
+//! the security risk management plan or is controlled or accepted (TIR57, SW96), each control traces through design to a passing security test
 //! (V.A traceability, V.C), the architecture views (V.B.2) and the eight security control
 //! categories (V.B.1, Appendix 1) are covered, and vulnerability states are justified
 //! (CycloneDX VEX; ISO 14971 10.4).
@@ -74,16 +75,30 @@ fn threat_disposition(ctx: &mut Ctx<'_>, live: &Live<'_>) {
         }
         let pos = r.index.key_pos("disposition");
         if r.str("disposition") == Some("security-only") {
-            if !r.has("security_only_rationale") {
+            // Security-only risk is still risk: it is scored on impact in place of patient
+            // harm (TIR57, SW96), so the threat needs both the reason and the impact.
+            let missing: Vec<&str> = ["security_only_rationale", "impact"]
+                .into_iter()
+                .filter(|f| !r.has(f))
+                .collect();
+            if !missing.is_empty() {
                 let msg = format!(
-                    "{} is security-only but has no `security_only_rationale`",
-                    r.id
+                    "{} is security-only but has no {}",
+                    r.id,
+                    missing
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(" nor ")
                 );
-                let hint = format!(
-                    "write `security_only_rationale:` saying why the threat cannot lead to patient harm, or name {} in `threats` of the HS it can cause",
-                    r.id
-                );
-                ctx.emit("threat-disposition", r, pos, msg, &hint);
+                let mut steps = Vec::new();
+                if missing.contains(&"security_only_rationale") {
+                    steps.push(format!("write `security_only_rationale:` saying why the threat cannot lead to patient harm (or name {} in `threats` of the HS it can cause)", r.id));
+                }
+                if missing.contains(&"impact") {
+                    steps.push("write `impact:` I1..I5, its impact on assets, data or operations, scored on the security risk management plan's scale".to_string());
+                }
+                ctx.emit("threat-disposition", r, pos, msg, &steps.join("; "));
             }
             continue;
         }
@@ -105,7 +120,7 @@ fn threat_disposition(ctx: &mut Ctx<'_>, live: &Live<'_>) {
 fn threat_controlled(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let corpus = ctx.corpus;
     let graph = ctx.graph;
-    let matrix = &corpus.config.risk.security;
+    let matrix = &corpus.risk.policy.security;
     // Records a live security (or both) RC mitigates, marked once so each threat checks itself
     // and its situations in constant time.
     let mut secured = vec![false; corpus.records.len()];
@@ -119,8 +134,10 @@ fn threat_controlled(ctx: &mut Ctx<'_>, live: &Live<'_>) {
         }
     }
     for (i, r) in live.all("threat") {
-        // Security-only threats have no patient-harm severity: controlled by definition.
+        // Security-only threats have no patient-harm severity: they are scored on impact, on
+        // the security risk management plan's own matrix.
         if r.str("disposition") == Some("security-only") {
+            security_only_controlled(ctx, r, secured[i]);
             continue;
         }
         let Some(e) = r.text("exploitability").and_then(|t| parse_level(&t, 'E')) else {
@@ -169,6 +186,56 @@ fn threat_controlled(ctx: &mut Ctx<'_>, live: &Live<'_>) {
             &hint,
         );
     }
+}
+
+/// Part of `threat-controlled` for a security-only threat: its exploitability x impact risk is
+/// acceptable by the criteria of the security risk management plan (AAMI TIR57, SW96), or a
+/// security control brings the residual (`residual_exploitability` x impact) to acceptable, or
+/// `risk_acceptance_rationale` records why the risk is accepted. No patient harm does not make
+/// a threat controlled: a network attacker reading the device's logs is still a risk to manage.
+fn security_only_controlled(ctx: &mut Ctx<'_>, r: &Record, secured: bool) {
+    let corpus = ctx.corpus;
+    let m = &corpus.risk.policy.security_only;
+    let level = |f: &str, letter: char| r.text(f).and_then(|t| parse_level(&t, letter));
+    // Without an impact there is nothing to score; `threat-disposition` reports it.
+    let (Some(e), Some(imp)) = (level("exploitability", 'E'), level("impact", 'I')) else {
+        return;
+    };
+    let Some(zone) = m.zone(e, imp) else { return };
+    if m.is_acceptable(zone) || r.has("risk_acceptance_rationale") {
+        return;
+    }
+    let criteria = corpus
+        .risk
+        .origin(crate::risk_plan::Which::SecurityOnly)
+        .describe();
+    let msg = if secured {
+        let res = level("residual_exploitability", 'E').unwrap_or(e);
+        let Some(rz) = m.zone(res, imp) else { return };
+        if m.is_acceptable(rz) {
+            return;
+        }
+        format!(
+            "{} is security-only with residual risk {rz} (E{res} x I{imp}) after its security RCs, which is not acceptable by the criteria of {criteria}, and no `risk_acceptance_rationale` accepts it",
+            r.id
+        )
+    } else {
+        format!(
+            "{} is security-only with risk {zone} (E{e} x I{imp}), which is not acceptable by the criteria of {criteria}; no RC of kind security or both mitigates it and no `risk_acceptance_rationale` accepts it",
+            r.id
+        )
+    };
+    let hint = format!(
+        "write an RC with `kind: security` and `mitigates: [{}]` and lower `residual_exploitability` once it is verified, or record in `risk_acceptance_rationale` why the security risk is accepted (AAMI SW96)",
+        r.id
+    );
+    ctx.emit(
+        "threat-controlled",
+        r,
+        r.index.value_pos("exploitability"),
+        msg,
+        &hint,
+    );
 }
 
 /// `cyber-chain`: every security control is traceable from the threat it counters through the
@@ -556,17 +623,100 @@ mod tests {
         r[1] = thr("THR-001", "E4", "disposition: security-only\n");
         let d = run(&r);
         let f = fired(&d, "threat-disposition", "THR-001");
-        assert!(
-            f[0].message.contains("security_only_rationale"),
-            "{}",
-            f[0].message
+        assert_eq!(
+            f[0].message,
+            "THR-001 is security-only but has no `security_only_rationale` nor `impact`"
         );
         r[1] = thr(
             "THR-001",
             "E4",
             "disposition: security-only\nsecurity_only_rationale: data only\n",
         );
+        let d = run(&r);
+        let f = fired(&d, "threat-disposition", "THR-001");
+        assert_eq!(f[0].message, "THR-001 is security-only but has no `impact`");
+        r[1] = thr(
+            "THR-001",
+            "E4",
+            "disposition: security-only\nsecurity_only_rationale: data only\nimpact: I2\n",
+        );
         assert!(fired(&run(&r), "threat-disposition", "THR-001").is_empty());
+    }
+
+    /// A security-only threat: exploitability `e`, impact `i`, plus `extra`.
+    fn security_only(e: &str, i: &str, extra: &str) -> String {
+        thr(
+            "THR-001",
+            e,
+            &format!("disposition: security-only\nsecurity_only_rationale: logs hold no patient data\nimpact: {i}\n{extra}"),
+        )
+        .replace("attack_vector: adjacent", "attack_vector: network")
+    }
+
+    #[test]
+    fn security_only_threat_is_not_controlled_by_definition() {
+        // The reproduction: an E5 network threat with no control had no finding at all.
+        let mut r = complete();
+        r[1] = security_only("E5", "I3", "");
+        r[2] = hs("HS-001", "S4", "");
+        r[3] = rc("RC-001", "security", "HS-001");
+        let d = run(&r);
+        let f = fired(&d, "threat-controlled", "THR-001");
+        assert_eq!(f.len(), 1, "{d:?}");
+        assert!(
+            f[0].message.contains("risk U (E5 x I3)")
+                && f[0]
+                    .message
+                    .contains("no RC of kind security or both mitigates it"),
+            "{}",
+            f[0].message
+        );
+        // Acceptable on the matrix: nothing to do.
+        r[1] = security_only("E5", "I2", "");
+        assert!(fired(&run(&r), "threat-controlled", "THR-001").is_empty());
+        // A security control that brings the residual to acceptable.
+        r[1] = security_only("E5", "I3", "");
+        r[3] = rc("RC-001", "security", "THR-001");
+        assert!(fired(&run(&r), "threat-controlled", "THR-001").is_empty());
+        // A control that leaves it unacceptable needs an accepted rationale.
+        r[1] = security_only("E5", "I3", "")
+            .replace("residual_exploitability: E1", "residual_exploitability: E4");
+        let d = run(&r);
+        let f = fired(&d, "threat-controlled", "THR-001");
+        assert!(
+            f[0].message.contains("residual risk U (E4 x I3)"),
+            "{}",
+            f[0].message
+        );
+        r[1] = security_only(
+            "E5",
+            "I3",
+            "risk_acceptance_rationale: accepted by the security board, SRB-12\n",
+        )
+        .replace("residual_exploitability: E1", "residual_exploitability: E4");
+        assert!(fired(&run(&r), "threat-controlled", "THR-001").is_empty());
+    }
+
+    #[test]
+    fn security_only_risk_uses_the_security_plan_matrix() {
+        // The approved security risk-management plan accepts nothing above I1 at E5.
+        let plan = doc(
+            "DOC-002",
+            "doc_type: security-rm-plan\nrisk_policy:\n  revision: A\n  security_only_matrix:\n    columns: [I1, I2, I3, I4, I5]\n    E5: [L, H, H, H, H]\n    E4: [L, H, H, H, H]\n    E3: [L, L, H, H, H]\n    E2: [L, L, L, H, H]\n    E1: [L, L, L, L, H]\n  acceptable: { security_only: [L] }\n",
+        );
+        let mut r = complete();
+        r[1] = security_only("E5", "I2", "");
+        r[2] = hs("HS-001", "S4", "");
+        r[3] = rc("RC-001", "security", "HS-001");
+        assert!(fired(&run(&r), "threat-controlled", "THR-001").is_empty());
+        r.push(plan);
+        let d = run(&r);
+        let f = fired(&d, "threat-controlled", "THR-001");
+        assert!(
+            f[0].message.contains("risk H (E5 x I2)") && f[0].message.contains("DOC-002"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::date::Date;
 use crate::diagnostic::{Diagnostic, Pos, Severity};
 use crate::graph::Graph;
 use crate::record::{is_given, scalar_text, Link, Record};
-use crate::risk::parse_level;
+use crate::risk::{parse_level, RiskPolicy};
 use crate::schema::{FieldDef, FieldKind, TypeDef};
 use serde_yaml::Value;
 use std::sync::OnceLock;
@@ -46,8 +46,9 @@ fn strsim_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// Checks one record against the schema and fills in its links.
-pub fn validate_record(r: &mut Record, config: &Config) -> Vec<Diagnostic> {
+/// Checks one record against the schema and fills in its links. Level fields are checked against
+/// the scales of `policy`, the criteria in force.
+pub fn validate_record(r: &mut Record, config: &Config, policy: &RiskPolicy) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let schema = &config.schema;
     let d = |rule: &'static str, pos: Option<Pos>, msg: String| {
@@ -147,8 +148,12 @@ pub fn validate_record(r: &mut Record, config: &Config) -> Vec<Diagnostic> {
     for f in tdef.fields.values() {
         match r.fields.get(&f.name) {
             None | Some(Value::Null) => {
-                if f.required && !(tdef.body.as_deref() == Some(f.name.as_str()) && r.has_body()) {
+                let required = f.required_for(r.status());
+                if required && !(tdef.body.as_deref() == Some(f.name.as_str()) && r.has_body()) {
                     let mut msg = format!("required field `{}` is missing", f.name);
+                    if !f.required {
+                        msg.push_str(&format!(" (required in status {})", r.status()));
+                    }
                     if tdef.body.as_deref() == Some(f.name.as_str()) {
                         msg.push_str(" (the Markdown body may hold it)");
                     }
@@ -165,7 +170,7 @@ pub fn validate_record(r: &mut Record, config: &Config) -> Vec<Diagnostic> {
                 }
             }
             Some(v) => {
-                if f.required && !f.allow_empty && !is_given(v) {
+                if f.required_for(r.status()) && !f.allow_empty && !is_given(v) {
                     out.push(
                         d(
                             "missing-field",
@@ -181,7 +186,7 @@ pub fn validate_record(r: &mut Record, config: &Config) -> Vec<Diagnostic> {
                     );
                     continue;
                 }
-                check_value(r, tdef, f, v, config, &mut out);
+                check_value(r, tdef, f, v, config, policy, &mut out);
             }
         }
     }
@@ -257,6 +262,7 @@ fn check_value(
     f: &FieldDef,
     v: &Value,
     config: &Config,
+    policy: &RiskPolicy,
     out: &mut Vec<Diagnostic>,
 ) {
     let name = &f.name;
@@ -367,7 +373,7 @@ fn check_value(
         }
         FieldKind::Level => {
             let scale = f.scale.unwrap_or(crate::schema::Scale::Severity);
-            let n = config.risk.scale_len(scale);
+            let n = policy.scale_len(scale);
             let letter = scale.letter();
             match scalar() {
                 Some(s) if parse_level(&s, letter).is_some_and(|l| l <= n) => {}

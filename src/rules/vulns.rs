@@ -456,7 +456,7 @@ fn kev_designed_out(ctx: &mut Ctx<'_>, live: &Live<'_>, rels: &ReleaseSboms) {
 fn vuln_zone(corpus: &Corpus, r: &Record) -> Option<(String, bool)> {
     let e = parse_level(r.str("exploitability")?, 'E')?;
     let s = parse_level(r.str("severity")?, 'S')?;
-    let m = &corpus.config.risk.security;
+    let m = &corpus.risk.policy.security;
     let zone = m.zone(e, s)?.to_string();
     let ok = m.is_acceptable(&zone);
     Some((zone, ok))

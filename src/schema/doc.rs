@@ -84,12 +84,14 @@ pub fn markdown(schema: &Schema) -> String {
         }) {
             let req = if f.required {
                 if f.allow_empty {
-                    "yes (may be empty)"
+                    "yes (may be empty)".to_string()
                 } else {
-                    "yes"
+                    "yes".to_string()
                 }
+            } else if !f.required_in.is_empty() {
+                format!("when `{}`", f.required_in.join("`, `"))
             } else {
-                ""
+                String::new()
             };
             s.push_str(&format!(
                 "| `{}` | {} | {} | {} |\n",

@@ -70,6 +70,8 @@ fn id_schema(schema: &Schema, targets: &[String]) -> Value {
 pub fn json_schema(schema: &Schema, t: &TypeDef) -> Value {
     let mut props = Map::new();
     let mut required = Vec::new();
+    // Fields required only in some statuses: one `if status is one of ... then required` each.
+    let mut conditional = Vec::new();
     for f in t.fields.values() {
         let mut fs = field_schema(schema, f);
         if f.name == "id" {
@@ -83,6 +85,11 @@ pub fn json_schema(schema: &Schema, t: &TypeDef) -> Value {
         // The body may stand in for the main text field, so it is not required in front-matter.
         if f.required && t.body.as_deref() != Some(f.name.as_str()) {
             required.push(f.name.clone());
+        } else if !f.required && !f.required_in.is_empty() {
+            conditional.push(json!({
+                "if": { "properties": { "status": { "enum": f.required_in } }, "required": ["status"] },
+                "then": { "required": [f.name] },
+            }));
         }
     }
     let mut out = json!({
@@ -94,6 +101,11 @@ pub fn json_schema(schema: &Schema, t: &TypeDef) -> Value {
         "properties": props,
         "required": required,
     });
+    if !conditional.is_empty() {
+        if let Some(obj) = out.as_object_mut() {
+            obj.insert("allOf".into(), Value::Array(conditional));
+        }
+    }
     if !t.allow_unknown {
         if let Some(obj) = out.as_object_mut() {
             obj.insert("additionalProperties".into(), json!(false));
@@ -127,5 +139,20 @@ mod tests {
         let link = &js["properties"]["traces_to"]["anyOf"][0]["pattern"];
         assert_eq!(link, "^(UN|DI)-[0-9]{3,}$");
         assert_eq!(js["additionalProperties"], false);
+    }
+
+    #[test]
+    fn fields_required_in_a_status_are_conditional() {
+        let s = Schema::builtin().expect("schema");
+        let capa = json_schema(&s, s.get("capa").expect("CAPA"));
+        let req = capa["required"].as_array().expect("array");
+        assert!(!req.iter().any(|r| r == "closed_by"));
+        let rule = capa["allOf"]
+            .as_array()
+            .expect("allOf")
+            .iter()
+            .find(|r| r["then"]["required"][0] == "closed_by")
+            .expect("closed_by rule");
+        assert_eq!(rule["if"]["properties"]["status"]["enum"][0], "closed");
     }
 }

@@ -60,7 +60,7 @@ impl FieldKind {
     }
 }
 
-/// One of the three risk scales.
+/// One of the risk scales.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scale {
@@ -70,6 +70,8 @@ pub enum Scale {
     Probability,
     /// Exploitability (security), `E1`..`En`.
     Exploitability,
+    /// Impact of a security-only threat (no patient harm), `I1`..`In`.
+    Impact,
 }
 
 impl Scale {
@@ -79,6 +81,7 @@ impl Scale {
             Scale::Severity => 'S',
             Scale::Probability => 'P',
             Scale::Exploitability => 'E',
+            Scale::Impact => 'I',
         }
     }
 }
@@ -91,6 +94,8 @@ pub struct RawField {
     pub kind: Option<FieldKind>,
     /// Mandatory.
     pub required: Option<bool>,
+    /// Mandatory once the record has one of these statuses (a closed CAPA names who closed it).
+    pub required_in: Option<Vec<String>>,
     /// A required list may be empty.
     pub allow_empty: Option<bool>,
     /// Value set (enum, enums); in `ddf.yaml` these values are added to the built-in ones.
@@ -155,6 +160,9 @@ pub struct FieldDef {
     pub kind: FieldKind,
     /// Mandatory.
     pub required: bool,
+    /// Mandatory once the record has one of these statuses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub required_in: Vec<String>,
     /// A required list may be empty.
     pub allow_empty: bool,
     /// Value set.
@@ -180,6 +188,11 @@ pub struct FieldDef {
 }
 
 impl FieldDef {
+    /// Whether the field is mandatory on a record in `status`.
+    pub fn required_for(&self, status: &str) -> bool {
+        self.required || self.required_in.iter().any(|s| s == status)
+    }
+
     /// Whether a record of prefix `prefix` is an allowed target.
     pub fn accepts_target(&self, prefix: &str) -> bool {
         self.targets.iter().any(|t| t == "*" || t == prefix)
@@ -395,6 +408,9 @@ fn merge_type(base: &mut RawType, layer: &RawType) {
                 if f.required.is_some() {
                     bf.required = f.required;
                 }
+                if f.required_in.is_some() {
+                    bf.required_in.clone_from(&f.required_in);
+                }
                 if f.allow_empty.is_some() {
                     bf.allow_empty = f.allow_empty;
                 }
@@ -449,6 +465,7 @@ fn resolve_field(type_name: &str, name: &str, f: &RawField) -> Result<FieldDef, 
         name: name.to_string(),
         kind,
         required: f.required.unwrap_or(false),
+        required_in: f.required_in.clone().unwrap_or_default(),
         allow_empty: f.allow_empty.unwrap_or(false),
         values: f.values.clone(),
         targets: f.targets.clone(),

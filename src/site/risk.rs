@@ -84,7 +84,7 @@ pub(crate) struct ThreatRisk {
 /// The risk of threat `i`.
 pub(crate) fn threat_risk(corpus: &Corpus, g: &Graph, i: usize) -> ThreatRisk {
     let r = &corpus.records[i];
-    let m = &corpus.config.risk.security;
+    let m = &corpus.risk.policy.security;
     if r.str("disposition") == Some("security-only") {
         let t = "security-only: no patient-harm severity".to_string();
         return ThreatRisk {
@@ -203,6 +203,11 @@ pub struct MatrixView {
     pub columns: Vec<ScaleLevel>,
     /// Zones that count as acceptable.
     pub acceptable: Vec<String>,
+    /// Zones acceptable only reduced as far as possible and with a benefit-risk analysis.
+    pub reduce: Vec<String>,
+    /// Where the matrix in force comes from: `DOC-002 (risk_policy revision C)`, `ddf.yaml
+    /// risk:` or ddf's default.
+    pub source: String,
     /// Every zone of the matrix with its class, from least to most risk.
     pub zones: Vec<ZoneCell>,
 }
@@ -454,6 +459,7 @@ fn matrix_view(
     scale: &str,
     letter: char,
     plan: Option<&Record>,
+    source: String,
 ) -> MatrixView {
     let cell = |z: &str| ZoneCell {
         zone: z.to_string(),
@@ -486,6 +492,8 @@ fn matrix_view(
             })
             .collect(),
         acceptable: m.acceptable.clone(),
+        reduce: m.reduce.clone(),
+        source,
         zones: zones.into_iter().map(|z| cell(z)).collect(),
     }
 }
@@ -625,7 +633,7 @@ fn risk_cell(s: Option<&Scored>, m: Option<&Matrix>, letter: char) -> RiskCell {
 pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
     let corpus = input.corpus;
     let g = input.graph;
-    let policy = &corpus.config.risk;
+    let policy = &corpus.risk.policy;
     let findings = risk_findings(input);
     let found = |id: &str| findings.get(id).cloned().unwrap_or_default();
     let plans: Vec<usize> = corpus
@@ -637,11 +645,19 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
             live(r) && r.str("doc_type") == Some("risk-mgmt-plan")
         })
         .collect();
-    // The scale definitions come from the approved plan if there is one, else the first.
+    // The scale definitions come from the plan whose matrices are in force, else the first
+    // approved plan, else the first.
+    let in_force = corpus.risk.safety.plan();
     let plan = plans
         .iter()
         .map(|&i| &corpus.records[i])
-        .find(|r| r.status() == "approved")
+        .find(|r| Some(r.id.as_str()) == in_force)
+        .or_else(|| {
+            plans
+                .iter()
+                .map(|&i| &corpus.records[i])
+                .find(|r| r.status() == "approved")
+        })
         .or_else(|| plans.first().map(|&i| &corpus.records[i]));
     let hs_all = corpus.records_of("hazardous-situation");
     let situations: Vec<usize> = hs_all
@@ -674,8 +690,12 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
         let residual = risk_cell(h.residual.as_ref(), m, letter);
         let acceptability = match (&h.residual, m) {
             (Some(_), Some(_)) if residual.acceptable => "acceptable".to_string(),
+            (Some(res), Some(m)) if m.class(&res.zone) == crate::risk::ZoneClass::Unacceptable => {
+                "NOT ACCEPTABLE: unacceptable zone, which no benefit-risk analysis can accept"
+                    .into()
+            }
             (Some(_), Some(_)) if !br.is_empty() => format!(
-                "not acceptable by the matrix; benefit-risk: {}",
+                "reduce as far as possible; benefit-risk: {}",
                 br.iter()
                     .map(|b| b.id.as_str())
                     .collect::<Vec<_>>()
@@ -908,6 +928,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
                 "probability",
                 'P',
                 plan,
+                corpus.risk.safety.describe(),
             ),
             matrix_view(
                 &policy.security,
@@ -915,6 +936,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
                 "exploitability",
                 'E',
                 plan,
+                corpus.risk.security.describe(),
             ),
         ],
         hazards,

@@ -226,7 +226,7 @@ fn counts(corpus: &Corpus, type_name: &str, field: &str, records: &[usize]) -> V
 pub fn view(input: &Input<'_>, site: &SiteView) -> SecurityView {
     let corpus = input.corpus;
     let g = input.graph;
-    let sec = &corpus.config.risk.security;
+    let sec = &corpus.risk.policy.security;
     let mut findings: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for d in &input.report.diagnostics {
         if let (Some(id), true) = (d.record.as_deref(), SECURITY_RULES.contains(&d.rule)) {

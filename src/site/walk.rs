@@ -428,7 +428,7 @@ fn shown_fields(type_name: &str) -> &'static [&'static str] {
 fn walk(input: &Input<'_>, sh: &Shared<'_>, site: &SiteView, entry: usize) -> WalkView {
     let corpus = input.corpus;
     let g = input.graph;
-    let policy = &corpus.config.risk;
+    let policy = &corpus.risk.policy;
     let c = chain(input, sh, entry);
     // Records of earlier hops, to explain how each record is reached.
     let mut seen: BTreeSet<usize> = BTreeSet::from([entry]);

@@ -266,6 +266,68 @@ fn signed_approvals_back_approved_status_and_editing_voids_them() {
 }
 
 #[test]
+fn closed_change_requests_capas_and_signals_need_a_signed_approval() {
+    let (mut t, _keys, q_key, _) = two_signers("approval");
+    let closed = "status: closed\nclosed: 2026-01-05\nclosed_by: PER-001\n";
+    t.write("records/CR-001.md", &format!("---\nid: CR-001\ntype: change-request\ntitle: Change\n{closed}owner: PER-001\nreason: r\nimpact: i\ncyber_impact: unlikely-to-impact\ncyber_rationale: c\nregulatory_path: letter-to-file\n---\nWhat changes.\n"));
+    t.write("records/CAPA-001.md", &format!("---\nid: CAPA-001\ntype: capa\ntitle: Fix\n{closed}owner: PER-001\nkind: corrective\nroot_cause: r\nactions: a\nopened: 2026-01-01\neffectiveness: e\nno_adverse_effect: n\n---\nThe problem.\n"));
+    t.write("records/SIG-001.md", &format!("---\nid: SIG-001\ntype: signal\ntitle: Feedback\n{closed}owner: PER-001\nkind: feedback\nreceived: 2026-01-02\ndevice_id: \"(01)1\"\nevaluation: e\nreportable: none\nreportable_rationale: r\ncorrection: none needed\n---\nWhat was said.\n"));
+    t.commit("Close CR-001, CAPA-001 and SIG-001");
+    // Closed with no signature: the closure claims a decision nobody signed.
+    let unsigned: Vec<String> = rules_on(&t, "status-signed")
+        .into_iter()
+        .map(|f| f.1)
+        .collect();
+    for p in [
+        "records/CR-001.md",
+        "records/CAPA-001.md",
+        "records/SIG-001.md",
+    ] {
+        assert!(unsigned.iter().any(|u| u == p), "{p} not in {unsigned:?}");
+    }
+    let trailers = ["CR-001", "CAPA-001", "SIG-001"]
+        .iter()
+        .map(|id| {
+            let path = format!("records/{id}.md");
+            format!("{id}@{}", blob(&t, &path))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    sign(
+        &mut t,
+        &q_key,
+        "Approve the closures",
+        &format!("Approves: {trailers}\nSignature-Meaning: approval\nSigner: PER-001"),
+    );
+    let after = rules_on(&t, "status-signed");
+    assert!(
+        after.iter().all(|f| !f.1.contains("CR-001")
+            && !f.1.contains("CAPA-001")
+            && !f.1.contains("SIG-001")),
+        "{after:?}"
+    );
+    // Editing a closed record voids its approval, as for an approved one.
+    let cr = t.read("records/CR-001.md");
+    t.write(
+        "records/CR-001.md",
+        &cr.replace("What changes.", "What changed."),
+    );
+    let run = t.ddf(&["check", "--format", "json"]);
+    let msgs: Vec<String> = run.json()["diagnostics"]
+        .as_array()
+        .expect("d")
+        .iter()
+        .filter(|d| d["rule"] == "status-signed" && d["record"] == "CR-001")
+        .map(|d| d["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(
+        msgs[0].starts_with("CR-001 is `closed`, but the record was edited after its approval"),
+        "{msgs:?}"
+    );
+}
+
+#[test]
 fn unsigned_or_wrong_signer_approvals_do_not_count() {
     let (mut t, _keys, _, o_key) = two_signers("approval");
     let b = blob(&t, "records/UN-001.md");

@@ -18,4 +18,5 @@ mod site;
 mod site_registers;
 mod site_risk;
 mod site_search;
+mod standard;
 mod vuln;

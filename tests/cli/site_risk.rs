@@ -247,9 +247,11 @@ fn example_has_risk_pages_and_a_walk_for_every_entry_record() {
     assert_eq!(walks, 7 + 13 + 9 + 8);
     // A committed example: hops show their revision.
     assert!(site["walk/HS-006.html"].contains("revision <code>"));
-    // HS-006 is accepted by its benefit-risk analysis.
+    // HS-006 is in the reduce-as-far-as-possible zone, accepted by its benefit-risk analysis,
+    // under the matrices of the approved plan DOC-002.
     let risk = &site["risk.html"];
-    assert!(risk.contains("not acceptable by the matrix; benefit-risk: DOC-014"));
+    assert!(risk.contains("reduce as far as possible; benefit-risk: DOC-014"));
+    assert!(risk.contains("from DOC-002 (risk_policy revision C)</figcaption>"));
     assert!(site["walk/HS-006.html"].contains("../records/DOC-014.html"));
     // The management review is found under 5.6 and the security report lists every threat.
     assert!(section(
