@@ -4,8 +4,9 @@
 #
 #   - one SSH signing key per person (PER-001..PER-005), made with ssh-keygen and enrolled in the
 #     person's record (`keys`); the private keys stay in .git/demo-keys, outside the working tree;
-#   - the DDF imported in two commits: the released design, tagged v2.0.0 and v2.1.0 (the
-#     releases' baselines), then the release records naming that commit;
+#   - the DDF imported release by release: the design of 2.0.0, its release record (tagged
+#     v2.0.0), the changes of 2.1.0, its release record (tagged v2.1.0); each release record
+#     names its design commit;
 #   - `change_control_since` set to that import, and the five history rules switched back on;
 #   - one signed approval commit per approver (`Approves:`, `Signature-Meaning: approval`,
 #     `Signer:`) covering every `approved` record and every closed CR, CAPA and SIG (a closure
@@ -59,21 +60,31 @@ for f in records/people/PER-*.md; do
   ' "$f" > "$f.tmp" && mv "$f.tmp" "$f"
 done
 
-# The design as released is committed first and tagged; the release records, which name that
-# commit, follow in a second commit of the import (the example's `commit:` ids are of a
-# repository that does not exist).
+# Each release has its own commit and tag. The design as released in 2.0.0 is imported first;
+# the release record REL-001, naming that design commit as its baseline (`commit:`), follows and
+# is tagged v2.0.0. The changes of 2.1.0 (CR-002 to CR-004) come next, then REL-002, naming that
+# commit, tagged v2.1.0. (The example's `commit:` ids are of a repository that does not exist;
+# the records the 2.1.0 changes touched are imported as they stand after them.)
+changes_210=(records/changes/CR-002.md records/changes/CR-003.md records/changes/CR-004.md)
+release_record() { # REL-ID DESIGN-COMMIT TAG DATE SUBJECT
+  sed "s/^commit: .*/commit: $2/" "records/releases/$1.md" > "records/releases/$1.md.tmp" &&
+    mv "records/releases/$1.md.tmp" "records/releases/$1.md"
+  git add "records/releases/$1.md"
+  at "$4"
+  git commit -q -m "$5"
+  git tag "$3"
+}
 at "2024-04-12T09:00:00"
-git add -A -- . ':!records/releases'
-git commit -q -m "Import the AIP-100 design and development file as released in firmware 2.0.0 and 2.1.0"
-released=$(git rev-parse HEAD)
-git tag v2.0.0
-git tag v2.1.0
-for f in records/releases/REL-*.md; do
-  sed "s/^commit: .*/commit: $released/" "$f" > "$f.tmp" && mv "$f.tmp" "$f"
-done
+git add -A -- . ':!records/releases' "${changes_210[@]/#/:!}"
+git commit -q -m "Import the AIP-100 design and development file as released in firmware 2.0.0"
+release_record REL-001 "$(git rev-parse HEAD)" v2.0.0 "2024-04-12T09:05:00" "Release firmware 2.0.0 (REL-001)"
 at "2024-04-12T09:10:00"
+git add -- "${changes_210[@]}"
+git commit -q -m "Import the changes of firmware 2.1.0 (CR-002, CR-003, CR-004)"
+release_record REL-002 "$(git rev-parse HEAD)" v2.1.0 "2024-04-12T09:15:00" "Release firmware 2.1.0 (REL-002)"
+at "2024-04-12T09:20:00"
 git add -A
-git commit -q -m "Import the release records of firmware 2.0.0 and 2.1.0"
+git diff --cached --quiet || git commit -q -m "Import the remaining release records"
 import=$(git rev-parse HEAD)
 
 # Change control starts at the import; the history rules are on from here.

@@ -100,9 +100,18 @@ fn demo_site_shows_signed_approvals_and_the_release_as_tagged() {
     assert!(page.contains("<td>Priya Raman</td><td>PER-003</td><td>2024-04-15 13:00:00 UTC</td><td>approval</td><td>valid signature"), "{page}");
     let release = std::fs::read_to_string(out.join("site/releases/REL-002.html")).expect("page");
     assert!(
-        release.contains("(tag v2.1.0), 2024-04-12 09:00:00 UTC"),
+        release.contains("(tag v2.1.0), 2024-04-12 09:15:00 UTC"),
         "{release}"
     );
+    // Each release has a commit of its own: 2.0.0 is the design before the changes of 2.1.0.
+    let first = std::fs::read_to_string(out.join("site/releases/REL-001.html")).expect("page");
+    assert!(
+        first.contains("(tag v2.0.0), 2024-04-12 09:05:00 UTC"),
+        "{first}"
+    );
+    // The release as tagged checks clean (its ddf.yaml predates change control).
+    let tagged = run_ddf(&out, &["--rev", "v2.1.0", "check", "--format", "json"]);
+    assert_eq!(tagged.json()["errors"], 0, "{}", tagged.stdout);
     // The change log names the root of trust (the import, where change control starts) and the
     // fingerprint of each key standing there, as ssh-keygen prints it; each approval shows its
     // key and why it was trusted.
