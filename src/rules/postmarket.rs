@@ -150,7 +150,7 @@ fn signal_closed_loop(ctx: &mut Ctx<'_>) {
                 .join(", ")
         );
         if keys.contains(&"reportable") {
-            hint.push_str(" (`reportable` is mdr-803, mdr-806 or none)");
+            hint.push_str(" (`reportable` is mdr-803, part-806 or none)");
         }
         if keys.contains(&"complainant_ref") {
             hint.push_str("; `complainant_ref` points into the PII store, never to personal data");
