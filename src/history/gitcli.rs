@@ -26,6 +26,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::ops::Range;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 /// `git diff-tree` reading commit ids on stdin, one raw diff (NUL-separated) per commit, each
@@ -236,6 +237,17 @@ struct Work<'a> {
     prefix: &'a str,
     /// Commits done, for a progress bar.
     progress: crate::progress::Step,
+    /// The earliest position in `missing` any worker found damaged so far (`usize::MAX`: none).
+    /// Only what lies after it may be left undone.
+    first_damage: AtomicUsize,
+}
+
+impl Work<'_> {
+    /// Whether the commit at `at` may be skipped: a commit before it is known damaged, so the
+    /// walk's answer is that damage or an earlier one, never this commit.
+    fn past_damage(&self, at: usize) -> bool {
+        at >= self.first_damage.load(Ordering::Relaxed)
+    }
 }
 
 /// A commit read from `diff-tree`, waiting for its blobs.
@@ -273,6 +285,50 @@ pub(super) fn walk(
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = (missing.len() / min_shard.max(1)).clamp(1, cores.clamp(2, 8));
+    walk_with(
+        workdir,
+        repo_path,
+        missing,
+        records_dir,
+        prefix,
+        workers,
+        0..workers,
+    )
+}
+
+/// [`walk`] planned for `workers` workers of which only worker `me` runs, as when the others are
+/// too slow to start: it does its own run, then takes over every other run, ahead of its own.
+#[cfg(test)]
+pub(super) fn walk_alone(
+    workdir: &Path,
+    repo_path: &Path,
+    missing: &[git2::Oid],
+    records_dir: &str,
+    workers: usize,
+    me: usize,
+) -> Result<Option<Walked>, IntegrityError> {
+    walk_with(
+        workdir,
+        repo_path,
+        missing,
+        records_dir,
+        "",
+        workers,
+        me..me + 1,
+    )
+}
+
+/// [`walk`] with the work planned for `workers` workers, of which only those in `started` run
+/// (all of them but in tests, where the others stand for workers too slow to take anything).
+fn walk_with(
+    workdir: &Path,
+    repo_path: &Path,
+    missing: &[git2::Oid],
+    records_dir: &str,
+    prefix: &str,
+    workers: usize,
+    started: Range<usize>,
+) -> Result<Option<Walked>, IntegrityError> {
     let block = (missing.len() / (workers * BLOCKS_PER_WORKER)).clamp(1, MAX_BLOCK);
     let blocks: Vec<Range<usize>> = (0..missing.len())
         .step_by(block)
@@ -287,9 +343,10 @@ pub(super) fn walk(
         records_dir,
         prefix,
         progress: crate::progress::begin("reading the history", missing.len()),
+        first_damage: AtomicUsize::new(usize::MAX),
     };
     let results: Vec<Result<Done, Stop>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
+        let handles: Vec<_> = started
             .map(|me| {
                 let work = &work;
                 scope.spawn(move || worker(work, me))
@@ -300,9 +357,11 @@ pub(super) fn walk(
             .map(|h| h.join().unwrap_or(Err(Stop::Failed)))
             .collect()
     });
-    // A worker stops at its first damaged commit, and takes its blocks in order, so every
-    // commit before the earliest reported one was done: that one is the first in the walk,
-    // whatever the timing. Any failure of `git` itself sends the whole walk to git2 instead.
+    // Every block is taken by one worker, and a worker that does not fail does every commit of
+    // the blocks it took, skipping only those after a known damaged one (a worker that took
+    // over a run before its own may meet damage in its own run first): so every commit before
+    // the earliest reported one was done, and that one is the first in the walk, whatever the
+    // timing. Any failure of `git` itself sends the whole walk to git2 instead.
     let mut damage: Option<(usize, IntegrityError)> = None;
     let mut dones = Vec::with_capacity(results.len());
     for r in results {
@@ -381,7 +440,7 @@ fn worker(work: &Work<'_>, me: usize) -> Result<Done, Stop> {
                     }
                     in_flight -= 1;
                 }
-                let Some(range) = work.queue.take(me).and_then(|k| work.blocks.get(k)) else {
+                let Some(range) = next_block(work, me) else {
                     break;
                 };
                 let mut ids = Vec::with_capacity(range.len() * 41 + END_OF_BLOCK.len());
@@ -478,25 +537,39 @@ fn worker(work: &Work<'_>, me: usize) -> Result<Done, Stop> {
         drop(done_tx);
         drop(tree_out);
         let commits = blobs.join().unwrap_or(Err(Stop::Failed));
+        // Damage is the answer only if every block taken was read: a commit of a block left
+        // unread may be an earlier damaged one.
         match commits {
-            // Damage found by the blob reader is the answer, whatever `git` did after it
-            // stopped reading (`diff-tree` may die of the closed pipe).
-            Err(Stop::Damaged(at, e)) => Err(Stop::Damaged(at, e)),
-            Ok(done) if read_ok => Ok(done),
+            r @ (Ok(_) | Err(Stop::Damaged(..))) if read_ok => r,
             _ => Err(Stop::Failed),
         }
     });
     let tree_ok = tree.0.wait().is_ok_and(|s| s.success());
     let batch_ok = batch.0.wait().is_ok_and(|s| s.success());
     match done {
-        Err(Stop::Damaged(at, e)) => Err(Stop::Damaged(at, e)),
-        Ok(done) if tree_ok && batch_ok => Ok(done),
+        r @ (Ok(_) | Err(Stop::Damaged(..))) if tree_ok && batch_ok => r,
         _ => Err(Stop::Failed),
+    }
+}
+
+/// The next block worker `me` is to do, `None` when every block is taken. Blocks that start
+/// after a commit known damaged are passed over: nothing in them can be the walk's answer.
+fn next_block(work: &Work<'_>, me: usize) -> Option<Range<usize>> {
+    loop {
+        let range = work.blocks.get(work.queue.take(me)?)?;
+        if !work.past_damage(range.start) {
+            return Some(range.clone());
+        }
     }
 }
 
 /// The blob reader of a worker: reads the objects asked for each commit as they arrive, computes
 /// the commit's record changes, and writes its cache line.
+///
+/// A damaged commit does not stop it: the blocks this worker took may hold earlier commits
+/// still to come (a run taken over from another worker can lie before its own), and one of them
+/// may be the first damaged one. It goes on to the end, computing only commits before the
+/// earliest damage known, and then names the earliest damaged commit it met.
 fn field_changes(
     work: &Work<'_>,
     batch_out: std::process::ChildStdout,
@@ -509,10 +582,14 @@ fn field_changes(
         commits: Vec::new(),
         lines: Vec::new(),
     };
+    let mut damage: Option<(usize, IntegrityError)> = None;
     for p in pending.into_iter().flatten() {
         for _ in 0..p.asked {
             let (oid, fetched) = read_object(&mut out).ok_or(Stop::Failed)?;
             blobs.insert(oid, fetched);
+        }
+        if work.past_damage(p.at) {
+            continue;
         }
         let Pending {
             at,
@@ -538,26 +615,43 @@ fn field_changes(
             parent: commit.parents.first().map(String::as_str),
             prefix: work.prefix,
         };
-        let changes = changes_from(&sorted, &read, &at_commit).map_err(|e| Stop::Damaged(at, e))?;
+        let changes = changes_from(&sorted, &read, &at_commit);
         if unasked.get() {
             return Err(Stop::Failed);
         }
-        commit.changes = changes;
-        if commit.is_merge() && !commit.changes.is_empty() {
-            if repo.is_none() {
-                repo = git2::Repository::open(work.repo_path).ok();
+        let inherited = match changes {
+            Ok(changes) => {
+                commit.changes = changes;
+                if commit.is_merge() && !commit.changes.is_empty() {
+                    if repo.is_none() {
+                        repo = git2::Repository::open(work.repo_path).ok();
+                    }
+                    let r = repo.as_ref().ok_or(Stop::Failed)?;
+                    let parents = commit.parents.clone();
+                    mark_inherited(r, &commit.id, &parents, &mut commit.changes, work.prefix)
+                } else {
+                    Ok(())
+                }
             }
-            let r = repo.as_ref().ok_or(Stop::Failed)?;
-            let parents = commit.parents.clone();
-            mark_inherited(r, &commit.id, &parents, &mut commit.changes, work.prefix)
-                .map_err(|e| Stop::Damaged(at, e))?;
+            Err(e) => Err(e),
+        };
+        if let Err(e) = inherited {
+            // Commits reach this worker in the order it took its blocks, not in walk order.
+            work.first_damage.fetch_min(at, Ordering::Relaxed);
+            if damage.as_ref().is_none_or(|(first, _)| at < *first) {
+                damage = Some((at, e));
+            }
+            continue;
         }
         commit.paths = paths;
         super::cache::line(&commit, &mut done.lines);
         done.commits.push((at, commit));
         work.progress.add(1);
     }
-    Ok(done)
+    match damage {
+        Some((at, e)) => Err(Stop::Damaged(at, e)),
+        None => Ok(done),
+    }
 }
 
 /// Where `needle` first occurs in `hay`.

@@ -346,4 +346,17 @@ fn every_walk_names_the_newest_damage() {
             "{e}"
         );
     }
+    // The schedule that once named edit 3: the other workers are too slow to take anything, so
+    // one worker meets the damage in its own run before the runs before it that it takes over.
+    for workers in 2..=4 {
+        for me in 0..workers {
+            let e =
+                super::gitcli::walk_alone(r.dir.path(), repo.path(), &oids, "records", workers, me)
+                    .expect_err("damaged");
+            assert!(
+                e.to_string().starts_with(&format!("blob {} ", blobs[3])),
+                "worker {me} of {workers} alone: {e}"
+            );
+        }
+    }
 }
