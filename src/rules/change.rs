@@ -185,14 +185,17 @@ fn status_signed(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>) {
     }
 }
 
-/// Whether a record claims a decision a signature must back: `status: approved`, or a release
-/// with a `fielded` date.
+/// Whether a record claims a decision a signature must back: `status: approved`, a release with
+/// a `fielded` date, or a closed CR, CAPA or SIG (a closure is a decision someone is accountable
+/// for: ISO 13485 4.2.5, 7.3.9, 8.2.2, 8.5.2).
 pub(super) fn needs_signatures(r: &Record) -> bool {
     r.status() == "approved"
         || (r.type_name == "release"
             && r.text("fielded")
                 .and_then(|d| crate::date::Date::parse(&d))
                 .is_some())
+        || (r.status() == "closed"
+            && matches!(r.type_name.as_str(), "change-request" | "capa" | "signal"))
 }
 
 /// Whether the only author of `r`'s content may approve it: as its type says in ddf.yaml, else

@@ -251,7 +251,9 @@ fn a_git_file_pointing_nowhere_is_an_error() {
     }
     // Without any `.git`, the DDF is simply not in a repository.
     std::fs::remove_file(t.path(".git")).expect("rm .git file");
-    assert_eq!(t.ddf(&["check"]).code, 0);
+    let plain = t.ddf(&["check"]);
+    assert_ne!(plain.code, 2, "{}", plain.stderr);
+    assert!(!plain.stderr.contains("gitdir"), "{}", plain.stderr);
 }
 
 /// A branch or `HEAD` that names a lost commit is damage, not an empty history or a branch that

@@ -128,7 +128,20 @@ fn the_approved_plan_sets_the_criteria_not_ddf_yaml() {
         .collect();
     assert_eq!(w.len(), 2, "{w:?}");
     assert!(w.iter().all(|f| f.1 == "ddf.yaml"), "{w:?}");
-    assert_eq!(run.code, 0, "warnings only: {}", run.stdout);
+    // The only error: the release gate, as the newest release ships a plan that is not approved.
+    let errors: Vec<_> = run.json()["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| (d["rule"].clone(), d["message"].clone()))
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, "release-ready", "{errors:?}");
+    assert!(
+        errors[0].1.as_str().unwrap_or("").contains("DOC-002"),
+        "{errors:?}"
+    );
 }
 
 #[test]
