@@ -8,6 +8,7 @@ mod approve;
 mod build;
 mod check;
 mod export;
+mod http;
 mod impact;
 mod init;
 mod keys;
