@@ -664,6 +664,53 @@ mod tests {
         assert_eq!(idx.value_pos("url"), Some(Pos::new(3, 6)));
     }
 
+    /// Before the key index hashed its keys and indexed the words of a value, these look-ups
+    /// were quadratic: 20,000 items took tens of seconds (80,000 took minutes).
+    #[test]
+    fn many_list_items_and_keys_are_located_in_linear_time() {
+        let n = 20_000;
+        let mut yaml = String::from("traces_to:\n");
+        for i in 0..n {
+            yaml.push_str(&format!("  - UN-{i:05}\n"));
+        }
+        for i in 0..n {
+            yaml.push_str(&format!("k{i}: v\n"));
+        }
+        let idx = KeyIndex::build(&yaml, 2);
+        assert!(idx.duplicates().is_empty());
+        for i in 0..n {
+            let item = format!("UN-{i:05}");
+            assert_eq!(idx.token_pos("traces_to", &item), Some(Pos::new(i + 3, 5)));
+            assert_eq!(idx.key_pos(&format!("k{i}")), Some(Pos::new(n + i + 3, 1)));
+        }
+        assert_eq!(
+            idx.token_pos("traces_to", "UN-99999"),
+            idx.value_pos("traces_to"),
+            "not written: the value's position"
+        );
+    }
+
+    #[test]
+    fn text_items_are_searched_a_bounded_number_of_times() {
+        let items: Vec<String> = (0..TOKEN_SCANS + 10).map(|i| format!("a b{i}")).collect();
+        let yaml = format!("tags: [{}]\n", items.join(", "));
+        let idx = KeyIndex::build(&yaml, 2);
+        assert_eq!(idx.token_pos("tags", "a b1"), Some(Pos::new(2, 14)));
+        for item in &items {
+            idx.token_pos("tags", item);
+        }
+        assert_eq!(
+            idx.token_pos("tags", "a b2"),
+            idx.value_pos("tags"),
+            "past the budget, the value's position"
+        );
+        assert_eq!(
+            idx.clone().token_pos("tags", "a b2"),
+            Some(Pos::new(2, 20)),
+            "a copy has its own budget"
+        );
+    }
+
     #[test]
     fn depth_bound() {
         assert_eq!(too_deep("a: [[x]]\nb: {c: [1]}\n", 2), None);
