@@ -24,13 +24,12 @@ pub fn used_ids(corpus: &Corpus, root: &Path, prefix: &str) -> HashSet<String> {
     used
 }
 
-/// Largest file [`ids_of_unread_files`] reads for an `id:` line.
-const MAX_UNREAD_FILE: u64 = 4 * 1024 * 1024;
-
 /// Ids with `prefix` of the record files in `corpus` that are not records: files whose
 /// front-matter does not parse (a YAML error, no fences, not UTF-8). Such a file keeps its id
-/// while it is being fixed: the id of its name, and the id on any `id:` line of it.
+/// while it is being fixed: the id of its name, and the id on any `id:` line of it (read from the
+/// working tree at `root` through the confined reader, as the records are).
 pub fn ids_of_unread_files(corpus: &Corpus, root: &Path, prefix: &str) -> HashSet<String> {
+    use crate::source::Source;
     let read: HashSet<&str> = corpus.records.iter().map(|r| r.path.as_str()).collect();
     let unread: BTreeSet<&str> = corpus
         .diagnostics
@@ -39,16 +38,16 @@ pub fn ids_of_unread_files(corpus: &Corpus, root: &Path, prefix: &str) -> HashSe
         .filter(|p| p.ends_with(".md") && !read.contains(p))
         .collect();
     let mut ids = HashSet::new();
+    if unread.is_empty() {
+        return ids;
+    }
+    let worktree = crate::source::Worktree::new(root);
     for path in unread {
         let name = path.rsplit('/').next().unwrap_or(path);
         if let Some(stem) = name.strip_suffix(".md").filter(|s| is_valid_id(s)) {
             ids.insert(stem.to_string());
         }
-        // Only a regular file of sensible size: the same files the records are read from.
-        let file = root.join(path);
-        let regular = std::fs::symlink_metadata(&file)
-            .is_ok_and(|m| m.is_file() && m.len() <= MAX_UNREAD_FILE);
-        if let Some(bytes) = regular.then(|| std::fs::read(&file).ok()).flatten() {
+        if let Ok(Some(bytes)) = worktree.read(path) {
             ids.extend(id_lines(&bytes));
         }
     }

@@ -284,6 +284,25 @@ fn send(stream: &mut TcpStream, reply: &Reply, head_only: bool) {
     let _ = stream.shutdown(std::net::Shutdown::Write);
 }
 
+/// Most bytes, and longest time, [`drain`] reads of a refused request.
+const DRAIN_BYTES: usize = 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(1);
+
+/// Reads and drops what the client is still sending after a refusal, for a moment: closing a
+/// socket with unread data resets the connection, and the client may lose the answer.
+fn drain(stream: &mut TcpStream) {
+    let _ = stream.set_read_timeout(Some(DRAIN_TIME));
+    let deadline = Instant::now() + DRAIN_TIME;
+    let mut buf = [0u8; 8192];
+    let mut total = 0;
+    while total < DRAIN_BYTES && Instant::now() < deadline {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n,
+        }
+    }
+}
+
 /// What answers a request: method and target in, the reply out.
 pub(super) type Handler = dyn Fn(&Request) -> Reply + Send + Sync;
 
@@ -299,6 +318,7 @@ fn connection(mut stream: TcpStream, hosts: Hosts, handler: &Handler) {
         Err(e) => {
             if let Some(reply) = e.reply() {
                 send(&mut stream, &reply, false);
+                drain(&mut stream);
             }
             return;
         }

@@ -13,6 +13,7 @@ mod integrity;
 mod review;
 mod revisions;
 mod sbom;
+mod serve;
 mod signatures;
 mod site;
 mod site_registers;
