@@ -10,6 +10,7 @@ mod history;
 mod hostile;
 mod impact;
 mod integrity;
+mod limits;
 mod review;
 mod revisions;
 mod sbom;
