@@ -311,9 +311,10 @@ impl KeyIndex {
     fn words_of(&self, span: &KeySpan) -> FxHashMap<Box<str>, Pos> {
         let mut out: FxHashMap<Box<str>, Pos> = FxHashMap::default();
         for (l, text, from) in self.value_lines(span) {
-            let mut col = text[..from].chars().count() + 1;
+            let first_col = text[..from].chars().count() + 1;
             let mut word_start: Option<(usize, usize)> = None;
-            for (at, c) in text[from..].char_indices().map(|(b, c)| (from + b, c)) {
+            for (col, (b, c)) in (first_col..).zip(text[from..].char_indices()) {
+                let at = from + b;
                 match (is_word(c), word_start) {
                     (true, None) => word_start = Some((at, col)),
                     (false, Some((start, start_col))) => {
@@ -323,7 +324,6 @@ impl KeyIndex {
                     }
                     _ => {}
                 }
-                col += 1;
             }
             if let Some((start, start_col)) = word_start {
                 out.entry(text[start..].into())

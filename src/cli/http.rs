@@ -74,7 +74,8 @@ impl Hosts {
         let Some((name, port)) = split_port(host) else {
             return false;
         };
-        if !port.is_empty() && !(port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())) {
+        let port_ok = port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
+        if !port_ok {
             return false;
         }
         if let Some(v6) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {

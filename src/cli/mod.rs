@@ -540,7 +540,7 @@ pub(crate) fn print(text: &str) -> Result<(), CliError> {
 /// (`.NAME.ddf-PID.tmp`), then renamed into place. With `overwrite: false` an existing file is
 /// never replaced (the rename is done as a hard link, which fails if the destination exists). A
 /// temporary file that a killed `ddf` leaves is removed by the next command that writes records
-/// ([`remove_stale_temps`]).
+/// (`remove_stale_temps`).
 pub fn write_atomic(path: &Path, contents: &[u8], overwrite: bool) -> std::io::Result<()> {
     write_via_temp(path, contents, overwrite, true)
 }
