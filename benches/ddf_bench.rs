@@ -2783,8 +2783,10 @@ const HOSTILE: &[HostileCase] = &[
 fn cmd_hostile(o: &Opts) -> Result<(), String> {
     let bin = ddf_binary(o)?;
     let ddf = bin.path.as_path();
-    println!("| hostile input | file | check wall min / median / max, peak RSS | findings |");
-    println!("|---|---:|---|---|");
+    println!(
+        "| hostile input | file | check wall min / median / max, peak RSS | CPU median | findings |"
+    );
+    println!("|---|---:|---|---:|---|");
     for case in HOSTILE {
         let tmp = tempdir()?;
         let dir = tmp.path();
@@ -2808,11 +2810,14 @@ fn cmd_hostile(o: &Opts) -> Result<(), String> {
                 .or_default() += 1;
         }
         let findings: Vec<String> = rules.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        let mut cpu: Vec<f64> = runs.iter().map(|r| r.cpu.as_secs_f64()).collect();
+        cpu.sort_by(f64::total_cmp);
         println!(
-            "| {} | {:.0} KB | {} | {} |",
+            "| {} | {:.0} KB | {} | {:.2} s | {} |",
             case.name,
             size as f64 / 1024.0,
             summary(&runs),
+            cpu[cpu.len() / 2],
             findings.join(", ")
         );
     }

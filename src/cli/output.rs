@@ -71,6 +71,19 @@ pub(super) fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// `s` followed by spaces up to `width` characters. Padded by hand: a width argument to
+/// `format!` above `u16::MAX` panics, and a cell (a long name from an SBOM, a key of a record)
+/// can be wider than that.
+pub(super) fn pad(s: &str, width: usize) -> String {
+    let mut out = String::with_capacity(s.len() + width);
+    out.push_str(s);
+    out.extend(std::iter::repeat_n(
+        ' ',
+        width.saturating_sub(s.chars().count()),
+    ));
+    out
+}
+
 /// A plain-text table with columns padded to their widest cell.
 pub(super) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
@@ -84,12 +97,11 @@ pub(super) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let line = |cells: Vec<&str>| {
         let mut s = String::new();
         for (i, c) in cells.iter().enumerate() {
-            s.push_str(c);
             if i + 1 < cells.len() {
-                // Padded by hand: a width argument to `format!` above u16::MAX panics, and a
-                // cell (a long description from an SBOM) can be longer than that.
-                let pad = widths[i].saturating_sub(c.chars().count()) + 2;
-                s.extend(std::iter::repeat_n(' ', pad));
+                s.push_str(&pad(c, widths[i]));
+                s.push_str("  ");
+            } else {
+                s.push_str(c);
             }
         }
         s.trim_end().to_string() + "\n"

@@ -75,6 +75,37 @@ fn a_table_cell_wider_than_65535_characters_is_printed() {
 }
 
 #[test]
+fn a_key_wider_than_65535_characters_is_shown() {
+    let t = TestRepo::with_basics();
+    // An explicit key (`? KEY`): YAML allows a plain `KEY:` of at most 1,024 characters.
+    let key = "k".repeat(70_000);
+    t.write(
+        "records/DI-001.md",
+        &di_with("DI-001", &format!("traces_to: []\n? {key}\n: v\n")),
+    );
+    let run = t.ddf(&["show", "DI-001"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains(&format!("  {key}  v\n")));
+    assert!(run
+        .stdout
+        .contains(&format!("  owner{}  PER-001\n", " ".repeat(70_000 - 5))));
+}
+
+#[test]
+fn json_nested_deeper_than_128_levels_is_an_error_not_a_crash() {
+    let t = TestRepo::with_basics();
+    let deep = format!(
+        r#"{{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{}{}]}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    t.write("deep.json", &deep);
+    let run = t.ddf(&["sbom", "import", "deep.json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("deep.json"), "{}", run.stderr);
+}
+
+#[test]
 fn new_owner_must_be_a_person_and_cannot_inject_fields() {
     let t = TestRepo::with_basics();
     t.write("records/UN-001.md", &crate::harness::un("UN-001"));
