@@ -2352,6 +2352,10 @@ usage: cargo bench --bench ddf_bench -- COMMAND
         records with 10,000 commits) once its history index exists; checks that two builds
         are byte-identical and prints the site's size
 
+  hostile [--runs R] [--ddf PATH]
+        time `ddf check` on hostile input, one small DDF each: a record naming 80,000
+        missing ids, one with 60,000 unknown keys, a 121 KB YAML alias bomb
+
   --ddf PATH   use this ddf binary instead of building target/release/ddf
 
 Plain `cargo bench` runs `check` with its defaults.
@@ -2748,6 +2752,104 @@ fn time_site(
     Ok(())
 }
 
+/// One case of `hostile`: a small DDF whose one odd file is named and written by `write`.
+struct HostileCase {
+    name: &'static str,
+    write: fn(&Path) -> std::io::Result<()>,
+}
+
+/// The person every hostile record names as owner.
+const HOSTILE_PER: &str = "---\nid: PER-001\ntype: person\ntitle: Ada\nstatus: approved\nowner: PER-001\nprinted_name: Ada Lovelace\nroles: [engineer]\nmay_sign: [approval]\nkeys: []\nidentity_verified: 2026-01-01\n---\n";
+
+/// The front-matter of a design input, without its closing fence, with `extra` lines.
+fn hostile_di(id: &str, extra: &str) -> String {
+    format!("---\nid: {id}\ntype: design-input\ntitle: Odd input\nstatus: draft\nowner: PER-001\ncategory: functional\nacceptance_criteria: x\n{extra}---\nbody\n")
+}
+
+/// The files of hostile input `ddf check` must get through in linear time and memory: a record
+/// naming 80,000 missing ids, one with 60,000 unknown keys, and a 121 KB alias bomb (refused).
+const HOSTILE: &[HostileCase] = &[
+    HostileCase {
+        name: "a record naming 80,000 missing ids",
+        write: |dir| {
+            let mut links = String::from("traces_to:\n");
+            for i in 1..=80_000 {
+                let _ = writeln!(links, "  - UN-{i:05}");
+            }
+            std::fs::write(dir.join("records/DI-001.md"), hostile_di("DI-001", &links))
+        },
+    },
+    HostileCase {
+        name: "a record with 60,000 unknown keys",
+        write: |dir| {
+            let mut keys = String::from("traces_to: []\n");
+            for i in 0..60_000 {
+                let _ = writeln!(keys, "k{i}: v");
+            }
+            std::fs::write(dir.join("records/DI-001.md"), hostile_di("DI-001", &keys))
+        },
+    },
+    HostileCase {
+        name: "a 121 KB alias bomb (lists of aliases, 3 levels)",
+        write: |dir| {
+            let bomb = format!(
+                "xs: &a [{}]\nas: &b [{}]\nbs: [{}]\n",
+                vec!["lol"; 1000].join(","),
+                vec!["*a"; 1000].join(","),
+                vec!["*b"; 38_000].join(",")
+            );
+            std::fs::write(dir.join("records/DI-001.md"), hostile_di("DI-001", &bomb))
+        },
+    },
+];
+
+/// `hostile`: times `ddf check` on each [`HOSTILE`] case (one small DDF each) and prints the
+/// figures with the number of findings, so a regression to quadratic time or to an unbounded
+/// alias expansion shows as seconds and gigabytes.
+fn cmd_hostile(o: &Opts) -> Result<(), String> {
+    let bin = ddf_binary(o)?;
+    let ddf = bin.path.as_path();
+    println!(
+        "| hostile input | file | check wall min / median / max, peak RSS | CPU median | findings |"
+    );
+    println!("|---|---:|---|---:|---|");
+    for case in HOSTILE {
+        let tmp = tempdir()?;
+        let dir = tmp.path();
+        let setup = std::fs::create_dir_all(dir.join("records"))
+            .and_then(|()| std::fs::write(dir.join("ddf.yaml"), "project: Bench\n"))
+            .and_then(|()| std::fs::write(dir.join("records/PER-001.md"), HOSTILE_PER))
+            .and_then(|()| (case.write)(dir));
+        setup.map_err(|e| format!("cannot write the `{}` case: {e}", case.name))?;
+        let size = std::fs::metadata(dir.join("records/DI-001.md")).map_or(0, |m| m.len());
+        print_load();
+        let mut runs = Vec::new();
+        for _ in 0..o.runs.max(1) {
+            runs.push(run_check(ddf, dir)?);
+        }
+        let v: serde_json::Value = serde_json::from_slice(&runs[0].stdout)
+            .map_err(|e| format!("ddf check did not print JSON: {e}"))?;
+        let mut rules: std::collections::BTreeMap<String, usize> = Default::default();
+        for d in v["diagnostics"].as_array().into_iter().flatten() {
+            *rules
+                .entry(d["rule"].as_str().unwrap_or("?").to_string())
+                .or_default() += 1;
+        }
+        let findings: Vec<String> = rules.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        let mut cpu: Vec<f64> = runs.iter().map(|r| r.cpu.as_secs_f64()).collect();
+        cpu.sort_by(f64::total_cmp);
+        println!(
+            "| {} | {:.0} KB | {} | {:.2} s | {} |",
+            case.name,
+            size as f64 / 1024.0,
+            summary(&runs),
+            cpu[cpu.len() / 2],
+            findings.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// `site`: `ddf build` of docs-example (target < 1 s) and of a 20,000-record, 10,000-commit
 /// repository with its history index built (target < 10 s, < 1 GB).
 fn cmd_site(o: &Opts) -> Result<(), String> {
@@ -2897,6 +2999,7 @@ fn main() -> ExitCode {
         "history" => cmd_history(&opts),
         "impact" => cmd_impact(&opts),
         "site" => cmd_site(&opts),
+        "hostile" => cmd_hostile(&opts),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

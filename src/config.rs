@@ -207,7 +207,7 @@ impl Config {
                 Some("flatten the structure"),
             ));
         }
-        let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        let value: serde_yaml::Value = crate::front_matter::parse_yaml(text).map_err(|e| {
             let pos = e.location().map(|l| Pos::new(l.line(), l.column()));
             fail(
                 pos,

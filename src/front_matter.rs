@@ -6,6 +6,9 @@
 //! name the line and column *in the file*.
 
 use crate::diagnostic::Pos;
+use rustc_hash::FxHashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 /// Largest front-matter ddf parses, in bytes. Real records have a few kilobytes; the bound keeps
 /// a pathological file from costing seconds of parse time.
@@ -113,14 +116,58 @@ pub struct KeySpan {
 }
 
 /// The top-level keys of a front-matter, with positions counted in the file.
+///
+/// Every look-up is cheap whatever the size of the front-matter (a record may be written with
+/// tens of thousands of keys or list items, and the rules look up each of them): keys are
+/// hashed, lines are found by offset, and the ids in a value are indexed the first time one is
+/// looked for.
 #[derive(Debug, Clone, Default)]
 pub struct KeyIndex {
     /// Keys in file order (duplicates included).
     pub keys: Vec<KeySpan>,
+    /// Index in `keys` of the first occurrence of each key.
+    first: FxHashMap<String, usize>,
     /// The front-matter text, kept once so list items can be located on demand.
     text: Box<str>,
+    /// Byte offset in `text` at which each line starts.
+    line_starts: Vec<usize>,
     /// 1-based file line of the first line of `text`.
     first_line: usize,
+    /// Per key (parallel to `keys`): the position of the first occurrence of each word (a run
+    /// of ASCII letters, digits, `-` and `_`, as an id is written) in its value, built on the
+    /// first [`KeyIndex::token_pos`] for that key.
+    words: Vec<OnceLock<FxHashMap<Box<str>, Pos>>>,
+    /// How many more [`KeyIndex::token_pos`] look-ups of text that is not one word may scan
+    /// a value: each scan is linear, and a list of thousands of such items must not make the
+    /// rules quadratic. Past it the value's position stands in.
+    scans_left: ScanBudget,
+}
+
+/// Scans of a value by text that [`KeyIndex::token_pos`] may still make for one record.
+const TOKEN_SCANS: usize = 256;
+
+/// A counter that threads may share (records are checked in parallel) and that clones as a
+/// fresh budget.
+#[derive(Debug, Default)]
+struct ScanBudget(AtomicUsize);
+
+impl ScanBudget {
+    fn new() -> Self {
+        ScanBudget(AtomicUsize::new(TOKEN_SCANS))
+    }
+
+    /// Takes one scan; false when none is left.
+    fn take(&self) -> bool {
+        self.0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+    }
+}
+
+impl Clone for ScanBudget {
+    fn clone(&self) -> Self {
+        ScanBudget::new()
+    }
 }
 
 impl KeyIndex {
@@ -175,27 +222,41 @@ impl KeyIndex {
                 };
             }
         }
+        let mut first = FxHashMap::default();
+        for (i, k) in keys.iter().enumerate() {
+            first.entry(k.key.clone()).or_insert(i);
+        }
+        let mut line_starts = vec![0];
+        line_starts.extend(yaml.match_indices('\n').map(|(at, _)| at + 1));
         KeyIndex {
+            words: keys.iter().map(|_| OnceLock::new()).collect(),
             keys,
+            first,
             text: yaml.into(),
+            line_starts,
             first_line: yaml_line,
+            scans_left: ScanBudget::new(),
         }
     }
 
     /// Lines `from..=to` of the front-matter with their file line numbers.
     fn lines(&self, from: usize, to: usize) -> impl Iterator<Item = (usize, &str)> {
         let skip = from.saturating_sub(self.first_line);
-        self.text
+        let start = self
+            .line_starts
+            .get(skip)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text[start..]
             .lines()
             .enumerate()
-            .skip(skip)
-            .map(move |(i, l)| (self.first_line + i, l))
+            .map(move |(i, l)| (self.first_line + skip + i, l))
             .take_while(move |(l, _)| *l <= to)
     }
 
     /// The first occurrence of `key`.
     pub fn get(&self, key: &str) -> Option<&KeySpan> {
-        self.keys.iter().find(|k| k.key == key)
+        self.first.get(key).map(|&i| &self.keys[i])
     }
 
     /// Position of the key `key`, or `None` if it is not written.
@@ -211,26 +272,76 @@ impl KeyIndex {
     /// Position of the token `needle` inside the value of `key` (a list item, say); falls back to
     /// the value's position.
     pub fn token_pos(&self, key: &str, needle: &str) -> Option<Pos> {
-        let span = self.get(key)?;
-        for (l, text) in self.lines(span.first_line, span.last_line) {
-            let search_from = if l == span.first_line {
-                text.find(':').map(|c| c + 1).unwrap_or(0)
-            } else {
-                0
-            };
-            if let Some(found) = find_token(&text[search_from..], needle) {
-                return Some(Pos::new(l, char_col(text, search_from + found)));
+        let &i = self.first.get(key)?;
+        let span = &self.keys[i];
+        if !needle.is_empty() && needle.chars().all(is_word) {
+            let words = self.words[i].get_or_init(|| self.words_of(span));
+            return Some(words.get(needle).copied().unwrap_or(span.value_pos));
+        }
+        if !self.scans_left.take() {
+            return Some(span.value_pos);
+        }
+        for (l, text, from) in self.value_lines(span) {
+            if let Some(found) = find_token(&text[from..], needle) {
+                return Some(Pos::new(l, char_col(text, from + found)));
             }
         }
         Some(span.value_pos)
+    }
+
+    /// The lines of the value of `span`, each with its file line and the byte offset at which
+    /// the value starts on it (after the colon on the key's line).
+    fn value_lines<'s>(
+        &'s self,
+        span: &KeySpan,
+    ) -> impl Iterator<Item = (usize, &'s str, usize)> + 's {
+        let key_line = span.first_line;
+        self.lines(span.first_line, span.last_line)
+            .map(move |(l, text)| {
+                let from = if l == key_line {
+                    text.find(':').map(|c| c + 1).unwrap_or(0)
+                } else {
+                    0
+                };
+                (l, text, from)
+            })
+    }
+
+    /// The first position of each word in the value of `span`.
+    fn words_of(&self, span: &KeySpan) -> FxHashMap<Box<str>, Pos> {
+        let mut out: FxHashMap<Box<str>, Pos> = FxHashMap::default();
+        for (l, text, from) in self.value_lines(span) {
+            let first_col = text[..from].chars().count() + 1;
+            let mut word_start: Option<(usize, usize)> = None;
+            for (col, (b, c)) in (first_col..).zip(text[from..].char_indices()) {
+                let at = from + b;
+                match (is_word(c), word_start) {
+                    (true, None) => word_start = Some((at, col)),
+                    (false, Some((start, start_col))) => {
+                        out.entry(text[start..at].into())
+                            .or_insert(Pos::new(l, start_col));
+                        word_start = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some((start, start_col)) = word_start {
+                out.entry(text[start..].into())
+                    .or_insert(Pos::new(l, start_col));
+            }
+        }
+        out
     }
 
     /// Keys written more than once: (key, first position, repeated position).
     pub fn duplicates(&self) -> Vec<(&str, Pos, Pos)> {
         let mut out = Vec::new();
         for (i, k) in self.keys.iter().enumerate() {
-            if let Some(first) = self.keys[..i].iter().find(|p| p.key == k.key) {
-                out.push((k.key.as_str(), first.key_pos, k.key_pos));
+            match self.first.get(&k.key) {
+                Some(&first) if first != i => {
+                    out.push((k.key.as_str(), self.keys[first].key_pos, k.key_pos));
+                }
+                _ => {}
             }
         }
         out
@@ -274,6 +385,140 @@ pub fn too_deep(yaml: &str, yaml_line: usize) -> Option<Pos> {
     None
 }
 
+/// The fewest values (YAML nodes) a front-matter may expand to through anchors and aliases,
+/// whatever its size. See [`max_nodes`].
+pub const MIN_NODE_BUDGET: usize = 10_000;
+
+/// The most values (YAML nodes: scalars, lists, mappings, keys) `yaml` may hold once its aliases
+/// are expanded: one per byte of text, and at least [`MIN_NODE_BUDGET`]. A YAML node takes at
+/// least two bytes to write (`a,`), so text without aliases never reaches it; an alias bomb
+/// (`b: [*a, *a, ...]` nested a few times) does long before the parser's own limit, which counts
+/// alias jumps rather than the values they bring, and would let 100 KB of text grow to gigabytes.
+pub fn max_nodes(yaml: &str) -> usize {
+    yaml.len().max(MIN_NODE_BUDGET)
+}
+
+/// Parses `yaml` into a [`serde_yaml::Value`], refusing a text whose anchors and aliases expand
+/// to more than [`max_nodes`] values before any value is built. Nesting is not bounded here:
+/// call [`too_deep`] first.
+///
+/// A text with no `&` or no `*` has no alias to expand and is parsed once; any other is first
+/// walked by a visitor that only counts the values (serde_yaml replays an alias's events for each
+/// use, so the count is the expanded size) and stops at the budget, then parsed.
+pub fn parse_yaml(yaml: &str) -> Result<serde_yaml::Value, serde_yaml::Error> {
+    use serde::de::DeserializeSeed;
+    if yaml.contains('&') && yaml.contains('*') {
+        let left = std::cell::Cell::new(max_nodes(yaml));
+        NodeCounter(&left).deserialize(serde_yaml::Deserializer::from_str(yaml))?;
+    }
+    serde_yaml::from_str(yaml)
+}
+
+/// Counts the values of a YAML document against a budget, building none of them.
+struct NodeCounter<'a>(&'a std::cell::Cell<usize>);
+
+impl NodeCounter<'_> {
+    fn tick<E: serde::de::Error>(&self) -> Result<(), E> {
+        match self.0.get().checked_sub(1) {
+            Some(left) => {
+                self.0.set(left);
+                Ok(())
+            }
+            None => Err(E::custom(EXPANSION_MESSAGE)),
+        }
+    }
+}
+
+/// The message of a refused alias expansion (matched by the hint of the `yaml` finding).
+pub const EXPANSION_MESSAGE: &str =
+    "anchors and aliases expand to more values than ddf reads (one per byte of the text, at least 10,000)";
+
+impl<'de> serde::de::DeserializeSeed<'de> for NodeCounter<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NodeCounter<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_i128<E: serde::de::Error>(self, _: i128) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_u128<E: serde::de::Error>(self, _: u128) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, _: &[u8]) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        serde::de::DeserializeSeed::deserialize(self, d)
+    }
+
+    fn visit_newtype_struct<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        serde::de::DeserializeSeed::deserialize(self, d)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.tick()?;
+        while seq.next_element_seed(NodeCounter(self.0))?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.tick()?;
+        while map.next_key_seed(NodeCounter(self.0))?.is_some() {
+            map.next_value_seed(NodeCounter(self.0))?;
+        }
+        Ok(())
+    }
+
+    // A tagged value (`!tag value`) comes as an enum: the tag, then the value.
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        use serde::de::VariantAccess;
+        self.tick()?;
+        let ((), variant) = data.variant_seed(NodeCounter(self.0))?;
+        variant.newtype_variant_seed(NodeCounter(self.0))
+    }
+}
+
 /// Character (1-based) column of byte offset `byte` in `line`.
 fn char_col(line: &str, byte: usize) -> usize {
     line.get(..byte).map_or(byte, |s| s.chars().count()) + 1
@@ -311,12 +556,16 @@ fn top_level_key(line: &str) -> Option<(&str, usize)> {
     Some((key, rest_at + 2))
 }
 
+/// Whether `c` can be part of an id: a token is not found inside a longer run of these.
+fn is_word(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
 /// Byte offset of `needle` in `hay` as a whole token (not inside a longer id).
 fn find_token(hay: &str, needle: &str) -> Option<usize> {
     if needle.is_empty() {
         return None;
     }
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
     let mut from = 0;
     while let Some(i) = hay[from..].find(needle) {
         let at = from + i;
@@ -413,6 +662,53 @@ mod tests {
         let idx = KeyIndex::build("\"odd key\": 1\nurl: http://x.example/a:b\n", 2);
         assert!(idx.get("odd key").is_some());
         assert_eq!(idx.value_pos("url"), Some(Pos::new(3, 6)));
+    }
+
+    /// Before the key index hashed its keys and indexed the words of a value, these look-ups
+    /// were quadratic: 20,000 items took tens of seconds (80,000 took minutes).
+    #[test]
+    fn many_list_items_and_keys_are_located_in_linear_time() {
+        let n = 20_000;
+        let mut yaml = String::from("traces_to:\n");
+        for i in 0..n {
+            yaml.push_str(&format!("  - UN-{i:05}\n"));
+        }
+        for i in 0..n {
+            yaml.push_str(&format!("k{i}: v\n"));
+        }
+        let idx = KeyIndex::build(&yaml, 2);
+        assert!(idx.duplicates().is_empty());
+        for i in 0..n {
+            let item = format!("UN-{i:05}");
+            assert_eq!(idx.token_pos("traces_to", &item), Some(Pos::new(i + 3, 5)));
+            assert_eq!(idx.key_pos(&format!("k{i}")), Some(Pos::new(n + i + 3, 1)));
+        }
+        assert_eq!(
+            idx.token_pos("traces_to", "UN-99999"),
+            idx.value_pos("traces_to"),
+            "not written: the value's position"
+        );
+    }
+
+    #[test]
+    fn text_items_are_searched_a_bounded_number_of_times() {
+        let items: Vec<String> = (0..TOKEN_SCANS + 10).map(|i| format!("a b{i}")).collect();
+        let yaml = format!("tags: [{}]\n", items.join(", "));
+        let idx = KeyIndex::build(&yaml, 2);
+        assert_eq!(idx.token_pos("tags", "a b1"), Some(Pos::new(2, 14)));
+        for item in &items {
+            idx.token_pos("tags", item);
+        }
+        assert_eq!(
+            idx.token_pos("tags", "a b2"),
+            idx.value_pos("tags"),
+            "past the budget, the value's position"
+        );
+        assert_eq!(
+            idx.clone().token_pos("tags", "a b2"),
+            Some(Pos::new(2, 20)),
+            "a copy has its own budget"
+        );
     }
 
     #[test]

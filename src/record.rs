@@ -158,7 +158,10 @@ fn yaml_hint(msg: &str) -> &'static str {
         "check the indentation, and that every `[` and `{` is closed"
     } else if msg.contains("found character that cannot start any token") {
         "quote values that start with `@`, a backtick, `%` or a tab"
-    } else if msg.contains("repetition limit") || msg.contains("recursion limit") {
+    } else if msg.contains("repetition limit")
+        || msg.contains("recursion limit")
+        || msg.contains("anchors and aliases expand")
+    {
         "YAML anchors and aliases that expand exponentially, and nesting beyond 128 levels, are refused; write the values out"
     } else if msg.contains("duplicate") {
         "each key may appear once; keep one of the two"
@@ -248,7 +251,7 @@ pub fn parse_with_blob(path: &str, bytes: &[u8], blob: Option<String>) -> Parsed
             .hint("records need a few levels at most; flatten the structure"),
         );
     }
-    let value: Value = match serde_yaml::from_str(split.yaml) {
+    let value: Value = match front_matter::parse_yaml(split.yaml) {
         Ok(v) => v,
         Err(e) => {
             let msg = e.to_string();
@@ -432,6 +435,40 @@ mod tests {
         y.push_str("---\n");
         let d = one(y.as_bytes());
         assert_eq!(d.rule, "yaml");
+    }
+
+    /// Three levels of lists of aliases: few alias jumps (serde_yaml's own limit counts those),
+    /// but 1,000 x 1,000 x 20 values. Before the node budget this took seconds and gigabytes.
+    fn wide_alias_bomb() -> String {
+        let xs = vec!["x"; 1000].join(", ");
+        let a = vec!["*a"; 1000].join(", ");
+        let b = vec!["*b"; 20].join(", ");
+        format!("---\nid: UN-001\nxs: &a [{xs}]\nas: &b [{a}]\nbs: [{b}]\n---\n")
+    }
+
+    #[test]
+    fn alias_bomb_within_the_repetition_limit_is_refused() {
+        let d = one(wide_alias_bomb().as_bytes());
+        assert_eq!(d.rule, "yaml");
+        assert!(d.message.contains("anchors and aliases expand"), "{d:?}");
+        assert!(d.line.is_some_and(|l| l >= 2), "{d:?}");
+        assert!(d.hint.as_deref().unwrap_or("").contains("anchors"), "{d:?}");
+    }
+
+    #[test]
+    fn aliases_within_the_budget_are_read() {
+        let p = parse(
+            "records/x.md",
+            b"---\nid: UN-001\nbase: &ids [UN-002, UN-003]\nmore: *ids\ntitle: \"a * b & c\"\n---\n",
+        );
+        let r = p.record.expect("record");
+        assert_eq!(r.list("more"), vec!["UN-002", "UN-003"]);
+        assert_eq!(r.title(), "a * b & c");
+        // Within the budget: a short front-matter may expand to nearly 10,000 values.
+        let xs = vec!["x"; 98].join(",");
+        let refs = vec!["*a"; 98].join(",");
+        let text = format!("---\nid: UN-001\nxs: &a [{xs}]\nys: [{refs}]\n---\n");
+        assert!(parse("records/x.md", text.as_bytes()).record.is_some());
     }
 
     #[test]

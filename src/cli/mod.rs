@@ -8,6 +8,7 @@ mod approve;
 mod build;
 mod check;
 mod export;
+mod http;
 mod impact;
 mod init;
 mod keys;
@@ -535,9 +536,11 @@ pub(crate) fn print(text: &str) -> Result<(), CliError> {
     }
 }
 
-/// Writes `contents` to `path` atomically: to a temporary file in the same folder, then renamed
-/// into place. With `overwrite: false` an existing file is never replaced (the rename is done as a
-/// hard link, which fails if the destination exists).
+/// Writes `contents` to `path` atomically: to a temporary file in the same folder
+/// (`.NAME.ddf-PID.tmp`), then renamed into place. With `overwrite: false` an existing file is
+/// never replaced (the rename is done as a hard link, which fails if the destination exists). A
+/// temporary file that a killed `ddf` leaves is removed by the next command that writes records
+/// (`remove_stale_temps`).
 pub fn write_atomic(path: &Path, contents: &[u8], overwrite: bool) -> std::io::Result<()> {
     write_via_temp(path, contents, overwrite, true)
 }
@@ -596,9 +599,117 @@ pub(crate) fn write_via_temp(
     result
 }
 
+/// Whether `name` is a temporary file [`write_via_temp`] writes (`.NAME.ddf-PID.tmp`), and the
+/// PID of the process that wrote it.
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (file, pid) = rest.rsplit_once(".ddf-")?;
+    if file.is_empty() || pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// How old a temporary file must be to be removed where it cannot be told whether its writer is
+/// still running: one is written, linked into place and removed within moments.
+const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Whether the process that wrote a temporary file is gone: on Linux, no `/proc/PID` (or it is
+/// this process, which has not written it yet); elsewhere, the file is an hour old.
+fn temp_is_stale(pid: u32, path: &Path) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if cfg!(target_os = "linux") && Path::new("/proc/self").exists() {
+        return !Path::new(&format!("/proc/{pid}")).exists();
+    }
+    std::fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age > STALE_TEMP_AGE)
+}
+
+/// Removes the temporary files of [`write_via_temp`] that a killed `ddf` left in `dir` and the
+/// folders below it (not following links, not entering dot folders), so none lingers in `git
+/// status`; a file of a `ddf` still running is left alone. Called at the start of the commands
+/// that write records. Returns how many were removed.
+pub(crate) fn remove_stale_temps(dir: &Path) -> usize {
+    let mut removed = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if kind.is_dir() {
+                if !name.starts_with('.') {
+                    stack.push(entry.path());
+                }
+            } else if kind.is_file() {
+                let path = entry.path();
+                if temp_file_pid(&name).is_some_and(|pid| temp_is_stale(pid, &path))
+                    && std::fs::remove_file(&path).is_ok()
+                {
+                    removed += 1;
+                }
+            }
+        }
+    }
+    removed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temp_file_names() {
+        assert_eq!(temp_file_pid(".CMP-001.md.ddf-4242.tmp"), Some(4242));
+        assert_eq!(temp_file_pid(".a.ddf-b.ddf-7.tmp"), Some(7));
+        for not in [
+            "CMP-001.md",
+            ".CMP-001.md.ddf-.tmp",
+            ".CMP-001.md.ddf-12x.tmp",
+            "CMP-001.md.ddf-12.tmp",
+            "..ddf-12.tmp",
+            ".x.ddf-99999999999999999999.tmp",
+        ] {
+            assert_eq!(temp_file_pid(not), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn stale_temporary_files_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sub = dir.path().join("components");
+        std::fs::create_dir_all(&sub).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join(".hidden")).expect("mkdir");
+        // A PID no process has: above the kernel's maximum (4,194,304).
+        let dead = sub.join(".CMP-001.md.ddf-4999999.tmp");
+        let mine = sub.join(format!(".CMP-002.md.ddf-{}.tmp", std::process::id()));
+        let hidden = dir.path().join(".hidden/.CMP-003.md.ddf-4999999.tmp");
+        let record = sub.join("CMP-001.md");
+        for f in [&dead, &mine, &hidden, &record] {
+            std::fs::write(f, "x").expect("write");
+        }
+        // A running process (this test's parent, PID 1 of the machine, ...) keeps its file.
+        let live = sub.join(".CMP-004.md.ddf-1.tmp");
+        std::fs::write(&live, "x").expect("write");
+        let removed = remove_stale_temps(dir.path());
+        assert!(!mine.exists(), "this process has written none yet");
+        assert!(record.exists() && hidden.exists(), "nothing else touched");
+        if cfg!(target_os = "linux") {
+            assert!(!dead.exists(), "its writer is gone");
+            assert!(live.exists(), "PID 1 is running");
+            assert_eq!(removed, 2);
+        }
+    }
     use clap::CommandFactory;
 
     #[test]

@@ -2,10 +2,9 @@
 
 use super::{print, write_atomic, CliError, Env};
 use crate::corpus::Corpus;
-use crate::ids::{default_folder, ids_on_branches, next_id};
+use crate::ids::{default_folder, IdAllocator};
 use crate::schema::FieldKind;
 use serde::Serialize;
-use std::collections::HashSet;
 use std::path::Path;
 
 /// Create a record of TYPE with the next free id and print its path.
@@ -21,10 +20,12 @@ pub struct Args {
     /// Title of the record.
     #[arg(long, short)]
     pub title: Option<String>,
-    /// Owner (a PER id); default: the person whose printed name is Git's user.name.
+    /// Owner: the id of a person record (PER-001); default: the person whose printed name is
+    /// Git's user.name.
     #[arg(long)]
     pub owner: Option<String>,
-    /// Folder for the file, relative to the DDF root; default: where records of the type already are.
+    /// Folder for the file, relative to the DDF root and below the records folder; default:
+    /// where records of the type already are.
     #[arg(long)]
     pub folder: Option<String>,
 }
@@ -66,6 +67,104 @@ fn owner_guess(root: &Path, corpus: &Corpus) -> Option<String> {
         .map(|p| p.id.clone())
 }
 
+/// How many ids `ddf new` tries when the file of the next free one appears meanwhile (another
+/// `ddf new` of the same type running at the same time).
+const ID_TRIES: usize = 1000;
+
+/// The folder `--folder` names, checked: relative to the DDF root, below the records folder,
+/// only plain names (no `..`, `.`, or dot folders such as `.git`), not inside a built site (a
+/// folder with the `.ddf-site` marker), and no existing part of it a symbolic link. Returns the
+/// folder with `/` separators and no trailing `/`.
+fn checked_folder(root: &Path, records: &str, folder: &str) -> Result<String, CliError> {
+    let refuse = |why: &str| {
+        CliError::usage(format!("--folder `{folder}` {why}")).hint(format!(
+            "give a folder below `{records}/` relative to the DDF root, e.g. `{records}/inputs`"
+        ))
+    };
+    let rel = folder.trim_end_matches('/');
+    let mut parts = Vec::new();
+    for c in Path::new(rel).components() {
+        match c {
+            std::path::Component::Normal(name) => {
+                let name = name.to_str().ok_or_else(|| refuse("is not valid UTF-8"))?;
+                if name.starts_with('.') {
+                    return Err(refuse("names a dot folder"));
+                }
+                parts.push(name);
+            }
+            std::path::Component::ParentDir => return Err(refuse("leaves the folder with `..`")),
+            std::path::Component::CurDir => return Err(refuse("has a `.` part")),
+            _ => return Err(refuse("is not a relative path")),
+        }
+    }
+    let records_parts: Vec<&str> = records.split('/').filter(|p| !p.is_empty()).collect();
+    let below = records == "." || parts.starts_with(&records_parts);
+    if parts.is_empty() || !below {
+        return Err(refuse(&format!(
+            "is not below the records folder `{records}`"
+        )));
+    }
+    // `ddf build` writes `site` by default: with the records at the root it would be below it.
+    if parts[0] == "site" && records == "." {
+        return Err(refuse("is the folder `ddf build` writes the site to"));
+    }
+    let mut at = root.to_path_buf();
+    for part in &parts {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(refuse("goes through a symbolic link"));
+            }
+            Ok(m) if !m.is_dir() => return Err(refuse("names a file, not a folder")),
+            Ok(_) if at.join(crate::site::MARKER).exists() => {
+                return Err(refuse("is inside a site `ddf build` wrote"));
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+/// Checks that `owner` is the id of a person record (the owner field names one).
+fn checked_owner(corpus: &Corpus, owner: &str) -> Result<String, CliError> {
+    let person = corpus.config.schema.lookup("person");
+    let is_person = |r: &crate::record::Record| {
+        person.is_some_and(|p| r.type_name == p.name) || r.prefix() == "PER"
+    };
+    if corpus.get(owner).is_some_and(is_person) {
+        return Ok(owner.to_string());
+    }
+    let mut people: Vec<&str> = corpus
+        .records
+        .iter()
+        .filter(|r| is_person(r))
+        .map(|r| r.id.as_str())
+        .collect();
+    people.sort_unstable();
+    let hint = if people.is_empty() {
+        "no person record exists yet: `ddf new person` creates one".to_string()
+    } else {
+        let more = if people.len() > 10 { ", ..." } else { "" };
+        people.truncate(10);
+        format!(
+            "the owner is the id of a person record: {}{more}",
+            people.join(", ")
+        )
+    };
+    Err(CliError::usage(format!(
+        "--owner `{}` is not the id of a person record",
+        owner.escape_debug()
+    ))
+    .hint(hint))
+}
+
+/// One line of text: a comment or value from the schema must not start a new YAML line (YAML
+/// also breaks lines at NEL, LS and PS).
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'], " ")
+}
+
 /// Runs `ddf new`.
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     if env.rev.is_some() {
@@ -81,29 +180,15 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
             schema.types.keys().cloned().collect::<Vec<_>>().join(", ")
         ))
     })?;
-    let mut used: HashSet<String> = corpus
-        .by_id
-        .keys()
-        .filter(|k| k.split('-').next() == Some(&t.prefix))
-        .cloned()
-        .collect();
-    used.extend(ids_on_branches(
-        &env.root,
-        &corpus.config.records,
-        &t.prefix,
-    ));
-    let id = next_id(&t.prefix, used.into_iter());
-    let folder = args
-        .folder
-        .clone()
-        .unwrap_or_else(|| default_folder(&corpus, t));
-    let rel = format!("{}/{id}.md", folder.trim_end_matches('/'));
-    if rel.split('/').any(|c| c == "..") || Path::new(&rel).is_absolute() {
-        return Err(
-            CliError::usage(format!("folder `{folder}` leaves the DDF root"))
-                .hint("give a folder relative to the DDF root"),
-        );
-    }
+    let owner = match &args.owner {
+        Some(o) => checked_owner(&corpus, o)?,
+        None => owner_guess(&env.root, &corpus).unwrap_or_default(),
+    };
+    let folder = match &args.folder {
+        Some(f) => checked_folder(&env.root, &corpus.config.records, f)?,
+        None => default_folder(&corpus, t),
+    };
+    super::remove_stale_temps(&env.root.join(&corpus.config.records));
     let mut fields = Vec::new();
     for f in t.fields.values() {
         let common = matches!(
@@ -128,25 +213,26 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
             _ => f.doc.clone().unwrap_or_default(),
         };
         fields.push(FieldCtx {
-            name: f.name.clone(),
+            name: yaml_scalar(&f.name),
             value: placeholder(f.kind).into(),
-            comment,
+            comment: one_line(&comment),
         });
     }
     let title = args.title.clone().unwrap_or_default();
-    let ctx = NewCtx {
-        id: id.clone(),
-        type_name: t.name.clone(),
+    let mut ctx = NewCtx {
+        id: String::new(),
+        type_name: yaml_scalar(&t.name),
+        // JSON's string syntax is YAML's double-quoted one; line breaks become `\n`.
         title: if title.is_empty() {
             String::new()
         } else {
-            serde_json::to_string(&title).unwrap_or(title)
+            serde_json::to_string(&title).unwrap_or_default()
         },
-        owner: args
-            .owner
-            .clone()
-            .or_else(|| owner_guess(&env.root, &corpus))
-            .unwrap_or_default(),
+        owner: if owner.is_empty() {
+            owner
+        } else {
+            yaml_scalar(&owner)
+        },
         fields,
         body: t.body.as_ref().map(|_| String::new()).unwrap_or_default(),
     };
@@ -159,24 +245,40 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         .unwrap_or_else(|| "templates".into());
     let tpl = crate::templates::get(source.as_ref(), &templates_dir, "new/record.md")
         .ok_or_else(|| CliError::failed("no record template"))?;
-    let text = crate::templates::render("new/record.md", &tpl, &ctx)
-        .map_err(|e| CliError::usage(e).hint("check the template in your templates folder"))?;
-    let path = env.root.join(&rel);
-    write_atomic(&path, text.as_bytes(), false).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            CliError::failed(format!("{rel} already exists; nothing was written"))
-                .hint("a file without a matching id is in the way; rename it or pass --folder")
-        } else {
-            CliError::failed(format!("cannot write {rel}: {e}"))
+    // The id is taken by creating its file, never replacing one: when another `ddf new` (or
+    // anyone) created the file of this id meanwhile, the next id is tried.
+    let mut ids = IdAllocator::new(&corpus, &env.root, &t.prefix);
+    for _ in 0..ID_TRIES {
+        let id = ids.next_id();
+        ctx.id = id.clone();
+        let text = crate::templates::render("new/record.md", &tpl, &ctx)
+            .map_err(|e| CliError::usage(e).hint("check the template in your templates folder"))?;
+        let rel = format!("{folder}/{id}.md");
+        let path = env.root.join(&rel);
+        match write_atomic(&path, text.as_bytes(), false) {
+            Ok(()) => {
+                print(&format!("{}\n", path.display()))?;
+                return Ok(0);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(CliError::failed(format!("cannot write {rel}: {e}"))),
         }
-    })?;
-    print(&format!("{}\n", path.display()))?;
-    Ok(0)
+    }
+    Err(CliError::failed(format!(
+        "no free {} id: the files of the next {ID_TRIES} ids already exist in {folder}",
+        t.prefix
+    ))
+    .hint("files whose names are ids but whose front-matter is not a record are in the way; check the folder"))
+}
+
+/// `s` as a YAML scalar that reads back as `s` (see [`crate::sbom::edit::scalar`]).
+fn yaml_scalar(s: &str) -> String {
+    crate::sbom::edit::scalar(s, false)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::next_id;
+    use crate::ids::next_id;
 
     #[test]
     fn next_id_continues_the_highest_and_keeps_width() {

@@ -71,6 +71,19 @@ pub(super) fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// `s` followed by spaces up to `width` characters. Padded by hand: a width argument to
+/// `format!` above `u16::MAX` panics, and a cell (a long name from an SBOM, a key of a record)
+/// can be wider than that.
+pub(super) fn pad(s: &str, width: usize) -> String {
+    let mut out = String::with_capacity(s.len() + width);
+    out.push_str(s);
+    out.extend(std::iter::repeat_n(
+        ' ',
+        width.saturating_sub(s.chars().count()),
+    ));
+    out
+}
+
 /// A plain-text table with columns padded to their widest cell.
 pub(super) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
@@ -84,10 +97,11 @@ pub(super) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let line = |cells: Vec<&str>| {
         let mut s = String::new();
         for (i, c) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(c);
+            if i + 1 < cells.len() {
+                s.push_str(&pad(c, widths[i]));
+                s.push_str("  ");
             } else {
-                s.push_str(&format!("{c:<w$}  ", w = widths[i]));
+                s.push_str(c);
             }
         }
         s.trim_end().to_string() + "\n"
@@ -171,6 +185,27 @@ mod tests {
     fn table_pads() {
         let t = table(&["id", "title"], &[vec!["UN-001".into(), "A".into()]]);
         assert_eq!(t, "id      title\n------  -----\nUN-001  A\n");
+        let t = table(&["a", "b", "c"], &[vec!["é".into(), "".into(), "x".into()]]);
+        assert_eq!(t, "a  b  c\n-  -  -\né     x\n");
+    }
+
+    #[test]
+    fn a_cell_wider_than_u16_is_padded() {
+        let wide = "x".repeat(70_000);
+        let t = table(
+            &["name", "description", "id"],
+            &[
+                vec!["a".into(), wide.clone(), "1".into()],
+                vec!["b".into(), "short".into(), "2".into()],
+            ],
+        );
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[2], format!("a     {wide}  1"));
+        assert_eq!(
+            lines[3],
+            format!("b     short{}  2", " ".repeat(70_000 - 5))
+        );
     }
 
     #[test]

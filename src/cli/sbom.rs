@@ -123,6 +123,7 @@ fn run_import(env: &Env, args: ImportArgs) -> Result<u8, CliError> {
     let written = if args.dry_run {
         0
     } else {
+        super::remove_stale_temps(&env.root.join(&corpus.config.records));
         let files = plan.added.len() + plan.suppliers_added.len() + plan.changed.len();
         let batched = files > BATCH;
         let writer: &import::Writer = if batched {

@@ -6,15 +6,21 @@
 //! pages only as they are sent, and it polls [`BUILD_ENDPOINT`], which answers the number of the
 //! build being served. A rebuild that fails (a template error, an unreadable ddf.yaml) is
 //! printed and the previous build keeps being served. Only files inside the output folder are
-//! served, through the same path check the site writer uses ([`crate::site::confined`]).
+//! served, through the same path check the site writer uses ([`crate::site::confined`]), and
+//! only to requests that name this machine ([`super::http`] bounds and checks each request).
+//!
+//! Events from the output folder never start a rebuild, also when a folder linked under the
+//! records reaches it: the watcher does not follow folder links (the records are read without
+//! following them too), and every event path is compared with the output folder canonically.
 
+use super::http::{self, Reply};
 use super::{CliError, Env};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// Preview the site locally: build it, serve it on http://127.0.0.1:8000/, rebuild when a
@@ -32,7 +38,8 @@ pub struct Args {
     #[arg(long, default_value_t = 8000)]
     pub port: u16,
     /// The address to listen on. The default is reachable from this machine only; any other
-    /// address lets other machines read the DDF.
+    /// address lets other machines read the DDF (they name it by its IP address: requests for
+    /// any other host name are refused).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub bind: IpAddr,
 }
@@ -92,14 +99,13 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let out = out.canonicalize().unwrap_or(out);
     let root = env.root.canonicalize().unwrap_or_else(|_| env.root.clone());
 
-    let server = tiny_http::Server::http((args.bind, args.port)).map_err(|e| {
+    let listener = std::net::TcpListener::bind((args.bind, args.port)).map_err(|e| {
         CliError::failed(format!("cannot listen on {}:{}: {e}", args.bind, args.port))
             .hint("another program may use the port: choose one with --port N, or --port 0 for any free port")
     })?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| CliError::failed("the server has no IP address"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CliError::failed(format!("the server has no address: {e}")))?;
     eprintln!("ddf: serving http://{addr}/");
     if !args.bind.is_loopback() {
         eprintln!("ddf: warning: {} is reachable from other machines: anyone who can connect can read this DDF", args.bind);
@@ -114,11 +120,11 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         );
     }
 
-    let served = Served {
+    let served = Arc::new(Served {
         out,
         generation: AtomicU64::new(1),
         files: RwLock::new(()),
-    };
+    });
 
     let (tx, rx) = std::sync::mpsc::channel::<notify::Result<notify::Event>>();
     // With --rev the site is a commit's, which no edit changes: nothing to watch.
@@ -135,8 +141,11 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
             if !env.quiet {
                 eprintln!("ddf: rebuilding when the records, ddf.yaml or the templates change; Ctrl-C stops");
             }
+            // Folder links are not followed: the records are read without following them, and
+            // one may lead into the output folder, whose every write would start a rebuild.
+            let config = notify::Config::default().with_follow_symlinks(false);
             Some(
-                notify::recommended_watcher(tx.clone())
+                <notify::RecommendedWatcher as notify::Watcher>::new(tx.clone(), config)
                     .map_err(|e| CliError::failed(format!("cannot watch for changes: {e}")))?,
             )
         }
@@ -148,8 +157,21 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     }
     drop(site);
 
+    let handler: Arc<http::Handler> = {
+        let served = served.clone();
+        Arc::new(move |request: &http::Request| {
+            let _reading = served.files.read().unwrap_or_else(|p| p.into_inner());
+            answer(
+                &request.method,
+                &request.target,
+                &served.out,
+                served.generation.load(Ordering::SeqCst),
+            )
+        })
+    };
+    let hosts = http::Hosts::for_bind(args.bind);
     std::thread::scope(|scope| {
-        scope.spawn(|| serve_requests(&server, &served, &stop));
+        scope.spawn(|| http::serve(listener, hosts, &stop, handler));
         while !stop.load(Ordering::SeqCst) {
             let changed = next_change(&rx, &inputs, &stop);
             if changed.is_empty() {
@@ -341,7 +363,9 @@ impl Inputs {
     }
 
     /// Whether a change at `path` can change the site: ddf.yaml, or anything in the records
-    /// or templates folder, but nothing in the output folder (which may sit inside the DDF).
+    /// or templates folder, but nothing in the output folder (which may sit inside the DDF, or
+    /// be reached through a folder link below the records: `path` is resolved before it is
+    /// compared).
     fn is_input(&self, path: &Path) -> bool {
         let inside = |dir: &Path| {
             path.starts_with(dir)
@@ -349,7 +373,7 @@ impl Inputs {
                     .canonicalize()
                     .is_ok_and(|canonical| path.starts_with(canonical))
         };
-        if path.starts_with(&self.out) {
+        if path.starts_with(&self.out) || resolved(path).starts_with(&self.out) {
             return false;
         }
         path == self.root.join(crate::config::CONFIG_FILE)
@@ -358,64 +382,29 @@ impl Inputs {
     }
 }
 
-/// Answers requests until Ctrl-C.
-fn serve_requests(server: &tiny_http::Server, served: &Served, stop: &AtomicBool) {
-    while !stop.load(Ordering::SeqCst) {
-        let request = match server.recv_timeout(TICK) {
-            Ok(Some(r)) => r,
-            Ok(None) => continue,
-            Err(e) => {
-                eprintln!("ddf: server stopped: {e}");
-                stop.store(true, Ordering::SeqCst);
-                return;
-            }
-        };
-        let reply = {
-            let _reading = served.files.read().unwrap_or_else(|p| p.into_inner());
-            answer(
-                request.method(),
-                request.url(),
-                &served.out,
-                served.generation.load(Ordering::SeqCst),
-            )
-        };
-        let mut response =
-            tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
-        for (name, value) in [
-            ("Content-Type", reply.content_type),
-            ("Cache-Control", "no-store"),
-            ("X-Content-Type-Options", "nosniff"),
-        ] {
-            if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-                response.add_header(h);
-            }
+/// `path` with every link resolved: canonical if it exists, else its nearest existing folder
+/// made canonical with the rest appended (a removed file is resolved through its folder).
+fn resolved(path: &Path) -> PathBuf {
+    let mut rest: Vec<&std::ffi::OsStr> = Vec::new();
+    let mut at = path;
+    loop {
+        if let Ok(mut canonical) = at.canonicalize() {
+            canonical.extend(rest.iter().rev());
+            return canonical;
         }
-        // A client that went away is not the server's problem.
-        let _ = request.respond(response);
-    }
-}
-
-/// An HTTP answer.
-#[derive(Debug, PartialEq, Eq)]
-struct Reply {
-    status: u16,
-    content_type: &'static str,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(status: u16, text: &str) -> Reply {
-        Reply {
-            status,
-            content_type: "text/plain; charset=utf-8",
-            body: format!("{text}\n").into_bytes(),
+        match (at.parent(), at.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name);
+                at = parent;
+            }
+            _ => return path.to_path_buf(),
         }
     }
 }
 
 /// The answer to `method url` from the site in `out`, build number `generation`.
-fn answer(method: &tiny_http::Method, url: &str, out: &Path, generation: u64) -> Reply {
-    if !matches!(method, tiny_http::Method::Get | tiny_http::Method::Head) {
+fn answer(method: &str, url: &str, out: &Path, generation: u64) -> Reply {
+    if !matches!(method, "GET" | "HEAD") {
         return Reply::text(405, "method not allowed");
     }
     let path = url.split(['?', '#']).next().unwrap_or("");
@@ -515,7 +504,6 @@ fn with_reload(html: &[u8], generation: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tiny_http::Method;
 
     #[test]
     fn request_paths_map_into_the_site_or_nowhere() {
@@ -567,6 +555,23 @@ mod tests {
         assert!(!inputs.is_input(Path::new("/ddf/.git/index")));
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn the_output_reached_through_a_folder_link_is_not_an_input() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().canonicalize().expect("canonical");
+        std::fs::create_dir_all(root.join("records")).expect("mkdir");
+        std::fs::create_dir_all(root.join("site/records")).expect("mkdir");
+        std::os::unix::fs::symlink(root.join("site"), root.join("records/built")).expect("symlink");
+        let inputs = Inputs::new(&root, &root.join("site"));
+        assert!(inputs.is_input(&root.join("records/DI-001.md")));
+        assert!(!inputs.is_input(&root.join("records/built/index.html")));
+        assert!(
+            !inputs.is_input(&root.join("records/built/records/gone.html")),
+            "a removed file resolves through its folder"
+        );
+    }
+
     #[test]
     fn content_types_of_site_files() {
         assert_eq!(content_type("index.html"), Some("text/html; charset=utf-8"));
@@ -608,7 +613,7 @@ mod tests {
         std::fs::write(site.join("style.css"), "p {}").expect("write");
         std::fs::write(site.join(".ddf-site"), "marker").expect("write");
         std::fs::write(dir.path().join("secret.html"), "secret").expect("write");
-        let get = |url: &str| answer(&Method::Get, url, &site, 3);
+        let get = |url: &str| answer("GET", url, &site, 3);
 
         let home = get("/?q=x");
         assert_eq!(
@@ -633,7 +638,7 @@ mod tests {
         }
         assert_eq!(get("//etc/passwd").status, 404);
         assert_eq!(get("http://x/index.html").status, 400);
-        assert_eq!(answer(&Method::Post, "/", &site, 3).status, 405);
-        assert_eq!(answer(&Method::Head, "/", &site, 3).status, 200);
+        assert_eq!(answer("POST", "/", &site, 3).status, 405);
+        assert_eq!(answer("HEAD", "/", &site, 3).status, 200);
     }
 }

@@ -1,6 +1,7 @@
 //! `ddf show ID`: one record with its fields, links in and out, and the upstream and downstream
 //! trace.
 
+use super::output::pad;
 use super::{print, CliError, Env, Format};
 use crate::corpus::Corpus;
 use crate::graph::{Graph, Reached};
@@ -270,9 +271,13 @@ fn human(v: &ShowView, env: &Env) -> String {
         for (k, val) in &v.fields {
             let text = scalar(val);
             let mut lines = text.lines();
-            s.push_str(&format!("  {k:<w$}  {}\n", lines.next().unwrap_or("")));
+            s.push_str(&format!(
+                "  {}  {}\n",
+                pad(k, w),
+                lines.next().unwrap_or("")
+            ));
             for l in lines {
-                s.push_str(&format!("  {:<w$}  {l}\n", ""));
+                s.push_str(&format!("  {}  {l}\n", pad("", w)));
             }
         }
     }
@@ -290,8 +295,8 @@ fn human(v: &ShowView, env: &Env) -> String {
         let w = ls.iter().map(|l| l.field.len()).max().unwrap_or(0);
         for l in ls {
             s.push_str(&format!(
-                "  {:<w$} {} {}  {}\n",
-                l.field,
+                "  {} {} {}  {}\n",
+                pad(&l.field, w),
                 st.dim(arrow),
                 l.id,
                 l.title

@@ -131,6 +131,7 @@ fn run_scan(env: &Env, args: ScanArgs) -> Result<u8, CliError> {
             .as_ref()
             .ok_or_else(|| CliError::usage("--record needs the CMP records; drop --sbom"))?;
         let plan = record::plan(corpus, &env.root, &report, crate::date::Date::today());
+        super::remove_stale_temps(&env.root.join(&corpus.config.records));
         record::apply(&env.root, &plan, &write_atomic)
             .map_err(|e| CliError::failed(format!("cannot write {}: {}", e.path, e.source)))?;
         recorded = Some(plan);

@@ -488,48 +488,75 @@ fn check_value(
     let _ = tdef;
 }
 
+/// Longest number [`near_id`] looks for typos in: ids have a handful of digits, and the
+/// candidates grow with the square of the length.
+const NEAR_ID_DIGITS: usize = 12;
+
 /// An existing id one typo away from `id` (a digit changed, dropped, added or two swapped, or
-/// the number written with another width). Candidates are generated and looked up, so the cost
-/// does not grow with the corpus.
+/// the number written with another width); the first in text order when several are. Candidates
+/// are generated into one buffer and looked up, so the cost does not grow with the corpus (a
+/// record may name tens of thousands of missing ids).
 fn near_id<'a>(id: &str, corpus: &'a Corpus) -> Option<&'a str> {
     let (prefix, digits) = id.split_once('-')?;
-    let d: Vec<char> = digits.chars().collect();
-    let mut cands: Vec<String> = Vec::new();
-    for i in 0..d.len() {
-        for c in '0'..='9' {
-            let mut v = d.clone();
-            v[i] = c;
-            cands.push(v.into_iter().collect());
+    let d = digits.as_bytes();
+    if d.len() > NEAR_ID_DIGITS || !d.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut best: Option<&'a str> = None;
+    let mut cand = String::with_capacity(prefix.len() + d.len() + 2);
+    let mut try_digits = |digits_of: &mut dyn FnMut(&mut String)| {
+        cand.clear();
+        cand.push_str(prefix);
+        cand.push('-');
+        digits_of(&mut cand);
+        if cand.as_str() == id {
+            return;
         }
-        let mut v = d.clone();
-        v.remove(i);
-        cands.push(v.into_iter().collect());
+        if let Some((k, _)) = corpus.by_id.get_key_value(cand.as_str()) {
+            if best.is_none_or(|b| k.as_str() < b) {
+                best = Some(k.as_str());
+            }
+        }
+    };
+    let text = |bytes: &[u8], s: &mut String| s.extend(bytes.iter().map(|&b| b as char));
+    for i in 0..d.len() {
+        for c in b'0'..=b'9' {
+            try_digits(&mut |s| {
+                text(&d[..i], s);
+                s.push(c as char);
+                text(&d[i + 1..], s);
+            });
+        }
+        try_digits(&mut |s| {
+            text(&d[..i], s);
+            text(&d[i + 1..], s);
+        });
         if i + 1 < d.len() {
-            let mut v = d.clone();
-            v.swap(i, i + 1);
-            cands.push(v.into_iter().collect());
+            try_digits(&mut |s| {
+                text(&d[..i], s);
+                s.push(d[i + 1] as char);
+                s.push(d[i] as char);
+                text(&d[i + 2..], s);
+            });
         }
     }
     for i in 0..=d.len() {
-        for c in '0'..='9' {
-            let mut v = d.clone();
-            v.insert(i, c);
-            cands.push(v.into_iter().collect());
+        for c in b'0'..=b'9' {
+            try_digits(&mut |s| {
+                text(&d[..i], s);
+                s.push(c as char);
+                text(&d[i..], s);
+            });
         }
     }
     if let Ok(n) = digits.parse::<u64>() {
         for w in 3..=6 {
-            cands.push(format!("{n:0w$}"));
+            try_digits(&mut |s| {
+                let _ = std::fmt::Write::write_fmt(s, format_args!("{n:0w$}"));
+            });
         }
     }
-    cands.sort();
-    cands.dedup();
-    cands.iter().filter(|c| c.as_str() != digits).find_map(|c| {
-        corpus
-            .by_id
-            .get_key_value(&format!("{prefix}-{c}"))
-            .map(|(k, _)| k.as_str())
-    })
+    best
 }
 
 /// Checks that need every record: duplicate ids, links that resolve to nothing or to the wrong
@@ -867,5 +894,39 @@ mod tests {
             ],
         );
         assert!(!rules_of(&r).contains(&"invalid-value"));
+    }
+
+    #[test]
+    fn near_ids_are_one_typo_away_and_long_numbers_are_not_searched() {
+        let files: Vec<(String, String)> = ["UN-012", "UN-021", "UN-0012", "UN-1234"]
+            .iter()
+            .map(|id| (format!("records/{id}.md"), un(id, "")))
+            .collect();
+        let c = crate::rules::testing::corpus("project: p\n", &files);
+        assert_eq!(
+            super::near_id("UN-013", &c),
+            Some("UN-012"),
+            "a digit changed"
+        );
+        assert_eq!(super::near_id("UN-201", &c), Some("UN-021"), "two swapped");
+        assert_eq!(
+            super::near_id("UN-12", &c),
+            Some("UN-0012"),
+            "the first in text order"
+        );
+        assert_eq!(
+            super::near_id("UN-01234", &c),
+            Some("UN-1234"),
+            "a digit added"
+        );
+        assert_eq!(
+            super::near_id("UN-012", &c),
+            Some("UN-0012"),
+            "never itself"
+        );
+        assert_eq!(super::near_id("UN-999", &c), None);
+        assert_eq!(super::near_id("DI-012", &c), None);
+        let long = format!("UN-{}", "1".repeat(100_000));
+        assert_eq!(super::near_id(&long, &c), None);
     }
 }

@@ -132,6 +132,55 @@ fn alias_bomb_is_bounded() {
     neighbour_still_checked(&t);
 }
 
+/// Lists of aliases three levels deep: few alias jumps, so serde_yaml's own repetition limit
+/// lets it through, but 1,000 x 1,000 x `n` values once expanded (`n` = 20 took 27 s and 8 GB in
+/// every command).
+fn wide_alias_bomb(n: usize) -> String {
+    let xs = vec!["lol"; 1000].join(",");
+    let a = vec!["*a"; 1000].join(",");
+    let b = vec!["*b"; n].join(",");
+    format!("xs: &a [{xs}]\nas: &b [{a}]\nbs: [{b}]\n")
+}
+
+#[test]
+fn wide_alias_bomb_is_refused_with_its_position() {
+    let t = with_neighbour();
+    t.write(
+        "records/UN-001.md",
+        &format!(
+            "---\nid: UN-001\ntype: user-need\n{}---\nbody\n",
+            wide_alias_bomb(20)
+        ),
+    );
+    let d = one(&t, "yaml", "records/UN-001.md");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("anchors and aliases expand"),
+        "{d}"
+    );
+    assert!(d["line"].as_u64().is_some_and(|l| l >= 4), "{d}");
+    assert!(d["column"].as_u64().is_some(), "{d}");
+    neighbour_still_checked(&t);
+}
+
+#[test]
+fn wide_alias_bomb_in_the_config_is_refused() {
+    let t = TestRepo::with_basics();
+    t.write(
+        "ddf.yaml",
+        &format!("project: Test\n{}", wide_alias_bomb(20)),
+    );
+    let run = t.ddf(&["check"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ddf.yaml:") && run.stderr.contains("anchors and aliases expand"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn deeply_nested_yaml_is_bounded() {
     let t = with_neighbour();

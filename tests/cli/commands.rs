@@ -229,11 +229,15 @@ fn new_id_is_free_on_every_local_branch() {
 #[test]
 fn new_never_overwrites() {
     let t = TestRepo::with_basics();
-    // A file that is not a parseable record sits where the next id would go.
+    // A file that is not a parseable record sits where the next id would go: it keeps its id.
     t.write("records/hazard/HAZ-001.md", "my notes");
     let run = t.ddf(&["new", "HAZ", "--folder", "records/hazard"]);
-    assert_ne!(run.code, 0);
-    assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.trim().ends_with("records/hazard/HAZ-002.md"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(t.read("records/hazard/HAZ-001.md"), "my notes");
     let run = t.ddf(&["new", "nonsense"]);
     assert_eq!(run.code, 2);
