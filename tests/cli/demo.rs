@@ -1,7 +1,7 @@
 //! `docs-example/make-demo-repo.sh`: the example DDF as a Git repository with signed approvals,
 //! release tags and change control, on which the four history rules are on and pass.
 
-use crate::harness::{ddf_command, Run};
+use crate::harness::{ddf_command, ran, Run};
 use std::path::Path;
 use std::process::Command;
 
@@ -24,18 +24,11 @@ fn make_demo(out: &Path) {
 /// (MR-001, 2026-10-15) is approved on the day it met, which the tests' fixed 2026-06-01 would
 /// place in the future.
 fn run_ddf(dir: &Path, args: &[&str]) -> Run {
-    let out = ddf_command(dir)
+    ran(ddf_command(dir)
         .env("DDF_TODAY", "2026-12-01")
         .args(args)
         .output()
-        .expect("ddf runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "ddf panicked: {stderr}");
-    Run {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
-        code: out.status.code().unwrap_or(-1),
-    }
+        .expect("ddf runs"))
 }
 
 #[test]

@@ -193,7 +193,11 @@ pub(crate) fn ddf_command(dir: &Path) -> Command {
 }
 
 pub(crate) fn run_ddf(dir: &Path, args: &[&str]) -> Run {
-    let out = ddf_command(dir).args(args).output().expect("ddf runs");
+    ran(ddf_command(dir).args(args).output().expect("ddf runs"))
+}
+
+/// The [`Run`] of a finished ddf process, which must not have panicked.
+pub(crate) fn ran(out: std::process::Output) -> Run {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "ddf panicked: {stderr}");
     Run {

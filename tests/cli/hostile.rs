@@ -26,14 +26,7 @@ fn ddf_within(t: &TestRepo, args: &[&str], env: &[(&str, &str)]) -> Run {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let out = child.wait_with_output().expect("output");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "ddf panicked: {stderr}");
-    Run {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
-        code: out.status.code().unwrap_or(-1),
-    }
+    crate::harness::ran(child.wait_with_output().expect("output"))
 }
 
 #[cfg(unix)]

@@ -25,14 +25,7 @@ fn run(root: &Path, walk: &str, args: &[&str]) -> Run {
         }
         _ => {}
     }
-    let out = cmd.output().expect("ddf runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "ddf panicked: {stderr}");
-    Run {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
-        code: out.status.code().unwrap_or(-1),
-    }
+    crate::harness::ran(cmd.output().expect("ddf runs"))
 }
 
 fn short(id: &str) -> &str {

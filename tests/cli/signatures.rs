@@ -19,6 +19,14 @@ fn messages(t: &TestRepo, rule: &str, path: &str) -> Vec<String> {
         .collect()
 }
 
+/// The `keys:` line of a person record.
+fn keys_line(text: &str) -> String {
+    text.lines()
+        .find(|l| l.starts_with("keys:"))
+        .expect("keys line")
+        .to_string()
+}
+
 /// The approvals `ddf log ID --format json` shows for the newest revision of `id`.
 fn approvals_of(t: &TestRepo, id: &str) -> Vec<serde_json::Value> {
     let log = t.ddf(&["log", id, "--format", "json"]);
@@ -69,11 +77,7 @@ fn a_key_slipped_into_another_persons_record_signs_nothing() {
     // Mallory, who may commit, adds her own key to Quinn's record and signs as Quinn.
     let (m_key, m_pub) = ssh_key(keys.path(), "mallory");
     let quinn = t.read("records/PER-001.md");
-    let keys_line = quinn
-        .lines()
-        .find(|l| l.starts_with("keys:"))
-        .expect("keys line")
-        .to_string();
+    let keys_line = keys_line(&quinn);
     let forged = keys_line.replace("keys: [", &format!("keys: [\"{m_pub}\", "));
     t.write("records/PER-001.md", &quinn.replace(&keys_line, &forged));
     t.commit("Update PER-001");
@@ -103,11 +107,7 @@ fn a_new_key_approved_by_another_person_signs_from_then_on() {
     // Quinn's new laptop key, enrolled in a commit ...
     let (n_key, n_pub) = ssh_key(keys.path(), "quinn-new");
     let quinn = t.read("records/PER-001.md");
-    let keys_line = quinn
-        .lines()
-        .find(|l| l.starts_with("keys:"))
-        .expect("keys line")
-        .to_string();
+    let keys_line = keys_line(&quinn);
     t.write(
         "records/PER-001.md",
         &quinn.replace(&keys_line, &format!("keys: [\"{n_pub}\"]")),
@@ -165,11 +165,7 @@ fn removing_a_key_or_renaming_a_person_rewrites_no_past_approval() {
     // Quinn leaves: her key is removed and her record renamed. Her approval stands, under the
     // name she signed with.
     let quinn = t.read("records/PER-001.md");
-    let keys_line = quinn
-        .lines()
-        .find(|l| l.starts_with("keys:"))
-        .expect("keys line")
-        .to_string();
+    let keys_line = keys_line(&quinn);
     t.write(
         "records/PER-001.md",
         &quinn.replace(&keys_line, "keys: []").replace(
@@ -230,17 +226,9 @@ fn only_an_approval_signature_approves() {
 fn a_key_on_two_persons_identifies_no_one() {
     let (mut t, _keys, q_key, _) = setup("review");
     let quinn = t.read("records/PER-001.md");
-    let q_keys = quinn
-        .lines()
-        .find(|l| l.starts_with("keys:"))
-        .expect("keys")
-        .to_string();
+    let q_keys = keys_line(&quinn);
     let olly = t.read("records/PER-002.md");
-    let o_keys = olly
-        .lines()
-        .find(|l| l.starts_with("keys:"))
-        .expect("keys")
-        .to_string();
+    let o_keys = keys_line(&olly);
     t.write("records/PER-002.md", &olly.replace(&o_keys, &q_keys));
     t.commit("Olly shares Quinn's key");
     assert_eq!(messages(&t, "key-unique", "records/PER-001.md").len(), 1);
