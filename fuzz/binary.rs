@@ -245,25 +245,14 @@ impl Binary {
     /// `ddf check` and `ddf export` on a DDF; every record file accounted for.
     fn repo(&self, case: &Case, first: bool, features: &mut Vec<String>) -> Result<(), Failure> {
         let dir = self.work.display().to_string();
-        // Which files are records follows from ddf.yaml; a configuration ddf refuses must make
-        // both commands exit 2. A records folder outside the DDF is a known issue of the working
-        // tree source (reads outside the repository), being fixed elsewhere: not run here.
-        let config = case
+        // Which files are records follows from ddf.yaml; a configuration ddf refuses (or a
+        // records folder outside the DDF) must make both commands fail.
+        let expected = case
             .files
             .get("ddf.yaml")
             .and_then(|b| std::str::from_utf8(b).ok())
             .and_then(|t| ddf::config::Config::parse(t, "ddf.yaml").ok())
-            .map(|(c, _)| c);
-        let expected = match &config {
-            Some(c) => match record_paths(&case.files, &c.records) {
-                Some(p) => Some(p),
-                None => {
-                    features.push("bin:skipped:records-outside".into());
-                    return Ok(());
-                }
-            },
-            None => None,
-        };
+            .and_then(|(c, _)| record_paths(&case.files, &c.records));
         let mut check = self.run(&self.work, &["check", "--format", "json", "-C", &dir])?;
         let check_json = self.json(&mut check, first && self.inject == Inject::BadJson)?;
         let mut export = self.run(&self.work, &["export", "--format", "json", "-C", &dir])?;
@@ -299,7 +288,7 @@ impl Binary {
         let Some(expected) = expected else {
             return Err(Failure::new(
                 "exit",
-                "ddf.yaml does not parse, yet `ddf check` and `ddf export` ran",
+                "ddf.yaml does not parse or names a records folder outside the DDF, yet `ddf check` and `ddf export` ran",
             ));
         };
         if first && self.inject == Inject::MissingRecord {

@@ -367,7 +367,7 @@ fn fuzz(o: &Options, seconds: f64) -> ExitCode {
         o.ddf.display()
     );
     if !o.include_known {
-        eprintln!("fuzz: known issues avoided (--include-known to generate them): YAML alias bombs, huge link lists and key counts, records folders outside the DDF");
+        eprintln!("fuzz: known issues avoided (--include-known to generate them): YAML alias bombs, huge link lists and key counts, table cells over 65,535 characters");
     }
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(seconds);

@@ -19,14 +19,11 @@ pub(crate) struct Limits {
     pub(crate) max_depth: usize,
     /// Whether YAML alias chains that expand exponentially are generated.
     pub(crate) alias_bombs: bool,
-    /// Whether `records:` and `site.templates:` may be set to absolute paths or paths with `..`.
-    pub(crate) outside_paths: bool,
 }
 
 impl Limits {
     /// Known issues avoided: YAML alias bombs and quadratic parsing of huge link lists or many
-    /// unknown keys (front_matter.rs), table cells of more than 65,535 characters (cli/output.rs),
-    /// and reads outside the repository (source.rs).
+    /// unknown keys (front_matter.rs), table cells of more than 65,535 characters (cli/output.rs).
     pub(crate) fn avoiding_known() -> Self {
         Limits {
             max_file: 256 * 1024,
@@ -34,7 +31,6 @@ impl Limits {
             max_string: 20_000,
             max_depth: 3_000,
             alias_bombs: false,
-            outside_paths: false,
         }
     }
 
@@ -46,7 +42,6 @@ impl Limits {
             max_string: 300_000,
             max_depth: 200_000,
             alias_bombs: true,
-            outside_paths: true,
         }
     }
 }
@@ -441,7 +436,7 @@ pub(crate) fn text_value(rng: &mut Rng, env: &Env<'_>) -> String {
 
 /// A setting of ddf.yaml with an odd value: custom types that clash with the built-in ones,
 /// risk matrices of the wrong shape, bad globs, rules that do not exist.
-fn config_snippet(rng: &mut Rng, env: &Env<'_>) -> String {
+fn config_snippet(rng: &mut Rng) -> String {
     const SETTINGS: &[&str] = &[
         "types:\n  design-input:\n    prefix: UN\n",
         "types:\n  x:\n    prefix: X\n    fields:\n      f: { kind: level, scale: severity, required: true }\n",
@@ -468,19 +463,16 @@ fn config_snippet(rng: &mut Rng, env: &Env<'_>) -> String {
         "devices: []\n",
         "controlled_branch: \"\"\n",
         "project: \"\"\n",
-    ];
-    const OUTSIDE: &[&str] = &[
+        // Outside the repository: refused, never read.
         "records: /\n",
         "records: ../..\n",
         "records: records/../../x\n",
         "site: {templates: /etc}\n",
         "site: {templates: ../..}\n",
+        "records: .git\n",
+        "site: {templates: .git}\n",
     ];
-    if env.limits.outside_paths && rng.one_in(4) {
-        rng.pick(OUTSIDE).copied().unwrap_or("").to_string()
-    } else {
-        rng.pick(SETTINGS).copied().unwrap_or("").to_string()
-    }
+    rng.pick(SETTINGS).copied().unwrap_or("").to_string()
 }
 
 /// A YAML fragment to insert at a line boundary: a key with an odd value, anchors and
@@ -547,7 +539,7 @@ fn yaml_snippet(rng: &mut Rng, env: &Env<'_>) -> String {
             s
         }
         10 => format!("? [complex, key]\n: {}\n", text_value(rng, env)),
-        11 => config_snippet(rng, env),
+        11 => config_snippet(rng),
         _ => {
             let depth = rng.size(limits.max_depth);
             format!("{key}: {}\n", nesting(rng, depth))

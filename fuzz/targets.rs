@@ -28,8 +28,7 @@ pub(crate) struct MemSource<'a> {
 
 /// The records folder `dir` of ddf.yaml as a path prefix, if it stays inside the DDF: `""` for
 /// the root itself, `records/` for `records`. `None` for an absolute path or one with `..`: ddf
-/// reads only inside the repository, so there is nothing to list (a known issue in the
-/// working-tree source is the subject of other work).
+/// reads only inside the repository and refuses such a folder.
 pub(crate) fn records_prefix(dir: &str) -> Option<String> {
     if dir.starts_with('/') || dir.contains('\\') || dir.contains('\0') {
         return None;
@@ -86,6 +85,7 @@ impl Source for MemSource<'_> {
                     Err(ReadIssue {
                         message: "too large".into(),
                         hint: String::new(),
+                        warning: false,
                     })
                 } else {
                     Ok(bytes.clone())
