@@ -46,10 +46,13 @@ impl Date {
         }
     }
 
-    /// The date `n` days later (earlier for negative `n`).
+    /// The date `n` days later (earlier for negative `n`), at most 9999-12-31 and at least
+    /// -9999-01-01: an interval from ddf.yaml as large as `review_interval_days:
+    /// 9223372036854775807` means "never", not an arithmetic overflow.
     pub fn add_days(self, n: i64) -> Date {
+        let (first, last) = (days_from_civil(-9999, 1, 1), days_from_civil(9999, 12, 31));
         Date {
-            days: self.days + n,
+            days: self.days.saturating_add(n).clamp(first, last),
         }
     }
 
@@ -113,6 +116,17 @@ impl fmt::Display for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_intervals_saturate() {
+        // Found by the fuzzer: `policy: { review_interval_days: 9223372036854775807 }` overflowed
+        // (a panic in a debug build, a due date in year -25252734927764528 in a release build).
+        let d = Date::parse("2026-06-01").expect("valid");
+        assert_eq!(d.add_days(i64::MAX).to_string(), "9999-12-31");
+        assert_eq!(d.add_days(i64::MIN).to_string(), "-9999-01-01");
+        assert!(d.add_days(i64::MAX) > d && d.add_days(i64::MIN) < d);
+        assert_eq!(d.add_days(i64::MAX).add_days(-1).to_string(), "9999-12-30");
+    }
 
     #[test]
     fn round_trip_and_arithmetic() {
