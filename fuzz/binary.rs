@@ -242,9 +242,69 @@ impl Binary {
         Ok(features)
     }
 
-    /// `ddf check` and `ddf export` on a DDF; every record file accounted for.
+    /// Commits the DDF in the scratch folder: the other files, then `case.target` with the
+    /// case's message. Fixed identities and dates, no signing, no user configuration.
+    fn commit(&self, case: &Case, message: &[u8]) -> Result<(), Failure> {
+        let msg = self.work.with_extension("msg");
+        std::fs::write(&msg, message).map_err(|e| Failure::new("exit", e.to_string()))?;
+        let git = |args: &[&str], date: &str| {
+            Command::new("git")
+                .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+                .args(args)
+                .current_dir(&self.work)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_SYSTEM", "/dev/null")
+                .env("GIT_AUTHOR_NAME", "Fuzz")
+                .env("GIT_AUTHOR_EMAIL", "fuzz@example.com")
+                .env("GIT_COMMITTER_NAME", "Fuzz")
+                .env("GIT_COMMITTER_EMAIL", "fuzz@example.com")
+                .env("GIT_AUTHOR_DATE", date)
+                .env("GIT_COMMITTER_DATE", date)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false)
+        };
+        let base = "2026-01-01T00:00:00Z";
+        let head = "2026-02-01T00:00:00Z";
+        let target = case.target.as_str();
+        let ok = git(&["init", "-q"], base)
+            && git(&["add", "-A", "--", ".", &format!(":(exclude,literal){target}")], base)
+            && git(&["commit", "-q", "--allow-empty", "-m", "base"], base)
+            && git(&["add", "-A"], head)
+            && git(
+                &["commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", &msg.display().to_string()],
+                head,
+            );
+        if ok {
+            Ok(())
+        } else {
+            Err(Failure::new(
+                "exit",
+                "git could not commit the case (is git installed?)",
+            ))
+        }
+    }
+
+    /// `ddf check` and `ddf export` on a DDF; every record file accounted for. With a commit
+    /// message, the DDF is committed first, and `ddf log` and `ddf impact` run on the history.
     fn repo(&self, case: &Case, first: bool, features: &mut Vec<String>) -> Result<(), Failure> {
         let dir = self.work.display().to_string();
+        if let Some(m) = &case.message {
+            self.commit(case, m)?;
+            let history_runs: [&[&str]; 3] = [
+                &["log", "--format", "json", "-C", &dir],
+                &["log", "--all", "--format", "json", "-C", &dir],
+                &["impact", "--format", "json", "-C", &dir, "HEAD~1..HEAD"],
+            ];
+            for args in history_runs {
+                let mut run = self.run(&self.work, args)?;
+                self.json(&mut run, false)?;
+            }
+            features.push("bin:history".into());
+        }
         // Which files are records follows from ddf.yaml; a configuration ddf refuses (or a
         // records folder outside the DDF) must make both commands fail.
         let expected = case
@@ -271,6 +331,19 @@ impl Binary {
             let mut show = self.run(&self.work, &["show", "--format", "json", "-C", &dir, &id])?;
             self.json(&mut show, false)?;
         }
+        let json_runs: [&[&str]; 3] = [
+            &["review", "--format", "json", "-C", &dir],
+            &["check", "--release", "REL-002", "--format", "json", "-C", &dir],
+            &["schema", "--format", "json", "-C", &dir],
+        ];
+        for args in json_runs {
+            let mut run = self.run(&self.work, args)?;
+            self.json(&mut run, false)?;
+        }
+        // The site, written where a build may write (no JSON: the exit code and no panic).
+        let site = self.work.with_extension("site");
+        let out = site.display().to_string();
+        self.run(&self.work, &["build", "-q", "-C", &dir, "-o", &out])?;
         features.push(format!("bin:check:{}:export:{}", check.code, export.code));
         let (check_json, mut export_json) = match (check_json, export_json) {
             (Some(c), Some(e)) => (c, e),

@@ -71,6 +71,9 @@ pub(crate) struct Case {
     pub(crate) files: Files,
     /// The mutated file.
     pub(crate) target: String,
+    /// For a DDF run through the binary: the message of a commit that adds `target` on top of a
+    /// commit of the other files (trailers such as `Approve:` and `Signer:` are read by ddf).
+    pub(crate) message: Option<Vec<u8>>,
 }
 
 /// Makes cases; keeps the inputs that showed a new behaviour to mutate them further.
@@ -163,8 +166,40 @@ impl<'s> Generator<'s> {
         }
     }
 
-    /// The next case.
+    /// The next case; a DDF gets a commit message one time in four (used when the binary runs
+    /// on it).
     pub(crate) fn next(&self, rng: &mut Rng) -> Case {
+        let mut case = self.next_input(rng);
+        if case.repo && rng.one_in(4) {
+            case.message = Some(self.message(rng));
+        }
+        case
+    }
+
+    /// A commit message with the trailers ddf reads, mutated.
+    fn message(&self, rng: &mut Rng) -> Vec<u8> {
+        let d = &self.seeds.dict;
+        let id = |rng: &mut Rng, prefix: &str| {
+            let of: Vec<&String> = d.ids.iter().filter(|i| i.starts_with(prefix)).collect();
+            rng.pick(&of).map_or_else(|| format!("{prefix}001"), |s| s.to_string())
+        };
+        let (cr, per, rec) = (id(rng, "CR-"), id(rng, "PER-"), id(rng, "DI-"));
+        let mut text = format!(
+            "Change {rec} under {cr}\n\nBody of the change.\n\nChange-Request: {cr}\nApprove: {cr}\nApproves: {rec}, {rec}@{}\nSigner: {per}\nSignature-Meaning: approval\n",
+            "0123456789abcdef0123456789abcdef01234567"
+        )
+        .into_bytes();
+        let env = Env {
+            dict: d,
+            limits: &self.limits,
+            splice: &[],
+        };
+        mutate::mutate(rng, &mut text, Syntax::Yaml, &env);
+        text.retain(|&b| b != 0);
+        text
+    }
+
+    fn next_input(&self, rng: &mut Rng) -> Case {
         let kind = self.pick_kind(rng);
         let (path, mut bytes) = self.base(rng, kind);
         let splice: Vec<&[u8]> = match kind {
@@ -214,6 +249,7 @@ impl<'s> Generator<'s> {
                     repo: true,
                     files,
                     target: "ddf.yaml".into(),
+                    message: None,
                 }
             }
             Kind::CycloneDx if rng.one_in(10) => {
@@ -226,6 +262,7 @@ impl<'s> Generator<'s> {
                     repo: true,
                     files,
                     target,
+                    message: None,
                 }
             }
             _ => {
@@ -235,6 +272,7 @@ impl<'s> Generator<'s> {
                     repo: false,
                     files: Files::from([(name.clone(), bytes)]),
                     target: name,
+                    message: None,
                 }
             }
         }
@@ -307,6 +345,7 @@ impl<'s> Generator<'s> {
             repo: true,
             files,
             target,
+            message: None,
         }
     }
 

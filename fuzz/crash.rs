@@ -1,5 +1,6 @@
 //! Failing inputs on disk: each in its own folder with `case.txt` (what failed, how to run it
-//! again) and `files/` (the DDF or the one file), which `--replay` reads back.
+//! again), `files/` (the DDF or the one file) and `message.txt` (the commit message, when the DDF
+//! was committed), which `--replay` reads back.
 
 use crate::case::{Case, Kind};
 use crate::seeds::Files;
@@ -22,11 +23,12 @@ pub(crate) fn save(
     crate::targets::materialise(&folder.join("files"), &case.files)?;
     let files = folder.join("files");
     let mut text = format!(
-        "kind: {}\nrepo: {}\ntarget: {}\nseed: {seed}\ncase: {number}\nfailure: {}\n\nreproduce:\n  cargo test --release --test fuzz -- --replay {}\n",
+        "kind: {}\nrepo: {}\ntarget: {}\nseed: {seed}\ncase: {number}\nfailure: {}\n\nreproduce:\n  {} -- --replay {}\n",
         case.kind.name(),
         case.repo,
         case.target,
         failure.what,
+        crate::CARGO_TEST,
         folder.display()
     );
     if case.repo {
@@ -36,6 +38,10 @@ pub(crate) fn save(
         ));
     }
     text.push_str(&format!("\n{}\n", failure.detail));
+    if let Some(m) = &case.message {
+        let p = folder.join("message.txt");
+        std::fs::write(&p, m).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
     let path = folder.join("case.txt");
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(folder)
@@ -78,5 +84,6 @@ pub(crate) fn load(folder: &Path) -> Result<Case, String> {
         repo: field("repo")? == "true",
         files,
         target: field("target")?,
+        message: std::fs::read(folder.join("message.txt")).ok(),
     })
 }

@@ -32,6 +32,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use targets::{Ctx, Failure};
 
+/// How this build of the fuzzer is run: a failure reproduces with the same build (a debug build
+/// checks overflows a release build does not).
+const CARGO_TEST: &str = if cfg!(debug_assertions) {
+    "cargo test --test fuzz"
+} else {
+    "cargo test --release --test fuzz"
+};
+
 const USAGE: &str = "\
 usage: cargo test [--release] --test fuzz -- [OPTIONS]
 
@@ -219,11 +227,11 @@ fn report(o: &Options, case: &Case, failure: &Failure, number: u64) {
         Ok(folder) => {
             eprintln!("fuzz: input saved to {}", folder.display());
             eprintln!(
-                "fuzz: reproduce: cargo test --release --test fuzz -- --replay {}",
+                "fuzz: reproduce: {CARGO_TEST} -- --replay {}",
                 folder.display()
             );
             eprintln!(
-                "fuzz: or the whole run: cargo test --release --test fuzz -- --seed {:#x} --cases {}{}",
+                "fuzz: or the whole run: {CARGO_TEST} -- --seed {:#x} --cases {}{}",
                 o.seed,
                 number + 1,
                 if o.include_known { " --include-known" } else { "" }
@@ -278,6 +286,7 @@ fn watchdog(o: &Options, watch: Arc<Watch>, work: PathBuf) {
 struct Stats {
     inputs: u64,
     binary_runs: u64,
+    history_runs: u64,
     per_kind: BTreeMap<Kind, (u64, Duration)>,
     failures: u64,
 }
@@ -418,7 +427,11 @@ fn fuzz(o: &Options, seconds: f64) -> ExitCode {
             {
                 stats.binary_runs += 1;
                 let first = std::mem::replace(&mut first_binary, false);
-                features.extend(b.check(&case, first)?);
+                let seen = b.check(&case, first)?;
+                if seen.iter().any(|f| f == "bin:history") {
+                    stats.history_runs += 1;
+                }
+                features.extend(seen);
             }
             Ok(features)
         });
@@ -453,10 +466,11 @@ fn fuzz(o: &Options, seconds: f64) -> ExitCode {
         .collect();
     let (kept, behaviours) = gen.sizes();
     eprintln!(
-        "fuzz: {} inputs in {elapsed:.1} s: {} inputs/minute; {} binary runs",
+        "fuzz: {} inputs in {elapsed:.1} s: {} inputs/minute; {} binary runs ({} on a Git history)",
         thousands(stats.inputs),
         thousands(per_min(stats.inputs)),
-        thousands(stats.binary_runs)
+        thousands(stats.binary_runs),
+        thousands(stats.history_runs)
     );
     eprintln!("fuzz: {}", kinds.join(", "));
     eprintln!("fuzz: {behaviours} behaviours seen, {kept} inputs kept for further mutation");
