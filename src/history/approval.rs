@@ -322,7 +322,7 @@ pub fn approvals(
         .collect();
     let ids: Vec<String> = idx.iter().map(|&i| history.commits[i].id.clone()).collect();
     let ssh_keys = persons.ssh_keys();
-    let verified = signature::verify(&history.workdir, &ssh_keys, &ids);
+    let verified = signature::verify_cached(repo.path(), &history.workdir, &ssh_keys, &ids);
 
     // Oldest first: a key's trust rests only on approvals made before the signature using it.
     let mut judged: Vec<Option<Approval>> = vec![None; idx.len()];

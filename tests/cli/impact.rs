@@ -507,3 +507,67 @@ fn a_change_that_creates_the_ddf_adds_every_record() {
     let v = impact(&t, &["HEAD"]);
     assert_eq!(changes(&v), [s("UN-001", "added")]);
 }
+
+#[test]
+fn a_head_commit_is_assessed_as_committed_whatever_the_working_tree_holds() {
+    let mut t = fixture();
+    t.write(
+        "records/DI-002.md",
+        &rec(
+            "DI-002",
+            "design-input",
+            "category: functional\ntraces_to: [UN-001]\n",
+            "Other, revised.\n",
+        ),
+    );
+    t.write(".gitignore", "records/scratch-*.md\n");
+    t.commit("revise DI-002");
+    let committed = impact(&t, &["HEAD~1..HEAD"]);
+    assert_eq!(changes(&committed), [s("DI-002", "modified")]);
+    let verbose = |t: &TestRepo| {
+        let r = t.ddf(&["impact", "HEAD~1..HEAD", "-v", "--format", "json"]);
+        assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+        (r.json(), r.stderr.contains("working tree differs"))
+    };
+    // A clean working tree is read as it is, even when every file's stat changed (a copy or a
+    // restore): nothing is re-read from the commit.
+    let now = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    for f in ["records/DI-002.md", "records/UN-001.md", "ddf.yaml"] {
+        std::fs::File::options()
+            .write(true)
+            .open(t.path(f))
+            .and_then(|f| f.set_modified(now))
+            .expect("touch");
+    }
+    assert_eq!(verbose(&t), (committed.clone(), false));
+    // A record edited, a configuration edited, or a record file Git ignores: the commit's
+    // content is assessed, not the working tree's.
+    t.write(
+        "records/DI-002.md",
+        &rec(
+            "DI-002",
+            "design-input",
+            "category: functional\ntraces_to: [UN-001]\n",
+            "Uncommitted.\n",
+        ),
+    );
+    assert_eq!(verbose(&t), (committed.clone(), true));
+    t.git(&["checkout", "-q", "--", "records/DI-002.md"]);
+    t.write(
+        "ddf.yaml",
+        "project: Test\nsecurity_globs: [\"src/pump/**\"]\n",
+    );
+    assert_eq!(verbose(&t), (committed.clone(), true));
+    t.git(&["checkout", "-q", "--", "ddf.yaml"]);
+    // (A file Git ignores is not in the commit: it used to be assessed as if it were.)
+    t.write(
+        "records/scratch-DI-009.md",
+        &rec(
+            "DI-009",
+            "design-input",
+            "category: functional\ntraces_to: [DI-002]\n",
+            "",
+        ),
+    );
+    assert_eq!(verbose(&t), (committed, true));
+}
