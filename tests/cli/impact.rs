@@ -571,3 +571,42 @@ fn a_head_commit_is_assessed_as_committed_whatever_the_working_tree_holds() {
     );
     assert_eq!(verbose(&t), (committed, true));
 }
+
+#[test]
+fn between_two_commits_only_the_sboms_the_change_touched_have_a_delta() {
+    let mut t = fixture();
+    let zlib = r#"{"type":"library","name":"zlib","version":"1.3","purl":"pkg:generic/zlib@1.3"}"#;
+    t.write("sboms/v1.json", &cdx(zlib));
+    t.write("sboms/v2.json", &cdx(zlib));
+    t.write(
+        "records/REL-001.md",
+        &rec(
+            "REL-001",
+            "release",
+            "fielded: 2026-01-05\nsbom: [sboms/v1.json, sboms/v2.json]\n",
+            "",
+        ),
+    );
+    t.commit("sboms");
+    t.write(
+        "sboms/v2.json",
+        &cdx(
+            r#"{"type":"library","name":"zlib","version":"1.3.1","purl":"pkg:generic/zlib@1.3.1"}"#,
+        ),
+    );
+    t.commit("bump zlib in v2");
+    // The working tree differs from both commits: neither side may be read from it.
+    t.write("sboms/v1.json", &cdx(""));
+    let v = impact(&t, &["HEAD~1..HEAD"]);
+    let paths: Vec<&str> = v["sbom_changes"]
+        .as_array()
+        .expect("sbom_changes")
+        .iter()
+        .filter_map(|c| c["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["sboms/v2.json"], "{v}");
+    assert_eq!(
+        v["sbom_changes"][0]["diff"]["version_changed"][0]["new"],
+        "1.3.1"
+    );
+}
