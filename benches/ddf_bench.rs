@@ -23,6 +23,11 @@ const TODAY: &str = "2026-06-30";
 /// Targets from the issue: (records up to, wall seconds, peak RSS in MB if any).
 const TARGETS: &[(usize, f64, Option<f64>)] = &[(20_000, 1.0, Some(300.0)), (100_000, 5.0, None)];
 
+/// The target of `ddf check` on a Git repository of up to 20,000 records (and 10,000 commits),
+/// whose history rules run with signers resolved as of history: under 1.5 s, its history cache
+/// built.
+const GIT_TARGET: (usize, f64) = (20_000, 1.5);
+
 // ------------------------------------------------------------------------------------------------
 // Deterministic pseudo-random numbers (splitmix64): same seed, same corpus, byte for byte.
 
@@ -1629,6 +1634,20 @@ struct GenStats {
     records: usize,
     bytes: usize,
     elapsed: Duration,
+    /// The signed approvals appended to a Git history (`None` without `--commits`).
+    signed: Option<Signed>,
+}
+
+/// The signed approval commits appended to a generated history.
+struct Signed {
+    /// Approval commits, the key rotation's included.
+    approvals: usize,
+    /// Distinct records approved.
+    records: usize,
+    /// SSH keys made (one per person, plus the rotated one).
+    keys: usize,
+    /// Time spent making keys and signed commits.
+    elapsed: Duration,
 }
 
 fn ensure_empty(dir: &Path) -> Result<(), String> {
@@ -1735,8 +1754,11 @@ fn fi_data(w: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
 /// Start of the history: 2024-01-01T00:00:00Z; each commit is one minute after the last.
 const EPOCH: u64 = 1_704_067_200;
 
-fn fi_commit(w: &mut impl Write, n: usize, msg: &str) -> std::io::Result<()> {
-    let ts = EPOCH + 60 * n as u64;
+/// The commits after the signed approvals: `HEAD~10..HEAD` is a change of records.
+const TAIL: usize = 10;
+
+/// A commit dated `ts` (committer and author).
+fn fi_commit(w: &mut impl Write, ts: u64, msg: &str) -> std::io::Result<()> {
     writeln!(w, "commit refs/heads/main")?;
     writeln!(w, "author Bench Author <author@bench.example> {ts} +0000")?;
     writeln!(
@@ -1751,8 +1773,42 @@ fn fi_file(w: &mut impl Write, path: &str, content: &str) -> std::io::Result<()>
     fi_data(w, content.as_bytes())
 }
 
-/// Edits made by one commit of the generated history.
-fn history_commit(g: &mut Gen, c: usize, w: &mut impl Write) -> std::io::Result<()> {
+/// Runs one `git fast-import` in `dir`, `write` writing its stream (`done` is added).
+fn fast_import(
+    dir: &Path,
+    write: impl FnOnce(&mut BufWriter<std::process::ChildStdin>) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let mut child = git(dir)
+        .args(["fast-import", "--quiet", "--done"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run git fast-import: {e}"))?;
+    let stdin = child.stdin.take().ok_or("git fast-import has no stdin")?;
+    let mut w = BufWriter::with_capacity(1 << 20, stdin);
+    let io = |e: std::io::Error| format!("writing to git fast-import: {e}");
+    write(&mut w).map_err(io)?;
+    w.write_all(b"done\n").map_err(io)?;
+    w.flush().map_err(io)?;
+    drop(w);
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for git fast-import: {e}"))?;
+    if !status.success() {
+        return Err(format!("git fast-import failed: {status}"));
+    }
+    Ok(())
+}
+
+/// Edits made by commit `c` of the generated history, dated `ts`; `from` names its parent when
+/// it is not the branch's tip in this fast-import stream (the first commit of a second stream).
+fn history_commit(
+    g: &mut Gen,
+    c: usize,
+    ts: u64,
+    from: Option<&str>,
+    w: &mut impl Write,
+) -> std::io::Result<()> {
     let mut changed: Vec<usize> = Vec::new();
     let mut removed: Vec<String> = Vec::new();
     let mut what: Vec<String> = Vec::new();
@@ -1858,7 +1914,10 @@ fn history_commit(g: &mut Gen, c: usize, w: &mut impl Write) -> std::io::Result<
         let cr = g.rng.below(g.count(T::Cr));
         let _ = write!(msg, "\nChange-Request: {}\n", g.id(T::Cr, cr));
     }
-    fi_commit(w, c, &msg)?;
+    fi_commit(w, ts, &msg)?;
+    if let Some(f) = from {
+        writeln!(w, "from {f}")?;
+    }
     for p in &removed {
         writeln!(w, "D {p}")?;
     }
@@ -1873,6 +1932,324 @@ fn history_commit(g: &mut Gen, c: usize, w: &mut impl Write) -> std::io::Result<
         fi_file(w, &g.recs[i].path, &g.recs[i].render())?;
     }
     Ok(())
+}
+
+// ------------------------------------------------------------------------------------------------
+// Signed approvals: real SSH keys enrolled in the PER records, and approval commits signed by Git.
+
+/// Where the generated persons' private keys live: inside the Git folder, so outside the working
+/// tree (never committed, never read as a record) and removed with the repository.
+const KEY_DIR: &str = ".git/bench-keys";
+
+/// When the approvals start: 2026-06-01T00:00:00Z, after every event date the records state (so
+/// `approval-plausible` has nothing to say) and before `DDF_TODAY`; ten minutes apart.
+fn approval_time(k: usize) -> u64 {
+    let day = days_from_civil(2026, 6, 1) as u64;
+    day * 86_400 + 600 * k as u64
+}
+
+/// The fields stating an event an approval cannot precede (those `approval-plausible` reads).
+const APPROVAL_EVENTS: [&str; 7] = [
+    "date",
+    "executed_on",
+    "opened",
+    "received",
+    "discovered",
+    "closed",
+    "remediated",
+];
+
+/// Makes ed25519 keys with `ssh-keygen`, one per name, in `dir`, all at once; returns each
+/// private key's path and public key line (`ssh-ed25519 AAAA... NAME`).
+fn ssh_keygen(dir: &Path, names: &[String]) -> Result<Vec<(PathBuf, String)>, String> {
+    let mut children = Vec::new();
+    for name in names {
+        let key = dir.join(name);
+        let child = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+            .arg(&key)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                format!("cannot run ssh-keygen (needed for the signed approvals; apt-get install openssh-client): {e}")
+            })?;
+        children.push((key, child));
+    }
+    let mut out = Vec::new();
+    for (key, child) in children {
+        let o = child
+            .wait_with_output()
+            .map_err(|e| format!("waiting for ssh-keygen: {e}"))?;
+        if !o.status.success() {
+            return Err(format!(
+                "ssh-keygen failed for {}: {}",
+                key.display(),
+                String::from_utf8_lossy(&o.stderr)
+            ));
+        }
+        let public = std::fs::read_to_string(key.with_extension("pub"))
+            .map_err(|e| format!("cannot read {}.pub: {e}", key.display()))?;
+        out.push((key, public.trim().to_string()));
+    }
+    Ok(out)
+}
+
+/// The persons' signing keys: the private key each PER signs with now, by PER number.
+struct Keys {
+    private: Vec<PathBuf>,
+    made: usize,
+}
+
+/// Makes one SSH key per PER and writes each public key into its record's `keys`, so the initial
+/// commit (the trust root) enrols them all.
+fn enrol_keys(dir: &Path, g: &mut Gen) -> Result<Keys, String> {
+    let key_dir = dir.join(KEY_DIR);
+    std::fs::create_dir_all(&key_dir)
+        .map_err(|e| format!("cannot create {}: {e}", key_dir.display()))?;
+    let names: Vec<String> = (0..g.count(T::Per)).map(|p| g.id(T::Per, p)).collect();
+    let made = ssh_keygen(&key_dir, &names)?;
+    let mut private = Vec::with_capacity(made.len());
+    for (name, (key, public)) in names.iter().zip(made) {
+        let r = g
+            .recs
+            .iter_mut()
+            .find(|r| r.t == T::Per && &r.id == name)
+            .ok_or_else(|| format!("no record {name}"))?;
+        r.set("keys", format!("[\"{public}\"]"));
+        private.push(key);
+    }
+    Ok(Keys {
+        made: private.len(),
+        private,
+    })
+}
+
+/// Runs `git ARGS` in `dir` with `input` on its standard input, committer and author dated `ts`.
+fn git_at(dir: &Path, ts: u64, args: &[&str], input: &str) -> Result<String, String> {
+    let date = format!("{ts} +0000");
+    let mut child = git(dir)
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(input.as_bytes())
+            .map_err(|e| format!("writing to git {}: {e}", args.join(" ")))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("waiting for git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A signed, empty approval commit (`git commit -S --allow-empty`, SSH format) by PER `signer`
+/// of `ids`, each pinned to its blob: `Approves:` lines of at most ten ids, then the meaning
+/// and the signer.
+fn sign_approval(
+    dir: &Path,
+    ts: u64,
+    key: &Path,
+    signer: &str,
+    subject: &str,
+    ids: &[(String, String)],
+) -> Result<(), String> {
+    let mut msg = format!("{subject}\n\n");
+    for chunk in ids.chunks(10) {
+        let line: Vec<String> = chunk.iter().map(|(id, b)| format!("{id}@{b}")).collect();
+        let _ = writeln!(msg, "Approves: {}", line.join(", "));
+    }
+    let _ = writeln!(msg, "Signature-Meaning: approval\nSigner: {signer}");
+    let signing_key = format!("user.signingkey={}", key.display());
+    git_at(
+        dir,
+        ts,
+        &[
+            "-c",
+            "gpg.format=ssh",
+            "-c",
+            &signing_key,
+            "commit",
+            "-q",
+            "-S",
+            "--allow-empty",
+            "--no-verify",
+            "-F",
+            "-",
+        ],
+        &msg,
+    )
+    .map(drop)
+}
+
+/// Appends `n` signed approval commits to the history in `dir` (checked out at its tip), plus a
+/// key rotation half-way: a new key replaces PER 1's in its record (an ordinary commit), PER 2
+/// approves that change in a signed approval, and PER 1 signs with the new key from then on.
+///
+/// The approvals cover approved records in a shuffled order, 5 to 30 per commit, each pinned to
+/// its blob at the tip; the signers take turns among the first six persons, and nobody approves
+/// their own PER record. Releases are left out (they need the `release` and `responsibility`
+/// meanings, which the generated persons may not sign with).
+fn sign_approvals(
+    dir: &Path,
+    g: &mut Gen,
+    keys: &mut Keys,
+    n: usize,
+    seed: u64,
+) -> Result<Signed, String> {
+    let start = Instant::now();
+    // Numbers of their own, so the edits of the history are those of a history without
+    // approvals.
+    let mut rng = Rng::new(seed ^ 0xA990_0FA1);
+    // Blob of every file at the tip, by path.
+    let tree = git_at(dir, EPOCH, &["ls-tree", "-r", "-z", "HEAD"], "")?;
+    let mut blobs: std::collections::HashMap<String, String> = tree
+        .split('\0')
+        .filter_map(|e| {
+            let (meta, path) = e.split_once('\t')?;
+            Some((path.to_string(), meta.split(' ').nth(2)?.to_string()))
+        })
+        .collect();
+    let mut queue: std::collections::VecDeque<usize> = {
+        // A record stating an event after the approvals (a design review planned for later)
+        // is not approved yet: `approval-plausible` would rightly refuse it.
+        let first = date(2026, 6, 1, 0);
+        let future = |r: &Rec| {
+            APPROVAL_EVENTS
+                .iter()
+                .any(|k| r.get(k).is_some_and(|d| d > first.as_str()))
+        };
+        let mut v: Vec<usize> = (0..g.recs.len())
+            .filter(|&i| {
+                let r = &g.recs[i];
+                r.t != T::Rel && r.get("status") == Some("approved") && !future(r)
+            })
+            .collect();
+        // Fisher-Yates with the generator's own numbers: the same seed, the same order.
+        for i in (1..v.len()).rev() {
+            let j = rng.below(i + 1);
+            v.swap(i, j);
+        }
+        v.into()
+    };
+    let n_per = g.count(T::Per);
+    let signers = n_per.min(6);
+    let per_path = |g: &Gen, p: usize| -> Result<String, String> {
+        let id = g.id(T::Per, p);
+        g.recs
+            .iter()
+            .find(|r| r.t == T::Per && r.id == id)
+            .map(|r| r.path.clone())
+            .ok_or_else(|| format!("no record {id}"))
+    };
+    let mut approved = std::collections::HashSet::new();
+    let mut made = 0;
+    let mut ts = 0;
+    for k in 0..n {
+        if k == n / 2 && n_per >= 2 {
+            // Key rotation: PER 1's new key, enrolled by an ordinary commit ...
+            let id = g.id(T::Per, 0);
+            let key_dir = dir.join(KEY_DIR);
+            let [(key, public)]: [(PathBuf, String); 1] =
+                ssh_keygen(&key_dir, &[format!("{id}-2")])?
+                    .try_into()
+                    .map_err(|_| "ssh-keygen made no key".to_string())?;
+            keys.made += 1;
+            let path = per_path(g, 0)?;
+            let text = {
+                let r = g
+                    .recs
+                    .iter_mut()
+                    .find(|r| r.path == path)
+                    .ok_or_else(|| format!("no record at {path}"))?;
+                r.set("keys", format!("[\"{public}\"]"));
+                r.render()
+            };
+            write_file(dir, &path, &text)?;
+            git_at(dir, approval_time(ts), &["add", "--", &path], "")?;
+            let msg = format!(
+                "Rotate {id}'s signing key\n\nThe laptop holding the old key was replaced.\n\nChange-Request: {}\n",
+                g.id(T::Cr, 0)
+            );
+            git_at(
+                dir,
+                approval_time(ts),
+                &["commit", "-q", "--no-verify", "-F", "-"],
+                &msg,
+            )?;
+            ts += 1;
+            let blob = git_at(dir, EPOCH, &["hash-object", "--", &path], "")?
+                .trim()
+                .to_string();
+            blobs.insert(path, blob.clone());
+            // ... approved by another person ...
+            sign_approval(
+                dir,
+                approval_time(ts),
+                &keys.private[1],
+                &g.id(T::Per, 1),
+                &format!("Approve the enrolment of {id}'s new key"),
+                &[(id, blob)],
+            )?;
+            ts += 1;
+            made += 1;
+            // ... and used from then on.
+            keys.private[0] = key;
+        }
+        let signer = k % signers;
+        let signer_id = g.id(T::Per, signer);
+        let want = rng.range(5, 30);
+        let mut ids = Vec::with_capacity(want);
+        let mut own = None;
+        while ids.len() < want {
+            let Some(i) = queue.pop_front() else { break };
+            let r = &g.recs[i];
+            if r.id == signer_id {
+                own = Some(i);
+                continue;
+            }
+            let blob = blobs
+                .get(&r.path)
+                .ok_or_else(|| format!("{} is not in the tip's tree", r.path))?;
+            ids.push((r.id.clone(), blob.clone()));
+            approved.insert(i);
+        }
+        if let Some(i) = own {
+            queue.push_front(i);
+        }
+        if ids.is_empty() {
+            break;
+        }
+        sign_approval(
+            dir,
+            approval_time(ts),
+            &keys.private[signer],
+            &signer_id,
+            &format!("Approve {} records", ids.len()),
+            &ids,
+        )?;
+        ts += 1;
+        made += 1;
+    }
+    Ok(Signed {
+        approvals: made,
+        records: approved.len(),
+        keys: keys.made,
+        elapsed: start.elapsed(),
+    })
 }
 
 /// Generates `records` records into `dir`; with `commits` > 0, as a Git repository whose history
@@ -1896,55 +2273,45 @@ fn generate(
             start.elapsed().as_secs_f64()
         );
     }
+    let mut signed = None;
     let bytes = if commits == 0 {
         write_tree(dir, &g)?
     } else {
         run_git(dir, &["init", "-q", "-b", "main"])?;
-        let mut child = git(dir)
-            .args(["fast-import", "--quiet", "--done"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot run git fast-import: {e}"))?;
-        let stdin = child.stdin.take().ok_or("git fast-import has no stdin")?;
-        let mut w = BufWriter::with_capacity(1 << 20, stdin);
-        let io = |e: std::io::Error| format!("writing to git fast-import: {e}");
+        let mut keys = enrol_keys(dir, &mut g)?;
+        // The last ten commits of edits come after the approvals, so that `HEAD~10..HEAD` (the
+        // impact benchmark's range) is a change of records, as on a branch under work, and
+        // edits some records approved just before, as such a change would.
+        let tail = TAIL.min(commits / 2);
         let mut bytes = 0;
-        fi_commit(
-            &mut w,
-            0,
-            &format!(
-                "Initial design and development file\n\nChange-Request: {}\n",
-                g.id(T::Cr, 0)
-            ),
-        )
-        .map_err(io)?;
-        for (path, text) in g.other_files() {
-            fi_file(&mut w, &path, &text).map_err(io)?;
-        }
-        for r in &g.recs {
-            let text = r.render();
-            bytes += text.len();
-            fi_file(&mut w, &r.path, &text).map_err(io)?;
-        }
-        for c in 1..=commits {
-            history_commit(&mut g, c, &mut w).map_err(io)?;
-            if !quiet && c % 1000 == 0 {
-                eprint!("\r{c} commits");
+        fast_import(dir, |w| {
+            fi_commit(
+                w,
+                EPOCH,
+                &format!(
+                    "Initial design and development file\n\nChange-Request: {}\n",
+                    g.id(T::Cr, 0)
+                ),
+            )?;
+            for (path, text) in g.other_files() {
+                fi_file(w, &path, &text)?;
             }
-        }
-        if !quiet && commits >= 1000 {
-            eprintln!();
-        }
-        w.write_all(b"done\n").map_err(io)?;
-        w.flush().map_err(io)?;
-        drop(w);
-        let status = child
-            .wait()
-            .map_err(|e| format!("waiting for git fast-import: {e}"))?;
-        if !status.success() {
-            return Err(format!("git fast-import failed: {status}"));
-        }
+            for r in &g.recs {
+                let text = r.render();
+                bytes += text.len();
+                fi_file(w, &r.path, &text)?;
+            }
+            for c in 1..=commits - tail {
+                history_commit(&mut g, c, EPOCH + 60 * c as u64, None, w)?;
+                if !quiet && c % 1000 == 0 {
+                    eprint!("\r{c} commits");
+                }
+            }
+            if !quiet && commits >= 1000 {
+                eprintln!();
+            }
+            Ok(())
+        })?;
         let imported = start.elapsed();
         // fast-import deltifies each object only against the previous one of its path, in
         // import order, and its manual asks for `git repack -a -d -f` afterwards. Repacking
@@ -1953,21 +2320,44 @@ fn generate(
         run_git(dir, &["repack", "-a", "-d", "-f", "-q"])?;
         let repacked = start.elapsed();
         run_git(dir, &["reset", "-q", "--hard"])?;
+        let checked_out = start.elapsed();
+        // About one signed approval per 50 commits: 200 for 10,000.
+        let s = sign_approvals(dir, &mut g, &mut keys, (commits / 50).max(2), seed)?;
+        // The tail, one minute apart after the last approval; a new fast-import starts a branch
+        // afresh unless told where it stands.
+        let after = approval_time(s.approvals + 1);
+        fast_import(dir, |w| {
+            for c in commits - tail + 1..=commits {
+                let ts = after + 60 * (c + tail - commits) as u64;
+                let from = (c == commits - tail + 1).then_some("refs/heads/main^0");
+                history_commit(&mut g, c, ts, from, w)?;
+            }
+            Ok(())
+        })?;
+        run_git(dir, &["reset", "-q", "--hard"])?;
         if !quiet {
             eprintln!(
                 "history written by git fast-import at {:.2} s, repacked at {:.2} s, working tree \
-                 checked out at {:.2} s",
+                 checked out at {:.2} s; {} signed approvals of {} records ({} SSH keys) in \
+                 {:.2} s; the last {tail} commits and checkout at {:.2} s",
                 imported.as_secs_f64(),
                 repacked.as_secs_f64(),
+                checked_out.as_secs_f64(),
+                s.approvals,
+                s.records,
+                s.keys,
+                s.elapsed.as_secs_f64(),
                 start.elapsed().as_secs_f64()
             );
         }
+        signed = Some(s);
         bytes
     };
     Ok(GenStats {
         records: g.recs.len(),
         bytes,
         elapsed: start.elapsed(),
+        signed,
     })
 }
 
@@ -1981,6 +2371,34 @@ struct Run {
     maxrss_kib: u64,
     exit: i32,
     stdout: Vec<u8>,
+    /// What ddf wrote on its standard error (its `-v` timings, when asked).
+    stderr: String,
+}
+
+impl Run {
+    /// The lines of ddf's `-v` timings (`ddf: ...`).
+    fn timings(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("ddf: "))
+            .collect()
+    }
+
+    /// The durations ddf printed on its `-v` line that contains `what`, in seconds, in order
+    /// (`{:.0?}` of a `Duration`: `850µs`, `123ms`, `2s`).
+    fn timing(&self, what: &str) -> Vec<f64> {
+        let Some(line) = self.timings().into_iter().find(|l| l.contains(what)) else {
+            return Vec::new();
+        };
+        line.split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == ')')
+            .filter_map(|w| {
+                let (num, scale) = [("ns", 1e-9), ("µs", 1e-6), ("ms", 1e-3), ("s", 1.0)]
+                    .iter()
+                    .find_map(|(u, k)| w.strip_suffix(u).map(|n| (n, *k)))?;
+                num.parse::<f64>().ok().map(|n| n * scale)
+            })
+            .collect()
+    }
 }
 
 fn tv(t: libc::timeval) -> Duration {
@@ -2044,13 +2462,8 @@ fn cmd_runner(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs `ddf -C DIR check --format json` once, through the runner; wall time from spawn to
-/// reaping, peak RSS and CPU time of that child alone (`wait4`).
-fn run_check(ddf: &Path, dir: &Path) -> Result<Run, String> {
-    run_ddf(ddf, dir, &["check", "--format", "json"])
-}
-
-/// Runs `ddf -C DIR ARGS...` once through the runner (see [`run_check`]).
+/// Runs `ddf -C DIR ARGS...` once through the runner: wall time from spawn to reaping, peak RSS
+/// and CPU time of that child alone (`wait4`).
 fn run_ddf(ddf: &Path, dir: &Path, args: &[&str]) -> Result<Run, String> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
     let mut child = Command::new(me)
@@ -2105,6 +2518,7 @@ fn run_ddf(ddf: &Path, dir: &Path, args: &[&str]) -> Result<Run, String> {
         maxrss_kib: maxrss.max(0) as u64,
         exit: exit as i32,
         stdout,
+        stderr: text.trim_end().to_string(),
     })
 }
 
@@ -2120,6 +2534,9 @@ struct CheckFigures {
     rules: Vec<(String, usize)>,
     /// Whether the corpus is a Git repository (ddf then runs its history rules too).
     git: bool,
+    /// On a Git repository, the run before the timed ones, which builds ddf's history cache
+    /// (`.git/ddf`) unless it exists.
+    first: Option<Run>,
 }
 
 impl CheckFigures {
@@ -2132,6 +2549,12 @@ impl CheckFigures {
     fn median(&self) -> f64 {
         let v = self.walls();
         v[v.len() / 2]
+    }
+
+    /// The run whose wall time is the median.
+    fn median_run(&self) -> Option<&Run> {
+        let m = self.median();
+        self.runs.iter().find(|r| r.wall.as_secs_f64() == m)
     }
 
     fn sys_median(&self) -> f64 {
@@ -2151,6 +2574,10 @@ impl CheckFigures {
     }
 
     fn target(&self) -> Option<(f64, Option<f64>)> {
+        if self.git {
+            let (n, w) = GIT_TARGET;
+            return (self.records as usize <= n + n / 20).then_some((w, None));
+        }
         TARGETS
             .iter()
             // A corpus that grew by a few records through its history keeps its size's target.
@@ -2210,12 +2637,58 @@ impl CheckFigures {
             self.sys_median(),
             self.cpu_median() / self.median()
         );
-        if self.git {
+        if let Some(s) = self.gen.as_ref().and_then(|g| g.signed.as_ref()) {
             println!(
-                "  git         a Git repository: the history rules run too, and the first run \
-                 builds ddf's history cache (.git/ddf) unless it exists ({:.3} s)",
-                self.runs[0].wall.as_secs_f64()
+                "  signed      {} signed approval commits of {} records, {} SSH keys (one per \
+                 person and a rotated one), made in {:.2} s",
+                s.approvals,
+                s.records,
+                s.keys,
+                s.elapsed.as_secs_f64()
             );
+        }
+        if let Some(first) = &self.first {
+            println!(
+                "  git         a Git repository: the history rules run too, with signers resolved \
+                 as of history; the first run, not counted above, builds ddf's history cache \
+                 (.git/ddf) unless it exists: {:.3} s, {:.1} MB",
+                first.wall.as_secs_f64(),
+                first.maxrss_kib as f64 * 1024.0 / 1e6
+            );
+            let spread = |v: &mut Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                match (v.first(), v.last()) {
+                    (Some(a), Some(b)) => format!(
+                        "{:.0} / {:.0} / {:.0} ms",
+                        a * 1e3,
+                        v[v.len() / 2] * 1e3,
+                        b * 1e3
+                    ),
+                    _ => "not printed".into(),
+                }
+            };
+            // `ddf: history of N commits (...) in X; M approvals judged in Y ...`
+            let mut hist: Vec<f64> = Vec::new();
+            let mut appr: Vec<f64> = Vec::new();
+            for r in &self.runs {
+                if let [h, a, ..] = r.timing("approvals judged")[..] {
+                    hist.push(h);
+                    appr.push(a);
+                }
+            }
+            println!(
+                "  history     loaded in {} (min / median / max, in parallel with the records); \
+                 approvals judged (signatures verified by Git, signers resolved as of history) \
+                 in {}",
+                spread(&mut hist),
+                spread(&mut appr)
+            );
+            if let Some(median) = self.median_run() {
+                println!("  -v          of the median run:");
+                for l in median.timings() {
+                    println!("                {l}");
+                }
+            }
         }
         println!(
             "  peak RSS    {:.1} MB (max over runs, ru_maxrss of the child)",
@@ -2283,9 +2756,27 @@ fn measure(
     gen: Option<GenStats>,
 ) -> Result<CheckFigures, String> {
     let mut all = Vec::with_capacity(runs);
+    let git = dir.join(".git").exists();
+    // On a Git repository, `-v` prints how long the history and the approvals took.
+    let args: &[&str] = if git {
+        &["check", "-v", "--format", "json"]
+    } else {
+        &["check", "--format", "json"]
+    };
     print_load();
+    let first = if git {
+        let r = run_ddf(ddf, dir, args)?;
+        eprintln!(
+            "  first run (builds the history cache unless it exists): {:.3} s, {:.1} MB",
+            r.wall.as_secs_f64(),
+            r.maxrss_kib as f64 * 1024.0 / 1e6
+        );
+        Some(r)
+    } else {
+        None
+    };
     for i in 0..runs.max(1) {
-        let r = run_check(ddf, dir)?;
+        let r = run_ddf(ddf, dir, args)?;
         eprintln!(
             "  run {}: {:.3} s, {:.1} MB",
             i + 1,
@@ -2313,7 +2804,8 @@ fn measure(
         label,
         records: num("records"),
         files: count_md(&dir.join("records")),
-        git: dir.join(".git").exists(),
+        git,
+        first,
         gen,
         runs: all,
         errors: num("errors"),
@@ -2330,18 +2822,20 @@ usage: cargo bench --bench ddf_bench -- COMMAND
 
   gen --records N [--commits K] [--seed S] DIR
         write a deterministic corpus of N records to DIR (empty or new); with K > 0, as a Git
-        repository with an initial commit and K commits of edits (git fast-import)
-  check [--records N] [--runs R] [--seed S] [--ddf PATH] [DIR]
+        repository with an initial commit, K commits of edits (git fast-import) and K/50
+        signed approvals (SSH keys made by ssh-keygen, kept in DIR/.git/bench-keys)
+  check [--records N] [--commits K] [--runs R] [--seed S] [--ddf PATH] [DIR]
         time `ddf -C DIR check --format json` R times (default 5); without DIR, first generate
-        N records (default 20000) into a temporary folder
+        N records (default 20000) into a temporary folder, with K > 0 as a Git repository
   all [--runs R] [--commits K] [--ddf PATH]
         check at 20,000 and 100,000 records, time the generation of 20,000 records with K
         commits (default 10000; 0 skips it), and print a summary table
 
   history [--records N] [--commits K] [--runs R] [--ddf PATH] [DIR]
         time the history index on a Git repository (default: generate 20,000 records with
-        10,000 commits): git log --name-only for reference, ddf log without and with its
-        cache, and one record's history
+        10,000 commits): git log --name-only for reference, ddf log without its history
+        cache, with nothing cached (signature verdicts neither), with its cache, and one
+        record's history
 
   impact [--records N] [--commits K] [--runs R] [--ddf PATH] [DIR]
         time `ddf impact HEAD~10..HEAD` on a Git repository (default: generate 20,000
@@ -2457,10 +2951,12 @@ fn cmd_gen(o: &Opts) -> Result<(), String> {
         "generated {} records ({:.1} MB of Markdown){} into {} in {:.2} s",
         s.records,
         s.bytes as f64 / 1e6,
-        if commits > 0 {
-            format!(" with {commits} commits of edits")
-        } else {
-            String::new()
+        match &s.signed {
+            Some(a) => format!(
+                " with {commits} commits of edits and {} signed approvals of {} records",
+                a.approvals, a.records
+            ),
+            None => String::new(),
         },
         dir.display(),
         s.elapsed.as_secs_f64()
@@ -2471,30 +2967,44 @@ fn cmd_gen(o: &Opts) -> Result<(), String> {
 fn check_generated(
     ddf: &Path,
     records: usize,
+    commits: usize,
     runs: usize,
     seed: u64,
 ) -> Result<CheckFigures, String> {
     let tmp = tempdir()?;
     let dir = tmp.path().join("ddf");
-    eprintln!("generating {records} records into {} ...", dir.display());
-    let g = generate(&dir, records, 0, seed, false)?;
+    eprintln!(
+        "generating {records} records{} into {} ...",
+        if commits > 0 {
+            format!(" with {commits} commits")
+        } else {
+            String::new()
+        },
+        dir.display()
+    );
+    let g = generate(&dir, records, commits, seed, false)?;
     eprintln!(
         "generated {} records in {:.2} s; running ddf check {runs} times",
         g.records,
         g.elapsed.as_secs_f64()
     );
-    measure(
-        ddf,
-        &dir,
-        runs,
-        format!("ddf check, {records} generated records (seed {seed})"),
-        Some(g),
-    )
+    let label = match &g.signed {
+        Some(s) => format!(
+            "ddf check, {records} generated records after {commits} commits and {} signed \
+             approvals (Git working tree, seed {seed})",
+            s.approvals
+        ),
+        None => format!("ddf check, {records} generated records (seed {seed})"),
+    };
+    measure(ddf, &dir, runs, label, Some(g))
 }
 
 fn cmd_check(o: &Opts) -> Result<(), String> {
-    if o.dir.is_some() && o.records.is_some() {
-        return Err("give either --records N (generate a corpus) or DIR (use it), not both".into());
+    if o.dir.is_some() && (o.records.is_some() || o.commits != usize::MAX) {
+        return Err(
+            "give either --records N / --commits K (generate a corpus) or DIR (use it), not both"
+                .into(),
+        );
     }
     let bin = ddf_binary(o)?;
     let ddf = bin.path.as_path();
@@ -2506,7 +3016,17 @@ fn cmd_check(o: &Opts) -> Result<(), String> {
             format!("ddf check, {}", dir.display()),
             None,
         )?,
-        None => check_generated(ddf, o.records.unwrap_or(20_000), o.runs, o.seed)?,
+        None => check_generated(
+            ddf,
+            o.records.unwrap_or(20_000),
+            if o.commits == usize::MAX {
+                0
+            } else {
+                o.commits
+            },
+            o.runs,
+            o.seed,
+        )?,
     };
     f.print();
     Ok(())
@@ -2556,11 +3076,27 @@ fn cmd_history(o: &Opts) -> Result<(), String> {
     let ddf = bin.path.as_path();
     let (dir, _tmp) = repository(o)?;
     let cache = dir.join(".git").join("ddf");
+    // The history index's cache, not the signature verdicts kept beside it: the walk is what
+    // `git log` is the reference for.
+    let drop_history_cache = || {
+        if let Ok(rd) = std::fs::read_dir(&cache) {
+            for e in rd.flatten() {
+                if e.file_name().to_string_lossy().starts_with("history-") {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+    };
+    print_load();
     // `git log` and ddf's first run alternate, so a change in the machine's load during the
     // series weighs on both alike.
     let mut git_runs = Vec::new();
     let mut cold = Vec::new();
+    // A first run with nothing cached, signatures included (the approvals of `ddf log`).
+    let mut bare = Vec::new();
     for _ in 0..o.runs.max(1) {
+        let _ = std::fs::remove_dir_all(&cache);
+        bare.push(run_ddf(ddf, &dir, &["log", "--format", "json"])?);
         let start = Instant::now();
         let out = Command::new("git")
             .args(["log", "--name-only", "--format=%H"])
@@ -2572,7 +3108,7 @@ fn cmd_history(o: &Opts) -> Result<(), String> {
             return Err("git log failed".into());
         }
         git_runs.push(start.elapsed().as_secs_f64());
-        let _ = std::fs::remove_dir_all(&cache);
+        drop_history_cache();
         cold.push(run_ddf(ddf, &dir, &["log", "--format", "json"])?);
     }
     git_runs.sort_by(f64::total_cmp);
@@ -2616,6 +3152,11 @@ fn cmd_history(o: &Opts) -> Result<(), String> {
             "slower, MISSED"
         }
     );
+    println!(
+        "  ddf log, not even the signature verdicts cached (the history walk, and Git verifying \
+         every approval's signature)\n                                   {}",
+        summary(&bare)
+    );
     println!("  ddf log, cached (target < 2 s)   {}", summary(&warm));
     println!("  ddf log {id} (target < 0.5 s) {}", summary(&one));
     Ok(())
@@ -2634,9 +3175,14 @@ fn cmd_impact(o: &Opts) -> Result<(), String> {
     run_ddf(ddf, &dir, &["log", "--format", "json"])?;
     let mut impact = Vec::new();
     let mut check = Vec::new();
+    print_load();
     for _ in 0..o.runs.max(1) {
-        impact.push(run_ddf(ddf, &dir, &["impact", range, "--format", "json"])?);
-        check.push(run_ddf(ddf, &dir, &["check", "--format", "json"])?);
+        impact.push(run_ddf(
+            ddf,
+            &dir,
+            &["impact", range, "-v", "--format", "json"],
+        )?);
+        check.push(run_ddf(ddf, &dir, &["check", "-v", "--format", "json"])?);
     }
     let report: serde_json::Value = impact
         .last()
@@ -2650,6 +3196,18 @@ fn cmd_impact(o: &Opts) -> Result<(), String> {
         w.sort_by(f64::total_cmp);
         w[w.len() / 2]
     };
+    let cpu = |runs: &[Run]| {
+        let mut c: Vec<f64> = runs.iter().map(|r| r.cpu.as_secs_f64()).collect();
+        c.sort_by(f64::total_cmp);
+        c[c.len() / 2]
+    };
+    let timings = |runs: &[Run]| {
+        let m = median(runs);
+        runs.iter()
+            .find(|r| r.wall.as_secs_f64() == m)
+            .map(|r| r.timings().join("\n                "))
+            .unwrap_or_default()
+    };
     let m = median(&impact);
     println!("impact of {range} on {}", dir.display());
     println!(
@@ -2659,13 +3217,28 @@ fn cmd_impact(o: &Opts) -> Result<(), String> {
         count("impacted"),
         count("stale_verifications")
     );
+    let c = median(&check);
     println!(
-        "  ddf impact  {}  (target < 1 s: {}; {:.2}x ddf check)",
+        "  ddf impact  {}, CPU {:.2} s  (target < 1 s and no more than one check: {}; {:.2}x \
+         ddf check)",
         summary(&impact),
-        if m < 1.0 { "met" } else { "MISSED" },
-        m / median(&check)
+        cpu(&impact),
+        if m < 1.0 && m <= c { "met" } else { "MISSED" },
+        m / c
     );
-    println!("  ddf check   {}  (the head, for scale)", summary(&check));
+    println!(
+        "  ddf check   {}, CPU {:.2} s  (the head, for scale)",
+        summary(&check),
+        cpu(&check)
+    );
+    println!(
+        "  -v of the median impact run:\n                {}",
+        timings(&impact)
+    );
+    println!(
+        "  -v of the median check run:\n                {}",
+        timings(&check)
+    );
     Ok(())
 }
 
@@ -2825,7 +3398,7 @@ fn cmd_hostile(o: &Opts) -> Result<(), String> {
         print_load();
         let mut runs = Vec::new();
         for _ in 0..o.runs.max(1) {
-            runs.push(run_check(ddf, dir)?);
+            runs.push(run_ddf(ddf, dir, &["check", "--format", "json"])?);
         }
         let v: serde_json::Value = serde_json::from_slice(&runs[0].stdout)
             .map_err(|e| format!("ddf check did not print JSON: {e}"))?;
@@ -2877,7 +3450,7 @@ fn cmd_all(o: &Opts) -> Result<(), String> {
     let ddf = bin.path.as_path();
     let mut figs = Vec::new();
     for n in [20_000, 100_000] {
-        let f = check_generated(ddf, n, o.runs, o.seed)?;
+        let f = check_generated(ddf, n, 0, o.runs, o.seed)?;
         f.print();
         println!();
         figs.push(f);
@@ -2888,27 +3461,10 @@ fn cmd_all(o: &Opts) -> Result<(), String> {
         o.commits
     };
     let hist = if commits > 0 {
-        let tmp = tempdir()?;
-        let dir = tmp.path().join("ddf");
-        eprintln!(
-            "generating 20000 records with {commits} commits into {} ...",
-            dir.display()
-        );
-        let g = generate(&dir, 20_000, commits, o.seed, false)?;
-        let f = measure(
-            ddf,
-            &dir,
-            o.runs,
-            format!("ddf check, 20000 records after {commits} commits (Git working tree)"),
-            None,
-        )?;
-        println!(
-            "generated 20000 records + {commits} commits (git fast-import, then reset --hard) in {:.2} s",
-            g.elapsed.as_secs_f64()
-        );
+        let f = check_generated(ddf, 20_000, commits, o.runs, o.seed)?;
         f.print();
         println!();
-        Some((g, f))
+        Some(f)
     } else {
         None
     };
@@ -2955,8 +3511,17 @@ fn cmd_all(o: &Opts) -> Result<(), String> {
             f,
         );
     }
-    if let Some((g, f)) = &hist {
-        row(format!("20000 records + {commits} commits"), Some(g), f);
+    if let Some(f) = &hist {
+        let approvals = f
+            .gen
+            .as_ref()
+            .and_then(|g| g.signed.as_ref())
+            .map_or(0, |s| s.approvals);
+        row(
+            format!("20000 records + {commits} commits + {approvals} signed approvals (Git)"),
+            f.gen.as_ref(),
+            f,
+        );
     }
     Ok(())
 }

@@ -249,7 +249,12 @@ impl Binary {
         std::fs::write(&msg, message).map_err(|e| Failure::new("exit", e.to_string()))?;
         let git = |args: &[&str], date: &str| {
             Command::new("git")
-                .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+                .args([
+                    "-c",
+                    "commit.gpgsign=false",
+                    "-c",
+                    "init.defaultBranch=main",
+                ])
                 .args(args)
                 .current_dir(&self.work)
                 .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -271,11 +276,27 @@ impl Binary {
         let head = "2026-02-01T00:00:00Z";
         let target = case.target.as_str();
         let ok = git(&["init", "-q"], base)
-            && git(&["add", "-A", "--", ".", &format!(":(exclude,literal){target}")], base)
+            && git(
+                &[
+                    "add",
+                    "-A",
+                    "--",
+                    ".",
+                    &format!(":(exclude,literal){target}"),
+                ],
+                base,
+            )
             && git(&["commit", "-q", "--allow-empty", "-m", "base"], base)
             && git(&["add", "-A"], head)
             && git(
-                &["commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", &msg.display().to_string()],
+                &[
+                    "commit",
+                    "-q",
+                    "--allow-empty",
+                    "--cleanup=verbatim",
+                    "-F",
+                    &msg.display().to_string(),
+                ],
                 head,
             );
         if ok {
@@ -333,7 +354,15 @@ impl Binary {
         }
         let json_runs: [&[&str]; 3] = [
             &["review", "--format", "json", "-C", &dir],
-            &["check", "--release", "REL-002", "--format", "json", "-C", &dir],
+            &[
+                "check",
+                "--release",
+                "REL-002",
+                "--format",
+                "json",
+                "-C",
+                &dir,
+            ],
             &["schema", "--format", "json", "-C", &dir],
         ];
         for args in json_runs {

@@ -181,7 +181,8 @@ impl<'s> Generator<'s> {
         let d = &self.seeds.dict;
         let id = |rng: &mut Rng, prefix: &str| {
             let of: Vec<&String> = d.ids.iter().filter(|i| i.starts_with(prefix)).collect();
-            rng.pick(&of).map_or_else(|| format!("{prefix}001"), |s| s.to_string())
+            rng.pick(&of)
+                .map_or_else(|| format!("{prefix}001"), |s| s.to_string())
         };
         let (cr, per, rec) = (id(rng, "CR-"), id(rng, "PER-"), id(rng, "DI-"));
         let mut text = format!(

@@ -234,7 +234,11 @@ fn report(o: &Options, case: &Case, failure: &Failure, number: u64) {
                 "fuzz: or the whole run: {CARGO_TEST} -- --seed {:#x} --cases {}{}",
                 o.seed,
                 number + 1,
-                if o.include_known { " --include-known" } else { "" }
+                if o.include_known {
+                    " --include-known"
+                } else {
+                    ""
+                }
             );
         }
         Err(e) => eprintln!("fuzz: could not save the input: {e}"),

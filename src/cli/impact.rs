@@ -176,6 +176,94 @@ fn changed_files(
     Ok(out)
 }
 
+/// Whether `corpus`, read from the working tree at `root`, is what reading commit `head` would
+/// give: the same `ddf.yaml`, the same record files with the same content (every one of them a
+/// record), the same attachments. The blob ids the load computed are compared with the commit's
+/// tree, which costs a walk of that tree. Asking Git whether the working tree is clean instead
+/// (a diff against the index) hashes every file whose stat no longer matches the index (after a
+/// copy, a restore, a touch): the whole DDF, serially, on top of reading it.
+fn read_as_committed(
+    root: &std::path::Path,
+    loc: &Location,
+    head: git2::Oid,
+    corpus: &Corpus,
+) -> Result<bool, CliError> {
+    use crate::source::Source as _;
+    let repo = &loc.repo;
+    let tree = repo
+        .find_commit(head)
+        .and_then(|c| c.tree())
+        .map_err(|e| git_err("git", e))?;
+    // The blob at `path` (DDF-relative) in the commit, if it is a regular file.
+    let blob_at = |path: &str| -> Option<git2::Oid> {
+        tree.get_path(std::path::Path::new(&loc.full(path)))
+            .ok()
+            .filter(|e| e.kind() == Some(git2::ObjectType::Blob) && e.filemode() != 0o120000)
+            .map(|e| e.id())
+    };
+    let same = |path: &str, bytes: Option<&[u8]>| -> bool {
+        match bytes {
+            Some(b) => blob_at(path).is_some_and(|id| id.to_string() == crate::record::blob_id(b)),
+            None => tree
+                .get_path(std::path::Path::new(&loc.full(path)))
+                .is_err(),
+        }
+    };
+    let wt = crate::source::Worktree::new(root);
+    let config = wt
+        .read(crate::config::CONFIG_FILE)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    if !same(crate::config::CONFIG_FILE, config.as_deref()) {
+        return Ok(false);
+    }
+    for (path, content) in &corpus.attachments {
+        match content {
+            Ok(bytes) if same(path, bytes.as_deref()) => {}
+            _ => return Ok(false),
+        }
+    }
+    // Every file read gave a record, so the records are the files.
+    if corpus.records.len() != corpus.files {
+        return Ok(false);
+    }
+    // The commit's record files, as a load of the commit lists them: `*.md` blobs below the
+    // records folder, no hidden component; a symbolic link is read differently from each side.
+    let dir = loc.full(&corpus.config.records);
+    let Ok(sub) = tree
+        .get_path(std::path::Path::new(&dir))
+        .and_then(|e| repo.find_tree(e.id()))
+    else {
+        return Ok(false);
+    };
+    let mut committed: rustc_hash::FxHashMap<String, git2::Oid> = Default::default();
+    let mut link = false;
+    sub.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
+        let Ok(name) = entry.name() else {
+            return git2::TreeWalkResult::Ok;
+        };
+        if name.starts_with('.') {
+            return git2::TreeWalkResult::Skip;
+        }
+        if name.ends_with(".md") && entry.kind() == Some(git2::ObjectType::Blob) {
+            if entry.filemode() == 0o120000 {
+                link = true;
+                return git2::TreeWalkResult::Abort;
+            }
+            committed.insert(format!("{dir}/{parent}{name}"), entry.id());
+        }
+        git2::TreeWalkResult::Ok
+    })
+    .ok();
+    if link || committed.len() != corpus.records.len() {
+        return Ok(false);
+    }
+    Ok(corpus.records.iter().all(|r| {
+        committed
+            .get(&loc.full(&r.path))
+            .is_some_and(|id| git2::Oid::from_str(&r.blob).is_ok_and(|b| b == *id))
+    }))
+}
+
 fn load(env: &Env, rev: Option<&str>) -> Result<(Corpus, Graph), CliError> {
     let e = Env {
         root: env.root.clone(),
@@ -265,24 +353,28 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let base_s = base_oid.to_string();
     let head_s = head_oid.map(|h| h.to_string());
     let files = changed_files(repo, base_oid, head_oid)?;
-    // Head: a commit that is HEAD with a clean working tree is read from the working tree, which
-    // is the same content without decompressing every blob from the pack.
-    let head_is_clean_worktree = match head_oid {
-        Some(h) => {
-            Some(h) == repo.head().ok().and_then(|r| r.target())
-                && changed_files(repo, h, None)?.is_empty()
+    // Head: a commit that is HEAD is read from the working tree (in parallel, without
+    // decompressing every blob from the pack) and kept if what was read is the commit's content;
+    // else it is read from the commit.
+    let (head_c, head_g) = match head_oid {
+        None => load(env, None)?,
+        Some(h) if Some(h) == repo.head().ok().and_then(|r| r.target()) => {
+            let (c, g) = load(env, None)?;
+            if read_as_committed(&env.root, &loc, h, &c)? {
+                (c, g)
+            } else {
+                if env.verbose > 0 {
+                    eprintln!(
+                        "ddf: the working tree differs from {} in the DDF: read from the commit",
+                        short(&h.to_string())
+                    );
+                }
+                load(env, head_s.as_deref())?
+            }
         }
-        None => true,
+        Some(_) => load(env, head_s.as_deref())?,
     };
-    let (head_c, head_g) = load(
-        env,
-        if head_is_clean_worktree {
-            None
-        } else {
-            head_s.as_deref()
-        },
-    )?;
-    let (base_c, base_g) = load_base(env, &loc, &base_s, &head_c, &files)?;
+    let (base_c, base_g) = load_base(env, &loc, &base_s, &head_c, head_oid.is_some(), &files)?;
     let result = impact::assess(
         Side {
             corpus: &base_c,
@@ -316,17 +408,23 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     if let Some(cr) = &args.write_cr {
         write_cr(env, &head_c, cr, &result)?;
     }
+    // Two corpora of tens of thousands of records: freeing them would take longer than the
+    // exit does (as in `ddf check`).
+    std::mem::forget((head_c, head_g, base_c, base_g, result));
     Ok(0)
 }
 
 /// The base corpus. When `ddf.yaml` is the same on both sides, it is head's corpus with only the
 /// changed record files read again from base (a few parses instead of a second full load: the
-/// cost follows the change, not the corpus); otherwise a full load of base.
+/// cost follows the change, not the corpus); otherwise a full load of base. `head_is_commit`:
+/// head holds a commit's content, so `files` (the diff of two trees) names every file that
+/// differs, and an attachment it does not name is head's, as read there.
 fn load_base(
     env: &Env,
     loc: &Location,
     base: &str,
     head: &Corpus,
+    head_is_commit: bool,
     files: &[String],
 ) -> Result<(Corpus, Graph), CliError> {
     let started = std::time::Instant::now();
@@ -385,9 +483,15 @@ fn load_base(
     sboms.sort();
     sboms.dedup();
     for path in sboms {
-        let content = match src.read(&path) {
-            Err(e @ crate::source::SourceError::Integrity(_)) => return Err(e.into()),
-            other => other.map_err(|e| e.to_string()),
+        // An SBOM the change did not touch is the same file on both sides: no need to inflate
+        // it from the pack again.
+        let same = head_is_commit && files.binary_search(&loc.full(&path)).is_err();
+        let content = match head.attachments.get(&path) {
+            Some(Ok(bytes)) if same => Ok(bytes.clone()),
+            _ => match src.read(&path) {
+                Err(e @ crate::source::SourceError::Integrity(_)) => return Err(e.into()),
+                other => other.map_err(|e| e.to_string()),
+            },
         };
         corpus.attachments.insert(path, content);
     }

@@ -133,6 +133,9 @@ struct Version {
 #[derive(Debug, Default)]
 pub struct Persons {
     by_id: FxHashMap<String, Vec<Version>>,
+    /// For each key, the persons any version of whose record held it, so that finding who held
+    /// a key at some point looks at those persons only, not at every person for every approval.
+    by_key: FxHashMap<String, Vec<String>>,
 }
 
 impl Persons {
@@ -172,7 +175,20 @@ impl Persons {
             }
             by_id.insert(id.to_string(), versions);
         }
-        Ok(Persons { by_id })
+        let mut by_key: FxHashMap<String, Vec<String>> = FxHashMap::default();
+        for (id, versions) in &by_id {
+            for k in versions
+                .iter()
+                .filter_map(|v| v.state.as_deref())
+                .flat_map(|s| s.keys.iter())
+            {
+                let ids = by_key.entry(k.clone()).or_default();
+                if !ids.contains(id) {
+                    ids.push(id.clone());
+                }
+            }
+        }
+        Ok(Persons { by_id, by_key })
     }
 
     /// The versions of `id` (newest first) and the index of the one in force at position `at`.
@@ -190,8 +206,10 @@ impl Persons {
     /// The persons whose record held `key` at position `at`, sorted.
     fn holders(&self, key: &str, at: usize) -> Vec<&str> {
         let mut out: Vec<&str> = self
-            .by_id
-            .keys()
+            .by_key
+            .get(key)
+            .into_iter()
+            .flatten()
             .filter(|id| {
                 self.state_at(id, at)
                     .is_some_and(|s| s.keys.iter().any(|k| k == key))
@@ -322,7 +340,7 @@ pub fn approvals(
         .collect();
     let ids: Vec<String> = idx.iter().map(|&i| history.commits[i].id.clone()).collect();
     let ssh_keys = persons.ssh_keys();
-    let verified = signature::verify(&history.workdir, &ssh_keys, &ids);
+    let verified = signature::verify_cached(repo.path(), &history.workdir, &ssh_keys, &ids);
 
     // Oldest first: a key's trust rests only on approvals made before the signature using it.
     let mut judged: Vec<Option<Approval>> = vec![None; idx.len()];

@@ -268,3 +268,52 @@ fn base_derived_from_head_equals_base_loaded_in_full() {
         changed_records(&full, &head).len()
     );
 }
+
+#[test]
+fn artifact_matches_list_each_file_once_per_do_in_diff_order() {
+    let c = corpus(&[
+        (
+            "records/DO-002.md",
+            &rec(
+                "DO-002",
+                "design-output",
+                "artifacts: [\"src/**/*.c\", \"src/pump/**\"]\n",
+                "",
+            ),
+        ),
+        (
+            "records/DO-001.md",
+            &rec(
+                "DO-001",
+                "design-output",
+                "artifacts: [\"src/pump/**\"]\n",
+                "",
+            ),
+        ),
+        (
+            "records/DO-003.md",
+            &rec(
+                "DO-003",
+                "design-output",
+                "artifacts: [\"src/[\", \"src/**\"]\n",
+                "",
+            ),
+        ),
+        (
+            "records/DO-004.md",
+            &rec("DO-004", "design-output", "artifacts: [\"doc/**\"]\n", ""),
+        ),
+    ]);
+    let dos: BTreeMap<&str, &Record> = c.records.iter().map(|r| (r.id.as_str(), r)).collect();
+    let files = vec!["src/pump/a.c".to_string(), "src/ui/b.c".to_string()];
+    let m = artifact_matches(&dos, &files);
+    // DO-003 has a glob that does not parse and DO-004 matches nothing: left out.
+    assert_eq!(
+        m.into_iter().collect::<Vec<_>>(),
+        [
+            ("DO-001", vec!["src/pump/a.c".to_string()]),
+            ("DO-002", files.clone()),
+        ]
+    );
+    assert!(artifact_matches(&dos, &[]).is_empty());
+}

@@ -27,8 +27,9 @@ pub(super) fn run(ctx: &mut Ctx<'_>) {
     let repo = git2::Repository::discover(&h.history.workdir).ok();
     status_signed(ctx, h);
     if let Some(repo) = &repo {
-        ver_fresh(ctx, h, &marks, repo);
-        un_validated_on_releases(ctx, h, &marks, repo);
+        let revs = Revisions::new(repo);
+        ver_fresh(ctx, h, &marks, &revs);
+        un_validated_on_releases(ctx, h, &marks, &revs);
     }
     change_has_cr(ctx, h);
     cr_before_merge(ctx, h);
@@ -267,12 +268,69 @@ impl Authors {
     }
 }
 
+/// Resolves revisions as [`crate::source::resolve_commit`] does, with the repository's
+/// reference names read once. A revision written as a hexadecimal id (what a baseline usually
+/// is) that names no reference is resolved as Git's revision parser would resolve it, as an
+/// object id or an abbreviation of one, without looking up the six references it could name
+/// first (files and the packed references, for each of thousands of verifications).
+pub(super) struct Revisions<'r> {
+    repo: &'r git2::Repository,
+    /// Every reference name, or `None` when they cannot be listed (then every revision is
+    /// parsed in full).
+    refs: Option<FxHashSet<String>>,
+}
+
+impl<'r> Revisions<'r> {
+    pub(super) fn new(repo: &'r git2::Repository) -> Revisions<'r> {
+        let refs = repo.references().ok().map(|it| {
+            it.filter_map(|r| r.ok().and_then(|r| r.name().ok().map(String::from)))
+                .collect()
+        });
+        Revisions { repo, refs }
+    }
+
+    /// Whether `rev` could name a reference, in the order Git's revision parser tries them
+    /// (`rev` itself as a pseudo-reference file, `refs/`, `refs/tags/`, `refs/heads/`,
+    /// `refs/remotes/`, `refs/remotes/.../HEAD`).
+    fn may_name_a_reference(&self, rev: &str) -> bool {
+        let Some(refs) = &self.refs else { return true };
+        let repo = self.repo;
+        repo.path().join(rev).exists()
+            || repo.commondir().join(rev).exists()
+            || [
+                format!("refs/{rev}"),
+                format!("refs/tags/{rev}"),
+                format!("refs/heads/{rev}"),
+                format!("refs/remotes/{rev}"),
+                format!("refs/remotes/{rev}/HEAD"),
+            ]
+            .iter()
+            .any(|r| refs.contains(r))
+    }
+
+    /// The commit `rev` names.
+    fn commit(&self, rev: &str) -> Option<git2::Oid> {
+        let hex = (4..=40).contains(&rev.len()) && rev.bytes().all(|b| b.is_ascii_hexdigit());
+        if hex && !self.may_name_a_reference(rev) {
+            // What the revision parser does for such a name: the full id, else the
+            // abbreviation (an ambiguous one resolves to nothing).
+            let object = if rev.len() == 40 {
+                git2::Oid::from_str(rev).and_then(|id| self.repo.find_object(id, None))
+            } else {
+                self.repo.find_object_by_prefix(rev, None)
+            };
+            return object.ok()?.peel_to_commit().ok().map(|c| c.id());
+        }
+        crate::source::resolve_commit(self.repo, rev).ok()
+    }
+}
+
 /// Resolves a verification baseline (a REL id, tag, branch or commit) to a history position.
 pub(super) fn baseline_position(
     ctx: &Ctx<'_>,
     h: &HistoryCtx<'_>,
     baseline: &str,
-    repo: &git2::Repository,
+    revs: &Revisions<'_>,
 ) -> Option<usize> {
     let mut candidates = vec![baseline.to_string()];
     if let Some(rel) = ctx
@@ -286,14 +344,14 @@ pub(super) fn baseline_position(
             .collect();
     }
     candidates.iter().find_map(|c| {
-        let oid = crate::source::resolve_commit(repo, c).ok()?;
+        let oid = revs.commit(c)?;
         h.history.position(&oid.to_string())
     })
 }
 
 /// `ver-fresh`: a verification is stale when what it verified, the outputs that realise it, or
 /// their artifacts changed after its baseline (ISO 13485 7.3.6, 7.3.9).
-fn ver_fresh(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks, repo: &git2::Repository) {
+fn ver_fresh(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks, revs: &Revisions<'_>) {
     let corpus = ctx.corpus;
     let graph = ctx.graph;
     let mut ancestors: FxHashMap<usize, FxHashSet<usize>> = FxHashMap::default();
@@ -306,7 +364,7 @@ fn ver_fresh(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>, marks: &Marks, repo: &git2::
         let Some(baseline) = v.text("baseline") else {
             continue;
         };
-        let Some(bpos) = baseline_position(ctx, h, &baseline, repo) else {
+        let Some(bpos) = baseline_position(ctx, h, &baseline, revs) else {
             ctx.emit(
                 "ver-fresh",
                 v,
@@ -402,7 +460,7 @@ fn un_validated_on_releases(
     ctx: &mut Ctx<'_>,
     h: &HistoryCtx<'_>,
     marks: &Marks,
-    repo: &git2::Repository,
+    revs: &Revisions<'_>,
 ) {
     let corpus = ctx.corpus;
     let graph = ctx.graph;
@@ -429,7 +487,7 @@ fn un_validated_on_releases(
         let holds = passing.iter().any(|&j| {
             let v = &corpus.records[j];
             let Some(pos) = validated_release(v)
-                .and_then(|rel| baseline_position(ctx, h, &rel, repo).map(|p| (rel, p)))
+                .and_then(|rel| baseline_position(ctx, h, &rel, revs).map(|p| (rel, p)))
             else {
                 return true;
             };

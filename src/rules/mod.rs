@@ -269,22 +269,46 @@ pub fn run_trace_rules(
     today: Date,
     history: Option<&HistoryCtx<'_>>,
 ) -> Vec<Diagnostic> {
-    let mut ctx = Ctx::new(corpus, graph, today);
-    ctx.history = history;
-    design::run(&mut ctx);
-    policy::run(&mut ctx);
-    risk::run(&mut ctx);
-    security::run(&mut ctx);
-    supply::run(&mut ctx);
-    postmarket::run(&mut ctx);
-    vulns::run(&mut ctx);
-    release::run(&mut ctx);
-    signing::run(&mut ctx);
-    if let Some(h) = history {
-        signing::run_history(&mut ctx, h);
-    }
-    change::run(&mut ctx);
-    ctx.into_diagnostics()
+    let family = |run: &(dyn Fn(&mut Ctx<'_>) + Sync)| {
+        let mut ctx = Ctx::new(corpus, graph, today);
+        ctx.history = history;
+        run(&mut ctx);
+        ctx.into_diagnostics()
+    };
+    // The families read the same immutable corpus and only add findings: the history rules
+    // (the largest family on a repository: baselines, ancestry, suspect links) run beside the
+    // SBOM-reading families, beside the rest. The findings are put together in the order of a
+    // serial run, so the sorted report is the same.
+    let ((mut out, sboms), changes) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    family(&|ctx| {
+                        design::run(ctx);
+                        policy::run(ctx);
+                        risk::run(ctx);
+                        security::run(ctx);
+                    })
+                },
+                || {
+                    family(&|ctx| {
+                        supply::run(ctx);
+                        postmarket::run(ctx);
+                        vulns::run(ctx);
+                        release::run(ctx);
+                        signing::run(ctx);
+                        if let Some(h) = history {
+                            signing::run_history(ctx, h);
+                        }
+                    })
+                },
+            )
+        },
+        || family(&change::run),
+    );
+    out.extend(sboms);
+    out.extend(changes);
+    out
 }
 
 /// Applies `ddf.yaml` `rules:` severities: drops rules set to `off`, and sets the severity of the

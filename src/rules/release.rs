@@ -9,7 +9,7 @@
 //! and a verification counts only on a baseline that commit contains; without history, the
 //! records as they stand and their `status`. docs/release.md has the table of items.
 
-use super::change::{baseline_position, validated_release};
+use super::change::{baseline_position, validated_release, Revisions};
 use super::Ctx;
 use crate::date::Date;
 use crate::history::approval::{blob_at, covers};
@@ -170,7 +170,7 @@ fn contained_releases<'c>(ctx: &Ctx<'c>, rel: &'c Record) -> Vec<&'c Record> {
 /// Decides whether a verification or validation baseline lies in a release.
 struct Baselines<'a, 'c> {
     ctx: &'a Ctx<'c>,
-    repo: Option<&'a git2::Repository>,
+    revs: Option<Revisions<'a>>,
     /// Ids, tags, versions and commits of the releases the release contains.
     names: FxHashSet<String>,
     /// The release's position in history, when found.
@@ -183,8 +183,8 @@ impl Baselines<'_, '_> {
         if self.names.contains(b) {
             return true;
         }
-        if let (Some(h), Some(repo), Some(at)) = (self.ctx.history, self.repo, self.pos) {
-            if let Some(p) = baseline_position(self.ctx, h, b, repo) {
+        if let (Some(h), Some(revs), Some(at)) = (self.ctx.history, &self.revs, self.pos) {
+            if let Some(p) = baseline_position(self.ctx, h, b, revs) {
                 return h.history.is_ancestor(p, at);
             }
         }
@@ -206,12 +206,13 @@ pub fn evaluate(ctx: &Ctx<'_>, rel: &Record, repo: Option<&git2::Repository>) ->
             }
         }
     }
+    let revs = repo.map(Revisions::new);
     let pos = h
-        .zip(repo)
-        .and_then(|(h, repo)| baseline_position(ctx, h, &rel.id, repo));
+        .zip(revs.as_ref())
+        .and_then(|(h, revs)| baseline_position(ctx, h, &rel.id, revs));
     let baselines = Baselines {
         ctx,
-        repo,
+        revs,
         names,
         pos,
     };

@@ -417,6 +417,38 @@ fn verification_goes_stale_when_what_it_verifies_changes() {
 }
 
 #[test]
+fn hexadecimal_baselines_resolve_as_git_resolves_them() {
+    let mut t = TestRepo::with_basics();
+    t.git_init();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.write("records/DI-001.md", &di("DI-001", "UN-001", ""));
+    t.commit("Baseline");
+    let old = t.git(&["rev-parse", "HEAD"]).trim().to_string();
+    t.write(
+        "records/DI-001.md",
+        &di("DI-001", "UN-001", "").replace("The pump", "The new pump"),
+    );
+    t.commit("Change DI-001");
+    let new = t.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let stale = |t: &TestRepo, baseline: &str| {
+        t.write("records/VER-001.md", &ver("VER-001", "DI-001", baseline));
+        rules_on(t, "ver-fresh")
+    };
+    // A full or abbreviated commit id: fresh after the change, stale before it.
+    assert!(stale(&t, &new).is_empty());
+    assert!(stale(&t, &new[..8]).is_empty());
+    assert_eq!(stale(&t, &old[..8]).len(), 1);
+    // An id that is no object of this repository.
+    assert_eq!(stale(&t, "0000000000ab").len(), 1);
+    // A name that looks like an id is a reference first, as `git rev-parse` has it (no object
+    // id here starts with either).
+    t.git(&["branch", "cafe1234", &new]);
+    t.git(&["tag", "abcd", &new]);
+    assert!(stale(&t, "cafe1234").is_empty());
+    assert!(stale(&t, "abcd").is_empty());
+}
+
+#[test]
 fn changes_on_the_controlled_branch_need_an_approved_cr_before_merge() {
     let mut t = TestRepo::new();
     t.git_init();

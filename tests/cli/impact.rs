@@ -507,3 +507,106 @@ fn a_change_that_creates_the_ddf_adds_every_record() {
     let v = impact(&t, &["HEAD"]);
     assert_eq!(changes(&v), [s("UN-001", "added")]);
 }
+
+#[test]
+fn a_head_commit_is_assessed_as_committed_whatever_the_working_tree_holds() {
+    let mut t = fixture();
+    t.write(
+        "records/DI-002.md",
+        &rec(
+            "DI-002",
+            "design-input",
+            "category: functional\ntraces_to: [UN-001]\n",
+            "Other, revised.\n",
+        ),
+    );
+    t.write(".gitignore", "records/scratch-*.md\n");
+    t.commit("revise DI-002");
+    let committed = impact(&t, &["HEAD~1..HEAD"]);
+    assert_eq!(changes(&committed), [s("DI-002", "modified")]);
+    let verbose = |t: &TestRepo| {
+        let r = t.ddf(&["impact", "HEAD~1..HEAD", "-v", "--format", "json"]);
+        assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+        (r.json(), r.stderr.contains("working tree differs"))
+    };
+    // A clean working tree is read as it is, even when every file's stat changed (a copy or a
+    // restore): nothing is re-read from the commit.
+    let now = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    for f in ["records/DI-002.md", "records/UN-001.md", "ddf.yaml"] {
+        std::fs::File::options()
+            .write(true)
+            .open(t.path(f))
+            .and_then(|f| f.set_modified(now))
+            .expect("touch");
+    }
+    assert_eq!(verbose(&t), (committed.clone(), false));
+    // A record edited, a configuration edited, or a record file Git ignores: the commit's
+    // content is assessed, not the working tree's.
+    t.write(
+        "records/DI-002.md",
+        &rec(
+            "DI-002",
+            "design-input",
+            "category: functional\ntraces_to: [UN-001]\n",
+            "Uncommitted.\n",
+        ),
+    );
+    assert_eq!(verbose(&t), (committed.clone(), true));
+    t.git(&["checkout", "-q", "--", "records/DI-002.md"]);
+    t.write(
+        "ddf.yaml",
+        "project: Test\nsecurity_globs: [\"src/pump/**\"]\n",
+    );
+    assert_eq!(verbose(&t), (committed.clone(), true));
+    t.git(&["checkout", "-q", "--", "ddf.yaml"]);
+    // (A file Git ignores is not in the commit: it used to be assessed as if it were.)
+    t.write(
+        "records/scratch-DI-009.md",
+        &rec(
+            "DI-009",
+            "design-input",
+            "category: functional\ntraces_to: [DI-002]\n",
+            "",
+        ),
+    );
+    assert_eq!(verbose(&t), (committed, true));
+}
+
+#[test]
+fn between_two_commits_only_the_sboms_the_change_touched_have_a_delta() {
+    let mut t = fixture();
+    let zlib = r#"{"type":"library","name":"zlib","version":"1.3","purl":"pkg:generic/zlib@1.3"}"#;
+    t.write("sboms/v1.json", &cdx(zlib));
+    t.write("sboms/v2.json", &cdx(zlib));
+    t.write(
+        "records/REL-001.md",
+        &rec(
+            "REL-001",
+            "release",
+            "fielded: 2026-01-05\nsbom: [sboms/v1.json, sboms/v2.json]\n",
+            "",
+        ),
+    );
+    t.commit("sboms");
+    t.write(
+        "sboms/v2.json",
+        &cdx(
+            r#"{"type":"library","name":"zlib","version":"1.3.1","purl":"pkg:generic/zlib@1.3.1"}"#,
+        ),
+    );
+    t.commit("bump zlib in v2");
+    // The working tree differs from both commits: neither side may be read from it.
+    t.write("sboms/v1.json", &cdx(""));
+    let v = impact(&t, &["HEAD~1..HEAD"]);
+    let paths: Vec<&str> = v["sbom_changes"]
+        .as_array()
+        .expect("sbom_changes")
+        .iter()
+        .filter_map(|c| c["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["sboms/v2.json"], "{v}");
+    assert_eq!(
+        v["sbom_changes"][0]["diff"]["version_changed"][0]["new"],
+        "1.3.1"
+    );
+}

@@ -550,3 +550,63 @@ fn keys_add_and_approve_sign_without_a_manual() {
         staged.stderr
     );
 }
+
+/// `ddf check` with Git's SSH program replaced by one that verifies nothing: only verdicts kept
+/// from an earlier run can be valid. The status-signed messages about UN-001.
+fn check_without_ssh_keygen(t: &TestRepo) -> Vec<String> {
+    let out = crate::harness::ddf_command(&t.root)
+        .args(["check", "--format", "json"])
+        .env("GIT_CONFIG_COUNT", "1")
+        .env("GIT_CONFIG_KEY_0", "gpg.ssh.program")
+        .env("GIT_CONFIG_VALUE_0", "false")
+        .output()
+        .expect("ddf runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    v["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == "status-signed" && d["path"] == "records/UN-001.md")
+        .map(|d| d["message"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn verdicts_on_ssh_signatures_are_kept_for_the_same_keys_and_nothing_else_is() {
+    let (mut t, keys, q_key, _) = setup("review");
+    approve(
+        &mut t,
+        &q_key,
+        "UN-001",
+        "records/UN-001.md",
+        "approval",
+        "PER-001",
+    );
+    assert!(messages(&t, "status-signed", "records/UN-001.md").is_empty());
+    let cache = t.root.join(".git/ddf/signatures-v1.jsonl");
+    let kept = std::fs::read_to_string(&cache).expect("verdicts kept in .git/ddf");
+    assert_eq!(kept.lines().count(), 1, "{kept}");
+    assert!(
+        kept.contains("\"good\"") && kept.contains("SHA256:"),
+        "{kept}"
+    );
+    // Git is not asked again about a commit it verified with the same allowed signers.
+    assert!(check_without_ssh_keygen(&t).is_empty());
+    // Without the kept verdict, the broken SSH program verifies nothing, and what it could not
+    // verify is not kept: the next run asks Git again.
+    std::fs::remove_file(&cache).expect("remove");
+    assert!(!check_without_ssh_keygen(&t).is_empty());
+    assert!(messages(&t, "status-signed", "records/UN-001.md").is_empty());
+    // A key enrolled anywhere makes another allowed-signers file: every verdict is asked again,
+    // and the file keeps only the verdicts for the new one.
+    let (_, n_pub) = ssh_key(keys.path(), "newcomer");
+    t.write(
+        "records/PER-003.md",
+        &person("PER-003", "Nina Newcomer", &n_pub, "review"),
+    );
+    t.commit("Enrol Nina");
+    assert!(!check_without_ssh_keygen(&t).is_empty());
+    assert!(messages(&t, "status-signed", "records/UN-001.md").is_empty());
+    let kept = std::fs::read_to_string(&cache).expect("verdicts kept");
+    assert_eq!(kept.lines().count(), 1, "{kept}");
+}
