@@ -4,8 +4,8 @@
 //! Git checks the cryptography; ddf decides whose key it was. ddf hands Git an SSH
 //! allowed-signers file (in a temporary folder, never in the repository) that lists every SSH key
 //! that ever stood in a PER record, each under a principal of its own (`ddf-key-N`), and asks
-//! `git log` for the signature status, principal and fingerprints of the approval commits in one
-//! call. Which person a key belonged to, and whether it was trusted at the time of a signature,
+//! `git log` for the signature status, principal and fingerprints of the approval commits.
+//! Which person a key belonged to, and whether it was trusted at the time of a signature,
 //! is decided from history by [`super::approval`], never from the current records alone.
 //!
 //! Git verifies an SSH signature by running `ssh-keygen` twice (find the principal, then

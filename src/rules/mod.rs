@@ -182,6 +182,8 @@ pub struct Ctx<'a> {
     /// History, when the DDF is in a Git repository with commits.
     pub history: Option<&'a HistoryCtx<'a>>,
     out: Vec<Diagnostic>,
+    /// The releases' SBOMs, parsed once for the families that read them (supply, vulns).
+    release_sboms: std::cell::OnceCell<std::rc::Rc<vulns::ReleaseSboms>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -193,7 +195,18 @@ impl<'a> Ctx<'a> {
             today,
             history: None,
             out: Vec::new(),
+            release_sboms: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The SBOMs of the live releases and the components each contains, parsed on first use.
+    fn release_sboms(&self) -> std::rc::Rc<vulns::ReleaseSboms> {
+        self.release_sboms
+            .get_or_init(|| {
+                let live = live::Live::new(self, &["component", "release"]);
+                std::rc::Rc::new(vulns::ReleaseSboms::load(self.corpus, &live))
+            })
+            .clone()
     }
 
     /// The configuration.

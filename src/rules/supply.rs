@@ -188,7 +188,7 @@ fn supplier_current(ctx: &mut Ctx<'_>, live: &Live<'_>) {
     let today = ctx.today;
     // A draft component that no release lists is work in progress (a fresh `ddf sbom import`),
     // and its new supplier is still under evaluation: only released components count.
-    let releases = super::vulns::ReleaseSboms::load(corpus, live);
+    let releases = ctx.release_sboms();
     for (i, r) in live.all("supplier") {
         let mut users = live.inbound(i, "supplier", &["component"]);
         users.retain(|&c| super::vulns::is_released(corpus, &releases, c));

@@ -31,7 +31,7 @@ pub(super) fn run(ctx: &mut Ctx<'_>) {
             "change-request",
         ],
     );
-    let rels = ReleaseSboms::load(ctx.corpus, &live);
+    let rels = ctx.release_sboms();
     sbom_reconciled(ctx, &live, &rels);
     vuln_triaged(ctx, &live, &rels);
     kev_designed_out(ctx, &live, &rels);
