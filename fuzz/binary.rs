@@ -40,6 +40,9 @@ pub(crate) struct Binary {
     sbom: PathBuf,
     timeout: Duration,
     inject: Inject,
+    /// Whether `git` runs here: without it the cases with a commit message run without history
+    /// (outside CI; under `CI=true` a missing git is an error, as in the tests).
+    git: bool,
 }
 
 /// One run of the binary.
@@ -67,7 +70,26 @@ impl Binary {
         std::fs::write(&kev, seeds.kev_slices.first().unwrap_or(&seeds.kev))
             .map_err(|e| format!("{}: {e}", kev.display()))?;
         let sbom = example.join("sboms/aip-100-fw-2.0.0.cdx.json");
+        let git = Command::new("git")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+        if !git && ci {
+            return Err(
+                "git is not installed (CI=true): the fuzzer commits DDFs to fuzz their history"
+                    .into(),
+            );
+        }
+        if !git {
+            eprintln!(
+                "fuzz: note: git is not installed, so no DDF is committed (history not fuzzed)"
+            );
+        }
         Ok(Binary {
+            git,
             exe,
             work: work.join("case"),
             example,
@@ -313,7 +335,7 @@ impl Binary {
     /// message, the DDF is committed first, and `ddf log` and `ddf impact` run on the history.
     fn repo(&self, case: &Case, first: bool, features: &mut Vec<String>) -> Result<(), Failure> {
         let dir = self.work.display().to_string();
-        if let Some(m) = &case.message {
+        if let Some(m) = case.message.as_ref().filter(|_| self.git) {
             self.commit(case, m)?;
             let history_runs: [&[&str]; 3] = [
                 &["log", "--format", "json", "-C", &dir],

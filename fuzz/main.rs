@@ -70,6 +70,7 @@ struct Options {
     kinds: Vec<Kind>,
     timeout: Duration,
     binary_every: u64,
+    binary_every_given: bool,
     deep_every: usize,
     max_rss_mb: u64,
     include_known: bool,
@@ -118,6 +119,7 @@ impl Options {
             kinds: Vec::new(),
             timeout: Duration::from_secs(if cfg!(debug_assertions) { 60 } else { 5 }),
             binary_every: 100,
+            binary_every_given: false,
             deep_every: 25,
             max_rss_mb: 4096,
             include_known: false,
@@ -167,6 +169,7 @@ impl Options {
                 }
                 "--binary-every" => {
                     o.binary_every = num(value("--binary-every")?, "--binary-every")?;
+                    o.binary_every_given = true;
                 }
                 "--deep-every" => {
                     o.deep_every = num(value("--deep-every")?, "--deep-every")?.max(1) as usize;
@@ -608,10 +611,15 @@ fn main() -> ExitCode {
     match o.seconds {
         Some(s) => fuzz(&o, s),
         None => {
-            // `cargo test`: the harness's own checks, then a short run.
+            // `cargo test`: the harness's own checks, then a short run that reaches the binary
+            // a few times too.
             if let Err(e) = self_test() {
                 eprintln!("fuzz: self-test failed: {e}");
                 return ExitCode::FAILURE;
+            }
+            let mut o = o;
+            if !o.binary_every_given {
+                o.binary_every = 20;
             }
             fuzz(&o, 3.0)
         }
