@@ -243,7 +243,7 @@ pub(crate) fn install_hook() {
 /// Why an input failed.
 #[derive(Debug, Clone)]
 pub(crate) struct Failure {
-    /// `panic`, `hang`, `memory`, `json`, `missing-record`, `exit`.
+    /// `panic`, `hang`, `memory`, `json`, `missing-record`, `exit`, `nondeterministic`.
     pub(crate) what: &'static str,
     /// The details: message, backtrace, command.
     pub(crate) detail: String,
@@ -401,6 +401,22 @@ fn repo(case: &Case, ctx: &Ctx, deep: bool, features: &mut Vec<String>) -> Resul
         }
     }
     if deep {
+        // Output is deterministic: the same DDF loaded and checked again (other hash seeds, other
+        // thread timings) gives the same report, byte for byte.
+        let again = Corpus::load(&src).map_err(|e| {
+            Failure::new("nondeterministic", format!("the DDF loaded once, not twice: {e}"))
+        })?;
+        let again_report = ddf::check::run(&again, &Graph::build(&again), ctx.today, None);
+        let (a, b) = (
+            serde_json::to_string(&report).unwrap_or_default(),
+            serde_json::to_string(&again_report).unwrap_or_default(),
+        );
+        if a != b {
+            return Err(Failure::new(
+                "nondeterministic",
+                format!("the check report differs between two runs on the same DDF:\n{a}\n{b}"),
+            ));
+        }
         let input = ddf::site::Input {
             corpus: &corpus,
             graph: &graph,
