@@ -357,8 +357,12 @@ fn fuzz(o: &Options, seconds: f64) -> ExitCode {
         None
     };
     targets::install_hook();
+    let watch = Arc::new(Watch {
+        current: Mutex::new(None),
+    });
+    watchdog(o, watch.clone(), work.path().to_path_buf());
     if let Some(folder) = &o.replay {
-        return replay(folder, &ctx, binary.as_ref());
+        return replay(folder, &ctx, binary.as_ref(), &watch);
     }
     let limits = if o.include_known {
         mutate::Limits::unbounded()
@@ -366,10 +370,6 @@ fn fuzz(o: &Options, seconds: f64) -> ExitCode {
         mutate::Limits::avoiding_known()
     };
     let mut gen = Generator::new(&seeds, limits, &o.kinds);
-    let watch = Arc::new(Watch {
-        current: Mutex::new(None),
-    });
-    watchdog(o, watch.clone(), work.path().to_path_buf());
     eprintln!(
         "fuzz: seed {:#x}, {seconds} s{}, per-input timeout {:?}, binary every {} inputs: {}",
         o.seed,
@@ -491,15 +491,23 @@ fn fuzz(o: &Options, seconds: f64) -> ExitCode {
     }
 }
 
-fn replay(folder: &Path, ctx: &Ctx, binary: Option<&Binary>) -> ExitCode {
+fn replay(folder: &Path, ctx: &Ctx, binary: Option<&Binary>, watch: &Watch) -> ExitCode {
     let case = match crash::load(folder) {
-        Ok(c) => c,
+        Ok(c) => Arc::new(c),
         Err(e) => {
             eprintln!("fuzz: {e}");
             return ExitCode::from(2);
         }
     };
-    let result = targets::guarded(|| targets::run(&case, ctx, true)).and_then(|f| match binary {
+    // A saved hang hangs again: the watchdog ends it as it did the first time.
+    if let Ok(mut c) = watch.current.lock() {
+        *c = Some((0, case.clone(), Instant::now()));
+    }
+    let result = targets::guarded(|| targets::run(&case, ctx, true));
+    if let Ok(mut c) = watch.current.lock() {
+        *c = None;
+    }
+    let result = result.and_then(|f| match binary {
         Some(b) => b.check(&case, false).map(|_| f),
         None => Ok(f),
     });

@@ -404,7 +404,10 @@ fn repo(case: &Case, ctx: &Ctx, deep: bool, features: &mut Vec<String>) -> Resul
         // Output is deterministic: the same DDF loaded and checked again (other hash seeds, other
         // thread timings) gives the same report, byte for byte.
         let again = Corpus::load(&src).map_err(|e| {
-            Failure::new("nondeterministic", format!("the DDF loaded once, not twice: {e}"))
+            Failure::new(
+                "nondeterministic",
+                format!("the DDF loaded once, not twice: {e}"),
+            )
         })?;
         let again_report = ddf::check::run(&again, &Graph::build(&again), ctx.today, None);
         let (a, b) = (
