@@ -229,6 +229,9 @@ fn load(env: &Env, rev: Option<&str>) -> Result<(Corpus, Graph), CliError> {
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let format = env.format(&[Format::Human, Format::Json, Format::Md])?;
     let started = std::time::Instant::now();
+    // The changed files are read from base one by one, each through the large trees of the
+    // record folders: those trees must stay in libgit2's cache.
+    crate::history::tune_libgit2();
     let loc = Location::discover(&env.root).map_err(|e| {
         CliError::usage(e.to_string()).hint(
             "ddf impact compares Git revisions: run it inside the repository that holds the DDF",
