@@ -176,65 +176,20 @@ fn changed_files(
     Ok(out)
 }
 
-/// Whether `corpus`, read from the working tree at `root`, is what reading commit `head` would
-/// give: the same `ddf.yaml`, the same record files with the same content (every one of them a
-/// record), the same attachments. The blob ids the load computed are compared with the commit's
-/// tree, which costs a walk of that tree. Asking Git whether the working tree is clean instead
-/// (a diff against the index) hashes every file whose stat no longer matches the index (after a
-/// copy, a restore, a touch): the whole DDF, serially, on top of reading it.
-fn read_as_committed(
-    root: &std::path::Path,
-    loc: &Location,
+/// The record files of commit `head` below the records folder `dir` (repository-relative), as
+/// a load of the commit lists them: `*.md` blobs, no hidden component, by repository-relative
+/// path. `None` when the folder cannot be read or holds a symbolic link named `*.md` (read
+/// differently from the working tree and from Git: the commit is read instead).
+fn committed_records(
+    repo: &git2::Repository,
     head: git2::Oid,
-    corpus: &Corpus,
-) -> Result<bool, CliError> {
-    use crate::source::Source as _;
-    let repo = &loc.repo;
-    let tree = repo
-        .find_commit(head)
-        .and_then(|c| c.tree())
-        .map_err(|e| git_err("git", e))?;
-    // The blob at `path` (DDF-relative) in the commit, if it is a regular file.
-    let blob_at = |path: &str| -> Option<git2::Oid> {
-        tree.get_path(std::path::Path::new(&loc.full(path)))
-            .ok()
-            .filter(|e| e.kind() == Some(git2::ObjectType::Blob) && e.filemode() != 0o120000)
-            .map(|e| e.id())
-    };
-    let same = |path: &str, bytes: Option<&[u8]>| -> bool {
-        match bytes {
-            Some(b) => blob_at(path).is_some_and(|id| id.to_string() == crate::record::blob_id(b)),
-            None => tree
-                .get_path(std::path::Path::new(&loc.full(path)))
-                .is_err(),
-        }
-    };
-    let wt = crate::source::Worktree::new(root);
-    let config = wt
-        .read(crate::config::CONFIG_FILE)
-        .map_err(|e| CliError::usage(e.to_string()))?;
-    if !same(crate::config::CONFIG_FILE, config.as_deref()) {
-        return Ok(false);
-    }
-    for (path, content) in &corpus.attachments {
-        match content {
-            Ok(bytes) if same(path, bytes.as_deref()) => {}
-            _ => return Ok(false),
-        }
-    }
-    // Every file read gave a record, so the records are the files.
-    if corpus.records.len() != corpus.files {
-        return Ok(false);
-    }
-    // The commit's record files, as a load of the commit lists them: `*.md` blobs below the
-    // records folder, no hidden component; a symbolic link is read differently from each side.
-    let dir = loc.full(&corpus.config.records);
-    let Ok(sub) = tree
-        .get_path(std::path::Path::new(&dir))
+    dir: &str,
+) -> Option<rustc_hash::FxHashMap<String, git2::Oid>> {
+    let tree = repo.find_commit(head).and_then(|c| c.tree()).ok()?;
+    let sub = tree
+        .get_path(std::path::Path::new(dir))
         .and_then(|e| repo.find_tree(e.id()))
-    else {
-        return Ok(false);
-    };
+        .ok()?;
     let mut committed: rustc_hash::FxHashMap<String, git2::Oid> = Default::default();
     let mut link = false;
     sub.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
@@ -253,15 +208,63 @@ fn read_as_committed(
         }
         git2::TreeWalkResult::Ok
     })
-    .ok();
-    if link || committed.len() != corpus.records.len() {
-        return Ok(false);
+    .ok()?;
+    (!link).then_some(committed)
+}
+
+/// Whether `corpus`, read from the working tree at `root`, is what reading commit `head` would
+/// give: the same `ddf.yaml`, the same record files with the same content (every one of them a
+/// record; `committed` lists the commit's, by [`committed_records`]), the same attachments.
+/// The blob ids the load computed are compared with the commit's tree. Asking Git whether the
+/// working tree is clean instead (a diff against the index) hashes every file whose stat no
+/// longer matches the index (after a copy, a restore, a touch): the whole DDF, serially, on top
+/// of reading it.
+fn read_as_committed(
+    root: &std::path::Path,
+    loc: &Location,
+    head: git2::Oid,
+    corpus: &Corpus,
+    committed: &rustc_hash::FxHashMap<String, git2::Oid>,
+) -> bool {
+    use crate::source::Source as _;
+    let repo = &loc.repo;
+    let Ok(tree) = repo.find_commit(head).and_then(|c| c.tree()) else {
+        return false;
+    };
+    // The blob at `path` (DDF-relative) in the commit, if it is a regular file.
+    let blob_at = |path: &str| -> Option<git2::Oid> {
+        tree.get_path(std::path::Path::new(&loc.full(path)))
+            .ok()
+            .filter(|e| e.kind() == Some(git2::ObjectType::Blob) && e.filemode() != 0o120000)
+            .map(|e| e.id())
+    };
+    let same = |path: &str, bytes: Option<&[u8]>| -> bool {
+        match bytes {
+            Some(b) => blob_at(path).is_some_and(|id| id.to_string() == crate::record::blob_id(b)),
+            None => tree
+                .get_path(std::path::Path::new(&loc.full(path)))
+                .is_err(),
+        }
+    };
+    let wt = crate::source::Worktree::new(root);
+    match wt.read(crate::config::CONFIG_FILE) {
+        Ok(config) if same(crate::config::CONFIG_FILE, config.as_deref()) => {}
+        _ => return false,
     }
-    Ok(corpus.records.iter().all(|r| {
-        committed
-            .get(&loc.full(&r.path))
-            .is_some_and(|id| git2::Oid::from_str(&r.blob).is_ok_and(|b| b == *id))
-    }))
+    for (path, content) in &corpus.attachments {
+        match content {
+            Ok(bytes) if same(path, bytes.as_deref()) => {}
+            _ => return false,
+        }
+    }
+    // Every file read gave a record, so the records are the files, and they are the commit's.
+    corpus.records.len() == corpus.files
+        && committed.len() == corpus.records.len()
+        && corpus.records.iter().all(|r| {
+            committed
+                .get(&loc.full(&r.path))
+                .is_some_and(|id| git2::Oid::from_str(&r.blob).is_ok_and(|b| b == *id))
+        })
 }
 
 fn load(env: &Env, rev: Option<&str>) -> Result<(Corpus, Graph), CliError> {
@@ -280,6 +283,9 @@ fn load(env: &Env, rev: Option<&str>) -> Result<(Corpus, Graph), CliError> {
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let format = env.format(&[Format::Human, Format::Json, Format::Md])?;
     let started = std::time::Instant::now();
+    // The changed files are read from base one by one, each through the large trees of the
+    // record folders: those trees must stay in libgit2's cache.
+    crate::history::tune_libgit2();
     let loc = Location::discover(&env.root).map_err(|e| match e {
         crate::history::HistoryError::NotARepository(_) => CliError::usage(e.to_string()).hint(
             "ddf impact compares Git revisions: run it inside the repository that holds the DDF",
@@ -352,27 +358,70 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     };
     let base_s = base_oid.to_string();
     let head_s = head_oid.map(|h| h.to_string());
-    let files = changed_files(repo, base_oid, head_oid)?;
     // Head: a commit that is HEAD is read from the working tree (in parallel, without
     // decompressing every blob from the pack) and kept if what was read is the commit's content;
     // else it is read from the commit.
+    let head_is_head = head_oid.is_some() && head_oid == repo.head().ok().and_then(|r| r.target());
+    // Git's side (the files the change touched; HEAD's record files) is read on a thread of its
+    // own, with a repository handle of its own, while head's records are read and parsed. The
+    // records folder is the working tree's `ddf.yaml`'s: should it not be HEAD's, the
+    // configurations differ and head is read from the commit anyway.
+    let records_full = if head_is_head {
+        let wt = crate::source::Worktree::new(&env.root);
+        Corpus::read_config(&wt)
+            .ok()
+            .map(|(c, _)| (c.records.clone(), loc.full(&c.records)))
+    } else {
+        None
+    };
+    let git_dir = repo.path().to_path_buf();
+    let (git_side, head_read) = std::thread::scope(|scope| {
+        let git_side = scope.spawn(|| -> Result<_, CliError> {
+            let repo = git2::Repository::open(&git_dir).map_err(|e| git_err("git", e))?;
+            let files = changed_files(&repo, base_oid, head_oid)?;
+            let committed = match (head_oid, &records_full) {
+                (Some(h), Some((_, full))) => committed_records(&repo, h, full),
+                _ => None,
+            };
+            Ok((files, committed))
+        });
+        let head_read = if head_oid.is_none() || head_is_head {
+            load(env, None)
+        } else {
+            load(env, head_s.as_deref())
+        };
+        let git_side = git_side
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (git_side, head_read)
+    });
+    let (files, committed) = git_side?;
     let (head_c, head_g) = match head_oid {
-        None => load(env, None)?,
-        Some(h) if Some(h) == repo.head().ok().and_then(|r| r.target()) => {
-            let (c, g) = load(env, None)?;
-            if read_as_committed(&env.root, &loc, h, &c)? {
-                (c, g)
-            } else {
-                if env.verbose > 0 {
-                    eprintln!(
-                        "ddf: the working tree differs from {} in the DDF: read from the commit",
-                        short(&h.to_string())
-                    );
+        Some(h) if head_is_head => {
+            // What was read from the working tree, if it is the commit's content (a working
+            // tree that cannot even be loaded is not).
+            let as_committed = head_read
+                .ok()
+                .filter(|(c, _)| match (&committed, &records_full) {
+                    (Some(m), Some((dir, _))) if *dir == c.config.records => {
+                        read_as_committed(&env.root, &loc, h, c, m)
+                    }
+                    _ => false,
+                });
+            match as_committed {
+                Some(read) => read,
+                None => {
+                    if env.verbose > 0 {
+                        eprintln!(
+                            "ddf: the working tree differs from {} in the DDF: read from the commit",
+                            short(&h.to_string())
+                        );
+                    }
+                    load(env, head_s.as_deref())?
                 }
-                load(env, head_s.as_deref())?
             }
         }
-        Some(_) => load(env, head_s.as_deref())?,
+        _ => head_read?,
     };
     let (base_c, base_g) = load_base(env, &loc, &base_s, &head_c, head_oid.is_some(), &files)?;
     let result = impact::assess(

@@ -890,11 +890,13 @@ fn walk_damage(
     None
 }
 
-/// Tunes libgit2 for history-wide reads, once per process: trees of flat record folders are
-/// hundreds of kilobytes, above libgit2's default 4 KiB cache limit for trees, so without this
-/// every commit re-inflates both trees from long delta chains. Hash verification of objects read
+/// Tunes libgit2 for history-wide reads (and `ddf impact`'s reads of two revisions), once per
+/// process: trees of flat record folders are hundreds of kilobytes, above libgit2's default
+/// 4 KiB cache limit for trees, so without this every commit (every file read from a revision)
+/// re-inflates the trees on its path from long delta chains. Hash verification of objects read
 /// from the repository's own pack is skipped, as `git log` does (`git fsck` checks integrity).
-fn tune_libgit2() {
+/// Call it before the process reads anything with libgit2.
+pub(crate) fn tune_libgit2() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // SAFETY: these set process-wide libgit2 options; `Once` runs them before this process

@@ -558,6 +558,9 @@ fn a_head_commit_is_assessed_as_committed_whatever_the_working_tree_holds() {
         "project: Test\nsecurity_globs: [\"src/pump/**\"]\n",
     );
     assert_eq!(verbose(&t), (committed.clone(), true));
+    // Not even a working tree that cannot be loaded stands in the way.
+    t.write("ddf.yaml", "project: [unclosed\n");
+    assert_eq!(verbose(&t), (committed.clone(), true));
     t.git(&["checkout", "-q", "--", "ddf.yaml"]);
     // (A file Git ignores is not in the commit: it used to be assessed as if it were.)
     t.write(
