@@ -279,9 +279,16 @@ pub fn evaluate(ctx: &Ctx<'_>, rel: &Record, repo: Option<&git2::Repository>) ->
     // contains and no later than it was fielded.
     let mut not_validated = Vec::new();
     for un in live("user-need") {
-        let ok = live("validation").any(|v| {
-            v.str("result") == Some("pass")
-                && v.links_of("validates").any(|x| x == un.id)
+        let Some(&un_index) = corpus.by_id.get(&un.id) else {
+            continue;
+        };
+        // Through the graph's inbound links: scanning every validation per need would cost
+        // needs x validations.
+        let ok = ctx.graph.inbound(un_index, "validates").any(|vi| {
+            let v = &corpus.records[vi];
+            v.type_name == "validation"
+                && v.status() != "obsolete"
+                && v.str("result") == Some("pass")
                 && counts_by_date(v)
                 && validated_release(v).is_some_and(|b| baselines.contains(&b))
         });
