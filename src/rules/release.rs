@@ -278,7 +278,8 @@ pub fn evaluate(ctx: &Ctx<'_>, rel: &Record, repo: Option<&git2::Repository>) ->
     // 7. Every user need validated, every design input verified, on a baseline the release
     // contains and no later than it was fielded.
     let mut not_validated = Vec::new();
-    for un in live("user-need") {
+    // Only what the release shipped: a need or an input written after its commit is not its.
+    for un in live("user-need").filter(|r| shipped_blob(r).is_some()) {
         let Some(&un_index) = corpus.by_id.get(&un.id) else {
             continue;
         };
@@ -304,7 +305,7 @@ pub fn evaluate(ctx: &Ctx<'_>, rel: &Record, repo: Option<&git2::Repository>) ->
         "without a passing validation whose `product_config.release` the release contains",
     ));
     let mut not_verified = Vec::new();
-    for di in live("design-input") {
+    for di in live("design-input").filter(|r| shipped_blob(r).is_some()) {
         let Some(&di_index) = corpus.by_id.get(&di.id) else {
             continue;
         };

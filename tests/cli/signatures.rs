@@ -462,6 +462,31 @@ fn the_release_gate_checks_the_signatures_of_what_the_release_shipped() {
         .expect("approved item")
         .clone();
     assert_eq!(approved["missing"], serde_json::json!(["UN-002"]), "{gate}");
+    let item = |gate: &serde_json::Value, name: &str| {
+        gate["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["item"] == name)
+            .expect("item")["missing"]
+            .clone()
+    };
+    let unvalidated = item(&gate, "validated");
+    assert_eq!(
+        unvalidated,
+        serde_json::json!(["UN-001", "UN-002"]),
+        "{gate}"
+    );
+    // A need written after the release is not the release's to validate.
+    t.write(
+        "records/UN-003.md",
+        &un("UN-003").replace("status: draft", "status: approved"),
+    );
+    t.commit("A need for the next release");
+    let gate = t
+        .ddf(&["check", "--release", "REL-001", "--format", "json"])
+        .json();
+    assert_eq!(item(&gate, "validated"), unvalidated, "{gate}");
 }
 
 #[test]

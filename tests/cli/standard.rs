@@ -197,7 +197,7 @@ fn every_user_need_is_validated_and_reviews_are_held_and_cite_real_snapshots() {
             "status: draft",
         );
     }
-    for n in 1..=5 {
+    for n in 1..=6 {
         std::fs::remove_file(t.path(&format!("records/validation/VAL-00{n}.md"))).expect("rm");
     }
     assert_eq!(fired(&t, "un-validated").len(), 9);
