@@ -19,6 +19,7 @@ pub mod history;
 pub mod ids;
 pub mod impact;
 pub mod integrity;
+pub mod lsp;
 pub mod mentions;
 pub mod progress;
 pub mod record;

@@ -13,6 +13,7 @@ mod impact;
 mod init;
 mod keys;
 mod log;
+mod lsp;
 mod new;
 mod output;
 mod progress;
@@ -122,6 +123,9 @@ pub enum Command {
     Review(review::Args),
     /// Build the static DDF site (offline, printable) into `site/` or `-o DIR`.
     Build(build::Args),
+    /// The language server (LSP over stdio): `ddf check`'s findings as you type, go to
+    /// definition, references, hover and completion of record ids, in any editor.
+    Lsp(lsp::Args),
     /// Preview the site on http://127.0.0.1:8000/, rebuilt when a record changes; the open page
     /// reloads.
     Serve(serve::Args),
@@ -503,6 +507,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Review(a) => review::run(&env, a),
         Command::Build(a) => build::run(&env, a),
         Command::Serve(a) => serve::run(&env, a),
+        Command::Lsp(a) => lsp::run(&env, a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
