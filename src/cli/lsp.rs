@@ -28,7 +28,7 @@ pub(super) fn run(env: &Env, _args: Args) -> Result<u8, CliError> {
             root: root.to_path_buf(),
             rev: None,
             format: None,
-            style: env.style.clone(),
+            style: env.style,
             quiet: true,
             verbose: 0,
         };

@@ -11,7 +11,7 @@ use lsp_types::{
 };
 
 /// The LSP form of ddf's findings on one file: same rule id (the code), message and hint.
-pub fn diagnostics(text: &str, findings: &[Diagnostic]) -> Vec<lsp_types::Diagnostic> {
+pub fn diagnostics(text: &str, findings: &[&Diagnostic]) -> Vec<lsp_types::Diagnostic> {
     findings
         .iter()
         .map(|d| {

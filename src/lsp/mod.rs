@@ -120,10 +120,10 @@ pub fn serve(
                 return Ok(());
             }
         }
-        if ws.is_dirty() {
-            let touched = ws.analyse()?;
-            publish(connection, &ws, touched, &mut published)?;
-        }
+        // Requests may have analysed already (they answer from an up-to-date corpus).
+        ws.analyse()?;
+        let touched = ws.take_unpublished();
+        publish(connection, &ws, touched, &mut published)?;
     }
 }
 
@@ -135,7 +135,7 @@ fn publish(
     published: &mut std::collections::BTreeSet<String>,
 ) -> Result<(), LspError> {
     for path in paths {
-        let findings = ws.findings.get(&path).map_or(&[][..], Vec::as_slice);
+        let findings = workspace::findings_for(ws, &path);
         if findings.is_empty() && !published.contains(&path) {
             continue;
         }
@@ -143,7 +143,7 @@ fn publish(
             continue;
         };
         let text = ws.text(&path).unwrap_or_default();
-        let diagnostics = features::diagnostics(&text, findings);
+        let diagnostics = features::diagnostics(&text, &findings);
         if diagnostics.is_empty() {
             published.remove(&path);
         } else {
@@ -246,10 +246,8 @@ fn ok<T: serde::Serialize>(id: RequestId, v: T) -> Response {
 /// Answers one request.
 fn answer(ws: &mut Workspace, req: Request) -> Response {
     // Answers read the corpus: bring it up to date with the buffers first.
-    if ws.is_dirty() {
-        if let Err(e) = ws.analyse() {
-            return Response::new_err(req.id, ErrorCode::InternalError as i32, e.to_string());
-        }
+    if let Err(e) = ws.analyse() {
+        return Response::new_err(req.id, ErrorCode::InternalError as i32, e.to_string());
     }
     let id = req.id.clone();
     let bad = |e: lsp_server::ExtractError<Request>| {

@@ -183,8 +183,10 @@ mod tests {
         assert_eq!(path_of(&u).as_deref(), Some(p));
         let other = Uri::from_str("untitled:Untitled-1").expect("uri");
         assert_eq!(path_of(&other), None);
-        let bad = Uri::from_str("file:///a%2").expect("uri");
-        assert_eq!(path_of(&bad), None);
+        let remote = Uri::from_str("file://server/share/a.md").expect("uri");
+        assert_eq!(path_of(&remote), None);
+        let local = Uri::from_str("file://localhost/tmp/a.md").expect("uri");
+        assert_eq!(path_of(&local).as_deref(), Some(Path::new("/tmp/a.md")));
     }
 
     #[test]

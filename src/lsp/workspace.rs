@@ -92,6 +92,10 @@ pub struct Workspace {
     history: Option<HistoryParts>,
     /// Paths changed since the last analysis.
     dirty: BTreeSet<String>,
+    /// Why the last analysis could not load the DDF, as a finding on the file at fault.
+    pub load_error: Option<Diagnostic>,
+    /// Paths whose findings changed and were not handed out yet.
+    unpublished: BTreeSet<String>,
     /// Everything must be read again.
     reload: bool,
 }
@@ -114,9 +118,12 @@ impl Workspace {
             findings: BTreeMap::new(),
             history,
             dirty: BTreeSet::new(),
+            unpublished: BTreeSet::new(),
+            load_error: None,
             reload: false,
         };
         ws.check();
+        ws.unpublished = ws.findings.keys().cloned().collect();
         Ok(ws)
     }
 
@@ -193,23 +200,59 @@ impl Workspace {
         self.reload || !self.dirty.is_empty()
     }
 
-    /// Analyses what changed; returns the paths whose findings may have changed (every path
-    /// that has findings now or had them before).
-    pub fn analyse(&mut self) -> Result<BTreeSet<String>, LoadError> {
+    /// Analyses what changed; the paths whose findings changed are added to those
+    /// [`Workspace::take_unpublished`] hands out.
+    pub fn analyse(&mut self) -> Result<(), LoadError> {
         if !self.is_dirty() {
-            return Ok(BTreeSet::new());
+            return Ok(());
         }
-        let before: BTreeSet<String> = self.findings.keys().cloned().collect();
-        if self.reload || !self.incremental()? {
-            self.corpus = load_all(&self.root, &self.open)?;
+        let loaded = if self.reload {
+            load_all(&self.root, &self.open).map(Some)
+        } else {
+            self.incremental()
+                .map(|exact| (!exact).then_some(()))
+                .and_then(|full| match full {
+                    Some(()) => load_all(&self.root, &self.open).map(Some),
+                    None => Ok(None),
+                })
+        };
+        match loaded {
+            Ok(Some(corpus)) => self.corpus = corpus,
+            Ok(None) => {}
+            // A DDF that cannot be loaded while it is typed (`ddf.yaml` half written) keeps the
+            // last good analysis and says why on the file at fault; the next edit tries again.
+            Err(e) => {
+                let d = load_finding(&e);
+                self.unpublished.insert(d.path.clone());
+                self.load_error = Some(d);
+                return Ok(());
+            }
+        }
+        if let Some(d) = self.load_error.take() {
+            self.unpublished.insert(d.path);
         }
         self.reload = false;
         self.dirty.clear();
         self.graph = Graph::build(&self.corpus);
+        let before = std::mem::take(&mut self.findings);
         self.check();
-        let mut touched = before;
-        touched.extend(self.findings.keys().cloned());
-        Ok(touched)
+        for (path, old) in &before {
+            if self.findings.get(path) != Some(old) {
+                self.unpublished.insert(path.clone());
+            }
+        }
+        for path in self.findings.keys() {
+            if !before.contains_key(path) {
+                self.unpublished.insert(path.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// The paths whose findings changed since the last call (at first: every path with
+    /// findings).
+    pub fn take_unpublished(&mut self) -> BTreeSet<String> {
+        std::mem::take(&mut self.unpublished)
     }
 
     /// Re-reads the dirty records only; `false` when that would not be exact (a changed file
@@ -281,6 +324,35 @@ impl Workspace {
     }
 }
 
+/// A load error as a finding on the file at fault (`ddf.yaml` unless it names another).
+fn load_finding(e: &LoadError) -> Diagnostic {
+    let (path, pos) = match e {
+        LoadError::Config(c) => (c.path.clone(), c.pos),
+        LoadError::Source(SourceError::Refused { path, .. }) => (path.clone(), None),
+        _ => (crate::config::CONFIG_FILE.to_string(), None),
+    };
+    let mut d = Diagnostic::new("config", path, e.to_string())
+        .at(pos.or(Some(crate::diagnostic::Pos::new(1, 1))));
+    if let Some(h) = e.hint() {
+        d = d.hint(h);
+    }
+    d
+}
+
+/// The findings on `path` as the editor shows them: the last analysis's, and why the DDF could
+/// not be loaded, if that is this file.
+pub fn findings_for<'a>(ws: &'a Workspace, path: &str) -> Vec<&'a Diagnostic> {
+    let mut out: Vec<&Diagnostic> = ws
+        .findings
+        .get(path)
+        .map(|v| v.iter().collect())
+        .unwrap_or_default();
+    if let Some(d) = ws.load_error.as_ref().filter(|d| d.path == path) {
+        out.insert(0, d);
+    }
+    out
+}
+
 /// A full load with the buffers laid over the disk.
 fn load_all(root: &Path, open: &HashMap<String, String>) -> Result<Corpus, LoadError> {
     let source = Overlay {
@@ -288,4 +360,94 @@ fn load_all(root: &Path, open: &HashMap<String, String>) -> Result<Corpus, LoadE
         open,
     };
     Corpus::load(&source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PER: &str = "---\nid: PER-001\ntype: person\ntitle: Ada\nstatus: approved\nowner: PER-001\nprinted_name: Ada\nroles: [design-owner]\nmay_sign: [approval]\nkeys: []\nidentity_verified: 2026-01-01\n---\nOwner.\n";
+
+    fn ddf(files: &[(&str, String)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp");
+        std::fs::write(dir.path().join("ddf.yaml"), "project: T\n").expect("write");
+        std::fs::create_dir_all(dir.path().join("records")).expect("mkdir");
+        for (rel, text) in files {
+            std::fs::write(dir.path().join(rel), text).expect("write");
+        }
+        dir
+    }
+
+    fn di(id: &str, title: &str) -> String {
+        format!("---\nid: {id}\ntype: design-input\ntitle: {title}\nstatus: draft\nowner: PER-001\ncategory: functional\nacceptance_criteria: Works.\ntraces_to: [UN-001]\n---\nText.\n")
+    }
+
+    fn un() -> String {
+        "---\nid: UN-001\ntype: user-need\ntitle: Need\nstatus: draft\nowner: PER-001\nsource: user\n---\nNeed.\n".into()
+    }
+
+    fn ver(target: &str) -> String {
+        format!("---\nid: VER-001\ntype: verification\ntitle: T\nstatus: draft\nowner: PER-001\nmethod: test\nacceptance_criteria: ok\nverifies: [{target}]\n---\n")
+    }
+
+    /// What an incremental analysis finds must be what a full load of the same texts finds.
+    #[test]
+    fn an_edit_analysed_incrementally_finds_what_a_full_check_finds() {
+        let start = vec![
+            ("records/PER-001.md", PER.to_string()),
+            ("records/UN-001.md", un()),
+            ("records/DI-001.md", di("DI-001", "Input")),
+            ("records/VER-001.md", ver("DI-001")),
+        ];
+        let dir = ddf(&start);
+        let mut ws = Workspace::load(dir.path(), |_| None).expect("load");
+        let edits = [
+            ("records/DI-001.md", di("DI-002", "Renamed")),
+            (
+                "records/DI-001.md",
+                "---\nid: DI-001\ntitle: [broken\n---\n".to_string(),
+            ),
+            ("records/VER-001.md", ver("DI-009")),
+            ("records/DI-001.md", di("DI-001", "Input")),
+        ];
+        let mut expected_files = start.clone();
+        for (rel, text) in edits {
+            ws.set(rel, Some(text.clone()));
+            ws.analyse().expect("analyse");
+            for f in &mut expected_files {
+                if f.0 == rel {
+                    f.1 = text.clone();
+                }
+            }
+            let fresh_dir = ddf(&expected_files);
+            let fresh = Workspace::load(fresh_dir.path(), |_| None).expect("load");
+            assert_eq!(ws.findings, fresh.findings, "after editing {rel}");
+            assert_eq!(ws.corpus.records.len(), fresh.corpus.records.len());
+        }
+        // Closing the buffer puts the disk back.
+        ws.set("records/VER-001.md", None);
+        ws.set("records/DI-001.md", None);
+        ws.analyse().expect("analyse");
+        let fresh = Workspace::load(dir.path(), |_| None).expect("load");
+        assert_eq!(ws.findings, fresh.findings);
+    }
+
+    #[test]
+    fn an_unsaved_new_record_is_read() {
+        let dir = ddf(&[
+            ("records/PER-001.md", PER.to_string()),
+            ("records/UN-001.md", un()),
+        ]);
+        let mut ws = Workspace::load(dir.path(), |_| None).expect("load");
+        assert!(ws.corpus.get("DI-005").is_none());
+        ws.set("records/DI-005.md", Some(di("DI-005", "New")));
+        ws.analyse().expect("analyse");
+        assert!(ws.corpus.get("DI-005").is_some());
+        assert!(ws.serves("records/DI-005.md"));
+        assert!(!ws.serves("src/main.rs"));
+        assert!(
+            !dir.path().join("records/DI-005.md").exists(),
+            "nothing written"
+        );
+    }
 }

@@ -225,6 +225,24 @@ fn lsp_publishes_check_findings_as_you_type_across_files() {
     );
     let got = c.diagnostics_until(&di_uri, |d| !d.is_empty());
     assert!(codes(&got).iter().any(|c| c == "yaml"), "{got:?}");
+
+    // A ddf.yaml half typed cannot be loaded: that is said on ddf.yaml, and the server goes on.
+    let cfg_uri = uri(&t, "ddf.yaml");
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": cfg_uri, "languageId": "yaml", "version": 1, "text": "project: [T\n"}}),
+    );
+    let got = c.diagnostics_until(&cfg_uri, |d| !d.is_empty());
+    // Where `ddf check` puts it: line 2, where the parser found the list unclosed.
+    assert_eq!(got[0]["range"]["start"]["line"], 1, "{got:?}");
+    assert_eq!(got[0]["code"], "config", "{got:?}");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": cfg_uri, "version": 2}, "contentChanges": [{"text": "project: T\n"}]}),
+    );
+    c.diagnostics_until(&cfg_uri, <[Value]>::is_empty);
+    let symbols = c.request("workspace/symbol", json!({"query": "VER-001"}));
+    assert!(symbols.to_string().contains("VER-001"), "{symbols}");
     c.shutdown();
 }
 
