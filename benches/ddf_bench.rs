@@ -2850,6 +2850,12 @@ usage: cargo bench --bench ddf_bench -- COMMAND
         time `ddf check` on hostile input, one small DDF each: a record naming 80,000
         missing ids, one with 60,000 unknown keys, a 121 KB YAML alias bomb
 
+  lsp [--records N] [--runs R] [--ddf PATH] [DIR]
+        drive `ddf lsp` as an editor does (JSON-RPC over pipes) on DIR (default: generate
+        20,000 records): time to the first diagnostics after `initialize`, then 10 x R edits
+        of one record, each timed until the server publishes that file's new findings; peak
+        memory of the server
+
   --ddf PATH   use this ddf binary instead of building target/release/ddf
 
 Plain `cargo bench` runs `check` with its defaults.
@@ -3565,6 +3571,7 @@ fn main() -> ExitCode {
         "impact" => cmd_impact(&opts),
         "site" => cmd_site(&opts),
         "hostile" => cmd_hostile(&opts),
+        "lsp" => cmd_lsp(&opts),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -3578,4 +3585,226 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+// ------------------------------------------------------------------------------------------------
+// `lsp`: the language server, driven as an editor drives it.
+
+/// A JSON-RPC client of `ddf lsp` over its stdin and stdout.
+struct LspClient {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    inbox: std::sync::mpsc::Receiver<serde_json::Value>,
+    next: i64,
+}
+
+impl LspClient {
+    fn send(&mut self, v: serde_json::Value) -> Result<(), String> {
+        let body = v.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len())
+            .and_then(|()| self.stdin.flush())
+            .map_err(|e| format!("ddf lsp: {e}"))
+    }
+
+    fn recv(&mut self) -> Result<serde_json::Value, String> {
+        self.inbox
+            .recv_timeout(Duration::from_secs(120))
+            .map_err(|_| "ddf lsp said nothing for 120 s".to_string())
+    }
+
+    fn request(
+        &mut self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        self.next += 1;
+        let id = self.next;
+        self.send(
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+        )?;
+        loop {
+            let v = self.recv()?;
+            if v["id"] == id {
+                return Ok(v);
+            }
+        }
+    }
+
+    /// Waits for a publication of diagnostics for `uri`; returns how many it holds.
+    fn published(&mut self, uri: &str) -> Result<usize, String> {
+        loop {
+            let v = self.recv()?;
+            if v["method"] == "textDocument/publishDiagnostics" && v["params"]["uri"] == uri {
+                return Ok(v["params"]["diagnostics"].as_array().map_or(0, Vec::len));
+            }
+        }
+    }
+}
+
+fn cmd_lsp(o: &Opts) -> Result<(), String> {
+    let bin = ddf_binary(o)?;
+    let records = o.records.unwrap_or(20_000);
+    let (dir, _tmp) = match &o.dir {
+        Some(d) => (d.clone(), None),
+        None => {
+            let tmp = tempdir()?;
+            let d = tmp.path().join("ddf");
+            generate(&d, records, 0, o.seed, true)?;
+            (d, Some(tmp))
+        }
+    };
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    // The record to edit: the first design input.
+    let di_dir = dir.join("records/design-input");
+    let mut dis: Vec<PathBuf> = std::fs::read_dir(&di_dir)
+        .map_err(|e| format!("{}: {e}", di_dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    dis.sort();
+    let target = dis.first().ok_or("no design input to edit")?.clone();
+    let text = std::fs::read_to_string(&target).map_err(|e| e.to_string())?;
+    print_load();
+    let started = Instant::now();
+    let mut child = Command::new(&bin.path)
+        .arg("lsp")
+        .current_dir(&dir)
+        .env("DDF_TODAY", TODAY)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start ddf lsp: {e}"))?;
+    let stdin = child.stdin.take().ok_or("no stdin")?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let (tx, inbox) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut r = std::io::BufReader::new(stdout);
+        loop {
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if std::io::BufRead::read_line(&mut r, &mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.strip_prefix("Content-Length: ") {
+                    len = v.parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            if r.read_exact(&mut body).is_err() {
+                return;
+            }
+            match serde_json::from_slice(&body) {
+                Ok(v) if tx.send(v).is_ok() => {}
+                _ => return,
+            }
+        }
+    });
+    let mut c = LspClient {
+        child,
+        stdin,
+        inbox,
+        next: 0,
+    };
+    let root = format!("file://{}", dir.display());
+    c.request(
+        "initialize",
+        serde_json::json!({"processId": null, "rootUri": root, "capabilities": {}}),
+    )?;
+    c.send(serde_json::json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}))?;
+    // The first publication of diagnostics (the generated corpus has findings).
+    loop {
+        let v = c.recv()?;
+        if v["method"] == "textDocument/publishDiagnostics" {
+            break;
+        }
+    }
+    let first = started.elapsed();
+    let uri = format!("file://{}", target.display());
+    c.send(
+        serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+        "textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": text}}}),
+    )?;
+    // Each edit flips the record's status between a valid and an unknown value, so its findings
+    // change and are published every time.
+    let mut edits = Vec::new();
+    for k in 0..(10 * o.runs.max(1)) {
+        let edited = if k % 2 == 0 {
+            text.replacen("status: ", "status: bogus-", 1)
+        } else {
+            text.clone()
+        };
+        let t = Instant::now();
+        c.send(
+            serde_json::json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri, "version": k + 2}, "contentChanges": [{"text": edited}]}}),
+        )?;
+        c.published(&uri)?;
+        edits.push(t.elapsed().as_secs_f64());
+    }
+    let pid = c.child.id();
+    let hwm = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0);
+    c.request("shutdown", serde_json::Value::Null)?;
+    c.send(serde_json::json!({"jsonrpc": "2.0", "method": "exit"}))?;
+    let _ = c.child.wait();
+    edits.sort_by(f64::total_cmp);
+    let median = edits[edits.len() / 2];
+    println!(
+        "ddf lsp on {} ({} record files)",
+        dir.display(),
+        count_md(&dir)
+    );
+    println!(
+        "  first diagnostics after initialize  {:.2} s  (target < 2 s: {})",
+        first.as_secs_f64(),
+        if first.as_secs_f64() < 2.0 {
+            "met"
+        } else {
+            "MISSED"
+        }
+    );
+    println!(
+        "  edit -> findings published         min {:.0} / median {:.0} / max {:.0} ms over {} edits  (target median < 150 ms: {})",
+        edits[0] * 1e3,
+        median * 1e3,
+        edits[edits.len() - 1] * 1e3,
+        edits.len(),
+        if median < 0.150 { "met" } else { "MISSED" }
+    );
+    println!(
+        "  peak memory (VmHWM)                {hwm:.0} MB  (target < 500 MB: {})",
+        if hwm < 500.0 { "met" } else { "MISSED" }
+    );
+    Ok(())
+}
+
+/// The number of `*.md` files under `dir`.
+fn count_md(dir: &Path) -> usize {
+    let mut n = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "md") {
+                n += 1;
+            }
+        }
+    }
+    n
 }
