@@ -3701,9 +3701,11 @@ fn cmd_lsp(o: &Opts) -> Result<(), String> {
             if r.read_exact(&mut body).is_err() {
                 return;
             }
-            match serde_json::from_slice(&body) {
-                Ok(v) if tx.send(v).is_ok() => {}
-                _ => return,
+            let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) else {
+                return;
+            };
+            if tx.send(v).is_err() {
+                return;
             }
         }
     });
@@ -3790,21 +3792,4 @@ fn cmd_lsp(o: &Opts) -> Result<(), String> {
         if hwm < 500.0 { "met" } else { "MISSED" }
     );
     Ok(())
-}
-
-/// The number of `*.md` files under `dir`.
-fn count_md(dir: &Path) -> usize {
-    let mut n = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "md") {
-                n += 1;
-            }
-        }
-    }
-    n
 }

@@ -215,6 +215,27 @@ impl Corpus {
         c
     }
 
+    /// Replaces, in place, the records of the files `changed` (paths relative to the DDF root)
+    /// with `files` (those of them that still exist, as read now): the language server's edit of
+    /// a record costs one parse, not a copy of the corpus. The findings about the changed files
+    /// are replaced too; those about other files stand. Exact while the risk criteria in force
+    /// stay the same (the caller reloads everything when a document changes).
+    pub fn replace_files(
+        &mut self,
+        changed: &std::collections::BTreeSet<String>,
+        files: Vec<crate::source::SourceFile>,
+    ) {
+        let fresh = Corpus::from_files(self.source.clone(), self.config.clone(), Vec::new(), files);
+        self.records.retain(|r| !changed.contains(&r.path));
+        self.diagnostics.retain(|d| !changed.contains(&d.path));
+        self.records.extend(fresh.records);
+        self.diagnostics.extend(fresh.diagnostics);
+        self.records.sort_by(|a, b| a.path.cmp(&b.path));
+        self.files = self.records.len();
+        self.reindex();
+        self.risk = crate::risk_plan::InForce::resolve(&self.records, &self.config);
+    }
+
     /// The record with id `id`.
     pub fn get(&self, id: &str) -> Option<&Record> {
         self.by_id.get(id).map(|&i| &self.records[i])

@@ -302,3 +302,96 @@ pub fn completion(ws: &Workspace, rel: &str, pos: Position) -> Vec<CompletionIte
     }
     Vec::new()
 }
+
+/// The id or word a "did you mean `X`?" in a finding's message or hint proposes.
+fn proposed(message: &str) -> Option<&str> {
+    let at = message.find("did you mean `")? + "did you mean `".len();
+    let rest = &message[at..];
+    rest.find('`').map(|end| &rest[..end])
+}
+
+/// The field a `missing-field` finding names as missing (not one that is present but empty).
+fn missing_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("required field `")?;
+    let (name, tail) = rest.split_once('`')?;
+    tail.starts_with(" is missing").then_some(name)
+}
+
+/// Quick fixes for the findings the editor shows at a range: replace a word with the one a
+/// "did you mean" proposes, add a missing required field before the front-matter's end.
+pub fn code_actions(
+    ws: &Workspace,
+    rel: &str,
+    uri: &lsp_types::Uri,
+    diagnostics: &[lsp_types::Diagnostic],
+) -> Vec<lsp_types::CodeActionOrCommand> {
+    use lsp_types::{CodeAction, CodeActionKind, CodeActionOrCommand, TextEdit, WorkspaceEdit};
+    let Some(text) = ws.text(rel) else {
+        return Vec::new();
+    };
+    let edit = |range: Range, new_text: String| WorkspaceEdit {
+        changes: Some(std::collections::HashMap::from([(
+            uri.clone(),
+            vec![TextEdit { range, new_text }],
+        )])),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for d in diagnostics {
+        if d.source.as_deref() != Some("ddf") {
+            continue;
+        }
+        if let Some(to) = proposed(&d.message) {
+            if let Some((word, range)) = word_at(&text, d.range.start) {
+                if word != to {
+                    out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title: format!("Replace `{word}` with `{to}`"),
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![d.clone()]),
+                        edit: Some(edit(range, to.to_string())),
+                        is_preferred: Some(true),
+                        ..Default::default()
+                    }));
+                }
+            }
+        }
+        if let (Some(field), Some((_, end))) =
+            (missing_field(&d.message), front_matter_lines(&text))
+        {
+            let at = Position::new(u32::try_from(end).unwrap_or(u32::MAX), 0);
+            out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Add the field `{field}`"),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![d.clone()]),
+                edit: Some(edit(Range::new(at, at), format!("{field}: \n"))),
+                ..Default::default()
+            }));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixes_are_read_from_the_messages_ddf_writes() {
+        assert_eq!(
+            proposed(
+                "`verifies` names `DI-010`, which does not exist\nhint: did you mean `DI-001`?"
+            ),
+            Some("DI-001")
+        );
+        assert_eq!(proposed("no proposal"), None);
+        assert_eq!(
+            missing_field("required field `result` is missing"),
+            Some("result")
+        );
+        assert_eq!(
+            missing_field("required field `result` is missing (required in status approved)"),
+            Some("result")
+        );
+        assert_eq!(missing_field("required field `result` is empty"), None);
+    }
+}

@@ -15,8 +15,8 @@ use lsp_types::notification::{
     DidSaveTextDocument, Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest, References, Request as _,
-    WorkspaceSymbolRequest,
+    CodeActionRequest, Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest, References,
+    Request as _, WorkspaceSymbolRequest,
 };
 use lsp_types::{
     CompletionOptions, DocumentSymbolResponse, GotoDefinitionResponse, HoverProviderCapability,
@@ -60,6 +60,7 @@ fn capabilities() -> ServerCapabilities {
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![" ".into(), "[".into(), ",".into(), "-".into()]),
             ..Default::default()
@@ -318,6 +319,24 @@ fn answer(ws: &mut Workspace, req: Request) -> Response {
                         .map(|rel| features::completion(ws, &rel, tdp.position))
                         .unwrap_or_default();
                     ok(id, items)
+                }
+                Err(e) => bad(e),
+            }
+        }
+        CodeActionRequest::METHOD => {
+            match req.extract::<lsp_types::CodeActionParams>(CodeActionRequest::METHOD) {
+                Ok((id, p)) => {
+                    let actions = served(ws, &p.text_document.uri)
+                        .map(|rel| {
+                            features::code_actions(
+                                ws,
+                                &rel,
+                                &p.text_document.uri,
+                                &p.context.diagnostics,
+                            )
+                        })
+                        .unwrap_or_default();
+                    ok(id, actions)
                 }
                 Err(e) => bad(e),
             }

@@ -277,27 +277,15 @@ impl Workspace {
                 Err(e) => return Err(e.into()),
             }
         }
-        let mut next = self.corpus.derive("worktree".into(), &self.dirty, files);
-        if next
+        self.corpus.replace_files(&self.dirty, files);
+        // A changed file that became a document may carry the risk criteria every record is
+        // validated against: that needs a full load (which replaces what was just done).
+        let dirty = &self.dirty;
+        Ok(!self
+            .corpus
             .records
             .iter()
-            .any(|r| self.dirty.contains(&r.path) && r.type_name == "document")
-        {
-            return Ok(false);
-        }
-        // The findings of the files not re-read, and those of ddf.yaml, stand.
-        let mut diagnostics: Vec<Diagnostic> = self
-            .corpus
-            .diagnostics
-            .iter()
-            .filter(|d| !self.dirty.contains(&d.path))
-            .cloned()
-            .collect();
-        diagnostics.append(&mut next.diagnostics);
-        next.diagnostics = diagnostics;
-        next.attachments = std::mem::take(&mut self.corpus.attachments);
-        self.corpus = next;
-        Ok(true)
+            .any(|r| dirty.contains(&r.path) && r.type_name == "document"))
     }
 
     /// Runs the rules and files the findings by path.

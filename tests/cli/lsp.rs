@@ -209,10 +209,53 @@ fn lsp_publishes_check_findings_as_you_type_across_files() {
     // The disk was not touched.
     assert!(t.read("records/DI-001.md").contains("id: DI-001"));
 
-    // Undo: the finding goes away.
+    // Quick fixes from the hints: a mistyped id, a required field left out.
+    let ver_text = t.read("records/VER-001.md");
+    let typo = ver_text
+        .replace("verifies: [DI-001]", "verifies: [DI-002]")
+        .replace("method: test\n", "");
     c.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": di_uri, "version": 3}, "contentChanges": [{"text": text}]}),
+    );
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": ver_uri, "languageId": "markdown", "version": 1, "text": typo}}),
+    );
+    let got = c.diagnostics_until(&ver_uri, |d| {
+        codes(d).contains(&"dangling-link".into())
+            && d.iter().any(|x| {
+                x["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("`method` is missing"))
+            })
+    });
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": ver_uri},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 9, "character": 0}},
+               "context": {"diagnostics": got}}),
+    );
+    let titles: Vec<&str> = actions
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|a| a["title"].as_str())
+        .collect();
+    assert!(titles.contains(&"Add the field `method`"), "{actions}");
+    assert!(
+        titles.contains(&"Replace `DI-002` with `DI-001`"),
+        "{actions}"
+    );
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": ver_uri}}),
+    );
+
+    // Undo: the finding goes away.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": di_uri, "version": 4}, "contentChanges": [{"text": text}]}),
     );
     c.diagnostics_until(&ver_uri, |d| !codes(d).contains(&"dangling-link".into()));
 
@@ -220,7 +263,7 @@ fn lsp_publishes_check_findings_as_you_type_across_files() {
     // lost.
     c.notify(
         "textDocument/didChange",
-        json!({"textDocument": {"uri": di_uri, "version": 4},
+        json!({"textDocument": {"uri": di_uri, "version": 5},
                "contentChanges": [{"text": text.replace("title: Input DI-001", "title: [unclosed")}]}),
     );
     let got = c.diagnostics_until(&di_uri, |d| !d.is_empty());
