@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Where to create the DDF (default: the current folder, or -C).
+    // Its own id: an argument with the id of a global option (`dir`, for `-C`) would hide that
+    // option after the subcommand (`ddf init -C DIR` refused).
+    #[arg(id = "target", value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Project (device) name written to ddf.yaml.
     #[arg(long, default_value = "My Device")]
