@@ -437,17 +437,22 @@ pub struct HistoryData {
     pub controlled_tip: Option<String>,
     /// `change_control_since`, resolved.
     pub since: Option<String>,
+    /// The repository's branch names: local ones first, then remote-tracking ones (without
+    /// the remote), each sorted.
+    pub branches: Vec<String>,
 }
 
 impl HistoryData {
     /// The view the rules take of it.
     pub fn ctx(&self) -> crate::rules::HistoryCtx<'_> {
-        crate::rules::HistoryCtx::new(
+        let mut ctx = crate::rules::HistoryCtx::new(
             &self.history,
             &self.approvals,
             self.controlled_tip.clone(),
             self.since.clone(),
-        )
+        );
+        ctx.branches = Some(self.branches.clone());
+        ctx
     }
 }
 
@@ -531,8 +536,36 @@ impl Env {
             trust_root: judged.root,
             controlled_tip,
             since,
+            branches: branch_names(&loc.repo),
         })
     }
+}
+
+/// The repository's branch names: local ones, then remote-tracking ones without their remote
+/// (`origin/main` is `main`), each sorted; `HEAD` aliases left out.
+fn branch_names(repo: &git2::Repository) -> Vec<String> {
+    let names = |kind: git2::BranchType| -> Vec<String> {
+        let mut out: Vec<String> = repo
+            .branches(Some(kind))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|(b, _)| b.name().ok().flatten().map(String::from))
+            .map(|n| match kind {
+                git2::BranchType::Remote => {
+                    n.split_once('/').map_or(n.clone(), |(_, b)| b.to_string())
+                }
+                git2::BranchType::Local => n,
+            })
+            .filter(|n| n != "HEAD")
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    };
+    let mut all = names(git2::BranchType::Local);
+    all.extend(names(git2::BranchType::Remote));
+    all
 }
 
 /// The commit local branch `branch` points to; `None` when there is no such branch. A branch
