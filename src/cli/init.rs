@@ -141,9 +141,11 @@ fn ignore_site(dir: &Path) -> Result<Option<String>, CliError> {
             std::fs::read(&path)
                 .map_err(|e| CliError::failed(format!("cannot read {}: {e}", path.display())))?,
         ),
-        Ok(_) => return Ok(Some(format!(
+        Ok(_) => {
+            return Ok(Some(format!(
             ".gitignore is not a regular file: left alone; add `{SITE_IGNORE}` to ignore the site"
-        ))),
+        )))
+        }
         Err(_) => None,
     };
     let Some(mut bytes) = existing else {

@@ -435,7 +435,8 @@ pub struct HistoryData {
     pub trust_root: Option<crate::history::approval::TrustRoot>,
     /// Tip of the controlled branch.
     pub controlled_tip: Option<String>,
-    /// `change_control_since`, resolved.
+    /// Where change control starts: `change_control_since` resolved, else the adoption commit
+    /// (the first that added ddf.yaml).
     pub since: Option<String>,
     /// The repository's branch names: local ones first, then remote-tracking ones (without
     /// the remote), each sorted.
@@ -512,11 +513,19 @@ impl Env {
                     })?
                     .to_string(),
             ),
-            None => None,
+            // No hand work for the first commit of a DDF: change control starts after the
+            // commit that adopted ddf (the trust root is the same commit).
+            None => history.adoption().map(|c| c.id.clone()),
         };
+        let from_config = corpus.config.change_control_since.is_some();
         let judging = std::time::Instant::now();
-        let judged =
-            crate::history::approval::approvals(&history, corpus, &loc.repo, since.as_deref())?;
+        let judged = crate::history::approval::approvals(
+            &history,
+            corpus,
+            &loc.repo,
+            since.as_deref(),
+            from_config,
+        )?;
         let approvals = judged.approvals;
         if self.verbose > 0 {
             // Two figures: reading the history, and judging the approvals (Git verifying the

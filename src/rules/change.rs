@@ -663,7 +663,7 @@ fn change_has_cr(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>) {
                     r,
                     None,
                     format!("{} changed {} on the controlled branch without a `Change-Request:` trailer", describe_commit(c), r.id),
-                    "merge changes to the DDF through a pull request whose merge commit carries `Change-Request: CR-...`; set `change_control_since` in ddf.yaml to the commit ddf was adopted at",
+                    "merge changes to the DDF through a pull request whose merge commit carries `Change-Request: CR-...`; change control starts after the commit that first added ddf.yaml, or after the one `change_control_since` in ddf.yaml names",
                 );
             }
             continue;
