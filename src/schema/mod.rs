@@ -8,7 +8,7 @@ mod doc;
 mod json_schema;
 
 pub use doc::markdown;
-pub use json_schema::json_schema;
+pub use json_schema::{json_schema, record_schema};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
