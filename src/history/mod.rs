@@ -1107,7 +1107,7 @@ impl History {
         self.commits
             .iter()
             .rev()
-            .find(|c| c.paths.iter().any(|p| *p == config))
+            .find(|c| c.paths.contains(&config))
     }
 
     /// Position of a commit in the walk (0 = the tip; larger = older).
