@@ -100,8 +100,8 @@ fn markdown(m: &Matrix) -> String {
         ));
     }
     s.push_str(&format!(
-        "\n{} rows, {} with gaps\n",
-        m.rows.len(),
+        "\n{}, {} with gaps\n",
+        super::output::count(m.rows.len(), "row"),
         m.rows_with_gaps
     ));
     s
