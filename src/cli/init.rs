@@ -127,6 +127,9 @@ fn default_branch(dir: &Path) -> (String, &'static str) {
     }
 }
 
+/// The largest `.gitignore` `ddf init` appends to.
+const MAX_GITIGNORE: u64 = 4 << 20;
+
 /// The line `.gitignore` gets so the site `ddf build` writes (`site/`) is not committed.
 const SITE_IGNORE: &str = "/site/";
 
@@ -137,6 +140,13 @@ const SITE_IGNORE: &str = "/site/";
 fn ignore_site(dir: &Path) -> Result<Option<String>, CliError> {
     let path = dir.join(".gitignore");
     let existing = match std::fs::symlink_metadata(&path) {
+        // No one writes a .gitignore this large; it is not read into memory to append a line.
+        Ok(m) if m.is_file() && m.len() > MAX_GITIGNORE => {
+            return Ok(Some(format!(
+                ".gitignore is over {} MiB: left alone; add `{SITE_IGNORE}` to ignore the site",
+                MAX_GITIGNORE >> 20
+            )))
+        }
         Ok(m) if m.is_file() => Some(
             std::fs::read(&path)
                 .map_err(|e| CliError::failed(format!("cannot read {}: {e}", path.display())))?,
