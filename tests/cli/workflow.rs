@@ -75,6 +75,28 @@ fn init_outside_a_repository_uses_init_default_branch_else_main() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let config = std::fs::read_to_string(other.join("ddf.yaml")).expect("ddf.yaml");
     assert!(config.contains("\ncontrolled_branch: trunk\n"), "{config}");
+    // On a detached HEAD there is no current branch: Git's init.defaultBranch is taken.
+    let (_d3, detached) = empty_dir();
+    git_in(&detached, &["init", "-q", "-b", "main"], 0);
+    git_in(
+        &detached,
+        &["commit", "-q", "--allow-empty", "-m", "Start"],
+        0,
+    );
+    git_in(&detached, &["checkout", "-q", "--detach"], 0);
+    git_in(&detached, &["config", "init.defaultBranch", "develop"], 0);
+    let r = run_ddf(&detached, &["init"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let config = std::fs::read_to_string(detached.join("ddf.yaml")).expect("ddf.yaml");
+    assert!(
+        config.contains("\ncontrolled_branch: develop\n"),
+        "{config}"
+    );
+    assert!(
+        r.stdout.contains("(Git's init.defaultBranch)"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
