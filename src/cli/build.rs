@@ -1,5 +1,6 @@
 //! `ddf build`: writes the static DDF site.
 
+use super::output::count;
 use super::{CliError, Env};
 use std::path::PathBuf;
 
@@ -137,12 +138,14 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     if !env.quiet {
         let (errors, warnings) = site.findings;
         eprintln!(
-            "ddf: {} records; check: {errors} errors, {warnings} warnings (on the site's check report)",
-            site.records
+            "ddf: {}; check: {}, {} (on the site's check report)",
+            count(site.records, "record"),
+            count(errors, "error"),
+            count(warnings, "warning")
         );
         eprintln!(
-            "ddf: wrote {} files to {} in {:.0?}; open {} in a browser",
-            site.files.len(),
+            "ddf: wrote {} to {} in {:.0?}; open {} in a browser",
+            count(site.files.len(), "file"),
             out.display(),
             started.elapsed(),
             out.join("index.html").display()

@@ -163,7 +163,8 @@ fn run_import(env: &Env, args: ImportArgs) -> Result<u8, CliError> {
     };
     if env.verbose > 0 {
         eprintln!(
-            "ddf: planned and wrote {written} files in {:.0?}",
+            "ddf: planned and wrote {} in {:.0?}",
+            super::output::count(written, "file"),
             started.elapsed()
         );
     }

@@ -73,7 +73,11 @@ fn human(m: &Matrix, env: &Env) -> String {
     // Colour is applied after padding would miscount widths, so gaps stay plain in the table.
     let rows = row_cells(m, &|g| g.to_string());
     let mut s = table(&header, &rows);
-    let summary = format!("{} rows, {} with gaps\n", m.rows.len(), m.rows_with_gaps);
+    let summary = format!(
+        "{}, {} with gaps\n",
+        super::output::count(m.rows.len(), "row"),
+        m.rows_with_gaps
+    );
     s.push('\n');
     s.push_str(&if m.rows_with_gaps > 0 {
         env.style.error(&summary)
@@ -96,8 +100,8 @@ fn markdown(m: &Matrix) -> String {
         ));
     }
     s.push_str(&format!(
-        "\n{} rows, {} with gaps\n",
-        m.rows.len(),
+        "\n{}, {} with gaps\n",
+        super::output::count(m.rows.len(), "row"),
         m.rows_with_gaps
     ));
     s

@@ -118,10 +118,10 @@ fn run_scan(env: &Env, args: ScanArgs) -> Result<u8, CliError> {
     let report = scan(&db, &targets, kev.as_ref());
     if env.verbose > 0 {
         eprintln!(
-            "ddf: loaded {} OSV records in {:.0?}, scanned {} components in {:.0?}",
-            db.advisories.len(),
+            "ddf: loaded {} in {:.0?}, scanned {} in {:.0?}",
+            super::output::count(db.advisories.len(), "OSV record"),
             loaded,
-            targets.len(),
+            super::output::count(targets.len(), "component"),
             started.elapsed() - loaded
         );
     }
@@ -194,7 +194,7 @@ fn header(r: &Report) -> String {
         .as_ref()
         .map(|v| format!("; KEV catalogue {v}"))
         .unwrap_or_default();
-    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    let plural = super::output::count;
     format!(
         "Scanned {} against {} ({} withdrawn){kev}",
         plural(r.components, "component"),
@@ -205,7 +205,7 @@ fn header(r: &Report) -> String {
 
 fn totals(r: &Report) -> String {
     format!(
-        "{} affected, {} uncertain, {} withdrawn, {} known exploited; {} components not matchable",
+        "{} affected, {} uncertain, {} withdrawn, {} known exploited; {} not matchable",
         r.count(Status::Affected),
         r.count(Status::Uncertain),
         r.count(Status::Withdrawn),
@@ -213,7 +213,7 @@ fn totals(r: &Report) -> String {
             .iter()
             .filter(|f| f.kev && f.status != Status::Withdrawn)
             .count(),
-        r.not_matchable.len()
+        super::output::count(r.not_matchable.len(), "component")
     )
 }
 

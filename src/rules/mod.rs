@@ -107,6 +107,7 @@ rules! {
     "dr-stages", E, "design", "ISO 13485 7.3.2 b), 7.3.5", "Every design-review stage the approved design and development plan declares has a design review";
     "key-unique", E, "change", "21 CFR 11.100(a), 11.300(a)", "A signing key stands in the record of one person only";
     "ver-fresh", E, "change", "ISO 13485 7.3.6, 7.3.9", "No verification is older than a change to what it verifies";
+    "controlled-branch", W, "change", "ISO 13485 7.3.9", "The controlled branch ddf.yaml names is a branch of the repository";
     "change-has-cr", E, "change", "ISO 13485 7.3.9", "Every change on the controlled branch names an approved change request";
     "cr-before-merge", E, "change", "ISO 13485 7.3.9", "A change request is assessed and approved before its merge";
     "suspect-link", W, "change", "ISO 13485 7.3.9", "A link whose target changed after its source was last changed or approved";
@@ -132,6 +133,9 @@ pub struct HistoryCtx<'a> {
     pub since: Option<String>,
     /// Indices into `approvals` of the approvals that name each record in `Approves:`.
     pub by_record: rustc_hash::FxHashMap<String, Vec<usize>>,
+    /// The repository's branches (local ones, then remote-tracking ones without their remote),
+    /// when they were read: `controlled-branch` checks ddf.yaml names one of them.
+    pub branches: Option<Vec<String>>,
 }
 
 impl<'a> HistoryCtx<'a> {
@@ -155,6 +159,7 @@ impl<'a> HistoryCtx<'a> {
             controlled_tip,
             since,
             by_record,
+            branches: None,
         }
     }
 

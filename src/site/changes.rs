@@ -150,8 +150,10 @@ pub struct ChangesView {
 pub struct TrustRootView {
     /// The commit.
     pub commit: CommitBrief,
-    /// Whether `change_control_since` names it (else it is the first commit).
+    /// Whether `change_control_since` names it.
     pub from_config: bool,
+    /// Whether it is the commit that first added ddf.yaml (neither: the first commit).
+    pub from_adoption: bool,
     /// The keys standing at it.
     pub keys: Vec<TrustKeyView>,
 }
@@ -338,6 +340,7 @@ pub(crate) fn view(input: &Input<'_>, site: &SiteView, t: &Timeline) -> ChangesV
             Some(TrustRootView {
                 commit: brief(c),
                 from_config: root.from_config,
+                from_adoption: root.from_adoption,
                 keys: root
                     .keys
                     .iter()

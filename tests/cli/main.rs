@@ -23,3 +23,4 @@ mod site_risk;
 mod site_search;
 mod standard;
 mod vuln;
+mod workflow;

@@ -314,7 +314,7 @@ fn gaps_are_highlighted_and_rule_status_is_on_the_home_page() {
         "{trace}"
     );
     assert!(
-        trace.contains("1 rows, <span class=\"error\">1 with gaps</span>"),
+        trace.contains("1 row, <span class=\"error\">1 with gaps</span>"),
         "{trace}"
     );
     let csv = String::from_utf8(site["trace-user-need.csv"].clone()).expect("csv");

@@ -227,7 +227,8 @@ fn change_log_and_release_pages_show_what_changed_between_releases() {
         [
             "Release records Change-Request: CR-001",
             "Retitle the need Change-Request: CR-001",
-            "Initial design"
+            // The commit that added ddf.yaml is the adoption point (no change_control_since).
+            "Initial design before change control"
         ],
         "commits that touch no record are left out"
     );
