@@ -646,10 +646,7 @@ mod tests {
             evaluate("Go", "release-v3.13.0", &a),
             Verdict::Uncertain(_)
         ));
-        assert!(matches!(
-            evaluate("RubyGems", "1.0", &a),
-            Verdict::Uncertain(_)
-        ));
+        assert!(matches!(evaluate("CRAN", "1.0", &a), Verdict::Uncertain(_)));
         let a = af("GIT", &[Introduced("abc".into())], &["v0.27.0"]);
         assert!(hit("OSS-Fuzz", "v0.27.0", &a));
         assert_eq!(evaluate("OSS-Fuzz", "v0.28.0", &a), Verdict::NotAffected);
