@@ -254,10 +254,25 @@ fn component(
         }
     }
     let (mut end_of_support, mut support) = (None, None);
+    // The source package, from the generators' own properties: Trivy states it in parts,
+    // syft as a name and a version (or, for RPMs, the source RPM file name).
+    let mut src: [Option<String>; 4] = Default::default();
+    let mut source_rpm = None;
     for p in c.opt_items("properties")? {
         p.expect_object()?;
         let pname = p.req_str("name")?;
         let value = p.opt_str("value")?.unwrap_or("");
+        let keep = || Some(value.trim().to_string()).filter(|v| !v.is_empty());
+        match pname {
+            "aquasecurity:trivy:SrcName" | "syft:metadata:source" | "syft:metadata:originPackage" => {
+                src[0] = keep()
+            }
+            "aquasecurity:trivy:SrcVersion" | "syft:metadata:sourceVersion" => src[1] = keep(),
+            "aquasecurity:trivy:SrcRelease" => src[2] = keep(),
+            "aquasecurity:trivy:SrcEpoch" => src[3] = keep(),
+            "syft:metadata:sourceRpm" => source_rpm = keep(),
+            _ => {}
+        }
         if pname == END_OF_SUPPORT_PROPERTY {
             // `unknown` is what the CMP field itself allows when support has no known end.
             let v = if value.trim().eq_ignore_ascii_case("unknown") {
@@ -282,7 +297,26 @@ fn component(
             }
         }
     }
-    Ok(Component {
+    let [src_name, src_version, src_release, src_epoch] = src;
+    let (mut source_name, mut source_version) = (src_name, None);
+    if let Some(v) = src_version {
+        let mut full = match src_release {
+            Some(r) => format!("{v}-{r}"),
+            None => v,
+        };
+        if let Some(e) = src_epoch.filter(|e| e != "0") {
+            if !full.contains(':') {
+                full = format!("{e}:{full}");
+            }
+        }
+        source_version = Some(full);
+    }
+    if source_name.is_none() {
+        if let Some(rpm) = source_rpm {
+            (source_name, source_version) = super::source_package(&rpm, "rpm");
+        }
+    }
+    let mut out = Component {
         sbom_ref: c.opt_str("bom-ref")?.unwrap_or("").to_string(),
         kind: c.opt_str("type")?.map(String::from),
         group: c
@@ -304,8 +338,12 @@ fn component(
         license,
         end_of_support,
         support_level: support,
+        source_name,
+        source_version,
         json_path: c.path.clone(),
-    })
+    };
+    out.source_from_purl();
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -120,9 +120,11 @@ fn severities(n: &Node<'_>) -> Result<Vec<(String, String)>, ShapeError> {
     let mut out = Vec::new();
     for s in n.opt_items("severity")? {
         s.expect_object()?;
+        // An empty or null vector is kept as empty: the scan reports it, naming the advisory,
+        // rather than refusing the whole database or scoring it silently as nothing.
         out.push((
             s.req_str("type")?.to_string(),
-            s.req_str("score")?.to_string(),
+            s.opt_str("score")?.unwrap_or("").trim().to_string(),
         ));
     }
     Ok(out)

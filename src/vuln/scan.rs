@@ -2,11 +2,16 @@
 //!
 //! A component is looked up by the OSV ecosystem and package name its purl maps to (qualifiers
 //! dropped, PyPI names per PEP 503), then its version is evaluated against each `affected[]`
-//! entry found. Matches of advisories that are aliases of one another (`aliases`, transitively)
+//! entry found. Operating-system packages are matched as their distributions' advisories are
+//! written: Debian, Ubuntu and Alpine advisories name the *source* package, so a component whose
+//! source package is known is looked up by it, with the source version; the purl's `epoch=` is
+//! part of the version (`1:1.2.11.dfsg-2+deb11u2`); and an entry for another release of the
+//! distribution than the purl's `distro=` does not apply ([`super::distro`]). Matches of advisories that are aliases of one another (`aliases`, transitively)
 //! are merged into one finding; `related` advisories stay separate findings but count for the
 //! KEV flag. A withdrawn advisory never makes a live finding: it is reported as withdrawn.
 
 use super::cvss;
+use super::distro::{self, Release};
 use super::kev::Kev;
 use super::osv::{evaluate, Database, Verdict};
 use crate::record::Record;
@@ -29,6 +34,10 @@ pub struct Target {
     pub version: Option<String>,
     /// Purl.
     pub purl: Option<String>,
+    /// The distribution source package it was built from, when known.
+    pub source_name: Option<String>,
+    /// The source package's version, when known.
+    pub source_version: Option<String>,
     /// VEX statements of the SBOM about this component.
     #[serde(skip)]
     pub vex: Vec<Vex>,
@@ -37,12 +46,33 @@ pub struct Target {
 impl Target {
     /// A CMP record.
     pub fn from_record(r: &Record) -> Target {
+        let purl = r.text("purl");
+        let ty = purl
+            .as_deref()
+            .and_then(|p| Purl::parse(p).ok())
+            .map(|p| p.ty)
+            .unwrap_or_default();
+        let (mut source_name, mut source_version) = r
+            .text("source_package")
+            .map(|s| crate::sbom::source_package(&s, &ty))
+            .unwrap_or_default();
+        if source_name.is_none() {
+            // A record without `source_package` whose purl carries `upstream=`.
+            let mut c = Component {
+                purl: purl.clone(),
+                ..Component::default()
+            };
+            c.source_from_purl();
+            (source_name, source_version) = (c.source_name, c.source_version);
+        }
         Target {
             component: r.id.clone(),
             record: Some(r.id.clone()),
             name: r.text("name").unwrap_or_else(|| r.title()),
             version: r.text("version"),
-            purl: r.text("purl"),
+            purl,
+            source_name,
+            source_version,
             vex: Vec::new(),
         }
     }
@@ -59,6 +89,8 @@ impl Target {
             name: c.name.clone(),
             version: c.version.clone(),
             purl: c.purl.clone(),
+            source_name: c.source_name.clone(),
+            source_version: c.source_version.clone(),
             vex: vex
                 .iter()
                 .filter(|v| v.affects.is_empty() || v.affects.contains(&c.sbom_ref))
@@ -113,8 +145,10 @@ pub struct Finding {
     pub record: Option<String>,
     /// Name.
     pub name: String,
-    /// Version evaluated.
+    /// Version evaluated (the source package's, when it was matched by its source package).
     pub version: String,
+    /// The source package it was matched by (`zlib`), when that is not its own name.
+    pub source_package: Option<String>,
     /// Purl.
     pub purl: Option<String>,
     /// OSV ecosystem.
@@ -177,6 +211,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Components that could not be matched.
     pub not_matchable: Vec<NotMatchable>,
+    /// Problems with the advisories behind the findings that a person should know of (an
+    /// empty or unreadable CVSS vector), each naming the advisory; sorted.
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -206,6 +243,7 @@ pub fn scan(db: &Database, targets: &[Target], kev: Option<&Kev>) -> Report {
         ))
     });
     not_matchable.sort_by(|a, b| (&a.name, &a.component).cmp(&(&b.name, &b.component)));
+    let warnings = severity_warnings(db, &findings);
     Report {
         osv_records: db.advisories.len(),
         withdrawn_records: db.withdrawn(),
@@ -213,7 +251,47 @@ pub fn scan(db: &Database, targets: &[Target], kev: Option<&Kev>) -> Report {
         components: targets.len(),
         findings,
         not_matchable,
+        warnings,
     }
+}
+
+/// Warnings about the CVSS vectors of the advisories behind `findings`: an empty vector (some
+/// feeds write `"score": ""`) or one that does not parse leaves the finding without a score,
+/// which must be said, not shown as a silent `null`.
+fn severity_warnings(db: &Database, findings: &[Finding]) -> Vec<String> {
+    let ids: BTreeSet<&str> = findings
+        .iter()
+        .flat_map(|f| f.advisories.iter().chain(&f.withdrawn))
+        .map(String::as_str)
+        .collect();
+    let mut out = BTreeSet::new();
+    for id in ids {
+        let Ok(i) = db.advisories.binary_search_by(|a| a.id.as_str().cmp(id)) else {
+            continue;
+        };
+        let a = &db.advisories[i];
+        let top = a.severity.iter().map(|s| ("severity".to_string(), s));
+        let per = a.affected.iter().enumerate().flat_map(|(k, af)| {
+            af.severity
+                .iter()
+                .map(move |s| (format!("affected[{k}].severity"), s))
+        });
+        for (place, (kind, score)) in top.chain(per) {
+            let problem = match kind.as_str() {
+                _ if score.is_empty() => Some("is empty".to_string()),
+                "CVSS_V3" => cvss::v3(score).err(),
+                "CVSS_V4" => cvss::v4(score).err(),
+                _ => None,
+            };
+            if let Some(p) = problem {
+                out.insert(format!(
+                    "{}: the {kind} vector in `{place}` {p}; the finding has no score from it, so assess the severity by hand",
+                    a.id
+                ));
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 fn scan_one(db: &Database, t: &Target, kev: Option<&Kev>) -> (Vec<Finding>, Option<NotMatchable>) {
@@ -240,23 +318,95 @@ fn scan_one(db: &Database, t: &Target, kev: Option<&Kev>) -> (Vec<Finding>, Opti
     let Some(version) = purl.version.clone().or_else(|| t.version.clone()) else {
         return skip("no version".into());
     };
+    let m = lookup_key(t, &purl, eco, version);
+    let release = purl.qualifier("distro");
     // Matches grouped by alias group, in advisory order.
     let mut groups: BTreeMap<u32, Vec<(usize, usize, Verdict)>> = BTreeMap::new();
-    for &(ai, fi) in db.lookup(eco, &purl.osv_name()) {
-        let (ai, fi) = (ai as usize, fi as usize);
-        let Some(af) = db.advisories.get(ai).and_then(|a| a.affected.get(fi)) else {
-            continue;
-        };
-        let v = evaluate(eco, &version, af);
-        if v != Verdict::NotAffected {
-            groups.entry(db.group_of(ai)).or_default().push((ai, fi, v));
+    let mut seen: BTreeSet<(u32, u32)> = BTreeSet::new();
+    for (name, version) in &m.keys {
+        for &(ai, fi) in db.lookup(eco, name) {
+            if !seen.insert((ai, fi)) {
+                continue;
+            }
+            let (ai, fi) = (ai as usize, fi as usize);
+            let Some(af) = db.advisories.get(ai).and_then(|a| a.affected.get(fi)) else {
+                continue;
+            };
+            let v = match distro::compare(&af.ecosystem, release) {
+                Release::Other => continue,
+                Release::Any | Release::Same => evaluate(eco, version, af),
+                // The entry may or may not be for the component's release: a match is a
+                // question for a person, not a finding to assert.
+                Release::Unknown(why) => match evaluate(eco, version, af) {
+                    Verdict::Affected(w) => Verdict::Uncertain(format!("{w}; but {why}")),
+                    other => other,
+                },
+            };
+            if v != Verdict::NotAffected {
+                groups.entry(db.group_of(ai)).or_default().push((ai, fi, v));
+            }
         }
     }
     let findings = groups
         .into_values()
-        .map(|members| finding(db, t, &purl, eco, &version, members, kev))
+        .map(|members| finding(db, t, &purl, eco, &m, members, kev))
         .collect();
     (findings, None)
+}
+
+/// What a component is looked up by: (name, version) pairs, and the source package when it is
+/// one of them.
+struct Lookup {
+    keys: Vec<(String, String)>,
+    /// The version reported: the first key's.
+    version: String,
+    source: Option<String>,
+}
+
+/// The (name, version) pairs a component is looked up by in `eco`.
+///
+/// Debian, Ubuntu and Alpine advisories are keyed by source package: a component whose source
+/// package is known is looked up by it alone (its binary name may be another source package's),
+/// with the source version when stated. RPM distributions key theirs by binary package, so the
+/// binary name comes first and the source name is tried as well. The purl's `epoch=` qualifier
+/// is put in front of a Debian or RPM version that has none.
+fn lookup_key(t: &Target, purl: &Purl, eco: &str, version: String) -> Lookup {
+    let with_epoch = |v: String| match purl.qualifier("epoch") {
+        Some(e) if matches!(purl.ty.as_str(), "deb" | "rpm") && e != "0" && !v.contains(':') => {
+            format!("{e}:{v}")
+        }
+        _ => v,
+    };
+    let version = with_epoch(version);
+    let binary = purl.osv_name();
+    let source = t
+        .source_name
+        .clone()
+        .filter(|s| !s.is_empty() && *s != binary);
+    let by_source = matches!(
+        eco,
+        "Debian" | "Ubuntu" | "Alpine" | "Wolfi" | "Chainguard"
+    );
+    match source {
+        Some(s) if by_source => {
+            let v = t.source_version.clone().unwrap_or_else(|| version.clone());
+            Lookup {
+                keys: vec![(s.clone(), v.clone())],
+                version: v,
+                source: Some(s),
+            }
+        }
+        Some(s) => Lookup {
+            keys: vec![(binary, version.clone()), (s, version.clone())],
+            version,
+            source: None,
+        },
+        None => Lookup {
+            keys: vec![(binary, version.clone())],
+            version,
+            source: None,
+        },
+    }
 }
 
 fn finding(
@@ -264,10 +414,11 @@ fn finding(
     t: &Target,
     purl: &Purl,
     eco: &str,
-    version: &str,
+    m: &Lookup,
     members: Vec<(usize, usize, Verdict)>,
     kev: Option<&Kev>,
 ) -> Finding {
+    let version = m.version.as_str();
     let mut live: BTreeSet<String> = BTreeSet::new();
     let mut withdrawn: BTreeSet<String> = BTreeSet::new();
     let mut all_ids: BTreeSet<String> = BTreeSet::new();
@@ -401,6 +552,7 @@ fn finding(
         record: t.record.clone(),
         name: t.name.clone(),
         version: version.to_string(),
+        source_package: m.source.clone(),
         purl: Some(purl.normalised()),
         ecosystem: eco.to_string(),
         status,

@@ -1,0 +1,303 @@
+//! SPDX 2.x tag-value (`SPDXVersion: SPDX-2.3` and `Tag: value` lines, as Trivy, the SPDX tools
+//! and many firmware build systems write it), read into the same model as SPDX JSON.
+//!
+//! The lines are turned into the JSON shape of the same document (`PackageName` starts a package,
+//! `ExternalRef: CATEGORY TYPE LOCATOR` becomes an `externalRefs` entry, `Relationship: A TYPE B`
+//! a `relationships` entry, ...), which the SPDX JSON reader then reads, so both spellings of a
+//! document give the same components. Each JSON path is remembered with the line it came from,
+//! so every message names the line (and column) of the tag-value file, never a path of the
+//! intermediate JSON. Multi-line values are `<text>...</text>`; `#` starts a comment line; tags
+//! ddf does not use (files, snippets, licences, annotations) are skipped.
+//!
+//! Hand-written rather than `spdx-rs`: that crate is idle since 2023, reports errors without a
+//! line, and reads into its own model, which would still have to be mapped onto this one.
+
+use super::{Sbom, SbomError};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+/// Whether `text` is a tag-value document: its first line that is neither blank nor a comment
+/// is an `SPDXVersion:` tag.
+pub fn is_tag_value(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .is_some_and(|l| l.starts_with("SPDXVersion:"))
+}
+
+/// One `Tag: value` of the file, with where its value starts.
+struct Entry {
+    tag: String,
+    value: String,
+    line: usize,
+    column: usize,
+}
+
+fn err(file: &str, line: usize, column: usize, message: impl Into<String>) -> SbomError {
+    SbomError::TagValue {
+        file: file.into(),
+        line,
+        column,
+        message: message.into(),
+    }
+}
+
+/// Splits the text into entries, joining `<text>` values that span lines.
+fn entries(text: &str, file: &str) -> Result<Vec<Entry>, SbomError> {
+    let mut out = Vec::new();
+    let mut lines = text.lines().enumerate();
+    while let Some((i, raw)) = lines.next() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let Some((tag, rest)) = line.split_once(':') else {
+            return Err(err(
+                file,
+                i + 1,
+                1,
+                format!("expected `Tag: value`, found `{}`", clip(trimmed)),
+            ));
+        };
+        let tag = tag.trim();
+        if tag.is_empty() || !tag.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(err(
+                file,
+                i + 1,
+                1,
+                format!("`{}` is not an SPDX tag (letters and digits, then `:`)", clip(tag)),
+            ));
+        }
+        let lead = rest.len() - rest.trim_start().len();
+        let column = tag.len() + 2 + lead + (line.len() - line.trim_start().len());
+        let value = rest.trim();
+        let value = if let Some(body) = value.strip_prefix("<text>") {
+            match body.find("</text>") {
+                Some(end) => body[..end].to_string(),
+                None => {
+                    let mut v = body.to_string();
+                    let mut closed = false;
+                    for (_, more) in lines.by_ref() {
+                        v.push('\n');
+                        if let Some(end) = more.find("</text>") {
+                            v.push_str(&more[..end]);
+                            closed = true;
+                            break;
+                        }
+                        v.push_str(more.strip_suffix('\r').unwrap_or(more));
+                    }
+                    if !closed {
+                        return Err(err(
+                            file,
+                            i + 1,
+                            column,
+                            format!("the `<text>` value of `{tag}` is never closed by `</text>`"),
+                        ));
+                    }
+                    v
+                }
+            }
+        } else {
+            value.to_string()
+        };
+        out.push(Entry {
+            tag: tag.to_string(),
+            value,
+            line: i + 1,
+            column,
+        });
+    }
+    Ok(out)
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() > 60 {
+        format!("{}...", s.chars().take(60).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// What a section of the document is: tags mean different things in each.
+#[derive(PartialEq)]
+enum Section {
+    Document,
+    Package,
+    Other,
+}
+
+/// Parses a tag-value document.
+pub(super) fn parse(text: &str, file: &str) -> Result<Sbom, SbomError> {
+    let entries = entries(text, file)?;
+    let mut doc = Map::new();
+    let mut packages: Vec<Map<String, Value>> = Vec::new();
+    let mut relationships = Vec::new();
+    // JSON path -> (line, column) of the tag it came from.
+    let mut at: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut section = Section::Document;
+    for e in &entries {
+        let v = Value::String(e.value.clone());
+        match e.tag.as_str() {
+            "PackageName" => {
+                section = Section::Package;
+                let mut p = Map::new();
+                p.insert("name".into(), v);
+                at.insert(format!("$.packages[{}]", packages.len()), (e.line, 1));
+                at.insert(
+                    format!("$.packages[{}].name", packages.len()),
+                    (e.line, e.column),
+                );
+                packages.push(p);
+                continue;
+            }
+            "FileName" | "SnippetSPDXID" | "LicenseID" => {
+                section = Section::Other;
+                continue;
+            }
+            "Relationship" => {
+                let parts: Vec<&str> = e.value.split_whitespace().collect();
+                let [from, kind, to] = parts[..] else {
+                    return Err(err(
+                        file,
+                        e.line,
+                        e.column,
+                        "a Relationship is `SPDXID TYPE SPDXID`",
+                    ));
+                };
+                at.insert(
+                    format!("$.relationships[{}]", relationships.len()),
+                    (e.line, e.column),
+                );
+                relationships.push(json!({
+                    "spdxElementId": from, "relationshipType": kind, "relatedSpdxElement": to
+                }));
+                continue;
+            }
+            _ => {}
+        }
+        match section {
+            Section::Other => {}
+            Section::Document => {
+                let key = match e.tag.as_str() {
+                    "SPDXVersion" => "spdxVersion",
+                    "SPDXID" => "SPDXID",
+                    "DocumentName" => "name",
+                    "DataLicense" => "dataLicense",
+                    "DocumentNamespace" => "documentNamespace",
+                    _ => continue,
+                };
+                at.insert(format!("$.{key}"), (e.line, e.column));
+                doc.insert(key.into(), v);
+            }
+            Section::Package => {
+                let i = packages.len() - 1;
+                let p = &mut packages[i];
+                let key = match e.tag.as_str() {
+                    "SPDXID" => "SPDXID",
+                    "PackageVersion" => "versionInfo",
+                    "PackageSupplier" => "supplier",
+                    "PackageLicenseConcluded" => "licenseConcluded",
+                    "PackageLicenseDeclared" => "licenseDeclared",
+                    "PrimaryPackagePurpose" => "primaryPackagePurpose",
+                    "ValidUntilDate" => "validUntilDate",
+                    "PackageSourceInfo" => "sourceInfo",
+                    "PackageChecksum" => {
+                        let Some((alg, value)) = e.value.split_once(':') else {
+                            return Err(err(
+                                file,
+                                e.line,
+                                e.column,
+                                "a PackageChecksum is `ALGORITHM: value`",
+                            ));
+                        };
+                        push(p, "checksums", json!({"algorithm": alg.trim(), "checksumValue": value.trim()}), i, &mut at, e);
+                        continue;
+                    }
+                    "ExternalRef" => {
+                        let parts: Vec<&str> = e.value.split_whitespace().collect();
+                        let [category, kind, locator] = parts[..] else {
+                            return Err(err(
+                                file,
+                                e.line,
+                                e.column,
+                                "an ExternalRef is `CATEGORY TYPE LOCATOR`",
+                            ));
+                        };
+                        push(p, "externalRefs", json!({"referenceCategory": category, "referenceType": kind, "referenceLocator": locator}), i, &mut at, e);
+                        continue;
+                    }
+                    _ => continue,
+                };
+                at.insert(format!("$.packages[{i}].{key}"), (e.line, e.column));
+                p.insert(key.into(), v);
+            }
+        }
+    }
+    doc.insert(
+        "packages".into(),
+        Value::Array(packages.into_iter().map(Value::Object).collect()),
+    );
+    doc.insert("relationships".into(), Value::Array(relationships));
+    let value = Value::Object(doc);
+    let located = |path: &str| -> (usize, usize) {
+        // The longest recorded path that is this one or a parent of it.
+        let mut p = path.to_string();
+        loop {
+            if let Some(&lc) = at.get(&p) {
+                return lc;
+            }
+            match p.rfind(['.', '[']) {
+                Some(i) if i > 1 => p.truncate(i),
+                _ => return (1, 1),
+            }
+        }
+    };
+    let mut sbom = match super::spdx::parse(&super::json::Node::root(&value), file) {
+        Ok(s) => s,
+        Err(SbomError::Shape { error, .. }) => {
+            let (line, column) = located(&error.path);
+            let what = error.path.rsplit(['.', ']']).next().unwrap_or_default();
+            return Err(err(
+                file,
+                line,
+                column,
+                format!("{} ({what})", error.message),
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    // Where things are, in the tag-value file's terms.
+    let relocate = |path: &str| -> String {
+        let (line, _) = located(path);
+        format!("line {line}")
+    };
+    for c in sbom.components.iter_mut().chain(sbom.product.iter_mut()) {
+        c.json_path = relocate(&c.json_path);
+    }
+    let re = regex::Regex::new(r"\$\.packages\[\d+\](?:\.[A-Za-z]+(?:\[\d+\])?)*")
+        .unwrap_or_else(|_| unreachable!("the pattern is valid"));
+    for w in &mut sbom.warnings {
+        *w = re
+            .replace_all(w, |c: &regex::Captures<'_>| relocate(&c[0]))
+            .into_owned();
+    }
+    Ok(sbom)
+}
+
+fn push(
+    p: &mut Map<String, Value>,
+    key: &str,
+    item: Value,
+    i: usize,
+    at: &mut HashMap<String, (usize, usize)>,
+    e: &Entry,
+) {
+    let list = p
+        .entry(key.to_string())
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(a) = list {
+        at.insert(format!("$.packages[{i}].{key}[{}]", a.len()), (e.line, e.column));
+        a.push(item);
+    }
+}
