@@ -273,3 +273,77 @@ fn package(
     c.source_from_purl();
     Ok(c)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::sbom::{parse as read, ReadOptions};
+
+    fn data(rel: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/data/{rel}", env!("CARGO_MANIFEST_DIR"))).expect("data")
+    }
+
+    #[test]
+    fn the_spdx_spec_package_sbom() {
+        let s = read(&data("spdx/package_sbom.spdx3.json"), "t.json", &ReadOptions::default())
+            .expect("spdx 3");
+        assert_eq!(s.spec_version, "SPDX-3.0.1");
+        let p = s.product.expect("product through the Sbom's rootElement");
+        assert_eq!((p.name.as_str(), p.version.as_deref()), ("my-package", Some("1.0.0")));
+        assert!(s.components.is_empty());
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    }
+
+    #[test]
+    fn spdx_examples_example11_packages_purls_and_licences() {
+        let s = read(
+            &data("spdx/spdx-examples-example11.spdx3.json"),
+            "t.json",
+            &ReadOptions::default(),
+        )
+        .expect("spdx 3");
+        let mut names: Vec<(&str, Option<&str>, Option<&str>)> = s
+            .components
+            .iter()
+            .chain(s.product.iter())
+            .map(|c| (c.name.as_str(), c.version.as_deref(), c.purl.as_deref()))
+            .collect();
+        names.sort();
+        assert!(
+            names.contains(&("tokio", Some("1.19.2"), Some("pkg:cargo/tokio@1.19.2"))),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&(
+                "hello-server-src",
+                Some("0.1.0"),
+                Some("pkg:deb/debian/libselinux1-dev@3.1-3?arch=s390x")
+            )),
+            "{names:?}"
+        );
+        let hyper = s
+            .components
+            .iter()
+            .chain(s.product.iter())
+            .find(|c| c.name == "hyper")
+            .expect("hyper");
+        assert!(hyper.license.is_some(), "licence from hasConcludedLicense");
+        assert!(hyper.json_path.starts_with("$[\"@graph\"]["), "{}", hyper.json_path);
+    }
+
+    #[test]
+    fn wrong_shapes_and_versions() {
+        let o = ReadOptions::default();
+        let e = read(
+            br#"{"@context":"https://spdx.org/rdf/3.0.1/spdx-context.jsonld","@graph":[{"type":"CreationInfo","specVersion":"3.0.1"},{"type":"software_Package","spdxId":"p","name":7}]}"#,
+            "t.json",
+            &o,
+        )
+        .expect_err("name is a number");
+        assert_eq!(
+            e.to_string(),
+            "t.json: $[\"@graph\"][1].name: expected a string, found a number"
+        );
+        let e = read(br#"{"@graph":[]}"#, "t.json", &o).expect_err("no spec version");
+        assert!(e.to_string().contains("not supported"), "{e}");
+    }
+}

@@ -301,3 +301,119 @@ fn push(
         a.push(item);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::sbom::{parse as read, Component, ReadOptions};
+
+    fn data(rel: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/data/{rel}", env!("CARGO_MANIFEST_DIR"))).expect("data")
+    }
+
+    fn key(c: &Component) -> (String, Option<String>, Option<String>, Vec<String>) {
+        (c.name.clone(), c.version.clone(), c.purl.clone(), c.cpes.clone())
+    }
+
+    #[test]
+    fn the_spdx_spec_example_reads_as_its_json_spelling() {
+        let o = ReadOptions::default();
+        let tv = read(&data("spdx/SPDXTagExample-v2.3.spdx"), "t.spdx", &o).expect("tag-value");
+        let js = read(&data("spdx/SPDXJSONExample-v2.3.spdx.json"), "t.json", &o).expect("json");
+        assert_eq!(tv.spec_version, "SPDX-2.3");
+        let p = tv.product.as_ref().expect("product");
+        assert_eq!((p.name.as_str(), p.version.as_deref()), ("glibc", Some("2.11.1")));
+        assert_eq!(p.supplier.as_deref(), Some("Jane Doe"));
+        assert_eq!(p.end_of_support.as_deref(), Some("2014-01-29"));
+        assert_eq!(p.kind.as_deref(), Some("source"));
+        assert!(p.hashes.contains(&(
+            "SHA-256".into(),
+            "11b6d3ee554eedf79299905a98f9b9a04e498210b59f15094c916c91d150efcd".into()
+        )));
+        assert_eq!(p.json_path, "line 71");
+        let a: Vec<_> = tv.components.iter().map(key).collect();
+        let b: Vec<_> = js.components.iter().map(key).collect();
+        assert_eq!(a, b);
+        assert_eq!(
+            tv.product.as_ref().map(key),
+            js.product.as_ref().map(key)
+        );
+    }
+
+    #[test]
+    fn trivy_tag_value_with_source_packages() {
+        let s = read(&data("spdx/trivy-centos-7.spdx"), "t.spdx", &ReadOptions::default())
+            .expect("trivy");
+        assert_eq!(s.spec_version, "SPDX-2.2");
+        assert!(s.warnings[0].contains("SPDX-2.2"), "{:?}", s.warnings);
+        assert_eq!(
+            s.product.as_ref().map(|p| p.name.as_str()),
+            Some("integration/testdata/fixtures/images/centos-7.tar.gz")
+        );
+        let ssl = s
+            .components
+            .iter()
+            .find(|c| c.name == "openssl-libs")
+            .expect("openssl-libs");
+        assert_eq!(ssl.source_name.as_deref(), Some("openssl-libs"));
+        assert_eq!(ssl.source_version.as_deref(), Some("1:1.0.2k-16.el7"));
+        assert_eq!(ssl.license.as_deref(), Some("OpenSSL"));
+        assert!(ssl.purl.as_deref().is_some_and(|p| p.contains("epoch=1")));
+        assert_eq!(ssl.json_path, "line 44");
+    }
+
+    #[test]
+    fn errors_name_the_line_and_column() {
+        let o = ReadOptions::default();
+        let e = read(b"SPDXVersion: SPDX-2.3\nSPDXID: SPDXRef-DOCUMENT\nthis line has no tag\n", "t.spdx", &o)
+            .expect_err("no colon");
+        assert_eq!(
+            e.to_string(),
+            "t.spdx:3:1: expected `Tag: value`, found `this line has no tag`"
+        );
+        let e = read(
+            b"SPDXVersion: SPDX-2.3\n\nPackageName: a\nSPDXID: SPDXRef-a\nExternalRef: PACKAGE-MANAGER purl\n",
+            "t.spdx",
+            &o,
+        )
+        .expect_err("short ref");
+        assert_eq!(
+            e.to_string(),
+            "t.spdx:5:14: an ExternalRef is `CATEGORY TYPE LOCATOR`"
+        );
+        let e = read(
+            b"SPDXVersion: SPDX-2.3\nPackageName: a\nPackageComment: <text>never\nclosed\n",
+            "t.spdx",
+            &o,
+        )
+        .expect_err("open text");
+        assert!(e.to_string().starts_with("t.spdx:3:17: the `<text>` value"), "{e}");
+        // A package without its SPDXID: the SPDX reader's complaint, at the package's line.
+        let e = read(
+            b"SPDXVersion: SPDX-2.3\nSPDXID: SPDXRef-DOCUMENT\n\nPackageName: a\nPackageVersion: 1\n",
+            "t.spdx",
+            &o,
+        )
+        .expect_err("no SPDXID");
+        assert_eq!(
+            e.to_string(),
+            "t.spdx:4:1: missing; the format requires it (SPDXID)"
+        );
+        assert!(e.hint().contains("tag-value"), "{}", e.hint());
+        let e = read(b"SPDXVersion: SPDX-3.0\n", "t.spdx", &o).expect_err("3.0");
+        assert!(e.to_string().contains("`SPDX-3.0` is not supported"), "{e}");
+    }
+
+    #[test]
+    fn multi_line_text_comments_and_crlf() {
+        let s = read(
+            b"# made by hand\r\nSPDXVersion: SPDX-2.3\r\nSPDXID: SPDXRef-DOCUMENT\r\n\r\nPackageName: a\r\nSPDXID: SPDXRef-a\r\nPackageVersion: 1.0\r\nPackageSourceInfo: <text>built package from: a-src 1:1.0-2\r\nsecond line</text>\r\nFileName: ./x\r\nSPDXID: SPDXRef-x\r\nPackageVersion: 9\r\n",
+            "t.spdx",
+            &ReadOptions::default(),
+        )
+        .expect("parses");
+        let a = &s.components[0];
+        assert_eq!(a.version.as_deref(), Some("1.0"), "a file's tags are not the package's");
+        assert_eq!(a.source_name.as_deref(), Some("a-src"));
+        assert_eq!(a.source_version.as_deref(), Some("1:1.0-2"));
+    }
+}
