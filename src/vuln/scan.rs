@@ -79,6 +79,16 @@ impl Target {
 
     /// An SBOM component, with the SBOM's VEX statements.
     pub fn from_component(c: &Component, vex: &[Vex]) -> Target {
+        // The purl's `upstream=` when the reader found no source package elsewhere.
+        let (mut source_name, mut source_version) = (c.source_name.clone(), c.source_version.clone());
+        if source_name.is_none() {
+            let mut with = Component {
+                purl: c.purl.clone(),
+                ..Component::default()
+            };
+            with.source_from_purl();
+            (source_name, source_version) = (with.source_name, with.source_version);
+        }
         Target {
             component: if c.sbom_ref.is_empty() {
                 c.label()
@@ -89,8 +99,8 @@ impl Target {
             name: c.name.clone(),
             version: c.version.clone(),
             purl: c.purl.clone(),
-            source_name: c.source_name.clone(),
-            source_version: c.source_version.clone(),
+            source_name,
+            source_version,
             vex: vex
                 .iter()
                 .filter(|v| v.affects.is_empty() || v.affects.contains(&c.sbom_ref))
@@ -664,5 +674,196 @@ mod tests {
     #[test]
     fn cve_order_is_numeric() {
         assert!(cve_key("CVE-2023-9999") < cve_key("CVE-2023-10000"));
+    }
+
+    fn component(name: &str, purl: &str, source: Option<(&str, Option<&str>)>) -> Target {
+        Target::from_component(
+            &Component {
+                name: name.into(),
+                purl: Some(purl.into()),
+                source_name: source.map(|s| s.0.to_string()),
+                source_version: source.and_then(|s| s.1.map(String::from)),
+                ..Component::default()
+            },
+            &[],
+        )
+    }
+
+    /// A Debian advisory in the shape of a DLA: zlib, one entry per release.
+    const ZLIB: &str = r#"{"id":"DLA-PROBE-1","aliases":["CVE-2022-37434"],"affected":[
+        {"package":{"ecosystem":"Debian:11","name":"zlib"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:1.2.11.dfsg-2+deb11u2"}]}]},
+        {"package":{"ecosystem":"Debian:9","name":"zlib"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:1.2.8.dfsg-5+deb9u1"}]}]}]}"#;
+
+    fn statuses(r: &Report) -> Vec<(&str, Status)> {
+        r.findings
+            .iter()
+            .map(|f| (f.id.as_str(), f.status))
+            .collect()
+    }
+
+    #[test]
+    fn debian_epoch_release_and_source_package() {
+        let d = db(&[ZLIB]);
+        // Trivy: the binary zlib1g, its source zlib in properties, the epoch in the purl.
+        let fixed = component(
+            "zlib1g",
+            "pkg:deb/debian/zlib1g@1.2.11.dfsg-2%2Bdeb11u2?arch=amd64&epoch=1&distro=debian-11.6",
+            Some(("zlib", None)),
+        );
+        let r = scan(&d, std::slice::from_ref(&fixed), None);
+        assert!(r.findings.is_empty(), "the epoch makes it the fixed version: {:#?}", r.findings);
+        let old = component(
+            "zlib1g",
+            "pkg:deb/debian/zlib1g@1.2.11.dfsg-2%2Bdeb11u1?arch=amd64&epoch=1&distro=debian-11",
+            Some(("zlib", None)),
+        );
+        let r = scan(&d, &[old], None);
+        assert_eq!(statuses(&r), [("CVE-2022-37434", Status::Affected)]);
+        let f = &r.findings[0];
+        assert_eq!(f.source_package.as_deref(), Some("zlib"));
+        assert_eq!(f.version, "1:1.2.11.dfsg-2+deb11u1");
+        assert_eq!(f.reasons.len(), 1, "the Debian:9 entry is not evaluated: {:?}", f.reasons);
+        // Without the source package, the binary name matches no zlib advisory.
+        let r = scan(
+            &d,
+            &[component(
+                "zlib1g",
+                "pkg:deb/debian/zlib1g@1.2.11.dfsg-2%2Bdeb11u1?epoch=1&distro=debian-11",
+                None,
+            )],
+            None,
+        );
+        assert!(r.findings.is_empty());
+        // syft: the source in `upstream=`.
+        let r = scan(
+            &d,
+            &[component(
+                "zlib1g",
+                "pkg:deb/debian/zlib1g@1.2.11.dfsg-2%2Bdeb11u1?epoch=1&distro=debian-11&upstream=zlib",
+                None,
+            )],
+            None,
+        );
+        assert_eq!(statuses(&r), [("CVE-2022-37434", Status::Affected)]);
+        // A Debian:9-only advisory does not match a package of debian-12.
+        let r = scan(
+            &d,
+            &[component(
+                "zlib1g",
+                "pkg:deb/debian/zlib1g@1.2.8.dfsg-5?epoch=1&distro=debian-12",
+                Some(("zlib", None)),
+            )],
+            None,
+        );
+        assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    }
+
+    #[test]
+    fn no_release_on_the_component_is_uncertain() {
+        let d = db(&[ZLIB]);
+        let r = scan(
+            &d,
+            &[component(
+                "zlib",
+                "pkg:deb/debian/zlib@1:1.2.11.dfsg-2%2Bdeb11u1",
+                None,
+            )],
+            None,
+        );
+        assert_eq!(statuses(&r), [("CVE-2022-37434", Status::Uncertain)]);
+        assert!(
+            r.findings[0].reasons[0].contains("names no Debian release"),
+            "{:?}",
+            r.findings[0].reasons
+        );
+    }
+
+    #[test]
+    fn alpine_release_and_order() {
+        let mut entries = Vec::new();
+        for minor in 16..=24 {
+            entries.push(format!(
+                r#"{{"package":{{"ecosystem":"Alpine:v3.{minor}","name":"openssl"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"3.{minor}.1-r0"}}]}}]}}"#
+            ));
+        }
+        let rec = format!(
+            r#"{{"id":"ALPINE-CVE-PROBE","affected":[{}]}}"#,
+            entries.join(",")
+        );
+        let d = db(&[&rec]);
+        // libssl3 of v3.22 at 3.22.0-r5: only the v3.22 entry applies (fixed 3.22.1-r0).
+        let t = component(
+            "libssl3",
+            "pkg:apk/alpine/libssl3@3.22.0-r5?arch=x86_64&distro=3.22.1",
+            Some(("openssl", Some("3.22.0-r5"))),
+        );
+        let r = scan(&d, &[t], None);
+        assert_eq!(statuses(&r), [("ALPINE-CVE-PROBE", Status::Affected)]);
+        assert_eq!(r.findings[0].reasons.len(), 1, "{:?}", r.findings[0].reasons);
+        assert!(r.findings[0].reasons[0].contains("fixed 3.22.1-r0"));
+        // At 3.22.1-r0 it is fixed, whatever the other releases' entries say.
+        let t = component(
+            "libssl3",
+            "pkg:apk/alpine/libssl3@3.22.1-r0?distro=alpine-v3.22",
+            Some(("openssl", None)),
+        );
+        assert!(scan(&d, &[t], None).findings.is_empty());
+    }
+
+    #[test]
+    fn rpm_composer_rubygems_nuget_pub_are_ordered() {
+        let d = db(&[
+            r#"{"id":"RHSA-PROBE","affected":[{"package":{"ecosystem":"Red Hat:enterprise_linux:8::baseos","name":"openssl-libs"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:1.1.1k-9.el8_7"}]}]}]}"#,
+            r#"{"id":"GHSA-comp","affected":[{"package":{"ecosystem":"Packagist","name":"guzzlehttp/psr7"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"2.0.0"},{"fixed":"2.4.5"}]}]}]}"#,
+            r#"{"id":"GHSA-gem","affected":[{"package":{"ecosystem":"RubyGems","name":"rack"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"3.0.0.beta1"},{"fixed":"3.0.4.2"}]}]}]}"#,
+            r#"{"id":"GHSA-nuget","affected":[{"package":{"ecosystem":"NuGet","name":"Newtonsoft.Json"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"13.0.1"}]}]}]}"#,
+            r#"{"id":"GHSA-pub","affected":[{"package":{"ecosystem":"Pub","name":"http"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"0.13.3"}]}]}]}"#,
+            r#"{"id":"GHSA-act","affected":[{"package":{"ecosystem":"GitHub Actions","name":"tj-actions/changed-files"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"46.0.1"}]}]}]}"#,
+        ]);
+        let targets = [
+            component("openssl-libs", "pkg:rpm/redhat/openssl-libs@1.1.1k-7.el8_6?arch=x86_64&epoch=1&distro=rhel-8.6", None),
+            component("psr7", "pkg:composer/guzzlehttp/psr7@2.4.4", None),
+            component("rack", "pkg:gem/rack@3.0.4.1", None),
+            component("json", "pkg:nuget/Newtonsoft.Json@12.0.3", None),
+            component("http", "pkg:pub/http@0.13.2", None),
+            component("changed-files", "pkg:githubactions/tj-actions/changed-files@v45", None),
+            // Fixed versions: no finding.
+            component("psr7", "pkg:composer/guzzlehttp/psr7@v2.4.5", None),
+            component("rack", "pkg:gem/rack@3.0.4.2", None),
+        ];
+        let r = scan(&d, &targets, None);
+        let mut got = statuses(&r);
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("GHSA-act", Status::Affected),
+                ("GHSA-comp", Status::Affected),
+                ("GHSA-gem", Status::Affected),
+                ("GHSA-nuget", Status::Affected),
+                ("GHSA-pub", Status::Affected),
+                ("RHSA-PROBE", Status::Affected),
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_cvss_vectors_are_reported() {
+        let d = db(&[
+            r#"{"id":"GHSA-empty","severity":[{"type":"CVSS_V3","score":""}],"affected":[{"package":{"ecosystem":"npm","name":"a"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}"#,
+            r#"{"id":"GHSA-null","affected":[{"package":{"ecosystem":"npm","name":"a"},"severity":[{"type":"CVSS_V4","score":null}],"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}"#,
+            r#"{"id":"GHSA-other","severity":[{"type":"CVSS_V3","score":""}],"affected":[{"package":{"ecosystem":"npm","name":"b"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}"#,
+        ]);
+        let r = scan(&d, &[target("pkg:npm/a@1.0.0")], None);
+        assert_eq!(r.findings.len(), 2);
+        assert!(r.findings.iter().all(|f| f.cvss_v3.is_none()));
+        assert_eq!(
+            r.warnings,
+            [
+                "GHSA-empty: the CVSS_V3 vector in `severity` is empty; the finding has no score from it, so assess the severity by hand",
+                "GHSA-null: the CVSS_V4 vector in `affected[0].severity` is empty; the finding has no score from it, so assess the severity by hand",
+            ],
+            "only the advisories behind findings"
+        );
     }
 }
