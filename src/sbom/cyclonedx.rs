@@ -264,9 +264,9 @@ fn component(
         let value = p.opt_str("value")?.unwrap_or("");
         let keep = || Some(value.trim().to_string()).filter(|v| !v.is_empty());
         match pname {
-            "aquasecurity:trivy:SrcName" | "syft:metadata:source" | "syft:metadata:originPackage" => {
-                src[0] = keep()
-            }
+            "aquasecurity:trivy:SrcName"
+            | "syft:metadata:source"
+            | "syft:metadata:originPackage" => src[0] = keep(),
             "aquasecurity:trivy:SrcVersion" | "syft:metadata:sourceVersion" => src[1] = keep(),
             "aquasecurity:trivy:SrcRelease" => src[2] = keep(),
             "aquasecurity:trivy:SrcEpoch" => src[3] = keep(),
@@ -431,7 +431,11 @@ mod tests {
             .expect("openssl-libs");
         assert_eq!(ssl.source_name.as_deref(), Some("openssl"));
         assert_eq!(ssl.source_version.as_deref(), Some("1:1.0.2k-16.el7"));
-        let bash = s.components.iter().find(|c| c.name == "bash").expect("bash");
+        let bash = s
+            .components
+            .iter()
+            .find(|c| c.name == "bash")
+            .expect("bash");
         assert_eq!(bash.source_version.as_deref(), Some("4.2.46-31.el7"));
     }
 

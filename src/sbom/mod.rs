@@ -169,10 +169,12 @@ pub fn source_package(text: &str, purl_type: &str) -> (Option<String>, Option<St
         );
     }
     if purl_type == "rpm" {
-        if let Some(stem) = t.strip_suffix(".src.rpm").or_else(|| t.strip_suffix(".nosrc.rpm")) {
+        if let Some(stem) = t
+            .strip_suffix(".src.rpm")
+            .or_else(|| t.strip_suffix(".nosrc.rpm"))
+        {
             let mut parts = stem.rsplitn(3, '-');
-            if let (Some(rel), Some(ver), Some(name)) = (parts.next(), parts.next(), parts.next())
-            {
+            if let (Some(rel), Some(ver), Some(name)) = (parts.next(), parts.next(), parts.next()) {
                 return (Some(name.to_string()), Some(format!("{ver}-{rel}")));
             }
         }

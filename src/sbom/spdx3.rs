@@ -64,10 +64,8 @@ pub(super) fn parse(root: &Node<'_>, file: &str) -> Result<Sbom, SbomError> {
         let kind = e.opt_str("type").map_err(shape)?.unwrap_or("");
         let id = id_of(e).map_err(shape)?;
         match kind {
-            "CreationInfo" => {
-                if spec.is_none() {
-                    spec = e.opt_str("specVersion").map_err(shape)?.map(String::from);
-                }
+            "CreationInfo" if spec.is_none() => {
+                spec = e.opt_str("specVersion").map_err(shape)?.map(String::from);
             }
             "Organization" | "Person" | "SoftwareAgent" | "Agent" | "Tool" => {
                 if let (Some(id), Some(name)) = (id, e.opt_str("name").map_err(shape)?) {
@@ -284,11 +282,18 @@ mod tests {
 
     #[test]
     fn the_spdx_spec_package_sbom() {
-        let s = read(&data("spdx/package_sbom.spdx3.json"), "t.json", &ReadOptions::default())
-            .expect("spdx 3");
+        let s = read(
+            &data("spdx/package_sbom.spdx3.json"),
+            "t.json",
+            &ReadOptions::default(),
+        )
+        .expect("spdx 3");
         assert_eq!(s.spec_version, "SPDX-3.0.1");
         let p = s.product.expect("product through the Sbom's rootElement");
-        assert_eq!((p.name.as_str(), p.version.as_deref()), ("my-package", Some("1.0.0")));
+        assert_eq!(
+            (p.name.as_str(), p.version.as_deref()),
+            ("my-package", Some("1.0.0"))
+        );
         assert!(s.components.is_empty());
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     }
@@ -327,7 +332,11 @@ mod tests {
             .find(|c| c.name == "hyper")
             .expect("hyper");
         assert!(hyper.license.is_some(), "licence from hasConcludedLicense");
-        assert!(hyper.json_path.starts_with("$[\"@graph\"]["), "{}", hyper.json_path);
+        assert!(
+            hyper.json_path.starts_with("$[\"@graph\"]["),
+            "{}",
+            hyper.json_path
+        );
     }
 
     #[test]

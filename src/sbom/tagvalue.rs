@@ -66,7 +66,10 @@ fn entries(text: &str, file: &str) -> Result<Vec<Entry>, SbomError> {
                 file,
                 i + 1,
                 1,
-                format!("`{}` is not an SPDX tag (letters and digits, then `:`)", clip(tag)),
+                format!(
+                    "`{}` is not an SPDX tag (letters and digits, then `:`)",
+                    clip(tag)
+                ),
             ));
         }
         let lead = rest.len() - rest.trim_start().len();
@@ -211,7 +214,14 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Sbom, SbomError> {
                                 "a PackageChecksum is `ALGORITHM: value`",
                             ));
                         };
-                        push(p, "checksums", json!({"algorithm": alg.trim(), "checksumValue": value.trim()}), i, &mut at, e);
+                        push(
+                            p,
+                            "checksums",
+                            json!({"algorithm": alg.trim(), "checksumValue": value.trim()}),
+                            i,
+                            &mut at,
+                            e,
+                        );
                         continue;
                     }
                     "ExternalRef" => {
@@ -224,7 +234,14 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Sbom, SbomError> {
                                 "an ExternalRef is `CATEGORY TYPE LOCATOR`",
                             ));
                         };
-                        push(p, "externalRefs", json!({"referenceCategory": category, "referenceType": kind, "referenceLocator": locator}), i, &mut at, e);
+                        push(
+                            p,
+                            "externalRefs",
+                            json!({"referenceCategory": category, "referenceType": kind, "referenceLocator": locator}),
+                            i,
+                            &mut at,
+                            e,
+                        );
                         continue;
                     }
                     _ => continue,
@@ -297,7 +314,10 @@ fn push(
         .entry(key.to_string())
         .or_insert_with(|| Value::Array(Vec::new()));
     if let Value::Array(a) = list {
-        at.insert(format!("$.packages[{i}].{key}[{}]", a.len()), (e.line, e.column));
+        at.insert(
+            format!("$.packages[{i}].{key}[{}]", a.len()),
+            (e.line, e.column),
+        );
         a.push(item);
     }
 }
@@ -311,7 +331,12 @@ mod tests {
     }
 
     fn key(c: &Component) -> (String, Option<String>, Option<String>, Vec<String>) {
-        (c.name.clone(), c.version.clone(), c.purl.clone(), c.cpes.clone())
+        (
+            c.name.clone(),
+            c.version.clone(),
+            c.purl.clone(),
+            c.cpes.clone(),
+        )
     }
 
     #[test]
@@ -321,7 +346,10 @@ mod tests {
         let js = read(&data("spdx/SPDXJSONExample-v2.3.spdx.json"), "t.json", &o).expect("json");
         assert_eq!(tv.spec_version, "SPDX-2.3");
         let p = tv.product.as_ref().expect("product");
-        assert_eq!((p.name.as_str(), p.version.as_deref()), ("glibc", Some("2.11.1")));
+        assert_eq!(
+            (p.name.as_str(), p.version.as_deref()),
+            ("glibc", Some("2.11.1"))
+        );
         assert_eq!(p.supplier.as_deref(), Some("Jane Doe"));
         assert_eq!(p.end_of_support.as_deref(), Some("2014-01-29"));
         assert_eq!(p.kind.as_deref(), Some("source"));
@@ -333,16 +361,17 @@ mod tests {
         let a: Vec<_> = tv.components.iter().map(key).collect();
         let b: Vec<_> = js.components.iter().map(key).collect();
         assert_eq!(a, b);
-        assert_eq!(
-            tv.product.as_ref().map(key),
-            js.product.as_ref().map(key)
-        );
+        assert_eq!(tv.product.as_ref().map(key), js.product.as_ref().map(key));
     }
 
     #[test]
     fn trivy_tag_value_with_source_packages() {
-        let s = read(&data("spdx/trivy-centos-7.spdx"), "t.spdx", &ReadOptions::default())
-            .expect("trivy");
+        let s = read(
+            &data("spdx/trivy-centos-7.spdx"),
+            "t.spdx",
+            &ReadOptions::default(),
+        )
+        .expect("trivy");
         assert_eq!(s.spec_version, "SPDX-2.2");
         assert!(s.warnings[0].contains("SPDX-2.2"), "{:?}", s.warnings);
         assert_eq!(
@@ -364,8 +393,12 @@ mod tests {
     #[test]
     fn errors_name_the_line_and_column() {
         let o = ReadOptions::default();
-        let e = read(b"SPDXVersion: SPDX-2.3\nSPDXID: SPDXRef-DOCUMENT\nthis line has no tag\n", "t.spdx", &o)
-            .expect_err("no colon");
+        let e = read(
+            b"SPDXVersion: SPDX-2.3\nSPDXID: SPDXRef-DOCUMENT\nthis line has no tag\n",
+            "t.spdx",
+            &o,
+        )
+        .expect_err("no colon");
         assert_eq!(
             e.to_string(),
             "t.spdx:3:1: expected `Tag: value`, found `this line has no tag`"
@@ -386,7 +419,10 @@ mod tests {
             &o,
         )
         .expect_err("open text");
-        assert!(e.to_string().starts_with("t.spdx:3:17: the `<text>` value"), "{e}");
+        assert!(
+            e.to_string().starts_with("t.spdx:3:17: the `<text>` value"),
+            "{e}"
+        );
         // A package without its SPDXID: the SPDX reader's complaint, at the package's line.
         let e = read(
             b"SPDXVersion: SPDX-2.3\nSPDXID: SPDXRef-DOCUMENT\n\nPackageName: a\nPackageVersion: 1\n",
@@ -412,7 +448,11 @@ mod tests {
         )
         .expect("parses");
         let a = &s.components[0];
-        assert_eq!(a.version.as_deref(), Some("1.0"), "a file's tags are not the package's");
+        assert_eq!(
+            a.version.as_deref(),
+            Some("1.0"),
+            "a file's tags are not the package's"
+        );
         assert_eq!(a.source_name.as_deref(), Some("a-src"));
         assert_eq!(a.source_version.as_deref(), Some("1:1.0-2"));
     }

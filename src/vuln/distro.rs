@@ -56,7 +56,11 @@ pub fn key(base: &str, text: &str) -> Option<String> {
     }
     let lower = CODENAMES
         .iter()
-        .find(|(name, _)| lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == *name))
+        .find(|(name, _)| {
+            lower
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w == *name)
+        })
         .map_or(lower.clone(), |(_, n)| n.to_string());
     // SUSE writes service packs as ` SP5`: `15 SP5` is 15.5.
     let lower = lower.replace(" sp", ".");
@@ -91,7 +95,9 @@ fn advisory_release(ecosystem: &str) -> Result<Option<String>, String> {
     if suffix.trim().is_empty() {
         return Ok(None);
     }
-    key(base, suffix).map(Some).ok_or_else(|| suffix.to_string())
+    key(base, suffix)
+        .map(Some)
+        .ok_or_else(|| suffix.to_string())
 }
 
 /// Whether the `affected[]` entry of ecosystem `ecosystem` applies to a component of release
@@ -133,13 +139,22 @@ mod tests {
         assert_eq!(key("Alpine", "v3.22").as_deref(), Some("3.22"));
         assert_eq!(key("Alpine", "3.22.1").as_deref(), Some("3.22"));
         assert_eq!(key("Alpine", "alpine-v3.22").as_deref(), Some("3.22"));
-        assert_eq!(key("Alpine", "3.24.0_alpha20260127").as_deref(), Some("3.24"));
+        assert_eq!(
+            key("Alpine", "3.24.0_alpha20260127").as_deref(),
+            Some("3.24")
+        );
         assert_eq!(key("Ubuntu", "22.04:LTS").as_deref(), Some("22.4"));
         assert_eq!(key("Ubuntu", "Pro:18.04:LTS").as_deref(), Some("18.4"));
         assert_eq!(key("Ubuntu", "ubuntu-22.04").as_deref(), Some("22.4"));
-        assert_eq!(key("Red Hat", "enterprise_linux:9::appstream").as_deref(), Some("9"));
+        assert_eq!(
+            key("Red Hat", "enterprise_linux:9::appstream").as_deref(),
+            Some("9")
+        );
         assert_eq!(key("Red Hat", "rhel-9.3").as_deref(), Some("9"));
-        assert_eq!(key("SUSE", "Linux Enterprise Server 15 SP5").as_deref(), Some("15.5"));
+        assert_eq!(
+            key("SUSE", "Linux Enterprise Server 15 SP5").as_deref(),
+            Some("15.5")
+        );
         assert_eq!(key("SUSE", "sles-15.5").as_deref(), Some("15.5"));
         assert_eq!(key("openSUSE", "Leap 15.5").as_deref(), Some("15.5"));
         assert_eq!(key("openSUSE", "Tumbleweed").as_deref(), Some("tumbleweed"));
@@ -153,8 +168,16 @@ mod tests {
         assert_eq!(compare("Debian:9", Some("debian-11")), Release::Other);
         assert_eq!(compare("Alpine:v3.22", Some("3.22.1")), Release::Same);
         assert_eq!(compare("Alpine:v3.16", Some("alpine-3.22")), Release::Other);
-        assert_eq!(compare("Ubuntu:22.04:LTS", Some("ubuntu-22.04")), Release::Same);
-        assert!(matches!(compare("Debian:11", None), Release::Unknown(w) if w.contains("no Debian release")));
-        assert!(matches!(compare("Debian:sid", Some("debian-11")), Release::Unknown(_)));
+        assert_eq!(
+            compare("Ubuntu:22.04:LTS", Some("ubuntu-22.04")),
+            Release::Same
+        );
+        assert!(
+            matches!(compare("Debian:11", None), Release::Unknown(w) if w.contains("no Debian release"))
+        );
+        assert!(matches!(
+            compare("Debian:sid", Some("debian-11")),
+            Release::Unknown(_)
+        ));
     }
 }

@@ -80,7 +80,8 @@ impl Target {
     /// An SBOM component, with the SBOM's VEX statements.
     pub fn from_component(c: &Component, vex: &[Vex]) -> Target {
         // The purl's `upstream=` when the reader found no source package elsewhere.
-        let (mut source_name, mut source_version) = (c.source_name.clone(), c.source_version.clone());
+        let (mut source_name, mut source_version) =
+            (c.source_name.clone(), c.source_version.clone());
         if source_name.is_none() {
             let mut with = Component {
                 purl: c.purl.clone(),
@@ -393,10 +394,7 @@ fn lookup_key(t: &Target, purl: &Purl, eco: &str, version: String) -> Lookup {
         .source_name
         .clone()
         .filter(|s| !s.is_empty() && *s != binary);
-    let by_source = matches!(
-        eco,
-        "Debian" | "Ubuntu" | "Alpine" | "Wolfi" | "Chainguard"
-    );
+    let by_source = matches!(eco, "Debian" | "Ubuntu" | "Alpine" | "Wolfi" | "Chainguard");
     match source {
         Some(s) if by_source => {
             let v = t.source_version.clone().unwrap_or_else(|| version.clone());
@@ -711,7 +709,11 @@ mod tests {
             Some(("zlib", None)),
         );
         let r = scan(&d, std::slice::from_ref(&fixed), None);
-        assert!(r.findings.is_empty(), "the epoch makes it the fixed version: {:#?}", r.findings);
+        assert!(
+            r.findings.is_empty(),
+            "the epoch makes it the fixed version: {:#?}",
+            r.findings
+        );
         let old = component(
             "zlib1g",
             "pkg:deb/debian/zlib1g@1.2.11.dfsg-2%2Bdeb11u1?arch=amd64&epoch=1&distro=debian-11",
@@ -722,7 +724,12 @@ mod tests {
         let f = &r.findings[0];
         assert_eq!(f.source_package.as_deref(), Some("zlib"));
         assert_eq!(f.version, "1:1.2.11.dfsg-2+deb11u1");
-        assert_eq!(f.reasons.len(), 1, "the Debian:9 entry is not evaluated: {:?}", f.reasons);
+        assert_eq!(
+            f.reasons.len(),
+            1,
+            "the Debian:9 entry is not evaluated: {:?}",
+            f.reasons
+        );
         // Without the source package, the binary name matches no zlib advisory.
         let r = scan(
             &d,
@@ -799,7 +806,12 @@ mod tests {
         );
         let r = scan(&d, &[t], None);
         assert_eq!(statuses(&r), [("ALPINE-CVE-PROBE", Status::Affected)]);
-        assert_eq!(r.findings[0].reasons.len(), 1, "{:?}", r.findings[0].reasons);
+        assert_eq!(
+            r.findings[0].reasons.len(),
+            1,
+            "{:?}",
+            r.findings[0].reasons
+        );
         assert!(r.findings[0].reasons[0].contains("fixed 3.22.1-r0"));
         // At 3.22.1-r0 it is fixed, whatever the other releases' entries say.
         let t = component(
@@ -821,12 +833,20 @@ mod tests {
             r#"{"id":"GHSA-act","affected":[{"package":{"ecosystem":"GitHub Actions","name":"tj-actions/changed-files"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"46.0.1"}]}]}]}"#,
         ]);
         let targets = [
-            component("openssl-libs", "pkg:rpm/redhat/openssl-libs@1.1.1k-7.el8_6?arch=x86_64&epoch=1&distro=rhel-8.6", None),
+            component(
+                "openssl-libs",
+                "pkg:rpm/redhat/openssl-libs@1.1.1k-7.el8_6?arch=x86_64&epoch=1&distro=rhel-8.6",
+                None,
+            ),
             component("psr7", "pkg:composer/guzzlehttp/psr7@2.4.4", None),
             component("rack", "pkg:gem/rack@3.0.4.1", None),
             component("json", "pkg:nuget/Newtonsoft.Json@12.0.3", None),
             component("http", "pkg:pub/http@0.13.2", None),
-            component("changed-files", "pkg:githubactions/tj-actions/changed-files@v45", None),
+            component(
+                "changed-files",
+                "pkg:githubactions/tj-actions/changed-files@v45",
+                None,
+            ),
             // Fixed versions: no finding.
             component("psr7", "pkg:composer/guzzlehttp/psr7@v2.4.5", None),
             component("rack", "pkg:gem/rack@3.0.4.2", None),
