@@ -324,7 +324,13 @@ fn scan_one(db: &Database, t: &Target, kev: Option<&Kev>) -> (Vec<Finding>, Opti
         Err(e) => return skip(e.to_string()),
     };
     let Some(eco) = purl.ecosystem() else {
-        return skip(format!("purl type `{}` has no OSV ecosystem", purl.ty));
+        return skip(match (purl.ty.as_str(), &purl.namespace) {
+            // RPM advisories are per distribution: the vendor decides.
+            ("rpm", Some(ns)) => format!(
+                "purl `pkg:rpm/{ns}` names a distribution OSV has no advisories for (Red Hat, Rocky Linux, AlmaLinux, SUSE, openSUSE, Mageia, openEuler have)"
+            ),
+            _ => format!("purl type `{}` has no OSV ecosystem", purl.ty),
+        });
     };
     let Some(version) = purl.version.clone().or_else(|| t.version.clone()) else {
         return skip("no version".into());
