@@ -1,10 +1,10 @@
-//! Software bills of materials: reading CycloneDX and SPDX JSON into one component model,
+//! Software bills of materials: reading CycloneDX and SPDX into one component model,
 //! importing it into CMP and SUP records, and comparing two of them.
 //!
-//! Supported: CycloneDX 1.5 and 1.6 JSON, SPDX 2.3 JSON. Older CycloneDX 1.x and SPDX 2.2 JSON
-//! (real firmware vendors still publish it; the package shape is the same) are read with a
-//! warning. Anything else is a [`SbomError`] that names the file and the JSON path of the
-//! problem. The product an SBOM describes (CycloneDX `metadata.component`, the packages an SPDX
+//! Supported: CycloneDX 1.5 and 1.6 JSON, SPDX 2.3 JSON and tag-value ([`tagvalue`]), SPDX 3.0
+//! JSON-LD ([`spdx3`]). Older CycloneDX 1.x and SPDX 2.2 (real firmware vendors still publish
+//! it; the package shape is the same) are read with a warning. Anything else is a [`SbomError`]
+//! that names the file and the JSON path (for tag-value, the line and column) of the problem. The product an SBOM describes (CycloneDX `metadata.component`, the packages an SPDX
 //! document DESCRIBES) is kept apart from its components: it is the device, not a part of it.
 
 pub mod cyclonedx;
@@ -359,7 +359,7 @@ impl SbomError {
             SbomError::TagValue { .. } => "SPDX tag-value is `Tag: value` lines (`<text>...</text>` for values over several lines); fix the line, or regenerate the SBOM".into(),
             SbomError::UnknownFormat { .. } => "ddf reads CycloneDX JSON (`\"bomFormat\": \"CycloneDX\"`), SPDX 2.x JSON (`\"spdxVersion\": \"SPDX-2.3\"`), SPDX 2.x tag-value (`SPDXVersion: SPDX-2.3`) and SPDX 3.0 JSON-LD; XML is not read: convert with the cyclonedx or spdx tools".into(),
             SbomError::Unsupported { format: Format::CycloneDx, .. } => "ddf reads CycloneDX 1.x JSON (1.5 and 1.6 fully); export the SBOM as CycloneDX 1.6 JSON".into(),
-            SbomError::Unsupported { format: Format::Spdx, .. } => "ddf reads SPDX 2.x JSON (2.3 fully); export the SBOM as SPDX 2.3 JSON".into(),
+            SbomError::Unsupported { format: Format::Spdx, .. } => "ddf reads SPDX 2.x JSON and tag-value (2.3 fully) and SPDX 3.0 JSON-LD; export the SBOM as SPDX 2.3 JSON".into(),
             SbomError::Shape { .. } => "the value does not have the type the CycloneDX / SPDX schema prescribes; fix it in the file or regenerate the SBOM".into(),
         }
     }
