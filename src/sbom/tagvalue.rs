@@ -72,8 +72,9 @@ fn entries(text: &str, file: &str) -> Result<Vec<Entry>, SbomError> {
                 ),
             ));
         }
-        let lead = rest.len() - rest.trim_start().len();
-        let column = tag.len() + 2 + lead + (line.len() - line.trim_start().len());
+        // The column (in characters) where the value starts.
+        let offset = line.len() - rest.trim_start().len();
+        let column = line[..offset].chars().count() + 1;
         let value = rest.trim();
         let value = if let Some(body) = value.strip_prefix("<text>") {
             match body.find("</text>") {

@@ -396,26 +396,28 @@ fn lookup_key(t: &Target, purl: &Purl, eco: &str, version: String) -> Lookup {
     };
     let version = with_epoch(version);
     let binary = purl.osv_name();
-    let source = t
-        .source_name
-        .clone()
-        .filter(|s| !s.is_empty() && *s != binary);
-    let by_source = matches!(eco, "Debian" | "Ubuntu" | "Alpine" | "Wolfi" | "Chainguard");
-    match source {
+    let by_source = matches!(
+        eco,
+        "Debian" | "Ubuntu" | "Alpine" | "Wolfi" | "Chainguard"
+    );
+    let known = t.source_name.clone().filter(|s| !s.is_empty());
+    match known {
+        // The source version when stated, even when the source has the binary's name: a binNMU
+        // (`1.2.3-1+b1`) is of source `1.2.3-1`.
         Some(s) if by_source => {
             let v = t.source_version.clone().unwrap_or_else(|| version.clone());
             Lookup {
                 keys: vec![(s.clone(), v.clone())],
                 version: v,
-                source: Some(s),
+                source: (s != binary).then_some(s),
             }
         }
-        Some(s) => Lookup {
+        Some(s) if s != binary => Lookup {
             keys: vec![(binary, version.clone()), (s, version.clone())],
             version,
             source: None,
         },
-        None => Lookup {
+        _ => Lookup {
             keys: vec![(binary, version.clone())],
             version,
             source: None,
@@ -769,6 +771,23 @@ mod tests {
             None,
         );
         assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    }
+
+    #[test]
+    fn a_binnmu_is_evaluated_at_its_source_version() {
+        let d = db(&[
+            r#"{"id":"DEBIAN-PROBE","affected":[{"package":{"ecosystem":"Debian:12","name":"libxml2"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.9.14+dfsg-1.3~deb12u1+b1"}]}]}]}"#,
+        ]);
+        // Binary 2.9.14+dfsg-1.3~deb12u1+b2 is of source 2.9.14+dfsg-1.3~deb12u1, before the fix.
+        let t = component(
+            "libxml2",
+            "pkg:deb/debian/libxml2@2.9.14%2Bdfsg-1.3~deb12u1%2Bb2?distro=debian-12",
+            Some(("libxml2", Some("2.9.14+dfsg-1.3~deb12u1"))),
+        );
+        let r = scan(&d, &[t], None);
+        assert_eq!(statuses(&r), [("DEBIAN-PROBE", Status::Affected)]);
+        assert_eq!(r.findings[0].version, "2.9.14+dfsg-1.3~deb12u1");
+        assert_eq!(r.findings[0].source_package, None, "its own name");
     }
 
     #[test]
