@@ -396,10 +396,7 @@ fn lookup_key(t: &Target, purl: &Purl, eco: &str, version: String) -> Lookup {
     };
     let version = with_epoch(version);
     let binary = purl.osv_name();
-    let by_source = matches!(
-        eco,
-        "Debian" | "Ubuntu" | "Alpine" | "Wolfi" | "Chainguard"
-    );
+    let by_source = matches!(eco, "Debian" | "Ubuntu" | "Alpine" | "Wolfi" | "Chainguard");
     let known = t.source_name.clone().filter(|s| !s.is_empty());
     match known {
         // The source version when stated, even when the source has the binary's name: a binNMU
