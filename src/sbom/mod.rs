@@ -4,8 +4,9 @@
 //! Supported: CycloneDX 1.5 and 1.6 JSON, SPDX 2.3 JSON and tag-value ([`tagvalue`]), SPDX 3.0
 //! JSON-LD ([`spdx3`]). Older CycloneDX 1.x and SPDX 2.2 (real firmware vendors still publish
 //! it; the package shape is the same) are read with a warning. Anything else is a [`SbomError`]
-//! that names the file and the JSON path (for tag-value, the line and column) of the problem. The product an SBOM describes (CycloneDX `metadata.component`, the packages an SPDX
-//! document DESCRIBES) is kept apart from its components: it is the device, not a part of it.
+//! that names the file and the JSON path (for tag-value, the line and column) of the problem.
+//! The product an SBOM describes (CycloneDX `metadata.component`, the packages an SPDX document
+//! DESCRIBES) is kept apart from its components: it is the device, not a part of it.
 
 pub mod cyclonedx;
 pub mod diff;
