@@ -275,13 +275,11 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Sbom, SbomError> {
         Ok(s) => s,
         Err(SbomError::Shape { error, .. }) => {
             let (line, column) = located(&error.path);
-            let what = error.path.rsplit(['.', ']']).next().unwrap_or_default();
-            return Err(err(
-                file,
-                line,
-                column,
-                format!("{} ({what})", error.message),
-            ));
+            let message = match tag_of(&error.path) {
+                Some(tag) => format!("{} ({tag})", error.message),
+                None => error.message,
+            };
+            return Err(err(file, line, column, message));
         }
         Err(e) => return Err(e),
     };
@@ -301,6 +299,35 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Sbom, SbomError> {
             .into_owned();
     }
     Ok(sbom)
+}
+
+/// The tag a JSON path of the intermediate document stands for (`$.packages[0].versionInfo` ->
+/// `PackageVersion`), for messages; `None` for a whole package or document.
+fn tag_of(path: &str) -> Option<&'static str> {
+    let key = path
+        .split('.')
+        .map(|s| s.split('[').next().unwrap_or(s))
+        .rfind(|s| !s.is_empty() && *s != "$" && *s != "packages")?;
+    Some(match key {
+        "spdxVersion" => "SPDXVersion",
+        "SPDXID" => "SPDXID",
+        "name" => "PackageName",
+        "versionInfo" => "PackageVersion",
+        "supplier" => "PackageSupplier",
+        "licenseConcluded" => "PackageLicenseConcluded",
+        "licenseDeclared" => "PackageLicenseDeclared",
+        "primaryPackagePurpose" => "PrimaryPackagePurpose",
+        "validUntilDate" => "ValidUntilDate",
+        "sourceInfo" => "PackageSourceInfo",
+        "checksums" | "algorithm" | "checksumValue" => "PackageChecksum",
+        "externalRefs" | "referenceCategory" | "referenceType" | "referenceLocator" => {
+            "ExternalRef"
+        }
+        "relationships" | "spdxElementId" | "relationshipType" | "relatedSpdxElement" => {
+            "Relationship"
+        }
+        _ => return None,
+    })
 }
 
 fn push(
@@ -456,5 +483,31 @@ mod tests {
         );
         assert_eq!(a.source_name.as_deref(), Some("a-src"));
         assert_eq!(a.source_version.as_deref(), Some("1:1.0-2"));
+    }
+
+    #[test]
+    fn odd_inputs_are_errors_not_panics() {
+        let o = ReadOptions::default();
+        for text in [
+            "SPDXVersion:",
+            "SPDXVersion: SPDX-2.3\nPackageName:\n",
+            "SPDXVersion: SPDX-2.3\n: value\n",
+            "SPDXVersion: SPDX-2.3\nPackageName: é\nSPDXID: ü\nExternalRef: a b c d\nPackageChecksum: x\n",
+            "SPDXVersion: SPDX-2.3\nRelationship: a b\n",
+            "SPDXVersion: SPDX-2.3\nPackageName: a\nSPDXID: a\nPackageComment: <text></text>\nPackageVersion: <text>1\n2</text> trailing\n",
+            "\u{feff}SPDXVersion: SPDX-2.3\n",
+        ] {
+            match read(text.as_bytes(), "t.spdx", &o) {
+                Ok(_) => {}
+                Err(e) => assert!(e.to_string().starts_with("t.spdx"), "{e}"),
+            }
+        }
+        let e = read(
+            b"SPDXVersion: SPDX-2.3\nPackageName:\nSPDXID: x\n",
+            "t.spdx",
+            &o,
+        )
+        .expect_err("empty name");
+        assert_eq!(e.to_string(), "t.spdx:2:1: the package's `name` is empty");
     }
 }
