@@ -116,6 +116,11 @@ fn run_scan(env: &Env, args: ScanArgs) -> Result<u8, CliError> {
         None => None,
     };
     let report = scan(&db, &targets, kev.as_ref());
+    if !env.quiet {
+        for w in &report.warnings {
+            eprintln!("{} {w}", env.style.warning("warning:"));
+        }
+    }
     if env.verbose > 0 {
         eprintln!(
             "ddf: loaded {} in {:.0?}, scanned {} in {:.0?}",
@@ -182,9 +187,13 @@ fn advisories_cell(f: &Finding) -> String {
 }
 
 fn component_cell(f: &Finding) -> String {
-    match &f.record {
-        Some(r) => format!("{r} {}", f.name),
+    let name = match &f.source_package {
+        Some(s) => format!("{} (source {s})", f.name),
         None => f.name.clone(),
+    };
+    match &f.record {
+        Some(r) => format!("{r} {name}"),
+        None => name,
     }
 }
 
@@ -336,6 +345,12 @@ fn markdown(r: &Report, recorded: Option<&RecordPlan>) -> String {
                 md_cell(&n.name),
                 md_cell(&n.reason)
             ));
+        }
+    }
+    if !r.warnings.is_empty() {
+        out.push_str("\n**Warnings**\n\n");
+        for w in &r.warnings {
+            out.push_str(&format!("- {}\n", md_cell(w)));
         }
     }
     if let Some(p) = recorded {

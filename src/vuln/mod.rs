@@ -5,6 +5,7 @@
 //! the same database gives the same answer every time.
 
 pub mod cvss;
+pub mod distro;
 pub mod kev;
 pub mod osv;
 pub mod record;
