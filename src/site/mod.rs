@@ -8,6 +8,7 @@
 
 pub mod changes;
 pub mod clauses;
+pub mod fields;
 pub mod markdown;
 pub mod registers;
 pub mod releases;

@@ -201,7 +201,7 @@ impl Renderer {
     pub fn pages(&self, input: &Input<'_>) -> Result<Vec<OutFile>, SiteError> {
         let site: SiteView = views::site(input);
         let corpus = input.corpus;
-        let findings = views::findings_by_record(input.report);
+        let shared = views::Shared::new(input);
         let mut jobs: Vec<Job> = SECTIONS.iter().map(|&f| Job::Section(f)).collect();
         jobs.extend((0..site.types.len()).map(Job::Type));
         jobs.extend(
@@ -222,7 +222,7 @@ impl Renderer {
                         vec![self.page("site/type.html", t.href.clone(), &view)?]
                     }
                     Job::Record(i) => {
-                        let view = views::record(input, &site, &findings, i)?;
+                        let view = views::record(input, &site, &shared, i)?;
                         let path = format!("records/{}.html", corpus.records[i].id);
                         vec![self.page("site/record.html", path, &view)?]
                     }

@@ -173,6 +173,10 @@ pub struct FieldView {
     pub name: String,
     /// Value as text (lists joined with `, `, maps as YAML).
     pub value: String,
+    /// Value as HTML (render with `| safe`): a list of maps as a table (columns: the union of
+    /// the keys, first seen first), a map as a definition list, nested as written; every id of
+    /// a record with a page, at any depth and inside text, a link. Escaped by ddf.
+    pub html: String,
     /// The records a link or reference field names, in order (empty for other fields), so the
     /// ids are links on the page.
     pub records: Vec<RecordRef>,
@@ -283,8 +287,11 @@ pub struct RecordView {
     pub links_out: Vec<LinkView>,
     /// Links other records write to this one, by field then id.
     pub links_in: Vec<LinkView>,
-    /// Records the body mentions (ids of known types), in order of first mention.
+    /// Records this one mentions without a link field: ids in the body (`field` is `body`) and
+    /// in other fields at any depth (`field` is the field's name), body first, each once.
     pub mentions: Vec<LinkView>,
+    /// Records that mention this one in their body or fields (the inverse of `mentions`), by id.
+    pub mentioned_by: Vec<LinkView>,
     /// Upstream trace, as a tree in depth-first order (the first [`TREE_LIMIT`] records).
     pub upstream: Vec<ChainView>,
     /// Number of upstream records.
@@ -457,13 +464,16 @@ pub(crate) fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
 
 /// The fields of `r` other than id, type, title and status, in file order, ids of link and
 /// reference fields resolved so pages link them.
+/// Ids in values link from a page one folder below the site root (`records/`, `releases/`).
 pub(crate) fn field_views(corpus: &Corpus, r: &Record) -> Vec<FieldView> {
+    let href = |id: &str| record_href(corpus, id).map(|h| format!("../{h}"));
     r.fields
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "id" | "type" | "title" | "status"))
         .map(|(k, v)| FieldView {
             name: k.clone(),
             value: value_text(v),
+            html: super::fields::value_html(v, &href),
             records: r
                 .links
                 .iter()
@@ -977,14 +987,33 @@ pub fn findings_by_record(
     by
 }
 
-/// The page of record `i` (which must have one: `has_page`); `findings` is
-/// [`findings_by_record`] of the input's report.
+/// What every record page reads from the whole corpus, computed once per build so each page
+/// costs only its own records.
+pub struct Shared<'a> {
+    /// [`findings_by_record`] of the input's report.
+    pub findings: BTreeMap<&'a str, Vec<&'a crate::diagnostic::Diagnostic>>,
+    /// Every mention, both ways.
+    pub mentions: crate::mentions::Index,
+}
+
+impl<'a> Shared<'a> {
+    /// Indexes `input` once.
+    pub fn new(input: &Input<'a>) -> Shared<'a> {
+        Shared {
+            findings: findings_by_record(input.report),
+            mentions: crate::mentions::Index::new(input.corpus),
+        }
+    }
+}
+
+/// The page of record `i` (which must have one: `has_page`).
 pub fn record(
     input: &Input<'_>,
     site: &SiteView,
-    findings: &BTreeMap<&str, Vec<&crate::diagnostic::Diagnostic>>,
+    shared: &Shared<'_>,
     i: usize,
 ) -> Result<RecordView, SiteError> {
+    let findings = &shared.findings;
     let corpus = input.corpus;
     let graph = input.graph;
     let r = &corpus.records[i];
@@ -1001,11 +1030,19 @@ pub fn record(
     links_in.sort_by(|a, b| (&a.field, &a.record.id).cmp(&(&b.field, &b.record.id)));
     // Record pages sit in `records/`, next to each other.
     let body_href = |id: &str| record_href(corpus, id).map(|h| format!("../{h}"));
-    let mentions = crate::mentions::mentions(&r.body)
-        .into_iter()
-        .filter(|id| *id != r.id && corpus.get(id).is_some())
-        .map(|id| link("body", &id))
-        .collect();
+    let mention_views = |ms: Option<&Vec<crate::mentions::Mention>>| -> Vec<LinkView> {
+        ms.map(|ms| {
+            ms.iter()
+                .map(|m| LinkView {
+                    field: m.field.clone(),
+                    record: record_ref(corpus, &corpus.records[m.record]),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let mentions = mention_views(shared.mentions.out.get(i));
+    let mentioned_by = mention_views(shared.mentions.inc.get(i));
     let (history, approvals) = match &input.history {
         Some(h) => (
             h.history
@@ -1032,6 +1069,7 @@ pub fn record(
         links_out: r.links.iter().map(|l| link(&l.field, &l.target)).collect(),
         links_in,
         mentions,
+        mentioned_by,
         upstream_total: up.len(),
         upstream: tree(corpus, i, &up),
         downstream_total: down.len(),
