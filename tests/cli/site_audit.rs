@@ -1,0 +1,96 @@
+//! `ddf build` as an auditor walks it (issue 13): structured fields readable with every id a
+//! link, ids named in fields counted as mentions, signatures shown where the decision is, one
+//! vulnerability story on every page, and an honest status banner.
+
+use crate::harness::{files_under, un, TestRepo};
+use std::collections::BTreeMap;
+
+fn build(t: &TestRepo, out: &str) -> BTreeMap<String, String> {
+    let run = t.ddf(&["build", "-o", out]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    files_under(&t.path(out))
+        .into_iter()
+        .filter(|(rel, _)| rel.ends_with(".html"))
+        .map(|(rel, p)| (rel, std::fs::read_to_string(&p).expect("read page")))
+        .collect()
+}
+
+/// The section of `page` that starts at `from`, up to the next `</section>`.
+fn section<'a>(page: &'a str, from: &str) -> &'a str {
+    let Some(a) = page.find(from) else {
+        return "";
+    };
+    let rest = &page[a..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}
+
+#[test]
+fn structured_fields_are_tables_and_every_id_in_them_links() {
+    let t = TestRepo::with_basics();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.write("records/UN-002.md", &un("UN-002"));
+    t.write(
+        "records/UN-003.md",
+        &un("UN-003").replace(
+            "source: user\n",
+            "source: user\nactions:\n  - { step: 1, action: \"Ask <UN-001> again\", owner: PER-001 }\n  - { step: 2, done: 2024-04-15, owner: PER-404 }\nscore: { version: \"3.1\", by: { who: UN-002 } }\nnote: \"See UN-002 and XY-999.\"\n",
+        ),
+    );
+    let site = build(&t, "out");
+    let page = &site["records/UN-003.html"];
+    // A list of maps: a table, columns the union of the keys in first-seen order.
+    assert!(
+        page.contains("<table class=\"nested\">\n<thead><tr><th>step</th><th>action</th><th>owner</th><th>done</th></tr></thead>"),
+        "{page}"
+    );
+    // Ids link at any depth and inside text; text is escaped; unknown ids stay text.
+    assert!(
+        page.contains("<td>Ask &lt;<a href=\"../records/UN-001.html\">UN-001</a>&gt; again</td><td><a href=\"../records/PER-001.html\">PER-001</a></td><td></td>"),
+        "{page}"
+    );
+    assert!(page.contains("<td>PER-404</td>"), "{page}");
+    // Nested maps: definition lists inside definition lists.
+    assert!(
+        page.contains("<dl class=\"nested\"><dt>version</dt><dd>3.1</dd><dt>by</dt><dd><dl class=\"nested\"><dt>who</dt><dd><a href=\"../records/UN-002.html\">UN-002</a></dd></dl></dd></dl>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("See <a href=\"../records/UN-002.html\">UN-002</a> and XY-999."),
+        "{page}"
+    );
+}
+
+#[test]
+fn ids_named_in_fields_are_mentions_and_the_target_lists_who_mentions_it() {
+    let t = TestRepo::with_basics();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.write("records/UN-002.md", &un("UN-002"));
+    t.write(
+        "records/UN-003.md",
+        &un("UN-003").replace(
+            "source: user\n",
+            "source: user\ninputs:\n  a: \"Reviewed UN-001 in depth\"\n",
+        ),
+    );
+    t.write(
+        "records/UN-004.md",
+        &un("UN-004").replace("The user needs UN-004.", "As UN-002 and UN-001 say."),
+    );
+    let site = build(&t, "out");
+    let from = &site["records/UN-003.html"];
+    let here = section(from, "<h3>Mentioned here</h3>");
+    assert!(
+        here.contains("<a href=\"../records/UN-001.html\">UN-001</a> Need UN-001 <span class=\"field\">in <code>inputs</code></span>"),
+        "{from}"
+    );
+    // The target: who mentions it, by id, and where.
+    let target = &site["records/UN-001.html"];
+    let by = section(target, "<h3>Mentioned by</h3>");
+    let a = by.find("records/UN-003.html").expect("UN-003 listed");
+    let b = by.find("records/UN-004.html").expect("UN-004 listed");
+    assert!(a < b, "{by}");
+    assert!(by.contains("in <code>inputs</code>"), "{by}");
+    assert!(by.contains("in its description"), "{by}");
+    // A record nobody mentions has no such section; a record does not mention itself.
+    assert!(!site["records/UN-004.html"].contains("<h3>Mentioned by</h3>"));
+}
