@@ -196,6 +196,14 @@ pub struct ReleaseView {
     pub sboms: Vec<SbomFileView>,
     /// Whether Git history was read.
     pub has_history: bool,
+    /// The approvals (electronic signatures) of the release record's current content, newest
+    /// first, as on its record page; empty without history.
+    pub approvals: Vec<super::views::ApprovalView>,
+    /// Who accepted the overall residual risk (ISO 14971 8): the approvals above with the
+    /// meaning `responsibility`.
+    pub risk_acceptance: Vec<super::views::ApprovalView>,
+    /// `overall_residual_risk` as the release record states it.
+    pub overall_residual_risk: String,
     /// The DDF as it stood at the release, when its tag or commit is in the history.
     pub frozen: Option<Frozen>,
     /// Why the DDF at the release cannot be shown, or what does not agree (tag and commit naming
@@ -711,12 +719,25 @@ fn release_view(
     t: &Timeline,
     k: usize,
     downloads: &BTreeMap<String, String>,
+    logged: &rustc_hash::FxHashSet<String>,
 ) -> ReleaseView {
     let corpus = input.corpus;
     let graph = input.graph;
     let resolved = &t.releases[k];
     let i = resolved.rel;
     let r = &corpus.records[i];
+    // The same approvals as the record page: those that cover the current content.
+    let approvals: Vec<&crate::history::approval::Approval> = match &input.history {
+        Some(h) => h
+            .ctx
+            .approvals_of(&r.id)
+            .filter(|a| crate::history::approval::covers(h.history, a, &r.id, &r.blob))
+            .collect(),
+        None => Vec::new(),
+    };
+    let view = |a: &&crate::history::approval::Approval| {
+        super::views::approval_link_view(corpus, logged, a)
+    };
     let body_href = |id: &str| record_href(corpus, id).map(|h| format!("../{h}"));
     ReleaseView {
         site: at_depth(site, "../"),
@@ -743,6 +764,13 @@ fn release_view(
         ),
         sboms: sbom_files(input, r, downloads),
         has_history: input.history.is_some(),
+        risk_acceptance: approvals
+            .iter()
+            .filter(|a| a.means("responsibility"))
+            .map(view)
+            .collect(),
+        approvals: approvals.iter().map(view).collect(),
+        overall_residual_risk: r.text("overall_residual_risk").unwrap_or_default(),
         frozen: frozen(input, t, k),
         notes: resolved.notes.clone(),
     }
@@ -815,6 +843,7 @@ pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<Out
             });
         }
     }
+    let logged = r.logged_commits(input);
     let pages: Vec<OutFile> = (0..t.releases.len())
         .into_par_iter()
         .filter_map(|k| {
@@ -822,7 +851,7 @@ pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<Out
             Some(r.page(
                 "site/release.html",
                 page,
-                &release_view(input, site, t, k, &downloads),
+                &release_view(input, site, t, k, &downloads, logged),
             ))
         })
         .collect::<Result<_, _>>()?;

@@ -118,6 +118,9 @@ pub struct Renderer {
     /// computed once per build, by whichever section asks first.
     timeline:
         std::sync::OnceLock<Result<super::releases::Timeline, crate::integrity::IntegrityError>>,
+    /// The commits the change log lists ([`super::changes::logged_commits`]), which every
+    /// approvals table links to: computed once per build.
+    logged: std::sync::OnceLock<rustc_hash::FxHashSet<String>>,
 }
 
 /// One unit of rendering work.
@@ -148,6 +151,7 @@ impl Renderer {
             tera,
             contexts: false,
             timeline: std::sync::OnceLock::new(),
+            logged: std::sync::OnceLock::new(),
         })
     }
 
@@ -169,6 +173,12 @@ impl Renderer {
             .get_or_init(|| super::releases::Timeline::new(input))
             .as_ref()
             .map_err(|e| SiteError::Integrity(e.clone()))
+    }
+
+    /// The commits the change log of `input` lists (one walk per build).
+    pub(crate) fn logged_commits(&self, input: &Input<'_>) -> &rustc_hash::FxHashSet<String> {
+        self.logged
+            .get_or_init(|| super::changes::logged_commits(input))
     }
 
     /// Renders `view` with `template` into the file `path` (relative to the site root).
@@ -201,7 +211,7 @@ impl Renderer {
     pub fn pages(&self, input: &Input<'_>) -> Result<Vec<OutFile>, SiteError> {
         let site: SiteView = views::site(input);
         let corpus = input.corpus;
-        let shared = views::Shared::new(input);
+        let shared = views::Shared::new(input, self.logged_commits(input));
         let mut jobs: Vec<Job> = SECTIONS.iter().map(|&f| Job::Section(f)).collect();
         jobs.extend((0..site.types.len()).map(Job::Type));
         jobs.extend(

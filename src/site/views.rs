@@ -246,6 +246,20 @@ pub struct ApprovalView {
     pub fingerprint: String,
     /// Why the key was the signer's trusted key then (trust root, or enrolment approved by whom).
     pub key_trust: String,
+    /// The signer's person page, relative to the site root, when it has one.
+    pub signer_href: Option<String>,
+    /// The approval commit's entry in the change log (`changes.html#commit-<id>`), relative to
+    /// the site root, when the log lists it.
+    pub log_href: Option<String>,
+}
+
+/// An approval a person signed, on their person page.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignedView {
+    /// The records (and change requests) it approves, in trailer order.
+    pub records: Vec<RecordRef>,
+    /// The approval, with its manifestation.
+    pub approval: ApprovalView,
 }
 
 /// A finding of `ddf check`.
@@ -308,6 +322,9 @@ pub struct RecordView {
     pub approvals: Vec<ApprovalView>,
     /// `ddf check` findings about this record.
     pub findings: Vec<FindingView>,
+    /// For a person: the approvals they signed (whatever they cover now), newest first; empty
+    /// without history.
+    pub signed: Vec<SignedView>,
     /// Links written here whose target changed after this record was last changed or approved
     /// (`suspect-link`), with the target's changes and body diff since; empty without history.
     pub suspect_links: Vec<SuspectLinkView>,
@@ -970,6 +987,24 @@ pub(crate) fn approval_view(a: &crate::history::approval::Approval) -> ApprovalV
         manifestation: a.manifestation(),
         fingerprint: a.fingerprint.clone(),
         key_trust: a.key_trust.clone(),
+        signer_href: None,
+        log_href: None,
+    }
+}
+
+/// [`approval_view`] with the signer linked to their person page and the commit to its entry in
+/// the change log (when `logged`, the change log's commits, holds it).
+pub(crate) fn approval_link_view(
+    corpus: &Corpus,
+    logged: &rustc_hash::FxHashSet<String>,
+    a: &crate::history::approval::Approval,
+) -> ApprovalView {
+    ApprovalView {
+        signer_href: a.signer.as_deref().and_then(|s| record_href(corpus, s)),
+        log_href: logged
+            .contains(&a.commit)
+            .then(|| format!("changes.html#commit-{}", a.commit)),
+        ..approval_view(a)
     }
 }
 
@@ -994,14 +1029,29 @@ pub struct Shared<'a> {
     pub findings: BTreeMap<&'a str, Vec<&'a crate::diagnostic::Diagnostic>>,
     /// Every mention, both ways.
     pub mentions: crate::mentions::Index,
+    /// The commits the change log lists, for links from approvals.
+    pub logged: &'a rustc_hash::FxHashSet<String>,
+    /// Every approval by its `Signer:`, newest first.
+    pub by_signer: BTreeMap<&'a str, Vec<&'a crate::history::approval::Approval>>,
 }
 
 impl<'a> Shared<'a> {
-    /// Indexes `input` once.
-    pub fn new(input: &Input<'a>) -> Shared<'a> {
+    /// Indexes `input` once; `logged` is the change log's commits.
+    pub fn new(input: &Input<'a>, logged: &'a rustc_hash::FxHashSet<String>) -> Shared<'a> {
+        let mut by_signer: BTreeMap<&str, Vec<&crate::history::approval::Approval>> =
+            BTreeMap::new();
+        if let Some(h) = &input.history {
+            for a in h.approvals {
+                if let Some(s) = a.signer.as_deref() {
+                    by_signer.entry(s).or_default().push(a);
+                }
+            }
+        }
         Shared {
             findings: findings_by_record(input.report),
             mentions: crate::mentions::Index::new(input.corpus),
+            logged,
+            by_signer,
         }
     }
 }
@@ -1053,7 +1103,7 @@ pub fn record(
             h.ctx
                 .approvals_of(&r.id)
                 .filter(|a| crate::history::approval::covers(h.history, a, &r.id, &r.blob))
-                .map(approval_view)
+                .map(|a| approval_link_view(corpus, shared.logged, a))
                 .collect(),
         ),
         None => (Vec::new(), Vec::new()),
@@ -1077,6 +1127,25 @@ pub fn record(
         has_history: input.history.is_some(),
         history,
         approvals,
+        signed: shared
+            .by_signer
+            .get(r.id.as_str())
+            .filter(|_| r.type_name == "person")
+            .map(|v| {
+                v.iter()
+                    .map(|a| SignedView {
+                        records: a
+                            .approves
+                            .iter()
+                            .map(|p| p.id.as_str())
+                            .chain(a.approve.iter().map(String::as_str))
+                            .map(|id| ref_of_id(corpus, id))
+                            .collect(),
+                        approval: approval_link_view(corpus, shared.logged, a),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         findings: findings
             .get(r.id.as_str())
             .map(|ds| ds.iter().map(|d| finding(corpus, d)).collect())

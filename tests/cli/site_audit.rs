@@ -94,3 +94,78 @@ fn ids_named_in_fields_are_mentions_and_the_target_lists_who_mentions_it() {
     // A record nobody mentions has no such section; a record does not mention itself.
     assert!(!site["records/UN-004.html"].contains("<h3>Mentioned by</h3>"));
 }
+
+#[test]
+fn signatures_are_shown_on_the_release_and_the_signers_page_linked_to_the_change_log() {
+    use crate::history::{blob, person, sign, ssh_key};
+    let mut t = TestRepo::new();
+    t.git_init();
+    let keys = tempfile::tempdir().expect("keys");
+    let (q_key, q_pub) = ssh_key(keys.path(), "quality");
+    t.write(
+        "records/PER-001.md",
+        &person(
+            "PER-001",
+            "Quinn Quality",
+            &q_pub,
+            "approval, release, responsibility",
+        ),
+    );
+    t.write(
+        "records/REL-001.md",
+        "---\nid: REL-001\ntype: release\ntitle: First release\nstatus: approved\nowner: PER-001\nversion: 1.0.0\noverall_residual_risk: Acceptable.\ncyber_device: false\nsupport_end: 2030-01-01\nfielded: false\n---\nThe first release.\n",
+    );
+    t.commit("Add the release");
+    let b = blob(&t, "records/REL-001.md");
+    let release_commit = sign(
+        &mut t,
+        &q_key,
+        "Release REL-001",
+        &format!("Approves: REL-001@{b}\nSignature-Meaning: release\nSigner: PER-001"),
+    );
+    let risk_commit = sign(
+        &mut t,
+        &q_key,
+        "Accept the residual risk of REL-001",
+        &format!("Approves: REL-001@{b}\nSignature-Meaning: responsibility\nSigner: PER-001"),
+    );
+    let site = build(&t, "out");
+    let release = &site["releases/REL-001.html"];
+    let approvals = section(release, "<h2 id=\"approvals\">");
+    for commit in [&release_commit, &risk_commit] {
+        // The approving commit links its entry in the change log, which has that anchor.
+        let link = format!("<a href=\"../changes.html#commit-{commit}\"><code>");
+        assert!(approvals.contains(&link), "{link} not in {approvals}");
+        assert!(
+            site["changes.html"].contains(&format!("<tr id=\"commit-{commit}\"")),
+            "{commit} not anchored in the change log"
+        );
+    }
+    // Signer linked to the person page, key fingerprint shown, each meaning stated.
+    assert!(
+        approvals.contains("<td>Quinn Quality</td><td><a href=\"../records/PER-001.html\">PER-001</a></td>"),
+        "{approvals}"
+    );
+    assert!(approvals.contains("<code class=\"fingerprint\">SHA256:"), "{approvals}");
+    assert!(approvals.contains("<td>release</td>") && approvals.contains("<td>responsibility</td>"));
+    let risk = section(release, "<h2 id=\"residual-risk\">");
+    assert!(risk.contains("<p>Acceptable.</p>"), "{risk}");
+    assert!(
+        risk.contains("Accepted by <span class=\"ok\"><a href=\"../records/PER-001.html\">Quinn Quality</a> (PER-001)"),
+        "{risk}"
+    );
+    assert!(risk.contains("meaning responsibility: valid signature"), "{risk}");
+    // The record page shows the same approvals table.
+    let record = &site["records/REL-001.html"];
+    assert!(record.contains(&format!("changes.html#commit-{risk_commit}")), "{record}");
+    // The person page lists what they signed, newest first.
+    let per = &site["records/PER-001.html"];
+    let signed = &per[per.find("<h2 id=\"signed\">").expect("signed section")..];
+    let newest = signed.find(&risk_commit[..10]).expect("risk approval listed");
+    let older = signed.find(&release_commit[..10]).expect("release approval listed");
+    assert!(newest < older, "{signed}");
+    assert!(
+        signed.contains("<td><a href=\"../records/REL-001.html\" title=\"First release\">REL-001</a></td><td>"),
+        "{signed}"
+    );
+}
