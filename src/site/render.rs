@@ -38,6 +38,17 @@ pub fn slug(v: &str) -> String {
         .collect()
 }
 
+/// A status as its badge says it (the `badge` filter, `verified=site.approvals_verified`):
+/// `approved` is "approval not verified" when the site does not verify signatures (no Git
+/// history, or `status-signed` off), so an unchecked claim never shows as a green "approved".
+pub fn badge(status: &str, verified: bool) -> String {
+    if status == "approved" && !verified {
+        "approval not verified".into()
+    } else {
+        status.to_string()
+    }
+}
+
 /// A type name as people read it (the `label` filter): `hazardous-situation` is "Hazardous
 /// situation", `capa` is "CAPA".
 pub fn type_label(name: &str) -> String {
@@ -137,6 +148,9 @@ impl Renderer {
         tera.register_filter("slug", |v: &str, _: tera::Kwargs, _: &tera::State| slug(v));
         tera.register_filter("label", |v: &str, _: tera::Kwargs, _: &tera::State| {
             type_label(v)
+        });
+        tera.register_filter("badge", |v: &str, kw: tera::Kwargs, _: &tera::State| {
+            badge(v, kw.get::<bool>("verified").ok().flatten().unwrap_or(true))
         });
         for name in template_names() {
             let text = crate::templates::load(source, templates_dir, name)
@@ -250,6 +264,13 @@ mod tests {
         assert_eq!(super::slug("in_triage"), "in-triage");
         assert_eq!(super::slug("Approved"), "approved");
         assert_eq!(super::slug("a\"><b"), "a---b");
+    }
+
+    #[test]
+    fn unverified_approvals_are_not_badged_approved() {
+        assert_eq!(super::badge("approved", true), "approved");
+        assert_eq!(super::badge("approved", false), "approval not verified");
+        assert_eq!(super::badge("draft", false), "draft");
     }
 
     #[test]

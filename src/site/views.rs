@@ -35,6 +35,13 @@ pub struct SiteView {
     pub types: Vec<TypeCount>,
     /// `ddf <version>`.
     pub generator: String,
+    /// For a working-tree build in Git: `uncommitted` when the DDF's files had uncommitted
+    /// changes, `clean` when they had none; empty for `--rev` and outside Git.
+    pub worktree: String,
+    /// Whether `approved` statuses were checked against signatures: Git history was read and
+    /// `status-signed` is not off. When false, the `badge` filter shows `approved` as "approval
+    /// not verified".
+    pub approvals_verified: bool,
 }
 
 /// An entry of the navigation bar.
@@ -564,6 +571,16 @@ pub fn site(input: &Input<'_>) -> SiteView {
             .collect(),
         types,
         generator: format!("ddf {}", env!("CARGO_PKG_VERSION")),
+        worktree: match input.uncommitted {
+            Some(true) => "uncommitted".into(),
+            Some(false) => "clean".into(),
+            None => String::new(),
+        },
+        approvals_verified: input.history.is_some()
+            && corpus
+                .config
+                .severity_of("status-signed", crate::diagnostic::Severity::Error)
+                .is_some(),
     }
 }
 
