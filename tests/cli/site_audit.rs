@@ -169,3 +169,83 @@ fn signatures_are_shown_on_the_release_and_the_signers_page_linked_to_the_change
         "{signed}"
     );
 }
+
+fn banner(page: &str) -> &str {
+    let a = page.find("<span class=\"commit\">").expect("banner");
+    let rest = &page[a..];
+    &rest[..rest.find("</form>").unwrap_or(rest.len())]
+}
+
+#[test]
+fn the_banner_says_whether_the_ddf_had_uncommitted_changes() {
+    let mut t = TestRepo::with_basics();
+    t.git_init();
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001").replace("status: draft", "status: approved"),
+    );
+    t.commit("Add a need");
+    let site = build(&t, "out");
+    assert!(
+        banner(&site["index.html"]).contains("(no uncommitted changes)"),
+        "{}",
+        banner(&site["index.html"])
+    );
+    // The site written under the root is not a change to the DDF: a rebuild says the same,
+    // byte for byte.
+    let again = build(&t, "out");
+    assert_eq!(site, again);
+    t.write("records/UN-001.md", &un("UN-001").replace("Need UN-001", "Changed"));
+    let dirty = build(&t, "out");
+    let b = banner(&dirty["records/UN-001.html"]);
+    assert!(b.contains("with uncommitted changes"), "{b}");
+    assert!(
+        dirty["index.html"].contains("uncommitted changes to the DDF's files when built"),
+        "{}",
+        dirty["index.html"]
+    );
+    // --rev builds a commit: no working tree to speak of.
+    let rev = t.ddf(&["--rev", "HEAD", "build", "-o", "rev"]);
+    assert_eq!(rev.code, 0, "{}", rev.stderr);
+    let home = std::fs::read_to_string(t.path("rev/index.html")).expect("home");
+    assert!(!banner(&home).contains("uncommitted"), "{}", banner(&home));
+}
+
+#[test]
+fn approved_is_not_shown_as_verified_when_signatures_are_not_checked() {
+    let badge_ok = "<span class=\"status s-approved\">approved</span>";
+    let badge_unverified =
+        "<span class=\"status s-approval-not-verified\">approval not verified</span>";
+    let approved = un("UN-001").replace("status: draft", "status: approved");
+    // Without Git history.
+    let t = TestRepo::with_basics();
+    t.write("records/UN-001.md", &approved);
+    let site = build(&t, "out");
+    let page = &site["records/UN-001.html"];
+    assert!(page.contains(badge_unverified) && !page.contains(badge_ok), "{page}");
+    assert!(banner(page).contains("approvals not verified"));
+    let home = &site["index.html"];
+    assert!(
+        home.contains("<span class=\"warning\">not checked</span>: built without Git history"),
+        "{home}"
+    );
+    assert!(site["types/user-need.html"].contains(badge_unverified));
+    // With history and status-signed on, the badge is the status (the rule reports the
+    // unsigned approval).
+    let mut t = TestRepo::with_basics();
+    t.git_init();
+    t.write("records/UN-001.md", &approved);
+    t.commit("Add a need");
+    let site = build(&t, "out");
+    assert!(site["records/UN-001.html"].contains(badge_ok));
+    assert!(site["index.html"].contains("<span class=\"ok\">checked</span>"));
+    // status-signed switched off: not verified again, and the home page says why.
+    t.write("ddf.yaml", "project: Test\nrules:\n  status-signed: off\n");
+    let site = build(&t, "out");
+    assert!(site["records/UN-001.html"].contains(badge_unverified));
+    assert!(
+        site["index.html"].contains("<code>status-signed</code> is off in ddf.yaml"),
+        "{}",
+        site["index.html"]
+    );
+}
