@@ -97,12 +97,11 @@ impl Index {
                 let mut add = |ids: Vec<String>, field: &str| {
                     for id in ids {
                         match corpus.by_id.get(&id) {
-                            Some(&j) if j != i && !found.iter().any(|m| m.record == j) => {
-                                found.push(Mention {
+                            Some(&j) if j != i && !found.iter().any(|m| m.record == j) => found
+                                .push(Mention {
                                     record: j,
                                     field: field.to_string(),
-                                })
-                            }
+                                }),
                             _ => {}
                         }
                     }
@@ -131,7 +130,11 @@ impl Index {
             }
         }
         for v in &mut inc {
-            v.sort_by(|a, b| corpus.records[a.record].id.cmp(&corpus.records[b.record].id));
+            v.sort_by(|a, b| {
+                corpus.records[a.record]
+                    .id
+                    .cmp(&corpus.records[b.record].id)
+            });
         }
         Index { out, inc }
     }

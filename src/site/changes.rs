@@ -10,7 +10,8 @@
 
 use super::releases::{release_page, Timeline};
 use super::views::{
-    approval_link_view, at_depth, record_ref, ref_of_id, value_text, ApprovalView, RecordRef, SiteView,
+    approval_link_view, at_depth, record_ref, ref_of_id, value_text, ApprovalView, RecordRef,
+    SiteView,
 };
 use super::{Input, OutFile, SiteError};
 use crate::history::approval::format_time;

@@ -151,10 +151,19 @@ mod tests {
     #[test]
     fn list_of_maps_is_a_table_with_the_union_of_keys() {
         let h = html("- { step: 1, action: 'do <it> (CR-003)', owner: PER-004 }\n- { step: 2, done: 2024-04-15, owner: PER-999 }\n");
-        assert!(h.contains("<th>step</th><th>action</th><th>owner</th><th>done</th>"), "{h}");
-        assert!(h.contains("<td>do &lt;it&gt; (<a href=\"../records/CR-003.html\">CR-003</a>)</td>"), "{h}");
+        assert!(
+            h.contains("<th>step</th><th>action</th><th>owner</th><th>done</th>"),
+            "{h}"
+        );
+        assert!(
+            h.contains("<td>do &lt;it&gt; (<a href=\"../records/CR-003.html\">CR-003</a>)</td>"),
+            "{h}"
+        );
         // An id without a page stays text; a missing key is an empty cell.
-        assert!(h.contains("<tr><td>2</td><td></td><td>PER-999</td><td>2024-04-15</td></tr>"), "{h}");
+        assert!(
+            h.contains("<tr><td>2</td><td></td><td>PER-999</td><td>2024-04-15</td></tr>"),
+            "{h}"
+        );
     }
 
     #[test]

@@ -190,7 +190,10 @@ pub struct ReleaseView {
     pub body_html: String,
     /// The CRs it names in `changes`, with their cyber class (`cyber_impact`) as the note.
     pub changes: Vec<VulnState>,
-    /// VULN records that name this release in `fielded`, with their state.
+    /// The vulnerabilities in this release, with their state: those naming it in `fielded`,
+    /// and those affecting a component its SBOM lists at the version the component's record
+    /// describes ([`crate::vuln::affected`], the same answer as the SBOM table and the
+    /// components register).
     pub fielded_vulns: Vec<VulnState>,
     /// The SBOM files it lists.
     pub sboms: Vec<SbomFileView>,
@@ -585,11 +588,12 @@ fn vuln_states(corpus: &Corpus, mut v: Vec<usize>) -> Vec<VulnState> {
 
 fn sbom_files(
     input: &Input<'_>,
-    rel: &Record,
+    rel_index: usize,
     downloads: &BTreeMap<String, String>,
+    affected: &crate::vuln::affected::Affected<'_>,
 ) -> Vec<SbomFileView> {
     let corpus = input.corpus;
-    let graph = input.graph;
+    let rel = &corpus.records[rel_index];
     let opts = crate::sbom::ReadOptions::from_config(&corpus.config);
     let cmps: Vec<usize> = corpus
         .records_of("component")
@@ -663,15 +667,11 @@ fn sbom_files(
                         })
                         .unwrap_or_default()
                     });
+                    // The same answer as the release's list of vulnerabilities and the
+                    // components register: `crate::vuln::affected`.
                     let vulns = rec
                         .map(|(i, _)| {
-                            vuln_states(
-                                corpus,
-                                graph
-                                    .inbound(i, "affects")
-                                    .filter(|&v| corpus.records[v].type_name == "vulnerability")
-                                    .collect(),
-                            )
+                            vuln_states(corpus, affected.of_component_in_release(i, rel_index))
                         })
                         .unwrap_or_default();
                     let vex = sbom
@@ -720,9 +720,9 @@ fn release_view(
     k: usize,
     downloads: &BTreeMap<String, String>,
     logged: &rustc_hash::FxHashSet<String>,
+    affected: &crate::vuln::affected::Affected<'_>,
 ) -> ReleaseView {
     let corpus = input.corpus;
-    let graph = input.graph;
     let resolved = &t.releases[k];
     let i = resolved.rel;
     let r = &corpus.records[i];
@@ -755,14 +755,8 @@ fn release_view(
                     .unwrap_or_default(),
             })
             .collect(),
-        fielded_vulns: vuln_states(
-            corpus,
-            graph
-                .inbound(i, "fielded")
-                .filter(|&v| corpus.records[v].type_name == "vulnerability")
-                .collect(),
-        ),
-        sboms: sbom_files(input, r, downloads),
+        fielded_vulns: vuln_states(corpus, affected.of_release(i)),
+        sboms: sbom_files(input, i, downloads, affected),
         has_history: input.history.is_some(),
         risk_acceptance: approvals
             .iter()
@@ -844,6 +838,7 @@ pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<Out
         }
     }
     let logged = r.logged_commits(input);
+    let affected = r.affected(input);
     let pages: Vec<OutFile> = (0..t.releases.len())
         .into_par_iter()
         .filter_map(|k| {
@@ -851,7 +846,7 @@ pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<Out
             Some(r.page(
                 "site/release.html",
                 page,
-                &release_view(input, site, t, k, &downloads, logged),
+                &release_view(input, site, t, k, &downloads, logged, &affected),
             ))
         })
         .collect::<Result<_, _>>()?;

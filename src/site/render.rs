@@ -132,6 +132,9 @@ pub struct Renderer {
     /// The commits the change log lists ([`super::changes::logged_commits`]), which every
     /// approvals table links to: computed once per build.
     logged: std::sync::OnceLock<rustc_hash::FxHashSet<String>>,
+    /// What the releases' SBOMs contain, from which every page says which vulnerabilities
+    /// affect a component or a release ([`crate::vuln::affected`]): read once per build.
+    contents: std::sync::OnceLock<crate::vuln::affected::Contents>,
 }
 
 /// One unit of rendering work.
@@ -166,6 +169,7 @@ impl Renderer {
             contexts: false,
             timeline: std::sync::OnceLock::new(),
             logged: std::sync::OnceLock::new(),
+            contents: std::sync::OnceLock::new(),
         })
     }
 
@@ -193,6 +197,15 @@ impl Renderer {
     pub(crate) fn logged_commits(&self, input: &Input<'_>) -> &rustc_hash::FxHashSet<String> {
         self.logged
             .get_or_init(|| super::changes::logged_commits(input))
+    }
+
+    /// Which vulnerabilities affect which components and releases of `input`: the one answer
+    /// every page gives (the releases' SBOMs read once per build).
+    pub(crate) fn affected<'a>(&'a self, input: &Input<'a>) -> crate::vuln::affected::Affected<'a> {
+        let contents = self
+            .contents
+            .get_or_init(|| crate::vuln::affected::Contents::new(input.corpus));
+        crate::vuln::affected::Affected::new(input.corpus, input.graph, contents)
     }
 
     /// Renders `view` with `template` into the file `path` (relative to the site root).

@@ -143,29 +143,48 @@ fn signatures_are_shown_on_the_release_and_the_signers_page_linked_to_the_change
     }
     // Signer linked to the person page, key fingerprint shown, each meaning stated.
     assert!(
-        approvals.contains("<td>Quinn Quality</td><td><a href=\"../records/PER-001.html\">PER-001</a></td>"),
+        approvals.contains(
+            "<td>Quinn Quality</td><td><a href=\"../records/PER-001.html\">PER-001</a></td>"
+        ),
         "{approvals}"
     );
-    assert!(approvals.contains("<code class=\"fingerprint\">SHA256:"), "{approvals}");
-    assert!(approvals.contains("<td>release</td>") && approvals.contains("<td>responsibility</td>"));
+    assert!(
+        approvals.contains("<code class=\"fingerprint\">SHA256:"),
+        "{approvals}"
+    );
+    assert!(
+        approvals.contains("<td>release</td>") && approvals.contains("<td>responsibility</td>")
+    );
     let risk = section(release, "<h2 id=\"residual-risk\">");
     assert!(risk.contains("<p>Acceptable.</p>"), "{risk}");
     assert!(
         risk.contains("Accepted by <span class=\"ok\"><a href=\"../records/PER-001.html\">Quinn Quality</a> (PER-001)"),
         "{risk}"
     );
-    assert!(risk.contains("meaning responsibility: valid signature"), "{risk}");
+    assert!(
+        risk.contains("meaning responsibility: valid signature"),
+        "{risk}"
+    );
     // The record page shows the same approvals table.
     let record = &site["records/REL-001.html"];
-    assert!(record.contains(&format!("changes.html#commit-{risk_commit}")), "{record}");
+    assert!(
+        record.contains(&format!("changes.html#commit-{risk_commit}")),
+        "{record}"
+    );
     // The person page lists what they signed, newest first.
     let per = &site["records/PER-001.html"];
     let signed = &per[per.find("<h2 id=\"signed\">").expect("signed section")..];
-    let newest = signed.find(&risk_commit[..10]).expect("risk approval listed");
-    let older = signed.find(&release_commit[..10]).expect("release approval listed");
+    let newest = signed
+        .find(&risk_commit[..10])
+        .expect("risk approval listed");
+    let older = signed
+        .find(&release_commit[..10])
+        .expect("release approval listed");
     assert!(newest < older, "{signed}");
     assert!(
-        signed.contains("<td><a href=\"../records/REL-001.html\" title=\"First release\">REL-001</a></td><td>"),
+        signed.contains(
+            "<td><a href=\"../records/REL-001.html\" title=\"First release\">REL-001</a></td><td>"
+        ),
         "{signed}"
     );
 }
@@ -195,7 +214,10 @@ fn the_banner_says_whether_the_ddf_had_uncommitted_changes() {
     // byte for byte.
     let again = build(&t, "out");
     assert_eq!(site, again);
-    t.write("records/UN-001.md", &un("UN-001").replace("Need UN-001", "Changed"));
+    t.write(
+        "records/UN-001.md",
+        &un("UN-001").replace("Need UN-001", "Changed"),
+    );
     let dirty = build(&t, "out");
     let b = banner(&dirty["records/UN-001.html"]);
     assert!(b.contains("with uncommitted changes"), "{b}");
@@ -222,7 +244,10 @@ fn approved_is_not_shown_as_verified_when_signatures_are_not_checked() {
     t.write("records/UN-001.md", &approved);
     let site = build(&t, "out");
     let page = &site["records/UN-001.html"];
-    assert!(page.contains(badge_unverified) && !page.contains(badge_ok), "{page}");
+    assert!(
+        page.contains(badge_unverified) && !page.contains(badge_ok),
+        "{page}"
+    );
     assert!(banner(page).contains("approvals not verified"));
     let home = &site["index.html"];
     assert!(
@@ -248,4 +273,91 @@ fn approved_is_not_shown_as_verified_when_signatures_are_not_checked() {
         "{}",
         site["index.html"]
     );
+}
+
+/// The VULN ids in `html` (a table row or a section), in order.
+fn vuln_ids(html: &str) -> Vec<String> {
+    let re = regex::Regex::new(r">(VULN-\d+)</a>").expect("regex");
+    re.captures_iter(html).map(|c| c[1].to_string()).collect()
+}
+
+/// The table row of `page` holding `needle`.
+fn row<'a>(page: &'a str, needle: &str) -> &'a str {
+    let at = page
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in page"));
+    let start = page[..at].rfind("<tr").expect("row start");
+    let end = at + page[at..].find("</tr>").expect("row end");
+    &page[start..end]
+}
+
+#[test]
+fn one_vulnerability_tells_one_story_on_every_page() {
+    // docs-example: VULN-001 is a CVE of Mbed TLS 3.5.1 (fielded in REL-001, firmware 2.0.0);
+    // CMP-002 now describes 3.5.2, which REL-002 ships; VULN-002 is fielded in both.
+    let t = TestRepo::example();
+    let site = build(&t, "out");
+    let rel2 = &site["releases/REL-002.html"];
+    let in_rel2 = section(rel2, "<h2 id=\"vulnerabilities\">");
+    assert_eq!(vuln_ids(in_rel2), ["VULN-002"], "{in_rel2}");
+    // REL-002's SBOM row of mbedtls 3.5.2: the same answer.
+    assert_eq!(vuln_ids(row(rel2, "<td>3.5.2</td>")), ["VULN-002"]);
+    // REL-001 shipped 3.5.1: both, in its list and in its SBOM row.
+    let rel1 = &site["releases/REL-001.html"];
+    assert_eq!(
+        vuln_ids(section(rel1, "<h2 id=\"vulnerabilities\">")),
+        ["VULN-001", "VULN-002"]
+    );
+    assert_eq!(
+        vuln_ids(row(rel1, "<td>3.5.1</td>")),
+        ["VULN-001", "VULN-002"]
+    );
+    // The components register lists VULN-001 against CMP-002 only as an earlier version.
+    let register = row(&site["components.html"], "<td>mbedtls 3.5.2</td>");
+    assert_eq!(vuln_ids(register), ["VULN-002", "VULN-001"], "{register}");
+    assert!(
+        register.contains("not_affected; an earlier version, in REL-001"),
+        "{register}"
+    );
+    // The security report: current and earlier apart.
+    let security = row(&site["security.html"], "<td>mbedtls 3.5.2</td>");
+    let earlier = security
+        .find("earlier versions:")
+        .expect("earlier versions noted");
+    assert_eq!(vuln_ids(&security[..earlier]), ["VULN-002"], "{security}");
+    assert_eq!(vuln_ids(&security[earlier..]), ["VULN-001"], "{security}");
+}
+
+#[test]
+fn an_unfielded_vulnerability_of_a_shipped_component_is_in_the_release() {
+    // A VULN still in triage names no release; the release whose SBOM lists the component at the
+    // record's version has it, in its list and its SBOM row alike.
+    let t = TestRepo::with_basics();
+    t.write(
+        "sboms/fw.cdx.json",
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":"library","bom-ref":"lib","name":"lib","version":"1.0","purl":"pkg:generic/lib@1.0"}]}"#,
+    );
+    t.write(
+        "records/CMP-001.md",
+        "---\nid: CMP-001\ntype: component\ntitle: lib 1.0\nstatus: approved\nowner: PER-001\ncyber: true\nname: lib\nversion: \"1.0\"\npurl: pkg:generic/lib@1.0\norigin: open-source\nsupport_level: actively-maintained\nsbom_ref: lib\n---\n",
+    );
+    t.write(
+        "records/REL-001.md",
+        "---\nid: REL-001\ntype: release\ntitle: First\nstatus: draft\nowner: PER-001\nversion: 1.0.0\nsbom: [sboms/fw.cdx.json]\ncyber_device: true\nsupport_end: 2030-01-01\nfielded: false\n---\n",
+    );
+    t.write(
+        "records/VULN-001.md",
+        "---\nid: VULN-001\ntype: vulnerability\ntitle: A flaw in lib 1.0\nstatus: draft\nowner: PER-001\ncyber: true\nvuln_id: CVE-2026-0001\naliases: []\nsource: osv\ndiscovered: 2026-01-01\nstate: in_triage\nexploitability: E1\nseverity: S1\naffects: [CMP-001]\n---\n",
+    );
+    let site = build(&t, "out");
+    let rel = &site["releases/REL-001.html"];
+    assert_eq!(
+        vuln_ids(section(rel, "<h2 id=\"vulnerabilities\">")),
+        ["VULN-001"],
+        "{rel}"
+    );
+    assert_eq!(vuln_ids(row(rel, "<td>1.0</td>")), ["VULN-001"], "{rel}");
+    let register = row(&site["components.html"], "<td>lib 1.0</td>");
+    assert_eq!(vuln_ids(register), ["VULN-001"], "{register}");
+    assert!(!register.contains("earlier version"), "{register}");
 }
