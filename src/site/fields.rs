@@ -102,8 +102,18 @@ fn write_value(out: &mut String, v: &Value, href: &dyn Fn(&str) -> Option<String
                 out.push_str("<tr>");
                 if let Value::Mapping(m) = untag(i) {
                     for c in &columns {
-                        out.push_str("<td>");
-                        if let Some(cell) = m.get(*c) {
+                        let cell = m.get(*c);
+                        // An id, a date or a number breaks at its hyphens in a narrow column;
+                        // keep a one-word cell on one line.
+                        let one_word = cell
+                            .and_then(|v| crate::record::scalar_text(untag(v)))
+                            .is_some_and(|t| !t.is_empty() && !t.contains(char::is_whitespace));
+                        out.push_str(if one_word {
+                            "<td class=\"nowrap\">"
+                        } else {
+                            "<td>"
+                        });
+                        if let Some(cell) = cell {
                             write_value(out, cell, href, depth + 1);
                         }
                         out.push_str("</td>");
@@ -161,7 +171,7 @@ mod tests {
         );
         // An id without a page stays text; a missing key is an empty cell.
         assert!(
-            h.contains("<tr><td>2</td><td></td><td>PER-999</td><td>2024-04-15</td></tr>"),
+            h.contains("<tr><td class=\"nowrap\">2</td><td></td><td class=\"nowrap\">PER-999</td><td class=\"nowrap\">2024-04-15</td></tr>"),
             "{h}"
         );
     }

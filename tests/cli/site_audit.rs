@@ -45,10 +45,10 @@ fn structured_fields_are_tables_and_every_id_in_them_links() {
     );
     // Ids link at any depth and inside text; text is escaped; unknown ids stay text.
     assert!(
-        page.contains("<td>Ask &lt;<a href=\"../records/UN-001.html\">UN-001</a>&gt; again</td><td><a href=\"../records/PER-001.html\">PER-001</a></td><td></td>"),
+        page.contains("<td>Ask &lt;<a href=\"../records/UN-001.html\">UN-001</a>&gt; again</td><td class=\"nowrap\"><a href=\"../records/PER-001.html\">PER-001</a></td><td></td>"),
         "{page}"
     );
-    assert!(page.contains("<td>PER-404</td>"), "{page}");
+    assert!(page.contains("<td class=\"nowrap\">PER-404</td>"), "{page}");
     // Nested maps: definition lists inside definition lists.
     assert!(
         page.contains("<dl class=\"nested\"><dt>version</dt><dd>3.1</dd><dt>by</dt><dd><dl class=\"nested\"><dt>who</dt><dd><a href=\"../records/UN-002.html\">UN-002</a></dd></dl></dd></dl>"),
