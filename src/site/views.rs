@@ -487,8 +487,8 @@ pub(crate) fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
 }
 
 /// The fields of `r` other than id, type, title and status, in file order, ids of link and
-/// reference fields resolved so pages link them.
-/// Ids in values link from a page one folder below the site root (`records/`, `releases/`).
+/// reference fields resolved so pages link them. Ids written in values link from a page one
+/// folder below the site root (`records/`, `releases/`).
 pub(crate) fn field_views(corpus: &Corpus, r: &Record) -> Vec<FieldView> {
     let href = |id: &str| record_href(corpus, id).map(|h| format!("../{h}"));
     r.fields
