@@ -360,4 +360,11 @@ fn an_unfielded_vulnerability_of_a_shipped_component_is_in_the_release() {
     let register = row(&site["components.html"], "<td>lib 1.0</td>");
     assert_eq!(vuln_ids(register), ["VULN-001"], "{register}");
     assert!(!register.contains("earlier version"), "{register}");
+    // The walk from the component reaches the release through the vulnerability, by the same
+    // answer.
+    let walk = &site["walk/CMP-001.html"];
+    assert!(
+        walk.contains("VULN-001 affects a component it ships"),
+        "{walk}"
+    );
 }
