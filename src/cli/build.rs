@@ -50,6 +50,24 @@ fn with_input<T>(
     let marks = hctx
         .as_ref()
         .map(|c| crate::rules::change::Marks::new(&corpus, c));
+    let templates_dir = corpus
+        .config
+        .site
+        .templates
+        .clone()
+        .unwrap_or_else(|| "templates".into());
+    // The DDF's own files: what the site is built from, and nothing it writes (`site/`).
+    let uncommitted = if env.rev.is_some() {
+        None
+    } else {
+        let mut paths = vec![
+            corpus.config.records.clone(),
+            crate::config::CONFIG_FILE.to_string(),
+            templates_dir.clone(),
+        ];
+        paths.extend(corpus.attachments.keys().cloned());
+        crate::source::uncommitted(&env.root, &paths)
+    };
     let input = crate::site::Input {
         corpus: &corpus,
         graph: &graph,
@@ -63,14 +81,9 @@ fn with_input<T>(
                 marks,
             },
         ),
+        uncommitted,
     };
     let source = env.source()?;
-    let templates_dir = corpus
-        .config
-        .site
-        .templates
-        .clone()
-        .unwrap_or_else(|| "templates".into());
     let value = f(&input, source.as_ref(), &templates_dir)?;
     Ok((
         value,

@@ -4,6 +4,7 @@
 //! Everything reads local files, so a scan runs in CI and on an air-gapped machine alike, and
 //! the same database gives the same answer every time.
 
+pub mod affected;
 pub mod cvss;
 pub mod distro;
 pub mod kev;

@@ -18,6 +18,7 @@ mod sbom;
 mod serve;
 mod signatures;
 mod site;
+mod site_audit;
 mod site_registers;
 mod site_risk;
 mod site_search;
