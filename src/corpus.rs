@@ -133,7 +133,12 @@ impl Corpus {
             .into_par_iter()
             .map(|f| match f.content {
                 Err(issue) => {
-                    let mut d = Diagnostic::new("io", f.path, issue.message).hint(issue.hint);
+                    let rule = if crate::source::misnamed_record(&f.path) {
+                        "file-extension"
+                    } else {
+                        "io"
+                    };
+                    let mut d = Diagnostic::new(rule, f.path, issue.message).hint(issue.hint);
                     if issue.warning {
                         d = d.severity(crate::diagnostic::Severity::Warning);
                     }

@@ -12,6 +12,7 @@ mod hostile;
 mod impact;
 mod integrity;
 mod limits;
+mod misleading;
 mod review;
 mod revisions;
 mod sbom;
