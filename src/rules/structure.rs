@@ -645,6 +645,9 @@ pub fn check_corpus(corpus: &Corpus, graph: &Graph) -> Vec<Diagnostic> {
                 continue;
             }
             match corpus.get(&l.target) {
+                // The record exists but cannot be read: its own finding says so, and "create
+                // the record" would make a duplicate.
+                None if corpus.unread_with_id(&l.target).is_some() => {}
                 None => {
                     let near = near_id(&l.target, corpus);
                     let hint = match near {

@@ -299,6 +299,9 @@ pub struct RecordView {
     pub history: Vec<RevisionView>,
     /// Approvals of the current content, newest first.
     pub approvals: Vec<ApprovalView>,
+    /// The files of the other records with this id (`duplicate-id`), which have no page of
+    /// their own: the page warns that the id is not unique. Empty when it is.
+    pub duplicates: Vec<String>,
     /// `ddf check` findings about this record.
     pub findings: Vec<FindingView>,
     /// Links written here whose target changed after this record was last changed or approved
@@ -1027,6 +1030,12 @@ pub fn record(
         record: record_ref(corpus, r),
         walk: super::walk::walk_href(corpus, i),
         path: r.path.clone(),
+        duplicates: corpus
+            .records_with_id(&r.id)
+            .into_iter()
+            .filter(|&j| j != i)
+            .map(|j| corpus.records[j].path.clone())
+            .collect(),
         fields,
         body_html: markdown::render(&r.body, &body_href),
         links_out: r.links.iter().map(|l| link(&l.field, &l.target)).collect(),

@@ -105,3 +105,160 @@ fn an_indented_key_gets_the_indentation_hint() {
     );
     let _ = di;
 }
+
+/// VER-011 of the example verifies DI-007 and RC-005, and DR-003 and CAPA-001 name it.
+fn example_with_broken_ver() -> TestRepo {
+    let t = TestRepo::example();
+    let path = "records/verification/VER-011.md";
+    let text = t.read(path).replace(
+        "title: Alarm system acoustic and timing test",
+        "title: [broken",
+    );
+    t.write(path, &text);
+    t
+}
+
+#[test]
+fn a_record_that_does_not_parse_keeps_its_id_and_misleads_no_rule() {
+    let t = example_with_broken_ver();
+    let run = t.ddf(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let f = findings(&run);
+    assert_eq!(
+        f.iter().map(|(r, p, ..)| (r.as_str(), p.as_str())).collect::<Vec<_>>(),
+        [("yaml", "records/verification/VER-011.md")],
+        "no dangling-link to VER-011, no di-verified / rc-verified / release-ready it would clear: {f:?}"
+    );
+    let human = t.ddf(&["check"]);
+    assert!(
+        human.stdout.contains("di-verified on DI-007")
+            && human.stdout.contains("rc-verified on RC-005")
+            && !human.stdout.contains("create the record"),
+        "said once, on the file: {}",
+        human.stdout
+    );
+    let show = t.ddf(&["show", "VER-011"]);
+    assert_eq!(show.code, 1);
+    assert!(
+        show.stderr
+            .contains("VER-011 is in records/verification/VER-011.md, which could not be read"),
+        "{}",
+        show.stderr
+    );
+}
+
+#[test]
+fn a_record_whose_name_is_its_only_id_is_still_known() {
+    let t = TestRepo::with_basics();
+    t.write("records/UN-001.md", "no front-matter at all\n");
+    t.write("records/DI-001.md", &di("DI-001", "UN-001"));
+    let run = t.ddf(&["check", "--format", "json"]);
+    let f = findings(&run);
+    assert!(f.iter().any(|(r, ..)| r == "front-matter"), "{f:?}");
+    assert!(!f.iter().any(|(r, ..)| r == "dangling-link"), "{f:?}");
+}
+
+fn with_duplicate() -> TestRepo {
+    let t = TestRepo::with_basics();
+    t.write(
+        "records/a/UN-001.md",
+        &un("UN-001").replace("Need UN-001", "First need"),
+    );
+    t.write(
+        "records/b/UN-001.md",
+        &un("UN-001").replace("Need UN-001", "Second need"),
+    );
+    t.write("records/DI-001.md", &di("DI-001", "UN-001"));
+    t
+}
+
+#[test]
+fn show_marks_both_records_of_a_duplicated_id() {
+    let t = with_duplicate();
+    let run = t.ddf(&["show", "UN-001"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("id UN-001 is used by 2 records (records/a/UN-001.md, records/b/UN-001.md)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("First need") && run.stdout.contains("Second need"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout.matches("DUPLICATE ID").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    let json = t.ddf(&["show", "UN-001", "--format", "json"]).json();
+    assert_eq!(json["path"], "records/a/UN-001.md");
+    assert_eq!(json["same_id"][0]["path"], "records/b/UN-001.md");
+    assert_eq!(json["same_id"][0]["title"], "Second need");
+    let unique = t.ddf(&["show", "DI-001", "--format", "json"]).json();
+    assert!(unique.get("same_id").is_none(), "{unique}");
+}
+
+#[test]
+fn trace_marks_both_records_of_a_duplicated_id() {
+    let t = with_duplicate();
+    let run = t.ddf(&["trace"]);
+    assert!(
+        run.stderr.contains("id UN-001 is used by 2 records"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout
+            .contains("UN-001 (duplicate id: records/a/UN-001.md)")
+            && run
+                .stdout
+                .contains("UN-001 (duplicate id: records/b/UN-001.md)"),
+        "{}",
+        run.stdout
+    );
+    let json = t.ddf(&["trace", "--format", "json"]).json();
+    assert_eq!(json["duplicates"][0]["id"], "UN-001");
+    assert_eq!(json["duplicates"][0]["paths"][1], "records/b/UN-001.md");
+}
+
+#[test]
+fn the_site_page_of_a_duplicated_id_names_the_other_file() {
+    let t = with_duplicate();
+    let run = t.ddf(&["build", "-o", "out"]);
+    assert!(run.code <= 1, "{}", run.stderr);
+    let page = t.read("out/records/UN-001.html");
+    assert!(page.contains("Duplicate id"), "{page}");
+    assert!(page.contains("<code>records/b/UN-001.md</code>"), "{page}");
+    let di = t.read("out/records/DI-001.html");
+    assert!(!di.contains("Duplicate id"));
+}
+
+#[test]
+fn the_id_filename_hint_never_suggests_overwriting_a_file() {
+    let t = TestRepo::with_basics();
+    t.write("records/UN-001.md", &un("UN-001"));
+    t.write("records/need.md", &un("UN-001"));
+    t.write("records/other.md", &un("UN-002"));
+    let human = t.ddf(&["check"]);
+    assert!(
+        human
+            .stdout
+            .contains("`records/UN-001.md` exists already, so do not rename this file to it"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("rename the file to `UN-002.md`"),
+        "a free name is still suggested: {}",
+        human.stdout
+    );
+    assert!(
+        !human.stdout.contains("rename the file to `UN-001.md`"),
+        "{}",
+        human.stdout
+    );
+}
