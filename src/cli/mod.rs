@@ -13,6 +13,7 @@ mod impact;
 mod init;
 mod keys;
 mod log;
+mod mv;
 mod new;
 mod output;
 mod progress;
@@ -97,6 +98,8 @@ pub enum Command {
     New(new::Args),
     /// Parse every record, validate schema and links, run the trace rules.
     Check(check::Args),
+    /// Rename a record and rewrite every link and mention of it, in one atomic step.
+    Mv(mv::Args),
     /// One record: fields, links in and out, upstream and downstream trace.
     Show(show::Args),
     /// The change-control log from Git history, or one record's revision history.
@@ -490,6 +493,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Init(a) => init::run(&env, cli.dir.as_deref(), a),
         Command::New(a) => new::run(&env, a),
         Command::Check(a) => check::run(&env, a),
+        Command::Mv(a) => mv::run(&env, a),
         Command::Show(a) => show::run(&env, a),
         Command::Trace(a) => trace::run(&env, a),
         Command::Log(a) => log::run(&env, a),

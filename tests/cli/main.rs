@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod commands;
 mod demo;
+mod edit;
 mod fuzz_found;
 mod harness;
 mod history;
