@@ -6,6 +6,7 @@
 //! all of them are written (and every file still holds what the edits were computed from) are
 //! they renamed into place; a failure then puts back what was already replaced.
 
+pub mod fmt;
 pub mod rename;
 
 use std::io::Write;
