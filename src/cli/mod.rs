@@ -8,6 +8,7 @@ mod approve;
 mod build;
 mod check;
 mod export;
+mod fmt;
 mod http;
 mod impact;
 mod init;
@@ -100,6 +101,8 @@ pub enum Command {
     Check(check::Args),
     /// Rename a record and rewrite every link and mention of it, in one atomic step.
     Mv(mv::Args),
+    /// Give record front-matter its canonical layout (`--check` for CI and pre-commit).
+    Fmt(fmt::Args),
     /// One record: fields, links in and out, upstream and downstream trace.
     Show(show::Args),
     /// The change-control log from Git history, or one record's revision history.
@@ -494,6 +497,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::New(a) => new::run(&env, a),
         Command::Check(a) => check::run(&env, a),
         Command::Mv(a) => mv::run(&env, a),
+        Command::Fmt(a) => fmt::run(&env, a),
         Command::Show(a) => show::run(&env, a),
         Command::Trace(a) => trace::run(&env, a),
         Command::Log(a) => log::run(&env, a),

@@ -78,10 +78,7 @@ fn flow_list(lines: &[&str], value: &Value, eol: &str) -> Option<String> {
     let first = lines.first()?;
     let colon = key_colon(first)?;
     let key = &first[..colon];
-    let items: Vec<String> = texts
-        .iter()
-        .map(|s| item(s))
-        .collect();
+    let items: Vec<String> = texts.iter().map(|s| item(s)).collect();
     Some(format!("{key}: [{}]{eol}", items.join(", ")))
 }
 
@@ -112,7 +109,11 @@ fn has_comment(line: &str) -> bool {
             _ => {}
         }
         // `\"` inside double quotes does not close them.
-        prev = if quote == Some('"') && prev == '\\' && c == '\\' { ' ' } else { c };
+        prev = if quote == Some('"') && prev == '\\' && c == '\\' {
+            ' '
+        } else {
+            c
+        };
     }
     false
 }
@@ -267,22 +268,33 @@ mod tests {
         let text = "---\nid: DI-001\nrefs:\n  - UN-001 # why\nnums:\n  - 1\n  - 2\n---\n";
         assert_eq!(fmt(text), text);
         assert!(has_comment("  - 'a' # x") && has_comment("# x") && has_comment("  - a\t# x"));
-        assert!(!has_comment("  - \"#2\"") && !has_comment("  - a#b") && !has_comment("  - 'it''s #1'"));
+        assert!(
+            !has_comment("  - \"#2\"") && !has_comment("  - a#b") && !has_comment("  - 'it''s #1'")
+        );
     }
 
     #[test]
     fn crlf_is_kept() {
         let text = "---\r\ntitle: x\r\nid: DI-001\r\n---\r\nbody\r\n";
-        assert_eq!(fmt(text), "---\r\nid: DI-001\r\ntitle: x\r\n---\r\nbody\r\n");
+        assert_eq!(
+            fmt(text),
+            "---\r\nid: DI-001\r\ntitle: x\r\n---\r\nbody\r\n"
+        );
     }
 
     #[test]
     fn unreadable_or_unusual_front_matter_is_left_alone() {
         let config = schema();
-        assert_eq!(format("---\ntitle: [x\n---\n", None), Err(FmtError::NotRead));
+        assert_eq!(
+            format("---\ntitle: [x\n---\n", None),
+            Err(FmtError::NotRead)
+        );
         assert_eq!(format("no fences\n", None), Err(FmtError::NotRead));
         assert_eq!(
-            format("---\n{id: DI-001, title: x}\n---\n", config.schema.get("design-input")),
+            format(
+                "---\n{id: DI-001, title: x}\n---\n",
+                config.schema.get("design-input")
+            ),
             Err(FmtError::Layout)
         );
     }

@@ -173,3 +173,104 @@ fn mv_dry_run_prints_the_edits_and_writes_nothing() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(t.read("records/inputs/input-one.md").contains("id: DI-002"));
 }
+
+/// The text after the closing fence of a record file.
+fn body(text: &str) -> &str {
+    let rest = text.strip_prefix("---\n").unwrap_or(text);
+    rest.find("\n---\n").map_or("", |i| &rest[i + 5..])
+}
+
+#[test]
+fn fmt_is_idempotent_keeps_values_and_bodies_on_every_example_record() {
+    let t = TestRepo::example();
+    let before = snapshot(&t);
+    let check = t.ddf(&["fmt", "--check"]);
+    assert_eq!(
+        check.code, 1,
+        "the example is not in canonical order: {}",
+        check.stderr
+    );
+    let listed: Vec<&str> = check.stdout.lines().collect();
+    assert!(!listed.is_empty());
+    assert_eq!(snapshot(&t), before, "--check writes nothing");
+    let run = t.ddf(&["fmt"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let once = snapshot(&t);
+    let run = t.ddf(&["fmt"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(snapshot(&t), once, "fmt twice = fmt once");
+    assert_eq!(t.ddf(&["fmt", "--check"]).code, 0);
+    let mut changed = Vec::new();
+    for (path, old) in &before {
+        let new = &once[path];
+        if !path.ends_with(".md") || !path.starts_with("records/") {
+            assert_eq!(old, new, "{path} is not a record");
+            continue;
+        }
+        let (old, new) = (String::from_utf8_lossy(old), String::from_utf8_lossy(new));
+        assert_eq!(
+            body(&old),
+            body(new.as_ref()),
+            "{path}: the body is byte-identical"
+        );
+        let fm = |s: &str| -> serde_yaml::Value {
+            let rest = s.strip_prefix("---\n").expect("fence");
+            serde_yaml::from_str(&rest[..rest.find("\n---\n").expect("fence") + 1]).expect("yaml")
+        };
+        assert_eq!(fm(&old), fm(&new), "{path}: the same values");
+        if old != new {
+            changed.push(path.as_str());
+        }
+    }
+    assert_eq!(
+        changed, listed,
+        "--check listed exactly the files fmt changed"
+    );
+    let check = t.ddf(&["check"]);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+}
+
+#[test]
+fn fmt_orders_keys_quotes_list_items_and_keeps_comments() {
+    let t = TestRepo::with_basics();
+    t.write(
+        "records/UN-001.md",
+        "---\n# about this need\nsource: user\ntags:\n  - \"#2\"\n  - 'yes'\n  - plain\nowner: PER-001 # the owner\ntitle: \"Bolus test #2\"\nstatus: draft\nid: UN-001\ntype: user-need\n---\nThe need: [not yaml]\n",
+    );
+    let run = t.ddf(&["fmt", "records/UN-001.md"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        t.read("records/UN-001.md"),
+        "---\n# about this need\nid: UN-001\ntype: user-need\ntitle: \"Bolus test #2\"\nstatus: draft\nowner: PER-001 # the owner\nsource: user\ntags: [\"#2\", \"yes\", plain]\n---\nThe need: [not yaml]\n"
+    );
+}
+
+#[test]
+fn fmt_leaves_unreadable_files_alone_and_says_so() {
+    let t = TestRepo::with_basics();
+    let broken = "---\ntitle: [broken\nid: UN-001\n---\n";
+    t.write("records/UN-001.md", broken);
+    t.write(
+        "records/UN-002.md",
+        &un("UN-002")
+            .replace("title: Need UN-002\n", "")
+            .replace("---\nThe", "title: t\n---\nThe"),
+    );
+    let run = t.ddf(&["fmt", "--check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let v = run.json();
+    assert_eq!(v["changed"][0], "records/UN-002.md");
+    assert_eq!(v["skipped"][0]["path"], "records/UN-001.md");
+    let run = t.ddf(&["fmt"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("records/UN-001.md: the front-matter cannot be read"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(t.read("records/UN-001.md"), broken);
+    assert_eq!(t.ddf(&["fmt", "--check"]).code, 0);
+    let outside = t.ddf(&["fmt", "/"]);
+    assert_eq!(outside.code, 2, "{}", outside.stderr);
+}
