@@ -95,11 +95,21 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         .records
         .iter()
         .map(|r| (r.path.clone(), corpus.config.schema.get(&r.type_name)))
-        .chain(corpus.unread.iter().map(|u| (u.path.clone(), None)))
         .filter(|(p, _)| selected(p, &sel))
         .collect();
     paths.sort_by(|a, b| a.0.cmp(&b.0));
-    if paths.is_empty() && !sel.is_empty() {
+    // Files that are not records as read (their front-matter does not parse, a `*.MD` name)
+    // are reported, never rewritten.
+    let unread: Vec<Skipped> = corpus
+        .unread
+        .iter()
+        .filter(|u| selected(&u.path, &sel))
+        .map(|u| Skipped {
+            path: u.path.clone(),
+            reason: FmtError::NotRead.to_string(),
+        })
+        .collect();
+    if paths.is_empty() && unread.is_empty() && !sel.is_empty() {
         return Err(
             CliError::usage("no record file is at the paths given").hint(format!(
                 "records are the *.md files below `{}`",
@@ -108,7 +118,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         );
     }
     let mut edits: Vec<FileEdit> = Vec::new();
-    let mut skipped = Vec::new();
+    let mut skipped = unread;
     for (path, t) in paths {
         let text = match source.read(&path) {
             Ok(Some(b)) => String::from_utf8(b).ok(),
@@ -139,6 +149,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
                 .hint("nothing was changed; run `ddf fmt` again")
         })?;
     }
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
     let report = Report {
         changed: edits.iter().map(|e| e.path.clone()).collect(),
         skipped,

@@ -5,7 +5,6 @@ use super::output::pad;
 use super::{print, CliError, Env, Format};
 use crate::corpus::Corpus;
 use crate::graph::{Graph, Reached};
-use crate::record::Record;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -90,9 +89,11 @@ fn link_view(corpus: &Corpus, field: &str, id: &str) -> LinkView {
         field: field.to_string(),
         id: id.to_string(),
         type_name: r.map(|r| r.type_name.clone()).unwrap_or_default(),
-        title: r
-            .map(Record::title)
-            .unwrap_or_else(|| "(does not exist)".into()),
+        title: match (r, corpus.unread_with_id(id)) {
+            (Some(r), _) => r.title(),
+            (None, Some(u)) => format!("(cannot be read: {})", u.path),
+            (None, None) => "(does not exist)".into(),
+        },
     }
 }
 

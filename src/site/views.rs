@@ -451,7 +451,10 @@ pub(crate) fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
         None => RecordRef {
             id: id.to_string(),
             type_name: String::new(),
-            title: "(does not exist)".into(),
+            title: match corpus.unread_with_id(id) {
+                Some(u) => format!("(its file {} cannot be read)", u.path),
+                None => "(does not exist)".into(),
+            },
             status: String::new(),
             href: None,
         },

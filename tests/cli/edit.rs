@@ -271,6 +271,12 @@ fn fmt_leaves_unreadable_files_alone_and_says_so() {
     );
     assert_eq!(t.read("records/UN-001.md"), broken);
     assert_eq!(t.ddf(&["fmt", "--check"]).code, 0);
+    // A record-like file that is not read as a record is reported, never rewritten.
+    let odd = "---\ntitle: t\nid: UN-003\n---\n";
+    t.write("records/UN-003.MD", odd);
+    let run = t.ddf(&["fmt"]);
+    assert!(run.stderr.contains("records/UN-003.MD"), "{}", run.stderr);
+    assert_eq!(t.read("records/UN-003.MD"), odd);
     let outside = t.ddf(&["fmt", "/"]);
     assert_eq!(outside.code, 2, "{}", outside.stderr);
 }

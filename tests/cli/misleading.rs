@@ -137,6 +137,18 @@ fn a_record_that_does_not_parse_keeps_its_id_and_misleads_no_rule() {
         "said once, on the file: {}",
         human.stdout
     );
+    let di = t.ddf(&["show", "DI-007", "--format", "json"]).json();
+    assert!(
+        !di.to_string().contains("does not exist"),
+        "a link to the unread record is not shown as missing: {di}"
+    );
+    let cr = t.ddf(&["show", "DR-003"]);
+    assert!(
+        cr.stdout
+            .contains("(cannot be read: records/verification/VER-011.md)"),
+        "{}",
+        cr.stdout
+    );
     let show = t.ddf(&["show", "VER-011"]);
     assert_eq!(show.code, 1);
     assert!(
