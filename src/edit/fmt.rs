@@ -6,6 +6,7 @@
 //!   schema order, then the keys the schema does not know, in the order they were written;
 //! - a list of one-line texts written `key: [a, b]`, each item quoted only where YAML would
 //!   otherwise read another value (`"#2"`, `"yes"`, `"a, b"`, `"*x"`);
+//! - a one-line value that a YAML 1.1 reader would take for a boolean (`title: yes`) quoted;
 //! - no blank lines between top-level keys.
 //!
 //! Everything else is kept as written: the key's own line, its value's quoting, comments (a
@@ -118,6 +119,24 @@ fn has_comment(line: &str) -> bool {
     false
 }
 
+/// `key: "yes"` for a one-line plain value that ddf reads as text but a YAML 1.1 reader takes
+/// for a boolean (`yes`, `no`, `on`, `off`, `y`, `n`), else `None`.
+fn quoted_word(lines: &[&str], value: &Value, eol: &str) -> Option<String> {
+    let (Value::String(s), [line]) = (value, lines) else {
+        return None;
+    };
+    let colon = key_colon(line)?;
+    let written = line[colon + 1..].trim();
+    if written != s || has_comment(line) {
+        return None;
+    }
+    let quoted = item(s);
+    if !quoted.starts_with('"') {
+        return None;
+    }
+    Some(format!("{}: {quoted}{eol}", &line[..colon]))
+}
+
 /// Byte offset of the colon that ends the top-level key on `line`.
 fn key_colon(line: &str) -> Option<usize> {
     let first = line.chars().next()?;
@@ -189,7 +208,9 @@ pub fn format(text: &str, t: Option<&TypeDef>) -> Result<Option<TextEdit>, FmtEr
         }
         let own = &lines[k.first_line - 1..k.last_line.min(lines.len())];
         let value = before.get(Value::String(k.key.clone()));
-        match value.and_then(|v| flow_list(own, v, eol)) {
+        let canonical =
+            value.and_then(|v| flow_list(own, v, eol).or_else(|| quoted_word(own, v, eol)));
+        match canonical {
             Some(flow) => block.push_str(&flow),
             None => own.iter().for_each(|l| block.push_str(l)),
         }
@@ -271,6 +292,17 @@ mod tests {
         assert!(
             !has_comment("  - \"#2\"") && !has_comment("  - a#b") && !has_comment("  - 'it''s #1'")
         );
+    }
+
+    #[test]
+    fn words_yaml_1_1_reads_as_booleans_are_quoted() {
+        let text = "---\nid: DI-001\ntitle: yes\nstatus: 'on'\nzeta: No # a comment\nplain: yesterday\n---\n";
+        let out = fmt(text);
+        assert_eq!(
+            out,
+            "---\nid: DI-001\ntitle: \"yes\"\nstatus: 'on'\nzeta: No # a comment\nplain: yesterday\n---\n"
+        );
+        assert_eq!(fmt(&out), out);
     }
 
     #[test]
