@@ -233,6 +233,9 @@ impl Worktree {
                 }
             } else if file_type.is_dir() {
                 self.walk(&path, out)?;
+            } else if misnamed_record(&name) {
+                // Not read (it is not named as a record), but never skipped silently.
+                out.push((rel, path, Some(misnamed_issue(&name))));
             } else if name.ends_with(".md") {
                 // Also a FIFO, socket or device named `*.md`: `fsafe` refuses it without opening it.
                 out.push((rel, path, None));
@@ -250,6 +253,27 @@ impl Worktree {
             })
             .collect::<Vec<_>>()
             .join("/")
+    }
+}
+
+/// Whether a file name looks like a Markdown record but is not named `*.md`, which is what ddf
+/// reads: `*.MD`, `*.Md`, `*.markdown` in any case. Such a file is reported (rule
+/// `file-extension`), never silently left out, since on a case-insensitive file system or to a
+/// reader it looks like a record.
+pub fn misnamed_record(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (lower.ends_with(".md") && !name.ends_with(".md")) || lower.ends_with(".markdown")
+}
+
+/// The issue reported for a [`misnamed_record`].
+fn misnamed_issue(name: &str) -> ReadIssue {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    ReadIssue {
+        message: format!("`{name}` is not read as a record: ddf reads only files named `*.md`"),
+        hint: format!(
+            "rename it to `{stem}.md` (with `git mv`), or move it out of the records folder"
+        ),
+        warning: true,
     }
 }
 
@@ -627,6 +651,12 @@ impl GitRev {
                         .find_tree(entry.id())
                         .map_err(|e| self.damaged(ObjectKind::Tree, entry.id(), &full_path, &e))?;
                     self.collect(repo, &sub, &path, &full_path, keep, out)?;
+                }
+                Some(git2::ObjectType::Blob) if misnamed_record(name) && keep(&path) => {
+                    out.push(SourceFile {
+                        content: Err(misnamed_issue(name)),
+                        path,
+                    });
                 }
                 Some(git2::ObjectType::Blob) if name.ends_with(".md") && keep(&path) => {
                     let content = if entry.filemode() == 0o120000 {

@@ -9,12 +9,14 @@ mod build;
 mod check;
 mod completions;
 mod export;
+mod fmt;
 mod http;
 mod impact;
 mod init;
 mod keys;
 mod log;
 mod man;
+mod mv;
 mod new;
 mod output;
 mod progress;
@@ -99,6 +101,10 @@ pub enum Command {
     New(new::Args),
     /// Parse every record, validate schema and links, run the trace rules.
     Check(check::Args),
+    /// Rename a record and rewrite every link and mention of it, in one atomic step.
+    Mv(mv::Args),
+    /// Give record front-matter its canonical layout (`--check` for CI and pre-commit).
+    Fmt(fmt::Args),
     /// One record: fields, links in and out, upstream and downstream trace.
     Show(show::Args),
     /// The change-control log from Git history, or one record's revision history.
@@ -155,6 +161,8 @@ impl Command {
             Command::Serve(_) => "serve",
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
+            Command::Mv(_) => "mv",
+            Command::Fmt(_) => "fmt",
         }
     }
 
@@ -614,6 +622,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Init(a) => init::run(&env, cli.dir.as_deref(), a),
         Command::New(a) => new::run(&env, a),
         Command::Check(a) => check::run(&env, a),
+        Command::Mv(a) => mv::run(&env, a),
+        Command::Fmt(a) => fmt::run(&env, a),
         Command::Show(a) => show::run(&env, a),
         Command::Trace(a) => trace::run(&env, a),
         Command::Log(a) => log::run(&env, a),

@@ -33,6 +33,16 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
                 .hint(format!("--from takes one of: {}", START_TYPES.join(", ")))
         })?;
     let m = matrix(&corpus, &graph, &from).ok_or_else(|| CliError::usage("no such start type"))?;
+    // Two records with one id are both in the matrix, their cells marked with their files.
+    for d in &m.duplicates {
+        eprintln!(
+            "ddf: warning: id {} is used by {} records ({}); both are in the matrix, marked with their files, and links to {} resolve to the first (`ddf check` reports duplicate-id)",
+            d.id,
+            d.paths.len(),
+            d.paths.join(", "),
+            d.id
+        );
+    }
     let text = match format {
         Format::Json => {
             serde_json::to_string_pretty(&m).map_err(|e| CliError::failed(e.to_string()))? + "\n"

@@ -55,6 +55,7 @@ macro_rules! rules {
 
 rules! {
     "io", E, "structure", "", "A file below the records folder cannot be read";
+    "file-extension", W, "structure", "", "A file below the records folder is named *.MD or *.markdown, so it is not read";
     "not-utf8", E, "structure", "", "A record file is not UTF-8";
     "front-matter", E, "structure", "", "Missing, unterminated, empty or non-mapping front-matter";
     "yaml", E, "structure", "", "The front-matter is not valid YAML";
@@ -62,6 +63,7 @@ rules! {
     "missing-field", E, "structure", "", "A required field is absent or empty";
     "invalid-value", E, "structure", "", "A value has the wrong kind or is outside its value set";
     "unknown-field", W, "structure", "", "A field the type does not define";
+    "hash-comment", W, "structure", "", "A `#` in an unquoted value starts a YAML comment and cuts the value";
     "id-format", E, "structure", "", "The id does not match ^[A-Z]+-[0-9]{3,}$";
     "id-prefix", E, "structure", "", "The id prefix is not the type's";
     "duplicate-id", E, "structure", "", "Two records share an id";

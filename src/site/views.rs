@@ -327,6 +327,9 @@ pub struct RecordView {
     pub history: Vec<RevisionView>,
     /// Approvals of the current content, newest first.
     pub approvals: Vec<ApprovalView>,
+    /// The files of the other records with this id (`duplicate-id`), which have no page of
+    /// their own: the page warns that the id is not unique. Empty when it is.
+    pub duplicates: Vec<String>,
     /// `ddf check` findings about this record.
     pub findings: Vec<FindingView>,
     /// For a person: the approvals they signed (whatever they cover now), newest first; empty
@@ -479,7 +482,10 @@ pub(crate) fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
         None => RecordRef {
             id: id.to_string(),
             type_name: String::new(),
-            title: "(does not exist)".into(),
+            title: match corpus.unread_with_id(id) {
+                Some(u) => format!("(its file {} cannot be read)", u.path),
+                None => "(does not exist)".into(),
+            },
             status: String::new(),
             href: None,
         },
@@ -1131,6 +1137,12 @@ pub fn record(
         record: record_ref(corpus, r),
         walk: super::walk::walk_href(corpus, i),
         path: r.path.clone(),
+        duplicates: corpus
+            .records_with_id(&r.id)
+            .into_iter()
+            .filter(|&j| j != i)
+            .map(|j| corpus.records[j].path.clone())
+            .collect(),
         fields,
         body_html: markdown::render(&r.body, &body_href),
         links_out: r.links.iter().map(|l| link(&l.field, &l.target)).collect(),
