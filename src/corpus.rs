@@ -50,6 +50,13 @@ pub struct Corpus {
     pub records: Vec<Record>,
     /// Record index by id (the first in path order, where an id is duplicated).
     pub by_id: HashMap<String, usize>,
+    /// Record files that could not be read as records (their front-matter does not parse, they
+    /// are not UTF-8, cannot be read, or are misnamed), in path order, each with the id it
+    /// still has. Links to such an id are not dangling; see [`Unread`].
+    pub unread: Vec<Unread>,
+    unread_by_id: HashMap<String, usize>,
+    /// Ids more than one record has.
+    duplicated: rustc_hash::FxHashSet<String>,
     by_type: HashMap<String, Vec<usize>>,
     /// Findings about files and records (structure rules), before severities are applied.
     pub diagnostics: Vec<Diagnostic>,
@@ -61,6 +68,54 @@ pub struct Corpus {
     /// source as the records: the SBOMs the releases name (`sbom-reconciled`). `Ok(None)` when
     /// the file does not exist, `Err` when it cannot be read.
     pub attachments: std::collections::BTreeMap<String, Result<Option<Vec<u8>>, String>>,
+}
+
+/// A record file that could not be read as a record. Its id is still known (from an `id:` line
+/// of its text, else from its file name), so links to it are not reported as dangling (the hint
+/// "create the record" would make a duplicate), and the ids written anywhere in its text are the
+/// records whose trace findings may depend on its fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    /// Path relative to the DDF root.
+    pub path: String,
+    /// The id recovered, if any.
+    pub id: Option<String>,
+    /// The other ids written in the file (its links and mentions), sorted.
+    pub names: Vec<String>,
+}
+
+impl Unread {
+    /// What can be recovered from the file at `path` whose bytes (if they could be read) are
+    /// `bytes`.
+    pub fn recover(path: &str, bytes: Option<&[u8]>) -> Unread {
+        use crate::rules::structure::is_valid_id;
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let stem = name.split('.').next().unwrap_or(name);
+        let id = bytes
+            .and_then(|b| crate::ids::id_lines(b).into_iter().next())
+            .or_else(|| is_valid_id(stem).then(|| stem.to_string()));
+        let mut names: Vec<String> = match bytes {
+            Some(b) => {
+                static RE: std::sync::OnceLock<regex::bytes::Regex> = std::sync::OnceLock::new();
+                let re = RE.get_or_init(|| {
+                    regex::bytes::Regex::new(r"\b[A-Z]+-[0-9]{3,}\b").expect("static regex")
+                });
+                re.find_iter(b)
+                    .filter_map(|m| std::str::from_utf8(m.as_bytes()).ok())
+                    .filter(|t| is_valid_id(t) && Some(*t) != id.as_deref())
+                    .map(String::from)
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        names.sort();
+        names.dedup();
+        Unread {
+            path: path.to_string(),
+            id,
+            names,
+        }
+    }
 }
 
 impl Corpus {
@@ -129,26 +184,39 @@ impl Corpus {
         files: Vec<crate::source::SourceFile>,
     ) -> Corpus {
         let n_files = files.len();
-        let parsed: Vec<(Option<Record>, Vec<Diagnostic>)> = files
+        let paths: rustc_hash::FxHashSet<String> = files.iter().map(|f| f.path.clone()).collect();
+        let parsed: Vec<(Option<Record>, Vec<Diagnostic>, Option<Unread>)> = files
             .into_par_iter()
             .map(|f| match f.content {
                 Err(issue) => {
-                    let mut d = Diagnostic::new("io", f.path, issue.message).hint(issue.hint);
+                    let unread = Unread::recover(&f.path, None);
+                    let rule = if crate::source::misnamed_record(&f.path) {
+                        "file-extension"
+                    } else {
+                        "io"
+                    };
+                    let mut d = Diagnostic::new(rule, f.path, issue.message).hint(issue.hint);
                     if issue.warning {
                         d = d.severity(crate::diagnostic::Severity::Warning);
                     }
-                    (None, vec![d])
+                    (None, vec![d], Some(unread))
                 }
                 Ok(bytes) => {
                     let p = record::parse(&f.path, &bytes);
-                    (p.record, p.diagnostics)
+                    let unread = match p.record {
+                        Some(_) => None,
+                        None => Some(Unread::recover(&f.path, Some(&bytes))),
+                    };
+                    (p.record, p.diagnostics, unread)
                 }
             })
             .collect();
         let mut records = Vec::with_capacity(parsed.len());
-        for (r, d) in parsed {
+        let mut unread = Vec::new();
+        for (r, d, u) in parsed {
             diagnostics.extend(d);
             records.extend(r);
+            unread.extend(u);
         }
         // The criteria in force come from the approved plans among the records, and decide the
         // range of every level field: resolve them before validating.
@@ -158,11 +226,27 @@ impl Corpus {
             .map(|r| structure::validate_record(r, &config, &risk.policy))
             .collect();
         diagnostics.extend(validated.into_iter().flatten());
+        // The `id-filename` hint names the file to rename to; never one that exists.
+        for d in diagnostics.iter_mut().filter(|d| d.rule == "id-filename") {
+            let Some(id) = &d.record else { continue };
+            let target = match d.path.rsplit_once('/') {
+                Some((dir, _)) => format!("{dir}/{id}.md"),
+                None => format!("{id}.md"),
+            };
+            if paths.contains(&target) {
+                d.hint = Some(format!(
+                    "`{target}` exists already, so do not rename this file to it: give one of the two records a free id, or keep this file's name"
+                ));
+            }
+        }
         let mut corpus = Corpus {
             source,
             config,
             records,
             by_id: HashMap::default(),
+            unread,
+            unread_by_id: HashMap::default(),
+            duplicated: Default::default(),
             by_type: HashMap::default(),
             diagnostics,
             files: n_files,
@@ -176,14 +260,30 @@ impl Corpus {
     fn reindex(&mut self) {
         let mut by_id = HashMap::with_capacity_and_hasher(self.records.len(), Default::default());
         let mut by_type: HashMap<String, Vec<usize>> = HashMap::default();
+        let mut duplicated = rustc_hash::FxHashSet::default();
         for (i, r) in self.records.iter().enumerate() {
             if !r.id.is_empty() {
-                by_id.entry(r.id.clone()).or_insert(i);
+                match by_id.entry(r.id.clone()) {
+                    std::collections::hash_map::Entry::Occupied(_) => {
+                        duplicated.insert(r.id.clone());
+                    }
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(i);
+                    }
+                }
             }
             by_type.entry(r.type_name.clone()).or_default().push(i);
         }
         self.by_id = by_id;
         self.by_type = by_type;
+        self.duplicated = duplicated;
+        let mut unread_by_id = HashMap::default();
+        for (i, u) in self.unread.iter().enumerate() {
+            if let Some(id) = &u.id {
+                unread_by_id.entry(id.clone()).or_insert(i);
+            }
+        }
+        self.unread_by_id = unread_by_id;
     }
 
     /// The corpus of another revision that differs from this one only in the record files
@@ -208,6 +308,13 @@ impl Corpus {
                 .cloned(),
         );
         c.records.sort_by(|a, b| a.path.cmp(&b.path));
+        c.unread.extend(
+            self.unread
+                .iter()
+                .filter(|u| !changed.contains(&u.path))
+                .cloned(),
+        );
+        c.unread.sort_by(|a, b| a.path.cmp(&b.path));
         c.files = c.records.len();
         c.reindex();
         // The changed files may hold a plan: the criteria in force are those of the whole set.
@@ -241,6 +348,46 @@ impl Corpus {
         self.by_id.get(id).map(|&i| &self.records[i])
     }
 
+    /// The file that could not be read as a record but has id `id` (the first in path order).
+    pub fn unread_with_id(&self, id: &str) -> Option<&Unread> {
+        self.unread_index(id).map(|i| &self.unread[i])
+    }
+
+    /// The index in [`Corpus::unread`] of [`Corpus::unread_with_id`].
+    pub fn unread_index(&self, id: &str) -> Option<usize> {
+        self.unread_by_id.get(id).copied()
+    }
+
+    /// Indices of every record with id `id`, in path order: more than one when the id is
+    /// duplicated (`duplicate-id`), and links resolve to the first.
+    pub fn records_with_id(&self, id: &str) -> Vec<usize> {
+        let Some(&first) = self.by_id.get(id) else {
+            return Vec::new();
+        };
+        if !self.duplicated.contains(id) {
+            return vec![first];
+        }
+        (0..self.records.len())
+            .filter(|&i| self.records[i].id == id)
+            .collect()
+    }
+
+    /// The ids two or more records share, each with the paths of those records (path order),
+    /// sorted by id.
+    pub fn duplicate_ids(&self) -> std::collections::BTreeMap<&str, Vec<&str>> {
+        let mut all: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        if self.duplicated.is_empty() {
+            return all;
+        }
+        for r in &self.records {
+            if self.duplicated.contains(&r.id) {
+                all.entry(r.id.as_str()).or_default().push(r.path.as_str());
+            }
+        }
+        all.retain(|_, paths| paths.len() > 1);
+        all
+    }
+
     /// Indices of the records of a type, in path order.
     pub fn records_of(&self, type_name: &str) -> &[usize] {
         self.by_type.get(type_name).map_or(&[], Vec::as_slice)
@@ -249,5 +396,27 @@ impl Corpus {
     /// The type name of the record with index `i`.
     pub fn type_of(&self, i: usize) -> &str {
         &self.records[i].type_name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Unread;
+
+    #[test]
+    fn an_unread_file_keeps_its_id_and_the_ids_it_names() {
+        let u = Unread::recover(
+            "records/v/VER-011.md",
+            Some(b"---\nid: VER-011\ntitle: [broken\nverifies: [DI-007, RC-005]\n---\nSee DI-007, DI-0071.\n"),
+        );
+        assert_eq!(u.id.as_deref(), Some("VER-011"));
+        assert_eq!(u.names, ["DI-007", "DI-0071", "RC-005"]);
+        let by_name = Unread::recover("records/UN-004.md", Some(b"no front-matter"));
+        assert_eq!(by_name.id.as_deref(), Some("UN-004"));
+        assert_eq!(Unread::recover("records/notes.md", None).id, None);
+        assert_eq!(
+            Unread::recover("records/UN-002.MD", None).id.as_deref(),
+            Some("UN-002")
+        );
     }
 }

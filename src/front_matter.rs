@@ -347,6 +347,31 @@ impl KeyIndex {
         out
     }
 
+    /// Where a plain (unquoted) one-line value of `key` is cut by a YAML comment: the position
+    /// of the `#` that starts it, and the text after it. `title: Bolus test #2` reads as `Bolus
+    /// test`; quoting keeps the whole text.
+    pub fn cut_by_comment(&self, key: &str) -> Option<(Pos, &str)> {
+        let span = self.get(key)?;
+        if span.value_pos.line != span.first_line {
+            return None;
+        }
+        let (l, text) = self.lines(span.first_line, span.first_line).next()?;
+        let start = text.find(':')? + 1;
+        let value = text.get(start..)?.trim_start();
+        if value.is_empty()
+            || value.starts_with(['"', '\'', '[', '{', '|', '>', '#', '&', '*', '!'])
+        {
+            return None;
+        }
+        let at = text.len() - value.len();
+        let hash = value
+            .char_indices()
+            .find(|&(i, c)| c == '#' && value[..i].ends_with([' ', '\t']))
+            .map(|(i, _)| i)?;
+        let byte = at + hash;
+        Some((Pos::new(l, char_col(text, byte)), &text[byte + 1..]))
+    }
+
     /// The first line that indents with a tab, with its position.
     pub fn tab_indent(&self) -> Option<Pos> {
         self.lines(self.first_line, usize::MAX).find_map(|(l, t)| {
@@ -709,6 +734,26 @@ mod tests {
             Some(Pos::new(2, 20)),
             "a copy has its own budget"
         );
+    }
+
+    #[test]
+    fn comments_that_cut_a_plain_value() {
+        let idx = KeyIndex::build(
+            "title: Bolus test #2\nquoted: \"a #1\"\nplain: a#1\nstatus: draft # note\nlist: [a] # x\n",
+            2,
+        );
+        assert_eq!(idx.cut_by_comment("title"), Some((Pos::new(2, 19), "2")));
+        assert_eq!(idx.cut_by_comment("quoted"), None);
+        assert_eq!(
+            idx.cut_by_comment("plain"),
+            None,
+            "no space before: part of the value"
+        );
+        assert_eq!(
+            idx.cut_by_comment("status"),
+            Some((Pos::new(5, 15), " note"))
+        );
+        assert_eq!(idx.cut_by_comment("list"), None);
     }
 
     #[test]

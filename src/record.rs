@@ -170,6 +170,50 @@ fn yaml_hint(msg: &str) -> &'static str {
     }
 }
 
+/// Whether a YAML error reported on line `err_line` (1-based, in `yaml`) comes from a key
+/// indented under a line whose value is complete (`title: x` then `  status: draft`): returns
+/// the indented key's line and name. A key indented under `key:` with no value, or under a list
+/// item, is nested on purpose and not reported.
+fn indented_key(yaml: &str, err_line: usize) -> Option<(usize, String)> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let content = |l: &&&str| {
+        let t = l.trim_start();
+        !t.is_empty() && !t.starts_with('#')
+    };
+    // libyaml reports the error on the indented line or the line after it.
+    for line in [err_line, err_line.saturating_sub(1)] {
+        let Some(text) = line.checked_sub(1).and_then(|i| lines.get(i)) else {
+            continue;
+        };
+        let indent = text.len() - text.trim_start_matches(' ').len();
+        let key = text.trim_start();
+        let Some(name) = key.split_once(':').map(|(k, _)| k).filter(|k| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        }) else {
+            continue;
+        };
+        if indent == 0
+            || !(key[name.len() + 1..].is_empty() || key[name.len() + 1..].starts_with(' '))
+        {
+            continue;
+        }
+        let Some(above) = lines[..line - 1].iter().rev().find(content) else {
+            continue;
+        };
+        let above_indent = above.len() - above.trim_start_matches(' ').len();
+        let above = above.trim_start();
+        let complete = above.split_once(": ").is_some_and(|(_, v)| {
+            !v.trim().is_empty() && !v.trim_start().starts_with(['|', '>', '&', '#'])
+        }) && !above.starts_with('-');
+        if above_indent < indent && complete {
+            return Some((line, name.to_string()));
+        }
+    }
+    None
+}
+
 /// The Git blob id of `bytes`, as `git hash-object` computes it.
 pub fn blob_id(bytes: &[u8]) -> String {
     use sha1::{Digest, Sha1};
@@ -256,10 +300,22 @@ pub fn parse_with_blob(path: &str, bytes: &[u8], blob: Option<String>) -> Parsed
         Err(e) => {
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            let pos = e
+            let mut pos = e
                 .location()
                 .map(|l| Pos::new(l.line() + split.yaml_line - 1, l.column()))
                 .or(Some(Pos::new(split.yaml_line, 1)));
+            let mut hint = yaml_hint(&msg).to_string();
+            // An indented key makes libyaml complain about `: ` in a value: say what is wrong.
+            if let Some((line, key)) = e
+                .location()
+                .and_then(|l| indented_key(split.yaml, l.line()))
+            {
+                pos = Some(Pos::new(line + split.yaml_line - 1, 1));
+                hint = format!(
+                    "`{key}:` on line {} is indented, so YAML reads it as part of the value above; start the key at column 1 (remove the leading spaces)",
+                    line + split.yaml_line - 1
+                );
+            }
             return fail(
                 Diagnostic::new(
                     "yaml",
@@ -267,7 +323,7 @@ pub fn parse_with_blob(path: &str, bytes: &[u8], blob: Option<String>) -> Parsed
                     format!("the front-matter is not valid YAML: {msg}"),
                 )
                 .at(pos)
-                .hint(yaml_hint(&msg)),
+                .hint(hint),
             );
         }
     };
@@ -388,6 +444,27 @@ mod tests {
         let d = one(b"---\nid: UN-001\ntitle: Alarm: occlusion\n---\n");
         assert_eq!(d.rule, "yaml");
         assert_eq!(d.line, Some(3));
+        assert!(d.hint.as_deref().unwrap_or("").contains("quoted"));
+    }
+
+    #[test]
+    fn indented_key_gets_an_indentation_hint() {
+        for text in [
+            &b"---\nid: UN-001\ntitle: Alarm\n  status: draft\n---\n"[..],
+            b"---\nid: UN-001\ntitle: Alarm\n  status: draft\nowner: PER-001\n---\n",
+        ] {
+            let d = one(text);
+            assert_eq!(
+                (d.rule, d.line, d.column),
+                ("yaml", Some(4), Some(1)),
+                "{d:?}"
+            );
+            let hint = d.hint.unwrap_or_default();
+            assert!(hint.contains("`status:` on line 4 is indented"), "{hint}");
+            assert!(!hint.contains("quoted"), "{hint}");
+        }
+        // A value with `: ` keeps the quoting hint.
+        let d = one(b"---\nid: UN-001\ntitle: Alarm: occlusion\n---\n");
         assert!(d.hint.as_deref().unwrap_or("").contains("quoted"));
     }
 

@@ -233,6 +233,9 @@ impl Worktree {
                 }
             } else if file_type.is_dir() {
                 self.walk(&path, out)?;
+            } else if misnamed_record(&name) {
+                // Not read (it is not named as a record), but never skipped silently.
+                out.push((rel, path, Some(misnamed_issue(&name))));
             } else if name.ends_with(".md") {
                 // Also a FIFO, socket or device named `*.md`: `fsafe` refuses it without opening it.
                 out.push((rel, path, None));
@@ -250,6 +253,27 @@ impl Worktree {
             })
             .collect::<Vec<_>>()
             .join("/")
+    }
+}
+
+/// Whether a file name looks like a Markdown record but is not named `*.md`, which is what ddf
+/// reads: `*.MD`, `*.Md`, `*.markdown` in any case. Such a file is reported (rule
+/// `file-extension`), never silently left out, since on a case-insensitive file system or to a
+/// reader it looks like a record.
+pub fn misnamed_record(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (lower.ends_with(".md") && !name.ends_with(".md")) || lower.ends_with(".markdown")
+}
+
+/// The issue reported for a [`misnamed_record`].
+fn misnamed_issue(name: &str) -> ReadIssue {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    ReadIssue {
+        message: format!("`{name}` is not read as a record: ddf reads only files named `*.md`"),
+        hint: format!(
+            "rename it to `{stem}.md` (with `git mv`), or move it out of the records folder"
+        ),
+        warning: true,
     }
 }
 
@@ -400,6 +424,52 @@ pub fn repository_of(root: &Path) -> Result<Option<(git2::Repository, String)>, 
         })
         .unwrap_or_default();
     Ok(Some((repo, prefix)))
+}
+
+/// Whether the working tree at `root` (a DDF root) has uncommitted changes to any of `paths`
+/// (relative to the root, `/`-separated: a file, or a folder and everything below it): modified,
+/// staged, deleted or new files, ignored ones aside. `None` when there is no repository or no
+/// commit to compare with, or Git cannot tell. Only the paths given count, so a site written
+/// under the root (`site/`) never makes the next build say the tree changed.
+pub fn uncommitted(root: &Path, paths: &[String]) -> Option<bool> {
+    let root = root.canonicalize().ok()?;
+    let (repo, prefix) = repository_of(&root).ok()??;
+    repo.head().ok()?.target()?;
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false)
+        // Paths are literal: a `*` in a file name is not a pattern.
+        .disable_pathspec_match(true);
+    let mut specs: Vec<String> = Vec::new();
+    let mut whole_root = false;
+    for p in paths {
+        let p = p.trim_start_matches("./").trim_matches('/');
+        if p.split('/').any(|c| c == "..") {
+            continue;
+        }
+        if p.is_empty() || p == "." {
+            // Records at the DDF root: every file below it counts.
+            whole_root = true;
+        } else if prefix.is_empty() {
+            specs.push(p.to_string());
+        } else {
+            specs.push(format!("{prefix}/{p}"));
+        }
+    }
+    if whole_root {
+        specs = if prefix.is_empty() {
+            Vec::new()
+        } else {
+            vec![prefix.clone()]
+        };
+    } else if specs.is_empty() {
+        return Some(false);
+    }
+    for spec in &specs {
+        opts.pathspec(spec);
+    }
+    repo.statuses(Some(&mut opts)).ok().map(|s| !s.is_empty())
 }
 
 /// Resolves a revision (commit, tag, branch, `HEAD~2`, ...) to a commit id, with errors that say
@@ -582,6 +652,12 @@ impl GitRev {
                         .map_err(|e| self.damaged(ObjectKind::Tree, entry.id(), &full_path, &e))?;
                     self.collect(repo, &sub, &path, &full_path, keep, out)?;
                 }
+                Some(git2::ObjectType::Blob) if misnamed_record(name) && keep(&path) => {
+                    out.push(SourceFile {
+                        content: Err(misnamed_issue(name)),
+                        path,
+                    });
+                }
                 Some(git2::ObjectType::Blob) if name.ends_with(".md") && keep(&path) => {
                     let content = if entry.filemode() == 0o120000 {
                         Err(ReadIssue {
@@ -617,4 +693,50 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         .ancestors()
         .find(|d| d.join(crate::config::CONFIG_FILE).is_file())
         .map(Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uncommitted;
+    use std::process::Command;
+
+    fn git(dir: &std::path::Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", dir)
+            .output()
+            .expect("git runs")
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    #[test]
+    fn uncommitted_counts_only_the_paths_given() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        let paths = ["records".to_string(), "ddf.yaml".to_string()];
+        std::fs::create_dir_all(d.join("records/sub")).expect("mkdir");
+        std::fs::write(d.join("ddf.yaml"), "project: T\n").expect("write");
+        std::fs::write(d.join("records/sub/UN-001.md"), "a").expect("write");
+        git(d, &["init", "-q"]);
+        assert_eq!(uncommitted(d, &paths), None, "no commit yet");
+        git(d, &["add", "-A"]);
+        git(d, &["commit", "-q", "-m", "x"]);
+        assert_eq!(uncommitted(d, &paths), Some(false));
+        // Files outside the DDF's own (a site written under the root) do not count.
+        std::fs::create_dir_all(d.join("site")).expect("mkdir");
+        std::fs::write(d.join("site/index.html"), "x").expect("write");
+        std::fs::write(d.join("recordsX.md"), "x").expect("write");
+        assert_eq!(uncommitted(d, &paths), Some(false));
+        std::fs::write(d.join("records/sub/UN-001.md"), "b").expect("write");
+        assert_eq!(uncommitted(d, &paths), Some(true));
+        git(d, &["checkout", "-q", "--", "records"]);
+        assert_eq!(uncommitted(d, &paths), Some(false));
+        std::fs::write(d.join("records/sub/UN-002.md"), "new").expect("write");
+        assert_eq!(uncommitted(d, &paths), Some(true), "a new record counts");
+    }
 }

@@ -9,7 +9,7 @@
 use crate::corpus::Corpus;
 use crate::graph::Graph;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 /// One column of a matrix.
 #[derive(Debug, Clone, Copy)]
@@ -92,6 +92,19 @@ pub struct Cell {
     /// `result` of a verification or validation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// Another record has the same id (`duplicate-id`): the path of this one, so the two
+    /// can be told apart. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate: Option<String>,
+}
+
+/// An id two or more records share.
+#[derive(Debug, Clone, Serialize)]
+pub struct DuplicateId {
+    /// The id.
+    pub id: String,
+    /// The records' files, in path order.
+    pub paths: Vec<String>,
 }
 
 /// One row.
@@ -114,16 +127,24 @@ pub struct Matrix {
     pub rows: Vec<Row>,
     /// Number of rows with at least one gap.
     pub rows_with_gaps: usize,
+    /// Ids two or more records share; each such record is in the matrix, its cells marked.
+    /// Absent when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<DuplicateId>,
 }
 
 impl Cell {
     /// The cell as the text outputs print it: the id, with a verification or validation result
     /// other than `pass` in brackets.
     pub fn text(&self) -> String {
-        match &self.result {
+        let mut s = match &self.result {
             Some(r) if r != "pass" => format!("{} ({r})", self.id),
             _ => self.id.clone(),
+        };
+        if let Some(path) = &self.duplicate {
+            s.push_str(&format!(" (duplicate id: {path})"));
         }
+        s
     }
 }
 
@@ -168,7 +189,7 @@ fn is_evidence(type_name: &str) -> bool {
     matches!(type_name, "verification" | "validation")
 }
 
-fn cell(corpus: &Corpus, i: usize) -> Cell {
+fn cell(corpus: &Corpus, i: usize, dups: &BTreeMap<&str, Vec<&str>>) -> Cell {
     let r = &corpus.records[i];
     Cell {
         id: r.id.clone(),
@@ -179,6 +200,7 @@ fn cell(corpus: &Corpus, i: usize) -> Cell {
         } else {
             None
         },
+        duplicate: dups.contains_key(r.id.as_str()).then(|| r.path.clone()),
     }
 }
 
@@ -215,6 +237,7 @@ fn below(
 /// Builds the matrix from records of type `from`. `None` if `from` is not a start type.
 pub fn matrix(corpus: &Corpus, graph: &Graph, from: &str) -> Option<Matrix> {
     let cols = layout(from)?;
+    let dups = corpus.duplicate_ids();
     let allowed: HashSet<&str> = cols.iter().map(|c| c.type_name).collect();
     let mut rows = Vec::new();
     for &s in corpus.records_of(from) {
@@ -232,7 +255,7 @@ pub fn matrix(corpus: &Corpus, graph: &Graph, from: &str) -> Option<Matrix> {
             pivots.into_iter().map(Some).collect()
         };
         for p in pivot_list {
-            let mut cells = vec![vec![cell(corpus, s)]];
+            let mut cells = vec![vec![cell(corpus, s, &dups)]];
             for (k, c) in cols.iter().enumerate().skip(1) {
                 let ids = if k == 1 {
                     p.into_iter().collect()
@@ -243,7 +266,7 @@ pub fn matrix(corpus: &Corpus, graph: &Graph, from: &str) -> Option<Matrix> {
                         below(corpus, graph, p, c.type_name, &allowed)
                     })
                 };
-                cells.push(ids.into_iter().map(|i| cell(corpus, i)).collect());
+                cells.push(ids.into_iter().map(|i| cell(corpus, i, &dups)).collect());
             }
             let gaps = cols
                 .iter()
@@ -264,5 +287,17 @@ pub fn matrix(corpus: &Corpus, graph: &Graph, from: &str) -> Option<Matrix> {
         columns: cols.iter().map(|c| c.type_name.to_string()).collect(),
         rows,
         rows_with_gaps,
+        duplicates: dups
+            .iter()
+            .filter(|(id, _)| {
+                corpus
+                    .get(id)
+                    .is_some_and(|r| allowed.contains(r.type_name.as_str()))
+            })
+            .map(|(id, paths)| DuplicateId {
+                id: id.to_string(),
+                paths: paths.iter().map(|p| p.to_string()).collect(),
+            })
+            .collect(),
     })
 }

@@ -1,5 +1,6 @@
 //! `ddf build`: writes the static DDF site.
 
+use super::output::count;
 use super::{CliError, Env};
 use std::path::PathBuf;
 
@@ -49,6 +50,24 @@ fn with_input<T>(
     let marks = hctx
         .as_ref()
         .map(|c| crate::rules::change::Marks::new(&corpus, c));
+    let templates_dir = corpus
+        .config
+        .site
+        .templates
+        .clone()
+        .unwrap_or_else(|| "templates".into());
+    // The DDF's own files: what the site is built from, and nothing it writes (`site/`).
+    let uncommitted = if env.rev.is_some() {
+        None
+    } else {
+        let mut paths = vec![
+            corpus.config.records.clone(),
+            crate::config::CONFIG_FILE.to_string(),
+            templates_dir.clone(),
+        ];
+        paths.extend(corpus.attachments.keys().cloned());
+        crate::source::uncommitted(&env.root, &paths)
+    };
     let input = crate::site::Input {
         corpus: &corpus,
         graph: &graph,
@@ -62,14 +81,9 @@ fn with_input<T>(
                 marks,
             },
         ),
+        uncommitted,
     };
     let source = env.source()?;
-    let templates_dir = corpus
-        .config
-        .site
-        .templates
-        .clone()
-        .unwrap_or_else(|| "templates".into());
     let value = f(&input, source.as_ref(), &templates_dir)?;
     Ok((
         value,
@@ -137,12 +151,14 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     if !env.quiet {
         let (errors, warnings) = site.findings;
         eprintln!(
-            "ddf: {} records; check: {errors} errors, {warnings} warnings (on the site's check report)",
-            site.records
+            "ddf: {}; check: {}, {} (on the site's check report)",
+            count(site.records, "record"),
+            count(errors, "error"),
+            count(warnings, "warning")
         );
         eprintln!(
-            "ddf: wrote {} files to {} in {:.0?}; open {} in a browser",
-            site.files.len(),
+            "ddf: wrote {} to {} in {:.0?}; open {} in a browser",
+            count(site.files.len(), "file"),
             out.display(),
             started.elapsed(),
             out.join("index.html").display()

@@ -1,6 +1,6 @@
 //! `ddf check`: parse, validate schema and links, run the trace rules.
 
-use super::output::{csv_line, md_cell, table};
+use super::output::{count, csv_line, md_cell, table};
 use super::{print, CliError, Env, Format, Style};
 use crate::check::Report;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -142,18 +142,15 @@ pub(super) fn human(report: &Report, source: &dyn Source, style: &Style) -> Stri
         render_one(&mut out, d, lines.as_deref(), style);
     }
     let summary = format!(
-        "{} {} record{}: {} error{}, {} warning{}",
+        "{} {}: {}, {}",
         if report.errors > 0 {
             style.error("Checked")
         } else {
             style.ok("Checked")
         },
-        report.records,
-        if report.records == 1 { "" } else { "s" },
-        report.errors,
-        if report.errors == 1 { "" } else { "s" },
-        report.warnings,
-        if report.warnings == 1 { "" } else { "s" },
+        count(report.records, "record"),
+        count(report.errors, "error"),
+        count(report.warnings, "warning"),
     );
     out.push_str(&summary);
     out.push('\n');
@@ -213,8 +210,10 @@ fn render_one(out: &mut String, d: &Diagnostic, lines: Option<&[String]>, style:
 
 fn markdown(report: &Report) -> String {
     let mut s = format!(
-        "**ddf check**: {} records, {} errors, {} warnings\n\n",
-        report.records, report.errors, report.warnings
+        "**ddf check**: {}, {}, {}\n\n",
+        count(report.records, "record"),
+        count(report.errors, "error"),
+        count(report.warnings, "warning")
     );
     if report.diagnostics.is_empty() {
         return s;

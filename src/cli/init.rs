@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Where to create the DDF (default: the current folder, or -C).
+    // Its own id: an argument with the id of a global option (`dir`, for `-C`) would hide that
+    // option after the subcommand (`ddf init -C DIR` refused).
+    #[arg(id = "target", value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Project (device) name written to ddf.yaml.
     #[arg(long, default_value = "My Device")]
@@ -24,9 +27,9 @@ pub struct Args {
     pub templates: bool,
 }
 
-fn starter(project: &str) -> Vec<(&'static str, String)> {
+fn starter(project: &str, branch: &str) -> Vec<(&'static str, String)> {
     let config = format!(
-        "# ddf configuration; every setting is described in docs/configuration.md of ddf.\nproject: {project:?}\ndevices: [DEV-1]\nrecords: records\ncontrolled_branch: main\n# rules: {{ categories-covered: error }}   # per-rule severity: error | warning | off\n# security_globs: [\"firmware/net/**\"]\n"
+        "# ddf configuration; every setting is described in docs/configuration.md of ddf.\nproject: {project:?}\ndevices: [DEV-1]\nrecords: records\n# The branch releases are made from; change control checks its commits.\ncontrolled_branch: {branch}\n# rules: {{ categories-covered: error }}   # per-rule severity: error | warning | off\n# security_globs: [\"firmware/net/**\"]\n"
     );
     vec![
         ("ddf.yaml", config),
@@ -55,8 +58,9 @@ pub(super) fn run(_env: &Env, global_dir: Option<&Path>, args: Args) -> Result<u
         ))
         .hint("`ddf check` checks it; `ddf new TYPE` adds records"));
     }
+    let (branch, from) = default_branch(&dir);
     let mut written = Vec::new();
-    for (rel, text) in starter(&args.project) {
+    for (rel, text) in starter(&args.project, &branch) {
         let path = dir.join(rel);
         match write_atomic(&path, text.as_bytes(), false) {
             Ok(()) => written.push(rel),
@@ -71,10 +75,15 @@ pub(super) fn run(_env: &Env, global_dir: Option<&Path>, args: Args) -> Result<u
             }
         }
     }
+    let ignore = ignore_site(&dir)?;
     let mut out = format!("Created a DDF in {}:\n", dir.display());
     for w in &written {
         out.push_str(&format!("  {w}\n"));
     }
+    if let Some(note) = ignore {
+        out.push_str(&format!("  {note}\n"));
+    }
+    out.push_str(&format!("controlled_branch: {branch} ({from})\n"));
     out.push_str("Next: fill in the starter records, then `ddf check`.\n");
     if git2::Repository::discover(&dir).is_err() {
         out.push_str("This folder is not in a Git repository: `git init` it, since Git history is the change-control log.\n");
@@ -84,6 +93,91 @@ pub(super) fn run(_env: &Env, global_dir: Option<&Path>, args: Args) -> Result<u
         return copy_templates(&dir);
     }
     Ok(0)
+}
+
+/// The branch to write as `controlled_branch`, and where it came from: the branch the
+/// repository around `dir` is on (also before its first commit), else Git's
+/// `init.defaultBranch`, else `main`. A name that YAML would read as something other than that
+/// string is not used.
+fn default_branch(dir: &Path) -> (String, &'static str) {
+    let usable = |b: &str| {
+        crate::sbom::edit::scalar(b, false) == b && git2::Branch::name_is_valid(b).unwrap_or(false)
+    };
+    if let Ok(repo) = git2::Repository::discover(dir) {
+        let head = repo.find_reference("HEAD").ok();
+        if let Some(b) = head
+            .as_ref()
+            .and_then(|h| h.symbolic_target().ok().flatten())
+            .and_then(|t| t.strip_prefix("refs/heads/"))
+            .filter(|b| usable(b))
+        {
+            return (b.to_string(), "the repository's current branch");
+        }
+    }
+    let configured = git2::Repository::discover(dir)
+        .and_then(|r| r.config())
+        .or_else(|_| git2::Config::open_default())
+        .and_then(|c| c.get_string("init.defaultBranch"));
+    match configured {
+        Ok(b) if usable(&b) => (b, "Git's init.defaultBranch"),
+        _ => (
+            "main".to_string(),
+            "the default; change it if releases are made from another branch",
+        ),
+    }
+}
+
+/// The largest `.gitignore` `ddf init` appends to.
+const MAX_GITIGNORE: u64 = 4 << 20;
+
+/// The line `.gitignore` gets so the site `ddf build` writes (`site/`) is not committed.
+const SITE_IGNORE: &str = "/site/";
+
+/// Makes `dir/.gitignore` ignore the built site: creates the file, or appends the line to the
+/// one there, whose lines are kept as they are. One that already ignores `site` is left alone,
+/// and so is anything that is not a regular file (a link is not followed). Returns what was
+/// done, for the summary.
+fn ignore_site(dir: &Path) -> Result<Option<String>, CliError> {
+    let path = dir.join(".gitignore");
+    let existing = match std::fs::symlink_metadata(&path) {
+        // No one writes a .gitignore this large; it is not read into memory to append a line.
+        Ok(m) if m.is_file() && m.len() > MAX_GITIGNORE => {
+            return Ok(Some(format!(
+                ".gitignore is over {} MiB: left alone; add `{SITE_IGNORE}` to ignore the site",
+                MAX_GITIGNORE >> 20
+            )))
+        }
+        Ok(m) if m.is_file() => Some(
+            std::fs::read(&path)
+                .map_err(|e| CliError::failed(format!("cannot read {}: {e}", path.display())))?,
+        ),
+        Ok(_) => {
+            return Ok(Some(format!(
+            ".gitignore is not a regular file: left alone; add `{SITE_IGNORE}` to ignore the site"
+        )))
+        }
+        Err(_) => None,
+    };
+    let Some(mut bytes) = existing else {
+        let text = format!("# The site `ddf build` writes.\n{SITE_IGNORE}\n");
+        write_atomic(&path, text.as_bytes(), false)
+            .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
+        return Ok(Some(".gitignore".into()));
+    };
+    let ignores = String::from_utf8_lossy(&bytes)
+        .lines()
+        .map(str::trim)
+        .any(|l| matches!(l, "site" | "site/" | "/site" | "/site/"));
+    if ignores {
+        return Ok(None);
+    }
+    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+        bytes.push(b'\n');
+    }
+    bytes.extend_from_slice(format!("# The site `ddf build` writes.\n{SITE_IGNORE}\n").as_bytes());
+    write_atomic(&path, &bytes, true)
+        .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
+    Ok(Some(format!(".gitignore (added `{SITE_IGNORE}`)")))
 }
 
 /// Copies every built-in template into the templates folder of the DDF at `dir`, never replacing

@@ -387,7 +387,10 @@ fn log_human(log: &LogView, env: &Env) -> String {
         }
         s.push('\n');
     }
-    s.push_str(&format!("{} changes\n", log.entries.len()));
+    s.push_str(&format!(
+        "{}\n",
+        super::output::count(log.entries.len(), "change")
+    ));
     s
 }
 
@@ -542,7 +545,11 @@ fn record_log(
                 }
                 s.push('\n');
             }
-            s.push_str(&format!("{} revisions of {}\n", v.revisions.len(), v.id));
+            s.push_str(&format!(
+                "{} of {}\n",
+                super::output::count(v.revisions.len(), "revision"),
+                v.id
+            ));
             s
         }
     })

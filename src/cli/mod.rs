@@ -7,13 +7,17 @@
 mod approve;
 mod build;
 mod check;
+mod completions;
 mod export;
+mod fmt;
 mod http;
 mod impact;
 mod init;
 mod keys;
 mod log;
 mod lsp;
+mod man;
+mod mv;
 mod new;
 mod output;
 mod progress;
@@ -98,6 +102,10 @@ pub enum Command {
     New(new::Args),
     /// Parse every record, validate schema and links, run the trace rules.
     Check(check::Args),
+    /// Rename a record and rewrite every link and mention of it, in one atomic step.
+    Mv(mv::Args),
+    /// Give record front-matter its canonical layout (`--check` for CI and pre-commit).
+    Fmt(fmt::Args),
     /// One record: fields, links in and out, upstream and downstream trace.
     Show(show::Args),
     /// The change-control log from Git history, or one record's revision history.
@@ -129,6 +137,86 @@ pub enum Command {
     /// Preview the site on http://127.0.0.1:8000/, rebuilt when a record changes; the open page
     /// reloads.
     Serve(serve::Args),
+    /// Print the shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::Args),
+    /// Print the ddf(1) manual page, or write one page per command into a folder (`-o DIR`).
+    Man(man::Args),
+}
+
+impl Command {
+    /// The command's name as typed (`init`, `check`, ...).
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Init(_) => "init",
+            Command::New(_) => "new",
+            Command::Check(_) => "check",
+            Command::Show(_) => "show",
+            Command::Log(_) => "log",
+            Command::Approve(_) => "approve",
+            Command::Keys(_) => "keys",
+            Command::Impact(_) => "impact",
+            Command::Trace(_) => "trace",
+            Command::Export(_) => "export",
+            Command::Schema(_) => "schema",
+            Command::Sbom(_) => "sbom",
+            Command::Vuln(_) => "vuln",
+            Command::Review(_) => "review",
+            Command::Build(_) => "build",
+            Command::Serve(_) => "serve",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
+            Command::Mv(_) => "mv",
+            Command::Fmt(_) => "fmt",
+            Command::Lsp(_) => "lsp",
+        }
+    }
+
+    /// Whether the command reads records, so that `--rev` means something to it. The commands
+    /// that write records (`new`, `approve`, `keys`, `sbom import`) refuse `--rev` themselves,
+    /// each saying why.
+    fn reads_records(&self) -> bool {
+        !matches!(
+            self,
+            Command::Init(_) | Command::Completions(_) | Command::Man(_)
+        )
+    }
+
+    /// Whether the command writes in more than one `--format` (it then checks the one given
+    /// with [`Env::format`]).
+    fn has_formats(&self) -> bool {
+        !matches!(
+            self,
+            Command::Init(_)
+                | Command::New(_)
+                | Command::Approve(_)
+                | Command::Keys(_)
+                | Command::Completions(_)
+                | Command::Man(_)
+                | Command::Lsp(_)
+        )
+    }
+}
+
+/// Global options are accepted after any subcommand (`ddf init -C DIR`); one the command would
+/// silently ignore is refused, so no one believes `ddf init --rev v1` did something with v1.
+fn refuse_ignored(cli: &Cli) -> Result<(), CliError> {
+    let name = cli.command.name();
+    if cli.rev.is_some() && !cli.command.reads_records() {
+        return Err(CliError::usage(format!(
+            "`ddf {name}` reads no records, so --rev means nothing to it"
+        ))
+        .hint("drop --rev"));
+    }
+    if let Some(f) = cli.format {
+        if !cli.command.has_formats() {
+            return Err(CliError::usage(format!(
+                "`ddf {name}` has one output only; --format {} means nothing to it",
+                format!("{f:?}").to_lowercase()
+            ))
+            .hint("drop --format"));
+        }
+    }
+    Ok(())
 }
 
 /// An error the command line reports: message, optional hint, exit code.
@@ -315,9 +403,9 @@ impl Env {
         let graph = Graph::build(&corpus);
         if self.verbose > 0 {
             eprintln!(
-                "ddf: read {} files ({} records) from {} in {:.0?}, graph in {:.0?}",
-                corpus.files,
-                corpus.records.len(),
+                "ddf: read {} ({}) from {} in {:.0?}, graph in {:.0?}",
+                output::count(corpus.files, "file"),
+                output::count(corpus.records.len(), "record"),
                 corpus.source,
                 loaded,
                 started.elapsed() - loaded
@@ -361,19 +449,25 @@ pub struct HistoryData {
     pub trust_root: Option<crate::history::approval::TrustRoot>,
     /// Tip of the controlled branch.
     pub controlled_tip: Option<String>,
-    /// `change_control_since`, resolved.
+    /// Where change control starts: `change_control_since` resolved, else the adoption commit
+    /// (the first that added ddf.yaml).
     pub since: Option<String>,
+    /// The repository's branch names: local ones first, then remote-tracking ones (without
+    /// the remote), each sorted.
+    pub branches: Vec<String>,
 }
 
 impl HistoryData {
     /// The view the rules take of it.
     pub fn ctx(&self) -> crate::rules::HistoryCtx<'_> {
-        crate::rules::HistoryCtx::new(
+        let mut ctx = crate::rules::HistoryCtx::new(
             &self.history,
             &self.approvals,
             self.controlled_tip.clone(),
             self.since.clone(),
-        )
+        );
+        ctx.branches = Some(self.branches.clone());
+        ctx
     }
 }
 
@@ -433,21 +527,29 @@ impl Env {
                     })?
                     .to_string(),
             ),
-            None => None,
+            // No hand work for the first commit of a DDF: change control starts after the
+            // commit that adopted ddf (the trust root is the same commit).
+            None => history.adoption().map(|c| c.id.clone()),
         };
+        let from_config = corpus.config.change_control_since.is_some();
         let judging = std::time::Instant::now();
-        let judged =
-            crate::history::approval::approvals(&history, corpus, &loc.repo, since.as_deref())?;
+        let judged = crate::history::approval::approvals(
+            &history,
+            corpus,
+            &loc.repo,
+            since.as_deref(),
+            from_config,
+        )?;
         let approvals = judged.approvals;
         if self.verbose > 0 {
             // Two figures: reading the history, and judging the approvals (Git verifying the
             // signatures, signers resolved as of history), which is the cost of signing.
             eprintln!(
-                "ddf: history of {} commits ({} computed, the rest cached) in {:.0?}; {} approvals judged in {:.0?} (signatures verified by Git, signers resolved as of history)",
-                history.commits.len(),
+                "ddf: history of {} ({} computed, the rest cached) in {:.0?}; {} judged in {:.0?} (signatures verified by Git, signers resolved as of history)",
+                output::count(history.commits.len(), "commit"),
                 history.computed,
                 took + judging.duration_since(started),
-                approvals.len(),
+                output::count(approvals.len(), "approval"),
                 judging.elapsed()
             );
         }
@@ -457,8 +559,36 @@ impl Env {
             trust_root: judged.root,
             controlled_tip,
             since,
+            branches: branch_names(&loc.repo),
         })
     }
+}
+
+/// The repository's branch names: local ones, then remote-tracking ones without their remote
+/// (`origin/main` is `main`), each sorted; `HEAD` aliases left out.
+fn branch_names(repo: &git2::Repository) -> Vec<String> {
+    let names = |kind: git2::BranchType| -> Vec<String> {
+        let mut out: Vec<String> = repo
+            .branches(Some(kind))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|(b, _)| b.name().ok().flatten().map(String::from))
+            .map(|n| match kind {
+                git2::BranchType::Remote => {
+                    n.split_once('/').map_or(n.clone(), |(_, b)| b.to_string())
+                }
+                git2::BranchType::Local => n,
+            })
+            .filter(|n| n != "HEAD")
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    };
+    let mut all = names(git2::BranchType::Local);
+    all.extend(names(git2::BranchType::Remote));
+    all
 }
 
 /// The commit local branch `branch` points to; `None` when there is no such branch. A branch
@@ -490,10 +620,16 @@ fn branch_tip(repo: &git2::Repository, branch: &str) -> Result<Option<git2::Oid>
 pub fn main(cli: Cli) -> ExitCode {
     let env = Env::new(&cli);
     progress::install(env.quiet);
+    if let Err(e) = refuse_ignored(&cli) {
+        render_error(&e, &Style::new(false));
+        return ExitCode::from(e.code);
+    }
     let result = match cli.command {
         Command::Init(a) => init::run(&env, cli.dir.as_deref(), a),
         Command::New(a) => new::run(&env, a),
         Command::Check(a) => check::run(&env, a),
+        Command::Mv(a) => mv::run(&env, a),
+        Command::Fmt(a) => fmt::run(&env, a),
         Command::Show(a) => show::run(&env, a),
         Command::Trace(a) => trace::run(&env, a),
         Command::Log(a) => log::run(&env, a),
@@ -508,6 +644,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Build(a) => build::run(&env, a),
         Command::Serve(a) => serve::run(&env, a),
         Command::Lsp(a) => lsp::run(&env, a),
+        Command::Completions(a) => completions::run(&env, a),
+        Command::Man(a) => man::run(&env, a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

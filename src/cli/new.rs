@@ -42,6 +42,8 @@ struct NewCtx {
     id: String,
     #[serde(rename = "type")]
     type_name: String,
+    /// The type's first status (`draft`; `open` for a CR, CAPA or signal).
+    status: String,
     title: String,
     owner: String,
     fields: Vec<FieldCtx>,
@@ -189,39 +191,12 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         None => default_folder(&corpus, t),
     };
     super::remove_stale_temps(&env.root.join(&corpus.config.records));
-    let mut fields = Vec::new();
-    for f in t.fields.values() {
-        let common = matches!(
-            f.name.as_str(),
-            "id" | "type" | "title" | "status" | "owner" | "device" | "cyber" | "supersedes"
-        );
-        if common
-            || t.body.as_deref() == Some(f.name.as_str())
-            || !(f.required || f.kind == FieldKind::Link)
-        {
-            continue;
-        }
-        let comment = match f.kind {
-            FieldKind::Enum | FieldKind::Enums => format!("one of: {}", f.values.join(" | ")),
-            FieldKind::Link | FieldKind::Ref => format!("ids of: {}", f.targets.join(", ")),
-            FieldKind::Date => "YYYY-MM-DD".into(),
-            FieldKind::Level => format!(
-                "{}1..{}5",
-                f.scale.map_or('S', |s| s.letter()),
-                f.scale.map_or('S', |s| s.letter())
-            ),
-            _ => f.doc.clone().unwrap_or_default(),
-        };
-        fields.push(FieldCtx {
-            name: yaml_scalar(&f.name),
-            value: placeholder(f.kind).into(),
-            comment: one_line(&comment),
-        });
-    }
+    let fields = scaffold_fields(t);
     let title = args.title.clone().unwrap_or_default();
     let mut ctx = NewCtx {
         id: String::new(),
         type_name: yaml_scalar(&t.name),
+        status: yaml_scalar(t.statuses.first().map_or("draft", String::as_str)),
         // JSON's string syntax is YAML's double-quoted one; line breaks become `\n`.
         title: if title.is_empty() {
             String::new()
@@ -269,6 +244,53 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         t.prefix
     ))
     .hint("files whose names are ids but whose front-matter is not a record are in the way; check the folder"))
+}
+
+/// The fields `ddf new` writes besides the common ones: every field the type requires (always,
+/// or in some status), every link, and every optional field a rule needs in some records
+/// (`scaffold` in the schema), in schema order. Each is left empty (or `[]`), never given a
+/// value a rule would take for a real one, so `ddf check` names each one still to fill in; its
+/// comment says what goes there.
+fn scaffold_fields(t: &crate::schema::TypeDef) -> Vec<FieldCtx> {
+    let mut fields = Vec::new();
+    for f in t.fields.values() {
+        let common = matches!(
+            f.name.as_str(),
+            "id" | "type" | "title" | "status" | "owner" | "device" | "cyber" | "supersedes"
+        );
+        let wanted =
+            f.required || !f.required_in.is_empty() || f.scaffold || f.kind == FieldKind::Link;
+        if common || t.body.as_deref() == Some(f.name.as_str()) || !wanted {
+            continue;
+        }
+        let what = match f.kind {
+            FieldKind::Enum => format!("one of: {}", f.values.join(" | ")),
+            FieldKind::Enums => format!("any of: {}", f.values.join(" | ")),
+            FieldKind::Link | FieldKind::Ref => format!("ids of: {}", f.targets.join(", ")),
+            FieldKind::Date => "YYYY-MM-DD".into(),
+            FieldKind::DateOrUnknown => "YYYY-MM-DD or unknown".into(),
+            FieldKind::Bool => "true or false".into(),
+            FieldKind::Level => {
+                let l = f.scale.map_or('S', |s| s.letter());
+                format!("{l}1..{l}5")
+            }
+            _ => String::new(),
+        };
+        let when = (!f.required && !f.required_in.is_empty())
+            .then(|| format!("Required when status is {}", f.required_in.join(" or ")));
+        let comment = [Some(what), f.doc.clone(), when]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(". ");
+        fields.push(FieldCtx {
+            name: yaml_scalar(&f.name),
+            value: placeholder(f.kind).into(),
+            comment: one_line(&comment),
+        });
+    }
+    fields
 }
 
 /// `s` as a YAML scalar that reads back as `s` (see [`crate::sbom::edit::scalar`]).

@@ -46,6 +46,18 @@ impl Style {
     }
 }
 
+/// `n` and the noun, singular for one: "1 error", "2 errors". `noun` is the singular; the
+/// plural adds `s`, or `ies` for a final consonant + `y` ("1 advisory", "2 advisories").
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        return format!("1 {noun}");
+    }
+    match noun.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'o', 'u']) => format!("{n} {stem}ies"),
+        _ => format!("{n} {noun}s"),
+    }
+}
+
 /// Quotes a CSV field when needed (RFC 4180).
 pub(super) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -175,6 +187,16 @@ pub(super) fn pretty_json_with_list<T: serde::Serialize + Sync>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_singular_for_one() {
+        assert_eq!(count(1, "error"), "1 error");
+        assert_eq!(count(0, "error"), "0 errors");
+        assert_eq!(count(2, "change"), "2 changes");
+        assert_eq!(count(1, "advisory"), "1 advisory");
+        assert_eq!(count(3, "advisory"), "3 advisories");
+        assert_eq!(count(2, "key"), "2 keys");
+    }
 
     #[test]
     fn csv_quoting() {

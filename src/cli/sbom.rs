@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 /// Import an SBOM into component and supplier records, or compare two SBOMs.
 ///
-/// Reads CycloneDX 1.5/1.6 and SPDX 2.3 JSON (older CycloneDX 1.x and SPDX 2.x with a warning).
+/// Reads CycloneDX 1.5/1.6 JSON, SPDX 2.3 JSON or tag-value and SPDX 3.0 JSON-LD (older
+/// CycloneDX 1.x and SPDX 2.x with a warning).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// What to do.
@@ -37,7 +38,7 @@ pub enum SbomCommand {
 /// `ddf sbom import`.
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// The SBOM file (CycloneDX or SPDX JSON).
+    /// The SBOM file (CycloneDX JSON, SPDX JSON or tag-value, SPDX 3 JSON-LD).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// Also list the file in this release's `sbom:` (the file must be inside the DDF root).
@@ -163,7 +164,8 @@ fn run_import(env: &Env, args: ImportArgs) -> Result<u8, CliError> {
     };
     if env.verbose > 0 {
         eprintln!(
-            "ddf: planned and wrote {written} files in {:.0?}",
+            "ddf: planned and wrote {} in {:.0?}",
+            super::output::count(written, "file"),
             started.elapsed()
         );
     }
@@ -338,7 +340,7 @@ fn side(env: &Env, arg: &str) -> Result<(String, Vec<Component>), CliError> {
                 CliError::usage(format!(
                     "`{arg}` is neither an SBOM file nor a release of this DDF"
                 ))
-                .hint("give a path to a CycloneDX/SPDX JSON file, or a REL id")
+                .hint("give a path to a CycloneDX or SPDX file, or a REL id")
             })?;
         let source = env.source()?;
         let opts = ReadOptions::from_config(&corpus.config);

@@ -4,15 +4,20 @@
 use super::output::table;
 use super::{print, write_atomic, CliError, Env, Format};
 use crate::config::Config;
-use crate::schema::{json_schema, FieldKind, Schema};
+use crate::schema::{json_schema, record_schema, FieldKind, Schema};
+
+/// The file `--out` gets for the schema of every type. A type cannot be named `record.schema`
+/// (type names have no `.`), so it never collides with a type's file.
+const RECORD_SCHEMA: &str = "record.schema.json";
 
 use std::path::PathBuf;
 
 /// Show the record types and their fields, or write JSON Schemas for editors.
 ///
 /// Without TYPE: every type with its prefix and clause. With TYPE: its fields, kinds, value sets
-/// and link targets. `--json-schema` prints one JSON object mapping each type name to its JSON
-/// Schema, or with `--out DIR` writes `DIR/<type>.schema.json` files.
+/// and link targets. `--json-schema` prints one JSON Schema for the front-matter of every record
+/// type (dispatching on `type`), or of TYPE alone; with `--out DIR` it writes
+/// `DIR/<type>.schema.json` files and `DIR/record.schema.json`, the one for every type.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// One type (name or prefix) to show in detail.
@@ -26,8 +31,8 @@ pub struct Args {
     pub out: Option<PathBuf>,
 }
 
-/// The schema of the DDF if there is one, else the built-in profile.
-fn effective(env: &Env) -> Result<Schema, CliError> {
+/// The schema of the DDF if there is one, else the built-in profile; and the project's name.
+fn effective(env: &Env) -> Result<(Schema, Option<String>), CliError> {
     let source = env.source()?;
     match source.read(crate::config::CONFIG_FILE) {
         Ok(Some(bytes)) => {
@@ -35,16 +40,19 @@ fn effective(env: &Env) -> Result<Schema, CliError> {
                 String::from_utf8(bytes).map_err(|_| CliError::usage("ddf.yaml is not UTF-8"))?;
             let (config, _) = Config::parse(&text, crate::config::CONFIG_FILE)
                 .map_err(|e| CliError::from(crate::corpus::LoadError::from(e)))?;
-            Ok(config.schema)
+            Ok((config.schema, Some(config.project)))
         }
         Err(e @ crate::source::SourceError::Integrity(_)) => Err(e.into()),
-        _ => Schema::builtin().map_err(|e| CliError::failed(e.to_string())),
+        _ => Ok((
+            Schema::builtin().map_err(|e| CliError::failed(e.to_string()))?,
+            None,
+        )),
     }
 }
 
 /// Runs `ddf schema`.
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
-    let schema = effective(env)?;
+    let (schema, project) = effective(env)?;
     let types: Vec<&crate::schema::TypeDef> = match &args.type_name {
         Some(n) => vec![schema.lookup(n).ok_or_else(|| {
             CliError::usage(format!("`{n}` is not a record type"))
@@ -53,32 +61,38 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         None => schema.types.values().collect(),
     };
     if args.json_schema {
-        if let Some(dir) = &args.out {
-            for t in &types {
-                // Type names are checked where ddf.yaml is read; the join refuses anything
-                // that is not one file name all the same, so no writer leaves `--out`.
-                let path = crate::fsafe::join(dir, &format!("{}.schema.json", t.name))
-                    .map_err(|e| CliError::usage(e.to_string()))?;
-                let text = serde_json::to_string_pretty(&json_schema(&schema, t))
-                    .map_err(|e| CliError::failed(e.to_string()))?
-                    + "\n";
-                write_atomic(&path, text.as_bytes(), true).map_err(|e| {
-                    CliError::failed(format!("cannot write {}: {e}", path.display()))
-                })?;
-                if !env.quiet {
-                    eprintln!("wrote {}", path.display());
-                }
-            }
+        let pretty = |v: &serde_json::Value| -> Result<String, CliError> {
+            Ok(
+                serde_json::to_string_pretty(v).map_err(|e| CliError::failed(e.to_string()))?
+                    + "\n",
+            )
+        };
+        // One schema, for every type (dispatching on `type`) or for TYPE alone.
+        let one = match &args.type_name {
+            Some(_) => json_schema(&schema, types[0]),
+            None => record_schema(&schema, project.as_deref()),
+        };
+        let Some(dir) = &args.out else {
+            print(&pretty(&one)?)?;
             return Ok(0);
-        }
-        let all: serde_json::Map<String, serde_json::Value> = types
+        };
+        let mut files: Vec<(String, serde_json::Value)> = types
             .iter()
-            .map(|t| (t.name.clone(), json_schema(&schema, t)))
+            .map(|t| (format!("{}.schema.json", t.name), json_schema(&schema, t)))
             .collect();
-        print(
-            &(serde_json::to_string_pretty(&all).map_err(|e| CliError::failed(e.to_string()))?
-                + "\n"),
-        )?;
+        if args.type_name.is_none() {
+            files.push((RECORD_SCHEMA.to_string(), one));
+        }
+        for (name, value) in &files {
+            // Type names are checked where ddf.yaml is read; the join refuses anything that is
+            // not one file name all the same, so no writer leaves `--out`.
+            let path = crate::fsafe::join(dir, name).map_err(|e| CliError::usage(e.to_string()))?;
+            write_atomic(&path, pretty(value)?.as_bytes(), true)
+                .map_err(|e| CliError::failed(format!("cannot write {}: {e}", path.display())))?;
+            if !env.quiet {
+                eprintln!("wrote {}", path.display());
+            }
+        }
         return Ok(0);
     }
     match env.format(&[Format::Human, Format::Json, Format::Md])? {

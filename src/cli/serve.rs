@@ -112,9 +112,9 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     }
     if !env.quiet {
         eprintln!(
-            "ddf: {} files ({} records) built in {:.0?} into {}",
-            site.files.len(),
-            site.records,
+            "ddf: {} ({}) built in {:.0?} into {}",
+            super::output::count(site.files.len(), "file"),
+            super::output::count(site.records, "record"),
             started.elapsed(),
             out.display()
         );
@@ -278,8 +278,8 @@ fn rebuild(env: &Env, served: &Served) -> (Option<super::build::Generated>, Opti
             let generation = served.generation.fetch_add(1, Ordering::SeqCst) + 1;
             let message = (!env.quiet).then(|| {
                 format!(
-                    "ddf: rebuilt ({} files, build {generation}) in {:.0?}",
-                    site.files.len(),
+                    "ddf: rebuilt ({}, build {generation}) in {:.0?}",
+                    super::output::count(site.files.len(), "file"),
                     started.elapsed()
                 )
             });

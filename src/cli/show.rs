@@ -5,7 +5,6 @@ use super::output::pad;
 use super::{print, CliError, Env, Format};
 use crate::corpus::Corpus;
 use crate::graph::{Graph, Reached};
-use crate::record::Record;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -58,6 +57,10 @@ struct ShowView {
     approvals: Vec<String>,
     /// Links whose target changed after this record was last changed or approved.
     suspect_links: Vec<SuspectView>,
+    /// The other records with this id (`duplicate-id`), in path order, each shown in full;
+    /// links to the id resolve to the first. Absent when the id is unique.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    same_id: Vec<ShowView>,
 }
 
 #[derive(Serialize)]
@@ -86,9 +89,11 @@ fn link_view(corpus: &Corpus, field: &str, id: &str) -> LinkView {
         field: field.to_string(),
         id: id.to_string(),
         type_name: r.map(|r| r.type_name.clone()).unwrap_or_default(),
-        title: r
-            .map(Record::title)
-            .unwrap_or_else(|| "(does not exist)".into()),
+        title: match (r, corpus.unread_with_id(id)) {
+            (Some(r), _) => r.title(),
+            (None, Some(u)) => format!("(cannot be read: {})", u.path),
+            (None, None) => "(does not exist)".into(),
+        },
     }
 }
 
@@ -157,6 +162,7 @@ fn view(corpus: &Corpus, graph: &Graph, i: usize) -> ShowView {
         history: Vec::new(),
         approvals: Vec::new(),
         suspect_links: Vec::new(),
+        same_id: Vec::new(),
     }
 }
 
@@ -220,6 +226,13 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let (corpus, graph, history) = env.load_all()?;
     let id = args.id.trim().to_ascii_uppercase();
     let Some(&i) = corpus.by_id.get(&id) else {
+        if let Some(u) = corpus.unread_with_id(&id) {
+            return Err(CliError::failed(format!(
+                "{id} is in {}, which could not be read as a record",
+                u.path
+            ))
+            .hint("`ddf check` says what is wrong with the file"));
+        }
         let mut near: Vec<&str> = corpus
             .by_id
             .keys()
@@ -235,19 +248,60 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         };
         return Err(CliError::usage(format!("no record has the id `{}`", args.id)).hint(hint));
     };
-    let mut v = view(&corpus, &graph, i);
-    if let Some(data) = &history {
-        add_history(&mut v, &corpus, &graph, i, data)?;
+    // Two records with one id: show every one of them, and say so.
+    let all = corpus.records_with_id(&id);
+    if all.len() > 1 {
+        let paths: Vec<&str> = all
+            .iter()
+            .map(|&j| corpus.records[j].path.as_str())
+            .collect();
+        eprintln!(
+            "ddf: warning: id {id} is used by {} records ({}); each is shown below, and links to {id} resolve to the first (`ddf check` reports duplicate-id)",
+            all.len(),
+            paths.join(", ")
+        );
     }
+    let mut views = Vec::with_capacity(all.len().max(1));
+    for j in std::iter::once(i).chain(all.into_iter().filter(|&j| j != i)) {
+        let mut v = view(&corpus, &graph, j);
+        if let Some(data) = &history {
+            add_history(&mut v, &corpus, &graph, j, data)?;
+        }
+        views.push(v);
+    }
+    let duplicated = views.len() > 1;
     let text = match format {
         Format::Json => {
+            let mut views = views.into_iter();
+            let mut v = views.next().ok_or_else(|| CliError::failed("no record"))?;
+            v.same_id = views.collect();
             serde_json::to_string_pretty(&v).map_err(|e| CliError::failed(e.to_string()))? + "\n"
         }
-        Format::Md => markdown(&v),
-        _ => human(&v, env),
+        Format::Md => views
+            .iter()
+            .map(|v| duplicate_note(v, duplicated, "> **") + &markdown(v))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => views
+            .iter()
+            .map(|v| duplicate_note(v, duplicated, "") + &human(v, env))
+            .collect::<Vec<_>>()
+            .join("\n"),
     };
     print(&text)?;
     Ok(0)
+}
+
+/// The line above each record of a duplicated id, naming its file.
+fn duplicate_note(v: &ShowView, duplicated: bool, md: &str) -> String {
+    if !duplicated {
+        return String::new();
+    }
+    let close = if md.is_empty() { "" } else { "**" };
+    format!(
+        "{md}DUPLICATE ID: {} is also the id of another record; this one is {}{close}\n\n",
+        v.id, v.path
+    )
 }
 
 fn scalar(v: &Json) -> String {

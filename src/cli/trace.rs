@@ -33,6 +33,16 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
                 .hint(format!("--from takes one of: {}", START_TYPES.join(", ")))
         })?;
     let m = matrix(&corpus, &graph, &from).ok_or_else(|| CliError::usage("no such start type"))?;
+    // Two records with one id are both in the matrix, their cells marked with their files.
+    for d in &m.duplicates {
+        eprintln!(
+            "ddf: warning: id {} is used by {} records ({}); both are in the matrix, marked with their files, and links to {} resolve to the first (`ddf check` reports duplicate-id)",
+            d.id,
+            d.paths.len(),
+            d.paths.join(", "),
+            d.id
+        );
+    }
     let text = match format {
         Format::Json => {
             serde_json::to_string_pretty(&m).map_err(|e| CliError::failed(e.to_string()))? + "\n"
@@ -73,7 +83,11 @@ fn human(m: &Matrix, env: &Env) -> String {
     // Colour is applied after padding would miscount widths, so gaps stay plain in the table.
     let rows = row_cells(m, &|g| g.to_string());
     let mut s = table(&header, &rows);
-    let summary = format!("{} rows, {} with gaps\n", m.rows.len(), m.rows_with_gaps);
+    let summary = format!(
+        "{}, {} with gaps\n",
+        super::output::count(m.rows.len(), "row"),
+        m.rows_with_gaps
+    );
     s.push('\n');
     s.push_str(&if m.rows_with_gaps > 0 {
         env.style.error(&summary)
@@ -96,8 +110,8 @@ fn markdown(m: &Matrix) -> String {
         ));
     }
     s.push_str(&format!(
-        "\n{} rows, {} with gaps\n",
-        m.rows.len(),
+        "\n{}, {} with gaps\n",
+        super::output::count(m.rows.len(), "row"),
         m.rows_with_gaps
     ));
     s

@@ -116,12 +116,17 @@ fn run_scan(env: &Env, args: ScanArgs) -> Result<u8, CliError> {
         None => None,
     };
     let report = scan(&db, &targets, kev.as_ref());
+    if !env.quiet {
+        for w in &report.warnings {
+            eprintln!("{} {w}", env.style.warning("warning:"));
+        }
+    }
     if env.verbose > 0 {
         eprintln!(
-            "ddf: loaded {} OSV records in {:.0?}, scanned {} components in {:.0?}",
-            db.advisories.len(),
+            "ddf: loaded {} in {:.0?}, scanned {} in {:.0?}",
+            super::output::count(db.advisories.len(), "OSV record"),
             loaded,
-            targets.len(),
+            super::output::count(targets.len(), "component"),
             started.elapsed() - loaded
         );
     }
@@ -182,9 +187,13 @@ fn advisories_cell(f: &Finding) -> String {
 }
 
 fn component_cell(f: &Finding) -> String {
-    match &f.record {
-        Some(r) => format!("{r} {}", f.name),
+    let name = match &f.source_package {
+        Some(s) => format!("{} (source {s})", f.name),
         None => f.name.clone(),
+    };
+    match &f.record {
+        Some(r) => format!("{r} {name}"),
+        None => name,
     }
 }
 
@@ -194,7 +203,7 @@ fn header(r: &Report) -> String {
         .as_ref()
         .map(|v| format!("; KEV catalogue {v}"))
         .unwrap_or_default();
-    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    let plural = super::output::count;
     format!(
         "Scanned {} against {} ({} withdrawn){kev}",
         plural(r.components, "component"),
@@ -205,7 +214,7 @@ fn header(r: &Report) -> String {
 
 fn totals(r: &Report) -> String {
     format!(
-        "{} affected, {} uncertain, {} withdrawn, {} known exploited; {} components not matchable",
+        "{} affected, {} uncertain, {} withdrawn, {} known exploited; {} not matchable",
         r.count(Status::Affected),
         r.count(Status::Uncertain),
         r.count(Status::Withdrawn),
@@ -213,7 +222,7 @@ fn totals(r: &Report) -> String {
             .iter()
             .filter(|f| f.kev && f.status != Status::Withdrawn)
             .count(),
-        r.not_matchable.len()
+        super::output::count(r.not_matchable.len(), "component")
     )
 }
 
@@ -336,6 +345,12 @@ fn markdown(r: &Report, recorded: Option<&RecordPlan>) -> String {
                 md_cell(&n.name),
                 md_cell(&n.reason)
             ));
+        }
+    }
+    if !r.warnings.is_empty() {
+        out.push_str("\n**Warnings**\n\n");
+        for w in &r.warnings {
+            out.push_str(&format!("- {}\n", md_cell(w)));
         }
     }
     if let Some(p) = recorded {

@@ -8,7 +8,8 @@
 //! - a key is the signer's key for an approval only if it stood in the signer's PER record in
 //!   the approval commit's parent state;
 //! - and it was trusted then: it stood in that record at the trust root (the commit
-//!   `change_control_since` names, else the first commit) and was never removed since, or the
+//!   `change_control_since` names, else the adoption commit that first added `ddf.yaml`, else
+//!   the first commit) and was never removed since, or the
 //!   change that put it there was approved, in a valid signed approval with the meaning
 //!   `approval`, by a *different* person;
 //! - the printed name and `may_sign` shown and checked are those in force when it was signed;
@@ -257,15 +258,20 @@ fn read_person(
 }
 
 /// The root of trust: the commit at which the keys standing in PER records are trusted without
-/// an approval (`change_control_since`, else the first commit), and those keys.
+/// an approval (`change_control_since`, else the adoption commit that first added `ddf.yaml`,
+/// else the first commit), and those keys. It is where change control starts, so the keys
+/// enrolled when ddf was adopted need no approval no one could have signed yet.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrustRoot {
     /// The commit.
     pub commit: String,
     /// Its committer time.
     pub time: i64,
-    /// Whether it comes from `change_control_since` (else it is the first commit).
+    /// Whether it comes from `change_control_since`.
     pub from_config: bool,
+    /// Whether it is the adoption commit, the first that added `ddf.yaml` (when
+    /// `change_control_since` is not set). Neither this nor `from_config`: the first commit.
+    pub from_adoption: bool,
     /// The keys standing at it: (PER id, printed name, key fingerprint), sorted.
     pub keys: Vec<RootKey>,
 }
@@ -312,12 +318,15 @@ pub struct Judged {
 }
 
 /// Every approval in `history`, newest first, with signatures verified by Git and signers
-/// resolved as of history. `since` is the resolved `change_control_since` commit.
+/// resolved as of history. `since` is where change control starts: the resolved
+/// `change_control_since` commit (`from_config`), else the adoption commit
+/// ([`History::adoption`]); without either, the first commit is the trust root.
 pub fn approvals(
     history: &History,
     corpus: &Corpus,
     repo: &git2::Repository,
     since: Option<&str>,
+    from_config: bool,
 ) -> Result<Judged, HistoryError> {
     let prefix = corpus
         .config
@@ -328,8 +337,14 @@ pub fn approvals(
     let Some(oldest) = history.commits.len().checked_sub(1) else {
         return Ok(Judged::default());
     };
-    let root_pos = since.and_then(|s| history.position(s)).unwrap_or(oldest);
-    let root = trust_root(history, &persons, root_pos, since.is_some());
+    let since_pos = since.and_then(|s| history.position(s));
+    let root_pos = since_pos.unwrap_or(oldest);
+    let from = match since_pos {
+        Some(_) if from_config => RootFrom::Config,
+        Some(_) => RootFrom::Adoption,
+        None => RootFrom::FirstCommit,
+    };
+    let root = trust_root(history, &persons, root_pos, from);
 
     let idx: Vec<usize> = history
         .commits
@@ -571,12 +586,18 @@ fn trust(
 }
 
 /// The trust root: the keys standing in PER records at `root_pos`.
-fn trust_root(
-    history: &History,
-    persons: &Persons,
-    root_pos: usize,
-    from_config: bool,
-) -> TrustRoot {
+/// Where the trust root comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RootFrom {
+    /// `change_control_since`.
+    Config,
+    /// The adoption commit, the first that added `ddf.yaml`.
+    Adoption,
+    /// The first commit of the history.
+    FirstCommit,
+}
+
+fn trust_root(history: &History, persons: &Persons, root_pos: usize, from: RootFrom) -> TrustRoot {
     let c = &history.commits[root_pos];
     let mut keys = Vec::new();
     for id in persons.by_id.keys() {
@@ -594,7 +615,8 @@ fn trust_root(
     TrustRoot {
         commit: c.id.clone(),
         time: c.committer_time,
-        from_config,
+        from_config: from == RootFrom::Config,
+        from_adoption: from == RootFrom::Adoption,
         keys,
     }
 }

@@ -1091,6 +1091,25 @@ impl History {
         self.index.get(id).map(|&i| &self.commits[i])
     }
 
+    /// The adoption commit: the oldest commit that added the DDF's `ddf.yaml` (against its
+    /// first parent). Change control starts after it when ddf.yaml sets no
+    /// `change_control_since`, so the commit that adopts ddf (and the history before it) is
+    /// not held to change control it could not have followed. `None` when no commit in the
+    /// history touched `ddf.yaml` (it is not committed yet).
+    pub fn adoption(&self) -> Option<&Commit> {
+        let config = if self.prefix.is_empty() {
+            crate::config::CONFIG_FILE.to_string()
+        } else {
+            format!("{}/{}", self.prefix, crate::config::CONFIG_FILE)
+        };
+        // Newest first, topologically: the last commit that touched it has no ancestor that
+        // did, so it added the file.
+        self.commits
+            .iter()
+            .rev()
+            .find(|c| c.paths.contains(&config))
+    }
+
     /// Position of a commit in the walk (0 = the tip; larger = older).
     pub fn position(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()

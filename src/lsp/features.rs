@@ -371,6 +371,72 @@ pub fn code_actions(
     out
 }
 
+/// Renaming the record under the cursor to `new`: the edits of `ddf mv` (every link and
+/// mention, the `id:` line, the file's name when it follows the id) as one workspace edit the
+/// editor applies to its buffers; nothing is written here. `Err`: why not, with the hint.
+pub fn rename(
+    ws: &Workspace,
+    rel: &str,
+    pos: Position,
+    new: &str,
+) -> Result<Option<lsp_types::WorkspaceEdit>, String> {
+    use lsp_types::{
+        DocumentChangeOperation, DocumentChanges, OneOf, OptionalVersionedTextDocumentIdentifier,
+        RenameFile, ResourceOp, TextDocumentEdit, TextEdit, WorkspaceEdit,
+    };
+    let Some(old) = id_at(ws, rel, pos) else {
+        return Ok(None);
+    };
+    let new = new.trim();
+    let prefix = new.split('-').next().unwrap_or("");
+    let taken = crate::ids::ids_on_branches(&ws.root, &ws.corpus.config.records, prefix);
+    let plan = ws
+        .with_source(|source| crate::edit::rename::plan(&ws.corpus, source, &old, new, &taken))
+        .map_err(|e| format!("{e}\nhint: {}", e.hint()))?;
+    let mut ops = Vec::new();
+    let mut moves = Vec::new();
+    for f in &plan.files {
+        let uri = text::uri_of(&ws.root.join(&f.path)).ok_or("a path ddf cannot name")?;
+        let edits = f
+            .edits
+            .iter()
+            .map(|e| {
+                OneOf::Left(TextEdit {
+                    range: Range::new(
+                        text::position_of_byte(&f.original, e.range.start),
+                        text::position_of_byte(&f.original, e.range.end),
+                    ),
+                    new_text: e.new_text.clone(),
+                })
+            })
+            .collect();
+        ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier {
+                uri: uri.clone(),
+                version: None,
+            },
+            edits,
+        }));
+        if let Some(to) = &f.rename_to {
+            let new_uri = text::uri_of(&ws.root.join(to)).ok_or("a path ddf cannot name")?;
+            moves.push(DocumentChangeOperation::Op(ResourceOp::Rename(
+                RenameFile {
+                    old_uri: uri,
+                    new_uri,
+                    options: None,
+                    annotation_id: None,
+                },
+            )));
+        }
+    }
+    // The files move after their texts are edited (the edits name the old files).
+    ops.extend(moves);
+    Ok(Some(WorkspaceEdit {
+        document_changes: Some(DocumentChanges::Operations(ops)),
+        ..Default::default()
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use lsp_types::notification::{
 };
 use lsp_types::request::{
     CodeActionRequest, Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest, References,
-    Request as _, WorkspaceSymbolRequest,
+    Rename, Request as _, WorkspaceSymbolRequest,
 };
 use lsp_types::{
     CompletionOptions, DocumentSymbolResponse, GotoDefinitionResponse, HoverProviderCapability,
@@ -60,6 +60,7 @@ fn capabilities() -> ServerCapabilities {
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Left(true)),
         code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![" ".into(), "[".into(), ",".into(), "-".into()]),
@@ -323,6 +324,21 @@ fn answer(ws: &mut Workspace, req: Request) -> Response {
                 Err(e) => bad(e),
             }
         }
+        Rename::METHOD => match req.extract::<lsp_types::RenameParams>(Rename::METHOD) {
+            Ok((id, p)) => {
+                let tdp = p.text_document_position;
+                match served(ws, &tdp.text_document.uri)
+                    .map(|rel| features::rename(ws, &rel, tdp.position, &p.new_name))
+                {
+                    Some(Err(why)) => {
+                        Response::new_err(id, lsp_server::ErrorCode::RequestFailed as i32, why)
+                    }
+                    Some(Ok(edit)) => ok(id, edit),
+                    None => ok(id, Option::<lsp_types::WorkspaceEdit>::None),
+                }
+            }
+            Err(e) => bad(e),
+        },
         CodeActionRequest::METHOD => {
             match req.extract::<lsp_types::CodeActionParams>(CodeActionRequest::METHOD) {
                 Ok((id, p)) => {

@@ -119,6 +119,15 @@ pub fn finding_range(text: &str, line: Option<usize>, column: Option<usize>) -> 
     Range::new(start, Position::new(clamp(l), utf16_in_line(lt, end_byte)))
 }
 
+/// The LSP position of byte offset `at` in `text`.
+pub fn position_of_byte(text: &str, at: usize) -> Position {
+    let at = at.min(text.len());
+    let before = &text[..at];
+    let line = before.matches('\n').count();
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    Position::new(clamp(line), utf16_in_line(&text[start..], at - start))
+}
+
 /// Whether `c` may be part of a record id (`DI-012`) or a key.
 fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'

@@ -190,6 +190,15 @@ impl Workspace {
         }
     }
 
+    /// Runs `f` with the DDF as the editor has it (the buffers over the disk) as a source.
+    pub fn with_source<R>(&self, f: impl FnOnce(&dyn Source) -> R) -> R {
+        let source = Overlay {
+            disk: Worktree::new(&self.root),
+            open: &self.open,
+        };
+        f(&source)
+    }
+
     /// The history loaded at start, if the DDF is in a Git repository with commits.
     pub fn history(&self) -> Option<&HistoryParts> {
         self.history.as_ref()

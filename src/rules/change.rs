@@ -22,6 +22,7 @@ const WORKTREE: Pos = -1;
 
 pub(super) fn run(ctx: &mut Ctx<'_>) {
     let Some(h) = ctx.history else { return };
+    controlled_branch(ctx, h);
     let marks = Marks::new(ctx.corpus, h);
     let (corpus, graph, today) = (ctx.corpus, ctx.graph, ctx.today);
     let part = |run: &(dyn Fn(&mut Ctx<'_>) + Sync)| {
@@ -552,6 +553,52 @@ fn glob_set(globs: &[String]) -> Option<globset::GlobSet> {
     b.build().ok()
 }
 
+/// `controlled-branch`: the branch ddf.yaml names as controlled exists (locally, or as a
+/// remote-tracking branch in a CI checkout). Without it the change-control rules check no
+/// commit at all, and nothing else would say so.
+fn controlled_branch(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>) {
+    let Some(branches) = &h.branches else { return };
+    let config = &ctx.corpus.config;
+    let name = &config.controlled_branch;
+    if branches.iter().any(|b| b == name) {
+        return;
+    }
+    let message = format!(
+        "the controlled branch `{name}` is no branch of this repository, so change control (change-has-cr, cr-before-merge) checks no commit"
+    );
+    let mut listed: Vec<&str> = Vec::new();
+    for b in branches {
+        if !listed.contains(&b.as_str()) {
+            listed.push(b);
+        }
+    }
+    let hint = match listed.as_slice() {
+        [] => "commit on the branch releases are made from, or set `controlled_branch:` in ddf.yaml to it".to_string(),
+        [one] => format!("set `controlled_branch: {one}` in ddf.yaml (the branch releases are made from)"),
+        many => format!(
+            "set `controlled_branch:` in ddf.yaml to the branch releases are made from: one of {}",
+            many.iter().take(10).map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let pos = config
+        .key_pos
+        .get("controlled_branch")
+        .copied()
+        .unwrap_or(crate::diagnostic::Pos::new(1, 1));
+    let sev = super::info("controlled-branch")
+        .map_or(crate::diagnostic::Severity::Warning, |i| i.default);
+    ctx.push(
+        crate::diagnostic::Diagnostic::new(
+            "controlled-branch",
+            crate::config::CONFIG_FILE,
+            message,
+        )
+        .at(Some(pos))
+        .severity(sev)
+        .hint(hint),
+    );
+}
+
 /// First-parent commits of the controlled branch, newest first, from `since` (exclusive) on.
 fn controlled_commits(ctx: &Ctx<'_>, h: &HistoryCtx<'_>) -> Vec<usize> {
     let Some(tip) = h
@@ -616,7 +663,7 @@ fn change_has_cr(ctx: &mut Ctx<'_>, h: &HistoryCtx<'_>) {
                     r,
                     None,
                     format!("{} changed {} on the controlled branch without a `Change-Request:` trailer", describe_commit(c), r.id),
-                    "merge changes to the DDF through a pull request whose merge commit carries `Change-Request: CR-...`; set `change_control_since` in ddf.yaml to the commit ddf was adopted at",
+                    "merge changes to the DDF through a pull request whose merge commit carries `Change-Request: CR-...`; change control starts after the commit that first added ddf.yaml, or after the one `change_control_since` in ddf.yaml names",
                 );
             }
             continue;

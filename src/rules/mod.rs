@@ -55,6 +55,7 @@ macro_rules! rules {
 
 rules! {
     "io", E, "structure", "", "A file below the records folder cannot be read";
+    "file-extension", W, "structure", "", "A file below the records folder is named *.MD or *.markdown, so it is not read";
     "not-utf8", E, "structure", "", "A record file is not UTF-8";
     "front-matter", E, "structure", "", "Missing, unterminated, empty or non-mapping front-matter";
     "yaml", E, "structure", "", "The front-matter is not valid YAML";
@@ -62,6 +63,7 @@ rules! {
     "missing-field", E, "structure", "", "A required field is absent or empty";
     "invalid-value", E, "structure", "", "A value has the wrong kind or is outside its value set";
     "unknown-field", W, "structure", "", "A field the type does not define";
+    "hash-comment", W, "structure", "", "A `#` in an unquoted value starts a YAML comment and cuts the value";
     "id-format", E, "structure", "", "The id does not match ^[A-Z]+-[0-9]{3,}$";
     "id-prefix", E, "structure", "", "The id prefix is not the type's";
     "duplicate-id", E, "structure", "", "Two records share an id";
@@ -107,6 +109,7 @@ rules! {
     "dr-stages", E, "design", "ISO 13485 7.3.2 b), 7.3.5", "Every design-review stage the approved design and development plan declares has a design review";
     "key-unique", E, "change", "21 CFR 11.100(a), 11.300(a)", "A signing key stands in the record of one person only";
     "ver-fresh", E, "change", "ISO 13485 7.3.6, 7.3.9", "No verification is older than a change to what it verifies";
+    "controlled-branch", W, "change", "ISO 13485 7.3.9", "The controlled branch ddf.yaml names is a branch of the repository";
     "change-has-cr", E, "change", "ISO 13485 7.3.9", "Every change on the controlled branch names an approved change request";
     "cr-before-merge", E, "change", "ISO 13485 7.3.9", "A change request is assessed and approved before its merge";
     "suspect-link", W, "change", "ISO 13485 7.3.9", "A link whose target changed after its source was last changed or approved";
@@ -132,6 +135,9 @@ pub struct HistoryCtx<'a> {
     pub since: Option<String>,
     /// Indices into `approvals` of the approvals that name each record in `Approves:`.
     pub by_record: rustc_hash::FxHashMap<String, Vec<usize>>,
+    /// The repository's branches (local ones, then remote-tracking ones without their remote),
+    /// when they were read: `controlled-branch` checks ddf.yaml names one of them.
+    pub branches: Option<Vec<String>>,
 }
 
 impl<'a> HistoryCtx<'a> {
@@ -155,6 +161,7 @@ impl<'a> HistoryCtx<'a> {
             controlled_tip,
             since,
             by_record,
+            branches: None,
         }
     }
 

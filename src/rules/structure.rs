@@ -209,6 +209,38 @@ pub fn validate_record(r: &mut Record, config: &Config, policy: &RiskPolicy) -> 
             }
         }
     }
+    // A `#` after a space starts a YAML comment, even in the middle of a title: warn where the
+    // text was most likely meant (a one-line text field, or `#` glued to what follows, as in
+    // `#2`), not on a deliberate `status: draft  # note`.
+    for k in &r.index.keys {
+        let Some((pos, after)) = r.index.cut_by_comment(&k.key) else {
+            continue;
+        };
+        let prose = tdef
+            .fields
+            .get(&k.key)
+            .is_some_and(|f| matches!(f.kind, FieldKind::String | FieldKind::Text));
+        if !(prose || after.starts_with(|c: char| !c.is_whitespace())) {
+            continue;
+        }
+        let read = r.text(&k.key).unwrap_or_default().replace('"', "\\\"");
+        out.push(
+            d(
+                "hash-comment",
+                Some(pos),
+                format!(
+                    "`{}` reads as `{read}`: the `#` and the text after it are a YAML comment",
+                    k.key
+                ),
+            )
+            .severity(Severity::Warning)
+            .hint(format!(
+                "quote the value to keep the `#`: {}: \"{read} #{}\"; or write the comment on a line of its own",
+                k.key,
+                after.trim_end()
+            )),
+        );
+    }
     // Links are read last so only well-formed ids become edges.
     let mut links = Vec::new();
     for f in tdef.link_fields() {
@@ -613,6 +645,9 @@ pub fn check_corpus(corpus: &Corpus, graph: &Graph) -> Vec<Diagnostic> {
                 continue;
             }
             match corpus.get(&l.target) {
+                // The record exists but cannot be read: its own finding says so, and "create
+                // the record" would make a duplicate.
+                None if corpus.unread_with_id(&l.target).is_some() => {}
                 None => {
                     let near = near_id(&l.target, corpus);
                     let hint = match near {
@@ -696,6 +731,29 @@ mod tests {
                 .all(|d| crate::rules::info(d.rule).map(|i| i.family) != Some("structure")),
             "{r:?}"
         );
+    }
+
+    #[test]
+    fn a_hash_that_cuts_a_value_is_a_warning_at_the_hash() {
+        let text = un("UN-001", "")
+            .replace("title: A need", "title: Bolus test #2")
+            .replace("status: draft", "status: draft # until review");
+        let r = check(&[("records/PER-001.md", PER), ("records/UN-001.md", &text)]);
+        let found: Vec<_> = r.iter().filter(|d| d.rule == "hash-comment").collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "the deliberate comment on status is not reported: {r:?}"
+        );
+        let d = found[0];
+        assert_eq!(d.severity, crate::diagnostic::Severity::Warning);
+        assert_eq!((d.line, d.column), (Some(4), Some(19)));
+        assert!(d.message.contains("reads as `Bolus test`"), "{}", d.message);
+        let hint = d.hint.as_deref().unwrap_or("");
+        assert!(hint.contains("title: \"Bolus test #2\""), "{hint}");
+        let quoted = un("UN-001", "").replace("title: A need", "title: \"Bolus test #2\"");
+        let r = check(&[("records/PER-001.md", PER), ("records/UN-001.md", &quoted)]);
+        assert!(!rules_of(&r).contains(&"hash-comment"), "{r:?}");
     }
 
     #[test]

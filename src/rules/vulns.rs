@@ -65,60 +65,10 @@ pub(super) struct ReleaseSboms {
     contains: FxHashMap<usize, Vec<usize>>,
 }
 
-/// `2.0` vs `v2.0`: versions compared as written, a leading `v` aside.
-fn same_version(a: Option<&str>, b: Option<&str>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => sbom::plain_version(a) == sbom::plain_version(b),
-        (None, None) => true,
-        _ => false,
-    }
-}
-
-/// Pairs SBOM components with CMP records one to one: by `sbom_ref`, then by normalised purl
-/// with the same version, then by normalised purl. Returns, per component, the index into `cmps`.
-pub(crate) fn pair(cmps: &[&Record], comps: &[&Component]) -> Vec<Option<usize>> {
-    let cmp_purl: Vec<Option<String>> = cmps
-        .iter()
-        .map(|r| {
-            r.text("purl")
-                .and_then(|p| sbom::purl::Purl::parse(&p).ok())
-                .map(|p| p.versionless())
-        })
-        .collect();
-    let comp_purl: Vec<Option<String>> = comps
-        .iter()
-        .map(|c| c.parsed_purl().map(|p| p.versionless()))
-        .collect();
-    let mut out = vec![None; comps.len()];
-    let mut taken = vec![false; cmps.len()];
-    for pass in 0..3 {
-        for (i, c) in comps.iter().enumerate() {
-            if out[i].is_some() {
-                continue;
-            }
-            let found = cmps.iter().enumerate().position(|(j, r)| {
-                !taken[j]
-                    && match pass {
-                        0 => {
-                            !c.sbom_ref.is_empty()
-                                && r.text("sbom_ref").as_deref() == Some(c.sbom_ref.as_str())
-                        }
-                        1 => {
-                            comp_purl[i].is_some()
-                                && comp_purl[i] == cmp_purl[j]
-                                && same_version(r.text("version").as_deref(), c.version.as_deref())
-                        }
-                        _ => comp_purl[i].is_some() && comp_purl[i] == cmp_purl[j],
-                    }
-            });
-            if let Some(j) = found {
-                taken[j] = true;
-                out[i] = Some(j);
-            }
-        }
-    }
-    out
-}
+// Pairing SBOM components with CMP records is shared with the site, which must pair them the
+// same way (`crate::vuln::affected`).
+pub(crate) use crate::vuln::affected::pair;
+use crate::vuln::affected::same_version;
 
 /// The release the CMP records describe: among the live releases no other live release names in
 /// `prior`, one not yet fielded (in preparation) first, then the latest `fielded` date, then the

@@ -254,10 +254,25 @@ fn component(
         }
     }
     let (mut end_of_support, mut support) = (None, None);
+    // The source package, from the generators' own properties: Trivy states it in parts,
+    // syft as a name and a version (or, for RPMs, the source RPM file name).
+    let mut src: [Option<String>; 4] = Default::default();
+    let mut source_rpm = None;
     for p in c.opt_items("properties")? {
         p.expect_object()?;
         let pname = p.req_str("name")?;
         let value = p.opt_str("value")?.unwrap_or("");
+        let keep = || Some(value.trim().to_string()).filter(|v| !v.is_empty());
+        match pname {
+            "aquasecurity:trivy:SrcName"
+            | "syft:metadata:source"
+            | "syft:metadata:originPackage" => src[0] = keep(),
+            "aquasecurity:trivy:SrcVersion" | "syft:metadata:sourceVersion" => src[1] = keep(),
+            "aquasecurity:trivy:SrcRelease" => src[2] = keep(),
+            "aquasecurity:trivy:SrcEpoch" => src[3] = keep(),
+            "syft:metadata:sourceRpm" => source_rpm = keep(),
+            _ => {}
+        }
         if pname == END_OF_SUPPORT_PROPERTY {
             // `unknown` is what the CMP field itself allows when support has no known end.
             let v = if value.trim().eq_ignore_ascii_case("unknown") {
@@ -282,7 +297,26 @@ fn component(
             }
         }
     }
-    Ok(Component {
+    let [src_name, src_version, src_release, src_epoch] = src;
+    let (mut source_name, mut source_version) = (src_name, None);
+    if let Some(v) = src_version {
+        let mut full = match src_release {
+            Some(r) => format!("{v}-{r}"),
+            None => v,
+        };
+        if let Some(e) = src_epoch.filter(|e| e != "0") {
+            if !full.contains(':') {
+                full = format!("{e}:{full}");
+            }
+        }
+        source_version = Some(full);
+    }
+    if source_name.is_none() {
+        if let Some(rpm) = source_rpm {
+            (source_name, source_version) = super::source_package(&rpm, "rpm");
+        }
+    }
+    let mut out = Component {
         sbom_ref: c.opt_str("bom-ref")?.unwrap_or("").to_string(),
         kind: c.opt_str("type")?.map(String::from),
         group: c
@@ -304,8 +338,12 @@ fn component(
         license,
         end_of_support,
         support_level: support,
+        source_name,
+        source_version,
         json_path: c.path.clone(),
-    })
+    };
+    out.source_from_purl();
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -347,6 +385,84 @@ mod tests {
             s.warnings.iter().any(|w| w.contains("`zzz`")),
             "{:?}",
             s.warnings
+        );
+    }
+
+    fn data(rel: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/data/{rel}", env!("CARGO_MANIFEST_DIR"))).expect("data")
+    }
+
+    #[test]
+    fn cyclonedx_1_2_to_1_4_keep_working() {
+        for v in ["1.2", "1.3", "1.4"] {
+            let s = crate::sbom::parse(
+                &data(&format!("cyclonedx/valid-bom-{v}.json")),
+                "t.json",
+                &ReadOptions::default(),
+            )
+            .expect(v);
+            assert_eq!(s.spec_version, v);
+            assert!(s.warnings[0].contains(&format!("CycloneDX {v} is read as 1.6")));
+            assert_eq!(
+                s.product.as_ref().map(|p| p.name.as_str()),
+                Some("Acme Application")
+            );
+            // `manufacture` (the 1.2-1.5 spelling) and `supplier` name the maker.
+            assert_eq!(s.authors, vec!["Acme, Inc."]);
+            let names: Vec<_> = s.components.iter().map(|c| c.label()).collect();
+            assert_eq!(names, ["tomcat-catalina 9.0.14", "mylibrary 1.0.0"], "{v}");
+            assert_eq!(s.components[0].supplier.as_deref(), Some("Acme Inc"));
+            assert_eq!(s.components[0].license.as_deref(), Some("Apache-2.0"));
+        }
+    }
+
+    #[test]
+    fn trivy_source_package_properties() {
+        let s = crate::sbom::parse(
+            &data("cyclonedx/trivy-centos-7.cdx-1.5.json"),
+            "t.json",
+            &ReadOptions::default(),
+        )
+        .expect("trivy");
+        let ssl = s
+            .components
+            .iter()
+            .find(|c| c.name == "openssl-libs")
+            .expect("openssl-libs");
+        assert_eq!(ssl.source_name.as_deref(), Some("openssl"));
+        assert_eq!(ssl.source_version.as_deref(), Some("1:1.0.2k-16.el7"));
+        let bash = s
+            .components
+            .iter()
+            .find(|c| c.name == "bash")
+            .expect("bash");
+        assert_eq!(bash.source_version.as_deref(), Some("4.2.46-31.el7"));
+    }
+
+    #[test]
+    fn source_package_from_syft_properties_and_purl_upstream() {
+        let s = read(
+            r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[
+              {"name":"libssl3","version":"3.0.8-r0","purl":"pkg:apk/alpine/libssl3@3.0.8-r0?arch=x86_64&upstream=openssl&distro=3.17.2"},
+              {"name":"zlib1g","purl":"pkg:deb/debian/zlib1g@1.2.11.dfsg-2%2Bdeb11u2?epoch=1&upstream=zlib%401%3A1.2.11.dfsg-2%2Bdeb11u2"},
+              {"name":"openssl-libs","purl":"pkg:rpm/redhat/openssl-libs@1.1.1k-7.el8_6?upstream=openssl-1.1.1k-7.el8_6.src.rpm"},
+              {"name":"libc6","properties":[{"name":"syft:metadata:source","value":"glibc"},{"name":"syft:metadata:sourceVersion","value":"2.36-9+deb12u4"}]}]}"#,
+            &ReadOptions::default(),
+        )
+        .expect("parses");
+        let src: Vec<(Option<&str>, Option<&str>)> = s
+            .components
+            .iter()
+            .map(|c| (c.source_name.as_deref(), c.source_version.as_deref()))
+            .collect();
+        assert_eq!(
+            src,
+            [
+                (Some("openssl"), None),
+                (Some("zlib"), Some("1:1.2.11.dfsg-2+deb11u2")),
+                (Some("openssl"), Some("1.1.1k-7.el8_6")),
+                (Some("glibc"), Some("2.36-9+deb12u4")),
+            ]
         );
     }
 

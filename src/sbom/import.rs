@@ -5,7 +5,8 @@
 //! any version: an upgrade is a change, not a removal and an addition), then by CPE, then by
 //! `sbom_ref`, then by supplier + name + version. Of a matched record ddf writes only the fields
 //! it owns, the ones that come from the SBOM: `name`, `version`, `purl`, `cpe`, `sbom_ref`,
-//! `hashes`, `license`, and `end_of_support` when the SBOM states it and the record has none.
+//! `source_package`, `hashes`, `license`, and `end_of_support` when the SBOM states it and the
+//! record has none.
 //! Everything else (origin, support level and basis, supplier links, the body, unknown fields,
 //! comments) is left as it is. New records are drafts, with the fields a person must decide left
 //! empty so `ddf check` lists them.
@@ -48,6 +49,20 @@ const PUBLIC_PURL_TYPES: &[&str] = &[
     "alpm",
     "rpm",
 ];
+
+/// The CMP `source_package` value of a component: `name` or `name@version`, when the source
+/// package is not the component itself.
+fn source_package_text(c: &Component) -> Option<String> {
+    let name = c.source_name.as_deref()?;
+    let same_version = c.source_version.is_none() || c.source_version == c.version;
+    if name == c.name && same_version {
+        return None;
+    }
+    Some(match &c.source_version {
+        Some(v) => format!("{name}@{v}"),
+        None => name.to_string(),
+    })
+}
 
 /// Options of an import.
 #[derive(Debug, Clone, Default)]
@@ -573,6 +588,9 @@ fn new_component(
         },
         None,
     ));
+    if let Some(sp) = source_package_text(c) {
+        f.push((s("source_package"), scalar(&sp, false), None));
+    }
     if !c.hashes.is_empty() {
         f.push((s("hashes"), edit::map(&hash_pairs(c)), None));
     }
@@ -716,6 +734,12 @@ fn update_component(
         let old = field_text(r, "sbom_ref");
         if old != c.sbom_ref {
             set("sbom_ref", old, &c.sbom_ref, scalar(&c.sbom_ref, false));
+        }
+    }
+    if let Some(sp) = source_package_text(c) {
+        let old = field_text(r, "source_package");
+        if old != sp {
+            set("source_package", old, &sp, scalar(&sp, false));
         }
     }
     if !c.hashes.is_empty() {

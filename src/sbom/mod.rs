@@ -1,11 +1,12 @@
-//! Software bills of materials: reading CycloneDX and SPDX JSON into one component model,
+//! Software bills of materials: reading CycloneDX and SPDX into one component model,
 //! importing it into CMP and SUP records, and comparing two of them.
 //!
-//! Supported: CycloneDX 1.5 and 1.6 JSON, SPDX 2.3 JSON. Older CycloneDX 1.x and SPDX 2.2 JSON
-//! (real firmware vendors still publish it; the package shape is the same) are read with a
-//! warning. Anything else is a [`SbomError`] that names the file and the JSON path of the
-//! problem. The product an SBOM describes (CycloneDX `metadata.component`, the packages an SPDX
-//! document DESCRIBES) is kept apart from its components: it is the device, not a part of it.
+//! Supported: CycloneDX 1.5 and 1.6 JSON, SPDX 2.3 JSON and tag-value ([`tagvalue`]), SPDX 3.0
+//! JSON-LD ([`spdx3`]). Older CycloneDX 1.x and SPDX 2.2 (real firmware vendors still publish
+//! it; the package shape is the same) are read with a warning. Anything else is a [`SbomError`]
+//! that names the file and the JSON path (for tag-value, the line and column) of the problem.
+//! The product an SBOM describes (CycloneDX `metadata.component`, the packages an SPDX document
+//! DESCRIBES) is kept apart from its components: it is the device, not a part of it.
 
 pub mod cyclonedx;
 pub mod diff;
@@ -14,6 +15,8 @@ pub mod import;
 pub mod json;
 pub mod purl;
 pub mod spdx;
+pub mod spdx3;
+pub mod tagvalue;
 
 use crate::corpus::Corpus;
 use json::{Node, ShapeError};
@@ -73,6 +76,12 @@ pub struct Component {
     pub end_of_support: Option<String>,
     /// Support level from the configured property, one of the CMP `support_level` values.
     pub support_level: Option<String>,
+    /// The distribution source package the binary package was built from (Debian, Alpine,
+    /// RPM): SPDX `sourceInfo`, CycloneDX properties (Trivy's `aquasecurity:trivy:SrcName`,
+    /// syft's `syft:metadata:source`), else the purl's `upstream=` qualifier.
+    pub source_name: Option<String>,
+    /// The source package's version, with its epoch (`1:1.2.11.dfsg-2+deb11u2`), when stated.
+    pub source_version: Option<String>,
     /// Where the component is in the file.
     pub json_path: String,
 }
@@ -81,6 +90,24 @@ impl Component {
     /// The parsed purl, when it is one.
     pub fn parsed_purl(&self) -> Option<Purl> {
         self.purl.as_deref().and_then(|p| Purl::parse(p).ok())
+    }
+
+    /// Fills the source package from the purl's `upstream=` qualifier when the SBOM stated none
+    /// otherwise. `upstream=zlib`, `upstream=zlib@1:1.2.11.dfsg-2`, and for RPMs the source RPM
+    /// file name (`upstream=openssl-1.1.1k-7.el8_6.src.rpm`).
+    pub(crate) fn source_from_purl(&mut self) {
+        if self.source_name.is_some() {
+            return;
+        }
+        let Some(p) = self.parsed_purl() else { return };
+        let Some(up) = p.qualifier("upstream") else {
+            return;
+        };
+        let (name, version) = source_package(up, &p.ty);
+        self.source_name = name;
+        if self.source_version.is_none() {
+            self.source_version = version;
+        }
     }
 
     /// `name version` for messages.
@@ -125,6 +152,35 @@ impl Identity {
             .or_else(|| self.cpe.clone().map(|c| format!("cpe:{c}")))
             .unwrap_or_else(|| format!("name:{}", self.name))
     }
+}
+
+/// The source package `(name, version)` of an `upstream=` qualifier or a CMP `source_package`
+/// value: `name`, `name@version`, or for purl type `rpm` a source RPM file name
+/// (`openssl-1.1.1k-7.el8_6.src.rpm`: name, then version and release after the last two `-`).
+pub fn source_package(text: &str, purl_type: &str) -> (Option<String>, Option<String>) {
+    let t = text.trim();
+    if t.is_empty() {
+        return (None, None);
+    }
+    if let Some((n, v)) = t.split_once('@') {
+        let v = v.trim();
+        return (
+            Some(n.trim().to_string()).filter(|n| !n.is_empty()),
+            Some(v.to_string()).filter(|v| !v.is_empty()),
+        );
+    }
+    if purl_type == "rpm" {
+        if let Some(stem) = t
+            .strip_suffix(".src.rpm")
+            .or_else(|| t.strip_suffix(".nosrc.rpm"))
+        {
+            let mut parts = stem.rsplitn(3, '-');
+            if let (Some(rel), Some(ver), Some(name)) = (parts.next(), parts.next(), parts.next()) {
+                return (Some(name.to_string()), Some(format!("{ver}-{rel}")));
+            }
+        }
+    }
+    (Some(t.to_string()), None)
 }
 
 /// A version with a leading `v` or `V` dropped when a digit follows (`v3.6.0` = `3.6.0`).
@@ -254,6 +310,18 @@ pub enum SbomError {
         /// serde_json's message.
         message: String,
     },
+    /// An SPDX tag-value document that cannot be read.
+    #[error("{file}:{line}:{column}: {message}")]
+    TagValue {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// JSON, but neither CycloneDX nor SPDX.
     #[error("{file}: not a CycloneDX or SPDX JSON document ({found})")]
     UnknownFormat {
@@ -289,9 +357,10 @@ impl SbomError {
             SbomError::Io { .. } => "check the path and the file's permissions".into(),
             SbomError::TooLarge { .. } => "split the SBOM per product part (firmware, app, cloud)".into(),
             SbomError::Syntax { .. } => "the file is not well-formed JSON; regenerate it, or fix the value at that line and column".into(),
-            SbomError::UnknownFormat { .. } => "ddf reads CycloneDX JSON (`\"bomFormat\": \"CycloneDX\"`) and SPDX JSON (`\"spdxVersion\": \"SPDX-2.3\"`); XML, tag-value and SPDX 3 JSON-LD are not read: convert with the cyclonedx or spdx tools".into(),
+            SbomError::TagValue { .. } => "SPDX tag-value is `Tag: value` lines (`<text>...</text>` for values over several lines); fix the line, or regenerate the SBOM".into(),
+            SbomError::UnknownFormat { .. } => "ddf reads CycloneDX JSON (`\"bomFormat\": \"CycloneDX\"`), SPDX 2.x JSON (`\"spdxVersion\": \"SPDX-2.3\"`), SPDX 2.x tag-value (`SPDXVersion: SPDX-2.3`) and SPDX 3.0 JSON-LD; XML is not read: convert with the cyclonedx or spdx tools".into(),
             SbomError::Unsupported { format: Format::CycloneDx, .. } => "ddf reads CycloneDX 1.x JSON (1.5 and 1.6 fully); export the SBOM as CycloneDX 1.6 JSON".into(),
-            SbomError::Unsupported { format: Format::Spdx, .. } => "ddf reads SPDX 2.x JSON (2.3 fully); export the SBOM as SPDX 2.3 JSON".into(),
+            SbomError::Unsupported { format: Format::Spdx, .. } => "ddf reads SPDX 2.x JSON and tag-value (2.3 fully) and SPDX 3.0 JSON-LD; export the SBOM as SPDX 2.3 JSON".into(),
             SbomError::Shape { .. } => "the value does not have the type the CycloneDX / SPDX schema prescribes; fix it in the file or regenerate the SBOM".into(),
         }
     }
@@ -300,6 +369,12 @@ impl SbomError {
 /// Parses the bytes of an SBOM file; `file` names it in messages.
 pub fn parse(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Sbom, SbomError> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    // Tag-value is recognised by its first tag; anything else must be JSON.
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        if tagvalue::is_tag_value(text) {
+            return tagvalue::parse(text, file);
+        }
+    }
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         let text = String::from_utf8_lossy(bytes);
         SbomError::Syntax {
@@ -332,8 +407,11 @@ pub fn parse(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Sbom, SbomE
     if root.get("spdxVersion").is_some() {
         return spdx::parse(&root, file);
     }
-    let found = if root.get("@context").is_some() || root.get("@graph").is_some() {
-        "JSON-LD, as SPDX 3 writes it".to_string()
+    if root.get("@graph").is_some() {
+        return spdx3::parse(&root, file);
+    }
+    let found = if root.get("@context").is_some() {
+        "JSON-LD without an `@graph`: SPDX 3 documents list their elements in `@graph`".to_string()
     } else {
         "no `bomFormat` and no `spdxVersion` member".to_string()
     };

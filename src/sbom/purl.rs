@@ -4,7 +4,9 @@
 //! Parsing is lenient where generators are sloppy (an unencoded `@` in an npm scope, an
 //! unencoded `+` in a Go version) and strict where matching depends on it. Normalisation drops
 //! qualifiers and subpath (`?type=module&goos=linux`, `#sub/dir`): they describe a build or a
-//! location, not which package it is. Names are normalised per type as the purl specification
+//! location, not which package it is. The qualifiers are kept apart, since three of them matter
+//! for matching operating-system packages: `epoch=` (part of a Debian or RPM version), `distro=`
+//! (the release an advisory applies to) and `upstream=` (the source package advisories name). Names are normalised per type as the purl specification
 //! and the package ecosystems say (PEP 503 for PyPI, lower case where the registry is case-blind).
 
 /// A parsed package URL.
@@ -18,6 +20,8 @@ pub struct Purl {
     pub name: String,
     /// The version, decoded.
     pub version: Option<String>,
+    /// The qualifiers, keys lower case, values decoded, in the order written.
+    pub qualifiers: Vec<(String, String)>,
 }
 
 /// Why a string is not a package URL.
@@ -82,7 +86,13 @@ impl Purl {
             .ok_or_else(|| err("it does not start with `pkg:`"))?;
         let rest = rest.trim_start_matches('/');
         let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
-        let rest = rest.split_once('?').map_or(rest, |(r, _)| r);
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let qualifiers = query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+            .map(|(k, v)| (k.to_ascii_lowercase(), percent_decode(v)))
+            .collect();
         let (ty, path) = rest
             .split_once('/')
             .ok_or_else(|| err("it has no `/` after the type"))?;
@@ -125,7 +135,16 @@ impl Purl {
             namespace,
             name,
             version: version.filter(|v| !v.is_empty()),
+            qualifiers,
         })
+    }
+
+    /// The value of qualifier `key` (lower case), if present.
+    pub fn qualifier(&self, key: &str) -> Option<&str> {
+        self.qualifiers
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Namespace and name, normalised for the type.
@@ -188,9 +207,30 @@ impl Purl {
                 Some("ubuntu") => "Ubuntu",
                 _ => "Debian",
             },
-            "apk" => "Alpine",
+            "apk" => match self.namespace_lower().as_deref() {
+                Some("wolfi") => "Wolfi",
+                Some("chainguard") => "Chainguard",
+                _ => "Alpine",
+            },
+            // The vendor namespace says which distribution's advisories apply (purl spec:
+            // `pkg:rpm/fedora/curl`, `pkg:rpm/opensuse/...`); an RPM of an unknown vendor has none.
+            "rpm" => match self.namespace_lower().as_deref() {
+                Some("redhat" | "rhel") => "Red Hat",
+                Some("rocky" | "rocky-linux" | "rockylinux") => "Rocky Linux",
+                Some("almalinux" | "alma") => "AlmaLinux",
+                Some("suse" | "sles" | "sle") => "SUSE",
+                Some("opensuse" | "opensuse-leap" | "opensuse-tumbleweed") => "openSUSE",
+                Some("mageia") => "Mageia",
+                Some("openeuler") => "openEuler",
+                _ => return None,
+            },
+            "githubactions" => "GitHub Actions",
             _ => return None,
         })
+    }
+
+    fn namespace_lower(&self) -> Option<String> {
+        self.namespace.as_deref().map(str::to_ascii_lowercase)
     }
 
     /// The package name as OSV writes it in `affected[].package.name` for the ecosystem: Go
@@ -200,7 +240,9 @@ impl Purl {
         let ns = self.namespace.as_deref();
         match (self.ty.as_str(), ns) {
             ("maven", Some(g)) => format!("{g}:{}", self.name),
-            ("golang" | "npm" | "composer" | "swift", Some(ns)) => format!("{ns}/{}", self.name),
+            ("golang" | "npm" | "composer" | "swift" | "githubactions", Some(ns)) => {
+                format!("{ns}/{}", self.name)
+            }
             _ => self.name.clone(),
         }
     }

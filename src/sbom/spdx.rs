@@ -92,12 +92,31 @@ pub(super) fn parse(root: &Node<'_>, file: &str) -> Result<Sbom, SbomError> {
     for p in root.opt_items("packages").map_err(shape)? {
         all.push(package(&p, &mut warnings).map_err(shape)?);
     }
+    let (product, components) = split_product(all, &described, &mut warnings);
+    let authors: Vec<String> = product.iter().filter_map(|p| p.supplier.clone()).collect();
+    Ok(Sbom {
+        format: Format::Spdx,
+        spec_version: version,
+        product,
+        authors,
+        components,
+        vex: Vec::new(),
+        warnings,
+    })
+}
+
+/// Splits the packages into the product and the components: one described package is the
+/// product. Some generators describe several packages, or every one: taking them all as the
+/// product would import nothing, so the first is the product and the others are components, or
+/// none is the product when every package is described.
+pub(super) fn split_product(
+    all: Vec<Component>,
+    described: &HashSet<String>,
+    warnings: &mut Vec<String>,
+) -> (Option<Component>, Vec<Component>) {
     let described_at: Vec<usize> = (0..all.len())
         .filter(|&i| described.contains(&all[i].sbom_ref))
         .collect();
-    // One described package is the product. Some generators describe several packages, or every
-    // one: taking them all as the product would import nothing, so the first is the product and
-    // the others are components, or none is the product when every package is described.
     let product_at = match described_at.as_slice() {
         [] => None,
         [one] => Some(*one),
@@ -127,16 +146,7 @@ pub(super) fn parse(root: &Node<'_>, file: &str) -> Result<Sbom, SbomError> {
             components.push(c);
         }
     }
-    let authors: Vec<String> = product.iter().filter_map(|p| p.supplier.clone()).collect();
-    Ok(Sbom {
-        format: Format::Spdx,
-        spec_version: version,
-        product,
-        authors,
-        components,
-        vex: Vec::new(),
-        warnings,
-    })
+    (product, components)
 }
 
 fn package(p: &Node<'_>, warnings: &mut Vec<String>) -> Result<Component, ShapeError> {
@@ -191,7 +201,13 @@ fn package(p: &Node<'_>, warnings: &mut Vec<String>) -> Result<Component, ShapeE
         }
         None => None,
     };
-    Ok(Component {
+    // Trivy writes `built package from: zlib 1:1.2.11.dfsg-2+deb11u2`; other generators use
+    // the field for prose about where the information came from, which names no package.
+    let (source_name, source_version) = match p.opt_str("sourceInfo")? {
+        Some(s) => source_info(s),
+        None => (None, None),
+    };
+    let mut c = Component {
         sbom_ref,
         kind: p
             .opt_str("primaryPackagePurpose")?
@@ -209,8 +225,23 @@ fn package(p: &Node<'_>, warnings: &mut Vec<String>) -> Result<Component, ShapeE
         license: license(p)?,
         end_of_support,
         support_level: None,
+        source_name,
+        source_version,
         json_path: p.path.clone(),
-    })
+    };
+    c.source_from_purl();
+    Ok(c)
+}
+
+/// The source package of an SPDX `sourceInfo` of the form `built package from: NAME [VERSION]`.
+pub(crate) fn source_info(s: &str) -> (Option<String>, Option<String>) {
+    let Some(rest) = s.trim().strip_prefix("built package from:") else {
+        return (None, None);
+    };
+    let mut words = rest.split_whitespace();
+    let name = words.next().map(String::from);
+    let version = words.next().map(String::from);
+    (name, version)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ mod doc;
 mod json_schema;
 
 pub use doc::markdown;
-pub use json_schema::json_schema;
+pub use json_schema::{json_schema, record_schema};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -112,6 +112,9 @@ pub struct RawField {
     pub doc: Option<String>,
     /// Whether trace walks follow the link (default true for `link`).
     pub trace: Option<bool>,
+    /// Whether `ddf new` writes the field although it is optional: a trace rule needs it in
+    /// some records (a VER of a risk control needs `control_check`), so its author should see it.
+    pub scaffold: Option<bool>,
 }
 
 /// A type as written in a profile or in `ddf.yaml`.
@@ -182,6 +185,10 @@ pub struct FieldDef {
     pub doc: Option<String>,
     /// Whether trace walks and cycle detection follow this link.
     pub trace: bool,
+    /// Whether `ddf new` writes the field although it is optional (a rule needs it in some
+    /// records).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub scaffold: bool,
     /// Compiled pattern.
     #[serde(skip)]
     pub regex: Option<regex::Regex>,
@@ -436,6 +443,9 @@ fn merge_type(base: &mut RawType, layer: &RawType) {
                 if f.trace.is_some() {
                     bf.trace = f.trace;
                 }
+                if f.scaffold.is_some() {
+                    bf.scaffold = f.scaffold;
+                }
             }
             None => {
                 base.fields.insert(name.clone(), f.clone());
@@ -473,6 +483,7 @@ fn resolve_field(type_name: &str, name: &str, f: &RawField) -> Result<FieldDef, 
         pattern: f.pattern.clone(),
         doc: f.doc.clone(),
         trace: kind == FieldKind::Link && f.trace.unwrap_or(true),
+        scaffold: f.scaffold.unwrap_or(false),
         regex,
     })
 }

@@ -10,7 +10,8 @@
 
 use super::releases::{release_page, Timeline};
 use super::views::{
-    approval_view, at_depth, record_ref, ref_of_id, value_text, ApprovalView, RecordRef, SiteView,
+    approval_link_view, at_depth, record_ref, ref_of_id, value_text, ApprovalView, RecordRef,
+    SiteView,
 };
 use super::{Input, OutFile, SiteError};
 use crate::history::approval::format_time;
@@ -150,8 +151,10 @@ pub struct ChangesView {
 pub struct TrustRootView {
     /// The commit.
     pub commit: CommitBrief,
-    /// Whether `change_control_since` names it (else it is the first commit).
+    /// Whether `change_control_since` names it.
     pub from_config: bool,
+    /// Whether it is the commit that first added ddf.yaml (neither: the first commit).
+    pub from_adoption: bool,
     /// The keys standing at it.
     pub keys: Vec<TrustKeyView>,
 }
@@ -177,6 +180,43 @@ fn brief(c: &Commit) -> CommitBrief {
     }
 }
 
+/// The change log's line: the controlled branch's tip when it is in the history (else `None`),
+/// the tip the log starts from (that, else the commit built), and where change control starts.
+fn line_ends(hi: &super::HistoryInput<'_>) -> (Option<usize>, Option<usize>, Option<usize>) {
+    let h = hi.history;
+    let controlled = hi
+        .ctx
+        .controlled_tip
+        .as_deref()
+        .and_then(|id| h.position(id));
+    let tip = controlled.or_else(|| h.tip.as_deref().and_then(|id| h.position(id)));
+    let since = hi.ctx.since.as_deref().and_then(|id| h.position(id));
+    (controlled, tip, since)
+}
+
+/// The ids of the commits the change log lists (an entry of the line, or a commit a merge
+/// brought in), each of which has the anchor `commit-<id>` there: approval tables link a signing
+/// commit to it when it is listed. One walk of the line.
+pub fn logged_commits(input: &Input<'_>) -> FxHashSet<String> {
+    let mut out = FxHashSet::default();
+    let Some(hi) = &input.history else {
+        return out;
+    };
+    let h = hi.history;
+    let Some(tip) = line_ends(hi).1 else {
+        return out;
+    };
+    for e in first_parent_line(h, tip) {
+        let c = &h.commits[e.position];
+        let ctl = c.control();
+        if !(c.changes.is_empty() && ctl.change_requests.is_empty() && !ctl.is_approval()) {
+            out.insert(c.id.clone());
+        }
+        out.extend(e.merged.iter().map(|&m| h.commits[m].id.clone()));
+    }
+    out
+}
+
 /// The log entries and, per CR id, the commits of the line that name it.
 fn log_entries(
     input: &Input<'_>,
@@ -184,6 +224,7 @@ fn log_entries(
     tip: usize,
     since: Option<usize>,
     tags: &FxHashMap<usize, Vec<String>>,
+    logged: &FxHashSet<String>,
 ) -> (Vec<ChangeEntryView>, FxHashMap<String, Vec<CommitBrief>>) {
     let corpus = input.corpus;
     let approvals = input.history.as_ref().map_or(&[][..], |x| x.approvals);
@@ -230,7 +271,7 @@ fn log_entries(
             approvals: index
                 .covering(h, c)
                 .into_iter()
-                .map(approval_view)
+                .map(|a| approval_link_view(corpus, logged, a))
                 .collect(),
             merged: e.merged.iter().map(|&m| brief(&h.commits[m])).collect(),
             tags: tags.get(&e.position).cloned().unwrap_or_default(),
@@ -262,6 +303,7 @@ fn release_diffs(input: &Input<'_>, t: &Timeline) -> Vec<ReleaseDiffView> {
 fn change_requests(
     input: &Input<'_>,
     merges: &FxHashMap<String, Vec<CommitBrief>>,
+    logged: &FxHashSet<String>,
 ) -> Vec<ChangeRequestView> {
     let corpus = input.corpus;
     let graph = input.graph;
@@ -296,7 +338,11 @@ fn change_requests(
                     .links_of("affects")
                     .map(|id| ref_of_id(corpus, id))
                     .collect(),
-                approvals: index.of_cr(&r.id).into_iter().map(approval_view).collect(),
+                approvals: index
+                    .of_cr(&r.id)
+                    .into_iter()
+                    .map(|a| approval_link_view(corpus, logged, a))
+                    .collect(),
                 merges: merges.get(&r.id).cloned().unwrap_or_default(),
                 releases,
             }
@@ -304,8 +350,13 @@ fn change_requests(
         .collect()
 }
 
-/// The change log view; `t` is the build's release timeline.
-pub(crate) fn view(input: &Input<'_>, site: &SiteView, t: &Timeline) -> ChangesView {
+/// The change log view; `t` is the build's release timeline, `logged` its [`logged_commits`].
+pub(crate) fn view(
+    input: &Input<'_>,
+    site: &SiteView,
+    t: &Timeline,
+    logged: &FxHashSet<String>,
+) -> ChangesView {
     let corpus = input.corpus;
     let mut v = ChangesView {
         site: at_depth(site, ""),
@@ -323,13 +374,7 @@ pub(crate) fn view(input: &Input<'_>, site: &SiteView, t: &Timeline) -> ChangesV
     let mut merges = FxHashMap::default();
     if let Some(hi) = &input.history {
         let h = hi.history;
-        let controlled = hi
-            .ctx
-            .controlled_tip
-            .as_deref()
-            .and_then(|id| h.position(id));
-        let tip = controlled.or_else(|| h.tip.as_deref().and_then(|id| h.position(id)));
-        let since = hi.ctx.since.as_deref().and_then(|id| h.position(id));
+        let (controlled, tip, since) = line_ends(hi);
         v.on_controlled_branch = controlled.is_some();
         v.shallow = h.shallow;
         v.since = since.map(|s| brief(&h.commits[s]));
@@ -338,6 +383,7 @@ pub(crate) fn view(input: &Input<'_>, site: &SiteView, t: &Timeline) -> ChangesV
             Some(TrustRootView {
                 commit: brief(c),
                 from_config: root.from_config,
+                from_adoption: root.from_adoption,
                 keys: root
                     .keys
                     .iter()
@@ -357,12 +403,12 @@ pub(crate) fn view(input: &Input<'_>, site: &SiteView, t: &Timeline) -> ChangesV
                     tags.entry(*p).or_default().push(name.clone());
                 }
             }
-            let (entries, by_cr) = log_entries(input, h, tip, since, &tags);
+            let (entries, by_cr) = log_entries(input, h, tip, since, &tags, logged);
             v.entries = entries;
             merges = by_cr;
         }
     }
-    v.change_requests = change_requests(input, &merges);
+    v.change_requests = change_requests(input, &merges, logged);
     v
 }
 
@@ -375,6 +421,6 @@ pub fn pages(
     Ok(vec![r.page(
         "site/changes.html",
         "changes.html".into(),
-        &view(input, site, r.timeline(input)?),
+        &view(input, site, r.timeline(input)?, r.logged_commits(input)),
     )?])
 }

@@ -8,6 +8,7 @@
 
 pub mod changes;
 pub mod clauses;
+pub mod fields;
 pub mod markdown;
 pub mod registers;
 pub mod releases;
@@ -55,6 +56,10 @@ pub struct Input<'a> {
     pub report: &'a Report,
     /// History, if any.
     pub history: Option<HistoryInput<'a>>,
+    /// For a build of the working tree in a Git repository with commits: whether the DDF's files
+    /// (records, `ddf.yaml`, templates, the SBOMs releases name) had uncommitted changes
+    /// ([`crate::source::uncommitted`]); `None` for `--rev` and outside Git.
+    pub uncommitted: Option<bool>,
 }
 
 /// Why a site could not be built.

@@ -90,6 +90,8 @@ pub struct RegisterView {
 struct Ctx<'a> {
     corpus: &'a Corpus,
     graph: &'a Graph,
+    /// Which vulnerabilities affect which component versions: the one answer of every page.
+    affected: crate::vuln::affected::Affected<'a>,
 }
 
 /// A register's definition: its page, heading, type, columns and how a row's cells are computed.
@@ -273,14 +275,27 @@ fn component_row(ctx: &Ctx<'_>, i: usize) -> Vec<CellView> {
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-    let vulns: Vec<CellLink> = inverse(ctx, i, "affects", "vulnerability")
+    // The version the record describes, and separately the earlier versions a VULN names the
+    // record for (`crate::vuln::affected`: the same answer as the release pages).
+    let (current, earlier) = ctx.affected.of_component(i);
+    let state = |j: usize| ctx.corpus.records[j].text("state").unwrap_or_default();
+    let mut vulns: Vec<CellLink> = current
         .into_iter()
-        .map(|j| {
-            let state = ctx.corpus.records[j].text("state").unwrap_or_default();
-            link(ctx, j, state)
-        })
+        .map(|j| link(ctx, j, state(j)))
         .collect();
     let any_open = vulns.iter().any(|l| open_state(&l.note));
+    vulns.extend(earlier.into_iter().map(|(j, rels)| {
+        let rels: Vec<&str> = rels
+            .iter()
+            .map(|&r| ctx.corpus.records[r].id.as_str())
+            .collect();
+        let note = if rels.is_empty() {
+            format!("{}; an earlier version", state(j))
+        } else {
+            format!("{}; an earlier version, in {}", state(j), rels.join(", "))
+        };
+        link(ctx, j, note)
+    }));
     let support = r.text("support_level").unwrap_or_default();
     vec![
         lines([name]),
@@ -513,6 +528,7 @@ pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<Out
     let ctx = Ctx {
         corpus,
         graph: input.graph,
+        affected: r.affected(input),
     };
     let site = at_depth(site, "");
     let registers: Vec<RegisterLink> = REGISTERS
@@ -580,9 +596,11 @@ mod tests {
 
     fn rows(c: &Corpus, file: &str) -> Vec<Vec<String>> {
         let graph = Graph::build(c);
+        let contents = crate::vuln::affected::Contents::new(c);
         let ctx = Ctx {
             corpus: c,
             graph: &graph,
+            affected: crate::vuln::affected::Affected::new(c, &graph, &contents),
         };
         let reg = REGISTERS.iter().find(|r| r.file == file).expect("register");
         c.records_of(reg.type_name)

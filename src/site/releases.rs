@@ -190,12 +190,23 @@ pub struct ReleaseView {
     pub body_html: String,
     /// The CRs it names in `changes`, with their cyber class (`cyber_impact`) as the note.
     pub changes: Vec<VulnState>,
-    /// VULN records that name this release in `fielded`, with their state.
+    /// The vulnerabilities in this release, with their state: those naming it in `fielded`,
+    /// and those affecting a component its SBOM lists at the version the component's record
+    /// describes ([`crate::vuln::affected`], the same answer as the SBOM table and the
+    /// components register).
     pub fielded_vulns: Vec<VulnState>,
     /// The SBOM files it lists.
     pub sboms: Vec<SbomFileView>,
     /// Whether Git history was read.
     pub has_history: bool,
+    /// The approvals (electronic signatures) of the release record's current content, newest
+    /// first, as on its record page; empty without history.
+    pub approvals: Vec<super::views::ApprovalView>,
+    /// Who accepted the overall residual risk (ISO 14971 8): the approvals above with the
+    /// meaning `responsibility`.
+    pub risk_acceptance: Vec<super::views::ApprovalView>,
+    /// `overall_residual_risk` as the release record states it.
+    pub overall_residual_risk: String,
     /// The DDF as it stood at the release, when its tag or commit is in the history.
     pub frozen: Option<Frozen>,
     /// Why the DDF at the release cannot be shown, or what does not agree (tag and commit naming
@@ -577,11 +588,12 @@ fn vuln_states(corpus: &Corpus, mut v: Vec<usize>) -> Vec<VulnState> {
 
 fn sbom_files(
     input: &Input<'_>,
-    rel: &Record,
+    rel_index: usize,
     downloads: &BTreeMap<String, String>,
+    affected: &crate::vuln::affected::Affected<'_>,
 ) -> Vec<SbomFileView> {
     let corpus = input.corpus;
-    let graph = input.graph;
+    let rel = &corpus.records[rel_index];
     let opts = crate::sbom::ReadOptions::from_config(&corpus.config);
     let cmps: Vec<usize> = corpus
         .records_of("component")
@@ -655,15 +667,11 @@ fn sbom_files(
                         })
                         .unwrap_or_default()
                     });
+                    // The same answer as the release's list of vulnerabilities and the
+                    // components register: `crate::vuln::affected`.
                     let vulns = rec
                         .map(|(i, _)| {
-                            vuln_states(
-                                corpus,
-                                graph
-                                    .inbound(i, "affects")
-                                    .filter(|&v| corpus.records[v].type_name == "vulnerability")
-                                    .collect(),
-                            )
+                            vuln_states(corpus, affected.of_component_in_release(i, rel_index))
                         })
                         .unwrap_or_default();
                     let vex = sbom
@@ -711,12 +719,25 @@ fn release_view(
     t: &Timeline,
     k: usize,
     downloads: &BTreeMap<String, String>,
+    logged: &rustc_hash::FxHashSet<String>,
+    affected: &crate::vuln::affected::Affected<'_>,
 ) -> ReleaseView {
     let corpus = input.corpus;
-    let graph = input.graph;
     let resolved = &t.releases[k];
     let i = resolved.rel;
     let r = &corpus.records[i];
+    // The same approvals as the record page: those that cover the current content.
+    let approvals: Vec<&crate::history::approval::Approval> = match &input.history {
+        Some(h) => h
+            .ctx
+            .approvals_of(&r.id)
+            .filter(|a| crate::history::approval::covers(h.history, a, &r.id, &r.blob))
+            .collect(),
+        None => Vec::new(),
+    };
+    let view = |a: &&crate::history::approval::Approval| {
+        super::views::approval_link_view(corpus, logged, a)
+    };
     let body_href = |id: &str| record_href(corpus, id).map(|h| format!("../{h}"));
     ReleaseView {
         site: at_depth(site, "../"),
@@ -734,15 +755,16 @@ fn release_view(
                     .unwrap_or_default(),
             })
             .collect(),
-        fielded_vulns: vuln_states(
-            corpus,
-            graph
-                .inbound(i, "fielded")
-                .filter(|&v| corpus.records[v].type_name == "vulnerability")
-                .collect(),
-        ),
-        sboms: sbom_files(input, r, downloads),
+        fielded_vulns: vuln_states(corpus, affected.of_release(i)),
+        sboms: sbom_files(input, i, downloads, affected),
         has_history: input.history.is_some(),
+        risk_acceptance: approvals
+            .iter()
+            .filter(|a| a.means("responsibility"))
+            .map(view)
+            .collect(),
+        approvals: approvals.iter().map(view).collect(),
+        overall_residual_risk: r.text("overall_residual_risk").unwrap_or_default(),
         frozen: frozen(input, t, k),
         notes: resolved.notes.clone(),
     }
@@ -815,6 +837,8 @@ pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<Out
             });
         }
     }
+    let logged = r.logged_commits(input);
+    let affected = r.affected(input);
     let pages: Vec<OutFile> = (0..t.releases.len())
         .into_par_iter()
         .filter_map(|k| {
@@ -822,7 +846,7 @@ pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<Out
             Some(r.page(
                 "site/release.html",
                 page,
-                &release_view(input, site, t, k, &downloads),
+                &release_view(input, site, t, k, &downloads, logged, &affected),
             ))
         })
         .collect::<Result<_, _>>()?;

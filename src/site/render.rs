@@ -38,6 +38,17 @@ pub fn slug(v: &str) -> String {
         .collect()
 }
 
+/// A status as its badge says it (the `badge` filter, `verified=site.approvals_verified`):
+/// `approved` is "approval not verified" when the site does not verify signatures (no Git
+/// history, or `status-signed` off), so an unchecked claim never shows as a green "approved".
+pub fn badge(status: &str, verified: bool) -> String {
+    if status == "approved" && !verified {
+        "approval not verified".into()
+    } else {
+        status.to_string()
+    }
+}
+
 /// A type name as people read it (the `label` filter): `hazardous-situation` is "Hazardous
 /// situation", `capa` is "CAPA".
 pub fn type_label(name: &str) -> String {
@@ -118,6 +129,12 @@ pub struct Renderer {
     /// computed once per build, by whichever section asks first.
     timeline:
         std::sync::OnceLock<Result<super::releases::Timeline, crate::integrity::IntegrityError>>,
+    /// The commits the change log lists ([`super::changes::logged_commits`]), which every
+    /// approvals table links to: computed once per build.
+    logged: std::sync::OnceLock<rustc_hash::FxHashSet<String>>,
+    /// What the releases' SBOMs contain, from which every page says which vulnerabilities
+    /// affect a component or a release ([`crate::vuln::affected`]): read once per build.
+    contents: std::sync::OnceLock<crate::vuln::affected::Contents>,
 }
 
 /// One unit of rendering work.
@@ -135,6 +152,9 @@ impl Renderer {
         tera.register_filter("label", |v: &str, _: tera::Kwargs, _: &tera::State| {
             type_label(v)
         });
+        tera.register_filter("badge", |v: &str, kw: tera::Kwargs, _: &tera::State| {
+            badge(v, kw.get::<bool>("verified").ok().flatten().unwrap_or(true))
+        });
         for name in template_names() {
             let text = crate::templates::load(source, templates_dir, name)
                 .map_err(SiteError::Template)?
@@ -148,6 +168,8 @@ impl Renderer {
             tera,
             contexts: false,
             timeline: std::sync::OnceLock::new(),
+            logged: std::sync::OnceLock::new(),
+            contents: std::sync::OnceLock::new(),
         })
     }
 
@@ -169,6 +191,21 @@ impl Renderer {
             .get_or_init(|| super::releases::Timeline::new(input))
             .as_ref()
             .map_err(|e| SiteError::Integrity(e.clone()))
+    }
+
+    /// The commits the change log of `input` lists (one walk per build).
+    pub(crate) fn logged_commits(&self, input: &Input<'_>) -> &rustc_hash::FxHashSet<String> {
+        self.logged
+            .get_or_init(|| super::changes::logged_commits(input))
+    }
+
+    /// Which vulnerabilities affect which components and releases of `input`: the one answer
+    /// every page gives (the releases' SBOMs read once per build).
+    pub(crate) fn affected<'a>(&'a self, input: &Input<'a>) -> crate::vuln::affected::Affected<'a> {
+        let contents = self
+            .contents
+            .get_or_init(|| crate::vuln::affected::Contents::new(input.corpus));
+        crate::vuln::affected::Affected::new(input.corpus, input.graph, contents)
     }
 
     /// Renders `view` with `template` into the file `path` (relative to the site root).
@@ -201,7 +238,7 @@ impl Renderer {
     pub fn pages(&self, input: &Input<'_>) -> Result<Vec<OutFile>, SiteError> {
         let site: SiteView = views::site(input);
         let corpus = input.corpus;
-        let findings = views::findings_by_record(input.report);
+        let shared = views::Shared::new(input, self.logged_commits(input));
         let mut jobs: Vec<Job> = SECTIONS.iter().map(|&f| Job::Section(f)).collect();
         jobs.extend((0..site.types.len()).map(Job::Type));
         jobs.extend(
@@ -222,7 +259,7 @@ impl Renderer {
                         vec![self.page("site/type.html", t.href.clone(), &view)?]
                     }
                     Job::Record(i) => {
-                        let view = views::record(input, &site, &findings, i)?;
+                        let view = views::record(input, &site, &shared, i)?;
                         let path = format!("records/{}.html", corpus.records[i].id);
                         vec![self.page("site/record.html", path, &view)?]
                     }
@@ -240,6 +277,13 @@ mod tests {
         assert_eq!(super::slug("in_triage"), "in-triage");
         assert_eq!(super::slug("Approved"), "approved");
         assert_eq!(super::slug("a\"><b"), "a---b");
+    }
+
+    #[test]
+    fn unverified_approvals_are_not_badged_approved() {
+        assert_eq!(super::badge("approved", true), "approved");
+        assert_eq!(super::badge("approved", false), "approval not verified");
+        assert_eq!(super::badge("draft", false), "draft");
     }
 
     #[test]

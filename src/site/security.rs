@@ -111,8 +111,11 @@ pub struct ComponentRow {
     pub support_level: String,
     /// `end_of_support`.
     pub end_of_support: String,
-    /// Vulnerabilities that affect it.
+    /// Vulnerabilities that affect the version the record describes
+    /// ([`crate::vuln::affected`]).
     pub vulns: Vec<RecordRef>,
+    /// Vulnerabilities that name it but affected only earlier versions.
+    pub earlier_vulns: Vec<RecordRef>,
     /// Its walk page.
     pub walk: Option<String>,
 }
@@ -223,7 +226,11 @@ fn counts(corpus: &Corpus, type_name: &str, field: &str, records: &[usize]) -> V
 }
 
 /// The view of the report.
-pub fn view(input: &Input<'_>, site: &SiteView) -> SecurityView {
+pub fn view(
+    input: &Input<'_>,
+    site: &SiteView,
+    affected: &crate::vuln::affected::Affected<'_>,
+) -> SecurityView {
     let corpus = input.corpus;
     let g = input.graph;
     let sec = &corpus.risk.policy.security;
@@ -462,6 +469,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> SecurityView {
             .iter()
             .map(|&i| {
                 let r = &corpus.records[i];
+                let (current, earlier) = affected.of_component(i);
                 ComponentRow {
                     record: record_ref(corpus, r),
                     name: format!(
@@ -475,11 +483,8 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> SecurityView {
                     suppliers: refs(corpus, g.outbound(i, "supplier")),
                     support_level: r.text("support_level").unwrap_or_default(),
                     end_of_support: r.text("end_of_support").unwrap_or_default(),
-                    vulns: refs(
-                        corpus,
-                        g.inbound(i, "affects")
-                            .filter(|&j| corpus.type_of(j) == "vulnerability"),
-                    ),
+                    vulns: refs(corpus, current.iter().copied()),
+                    earlier_vulns: refs(corpus, earlier.iter().map(|(j, _)| *j)),
                     walk: walk_href(corpus, i),
                 }
             })
@@ -501,7 +506,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> SecurityView {
 
 /// The section's pages: `security.html`.
 pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {
-    let view = view(input, site);
+    let view = view(input, site, &r.affected(input));
     Ok(vec![r.page(
         "site/security.html",
         "security.html".into(),

@@ -35,6 +35,13 @@ pub struct SiteView {
     pub types: Vec<TypeCount>,
     /// `ddf <version>`.
     pub generator: String,
+    /// For a working-tree build in Git: `uncommitted` when the DDF's files had uncommitted
+    /// changes, `clean` when they had none; empty for `--rev` and outside Git.
+    pub worktree: String,
+    /// Whether `approved` statuses were checked against signatures: Git history was read and
+    /// `status-signed` is not off. When false, the `badge` filter shows `approved` as "approval
+    /// not verified".
+    pub approvals_verified: bool,
 }
 
 /// An entry of the navigation bar.
@@ -173,6 +180,10 @@ pub struct FieldView {
     pub name: String,
     /// Value as text (lists joined with `, `, maps as YAML).
     pub value: String,
+    /// Value as HTML (render with `| safe`): a list of maps as a table (columns: the union of
+    /// the keys, first seen first), a map as a definition list, nested as written; every id of
+    /// a record with a page, at any depth and inside text, a link. Escaped by ddf.
+    pub html: String,
     /// The records a link or reference field names, in order (empty for other fields), so the
     /// ids are links on the page.
     pub records: Vec<RecordRef>,
@@ -242,6 +253,20 @@ pub struct ApprovalView {
     pub fingerprint: String,
     /// Why the key was the signer's trusted key then (trust root, or enrolment approved by whom).
     pub key_trust: String,
+    /// The signer's person page, relative to the site root, when it has one.
+    pub signer_href: Option<String>,
+    /// The approval commit's entry in the change log (`changes.html#commit-<id>`), relative to
+    /// the site root, when the log lists it.
+    pub log_href: Option<String>,
+}
+
+/// An approval a person signed, on their person page.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignedView {
+    /// The records (and change requests) it approves, in trailer order.
+    pub records: Vec<RecordRef>,
+    /// The approval, with its manifestation.
+    pub approval: ApprovalView,
 }
 
 /// A finding of `ddf check`.
@@ -283,8 +308,11 @@ pub struct RecordView {
     pub links_out: Vec<LinkView>,
     /// Links other records write to this one, by field then id.
     pub links_in: Vec<LinkView>,
-    /// Records the body mentions (ids of known types), in order of first mention.
+    /// Records this one mentions without a link field: ids in the body (`field` is `body`) and
+    /// in other fields at any depth (`field` is the field's name), body first, each once.
     pub mentions: Vec<LinkView>,
+    /// Records that mention this one in their body or fields (the inverse of `mentions`), by id.
+    pub mentioned_by: Vec<LinkView>,
     /// Upstream trace, as a tree in depth-first order (the first [`TREE_LIMIT`] records).
     pub upstream: Vec<ChainView>,
     /// Number of upstream records.
@@ -299,8 +327,14 @@ pub struct RecordView {
     pub history: Vec<RevisionView>,
     /// Approvals of the current content, newest first.
     pub approvals: Vec<ApprovalView>,
+    /// The files of the other records with this id (`duplicate-id`), which have no page of
+    /// their own: the page warns that the id is not unique. Empty when it is.
+    pub duplicates: Vec<String>,
     /// `ddf check` findings about this record.
     pub findings: Vec<FindingView>,
+    /// For a person: the approvals they signed (whatever they cover now), newest first; empty
+    /// without history.
+    pub signed: Vec<SignedView>,
     /// Links written here whose target changed after this record was last changed or approved
     /// (`suspect-link`), with the target's changes and body diff since; empty without history.
     pub suspect_links: Vec<SuspectLinkView>,
@@ -448,7 +482,10 @@ pub(crate) fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
         None => RecordRef {
             id: id.to_string(),
             type_name: String::new(),
-            title: "(does not exist)".into(),
+            title: match corpus.unread_with_id(id) {
+                Some(u) => format!("(its file {} cannot be read)", u.path),
+                None => "(does not exist)".into(),
+            },
             status: String::new(),
             href: None,
         },
@@ -456,14 +493,17 @@ pub(crate) fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
 }
 
 /// The fields of `r` other than id, type, title and status, in file order, ids of link and
-/// reference fields resolved so pages link them.
+/// reference fields resolved so pages link them. Ids written in values link from a page one
+/// folder below the site root (`records/`, `releases/`).
 pub(crate) fn field_views(corpus: &Corpus, r: &Record) -> Vec<FieldView> {
+    let href = |id: &str| record_href(corpus, id).map(|h| format!("../{h}"));
     r.fields
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "id" | "type" | "title" | "status"))
         .map(|(k, v)| FieldView {
             name: k.clone(),
             value: value_text(v),
+            html: super::fields::value_html(v, &href),
             records: r
                 .links
                 .iter()
@@ -537,6 +577,16 @@ pub fn site(input: &Input<'_>) -> SiteView {
             .collect(),
         types,
         generator: format!("ddf {}", env!("CARGO_PKG_VERSION")),
+        worktree: match input.uncommitted {
+            Some(true) => "uncommitted".into(),
+            Some(false) => "clean".into(),
+            None => String::new(),
+        },
+        approvals_verified: input.history.is_some()
+            && corpus
+                .config
+                .severity_of("status-signed", crate::diagnostic::Severity::Error)
+                .is_some(),
     }
 }
 
@@ -960,6 +1010,24 @@ pub(crate) fn approval_view(a: &crate::history::approval::Approval) -> ApprovalV
         manifestation: a.manifestation(),
         fingerprint: a.fingerprint.clone(),
         key_trust: a.key_trust.clone(),
+        signer_href: None,
+        log_href: None,
+    }
+}
+
+/// [`approval_view`] with the signer linked to their person page and the commit to its entry in
+/// the change log (when `logged`, the change log's commits, holds it).
+pub(crate) fn approval_link_view(
+    corpus: &Corpus,
+    logged: &rustc_hash::FxHashSet<String>,
+    a: &crate::history::approval::Approval,
+) -> ApprovalView {
+    ApprovalView {
+        signer_href: a.signer.as_deref().and_then(|s| record_href(corpus, s)),
+        log_href: logged
+            .contains(&a.commit)
+            .then(|| format!("changes.html#commit-{}", a.commit)),
+        ..approval_view(a)
     }
 }
 
@@ -977,14 +1045,48 @@ pub fn findings_by_record(
     by
 }
 
-/// The page of record `i` (which must have one: `has_page`); `findings` is
-/// [`findings_by_record`] of the input's report.
+/// What every record page reads from the whole corpus, computed once per build so each page
+/// costs only its own records.
+pub struct Shared<'a> {
+    /// [`findings_by_record`] of the input's report.
+    pub findings: BTreeMap<&'a str, Vec<&'a crate::diagnostic::Diagnostic>>,
+    /// Every mention, both ways.
+    pub mentions: crate::mentions::Index,
+    /// The commits the change log lists, for links from approvals.
+    pub logged: &'a rustc_hash::FxHashSet<String>,
+    /// Every approval by its `Signer:`, newest first.
+    pub by_signer: BTreeMap<&'a str, Vec<&'a crate::history::approval::Approval>>,
+}
+
+impl<'a> Shared<'a> {
+    /// Indexes `input` once; `logged` is the change log's commits.
+    pub fn new(input: &Input<'a>, logged: &'a rustc_hash::FxHashSet<String>) -> Shared<'a> {
+        let mut by_signer: BTreeMap<&str, Vec<&crate::history::approval::Approval>> =
+            BTreeMap::new();
+        if let Some(h) = &input.history {
+            for a in h.approvals {
+                if let Some(s) = a.signer.as_deref() {
+                    by_signer.entry(s).or_default().push(a);
+                }
+            }
+        }
+        Shared {
+            findings: findings_by_record(input.report),
+            mentions: crate::mentions::Index::new(input.corpus),
+            logged,
+            by_signer,
+        }
+    }
+}
+
+/// The page of record `i` (which must have one: `has_page`).
 pub fn record(
     input: &Input<'_>,
     site: &SiteView,
-    findings: &BTreeMap<&str, Vec<&crate::diagnostic::Diagnostic>>,
+    shared: &Shared<'_>,
     i: usize,
 ) -> Result<RecordView, SiteError> {
+    let findings = &shared.findings;
     let corpus = input.corpus;
     let graph = input.graph;
     let r = &corpus.records[i];
@@ -1001,11 +1103,19 @@ pub fn record(
     links_in.sort_by(|a, b| (&a.field, &a.record.id).cmp(&(&b.field, &b.record.id)));
     // Record pages sit in `records/`, next to each other.
     let body_href = |id: &str| record_href(corpus, id).map(|h| format!("../{h}"));
-    let mentions = crate::mentions::mentions(&r.body)
-        .into_iter()
-        .filter(|id| *id != r.id && corpus.get(id).is_some())
-        .map(|id| link("body", &id))
-        .collect();
+    let mention_views = |ms: Option<&Vec<crate::mentions::Mention>>| -> Vec<LinkView> {
+        ms.map(|ms| {
+            ms.iter()
+                .map(|m| LinkView {
+                    field: m.field.clone(),
+                    record: record_ref(corpus, &corpus.records[m.record]),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let mentions = mention_views(shared.mentions.out.get(i));
+    let mentioned_by = mention_views(shared.mentions.inc.get(i));
     let (history, approvals) = match &input.history {
         Some(h) => (
             h.history
@@ -1016,7 +1126,7 @@ pub fn record(
             h.ctx
                 .approvals_of(&r.id)
                 .filter(|a| crate::history::approval::covers(h.history, a, &r.id, &r.blob))
-                .map(approval_view)
+                .map(|a| approval_link_view(corpus, shared.logged, a))
                 .collect(),
         ),
         None => (Vec::new(), Vec::new()),
@@ -1027,11 +1137,18 @@ pub fn record(
         record: record_ref(corpus, r),
         walk: super::walk::walk_href(corpus, i),
         path: r.path.clone(),
+        duplicates: corpus
+            .records_with_id(&r.id)
+            .into_iter()
+            .filter(|&j| j != i)
+            .map(|j| corpus.records[j].path.clone())
+            .collect(),
         fields,
         body_html: markdown::render(&r.body, &body_href),
         links_out: r.links.iter().map(|l| link(&l.field, &l.target)).collect(),
         links_in,
         mentions,
+        mentioned_by,
         upstream_total: up.len(),
         upstream: tree(corpus, i, &up),
         downstream_total: down.len(),
@@ -1039,6 +1156,25 @@ pub fn record(
         has_history: input.history.is_some(),
         history,
         approvals,
+        signed: shared
+            .by_signer
+            .get(r.id.as_str())
+            .filter(|_| r.type_name == "person")
+            .map(|v| {
+                v.iter()
+                    .map(|a| SignedView {
+                        records: a
+                            .approves
+                            .iter()
+                            .map(|p| p.id.as_str())
+                            .chain(a.approve.iter().map(String::as_str))
+                            .map(|id| ref_of_id(corpus, id))
+                            .collect(),
+                        approval: approval_link_view(corpus, shared.logged, a),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         findings: findings
             .get(r.id.as_str())
             .map(|ds| ds.iter().map(|d| finding(corpus, d)).collect())

@@ -96,9 +96,11 @@ struct Shared<'a> {
     reviews: BTreeMap<String, Vec<usize>>,
     /// The latest management review (by date, then path), for walks no review names.
     latest_mr: Option<usize>,
+    /// Which vulnerabilities are in which releases: the site's one answer.
+    affected: crate::vuln::affected::Affected<'a>,
 }
 
-fn shared<'a>(input: &'a Input<'_>) -> Shared<'a> {
+fn shared<'a>(input: &'a Input<'a>, affected: crate::vuln::affected::Affected<'a>) -> Shared<'a> {
     let corpus = input.corpus;
     let mut approvals: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let mut releases = Vec::new();
@@ -143,6 +145,7 @@ fn shared<'a>(input: &'a Input<'_>) -> Shared<'a> {
         releases,
         reviews,
         latest_mr,
+        affected,
     }
 }
 
@@ -315,12 +318,22 @@ fn chain(input: &Input<'_>, sh: &Shared<'_>, entry: usize) -> Chain {
             .or_default()
             .push(format!("ships {}", crs.join(", ")));
     }
+    // The releases a vulnerability is in: the same answer as the release pages and registers
+    // (`crate::vuln::affected`): named in `fielded`, or shipping an affected component version.
     for &v in &c.vulns {
-        for r in g.outbound(v, "fielded") {
+        for &r in corpus.records_of("release") {
+            if !sh.affected.in_release(v, r) {
+                continue;
+            }
+            let how = if g.outbound(v, "fielded").any(|x| x == r) {
+                "is fielded in it"
+            } else {
+                "affects a component it ships"
+            };
             c.releases
                 .entry(r)
                 .or_default()
-                .push(format!("{} is fielded in it", corpus.records[v].id));
+                .push(format!("{} {how}", corpus.records[v].id));
         }
     }
     if let Some(h) = &input.history {
@@ -722,7 +735,7 @@ fn walk(input: &Input<'_>, sh: &Shared<'_>, site: &SiteView, entry: usize) -> Wa
 /// parallel.
 pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {
     let corpus = input.corpus;
-    let sh = shared(input);
+    let sh = shared(input, r.affected(input));
     let entries: Vec<usize> = ENTRY_TYPES
         .iter()
         .flat_map(|t| corpus.records_of(t).iter().copied())

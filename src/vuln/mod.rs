@@ -4,7 +4,9 @@
 //! Everything reads local files, so a scan runs in CI and on an air-gapped machine alike, and
 //! the same database gives the same answer every time.
 
+pub mod affected;
 pub mod cvss;
+pub mod distro;
 pub mod kev;
 pub mod osv;
 pub mod record;

@@ -874,8 +874,8 @@ fn browser_crawls_the_example_site_without_errors() {
     assert_no_problems(&problems);
 }
 
-/// Screenshots of the home page, a record page, the trace matrix and (once it exists) the risk
-/// management file, 1280x1000, to `target/site-screenshots/` for a person to look at.
+/// Screenshots of the home page, record pages (a hazard, a management review, a CAPA), a
+/// release, the trace matrix and (once it exists) the risk management file, 1280x1000, to `target/site-screenshots/` for a person to look at.
 #[test]
 fn browser_screenshots_of_key_pages() {
     let Some(exe) = chromium_or_skip("browser_screenshots_of_key_pages") else {
@@ -896,6 +896,10 @@ fn browser_screenshots_of_key_pages() {
         ("index.html", "home.png"),
         (RECORD, "record-HAZ-001.png"),
         ("trace.html", "trace.png"),
+        // Structured fields as tables and definition lists, ids in them linked (issue 13).
+        ("records/MR-001.html", "record-MR-001.png"),
+        ("records/CAPA-001.html", "record-CAPA-001.png"),
+        ("releases/REL-002.html", "release-REL-002.png"),
     ];
     if out.join("risk.html").is_file() {
         jobs.push(("risk.html", "risk.png"));

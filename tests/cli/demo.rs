@@ -90,7 +90,7 @@ fn demo_site_shows_signed_approvals_and_the_release_as_tagged() {
     let build = run_ddf(&out, &["build", "-o", "site"]);
     assert_eq!(build.code, 0, "{}", build.stderr);
     let page = std::fs::read_to_string(out.join("site/records/DI-004.html")).expect("page");
-    assert!(page.contains("<td>Priya Raman</td><td>PER-003</td><td>2024-04-15 13:00:00 UTC</td><td>approval</td><td>valid signature"), "{page}");
+    assert!(page.contains("<td>Priya Raman</td><td><a href=\"../records/PER-003.html\">PER-003</a></td><td>2024-04-15 13:00:00 UTC</td><td>approval</td><td>valid signature"), "{page}");
     let release = std::fs::read_to_string(out.join("site/releases/REL-002.html")).expect("page");
     assert!(
         release.contains("(tag v2.1.0), 2024-04-12 09:15:00 UTC"),

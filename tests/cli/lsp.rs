@@ -366,6 +366,56 @@ fn lsp_navigates_and_completes_ids() {
 }
 
 #[test]
+fn lsp_renames_an_id_as_ddf_mv_would() {
+    let t = fixture();
+    let mut c = Client::start(&t);
+    let ver_uri = uri(&t, "records/VER-001.md");
+    let di_uri = uri(&t, "records/DI-001.md");
+    let at = |uri: &str| json!({"uri": uri});
+    // From the link in VER-001: every link and mention, the `id:` line, the file's name.
+    let edit = c.request(
+        "textDocument/rename",
+        json!({"textDocument": at(&ver_uri), "position": {"line": 9, "character": 13}, "newName": "DI-007"}),
+    );
+    let ops = edit["documentChanges"].as_array().expect("operations");
+    let edited: Vec<&str> = ops
+        .iter()
+        .filter_map(|o| o["textDocument"]["uri"].as_str())
+        .collect();
+    assert!(edited.contains(&ver_uri.as_str()), "{edit}");
+    assert!(edited.contains(&di_uri.as_str()), "{edit}");
+    let ver_edits = ops
+        .iter()
+        .find(|o| o["textDocument"]["uri"] == ver_uri)
+        .expect("VER-001 edited");
+    assert_eq!(
+        ver_edits["edits"],
+        json!([{"range": {"start": {"line": 9, "character": 11}, "end": {"line": 9, "character": 17}}, "newText": "DI-007"}]),
+        "{edit}"
+    );
+    let rename = ops
+        .iter()
+        .find(|o| o["kind"] == "rename")
+        .expect("file renamed");
+    assert_eq!(rename["oldUri"], di_uri);
+    assert_eq!(rename["newUri"], uri(&t, "records/DI-007.md"));
+    // Nothing was written: the editor applies the edit.
+    assert!(t.read("records/VER-001.md").contains("DI-001"));
+    // A taken id is refused with the reason and the hint, as by `ddf mv`.
+    c.send(json!({"jsonrpc": "2.0", "id": 99, "method": "textDocument/rename",
+        "params": {"textDocument": at(&ver_uri), "position": {"line": 9, "character": 13}, "newName": "UN-001"}}));
+    let refused = loop {
+        let v = c.recv();
+        if v["id"] == 99 {
+            break v;
+        }
+    };
+    let msg = refused["error"]["message"].as_str().expect("error");
+    assert!(msg.contains("hint:"), "{refused}");
+    c.shutdown();
+}
+
+#[test]
 fn lsp_serves_the_example_without_findings() {
     let t = TestRepo::example();
     let mut c = Client::start(&t);

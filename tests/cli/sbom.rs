@@ -441,3 +441,82 @@ fn example_is_reconciled_and_a_version_drift_is_found() {
         "{d:?}"
     );
 }
+
+#[test]
+fn tag_value_spdx3_and_trivy_source_packages_are_imported() {
+    // Trivy's CentOS 7 SBOM in both formats, and SPDX 3 JSON-LD: imported, not refused.
+    let source_packages = |file: &str| {
+        let t = TestRepo::with_basics();
+        let run = t.ddf(&["sbom", "import", &data(file), "--format", "json"]);
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+        assert_eq!(
+            run.json()["added"].as_array().map(Vec::len),
+            Some(3),
+            "{file}"
+        );
+        records(&t.path("records"))
+            .values()
+            .filter(|r| text(r, "type").as_deref() == Some("component"))
+            .map(|r| {
+                (
+                    text(r, "name").unwrap_or_default(),
+                    text(r, "source_package"),
+                )
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    // CycloneDX: Trivy's source properties (openssl, with its epoch); bash is its own source
+    // at the component's version, so no field.
+    let cdx = source_packages("cyclonedx/trivy-centos-7.cdx-1.5.json");
+    assert_eq!(
+        cdx["openssl-libs"].as_deref(),
+        Some("openssl@1:1.0.2k-16.el7")
+    );
+    assert_eq!(cdx["bash"], None);
+    // Tag-value: `PackageSourceInfo` (this Trivy release names the binary package there), whose
+    // version has the release that `PackageVersion` lacks.
+    let tv = source_packages("spdx/trivy-centos-7.spdx");
+    assert_eq!(
+        tv["openssl-libs"].as_deref(),
+        Some("openssl-libs@1:1.0.2k-16.el7")
+    );
+    assert_eq!(tv["bash"].as_deref(), Some("bash@4.2.46-31.el7"));
+    let t = TestRepo::with_basics();
+    let run = t.ddf(&[
+        "sbom",
+        "import",
+        &data("spdx/spdx-examples-example11.spdx3.json"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let added: Vec<String> = run.json()["added"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["purl"].as_str().map(String::from))
+        .collect();
+    assert!(
+        added.contains(&"pkg:cargo/tokio@1.19.2".to_string()),
+        "{added:?}"
+    );
+}
+
+#[test]
+fn a_malformed_tag_value_file_is_refused_with_line_and_column() {
+    let t = TestRepo::with_basics();
+    t.write(
+        "bad.spdx",
+        "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\n\nPackageName: zlib\nSPDXID: SPDXRef-zlib\nExternalRef: PACKAGE-MANAGER pkg:deb/debian/zlib@1.2.13\n",
+    );
+    let run = t.ddf(&["sbom", "import", "bad.spdx"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("bad.spdx:7:14: an ExternalRef is `CATEGORY TYPE LOCATOR`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("JSON"), "{}", run.stderr);
+    assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+}

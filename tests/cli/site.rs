@@ -244,7 +244,7 @@ fn record_page_shows_revisions_and_signed_approvals() {
     let page = String::from_utf8(site["records/UN-001.html"].clone()).expect("page");
     // The Part 11 manifestation: printed name, date and time, meaning, signature status.
     for want in [
-        "<td>Quinn Quality</td><td>PER-001</td><td>2026-01-01 ",
+        "<td>Quinn Quality</td><td><a href=\"../records/PER-001.html\">PER-001</a></td><td>2026-01-01 ",
         "UTC</td><td>approval</td><td>valid signature</td>",
         "Add the first user need",
         "<td>added</td>",
@@ -314,7 +314,7 @@ fn gaps_are_highlighted_and_rule_status_is_on_the_home_page() {
         "{trace}"
     );
     assert!(
-        trace.contains("1 rows, <span class=\"error\">1 with gaps</span>"),
+        trace.contains("1 row, <span class=\"error\">1 with gaps</span>"),
         "{trace}"
     );
     let csv = String::from_utf8(site["trace-user-need.csv"].clone()).expect("csv");

@@ -444,3 +444,119 @@ fn human_and_markdown_reports() {
         md.stdout
     );
 }
+
+#[test]
+fn distribution_packages_by_release_and_source_package() {
+    // Real osv.dev records: DSA-3029-1 (nginx, Debian:7 only) and UBUNTU-CVE-2025-38094 (the
+    // `linux` source package of Ubuntu Pro 14.04, by a `versions` list).
+    let t = TestRepo::with_basics();
+    let cmp = |id: &str, name: &str, purl: &str, extra: &str| {
+        t.write(
+            &format!("records/{id}.md"),
+            &format!("---\nid: {id}\ntype: component\ntitle: {name}\nstatus: draft\nowner: PER-001\nname: {name}\nversion: x\npurl: {purl}\n{extra}---\n"),
+        );
+    };
+    cmp(
+        "CMP-001",
+        "nginx",
+        "pkg:deb/debian/nginx@1.2.1-2.2%2Bwheezy2?distro=debian-7",
+        "",
+    );
+    cmp(
+        "CMP-002",
+        "nginx",
+        "pkg:deb/debian/nginx@1.2.1-2.2%2Bwheezy2?distro=debian-11",
+        "",
+    );
+    cmp(
+        "CMP-003",
+        "nginx",
+        "pkg:deb/debian/nginx@1.2.1-2.2%2Bwheezy3?distro=debian-7",
+        "",
+    );
+    cmp(
+        "CMP-004",
+        "nginx",
+        "pkg:deb/debian/nginx@1.2.1-2.2%2Bwheezy2",
+        "",
+    );
+    cmp(
+        "CMP-005",
+        "linux-image-3.13.0-206-generic",
+        "pkg:deb/ubuntu/linux-image-3.13.0-206-generic@3.13.0-206.257?distro=ubuntu-14.04",
+        "source_package: linux@3.13.0-206.257\n",
+    );
+    cmp(
+        "CMP-006",
+        "linux-image-3.13.0-206-generic",
+        "pkg:deb/ubuntu/linux-image-3.13.0-206-generic@3.13.0-206.257?distro=ubuntu-22.04",
+        "source_package: linux@3.13.0-206.257\n",
+    );
+    let run = t.ddf(&[
+        "vuln",
+        "scan",
+        "--osv",
+        &data("osv-distro"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v = run.json();
+    let got: BTreeSet<(String, String, String)> = v["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            (
+                f["record"].as_str().unwrap_or_default().to_string(),
+                f["advisories"][0].as_str().unwrap_or_default().to_string(),
+                f["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let want: BTreeSet<(String, String, String)> = [
+        ("CMP-001", "DSA-3029-1", "affected"),
+        ("CMP-004", "DSA-3029-1", "uncertain"),
+        ("CMP-005", "UBUNTU-CVE-2025-38094", "affected"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(got, want, "{v:#}");
+    let linux = v["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["record"] == "CMP-005")
+        .expect("CMP-005");
+    assert_eq!(linux["source_package"], "linux");
+    assert_eq!(linux["ecosystem"], "Ubuntu");
+}
+
+#[test]
+fn tag_value_sboms_are_scanned_and_empty_vectors_warned() {
+    let t = TestRepo::with_basics();
+    t.write(
+        "osv/RHSA-PROBE.json",
+        r#"{"id":"RHSA-PROBE","severity":[{"type":"CVSS_V3","score":""}],"affected":[{"package":{"ecosystem":"Red Hat:enterprise_linux:8::baseos","name":"openssl-libs"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:1.1.1k-9.el8_7"}]}]}]}"#,
+    );
+    t.write(
+        "fw.spdx",
+        "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\nSPDXID: SPDXRef-DOCUMENT\nDocumentName: fw\n\nPackageName: openssl-libs\nSPDXID: SPDXRef-ssl\nPackageVersion: 1.1.1k\nPackageSourceInfo: built package from: openssl 1:1.1.1k-7.el8_6\nExternalRef: PACKAGE-MANAGER purl pkg:rpm/redhat/openssl-libs@1.1.1k-7.el8_6?arch=x86_64&epoch=1&distro=rhel-8.6\n",
+    );
+    let run = t.ddf(&[
+        "vuln", "scan", "--osv", "osv", "--sbom", "fw.spdx", "--format", "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v = run.json();
+    assert_eq!(v["findings"][0]["status"], "affected", "{v:#}");
+    assert_eq!(v["findings"][0]["version"], "1:1.1.1k-7.el8_6");
+    assert!(
+        v["warnings"][0]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("RHSA-PROBE: the CVSS_V3 vector in `severity` is empty"),
+        "{v:#}"
+    );
+    assert!(run.stderr.contains("warning: RHSA-PROBE"), "{}", run.stderr);
+}

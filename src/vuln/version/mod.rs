@@ -1,10 +1,30 @@
 //! Version orders of the package ecosystems OSV ranges are written in.
 //!
 //! Each ecosystem orders its versions its own way, and an advisory range is only meaningful in
-//! that order: SemVer 2.0 precedence (npm, Go, crates.io; build metadata such as Go's
-//! `+incompatible` ignored; Go pseudo-versions are pre-releases of their base), PEP 440 (PyPI),
-//! Maven's `ComparableVersion`, and dpkg's order (Debian, Ubuntu). A version that does not parse
-//! under its order yields `None`, which the matcher reports as uncertain rather than guessing.
+//! that order: SemVer 2.0 precedence (npm, Go, crates.io, Hex, GitHub Actions; build metadata
+//! such as Go's `+incompatible` ignored; Go pseudo-versions are pre-releases of their base),
+//! PEP 440 (PyPI), Maven's `ComparableVersion`, dpkg's order (Debian, Ubuntu), apk's (Alpine),
+//! rpm's `rpmvercmp` (Red Hat, Rocky Linux, AlmaLinux, SUSE, openSUSE), PHP's `version_compare`
+//! (Packagist), `Gem::Version` (RubyGems), NuGet.Versioning (NuGet) and `pub_semver` (Pub). Each
+//! order not already in a well-kept crate is written here after the ecosystem's own reference
+//! implementation, named in its module, and tested against version pairs that the ecosystem's
+//! own tool ordered (`tests/data/versions`). A version that does not parse under its order
+//! yields `None`, which the matcher reports as uncertain rather than guessing.
+
+mod apk;
+mod composer;
+mod digits;
+mod nuget;
+mod pub_semver;
+mod rpm;
+mod rubygems;
+
+pub use apk::Apk;
+pub use composer::Composer;
+pub use nuget::NuGet;
+pub use pub_semver::Pub;
+pub use rpm::Rpm;
+pub use rubygems::Gem;
 
 use std::cmp::Ordering;
 use std::sync::OnceLock;
@@ -20,6 +40,18 @@ pub enum Order {
     Maven,
     /// dpkg (Debian policy 5.6.12).
     Debian,
+    /// apk (Alpine).
+    Alpine,
+    /// rpmvercmp with epoch and release.
+    Rpm,
+    /// PHP `version_compare` (Packagist).
+    Packagist,
+    /// `Gem::Version`.
+    RubyGems,
+    /// NuGet.Versioning.
+    NuGet,
+    /// `pub_semver`.
+    Pub,
 }
 
 impl Order {
@@ -28,10 +60,17 @@ impl Order {
     pub fn of_ecosystem(ecosystem: &str) -> Option<Order> {
         let base = ecosystem.split(':').next().unwrap_or(ecosystem);
         Some(match base {
-            "npm" | "Go" | "crates.io" | "Hex" | "Pub" | "SwiftURL" => Order::SemVer,
+            "npm" | "Go" | "crates.io" | "Hex" | "SwiftURL" | "GitHub Actions" => Order::SemVer,
             "PyPI" => Order::Pep440,
             "Maven" => Order::Maven,
             "Debian" | "Ubuntu" => Order::Debian,
+            "Alpine" | "Wolfi" | "Chainguard" => Order::Alpine,
+            "Red Hat" | "Rocky Linux" | "AlmaLinux" | "SUSE" | "openSUSE" | "Mageia"
+            | "openEuler" => Order::Rpm,
+            "Packagist" => Order::Packagist,
+            "RubyGems" => Order::RubyGems,
+            "NuGet" => Order::NuGet,
+            "Pub" => Order::Pub,
             _ => return None,
         })
     }
@@ -43,6 +82,12 @@ impl Order {
             Order::Pep440 => "PEP 440",
             Order::Maven => "Maven",
             Order::Debian => "Debian (dpkg)",
+            Order::Alpine => "Alpine (apk)",
+            Order::Rpm => "RPM (rpmvercmp)",
+            Order::Packagist => "Packagist (version_compare)",
+            Order::RubyGems => "RubyGems (Gem::Version)",
+            Order::NuGet => "NuGet",
+            Order::Pub => "Pub (pub_semver)",
         }
     }
 
@@ -53,6 +98,12 @@ impl Order {
             Order::Pep440 => Pep440::parse(s).map(Version::Pep440),
             Order::Maven => Some(Version::Maven(maven::parse(s)?)),
             Order::Debian => Debian::parse(s).map(Version::Debian),
+            Order::Alpine => Apk::parse(s).map(Version::Alpine),
+            Order::Rpm => Rpm::parse(s).map(Version::Rpm),
+            Order::Packagist => Composer::parse(s).map(Version::Packagist),
+            Order::RubyGems => Gem::parse(s).map(Version::RubyGems),
+            Order::NuGet => NuGet::parse(s).map(Version::NuGet),
+            Order::Pub => Pub::parse(s).map(Version::Pub),
         }
     }
 
@@ -73,6 +124,18 @@ pub enum Version {
     Maven(maven::Item),
     /// Debian.
     Debian(Debian),
+    /// Alpine.
+    Alpine(Apk),
+    /// RPM.
+    Rpm(Rpm),
+    /// Packagist.
+    Packagist(Composer),
+    /// RubyGems.
+    RubyGems(Gem),
+    /// NuGet.
+    NuGet(NuGet),
+    /// Pub.
+    Pub(Pub),
 }
 
 impl PartialOrd for Version {
@@ -82,6 +145,12 @@ impl PartialOrd for Version {
             (Version::Pep440(a), Version::Pep440(b)) => Some(a.cmp(b)),
             (Version::Maven(a), Version::Maven(b)) => Some(maven::compare(a, Some(b))),
             (Version::Debian(a), Version::Debian(b)) => Some(a.cmp(b)),
+            (Version::Alpine(a), Version::Alpine(b)) => Some(a.cmp(b)),
+            (Version::Rpm(a), Version::Rpm(b)) => Some(a.cmp(b)),
+            (Version::Packagist(a), Version::Packagist(b)) => Some(a.cmp(b)),
+            (Version::RubyGems(a), Version::RubyGems(b)) => Some(a.cmp(b)),
+            (Version::NuGet(a), Version::NuGet(b)) => Some(a.cmp(b)),
+            (Version::Pub(a), Version::Pub(b)) => Some(a.cmp(b)),
             _ => None,
         }
     }
@@ -676,8 +745,139 @@ mod tests {
         assert!(Debian::parse("abc").is_none());
     }
 
+    /// Runs the `a < b` / `a = b` / `a > b` lines of a file of `tests/data/versions` under `o`,
+    /// both ways round. Returns the lines skipped because a side does not parse, and fails on
+    /// any wrong order except the lines listed in `known`.
+    fn fixture(o: Order, file: &str, known: &[&str]) -> Vec<String> {
+        let path = format!("{}/tests/data/versions/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let (mut wrong, mut skipped) = (Vec::new(), Vec::new());
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') || line.starts_with("//") {
+                continue;
+            }
+            let parts: Vec<&str> = line.split(' ').collect();
+            let [a, op, b] = parts[..] else {
+                panic!("{file}: `{line}`")
+            };
+            let want = match op {
+                "<" => Less,
+                "=" => Equal,
+                ">" => Greater,
+                _ => panic!("{file}: `{line}`"),
+            };
+            match (o.compare(a, b), o.compare(b, a)) {
+                (Some(x), Some(y)) if x == want && y == want.reverse() => {}
+                (Some(_), Some(_)) if known.contains(&line) => {}
+                (Some(x), _) => wrong.push(format!("{line} (got {x:?})")),
+                _ => skipped.push(line.to_string()),
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{file}: {} wrong: {wrong:#?}",
+            wrong.len()
+        );
+        skipped
+    }
+
+    #[test]
+    fn alpine_order_matches_apk() {
+        let s = fixture(Order::Alpine, "alpine-versions.txt", &[]);
+        // The lines outside the documented format (`1-ruff2`, `1.2_blah`, `0..8`, `1.0bc`,
+        // `.1`, `a`), on which apk releases disagree, are not ordered; every other line is.
+        assert_eq!(s.len(), 33, "{s:#?}");
+        assert!(s.contains(&"1-ruff2 = 1-ruff1".to_string()));
+        let s = fixture(Order::Alpine, "alpine-versions-generated.txt", &[]);
+        assert!(s.is_empty(), "{} skipped: {s:#?}", s.len());
+        let a = Order::Alpine;
+        assert_eq!(cmp(a, "1.2.3_rc1-r0", "1.2.3-r0"), Less);
+        assert_eq!(cmp(a, "1.2.3-r10", "1.2.3-r9"), Greater);
+        assert_eq!(cmp(a, "1.2.3_p1", "1.2.3"), Greater);
+        assert_eq!(cmp(a, "1.2.3a", "1.2.3_p1"), Greater);
+        assert_eq!(cmp(a, "2.4.0~a1b2c3-r0", "2.4.0-r0"), Equal);
+        assert!(Apk::parse("1.2.3-1").is_none());
+        assert!(Apk::parse("v1.2").is_none());
+    }
+
+    #[test]
+    fn rpm_order_matches_rpmvercmp() {
+        let s = fixture(Order::Rpm, "redhat-versions.txt", &[]);
+        assert!(s.is_empty(), "{s:#?}");
+        let r = Order::Rpm;
+        assert_eq!(cmp(r, "1:1.1.1k-7.el8_6", "1.1.1k-7.el8_6"), Greater);
+        assert_eq!(cmp(r, "3.0.7-16.el9_2", "3.0.7-17.el9"), Less);
+        assert_eq!(cmp(r, "0:1.0~rc1-1", "1.0-1"), Less);
+        assert_eq!(cmp(r, "1.0^git1-1", "1.0-1"), Greater);
+    }
+
+    #[test]
+    fn packagist_order_matches_php() {
+        // osv-scalibr's own "edge case" lines about `#` in a version: PHP's version_compare
+        // turns a `#` into a separator (`1.2.3.#` is `1.2.3.`), so they do not hold for PHP.
+        let known = [
+            "1.2.3.# = 1.2.3",
+            "1.2.3.# = 1.2.3.#",
+            "1.2.3.# = 1.2.3.1",
+            "1.2.3.#.1 > 1.2.3",
+            "1.2.3.#.p3 > 1.2.3",
+            "1.2.3.#.beta < 1.2.3",
+        ];
+        let s = fixture(Order::Packagist, "packagist-versions.txt", &known);
+        assert!(s.is_empty(), "{s:#?}");
+        let s = fixture(Order::Packagist, "packagist-versions-generated.txt", &[]);
+        assert!(s.is_empty(), "{s:#?}");
+    }
+
+    #[test]
+    fn rubygems_order_matches_gem_version() {
+        let s = fixture(Order::RubyGems, "rubygems-versions.txt", &[]);
+        assert!(s.is_empty(), "{s:#?}");
+        let s = fixture(Order::RubyGems, "rubygems-versions-generated.txt", &[]);
+        assert!(s.is_empty(), "{s:#?}");
+        let g = Order::RubyGems;
+        // A `-` is `.pre.`, and `pre` sorts before `rc`.
+        assert_eq!(cmp(g, "7.0.0-rc1", "7.0.0.rc1"), Less);
+        assert_eq!(cmp(g, "7.0.0-rc1", "7.0.0"), Less);
+        assert_eq!(cmp(g, "1.0.0", "1"), Equal);
+    }
+
+    #[test]
+    fn nuget_order_matches_nuget_versioning() {
+        let s = fixture(Order::NuGet, "nuget-versions.txt", &[]);
+        assert!(s.is_empty(), "{s:#?}");
+        assert!(NuGet::parse("1.2.3.4.5").is_none());
+    }
+
+    #[test]
+    fn pub_order_matches_pub_semver() {
+        let s = fixture(Order::Pub, "pub-versions.txt", &[]);
+        // pub_semver has exactly three numbers: `1.1.3.4.5` is not a Pub version.
+        assert_eq!(s, vec!["1.1.3.4.5 = 1.1.3.4.5"]);
+    }
+
+    #[test]
+    fn semver_order_on_the_semver_suite() {
+        let s = fixture(Order::SemVer, "semver-versions.txt", &[]);
+        // Numbers past 2^64 are not ordered (they are not real versions), nor five numbers.
+        assert_eq!(s.len(), 3, "{s:#?}");
+        assert!(
+            s[..2].iter().all(|l| l.contains("99999999999999999999")),
+            "{s:#?}"
+        );
+        let s = fixture(Order::Debian, "debian-versions.txt", &[]);
+        assert!(s.is_empty(), "{s:#?}");
+    }
+
     #[test]
     fn ecosystems() {
+        assert_eq!(Order::of_ecosystem("Alpine:v3.22"), Some(Order::Alpine));
+        assert_eq!(
+            Order::of_ecosystem("Red Hat:enterprise_linux:9::baseos"),
+            Some(Order::Rpm)
+        );
+        assert_eq!(Order::of_ecosystem("GitHub Actions"), Some(Order::SemVer));
+        assert_eq!(Order::of_ecosystem("Packagist"), Some(Order::Packagist));
         assert_eq!(Order::of_ecosystem("Go"), Some(Order::SemVer));
         assert_eq!(Order::of_ecosystem("Debian:12"), Some(Order::Debian));
         assert_eq!(Order::of_ecosystem("PyPI"), Some(Order::Pep440));
