@@ -317,6 +317,30 @@ fn missing_field(message: &str) -> Option<&str> {
     tail.starts_with(" is missing").then_some(name)
 }
 
+/// The line a `hash-comment` finding's hint proposes (`key: "text #rest"`), when it reads back as
+/// one key whose text keeps the `#`.
+fn quoted_line(d: &lsp_types::Diagnostic) -> Option<String> {
+    let code = match &d.code {
+        Some(NumberOrString::String(c)) => c.as_str(),
+        _ => return None,
+    };
+    if code != "hash-comment" {
+        return None;
+    }
+    const LEAD: &str = "quote the value to keep the `#`: ";
+    let from = d.message.find(LEAD)? + LEAD.len();
+    let rest = &d.message[from..];
+    let line = rest.split("; or write the comment").next()?.trim();
+    let value = crate::front_matter::parse_yaml(line).ok()?;
+    let kept = value
+        .as_mapping()
+        .filter(|m| m.len() == 1)
+        .and_then(|m| m.values().next())
+        .and_then(serde_yaml::Value::as_str)
+        .is_some_and(|v| v.contains('#'));
+    kept.then(|| line.to_string())
+}
+
 /// Quick fixes for the findings the editor shows at a range: replace a word with the one a
 /// "did you mean" proposes, add a missing required field before the front-matter's end.
 pub fn code_actions(
@@ -354,6 +378,21 @@ pub fn code_actions(
                     }));
                 }
             }
+        }
+        if let Some(line) = quoted_line(d) {
+            let l = d.range.start.line;
+            let width = text::utf16_in_line(line_text(&text, l as usize), usize::MAX);
+            out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: "Quote the value to keep the `#`".into(),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![d.clone()]),
+                edit: Some(edit(
+                    Range::new(Position::new(l, 0), Position::new(l, width)),
+                    line,
+                )),
+                is_preferred: Some(true),
+                ..Default::default()
+            }));
         }
         if let (Some(field), Some((_, end))) =
             (missing_field(&d.message), front_matter_lines(&text))
@@ -459,5 +498,21 @@ mod tests {
             Some("result")
         );
         assert_eq!(missing_field("required field `result` is empty"), None);
+        let hash = |message: &str| lsp_types::Diagnostic {
+            code: Some(NumberOrString::String("hash-comment".into())),
+            message: message.into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            quoted_line(&hash("`title` reads as `Bolus test`: ...\nhint: quote the value to keep the `#`: title: \"Bolus test #2\"; or write the comment on a line of its own")).as_deref(),
+            Some("title: \"Bolus test #2\"")
+        );
+        // A proposal that would not read back as the text with its `#` is not offered.
+        assert_eq!(
+            quoted_line(&hash(
+                "hint: quote the value to keep the `#`: title: \"a #\"b\"; or write"
+            )),
+            None
+        );
     }
 }
