@@ -12,6 +12,7 @@ pub mod config;
 pub mod corpus;
 pub mod date;
 pub mod diagnostic;
+pub mod exchange;
 pub mod front_matter;
 pub mod fsafe;
 pub mod graph;
