@@ -22,6 +22,7 @@ mod schema;
 mod serve;
 mod show;
 mod trace;
+mod verify;
 mod vuln;
 
 use crate::corpus::{Corpus, LoadError};
@@ -118,6 +119,8 @@ pub enum Command {
     Sbom(sbom::Args),
     /// Match components against OSV advisories on disk, offline; write VULN records.
     Vuln(vuln::Args),
+    /// Import JUnit XML test results into the verifications (VER) they serve.
+    Verify(verify::Args),
     /// The management review snapshot (Markdown, JSON, HTML with charts), stamped with its commit.
     Review(review::Args),
     /// Build the static DDF site (offline, printable) into `site/` or `-o DIR`.
@@ -500,6 +503,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Schema(a) => schema::run(&env, a),
         Command::Sbom(a) => sbom::run(&env, a),
         Command::Vuln(a) => vuln::run(&env, a),
+        Command::Verify(a) => verify::run(&env, a),
         Command::Review(a) => review::run(&env, a),
         Command::Build(a) => build::run(&env, a),
         Command::Serve(a) => serve::run(&env, a),
