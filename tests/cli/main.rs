@@ -22,4 +22,5 @@ mod site_registers;
 mod site_risk;
 mod site_search;
 mod standard;
+mod verify;
 mod vuln;
