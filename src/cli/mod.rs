@@ -293,6 +293,31 @@ impl Env {
         Ok(crate::source::open(&self.root, self.rev.as_deref())?)
     }
 
+    /// The `ddf: ID` tags of the files under `code_tags` (none when the setting is absent), from
+    /// the working tree or `--rev`.
+    pub fn code_tags(
+        &self,
+        corpus: &Corpus,
+    ) -> Result<Vec<crate::exchange::code_tags::CodeTag>, CliError> {
+        use crate::exchange::code_tags::{scan, ScanError};
+        let started = std::time::Instant::now();
+        let tags = scan(&self.root, self.rev.as_deref(), &corpus.config.code_tags).map_err(
+            |e| match e {
+                ScanError::Source(e) => CliError::from(e),
+                ScanError::Integrity(e) => CliError::from(e),
+                ScanError::Glob(m) => CliError::usage(m),
+            },
+        )?;
+        if self.verbose > 0 && !corpus.config.code_tags.is_empty() {
+            eprintln!(
+                "ddf: {} code tags found under code_tags in {:.0?}",
+                tags.len(),
+                started.elapsed()
+            );
+        }
+        Ok(tags)
+    }
+
     /// Loads the corpus and builds its graph.
     pub fn load(&self) -> Result<(Corpus, Graph), CliError> {
         let started = std::time::Instant::now();

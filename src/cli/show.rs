@@ -50,6 +50,8 @@ struct ShowView {
     links_in: Vec<LinkView>,
     /// Records the body mentions in its prose (ids of known types), resolved.
     mentions: Vec<LinkView>,
+    /// The places in the code whose `ddf: ID` comment tag names this record.
+    implemented_in: Vec<CodeRefView>,
     upstream: Vec<ChainView>,
     downstream: Vec<ChainView>,
     /// Revisions, newest first (empty outside a Git repository).
@@ -58,6 +60,13 @@ struct ShowView {
     approvals: Vec<String>,
     /// Links whose target changed after this record was last changed or approved.
     suspect_links: Vec<SuspectView>,
+}
+
+#[derive(Serialize)]
+struct CodeRefView {
+    path: String,
+    line: usize,
+    column: usize,
 }
 
 #[derive(Serialize)]
@@ -152,6 +161,7 @@ fn view(corpus: &Corpus, graph: &Graph, i: usize) -> ShowView {
             })
             .map(|id| link_view(corpus, "body", &id))
             .collect(),
+        implemented_in: Vec::new(),
         upstream: chain(corpus, &graph.upstream(i)),
         downstream: chain(corpus, &graph.downstream(i)),
         history: Vec::new(),
@@ -236,6 +246,16 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         return Err(CliError::usage(format!("no record has the id `{}`", args.id)).hint(hint));
     };
     let mut v = view(&corpus, &graph, i);
+    v.implemented_in = env
+        .code_tags(&corpus)?
+        .into_iter()
+        .filter(|t| t.id == v.id)
+        .map(|t| CodeRefView {
+            path: t.path,
+            line: t.line,
+            column: t.column,
+        })
+        .collect();
     if let Some(data) = &history {
         add_history(&mut v, &corpus, &graph, i, data)?;
     }
@@ -306,6 +326,12 @@ fn human(v: &ShowView, env: &Env) -> String {
     links(&mut s, "Links out", "->", &v.links_out);
     links(&mut s, "Links in", "<-", &v.links_in);
     links(&mut s, "Mentioned in the body", "->", &v.mentions);
+    if !v.implemented_in.is_empty() {
+        s.push_str(&format!("\n{}\n", st.bold("Implemented in (code tags)")));
+        for c in &v.implemented_in {
+            s.push_str(&format!("  {}:{}\n", c.path, c.line));
+        }
+    }
     let tree = |s: &mut String, title: &str, items: &[ChainView]| {
         s.push_str(&format!("\n{} ({})\n", st.bold(title), items.len()));
         if items.is_empty() {
@@ -407,6 +433,14 @@ fn markdown(v: &ShowView) -> String {
     }
     s.push('\n');
     s.push_str(v.body.trim());
+    if !v.implemented_in.is_empty() {
+        let places: Vec<String> = v
+            .implemented_in
+            .iter()
+            .map(|c| format!("`{}:{}`", c.path, c.line))
+            .collect();
+        s.push_str(&format!("\n\n**Implemented in**: {}", places.join(", ")));
+    }
     s.push_str("\n\n### Trace\n\n");
     for (title, items) in [("Upstream", &v.upstream), ("Downstream", &v.downstream)] {
         s.push_str(&format!("**{title}**: "));

@@ -55,6 +55,8 @@ pub struct Input<'a> {
     pub report: &'a Report,
     /// History, if any.
     pub history: Option<HistoryInput<'a>>,
+    /// The `ddf: ID` code tags of the files under `code_tags`, by record id.
+    pub code_tags: &'a crate::exchange::code_tags::ByRecord,
 }
 
 /// Why a site could not be built.

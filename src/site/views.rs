@@ -285,6 +285,8 @@ pub struct RecordView {
     pub links_in: Vec<LinkView>,
     /// Records the body mentions (ids of known types), in order of first mention.
     pub mentions: Vec<LinkView>,
+    /// The places in the code whose `ddf: ID` comment tag names this record (`path:line`).
+    pub implemented_in: Vec<String>,
     /// Upstream trace, as a tree in depth-first order (the first [`TREE_LIMIT`] records).
     pub upstream: Vec<ChainView>,
     /// Number of upstream records.
@@ -1032,6 +1034,11 @@ pub fn record(
         links_out: r.links.iter().map(|l| link(&l.field, &l.target)).collect(),
         links_in,
         mentions,
+        implemented_in: input
+            .code_tags
+            .get(&r.id)
+            .map(|ts| ts.iter().map(|t| format!("{}:{}", t.path, t.line)).collect())
+            .unwrap_or_default(),
         upstream_total: up.len(),
         upstream: tree(corpus, i, &up),
         downstream_total: down.len(),

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod browser;
+mod code_tags;
 mod commands;
 mod demo;
 mod fuzz_found;
