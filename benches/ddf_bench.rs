@@ -3447,7 +3447,11 @@ fn junit_report(tests: usize) -> String {
             if i > 0 {
                 x.push_str("  </testsuite>\n");
             }
-            let _ = writeln!(x, "  <testsuite name=\"pump::suite{}\" tests=\"50\">", i / 50);
+            let _ = writeln!(
+                x,
+                "  <testsuite name=\"pump::suite{}\" tests=\"50\">",
+                i / 50
+            );
         }
         let ver = i % JUNIT_VERS + 1;
         let name = if i % 10 == 1 {
@@ -3509,7 +3513,15 @@ fn cmd_junit(o: &Opts) -> Result<(), String> {
         report.len() as f64 / 1e6
     );
     print_load();
-    let args = ["verify", "import", "junit.xml", "--baseline", "HEAD", "--format", "json"];
+    let args = [
+        "verify",
+        "import",
+        "junit.xml",
+        "--baseline",
+        "HEAD",
+        "--format",
+        "json",
+    ];
     let mut runs = Vec::new();
     for _ in 0..o.runs.max(1) {
         let mut a = args.to_vec();

@@ -66,7 +66,9 @@ fn read_report(path: &Path) -> Result<String, CliError> {
         .and_then(|f| f.take(MAX_JUNIT + 1).read_to_end(&mut bytes))
         .map_err(|e| CliError::usage(format!("cannot read {shown}: {e}")))?;
     if bytes.len() as u64 > MAX_JUNIT {
-        return Err(CliError::usage(format!("{shown} grew past {MAX_JUNIT} bytes while it was read")));
+        return Err(CliError::usage(format!(
+            "{shown} grew past {MAX_JUNIT} bytes while it was read"
+        )));
     }
     String::from_utf8(bytes).map_err(|e| {
         let pos = crate::front_matter::utf8_error_pos(e.as_bytes());
@@ -183,8 +185,7 @@ fn import(env: &Env, a: ImportArgs) -> Result<u8, CliError> {
     }
     let text = match format {
         Format::Json => {
-            serde_json::to_string_pretty(&plan).map_err(|e| CliError::failed(e.to_string()))?
-                + "\n"
+            serde_json::to_string_pretty(&plan).map_err(|e| CliError::failed(e.to_string()))? + "\n"
         }
         _ => human(&plan),
     };
@@ -213,7 +214,11 @@ fn human(plan: &Plan) -> String {
         let _ = writeln!(
             out,
             "\n{} {} verification{}:",
-            if plan.dry_run { "Would update" } else { "Updated" },
+            if plan.dry_run {
+                "Would update"
+            } else {
+                "Updated"
+            },
             changing,
             if changing == 1 { "" } else { "s" }
         );
@@ -221,7 +226,11 @@ fn human(plan: &Plan) -> String {
     for u in &plan.updated {
         let c = &u.counts;
         let mut tally = vec![format!("{} passed", c.passed)];
-        for (n, word) in [(c.failed, "failed"), (c.errored, "errored"), (c.skipped, "skipped")] {
+        for (n, word) in [
+            (c.failed, "failed"),
+            (c.errored, "errored"),
+            (c.skipped, "skipped"),
+        ] {
             if n > 0 {
                 tally.push(format!("{n} {word}"));
             }
@@ -233,7 +242,11 @@ fn human(plan: &Plan) -> String {
             u.result,
             tally.join(", "),
             u.path,
-            if u.edits.is_empty() { ", unchanged" } else { "" }
+            if u.edits.is_empty() {
+                ", unchanged"
+            } else {
+                ""
+            }
         );
         for e in &u.edits {
             let _ = writeln!(
@@ -266,7 +279,10 @@ fn human(plan: &Plan) -> String {
         }
     }
     if !plan.unknown.is_empty() {
-        let _ = writeln!(out, "\nTests name ids that are not verifications to update:");
+        let _ = writeln!(
+            out,
+            "\nTests name ids that are not verifications to update:"
+        );
         for u in &plan.unknown {
             let _ = writeln!(
                 out,

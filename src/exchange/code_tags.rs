@@ -116,7 +116,11 @@ pub fn scan(root: &Path, rev: Option<&str>, globs: &[String]) -> Result<Vec<Code
             let commit = crate::source::resolve_commit(&repo, rev)?;
             git_files(&repo, commit, &set, &prefixes)?
                 .par_iter()
-                .flat_map(|(path, bytes)| text_of(bytes).map(|t| scan_text(path, &t)).unwrap_or_default())
+                .flat_map(|(path, bytes)| {
+                    text_of(bytes)
+                        .map(|t| scan_text(path, &t))
+                        .unwrap_or_default()
+                })
                 .collect()
         }
         None => {
@@ -233,10 +237,20 @@ fn git_files(
 ) -> Result<Vec<(String, Vec<u8>)>, ScanError> {
     use crate::integrity::{IntegrityError, ObjectKind, Role};
     let c = repo.find_commit(commit).map_err(|e| {
-        IntegrityError::read(ObjectKind::Commit, commit, Role::Named(commit.to_string()), &e)
+        IntegrityError::read(
+            ObjectKind::Commit,
+            commit,
+            Role::Named(commit.to_string()),
+            &e,
+        )
     })?;
     let tree = c.tree().map_err(|e| {
-        IntegrityError::read(ObjectKind::Tree, c.tree_id(), Role::TreeOf(commit.to_string()), &e)
+        IntegrityError::read(
+            ObjectKind::Tree,
+            c.tree_id(),
+            Role::TreeOf(commit.to_string()),
+            &e,
+        )
     })?;
     let mut found = Vec::new();
     tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
@@ -265,7 +279,12 @@ fn git_files(
         }
     })
     .map_err(|e| {
-        IntegrityError::read(ObjectKind::Tree, c.tree_id(), Role::TreeOf(commit.to_string()), &e)
+        IntegrityError::read(
+            ObjectKind::Tree,
+            c.tree_id(),
+            Role::TreeOf(commit.to_string()),
+            &e,
+        )
     })?;
     let mut out = Vec::new();
     for (rel, id) in found {
@@ -384,6 +403,9 @@ mod tests {
     #[test]
     fn binary_files_are_skipped() {
         assert_eq!(text_of(b"a\0b // ddf: DI-001"), None);
-        assert_eq!(text_of(b"caf\xe9 // ddf: DI-001").map(|t| scan_text("f", &t).len()), Some(1));
+        assert_eq!(
+            text_of(b"caf\xe9 // ddf: DI-001").map(|t| scan_text("f", &t).len()),
+            Some(1)
+        );
     }
 }

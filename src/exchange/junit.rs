@@ -319,7 +319,13 @@ mod tests {
         );
         assert_eq!(t("2020-10-27"), Some(("2020-10-27".into(), 1_603_756_800)));
         assert_eq!(t("0001-01-01T00:00:00Z"), None, "Go's zero time");
-        for bad in ["", "yesterday", "2020-13-01", "2020-10-27T25:00:00", "2020-10-27Tx"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2020-13-01",
+            "2020-10-27T25:00:00",
+            "2020-10-27Tx",
+        ] {
             assert_eq!(t(bad), None, "{bad}");
         }
     }
@@ -380,7 +386,10 @@ mod tests {
         let xml = r#"<testsuite name="s"><testcase name="t" timestamp="2026-03-01T10:00:00"/><testcase name="u" timestamp="2026-02-01T10:00:00"/></testsuite>"#;
         let r = parse(xml).expect("parses");
         assert_eq!(r.cases.len(), 2);
-        assert_eq!(r.timestamp.map(|t| t.date.to_string()), Some("2026-02-01".into()));
+        assert_eq!(
+            r.timestamp.map(|t| t.date.to_string()),
+            Some("2026-02-01".into())
+        );
     }
 
     #[test]
@@ -395,6 +404,9 @@ mod tests {
             "<!DOCTYPE x [<!ENTITY a SYSTEM \"file:///etc/passwd\">]><testsuites>&a;</testsuites>",
         )
         .expect_err("dtd refused");
-        assert!(e.message.contains("DTD") || e.message.contains("dtd"), "{e}");
+        assert!(
+            e.message.contains("DTD") || e.message.contains("dtd"),
+            "{e}"
+        );
     }
 }

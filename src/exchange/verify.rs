@@ -221,10 +221,7 @@ pub fn baseline_of(runs: &[Run]) -> Result<Option<String>, String> {
 
 /// The last content change of a record: a commit and its committer time. Changes that touch
 /// only the fields an import writes do not count (they record a run, not what was to be run).
-pub fn last_content_change(
-    history: &crate::history::History,
-    id: &str,
-) -> Option<(String, i64)> {
+pub fn last_content_change(history: &crate::history::History, id: &str) -> Option<(String, i64)> {
     use crate::history::ChangeKind;
     history
         .of_record(id)
@@ -232,11 +229,7 @@ pub fn last_content_change(
         .find(|(_, ch)| match ch.kind {
             ChangeKind::Added | ChangeKind::Removed => true,
             ChangeKind::Modified | ChangeKind::Renamed => {
-                ch.body_changed
-                    || ch
-                        .fields
-                        .iter()
-                        .any(|f| !FIELDS.contains(&f.name.as_str()))
+                ch.body_changed || ch.fields.iter().any(|f| !FIELDS.contains(&f.name.as_str()))
             }
         })
         .map(|(c, _)| (c.id.clone(), c.committer_time))
@@ -298,9 +291,7 @@ fn imported_tests(r: &Record) -> Vec<String> {
 /// A field's current value as YAML text, for showing what changes.
 fn current(r: &Record, field: &str) -> Option<String> {
     let v = r.get(field)?;
-    crate::record::scalar_text(v).or_else(|| {
-        serde_json::to_string(v).ok()
-    })
+    crate::record::scalar_text(v).or_else(|| serde_json::to_string(v).ok())
 }
 
 /// Plans an import of `runs` into the VERs of `corpus`: which VERs get which result, and what
@@ -398,7 +389,10 @@ pub fn plan(
     let mut stale = Vec::new();
     let mut notes = BTreeSet::new();
     if history.is_none() {
-        notes.insert("no Git history: whether a run is older than its VER's content was not judged".to_string());
+        notes.insert(
+            "no Git history: whether a run is older than its VER's content was not judged"
+                .to_string(),
+        );
     }
     for &vi in &vers {
         let r = &corpus.records[vi];
@@ -609,10 +603,7 @@ mod tests {
     use crate::exchange::junit;
 
     fn corpus(records: &[(&str, &str)]) -> Corpus {
-        let mut files: Vec<(String, String)> = vec![(
-            "ddf.yaml".into(),
-            "project: T\n".into(),
-        )];
+        let mut files: Vec<(String, String)> = vec![("ddf.yaml".into(), "project: T\n".into())];
         for (id, extra) in records {
             let ty = if id.starts_with("VER") {
                 "verification"
@@ -652,7 +643,13 @@ mod tests {
             ("VER-004", "tests: [pump.Flow.gone]\n"),
             ("DI-001", ""),
         ]);
-        let p = plan(&c, &[run(XML)], "abc123", Date::parse("2026-05-05").expect("d"), None);
+        let p = plan(
+            &c,
+            &[run(XML)],
+            "abc123",
+            Date::parse("2026-05-05").expect("d"),
+            None,
+        );
         let got: Vec<(&str, &str, Counts)> = p
             .updated
             .iter()
@@ -661,12 +658,30 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("VER-001", "pass", Counts { passed: 1, ..Counts::default() }),
-                ("VER-002", "fail", Counts { failed: 1, ..Counts::default() }),
+                (
+                    "VER-001",
+                    "pass",
+                    Counts {
+                        passed: 1,
+                        ..Counts::default()
+                    }
+                ),
+                (
+                    "VER-002",
+                    "fail",
+                    Counts {
+                        failed: 1,
+                        ..Counts::default()
+                    }
+                ),
                 (
                     "VER-003",
                     "inconclusive",
-                    Counts { passed: 1, skipped: 1, ..Counts::default() }
+                    Counts {
+                        passed: 1,
+                        skipped: 1,
+                        ..Counts::default()
+                    }
                 ),
             ]
         );
@@ -676,7 +691,11 @@ mod tests {
             vec!["pump.Flow.occlusion", "pump.Flow.skipped_one"]
         );
         assert_eq!(p.unlinked, vec!["pump.Flow.param[a-1]"]);
-        let unknown: Vec<(&str, &str)> = p.unknown.iter().map(|u| (u.id.as_str(), u.reason)).collect();
+        let unknown: Vec<(&str, &str)> = p
+            .unknown
+            .iter()
+            .map(|u| (u.id.as_str(), u.reason))
+            .collect();
         assert_eq!(
             unknown,
             vec![
@@ -693,16 +712,34 @@ mod tests {
 
     #[test]
     fn a_listed_test_that_did_not_run_makes_it_inconclusive() {
-        let c = corpus(&[("VER-001", "tests: [pump.Flow.rate_holds, pump.Flow.absent]\n")]);
-        let p = plan(&c, &[run(XML)], "abc", Date::parse("2026-05-05").expect("d"), None);
+        let c = corpus(&[(
+            "VER-001",
+            "tests: [pump.Flow.rate_holds, pump.Flow.absent]\n",
+        )]);
+        let p = plan(
+            &c,
+            &[run(XML)],
+            "abc",
+            Date::parse("2026-05-05").expect("d"),
+            None,
+        );
         assert_eq!(p.updated[0].result, "inconclusive");
         assert_eq!(p.updated[0].missing, vec!["pump.Flow.absent"]);
     }
 
     #[test]
     fn edits_only_the_four_fields_and_nothing_when_unchanged() {
-        let c = corpus(&[("VER-001", "# why\ntests: [pump.Flow.rate_holds]\nresult: fail  # was red\nmethod: test\n")]);
-        let p = plan(&c, &[run(XML)], "abc", Date::parse("2026-05-05").expect("d"), None);
+        let c = corpus(&[(
+            "VER-001",
+            "# why\ntests: [pump.Flow.rate_holds]\nresult: fail  # was red\nmethod: test\n",
+        )]);
+        let p = plan(
+            &c,
+            &[run(XML)],
+            "abc",
+            Date::parse("2026-05-05").expect("d"),
+            None,
+        );
         let u = &p.updated[0];
         let text = "---\nid: VER-001\ntype: verification\ntitle: t\nstatus: draft\nowner: PER-001\n# why\ntests: [pump.Flow.rate_holds]\nresult: fail  # was red\nmethod: test\n---\nBody.\n";
         let out = apply(text, u).expect("edits");
@@ -712,14 +749,24 @@ mod tests {
         );
         // Imported again: nothing changes.
         let c = corpus(&[("VER-001", "tests: [pump.Flow.rate_holds]\nresult: pass\nexecuted_on: 2026-03-04\nbaseline: abc\nevidence: { junit: [junit.xml], tests: [pump.Flow.rate_holds] }\n")]);
-        let p = plan(&c, &[run(XML)], "abc", Date::parse("2026-05-05").expect("d"), None);
+        let p = plan(
+            &c,
+            &[run(XML)],
+            "abc",
+            Date::parse("2026-05-05").expect("d"),
+            None,
+        );
         assert!(p.updated[0].edits.is_empty(), "{:?}", p.updated[0].edits);
     }
 
     #[test]
     fn baselines_from_the_files() {
-        let a = run(r#"<testsuites><properties><property name="ddf.baseline" value="abc"/></properties></testsuites>"#);
-        let b = run(r#"<testsuite><properties><property name="ddf.baseline" value="def"/></properties></testsuite>"#);
+        let a = run(
+            r#"<testsuites><properties><property name="ddf.baseline" value="abc"/></properties></testsuites>"#,
+        );
+        let b = run(
+            r#"<testsuite><properties><property name="ddf.baseline" value="def"/></properties></testsuite>"#,
+        );
         assert_eq!(baseline_of(&[a.clone()]), Ok(Some("abc".into())));
         assert_eq!(baseline_of(&[run("<testsuites/>")]), Ok(None));
         assert!(baseline_of(&[a, b]).is_err());

@@ -1037,7 +1037,11 @@ pub fn record(
         implemented_in: input
             .code_tags
             .get(&r.id)
-            .map(|ts| ts.iter().map(|t| format!("{}:{}", t.path, t.line)).collect())
+            .map(|ts| {
+                ts.iter()
+                    .map(|t| format!("{}:{}", t.path, t.line))
+                    .collect()
+            })
             .unwrap_or_default(),
         upstream_total: up.len(),
         upstream: tree(corpus, i, &up),

@@ -74,7 +74,11 @@ fn check_reports_tags_that_name_no_record() {
     assert_eq!(r.code, 1);
     // The human report names file, line and column.
     let human = t.ddf(&["check"]);
-    assert!(human.stdout.contains("src/pump.rs:7:23"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("src/pump.rs:7:23"),
+        "{}",
+        human.stdout
+    );
     // Severity can be configured like any rule.
     t.write(
         "ddf.yaml",
@@ -98,7 +102,9 @@ fn show_and_the_site_list_the_places_that_implement_a_record() {
     );
     let human = t.ddf(&["show", "DO-001"]);
     assert!(
-        human.stdout.contains("Implemented in (code tags)\n  src/pump.rs:7\n"),
+        human
+            .stdout
+            .contains("Implemented in (code tags)\n  src/pump.rs:7\n"),
         "{}",
         human.stdout
     );
@@ -111,9 +117,15 @@ fn show_and_the_site_list_the_places_that_implement_a_record() {
     // With --rev, the committed files are read, not the working tree.
     t.write("src/pump.rs", "fn rate() {}\n");
     let now = t.ddf(&["show", "DI-001", "--format", "json"]);
-    assert_eq!(now.json()["implemented_in"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        now.json()["implemented_in"].as_array().map(Vec::len),
+        Some(1)
+    );
     let then = t.ddf(&["--rev", "HEAD", "show", "DI-001", "--format", "json"]);
-    assert_eq!(then.json()["implemented_in"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        then.json()["implemented_in"].as_array().map(Vec::len),
+        Some(2)
+    );
 }
 
 #[test]

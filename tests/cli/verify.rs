@@ -77,7 +77,13 @@ fn robot_repo() -> TestRepo {
     t.write("records/DI-001.md", &crate::harness::di("DI-001", "UN-001"));
     t.write("records/UN-001.md", &crate::harness::un("UN-001"));
     // VER-001: the `ddf` property of the Flow suite (Robot `Metadata`).
-    t.write("records/VER-001.md", &ver("VER-001", "result: not-run\nexecuted_on: 2025-01-01\nbaseline: none\nevidence: to do\n"));
+    t.write(
+        "records/VER-001.md",
+        &ver(
+            "VER-001",
+            "result: not-run\nexecuted_on: 2025-01-01\nbaseline: none\nevidence: to do\n",
+        ),
+    );
     // VER-002: the `[VER-002]` tag in a test name; its fields are added.
     t.write("records/VER-002.md", &ver("VER-002", ""));
     // VER-003: its own `tests:` list, by full id and by name.
@@ -86,7 +92,10 @@ fn robot_repo() -> TestRepo {
         &ver("VER-003", "tests:\n  - Pump.Alarms.Occlusion.Occlusion Alarm Sounds\n  - Occlusion Alarm Clears\n"),
     );
     // VER-004: expects a test the run does not have.
-    t.write("records/VER-004.md", &ver("VER-004", "tests: [Pump.Flow.Gone]\n"));
+    t.write(
+        "records/VER-004.md",
+        &ver("VER-004", "tests: [Pump.Flow.Gone]\n"),
+    );
     t.write_bytes(
         "results/robot-xunit.xml",
         &std::fs::read(data("robot-xunit.xml")).expect("read"),
@@ -101,7 +110,13 @@ fn imports_a_robot_framework_run_by_surgical_edit() {
     let t = robot_repo();
     let head = t.git(&["rev-parse", "HEAD"]).trim().to_string();
     let before = t.read("records/VER-001.md");
-    let r = t.ddf(&["verify", "import", "results/robot-xunit.xml", "--baseline", "HEAD"]);
+    let r = t.ddf(&[
+        "verify",
+        "import",
+        "results/robot-xunit.xml",
+        "--baseline",
+        "HEAD",
+    ]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     // Only the four fields' values change; the comment, the order and the body stay.
     let after = t.read("records/VER-001.md");
@@ -115,10 +130,18 @@ fn imports_a_robot_framework_run_by_surgical_edit() {
         );
     assert_eq!(after, expect);
     let v2 = t.read("records/VER-002.md");
-    assert!(v2.contains("result: fail\nexecuted_on: 2026-12-06\n"), "{v2}");
+    assert!(
+        v2.contains("result: fail\nexecuted_on: 2026-12-06\n"),
+        "{v2}"
+    );
     let v3 = t.read("records/VER-003.md");
     assert!(v3.contains("result: inconclusive\n"), "{v3}");
-    assert!(r.stdout.contains("VER-004 (records/VER-004.md): expects Pump.Flow.Gone"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("VER-004 (records/VER-004.md): expects Pump.Flow.Gone"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("Updated 3 verifications"), "{}", r.stdout);
     // What was written is valid for the schema, and `ddf check` reads it.
     let c = t.ddf(&["check", "--format", "json"]);
@@ -129,24 +152,36 @@ fn imports_a_robot_framework_run_by_surgical_edit() {
         .iter()
         .filter(|d| {
             d["path"].as_str().is_some_and(|p| {
-                ["VER-001", "VER-002", "VER-003"].iter().any(|v| p.contains(v))
-            })
-                && matches!(
-                    d["rule"].as_str(),
-                    Some("invalid-value" | "missing-field" | "yaml" | "unknown-field")
-                )
+                ["VER-001", "VER-002", "VER-003"]
+                    .iter()
+                    .any(|v| p.contains(v))
+            }) && matches!(
+                d["rule"].as_str(),
+                Some("invalid-value" | "missing-field" | "yaml" | "unknown-field")
+            )
         })
         .collect();
     assert!(bad.is_empty(), "{bad:#?}");
     // A second import of the same run changes nothing.
-    let again = t.ddf(&["verify", "import", "results/robot-xunit.xml", "--baseline", "HEAD", "--format", "json"]);
+    let again = t.ddf(&[
+        "verify",
+        "import",
+        "results/robot-xunit.xml",
+        "--baseline",
+        "HEAD",
+        "--format",
+        "json",
+    ]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     let j = again.json();
-    assert!(j["updated"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .all(|u| u["edits"].as_array().is_some_and(Vec::is_empty)), "{j:#}");
+    assert!(
+        j["updated"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|u| u["edits"].as_array().is_some_and(Vec::is_empty)),
+        "{j:#}"
+    );
     assert_eq!(t.read("records/VER-001.md"), after);
 }
 
@@ -155,7 +190,14 @@ fn dry_run_writes_nothing_and_json_is_the_contract() {
     let t = robot_repo();
     let before = t.read("records/VER-002.md");
     let r = t.ddf(&[
-        "verify", "import", "results/robot-xunit.xml", "--baseline", "main", "--dry-run", "--format", "json",
+        "verify",
+        "import",
+        "results/robot-xunit.xml",
+        "--baseline",
+        "main",
+        "--dry-run",
+        "--format",
+        "json",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(t.read("records/VER-002.md"), before);
@@ -178,9 +220,24 @@ fn dry_run_writes_nothing_and_json_is_the_contract() {
     assert_eq!(j["unlinked"], serde_json::json!([]));
     assert_eq!(j["unknown"], serde_json::json!([]));
     assert_eq!(j["stale"], serde_json::json!([]));
-    let human = t.ddf(&["verify", "import", "results/robot-xunit.xml", "--baseline", "main", "--dry-run"]);
-    assert!(human.stdout.contains("Would update 3 verifications"), "{}", human.stdout);
-    assert!(human.stdout.contains("      result: (none) -> fail"), "{}", human.stdout);
+    let human = t.ddf(&[
+        "verify",
+        "import",
+        "results/robot-xunit.xml",
+        "--baseline",
+        "main",
+        "--dry-run",
+    ]);
+    assert!(
+        human.stdout.contains("Would update 3 verifications"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("      result: (none) -> fail"),
+        "{}",
+        human.stdout
+    );
     assert_eq!(t.read("records/VER-002.md"), before);
 }
 
@@ -190,13 +247,27 @@ fn a_run_older_than_its_ver_is_not_imported() {
     let mut t = TestRepo::with_basics();
     t.write(
         "records/VER-001.md",
-        &ver("VER-001", "tests: [oxidized_navigation::parry3d.test_simple_navigation]\n"),
+        &ver(
+            "VER-001",
+            "tests: [oxidized_navigation::parry3d.test_simple_navigation]\n",
+        ),
     );
-    t.write_bytes("nextest.xml", &std::fs::read(data("nextest-basic.xml")).expect("read"));
+    t.write_bytes(
+        "nextest.xml",
+        &std::fs::read(data("nextest-basic.xml")).expect("read"),
+    );
     t.git_init();
     t.commit("VER");
     let before = t.read("records/VER-001.md");
-    let r = t.ddf(&["verify", "import", "nextest.xml", "--baseline", "HEAD", "--format", "json"]);
+    let r = t.ddf(&[
+        "verify",
+        "import",
+        "nextest.xml",
+        "--baseline",
+        "HEAD",
+        "--format",
+        "json",
+    ]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     let j = r.json();
     assert_eq!(j["stale"][0]["id"], "VER-001");
@@ -217,17 +288,34 @@ fn a_run_older_than_its_ver_is_not_imported() {
 #[test]
 fn a_run_without_a_time_is_dated_today_and_unknown_ids_fail() {
     let mut t = TestRepo::with_basics();
-    t.write("records/VER-001.md", &ver("VER-001", "tests: [TestPassed]\n"));
-    t.write_bytes("go.xml", &std::fs::read(data("gotestsum-report.xml")).expect("read"));
+    t.write(
+        "records/VER-001.md",
+        &ver("VER-001", "tests: [TestPassed]\n"),
+    );
+    t.write_bytes(
+        "go.xml",
+        &std::fs::read(data("gotestsum-report.xml")).expect("read"),
+    );
     t.write(
         "tagged.xml",
         "<testsuite name=\"s\"><testcase name=\"a\"><properties><property name=\"ddf\" value=\"VER-777\"/></properties></testcase></testsuite>\n",
     );
     t.git_init();
     t.commit("VER");
-    let r = t.ddf(&["verify", "import", "go.xml", "tagged.xml", "--baseline", "HEAD"]);
+    let r = t.ddf(&[
+        "verify",
+        "import",
+        "go.xml",
+        "tagged.xml",
+        "--baseline",
+        "HEAD",
+    ]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("VER-777 (no record): named by a"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("VER-777 (no record): named by a"),
+        "{}",
+        r.stdout
+    );
     let v = t.read("records/VER-001.md");
     // gotestsum's TestPassed is in three packages' suites (a bare name matches each); all
     // passed. Go's zero time: today.
@@ -252,15 +340,30 @@ fn the_baseline_comes_from_the_flag_or_the_report_or_is_refused() {
     let r = t.ddf(&["verify", "import", "none.xml"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("no baseline"), "{}", r.stderr);
-    assert!(r.stderr.contains("hint: give --baseline REV"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("hint: give --baseline REV"),
+        "{}",
+        r.stderr
+    );
     t.write(
         "prop.xml",
-        &run(&format!("<properties><property name=\"ddf.baseline\" value=\"{}\"/></properties>", &head[..10])),
+        &run(&format!(
+            "<properties><property name=\"ddf.baseline\" value=\"{}\"/></properties>",
+            &head[..10]
+        )),
     );
     let r = t.ddf(&["verify", "import", "prop.xml"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(t.read("records/VER-001.md").contains(&format!("baseline: {head}\n")));
-    let r = t.ddf(&["verify", "import", "none.xml", "--baseline", "no-such-branch"]);
+    assert!(t
+        .read("records/VER-001.md")
+        .contains(&format!("baseline: {head}\n")));
+    let r = t.ddf(&[
+        "verify",
+        "import",
+        "none.xml",
+        "--baseline",
+        "no-such-branch",
+    ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no-such-branch"), "{}", r.stderr);
     // Two reports that disagree.
@@ -278,14 +381,22 @@ fn bad_reports_are_named_with_line_and_column() {
     let mut t = TestRepo::with_basics();
     t.git_init();
     t.commit("base");
-    t.write("broken.xml", "<testsuites>\n  <testsuite name=\"s\">\n</testsuites>\n");
+    t.write(
+        "broken.xml",
+        "<testsuites>\n  <testsuite name=\"s\">\n</testsuites>\n",
+    );
     let r = t.ddf(&["verify", "import", "broken.xml", "--baseline", "HEAD"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("broken.xml:3:"), "{}", r.stderr);
     t.write("page.xml", "<html/>");
     let r = t.ddf(&["verify", "import", "page.xml", "--baseline", "HEAD"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("page.xml:1:1: the root element is <html>"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("page.xml:1:1: the root element is <html>"),
+        "{}",
+        r.stderr
+    );
     t.write_bytes("latin1.xml", b"<testsuite name=\"caf\xe9\"/>");
     let r = t.ddf(&["verify", "import", "latin1.xml", "--baseline", "HEAD"]);
     assert_eq!(r.code, 2);
