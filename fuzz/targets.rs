@@ -425,6 +425,7 @@ fn repo(case: &Case, ctx: &Ctx, deep: bool, features: &mut Vec<String>) -> Resul
             graph: &graph,
             report: &report,
             history: None,
+            code_tags: &Default::default(),
         };
         let templates = corpus
             .config

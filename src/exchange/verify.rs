@@ -767,7 +767,10 @@ mod tests {
         let b = run(
             r#"<testsuite><properties><property name="ddf.baseline" value="def"/></properties></testsuite>"#,
         );
-        assert_eq!(baseline_of(&[a.clone()]), Ok(Some("abc".into())));
+        assert_eq!(
+            baseline_of(std::slice::from_ref(&a)),
+            Ok(Some("abc".into()))
+        );
         assert_eq!(baseline_of(&[run("<testsuites/>")]), Ok(None));
         assert!(baseline_of(&[a, b]).is_err());
     }

@@ -17,7 +17,9 @@ fn report(name: &str) -> junit::Report {
 }
 
 /// (passed, failed, errored, skipped) of a report.
-fn tally(r: &junit::Report) -> (usize, usize, usize, usize) {
+type Tally = (usize, usize, usize, usize);
+
+fn tally(r: &junit::Report) -> Tally {
     let n = |o| r.cases.iter().filter(|c| c.outcome == o).count();
     (
         n(Outcome::Passed),
@@ -30,7 +32,7 @@ fn tally(r: &junit::Report) -> (usize, usize, usize, usize) {
 #[test]
 fn every_real_report_reads_with_the_runners_own_counts() {
     // (file, passed, failed, errored, skipped, run date)
-    let want: &[(&str, (usize, usize, usize, usize), Option<&str>)] = &[
+    let want: &[(&str, Tally, Option<&str>)] = &[
         ("nextest-basic.xml", (2, 1, 0, 0), Some("2024-12-02")),
         ("surefire-CalcUtilsTest.xml", (0, 2, 0, 0), None),
         ("nested-multi-level.xml", (3, 0, 0, 0), Some("2024-04-19")),
