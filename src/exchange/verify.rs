@@ -275,6 +275,18 @@ fn named_ids(
     }
 }
 
+/// The entries of a VER's `tests:` list (a single id is taken as a list of one).
+fn listed_tests(r: &Record) -> Vec<String> {
+    match r.get("tests") {
+        Some(serde_yaml::Value::Sequence(items)) => items
+            .iter()
+            .filter_map(crate::record::scalar_text)
+            .collect(),
+        Some(v) => crate::record::scalar_text(v).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
 /// The test ids a VER expected from an earlier import: `evidence.tests` when `evidence` is the
 /// mapping an import writes.
 fn imported_tests(r: &Record) -> Vec<String> {
@@ -312,24 +324,21 @@ pub fn plan(
         .map(|t| vec![t.prefix.clone()])
         .unwrap_or_else(|| vec!["VER".to_string()]);
     // `tests:` entries -> the VERs listing them.
-    let mut listed: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut listed: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let vers: Vec<usize> = corpus.records_of("verification").to_vec();
     for &vi in &vers {
         let r = &corpus.records[vi];
         if r.status() == "obsolete" {
             continue;
         }
-        if let Some(serde_yaml::Value::Sequence(items)) = r.get("tests") {
-            for item in items {
-                if let serde_yaml::Value::String(s) = item {
-                    listed.entry(s.as_str()).or_default().push(vi);
-                }
-            }
+        for entry in listed_tests(r) {
+            listed.entry(entry).or_default().push(vi);
         }
     }
     // VER record index -> (run, case) pairs; entries of `tests:` that matched.
     let mut served: BTreeMap<usize, BTreeSet<(usize, usize)>> = BTreeMap::new();
     let mut matched_entries: BTreeSet<&str> = BTreeSet::new();
+    let listed = &listed;
     let mut unlinked: BTreeSet<String> = BTreeSet::new();
     let mut unknown: BTreeMap<(String, &'static str), BTreeSet<String>> = BTreeMap::new();
     let mut ids = Vec::new();
@@ -343,7 +352,7 @@ pub fn plan(
             let mut targets: Vec<usize> = Vec::new();
             for key in [test_id.as_str(), case.name.as_str()] {
                 if let Some((entry, vs)) = listed.get_key_value(key) {
-                    matched_entries.insert(entry);
+                    matched_entries.insert(entry.as_str());
                     targets.extend(vs);
                 }
             }
@@ -399,13 +408,7 @@ pub fn plan(
         if r.status() == "obsolete" {
             continue;
         }
-        let entries: Vec<String> = match r.get("tests") {
-            Some(serde_yaml::Value::Sequence(items)) => items
-                .iter()
-                .filter_map(crate::record::scalar_text)
-                .collect(),
-            _ => Vec::new(),
-        };
+        let entries = listed_tests(r);
         let Some(cases) = served.get(&vi) else {
             let expected = if entries.is_empty() {
                 imported_tests(r)
