@@ -24,7 +24,8 @@ const BINARY_SNIFF: usize = 8000;
 /// One `ddf: ID` tag.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct CodeTag {
-    /// The file, relative to the repository top, `/`-separated.
+    /// The file, relative to the DDF root as every path ddf reports is (`../src/x.rs` when the
+    /// DDF sits in a subfolder `ddf/` of the repository), `/`-separated.
     pub path: String,
     /// 1-based line.
     pub line: usize,
@@ -106,6 +107,7 @@ pub fn scan(root: &Path, rev: Option<&str>, globs: &[String]) -> Result<Vec<Code
     let prefixes: Vec<String> = globs.iter().map(|g| literal_dir(g)).collect();
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let repo = crate::source::repository_of(&root)?;
+    let prefix = repo.as_ref().map(|(_, p)| p.clone()).unwrap_or_default();
     let mut tags: Vec<CodeTag> = match rev {
         Some(rev) => {
             let Some((repo, _)) = repo else {
@@ -147,8 +149,21 @@ pub fn scan(root: &Path, rev: Option<&str>, globs: &[String]) -> Result<Vec<Code
                 .collect()
         }
     };
+    if !prefix.is_empty() {
+        for t in &mut tags {
+            t.path = from_root(&t.path, &prefix);
+        }
+    }
     tags.sort();
     Ok(tags)
+}
+
+/// `path` (from the repository top) as seen from the DDF root at `prefix` (also from the top).
+fn from_root(path: &str, prefix: &str) -> String {
+    match path.strip_prefix(prefix).and_then(|p| p.strip_prefix('/')) {
+        Some(inside) => inside.to_string(),
+        None => format!("{}{path}", "../".repeat(prefix.split('/').count())),
+    }
 }
 
 /// The text of a file, or `None` for a binary one (a NUL byte near the start). Invalid UTF-8
@@ -398,6 +413,14 @@ mod tests {
         assert!(may_hold("fw/", &p));
         assert!(!may_hold("target/", &p));
         assert!(!may_hold("fw/ble/", &p));
+    }
+
+    #[test]
+    fn paths_are_seen_from_the_ddf_root() {
+        assert_eq!(from_root("src/a.rs", "ddf"), "../src/a.rs");
+        assert_eq!(from_root("ddf/tools/a.py", "ddf"), "tools/a.py");
+        assert_eq!(from_root("src/a.rs", "qms/ddf"), "../../src/a.rs");
+        assert_eq!(from_root("ddfx/a.rs", "ddf"), "../ddfx/a.rs");
     }
 
     #[test]

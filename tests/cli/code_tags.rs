@@ -141,3 +141,31 @@ fn a_bad_glob_is_a_configuration_error_with_its_position() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("leaves the repository"), "{}", r.stderr);
 }
+
+#[test]
+fn a_ddf_in_a_subfolder_tags_code_at_the_repository_top() {
+    let mut t = TestRepo::new();
+    t.write("ddf/ddf.yaml", "project: Test\ncode_tags: [\"src/**\"]\n");
+    t.write("ddf/records/PER-001.md", crate::harness::PER);
+    t.write("ddf/records/UN-001.md", &un("UN-001"));
+    t.write("ddf/records/DI-001.md", &di("DI-001", "UN-001"));
+    t.write("src/main.py", "# ddf: DI-001\n# ddf: DI-002\n");
+    t.git_init();
+    t.commit("sub");
+    let sub = t.path("ddf");
+    let r = crate::harness::run_ddf(&sub, &["show", "DI-001", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["implemented_in"][0]["path"], "../src/main.py");
+    let c = crate::harness::run_ddf(&sub, &["check", "--format", "json"]);
+    let d: Vec<_> = c.json()["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|d| d["rule"] == "code-tag-dangling")
+        .map(|d| (d["path"].clone(), d["line"].clone()))
+        .collect();
+    assert_eq!(
+        d,
+        vec![(serde_json::json!("../src/main.py"), serde_json::json!(2))]
+    );
+}
