@@ -3534,7 +3534,13 @@ fn cmd_junit(o: &Opts) -> Result<(), String> {
     if updated != JUNIT_VERS {
         return Err(format!("{updated} VERs would be updated, not {JUNIT_VERS}"));
     }
-    println!("dry run (parse, match, plan): {}", summary(&runs));
+    let mut cpu: Vec<f64> = runs.iter().map(|r| r.cpu.as_secs_f64()).collect();
+    cpu.sort_by(f64::total_cmp);
+    println!(
+        "dry run (parse, match, plan): {}, CPU median {:.2} s",
+        summary(&runs),
+        cpu[cpu.len() / 2]
+    );
     let write = run_ddf(ddf, dir, &args)?;
     println!(
         "import that writes {JUNIT_VERS} VERs: {:.2} s",
