@@ -3513,10 +3513,12 @@ fn cmd_junit(o: &Opts) -> Result<(), String> {
         report.len() as f64 / 1e6
     );
     print_load();
+    // The runner gives ddf `-C DIR` from another folder: name the report by its full path.
+    let file = dir.join("junit.xml").to_string_lossy().into_owned();
     let args = [
         "verify",
         "import",
-        "junit.xml",
+        file.as_str(),
         "--baseline",
         "HEAD",
         "--format",
