@@ -3432,6 +3432,12 @@ fn cmd_hostile(o: &Opts) -> Result<(), String> {
 /// VERs of the `junit` benchmark's repository.
 const JUNIT_VERS: usize = 500;
 
+/// The VER test case `i` of the `junit` benchmark serves: each of the 500 in turn, ten test
+/// cases at a time, so every VER gets test cases named each of the three ways.
+fn junit_ver(i: usize) -> usize {
+    (i / 10) % JUNIT_VERS + 1
+}
+
 /// A JUnit report of `tests` test cases in suites of 50, as cargo-nextest writes one: a tenth
 /// name a VER by a `ddf` property, a tenth by a `[VER-nnn]` tag, a tenth are listed in a VER's
 /// `tests:`; one in 97 fails, one in 89 is skipped; each failure carries a stack trace.
@@ -3453,7 +3459,7 @@ fn junit_report(tests: usize) -> String {
                 i / 50
             );
         }
-        let ver = i % JUNIT_VERS + 1;
+        let ver = junit_ver(i);
         let name = if i % 10 == 1 {
             format!("case_{i} [VER-{ver:03}]")
         } else {
@@ -3494,7 +3500,7 @@ fn cmd_junit(o: &Opts) -> Result<(), String> {
     for v in 1..=JUNIT_VERS {
         // A tenth of the tests are listed by id: those with i % 10 == 2 whose VER is v.
         let listed: Vec<String> = (0..tests)
-            .filter(|i| i % 10 == 2 && i % JUNIT_VERS + 1 == v)
+            .filter(|i| i % 10 == 2 && junit_ver(*i) == v)
             .map(|i| format!("\"pump::suite{}.case_{i}\"", i / 50))
             .collect();
         std::fs::write(
