@@ -3555,12 +3555,11 @@ fn cmd_junit(o: &Opts) -> Result<(), String> {
         write.wall.as_secs_f64()
     );
     let mut w: Vec<f64> = runs.iter().map(|r| r.wall.as_secs_f64()).collect();
-    w.push(write.wall.as_secs_f64());
     w.sort_by(f64::total_cmp);
-    let median = w[w.len() / 2];
+    let worst = w[w.len() / 2].max(write.wall.as_secs_f64());
     println!(
-        "target: under 1 s: {}",
-        if median < 1.0 { "met" } else { "NOT met" }
+        "target: under 1 s (the dry run's median and the import that writes): {}",
+        if worst < 1.0 { "met" } else { "NOT met" }
     );
     Ok(())
 }
