@@ -410,3 +410,37 @@ fn bad_reports_are_named_with_line_and_column() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
 }
+
+#[test]
+fn a_large_import_is_written_as_a_batch() {
+    // More VERs than the batch threshold (64): written without a per-file fsync, then flushed.
+    let mut t = TestRepo::with_basics();
+    let mut xml =
+        String::from("<testsuites timestamp=\"2026-05-01T00:00:00Z\"><testsuite name=\"s\">");
+    for i in 1..=70 {
+        t.write(
+            &format!("records/VER-{i:03}.md"),
+            &ver(&format!("VER-{i:03}"), ""),
+        );
+        xml.push_str(&format!(
+            "<testcase classname=\"c\" name=\"t{i} [VER-{i:03}]\"/>"
+        ));
+    }
+    xml.push_str("</testsuite></testsuites>\n");
+    t.write("run.xml", &xml);
+    t.git_init();
+    t.commit("VERs");
+    let r = t.ddf(&["verify", "import", "run.xml", "--baseline", "HEAD"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for i in 1..=70 {
+        let v = t.read(&format!("records/VER-{i:03}.md"));
+        assert!(v.contains("result: pass\nexecuted_on: 2026-05-01\n"), "{v}");
+        assert!(v.ends_with(&format!("---\nWhat VER-{i:03} runs.\n")), "{v}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(t.path("records"))
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary files left");
+}
