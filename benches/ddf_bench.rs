@@ -4,6 +4,7 @@
 //! cargo bench --bench ddf_bench -- gen --records 20000 [--commits 10000] [--seed 1] DIR
 //! cargo bench --bench ddf_bench -- check [--records 20000] [--runs 5] [DIR]
 //! cargo bench --bench ddf_bench -- all [--runs 5] [--commits 10000]
+//! cargo bench --bench ddf_bench -- junit [--records 10000] [--runs 5]
 //! ```
 //!
 //! `docs/benchmarks.md` says what is measured, how, and the figures measured so far.
@@ -2855,6 +2856,10 @@ usage: cargo bench --bench ddf_bench -- COMMAND
         20,000 records): time to the first diagnostics after `initialize`, then 10 x R edits
         of one record, each timed until the server publishes that file's new findings; peak
         memory of the server
+  junit [--records N] [--runs R] [--ddf PATH]
+        time `ddf verify import` of a generated JUnit report of N test cases (default
+        10000; target under 1 s) into a Git repository of 500 VERs, named by `tests:`
+        lists, `ddf` properties and `[VER-nnn]` tags; R dry runs, then one that writes
 
   --ddf PATH   use this ddf binary instead of building target/release/ddf
 
@@ -3429,6 +3434,141 @@ fn cmd_hostile(o: &Opts) -> Result<(), String> {
     Ok(())
 }
 
+/// VERs of the `junit` benchmark's repository.
+const JUNIT_VERS: usize = 500;
+
+/// The VER test case `i` of the `junit` benchmark serves: each of the 500 in turn, ten test
+/// cases at a time, so every VER gets test cases named each of the three ways.
+fn junit_ver(i: usize) -> usize {
+    (i / 10) % JUNIT_VERS + 1
+}
+
+/// A JUnit report of `tests` test cases in suites of 50, as cargo-nextest writes one: a tenth
+/// name a VER by a `ddf` property, a tenth by a `[VER-nnn]` tag, a tenth are listed in a VER's
+/// `tests:`; one in 97 fails, one in 89 is skipped; each failure carries a stack trace.
+fn junit_report(tests: usize) -> String {
+    let mut x = String::with_capacity(tests * 200);
+    x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        x,
+        "<testsuites name=\"nextest-run\" tests=\"{tests}\" timestamp=\"2026-06-30T12:00:00.000+00:00\">"
+    );
+    for i in 0..tests {
+        if i % 50 == 0 {
+            if i > 0 {
+                x.push_str("  </testsuite>\n");
+            }
+            let _ = writeln!(
+                x,
+                "  <testsuite name=\"pump::suite{}\" tests=\"50\">",
+                i / 50
+            );
+        }
+        let ver = junit_ver(i);
+        let name = if i % 10 == 1 {
+            format!("case_{i} [VER-{ver:03}]")
+        } else {
+            format!("case_{i}")
+        };
+        let _ = write!(
+            x,
+            "    <testcase classname=\"pump::suite{}\" name=\"{name}\" time=\"0.001\">",
+            i / 50
+        );
+        if i % 10 == 0 {
+            let _ = write!(
+                x,
+                "<properties><property name=\"ddf\" value=\"VER-{ver:03}\"/></properties>"
+            );
+        }
+        if i % 97 == 0 {
+            x.push_str("<failure type=\"test failure\">thread panicked at src/lib.rs:1:1:\nassertion failed\n   0: rust_begin_unwind\n   1: core::panicking::panic_fmt\n</failure>");
+        } else if i % 89 == 0 {
+            x.push_str("<skipped/>");
+        }
+        x.push_str("</testcase>\n");
+    }
+    x.push_str("  </testsuite>\n</testsuites>\n");
+    x
+}
+
+/// `junit`: `ddf verify import` of a 10,000-test report (target < 1 s).
+fn cmd_junit(o: &Opts) -> Result<(), String> {
+    let tests = o.records.unwrap_or(10_000);
+    let bin = ddf_binary(o)?;
+    let ddf = bin.path.as_path();
+    let tmp = tempdir()?;
+    let dir = tmp.path();
+    let io = |e: std::io::Error| format!("cannot write the benchmark repository: {e}");
+    std::fs::create_dir_all(dir.join("records")).map_err(io)?;
+    std::fs::write(dir.join("ddf.yaml"), "project: Bench\n").map_err(io)?;
+    for v in 1..=JUNIT_VERS {
+        // A tenth of the tests are listed by id: those with i % 10 == 2 whose VER is v.
+        let listed: Vec<String> = (0..tests)
+            .filter(|i| i % 10 == 2 && junit_ver(*i) == v)
+            .map(|i| format!("\"pump::suite{}.case_{i}\"", i / 50))
+            .collect();
+        std::fs::write(
+            dir.join(format!("records/VER-{v:03}.md")),
+            format!("---\nid: VER-{v:03}\ntype: verification\ntitle: Verification {v}\nstatus: draft\nowner: PER-001\nmethod: test\nacceptance_criteria: The tests pass.\nresult: not-run\nexecuted_on: 2026-01-01\nbaseline: none\nevidence: none\ntests: [{}]\n---\nRuns the pump tests.\n", listed.join(", ")),
+        )
+        .map_err(io)?;
+    }
+    let report = junit_report(tests);
+    std::fs::write(dir.join("junit.xml"), &report).map_err(io)?;
+    run_git(dir, &["init", "-q", "-b", "main"])?;
+    run_git(dir, &["add", "-A"])?;
+    run_git(dir, &["commit", "-q", "-m", "VERs"])?;
+    println!(
+        "ddf verify import: {tests} test cases ({:.1} MB of JUnit XML) into {JUNIT_VERS} VERs",
+        report.len() as f64 / 1e6
+    );
+    print_load();
+    // The runner gives ddf `-C DIR` from another folder: name the report by its full path.
+    let file = dir.join("junit.xml").to_string_lossy().into_owned();
+    let args = [
+        "verify",
+        "import",
+        file.as_str(),
+        "--baseline",
+        "HEAD",
+        "--format",
+        "json",
+    ];
+    let mut runs = Vec::new();
+    for _ in 0..o.runs.max(1) {
+        let mut a = args.to_vec();
+        a.push("--dry-run");
+        runs.push(run_ddf(ddf, dir, &a)?);
+    }
+    let v: serde_json::Value = serde_json::from_slice(&runs[0].stdout)
+        .map_err(|e| format!("ddf verify import did not print JSON: {e}"))?;
+    let updated = v["updated"].as_array().map_or(0, Vec::len);
+    if updated != JUNIT_VERS {
+        return Err(format!("{updated} VERs would be updated, not {JUNIT_VERS}"));
+    }
+    let mut cpu: Vec<f64> = runs.iter().map(|r| r.cpu.as_secs_f64()).collect();
+    cpu.sort_by(f64::total_cmp);
+    println!(
+        "dry run (parse, match, plan): {}, CPU median {:.2} s",
+        summary(&runs),
+        cpu[cpu.len() / 2]
+    );
+    let write = run_ddf(ddf, dir, &args)?;
+    println!(
+        "import that writes {JUNIT_VERS} VERs: {:.2} s",
+        write.wall.as_secs_f64()
+    );
+    let mut w: Vec<f64> = runs.iter().map(|r| r.wall.as_secs_f64()).collect();
+    w.sort_by(f64::total_cmp);
+    let worst = w[w.len() / 2].max(write.wall.as_secs_f64());
+    println!(
+        "target: under 1 s (the dry run's median and the import that writes): {}",
+        if worst < 1.0 { "met" } else { "NOT met" }
+    );
+    Ok(())
+}
+
 /// `site`: `ddf build` of docs-example (target < 1 s) and of a 20,000-record, 10,000-commit
 /// repository with its history index built (target < 10 s, < 1 GB).
 fn cmd_site(o: &Opts) -> Result<(), String> {
@@ -3572,6 +3712,7 @@ fn main() -> ExitCode {
         "site" => cmd_site(&opts),
         "hostile" => cmd_hostile(&opts),
         "lsp" => cmd_lsp(&opts),
+        "junit" => cmd_junit(&opts),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -426,6 +426,7 @@ fn repo(case: &Case, ctx: &Ctx, deep: bool, features: &mut Vec<String>) -> Resul
             report: &report,
             history: None,
             uncommitted: None,
+            code_tags: &Default::default(),
         };
         let templates = corpus
             .config

@@ -123,6 +123,19 @@ pub fn run(
     today: Date,
     history: Option<&rules::HistoryCtx<'_>>,
 ) -> Report {
+    run_with(corpus, graph, today, history, Vec::new())
+}
+
+/// [`run`], with findings about files other than records that the caller read itself (the
+/// `code-tag-dangling` findings of the source files under `code_tags`), put in with the rest
+/// before severities are applied and the report sorted.
+pub fn run_with(
+    corpus: &Corpus,
+    graph: &Graph,
+    today: Date,
+    history: Option<&rules::HistoryCtx<'_>>,
+    extra: Vec<Diagnostic>,
+) -> Report {
     // The cross-record structure checks and the trace rules read the same immutable corpus:
     // run them side by side.
     let (structure, trace) = rayon::join(
@@ -133,6 +146,7 @@ pub fn run(
     all.extend(structure);
     let trace = held_back(corpus, trace, &mut all);
     all.extend(trace);
+    all.extend(extra);
     let mut diagnostics = rules::apply_severities(&corpus.config, all);
     diagnostic::sort(&mut diagnostics);
     let errors = diagnostics

@@ -98,6 +98,8 @@ struct RawConfig {
     #[serde(default)]
     security_globs: Vec<String>,
     #[serde(default)]
+    code_tags: Vec<String>,
+    #[serde(default)]
     site: SiteConfig,
     #[serde(default)]
     types: IndexMap<String, RawType>,
@@ -132,6 +134,9 @@ pub struct Config {
     pub policy: Policy,
     /// Globs of security-relevant artifacts.
     pub security_globs: Vec<String>,
+    /// Globs (relative to the repository top) of the files whose `ddf: ID` comment tags name
+    /// the records they implement.
+    pub code_tags: Vec<String>,
     /// Site settings.
     pub site: SiteConfig,
     /// SBOM import settings.
@@ -165,6 +170,7 @@ const KNOWN_KEYS: &[&str] = &[
     "risk",
     "policy",
     "security_globs",
+    "code_tags",
     "site",
     "sbom",
     "types",
@@ -311,6 +317,23 @@ impl Config {
                 ));
             }
         }
+        for g in &raw.code_tags {
+            let pos = index.token_pos("code_tags", g);
+            if let Err(e) = globset::Glob::new(g) {
+                return Err(fail(
+                    pos,
+                    format!("code_tags: `{g}` is not a valid glob: {}", e.kind()),
+                    Some("write a path glob relative to the repository top, like `src/**/*.rs`"),
+                ));
+            }
+            if g.starts_with('/') || g.split('/').any(|c| c == "..") {
+                return Err(fail(
+                    pos,
+                    format!("code_tags: `{g}` leaves the repository"),
+                    Some("write a path glob relative to the repository top, like `src/**/*.rs`"),
+                ));
+            }
+        }
         for name in raw.types.keys() {
             if !is_type_name(name) {
                 return Err(fail(
@@ -350,6 +373,7 @@ impl Config {
                     .collect(),
                 policy: raw.policy,
                 security_globs: raw.security_globs,
+                code_tags: raw.code_tags,
                 site: raw.site,
                 sbom: raw.sbom,
                 schema,

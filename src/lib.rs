@@ -13,6 +13,7 @@ pub mod corpus;
 pub mod date;
 pub mod diagnostic;
 pub mod edit;
+pub mod exchange;
 pub mod front_matter;
 pub mod fsafe;
 pub mod graph;

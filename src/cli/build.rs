@@ -46,7 +46,15 @@ fn with_input<T>(
 ) -> Result<(T, Generated), CliError> {
     let (corpus, graph, history) = env.load_all()?;
     let hctx = history.as_ref().map(super::HistoryData::ctx);
-    let report = crate::check::run(&corpus, &graph, crate::date::Date::today(), hctx.as_ref());
+    let tags = env.code_tags(&corpus)?;
+    let report = crate::check::run_with(
+        &corpus,
+        &graph,
+        crate::date::Date::today(),
+        hctx.as_ref(),
+        crate::exchange::code_tags::dangling(&tags, &corpus),
+    );
+    let code_tags = crate::exchange::code_tags::by_record(&tags);
     let marks = hctx
         .as_ref()
         .map(|c| crate::rules::change::Marks::new(&corpus, c));
@@ -82,6 +90,7 @@ fn with_input<T>(
             },
         ),
         uncommitted,
+        code_tags: &code_tags,
     };
     let source = env.source()?;
     let value = f(&input, source.as_ref(), &templates_dir)?;

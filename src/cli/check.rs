@@ -35,7 +35,14 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     let (corpus, graph, history) = env.load_all()?;
     let hctx = history.as_ref().map(super::HistoryData::ctx);
     let started = std::time::Instant::now();
-    let report = crate::check::run(&corpus, &graph, crate::date::Date::today(), hctx.as_ref());
+    let tags = env.code_tags(&corpus)?;
+    let report = crate::check::run_with(
+        &corpus,
+        &graph,
+        crate::date::Date::today(),
+        hctx.as_ref(),
+        crate::exchange::code_tags::dangling(&tags, &corpus),
+    );
     if env.verbose > 0 {
         eprintln!(
             "ddf: ran {} rules in {:.0?}",

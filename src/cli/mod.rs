@@ -27,6 +27,7 @@ mod schema;
 mod serve;
 mod show;
 mod trace;
+mod verify;
 mod vuln;
 
 use crate::corpus::{Corpus, LoadError};
@@ -127,6 +128,8 @@ pub enum Command {
     Sbom(sbom::Args),
     /// Match components against OSV advisories on disk, offline; write VULN records.
     Vuln(vuln::Args),
+    /// Import JUnit XML test results into the verifications (VER) they serve.
+    Verify(verify::Args),
     /// The management review snapshot (Markdown, JSON, HTML with charts), stamped with its commit.
     Review(review::Args),
     /// Build the static DDF site (offline, printable) into `site/` or `-o DIR`.
@@ -168,6 +171,7 @@ impl Command {
             Command::Mv(_) => "mv",
             Command::Fmt(_) => "fmt",
             Command::Lsp(_) => "lsp",
+            Command::Verify(_) => "verify",
         }
     }
 
@@ -380,6 +384,31 @@ impl Env {
     /// Opens the source (working tree or `--rev`).
     pub fn source(&self) -> Result<Box<dyn crate::source::Source>, CliError> {
         Ok(crate::source::open(&self.root, self.rev.as_deref())?)
+    }
+
+    /// The `ddf: ID` tags of the files under `code_tags` (none when the setting is absent), from
+    /// the working tree or `--rev`.
+    pub fn code_tags(
+        &self,
+        corpus: &Corpus,
+    ) -> Result<Vec<crate::exchange::code_tags::CodeTag>, CliError> {
+        use crate::exchange::code_tags::{scan, ScanError};
+        let started = std::time::Instant::now();
+        let tags = scan(&self.root, self.rev.as_deref(), &corpus.config.code_tags).map_err(
+            |e| match e {
+                ScanError::Source(e) => CliError::from(e),
+                ScanError::Integrity(e) => CliError::from(e),
+                ScanError::Glob(m) => CliError::usage(m),
+            },
+        )?;
+        if self.verbose > 0 && !corpus.config.code_tags.is_empty() {
+            eprintln!(
+                "ddf: {} code tags found under code_tags in {:.0?}",
+                tags.len(),
+                started.elapsed()
+            );
+        }
+        Ok(tags)
     }
 
     /// Loads the corpus and builds its graph.
@@ -640,6 +669,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Schema(a) => schema::run(&env, a),
         Command::Sbom(a) => sbom::run(&env, a),
         Command::Vuln(a) => vuln::run(&env, a),
+        Command::Verify(a) => verify::run(&env, a),
         Command::Review(a) => review::run(&env, a),
         Command::Build(a) => build::run(&env, a),
         Command::Serve(a) => serve::run(&env, a),

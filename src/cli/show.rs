@@ -49,6 +49,8 @@ struct ShowView {
     links_in: Vec<LinkView>,
     /// Records the body mentions in its prose (ids of known types), resolved.
     mentions: Vec<LinkView>,
+    /// The places in the code whose `ddf: ID` comment tag names this record.
+    implemented_in: Vec<CodeRefView>,
     upstream: Vec<ChainView>,
     downstream: Vec<ChainView>,
     /// Revisions, newest first (empty outside a Git repository).
@@ -61,6 +63,13 @@ struct ShowView {
     /// links to the id resolve to the first. Absent when the id is unique.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     same_id: Vec<ShowView>,
+}
+
+#[derive(Serialize)]
+struct CodeRefView {
+    path: String,
+    line: usize,
+    column: usize,
 }
 
 #[derive(Serialize)]
@@ -157,6 +166,7 @@ fn view(corpus: &Corpus, graph: &Graph, i: usize) -> ShowView {
             })
             .map(|id| link_view(corpus, "body", &id))
             .collect(),
+        implemented_in: Vec::new(),
         upstream: chain(corpus, &graph.upstream(i)),
         downstream: chain(corpus, &graph.downstream(i)),
         history: Vec::new(),
@@ -261,9 +271,19 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
             paths.join(", ")
         );
     }
+    let tags = env.code_tags(&corpus)?;
     let mut views = Vec::with_capacity(all.len().max(1));
     for j in std::iter::once(i).chain(all.into_iter().filter(|&j| j != i)) {
         let mut v = view(&corpus, &graph, j);
+        v.implemented_in = tags
+            .iter()
+            .filter(|t| t.id == v.id)
+            .map(|t| CodeRefView {
+                path: t.path.clone(),
+                line: t.line,
+                column: t.column,
+            })
+            .collect();
         if let Some(data) = &history {
             add_history(&mut v, &corpus, &graph, j, data)?;
         }
@@ -360,6 +380,12 @@ fn human(v: &ShowView, env: &Env) -> String {
     links(&mut s, "Links out", "->", &v.links_out);
     links(&mut s, "Links in", "<-", &v.links_in);
     links(&mut s, "Mentioned in the body", "->", &v.mentions);
+    if !v.implemented_in.is_empty() {
+        s.push_str(&format!("\n{}\n", st.bold("Implemented in (code tags)")));
+        for c in &v.implemented_in {
+            s.push_str(&format!("  {}:{}\n", c.path, c.line));
+        }
+    }
     let tree = |s: &mut String, title: &str, items: &[ChainView]| {
         s.push_str(&format!("\n{} ({})\n", st.bold(title), items.len()));
         if items.is_empty() {
@@ -461,6 +487,14 @@ fn markdown(v: &ShowView) -> String {
     }
     s.push('\n');
     s.push_str(v.body.trim());
+    if !v.implemented_in.is_empty() {
+        let places: Vec<String> = v
+            .implemented_in
+            .iter()
+            .map(|c| format!("`{}:{}`", c.path, c.line))
+            .collect();
+        s.push_str(&format!("\n\n**Implemented in**: {}", places.join(", ")));
+    }
     s.push_str("\n\n### Trace\n\n");
     for (title, items) in [("Upstream", &v.upstream), ("Downstream", &v.downstream)] {
         s.push_str(&format!("**{title}**: "));

@@ -73,6 +73,7 @@ rules! {
     "self-link", E, "structure", "", "A record links to itself";
     "cycle", E, "structure", "", "Written links form a cycle";
     "config", E, "structure", "", "ddf.yaml names something unknown";
+    "code-tag-dangling", E, "structure", "", "A `ddf: ID` comment tag in a file under `code_tags` names no record";
     "un-validated", E, "design", "ISO 13485 7.3.7", "Every user need that is not obsolete has a passing validation";
     "di-parent", E, "design", "ISO 13485 7.3.3", "Every design input traces to a need, input or control, or is regulatory with a standard";
     "di-has-output", E, "design", "ISO 13485 7.3.2 e), 7.3.4", "Every design input has an output and every output satisfies an input";

@@ -60,6 +60,8 @@ pub struct Input<'a> {
     /// (records, `ddf.yaml`, templates, the SBOMs releases name) had uncommitted changes
     /// ([`crate::source::uncommitted`]); `None` for `--rev` and outside Git.
     pub uncommitted: Option<bool>,
+    /// The `ddf: ID` code tags of the files under `code_tags`, by record id.
+    pub code_tags: &'a crate::exchange::code_tags::ByRecord,
 }
 
 /// Why a site could not be built.

@@ -313,6 +313,8 @@ pub struct RecordView {
     pub mentions: Vec<LinkView>,
     /// Records that mention this one in their body or fields (the inverse of `mentions`), by id.
     pub mentioned_by: Vec<LinkView>,
+    /// The places in the code whose `ddf: ID` comment tag names this record (`path:line`).
+    pub implemented_in: Vec<String>,
     /// Upstream trace, as a tree in depth-first order (the first [`TREE_LIMIT`] records).
     pub upstream: Vec<ChainView>,
     /// Number of upstream records.
@@ -1149,6 +1151,15 @@ pub fn record(
         links_in,
         mentions,
         mentioned_by,
+        implemented_in: input
+            .code_tags
+            .get(&r.id)
+            .map(|ts| {
+                ts.iter()
+                    .map(|t| format!("{}:{}", t.path, t.line))
+                    .collect()
+            })
+            .unwrap_or_default(),
         upstream_total: up.len(),
         upstream: tree(corpus, i, &up),
         downstream_total: down.len(),

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod browser;
+mod code_tags;
 mod commands;
 mod demo;
 mod edit;
@@ -26,5 +27,6 @@ mod site_registers;
 mod site_risk;
 mod site_search;
 mod standard;
+mod verify;
 mod vuln;
 mod workflow;

@@ -1,0 +1,2 @@
+*** Settings ***
+Documentation    Infusion pump acceptance tests.
