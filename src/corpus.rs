@@ -335,9 +335,12 @@ impl Corpus {
         let fresh = Corpus::from_files(self.source.clone(), self.config.clone(), Vec::new(), files);
         self.records.retain(|r| !changed.contains(&r.path));
         self.diagnostics.retain(|d| !changed.contains(&d.path));
+        self.unread.retain(|u| !changed.contains(&u.path));
         self.records.extend(fresh.records);
         self.diagnostics.extend(fresh.diagnostics);
+        self.unread.extend(fresh.unread);
         self.records.sort_by(|a, b| a.path.cmp(&b.path));
+        self.unread.sort_by(|a, b| a.path.cmp(&b.path));
         self.files = self.records.len();
         self.reindex();
         self.risk = crate::risk_plan::InForce::resolve(&self.records, &self.config);
