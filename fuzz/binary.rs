@@ -399,6 +399,15 @@ impl Binary {
         let (check_json, mut export_json) = match (check_json, export_json) {
             (Some(c), Some(e)) => (c, e),
             (None, None) => return Ok(()),
+            // `change_control_since` names a revision that only the commands reading history
+            // resolve: `check` refuses one that does not exist (exit 2, the configuration is
+            // wrong), while `export` needs no history and runs.
+            (None, Some(_))
+                if check.code == 2 && check.stderr.contains("change_control_since") =>
+            {
+                features.push("bin:history-only-config-error".into());
+                return Ok(());
+            }
             _ => {
                 return Err(Failure::new(
                     "exit",

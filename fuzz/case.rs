@@ -18,7 +18,7 @@ pub(crate) enum Kind {
     Config,
     /// A CycloneDX JSON SBOM.
     CycloneDx,
-    /// An SPDX JSON SBOM.
+    /// An SPDX SBOM: 2.x JSON or tag-value, or 3.0 JSON-LD.
     Spdx,
     /// An OSV advisory.
     Osv,

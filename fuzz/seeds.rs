@@ -40,13 +40,14 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// `(name, bytes)` of the `*.json` files in `dir`, sorted by name.
+/// `(name, bytes)` of the `*.json` (and SPDX tag-value `*.spdx`) files in `dir`, sorted by name.
 fn json_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut out = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for e in entries.flatten() {
         let p = e.path();
-        if p.extension().is_some_and(|x| x == "json") {
+        // `.spdx`: SPDX tag-value, which `ddf sbom import` reads as well as JSON.
+        if p.extension().is_some_and(|x| x == "json" || x == "spdx") {
             let name = e.file_name().to_string_lossy().into_owned();
             out.push((name, read(&p)?));
         }
