@@ -277,7 +277,8 @@ fn misnamed_issue(name: &str) -> ReadIssue {
     }
 }
 
-fn too_large(size: u64) -> ReadIssue {
+/// Why a record file over [`MAX_FILE`] bytes is not read.
+pub(crate) fn too_large(size: u64) -> ReadIssue {
     ReadIssue {
         message: format!(
             "the file is {size} bytes, more than the {MAX_FILE} bytes a record may have"

@@ -39,6 +39,15 @@ impl Source for Overlay<'_> {
 
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
         match self.open.get(path) {
+            Some(text) if text.len() as u64 > crate::source::MAX_FILE => {
+                Err(SourceError::Refused {
+                    path: path.into(),
+                    reason: crate::fsafe::Refusal::TooLarge {
+                        size: text.len() as u64,
+                        max: crate::source::MAX_FILE,
+                    },
+                })
+            }
             Some(text) => Ok(Some(text.clone().into_bytes())),
             None => self.disk.read(path),
         }
@@ -54,7 +63,7 @@ impl Source for Overlay<'_> {
         let mut seen = BTreeSet::new();
         for f in &mut files {
             if let Some(text) = self.open.get(&f.path) {
-                f.content = Ok(text.clone().into_bytes());
+                f.content = buffer(text);
             }
             seen.insert(f.path.clone());
         }
@@ -68,13 +77,22 @@ impl Source for Overlay<'_> {
             {
                 files.push(SourceFile {
                     path: path.clone(),
-                    content: Ok(text.clone().into_bytes()),
+                    content: buffer(text),
                 });
             }
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(files)
     }
+}
+
+/// A buffer as a record file: refused over [`crate::source::MAX_FILE`] bytes, as a file on disk
+/// is, so an editor buffer is no way around the bound.
+fn buffer(text: &str) -> Result<Vec<u8>, crate::source::ReadIssue> {
+    if text.len() as u64 > crate::source::MAX_FILE {
+        return Err(crate::source::too_large(text.len() as u64));
+    }
+    Ok(text.as_bytes().to_vec())
 }
 
 /// The analysed DDF.
@@ -130,10 +148,15 @@ impl Workspace {
     /// The path relative to the root of an absolute path inside it, `/`-separated.
     pub fn relative(&self, path: &Path) -> Option<String> {
         let rel = path.strip_prefix(&self.root).ok()?;
+        // `records/../../etc/x.md` starts with the root but names a file outside it: only
+        // plain names are followed.
         let parts: Vec<String> = rel
             .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
+            .map(|c| match c {
+                std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
         (!parts.is_empty()).then(|| parts.join("/"))
     }
 
@@ -442,6 +465,19 @@ mod tests {
         assert!(ws.corpus.get("DI-005").is_some());
         assert!(ws.serves("records/DI-005.md"));
         assert!(!ws.serves("src/main.rs"));
+        // A path that climbs out of the root is not the DDF's, however it starts.
+        assert_eq!(
+            ws.relative(&dir.path().join("records/../../etc/x.md")),
+            None
+        );
+        // A buffer over the size bound of a record file is refused as the file would be.
+        let huge = format!("{}{}", di("DI-006", "Huge"), "x".repeat(9 * 1024 * 1024));
+        ws.set("records/DI-006.md", Some(huge));
+        ws.analyse().expect("analyse");
+        assert!(ws.corpus.get("DI-006").is_none());
+        assert!(ws.findings["records/DI-006.md"]
+            .iter()
+            .any(|d| d.message.contains("more than the")));
         assert!(
             !dir.path().join("records/DI-005.md").exists(),
             "nothing written"
