@@ -28,7 +28,7 @@ pub struct HistoryParts {
 
 /// The working tree with open buffers over it.
 struct Overlay<'a> {
-    disk: Worktree,
+    disk: &'a Worktree,
     open: &'a HashMap<String, String>,
 }
 
@@ -116,6 +116,8 @@ pub struct Workspace {
     unpublished: BTreeSet<String>,
     /// Everything must be read again.
     reload: bool,
+    /// The working tree, opened once (opening looks up the repository that fences its reads).
+    disk: Worktree,
 }
 
 impl Workspace {
@@ -125,7 +127,8 @@ impl Workspace {
         history: impl FnOnce(&Corpus) -> Option<HistoryParts>,
     ) -> Result<Workspace, LoadError> {
         let open = HashMap::new();
-        let corpus = load_all(root, &open)?;
+        let disk = Worktree::new(root);
+        let corpus = load_all(&disk, &open)?;
         let history = history(&corpus);
         let graph = Graph::build(&corpus);
         let mut ws = Workspace {
@@ -139,6 +142,7 @@ impl Workspace {
             unpublished: BTreeSet::new(),
             load_error: None,
             reload: false,
+            disk,
         };
         ws.check();
         ws.unpublished = ws.findings.keys().cloned().collect();
@@ -165,8 +169,8 @@ impl Workspace {
         if let Some(t) = self.open.get(rel) {
             return Some(t.clone());
         }
-        let disk = Worktree::new(&self.root);
-        disk.read(rel)
+        self.disk
+            .read(rel)
             .ok()
             .flatten()
             .and_then(|b| String::from_utf8(b).ok())
@@ -216,7 +220,7 @@ impl Workspace {
     /// Runs `f` with the DDF as the editor has it (the buffers over the disk) as a source.
     pub fn with_source<R>(&self, f: impl FnOnce(&dyn Source) -> R) -> R {
         let source = Overlay {
-            disk: Worktree::new(&self.root),
+            disk: &self.disk,
             open: &self.open,
         };
         f(&source)
@@ -239,12 +243,12 @@ impl Workspace {
             return Ok(());
         }
         let loaded = if self.reload {
-            load_all(&self.root, &self.open).map(Some)
+            load_all(&self.disk, &self.open).map(Some)
         } else {
             self.incremental()
                 .map(|exact| (!exact).then_some(()))
                 .and_then(|full| match full {
-                    Some(()) => load_all(&self.root, &self.open).map(Some),
+                    Some(()) => load_all(&self.disk, &self.open).map(Some),
                     None => Ok(None),
                 })
         };
@@ -291,7 +295,7 @@ impl Workspace {
     /// became a document) and a full load is needed.
     fn incremental(&mut self) -> Result<bool, LoadError> {
         let source = Overlay {
-            disk: Worktree::new(&self.root),
+            disk: &self.disk,
             open: &self.open,
         };
         let mut files = Vec::new();
@@ -374,11 +378,8 @@ pub fn findings_for<'a>(ws: &'a Workspace, path: &str) -> Vec<&'a Diagnostic> {
 }
 
 /// A full load with the buffers laid over the disk.
-fn load_all(root: &Path, open: &HashMap<String, String>) -> Result<Corpus, LoadError> {
-    let source = Overlay {
-        disk: Worktree::new(root),
-        open,
-    };
+fn load_all(disk: &Worktree, open: &HashMap<String, String>) -> Result<Corpus, LoadError> {
+    let source = Overlay { disk, open };
     Corpus::load(&source)
 }
 
