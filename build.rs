@@ -1,5 +1,7 @@
 //! Embeds every file under `templates/` in the binary: writes the list of (relative path, text)
-//! that `src/templates.rs` includes, so adding a template is adding a file.
+//! that `src/templates.rs` includes, so adding a template is adding a file. Also records the
+//! compiler and target the binary is built with, for the environment section of
+//! `ddf validation-report` (ddf runs no compiler at runtime).
 
 use std::path::Path;
 
@@ -41,4 +43,19 @@ fn main() {
     let out =
         Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("templates.rs");
     std::fs::write(out, code).expect("write templates list");
+
+    // `rustc --version` of the compiler cargo builds with (RUSTC is set by cargo).
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let version = std::process::Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo::rustc-env=DDF_BUILD_RUSTC={version}");
+    println!(
+        "cargo::rustc-env=DDF_BUILD_TARGET={}",
+        std::env::var("TARGET").unwrap_or_else(|_| "unknown".into())
+    );
 }

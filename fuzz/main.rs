@@ -85,6 +85,9 @@ struct Options {
     /// nothing runs.
     filtered_out: bool,
     list: bool,
+    /// `--ignored` (libtest): list or run the ignored tests only. The fuzzer is not one, so
+    /// cargo-nextest, which lists with and without `--ignored`, sees it once, as a test to run.
+    ignored_only: bool,
 }
 
 /// A seed from the command line: a number, 0x-hex, or any text hashed (FNV-1a).
@@ -131,6 +134,7 @@ impl Options {
             replay: None,
             inject: None,
             filtered_out: false,
+            ignored_only: false,
             list: false,
         };
         let mut it = args.into_iter();
@@ -185,6 +189,7 @@ impl Options {
                 "--inject" => o.inject = Some(value("--inject")?),
                 "-h" | "--help" => return Err(String::new()),
                 "--list" => o.list = true,
+                "--ignored" => o.ignored_only = true,
                 // libtest's options, which `cargo test` may pass on: nothing to do here.
                 "--skip" | "--test-threads" | "--color" | "--format" | "-Z" | "--logfile" => {
                     let _ = value(&flag);
@@ -608,10 +613,12 @@ fn main() -> ExitCode {
         }
     };
     if o.list {
-        println!("fuzz: test");
+        if !o.ignored_only {
+            println!("fuzz: test");
+        }
         return ExitCode::SUCCESS;
     }
-    if o.filtered_out {
+    if o.filtered_out || o.ignored_only {
         return ExitCode::SUCCESS;
     }
     if o.replay.is_some() {

@@ -36,4 +36,5 @@ pub mod site;
 pub mod source;
 pub mod templates;
 pub mod trace;
+pub mod validation;
 pub mod vuln;

@@ -27,6 +27,7 @@ mod schema;
 mod serve;
 mod show;
 mod trace;
+mod validation_report;
 mod verify;
 mod vuln;
 
@@ -130,6 +131,10 @@ pub enum Command {
     Vuln(vuln::Args),
     /// Import JUnit XML test results into the verifications (VER) they serve.
     Verify(verify::Args),
+    /// The tool-validation report of a DDF that describes a software tool: intended use,
+    /// requirements and their risk, trace to tests and results, environment, known anomalies,
+    /// and the qualification steps left to the user (docs/validation.md).
+    ValidationReport(validation_report::Args),
     /// The management review snapshot (Markdown, JSON, HTML with charts), stamped with its commit.
     Review(review::Args),
     /// Build the static DDF site (offline, printable) into `site/` or `-o DIR`.
@@ -172,6 +177,7 @@ impl Command {
             Command::Fmt(_) => "fmt",
             Command::Lsp(_) => "lsp",
             Command::Verify(_) => "verify",
+            Command::ValidationReport(_) => "validation-report",
         }
     }
 
@@ -670,6 +676,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Sbom(a) => sbom::run(&env, a),
         Command::Vuln(a) => vuln::run(&env, a),
         Command::Verify(a) => verify::run(&env, a),
+        Command::ValidationReport(a) => validation_report::run(&env, a),
         Command::Review(a) => review::run(&env, a),
         Command::Build(a) => build::run(&env, a),
         Command::Serve(a) => serve::run(&env, a),

@@ -1,4 +1,5 @@
-//! Design-control trace rules: `un-validated`, `di-parent`, `di-has-output`, `di-verified`.
+//! Design-control trace rules: `un-validated`, `di-parent`, `di-has-output`, `di-verified`,
+//! `risk-verified`.
 //!
 //! They check the chain ISO 13485 7.3 asks an auditor to be able to walk: a user need is
 //! validated (7.3.7), every design input derives from a need, an input, a risk control or a
@@ -304,6 +305,17 @@ fn di_verified(ctx: &mut Ctx<'_>, live: &Live<'_>) {
         } else {
             format!("write a VER with `verifies: [{}]` and `result: pass`, or verify each of its child DIs", r.id)
         };
+        // A requirement whose failure matters to the quality system that relies on it
+        // (`risk: high`, a field a profile adds: docs/validation.md) stays an error even where
+        // a project lowers `di-verified`: FDA's computer software assurance guidance asks for
+        // scripted assurance of high-risk features only.
+        if r.str("risk") == Some("high") {
+            let msg = format!(
+                "{} is a high-risk requirement (risk: high) without a passing verification",
+                r.id
+            );
+            ctx.emit("risk-verified", r, r.index.value_pos("risk"), msg, &hint);
+        }
         ctx.emit("di-verified", r, None, msg, &hint);
     }
     for (j, v) in live.all("verification") {
@@ -568,6 +580,40 @@ mod tests {
             f[0].message
         );
         assert_eq!(fired(&d, "di-verified", "DI-003").len(), 1);
+    }
+
+    /// A profile that adds `risk` to design inputs and lowers `di-verified`, as the
+    /// tool-validation DDF does (validation/ddf.yaml).
+    const RISK_PROFILE: &str = "project: t\nrules: { di-verified: warning }\ntypes:\n  design-input:\n    fields:\n      risk: { kind: enum, values: [high, low] }\n";
+
+    #[test]
+    fn risk_verified_keeps_high_risk_inputs_an_error_when_di_verified_is_lowered() {
+        use crate::diagnostic::Severity;
+        use crate::rules::testing::run_with;
+        let mut r = complete();
+        r[1] = di("DI-001", "traces_to: [UN-001]\nrisk: high\n");
+        r[3] = ver("VER-001", "fail", "DI-001");
+        r.push(di("DI-002", "traces_to: [UN-001]\nrisk: low\n"));
+        r.push(dout("DO-002", "satisfies: [DI-002]\n"));
+        let d = run_with(RISK_PROFILE, &r);
+        let f = fired(&d, "risk-verified", "DI-001");
+        assert_eq!(f.len(), 1, "{d:?}");
+        assert_eq!(f[0].severity, Severity::Error);
+        assert_eq!(f[0].line, Some(10), "at the risk field");
+        assert!(f[0].message.contains("high-risk"), "{}", f[0].message);
+        // The low-risk input without a verification is shown, as a warning only.
+        assert!(fired(&d, "risk-verified", "DI-002").is_empty(), "{d:?}");
+        let f = fired(&d, "di-verified", "DI-002");
+        assert_eq!(f[0].severity, Severity::Warning);
+        // Passing, the high-risk input has no finding.
+        r[3] = ver("VER-001", "pass", "DI-001");
+        assert!(fired(&run_with(RISK_PROFILE, &r), "risk-verified", "DI-001").is_empty());
+        // Without the field (a device DDF), the rule says nothing: di-verified does.
+        r[3] = ver("VER-001", "fail", "DI-001");
+        r[1] = di("DI-001", "traces_to: [UN-001]\n");
+        let d = run(&r);
+        assert!(fired(&d, "risk-verified", "DI-001").is_empty());
+        assert_eq!(fired(&d, "di-verified", "DI-001").len(), 1);
     }
 
     #[test]

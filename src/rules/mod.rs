@@ -78,6 +78,7 @@ rules! {
     "di-parent", E, "design", "ISO 13485 7.3.3", "Every design input traces to a need, input or control, or is regulatory with a standard";
     "di-has-output", E, "design", "ISO 13485 7.3.2 e), 7.3.4", "Every design input has an output and every output satisfies an input";
     "di-verified", E, "design", "ISO 13485 7.3.6", "Every design input has a passing verification";
+    "risk-verified", E, "design", "ISO 13485 4.1.6, 7.3.6; FDA computer software assurance guidance", "Every design input with `risk: high` has a passing verification, whatever di-verified's severity";
     "risk-policy", E, "risk", "ISO 14971 4.4 c)-d); AAMI TIR57, SW96", "The acceptability criteria in force are the approved plans', and every hazardous situation is scored under their revision";
     "hs-estimated", E, "risk", "ISO 14971 5.5, 6", "Hazardous situations are scored consistently with harms and matrices";
     "hs-controlled", E, "risk", "ISO 14971 6, 7.1", "A hazardous situation with unacceptable risk has a risk control";
