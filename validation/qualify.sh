@@ -16,6 +16,8 @@ out="${1:-target/qualification}"
 export CI="${CI:-true}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 target="${CARGO_TARGET_DIR:-target}"
+# cargo-nextest keeps its reports under the workspace's target/nextest, whatever CARGO_TARGET_DIR.
+junit=target/nextest/ci/junit.xml
 
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "qualify: cargo-nextest is missing; install it with: cargo install --locked cargo-nextest" >&2
@@ -26,7 +28,7 @@ echo "== build"
 cargo build --locked --quiet || exit 2
 ddf="$target/debug/ddf"
 
-echo "== the whole test suite, once, to JUnit ($target/nextest/ci/junit.xml)"
+echo "== the whole test suite, once, to JUnit ($junit)"
 cargo nextest run --locked --profile ci --no-fail-fast
 tests=$?
 
@@ -36,7 +38,7 @@ doc=$?
 
 # The results go into the VERs of validation/ in this working tree, as of the commit checked out.
 echo "== ddf verify import"
-"$ddf" -C validation verify import "$target/nextest/ci/junit.xml" --baseline HEAD
+"$ddf" -C validation verify import "$junit" --baseline HEAD
 import=$?
 
 echo "== ddf check -C validation"
