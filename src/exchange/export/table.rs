@@ -88,12 +88,12 @@ fn csv_line(fields: &[String]) -> String {
         .map(|f| csv_field(f))
         .collect::<Vec<_>>()
         .join(",");
-    s.push_str("\r\n");
+    s.push('\n');
     s
 }
 
-/// The records as CSV: a header line, then a line per record; CRLF line ends (RFC 4180, and
-/// what spreadsheet programs expect).
+/// The records as CSV: a header line, then a line per record (line ends `\n`, as ddf's other
+/// CSV outputs).
 pub fn csv(corpus: &Corpus, selected: &[usize]) -> String {
     let (header, rows) = rows(corpus, selected);
     let mut s = csv_line(&header);
