@@ -226,7 +226,7 @@ pub fn document(corpus: &Corpus, selected: &[usize], created: i64) -> Document {
         x,
         "\n      <DATATYPES>\n        <DATATYPE-DEFINITION-STRING IDENTIFIER=\"ddf-datatype-string\" LAST-CHANGE=\"{when}\" LONG-NAME=\"ddf text\" MAX-LENGTH=\"{max_len}\"/>\n        <DATATYPE-DEFINITION-XHTML IDENTIFIER=\"ddf-datatype-xhtml\" LAST-CHANGE=\"{when}\" LONG-NAME=\"ddf Markdown as XHTML\"/>\n      </DATATYPES>\n      <SPEC-TYPES>"
     );
-    for (&(_, t), _) in &by_type {
+    for &(_, t) in by_type.keys() {
         let _ = write!(
             x,
             "\n        <SPEC-OBJECT-TYPE IDENTIFIER=\"ddf-type-{t}\" LAST-CHANGE=\"{when}\" LONG-NAME=\"{t}\">\n          <SPEC-ATTRIBUTES>"
