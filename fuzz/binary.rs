@@ -364,6 +364,19 @@ impl Binary {
         self.run(&self.work, &["check", "-C", &dir])?;
         let mut trace = self.run(&self.work, &["trace", "--format", "json", "-C", &dir])?;
         self.json(&mut trace, false)?;
+        // The ReqIF export is well-formed XML whatever the records hold (exit 1: some were left
+        // out); the records table does not panic.
+        let reqif = self.run(&self.work, &["export", "--format", "reqif", "-C", &dir])?;
+        if matches!(reqif.code, 0 | 1) {
+            let text = String::from_utf8_lossy(&reqif.stdout);
+            if let Err(e) = roxmltree::Document::parse(&text) {
+                return Err(Failure::new(
+                    "reqif",
+                    format!("`{}` wrote XML that does not parse: {e}", reqif.args),
+                ));
+            }
+        }
+        self.run(&self.work, &["export", "--format", "csv", "-C", &dir])?;
         let id = case
             .files
             .get(&case.target)

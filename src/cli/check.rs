@@ -57,7 +57,8 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
             s.push('\n');
             s
         }
-        Format::Human => {
+        // `env.format` refused the export-only formats.
+        Format::Human | Format::Reqif | Format::Xlsx => {
             let source = env.source()?;
             human(&report, source.as_ref(), &env.style)
         }

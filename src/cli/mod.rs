@@ -82,6 +82,10 @@ pub enum Format {
     Md,
     /// Comma-separated values, for spreadsheets.
     Csv,
+    /// ReqIF 1.2 XML, for requirements tools (`ddf export`).
+    Reqif,
+    /// An Excel workbook (`ddf export -o FILE.xlsx`).
+    Xlsx,
 }
 
 /// Colour choice.
@@ -121,7 +125,8 @@ pub enum Command {
     Impact(impact::Args),
     /// The trace matrix (user need -> design input -> design output -> verification / validation).
     Trace(trace::Args),
-    /// The whole graph as JSON (records and links), or its links as CSV.
+    /// Export the records and links (or a type's, or one record's trace) as JSON, ReqIF 1.2,
+    /// CSV or XLSX.
     Export(export::Args),
     /// The effective schema; `--json-schema` writes a JSON Schema per type for editors.
     Schema(schema::Args),

@@ -120,7 +120,8 @@ fn unsupported_format_is_usage_error() {
     let run = t.ddf(&["export", "--format", "md"]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("hint: use --format json | csv"),
+        run.stderr
+            .contains("hint: use --format json | reqif | csv | xlsx"),
         "{}",
         run.stderr
     );
@@ -332,7 +333,7 @@ fn export_is_the_whole_graph() {
     assert!(links
         .iter()
         .any(|l| l["from"] == "DO-001" && l["field"] == "satisfies" && l["to"] == "DI-002"));
-    let csv = t.ddf(&["export", "--format", "csv"]);
+    let csv = t.ddf(&["export", "--format", "csv", "--links"]);
     assert!(csv.stdout.starts_with("from,field,to\n"));
     assert!(csv.stdout.contains("VER-002,verifies,DO-001\n"));
 }

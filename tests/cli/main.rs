@@ -7,6 +7,7 @@ mod code_tags;
 mod commands;
 mod demo;
 mod edit;
+mod export;
 mod fuzz_found;
 mod harness;
 mod history;
