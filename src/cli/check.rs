@@ -57,7 +57,8 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
             s.push('\n');
             s
         }
-        Format::Human => {
+        // `env.format` allowed only the formats above.
+        Format::Human | Format::Cyclonedx | Format::Csaf => {
             let source = env.source()?;
             human(&report, source.as_ref(), &env.style)
         }

@@ -81,6 +81,10 @@ pub enum Format {
     Md,
     /// Comma-separated values, for spreadsheets.
     Csv,
+    /// CycloneDX 1.6 JSON (`sbom export`, `vuln export`).
+    Cyclonedx,
+    /// CSAF 2.0 JSON, VEX profile (`vuln export`).
+    Csaf,
 }
 
 /// Colour choice.

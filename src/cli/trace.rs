@@ -49,7 +49,8 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         }
         Format::Csv => m.csv(),
         Format::Md => markdown(&m),
-        Format::Human => human(&m, env),
+        // `env.format` allowed only the formats above.
+        Format::Human | Format::Cyclonedx | Format::Csaf => human(&m, env),
     };
     print(&text)?;
     Ok(if m.rows_with_gaps > 0 { 1 } else { 0 })
