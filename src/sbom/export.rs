@@ -576,7 +576,12 @@ pub fn is_spdx_expression(text: &str) -> bool {
                     return false;
                 }
             }
-            "AND" | "OR" | "WITH" if !want_operand => want_operand = true,
+            "AND" | "OR" | "WITH" => {
+                if want_operand {
+                    return false;
+                }
+                want_operand = true;
+            }
             t if want_operand
                 && t.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
                 && t.chars()
