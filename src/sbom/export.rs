@@ -4,7 +4,7 @@
 //!
 //! What a release ships is what its SBOM files list ([`shipped`]); each component is paired with
 //! its CMP record the way `sbom-reconciled`, the site's release page and
-//! [`crate::vuln::affected`] pair them ([`crate::vuln::affected::pair`]), so the export, the site
+//! [`crate::vuln::affected`] pair them (`crate::vuln::affected::pair`), so the export, the site
 //! and the VEX name the same components. The SBOM gives identity (name, version, purl, CPE,
 //! hashes, licence: what was built); the CMP record and its SUP record give what the quality
 //! system knows (supplier, support level, support basis, end of support). A record that describes
