@@ -98,8 +98,8 @@ pub(super) fn export_error(e: crate::sbom::export::ExportError) -> CliError {
     CliError::usage(e.to_string()).hint(hint)
 }
 
-/// The release's time when its record gives none (`fielded: false`): its commit's time, read
-/// from the repository (not with --rev, where the DDF is itself a past commit).
+/// The release's time: its `fielded` date, else (`fielded: false`, a release in preparation) the
+/// time of its `commit` (else `tag`), read from the repository at the DDF root.
 pub(super) fn export_options(
     env: &Env,
     rel: Option<&crate::record::Record>,

@@ -67,7 +67,7 @@ impl ExportError {
     pub fn hint(&self) -> String {
         match self {
             ExportError::NoRecord(_) | ExportError::NotARelease { .. } => {
-                "name a release record (REL-...); `ddf trace --type release` lists them".into()
+                "name a release record (REL-...), as `ddf sbom diff` and `ddf check --release` do".into()
             }
             ExportError::NoSbom(_) => "import the release's SBOM with `ddf sbom import FILE --release REL`, which lists it in `sbom:`".into(),
             ExportError::Unreadable { .. } => "fix the file or the path in the release's `sbom:`; `ddf check` reports it under sbom-reconciled".into(),
@@ -371,9 +371,7 @@ pub fn shipped(corpus: &Corpus, rel_id: &str) -> Result<Shipped, ExportError> {
         if !c.sbom_ref.is_empty() {
             refs.insert((file.to_string(), c.sbom_ref.clone()), bom_ref.clone());
         }
-        if j.is_none() {
-            seen.insert(key, bom_ref.clone());
-        }
+        seen.entry(key).or_insert_with(|| bom_ref.clone());
         items.push(Item {
             component: comp,
             record: rec.map(|(i, _)| i),

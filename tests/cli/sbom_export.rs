@@ -718,3 +718,25 @@ fn an_unfielded_release_is_dated_by_its_commit() {
         run.stderr
     );
 }
+
+#[test]
+fn a_component_listed_twice_is_exported_once() {
+    // Two SBOM files of one release that list the same components (here the same file twice).
+    let t = TestRepo::example();
+    let rel = t.read("records/releases/REL-002.md").replace(
+        "sbom: [sboms/aip-100-fw-2.1.0.cdx.json]",
+        "sbom: [sboms/aip-100-fw-2.1.0.cdx.json, sboms/copy.cdx.json]",
+    );
+    t.write("records/releases/REL-002.md", &rel);
+    t.write(
+        "sboms/copy.cdx.json",
+        &t.read("sboms/aip-100-fw-2.1.0.cdx.json"),
+    );
+    let sbom = export(&t, &["sbom", "export", "REL-002"]);
+    assert_eq!(
+        sbom["components"].as_array().map(Vec::len),
+        Some(8),
+        "{sbom}"
+    );
+    assert_valid(&cdx_schema(), &sbom, "merged SBOM");
+}
