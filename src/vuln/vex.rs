@@ -132,8 +132,13 @@ pub fn statements(
         let r = &corpus.records[v];
         let state = r.text("state").unwrap_or_default();
         if !STATES.contains(&state.as_str()) {
+            let what = if state.trim().is_empty() {
+                "has no `state`".to_string()
+            } else {
+                format!("`state` is `{state}`")
+            };
             return Err(ExportError::Missing(format!(
-                "{}: `state` is `{state}`, not one of {}; a VEX cannot state it",
+                "{}: {what}; a VEX states one of {}",
                 r.id,
                 STATES.join(", ")
             )));
