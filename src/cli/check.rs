@@ -58,7 +58,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
             s
         }
         // `env.format` refused the export-only formats.
-        Format::Human | Format::Reqif | Format::Xlsx => {
+        Format::Human | Format::Reqif | Format::Xlsx | Format::Cyclonedx | Format::Csaf => {
             let source = env.source()?;
             human(&report, source.as_ref(), &env.style)
         }

@@ -86,6 +86,10 @@ pub enum Format {
     Reqif,
     /// An Excel workbook (`ddf export -o FILE.xlsx`).
     Xlsx,
+    /// CycloneDX 1.6 JSON (`sbom export`, `vuln export`).
+    Cyclonedx,
+    /// CSAF 2.0 JSON, VEX profile (`vuln export`).
+    Csaf,
 }
 
 /// Colour choice.

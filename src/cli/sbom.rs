@@ -1,4 +1,4 @@
-//! `ddf sbom import FILE` and `ddf sbom diff A B`.
+//! `ddf sbom import FILE`, `ddf sbom diff A B` and `ddf sbom export REL`.
 
 use super::output::{md_cell, table};
 use super::{print, write_atomic, CliError, Env, Format};
@@ -33,6 +33,29 @@ pub enum SbomCommand {
     /// Compare two SBOM files, or the SBOMs of two releases (REL ids): components added,
     /// removed, with another version or another supplier.
     Diff(DiffArgs),
+    /// Write a release's SBOM as CycloneDX 1.6 JSON, with FDA's support level, end of support
+    /// and supplier per component.
+    ///
+    /// The components are those the release's SBOM files list, completed from their CMP and SUP
+    /// records (supplier, support level, support basis, end of support). The output is
+    /// deterministic: components sorted, the timestamp the release's (its `fielded` date, else
+    /// its commit's time), the serial number derived from the content. To stdout, or to FILE
+    /// with -o (atomically; an existing file only with --force).
+    Export(ExportArgs),
+}
+
+/// `ddf sbom export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The release (REL id).
+    #[arg(value_name = "REL")]
+    pub release: String,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace FILE if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 /// `ddf sbom import`.
@@ -65,7 +88,73 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     match args.command {
         SbomCommand::Import(a) => run_import(env, a),
         SbomCommand::Diff(a) => run_diff(env, a),
+        SbomCommand::Export(a) => run_export(env, a),
     }
+}
+
+/// The error of an export, with its hint.
+pub(super) fn export_error(e: crate::sbom::export::ExportError) -> CliError {
+    let hint = e.hint();
+    CliError::usage(e.to_string()).hint(hint)
+}
+
+/// The release's time: its `fielded` date, else (`fielded: false`, a release in preparation) the
+/// time of its `commit` (else `tag`), read from the repository at the DDF root.
+pub(super) fn export_options(
+    env: &Env,
+    rel: Option<&crate::record::Record>,
+) -> crate::sbom::export::Options {
+    let timestamp = rel.and_then(|r| {
+        crate::sbom::export::fielded_time(r)
+            .or_else(|| crate::sbom::export::commit_time(&env.root, r))
+    });
+    crate::sbom::export::Options { timestamp }
+}
+
+/// Writes an export to `-o FILE` (atomically, replacing only with --force) or stdout, and its
+/// warnings to stderr.
+pub(super) fn emit(
+    env: &Env,
+    export: &crate::sbom::export::Export,
+    out: Option<&Path>,
+    force: bool,
+) -> Result<u8, CliError> {
+    if !env.quiet {
+        for w in &export.warnings {
+            eprintln!("{} {w}", env.style.warning("warning:"));
+        }
+    }
+    match out {
+        Some(path) => {
+            write_atomic(path, export.text.as_bytes(), force).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    CliError::usage(format!(
+                        "{} already exists; nothing was written",
+                        path.display()
+                    ))
+                    .hint("pass --force to replace it")
+                } else {
+                    CliError::failed(format!("cannot write {}: {e}", path.display()))
+                }
+            })?;
+            if !env.quiet {
+                eprintln!("ddf: wrote {} ({})", path.display(), export.id);
+            }
+        }
+        None => print(&export.text)?,
+    }
+    Ok(0)
+}
+
+fn run_export(env: &Env, args: ExportArgs) -> Result<u8, CliError> {
+    env.format(&[Format::Cyclonedx])?;
+    let (corpus, _) = env.load()?;
+    let rel =
+        crate::sbom::export::release_index(&corpus, args.release.trim()).map_err(export_error)?;
+    let opts = export_options(env, Some(&corpus.records[rel]));
+    let export = crate::sbom::export::cyclonedx(&corpus, args.release.trim(), &opts)
+        .map_err(export_error)?;
+    emit(env, &export, args.out.as_deref(), args.force)
 }
 
 fn sbom_error(e: SbomError) -> CliError {

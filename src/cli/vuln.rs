@@ -28,6 +28,35 @@ pub enum VulnCommand {
     /// that are aliases are merged; withdrawn advisories are reported as withdrawn, never as live.
     /// Exit code 0 whatever is found; `ddf check` holds the VULN records to their deadlines.
     Scan(ScanArgs),
+    /// Write a release's VEX from the VULN records' assessments: CycloneDX 1.6 (default) or
+    /// CSAF 2.0 VEX profile (`--format csaf`).
+    ///
+    /// Lists every vulnerability in the release (those naming it in `fielded`, and those
+    /// affecting a component its SBOM lists at the version the record describes), with its
+    /// state, justification, response and the assessment (the record's body). CycloneDX refs
+    /// are BOM-Links into the SBOM `ddf sbom export` writes for the release. To stdout, or to
+    /// FILE with -o (atomically; an existing file only with --force).
+    Export(ExportArgs),
+}
+
+/// `ddf vuln export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The release (REL id).
+    #[arg(value_name = "REL")]
+    pub release: String,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace FILE if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// CSAF: the publisher's name (default: the maker the release's SBOMs name).
+    #[arg(long, value_name = "NAME")]
+    pub publisher: Option<String>,
+    /// CSAF: the publisher's namespace, a URL the maker controls (required for CSAF).
+    #[arg(long, value_name = "URL")]
+    pub publisher_namespace: Option<String>,
 }
 
 /// `ddf vuln scan`.
@@ -52,7 +81,38 @@ pub struct ScanArgs {
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     match args.command {
         VulnCommand::Scan(a) => run_scan(env, a),
+        VulnCommand::Export(a) => run_export(env, a),
     }
+}
+
+fn run_export(env: &Env, args: ExportArgs) -> Result<u8, CliError> {
+    use super::sbom::{emit, export_error, export_options};
+    let format = env.format(&[Format::Cyclonedx, Format::Csaf])?;
+    if format != Format::Csaf && (args.publisher.is_some() || args.publisher_namespace.is_some()) {
+        return Err(
+            CliError::usage("--publisher and --publisher-namespace are for --format csaf")
+                .hint("drop them, or add --format csaf"),
+        );
+    }
+    let (corpus, graph) = env.load()?;
+    let id = args.release.trim();
+    let rel = crate::sbom::export::release_index(&corpus, id).map_err(export_error)?;
+    let opts = export_options(env, Some(&corpus.records[rel]));
+    let export = match format {
+        Format::Csaf => crate::vuln::csaf::csaf(
+            &corpus,
+            &graph,
+            id,
+            &opts,
+            &crate::vuln::csaf::Publisher {
+                name: args.publisher.clone(),
+                namespace: args.publisher_namespace.clone(),
+            },
+        ),
+        _ => crate::vuln::vex::cyclonedx(&corpus, &graph, id, &opts),
+    }
+    .map_err(export_error)?;
+    emit(env, &export, args.out.as_deref(), args.force)
 }
 
 fn run_scan(env: &Env, args: ScanArgs) -> Result<u8, CliError> {

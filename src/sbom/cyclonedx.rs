@@ -78,10 +78,17 @@ pub(super) fn parse(root: &Node<'_>, file: &str, opts: &ReadOptions) -> Result<S
         refs.insert(p.sbom_ref.as_str());
     }
     let mut dangling = Vec::new();
+    let mut dependencies = Vec::new();
     for d in root.opt_items("dependencies").map_err(shape)? {
         d.expect_object().map_err(shape)?;
-        let mut named = vec![d.req_str("ref").map_err(shape)?];
-        named.extend(d.opt_strings("dependsOn").map_err(shape)?);
+        let from = d.req_str("ref").map_err(shape)?;
+        let on = d.opt_strings("dependsOn").map_err(shape)?;
+        dependencies.push((
+            from.to_string(),
+            on.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        ));
+        let mut named = vec![from];
+        named.extend(on);
         for r in named {
             if !refs.contains(r) {
                 dangling.push(format!("`{r}` ({})", d.path));
@@ -140,6 +147,7 @@ pub(super) fn parse(root: &Node<'_>, file: &str, opts: &ReadOptions) -> Result<S
         authors,
         components,
         vex,
+        dependencies,
         warnings,
     })
 }
@@ -287,7 +295,9 @@ fn component(
                     p.path
                 )),
             }
-        } else if opts.support_level_property.as_deref() == Some(pname) {
+        } else if opts.support_level_property.as_deref() == Some(pname)
+            || pname == super::SUPPORT_LEVEL_PROPERTY
+        {
             match support_level(value) {
                 Some(l) => support = Some(l.to_string()),
                 None => warnings.push(format!(

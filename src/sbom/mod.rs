@@ -11,6 +11,7 @@
 pub mod cyclonedx;
 pub mod diff;
 pub mod edit;
+pub mod export;
 pub mod import;
 pub mod json;
 pub mod purl;
@@ -29,6 +30,10 @@ pub const MAX_SBOM: u64 = 256 * 1024 * 1024;
 
 /// The CycloneDX property that states a component's end of support.
 pub const END_OF_SUPPORT_PROPERTY: &str = "cdx:lifecycle:milestone:endOfSupport";
+
+/// The property `ddf sbom export` writes a component's support level in (FDA's "level of
+/// support"; no CycloneDX property is official yet), and which the import always reads.
+pub const SUPPORT_LEVEL_PROPERTY: &str = "ddf:supportLevel";
 
 /// The SBOM format family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -255,6 +260,9 @@ pub struct Sbom {
     pub components: Vec<Component>,
     /// VEX statements carried in the SBOM.
     pub vex: Vec<Vex>,
+    /// CycloneDX `dependencies[]`: a bom-ref and the bom-refs it depends on, as written
+    /// (dangling refs included; they are reported in `warnings`).
+    pub dependencies: Vec<(String, Vec<String>)>,
     /// Things read but not quite right (unsupported minor versions, dangling refs, bad purls).
     pub warnings: Vec<String>,
 }

@@ -102,6 +102,7 @@ pub(super) fn parse(root: &Node<'_>, file: &str) -> Result<Sbom, SbomError> {
         components,
         vex: Vec::new(),
         warnings,
+        dependencies: Vec::new(),
     })
 }
 

@@ -45,6 +45,20 @@ pub(crate) fn pair(cmps: &[&Record], comps: &[&Component]) -> Vec<Option<usize>>
         .iter()
         .map(|c| c.parsed_purl().map(|p| p.versionless()))
         .collect();
+    let cmp_version: Vec<Option<String>> = cmps.iter().map(|r| r.text("version")).collect();
+    // Candidates by key, in record order: each component takes the first record not yet taken
+    // that matches, as a scan of every record would, without comparing every pair (a release of
+    // thousands of components against thousands of records).
+    let mut by_ref: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    let mut by_purl: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    for (j, r) in cmps.iter().enumerate() {
+        if let Some(s) = r.text("sbom_ref") {
+            by_ref.entry(s).or_default().push(j);
+        }
+        if let Some(p) = &cmp_purl[j] {
+            by_purl.entry(p.as_str()).or_default().push(j);
+        }
+    }
     let mut out = vec![None; comps.len()];
     let mut taken = vec![false; cmps.len()];
     for pass in 0..3 {
@@ -52,20 +66,17 @@ pub(crate) fn pair(cmps: &[&Record], comps: &[&Component]) -> Vec<Option<usize>>
             if out[i].is_some() {
                 continue;
             }
-            let found = cmps.iter().enumerate().position(|(j, r)| {
+            let candidates: &[usize] = match pass {
+                0 if !c.sbom_ref.is_empty() => by_ref.get(&c.sbom_ref).map_or(&[], Vec::as_slice),
+                1 | 2 => comp_purl[i]
+                    .as_deref()
+                    .and_then(|p| by_purl.get(p))
+                    .map_or(&[], Vec::as_slice),
+                _ => &[],
+            };
+            let found = candidates.iter().copied().find(|&j| {
                 !taken[j]
-                    && match pass {
-                        0 => {
-                            !c.sbom_ref.is_empty()
-                                && r.text("sbom_ref").as_deref() == Some(c.sbom_ref.as_str())
-                        }
-                        1 => {
-                            comp_purl[i].is_some()
-                                && comp_purl[i] == cmp_purl[j]
-                                && same_version(r.text("version").as_deref(), c.version.as_deref())
-                        }
-                        _ => comp_purl[i].is_some() && comp_purl[i] == cmp_purl[j],
-                    }
+                    && (pass != 1 || same_version(cmp_version[j].as_deref(), c.version.as_deref()))
             });
             if let Some(j) = found {
                 taken[j] = true;
@@ -272,5 +283,53 @@ impl<'a> Affected<'a> {
             );
         }
         self.by_id(candidates)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmp(id: &str, fields: &str) -> Record {
+        let text =
+            format!("---\nid: {id}\ntype: component\ntitle: c\nstatus: draft\n{fields}---\n");
+        crate::record::parse("x.md", text.as_bytes())
+            .record
+            .expect("parses")
+    }
+
+    fn comp(sbom_ref: &str, purl: &str, version: &str) -> Component {
+        Component {
+            sbom_ref: sbom_ref.into(),
+            name: "n".into(),
+            purl: Some(purl.into()),
+            version: Some(version.into()),
+            ..Component::default()
+        }
+    }
+
+    #[test]
+    fn pairs_by_ref_then_purl_with_the_same_version_then_purl() {
+        let recs = [
+            cmp("CMP-001", "purl: pkg:npm/a@1.0.0\nversion: 1.0.0\n"),
+            cmp("CMP-002", "purl: pkg:npm/a@2.0.0\nversion: 2.0.0\n"),
+            cmp(
+                "CMP-003",
+                "sbom_ref: x\npurl: pkg:npm/b@1.0.0\nversion: 1.0.0\n",
+            ),
+            cmp("CMP-004", "purl: pkg:npm/c@1.0.0\nversion: 1.0.0\n"),
+        ];
+        let refs: Vec<&Record> = recs.iter().collect();
+        let comps = [
+            comp("", "pkg:npm/a@2.0.0", "2.0.0"),
+            comp("", "pkg:npm/a@3.0.0", "3.0.0"),
+            comp("x", "pkg:npm/zzz@9", "9"),
+            comp("", "pkg:npm/c@5.0.0", "5.0.0"),
+            comp("", "pkg:npm/c@6.0.0", "6.0.0"),
+        ];
+        let cs: Vec<&Component> = comps.iter().collect();
+        // a@2 takes CMP-002 (same version) though CMP-001 comes first; a@3 the one left; the
+        // bom-ref wins over the purl; one record pairs with one component only.
+        assert_eq!(pair(&refs, &cs), [Some(1), Some(0), Some(2), Some(3), None]);
     }
 }

@@ -1,10 +1,12 @@
 //! Vulnerabilities: offline matching of components against OSV advisories, CVSS scoring and the
-//! exploitability level, the CISA KEV catalogue, and VULN records written from the matches.
+//! exploitability level, the CISA KEV catalogue, VULN records written from the matches, and the
+//! release's VEX written from their assessments (CycloneDX and CSAF).
 //!
 //! Everything reads local files, so a scan runs in CI and on an air-gapped machine alike, and
 //! the same database gives the same answer every time.
 
 pub mod affected;
+pub mod csaf;
 pub mod cvss;
 pub mod distro;
 pub mod kev;
@@ -12,3 +14,4 @@ pub mod osv;
 pub mod record;
 pub mod scan;
 pub mod version;
+pub mod vex;

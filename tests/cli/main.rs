@@ -20,6 +20,7 @@ mod misleading;
 mod review;
 mod revisions;
 mod sbom;
+mod sbom_export;
 mod serve;
 mod signatures;
 mod site;
