@@ -108,7 +108,7 @@ pub fn load_zip(
     mode: &IndexMode,
 ) -> Result<Loaded, LoadError> {
     let IndexMode::Dir(dir) = mode else {
-        let pass = stream(path, wanted)?;
+        let pass = stream(path, wanted, MIN_BUDGET)?;
         return Ok(Loaded {
             db: pass.db,
             index: IndexUse::Off,
@@ -130,7 +130,7 @@ pub fn load_zip(
             Err(Unusable::Corrupt(w)) => why = Some((w, true)),
         },
     }
-    let pass = stream(path, wanted)?;
+    let pass = stream(path, wanted, MIN_BUDGET)?;
     let bytes = encode(&pass.index);
     let index = match write_atomic(&file, &bytes) {
         Err(e) => IndexUse::NotWritten(file, e.to_string()),
@@ -434,7 +434,14 @@ fn read_entry(
 
 /// The cold path: every entry of the zip read and parsed in parallel; the wanted advisories
 /// kept, the rest summarised for the totals, the alias groups and the index.
-fn stream(path: &Path, wanted: &FxHashSet<(String, String)>) -> Result<Pass, LoadError> {
+///
+/// The entries may inflate to [`MAX_RATIO`] times the zip's size in all, or `floor` bytes when
+/// that is more: a zip bomb is refused, not inflated without end.
+fn stream(
+    path: &Path,
+    wanted: &FxHashSet<(String, String)>,
+    floor: u64,
+) -> Result<Pass, LoadError> {
     let file = File::open(path).map_err(|e| io(path, e))?;
     let zip_size = file.metadata().map_err(|e| io(path, e))?.len();
     let at = At::new(file);
@@ -451,7 +458,7 @@ fn stream(path: &Path, wanted: &FxHashSet<(String, String)>) -> Result<Pass, Loa
     }
     let cd_start = z.central_directory_start().min(zip_size);
     let cd_hash = tail_hash(&at, cd_start, zip_size).map_err(|e| io(path, e))?;
-    let budget = AtomicU64::new(zip_size.saturating_mul(MAX_RATIO).max(MIN_BUDGET));
+    let budget = AtomicU64::new(zip_size.saturating_mul(MAX_RATIO).max(floor));
     let read: Vec<Read1> = (0..z.len())
         .into_par_iter()
         .map_init(|| z.clone(), |z, i| read_entry(z, i, path, wanted, &budget))
@@ -787,4 +794,182 @@ fn decode(bytes: &[u8]) -> Result<Index, Unusable> {
         advisories,
         keys,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GO: &str = r#"{"id":"GO-1","aliases":["CVE-1"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/a"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.0"}]}]}]}"#;
+    const GHSA: &str = r#"{"id":"GHSA-1","aliases":["CVE-1"],"withdrawn":"2025-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"example.com/a"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.3.0"}]}]},{"package":{"ecosystem":"PyPI","name":"Some_Pkg"}}]}"#;
+    const NPM: &str = r#"{"id":"GHSA-2","affected":[{"package":{"ecosystem":"npm","name":"left-pad"},"versions":["1.0.0"]}]}"#;
+
+    fn zip_of(path: &Path, entries: &[(&str, &[u8])]) {
+        let mut z = zip::ZipWriter::new(File::create(path).expect("zip"));
+        for (name, bytes) in entries {
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            z.start_file(*name, opts).expect("entry");
+            z.write_all(bytes).expect("write");
+        }
+        z.finish().expect("finish");
+    }
+
+    fn wanted(keys: &[(&str, &str)]) -> FxHashSet<(String, String)> {
+        keys.iter().map(|(e, n)| key(e, n)).collect()
+    }
+
+    /// What a scan sees of a database: advisories, their groups, and the totals.
+    fn seen(db: &Database) -> (Vec<String>, Vec<u32>, usize, usize) {
+        (
+            db.advisories.iter().map(|a| a.id.clone()).collect(),
+            (0..db.advisories.len()).map(|i| db.group_of(i)).collect(),
+            db.records(),
+            db.withdrawn(),
+        )
+    }
+
+    #[test]
+    fn cold_warm_and_whole_databases_agree() {
+        let dir = tempfile::tempdir().expect("dir");
+        let z = dir.path().join("all.zip");
+        zip_of(
+            &z,
+            &[
+                ("GO-1.json", GO.as_bytes()),
+                ("GHSA-1.json", GHSA.as_bytes()),
+                ("GHSA-2.json", NPM.as_bytes()),
+                ("README", b"not an advisory"),
+            ],
+        );
+        let ix = IndexMode::Dir(dir.path().join("ix"));
+        let w = wanted(&[("Go", "example.com/a"), ("PyPI", "some-pkg")]);
+        let cold = load_zip(&z, &w, &ix).expect("cold");
+        assert!(matches!(cold.index, IndexUse::Built(_)), "{:?}", cold.index);
+        let warm = load_zip(&z, &w, &ix).expect("warm");
+        assert!(
+            matches!(warm.index, IndexUse::Reused(_)),
+            "{:?}",
+            warm.index
+        );
+        let off = load_zip(&z, &w, &IndexMode::Off).expect("off");
+        let whole = Database::load(&z).expect("whole");
+        // Only the two Go advisories are read whole; the totals are of the whole zip.
+        assert_eq!(
+            seen(&cold.db),
+            (vec!["GHSA-1".into(), "GO-1".into()], vec![0, 0], 3, 1)
+        );
+        assert_eq!(seen(&warm.db), seen(&cold.db));
+        assert_eq!(seen(&off.db), seen(&cold.db));
+        assert_eq!(whole.records(), 3);
+        assert_eq!(whole.withdrawn(), 1);
+        for (e, n) in [("Go", "example.com/a"), ("PyPI", "Some.Pkg")] {
+            let ids = |db: &Database| -> Vec<(String, u32)> {
+                db.lookup(e, n)
+                    .iter()
+                    .map(|&(a, f)| (db.advisories[a as usize].id.clone(), f))
+                    .collect()
+            };
+            assert_eq!(ids(&warm.db), ids(&whole), "{e} {n}");
+            assert_eq!(ids(&cold.db), ids(&whole), "{e} {n}");
+        }
+        assert_eq!(warm.db.advisories, cold.db.advisories);
+    }
+
+    #[test]
+    fn an_index_round_trips_and_any_damage_is_detected_without_panic() {
+        let dir = tempfile::tempdir().expect("dir");
+        let z = dir.path().join("all.zip");
+        zip_of(
+            &z,
+            &[
+                ("GO-1.json", GO.as_bytes()),
+                ("GHSA-2.json", NPM.as_bytes()),
+            ],
+        );
+        let pass = stream(&z, &FxHashSet::default(), MIN_BUDGET).expect("stream");
+        let bytes = encode(&pass.index);
+        assert_eq!(decode(&bytes).ok(), Some(pass.index.clone()));
+        for n in 0..bytes.len() {
+            assert!(decode(&bytes[..n]).is_err(), "truncated at {n}");
+        }
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x01;
+            assert!(decode(&b).is_err(), "byte {i} flipped");
+        }
+        // A version ddf does not read, with a checksum that matches.
+        let mut b = bytes[..bytes.len() - 32].to_vec();
+        b[8..12].copy_from_slice(&2u32.to_le_bytes());
+        let sum = Sha256::digest(&b);
+        b.extend_from_slice(&sum);
+        assert!(matches!(decode(&b), Err(Unusable::Corrupt(w)) if w.contains("version 2")));
+        // A well-formed index whose counts promise more than the file holds.
+        let mut b = MAGIC.to_vec();
+        put_u32(&mut b, VERSION);
+        b.extend_from_slice(&[0u8; 8 + 8 + 32 + 8 + 8]);
+        put_u32(&mut b, u32::MAX);
+        let sum = Sha256::digest(&b);
+        b.extend_from_slice(&sum);
+        assert!(matches!(decode(&b), Err(Unusable::Corrupt(w)) if w.contains("count")));
+    }
+
+    #[test]
+    fn entries_are_checked_against_the_index() {
+        let dir = tempfile::tempdir().expect("dir");
+        let z = dir.path().join("all.zip");
+        zip_of(&z, &[("GO-1.json", GO.as_bytes())]);
+        let pass = stream(&z, &FxHashSet::default(), MIN_BUDGET).expect("stream");
+        let at = At::new(File::open(&z).expect("open"));
+        let (e, _) = &pass.index.advisories[0];
+        assert_eq!(inflate(&at, e).expect("inflate"), GO.as_bytes());
+        let wrong_crc = Entry {
+            crc: e.crc ^ 1,
+            ..e.clone()
+        };
+        assert!(inflate(&at, &wrong_crc).is_err());
+        let wrong_size = Entry {
+            size: e.size - 1,
+            ..e.clone()
+        };
+        assert!(inflate(&at, &wrong_size).is_err());
+        let huge = Entry {
+            size: u64::MAX,
+            ..e.clone()
+        };
+        assert!(inflate(&at, &huge).is_err(), "never allocated");
+        let beyond = Entry {
+            data_start: 1 << 40,
+            ..e.clone()
+        };
+        assert!(inflate(&at, &beyond).is_err());
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_past_the_budget() {
+        let dir = tempfile::tempdir().expect("dir");
+        let z = dir.path().join("bomb.zip");
+        // Valid advisories padded with a megabyte of spaces each: deflate shrinks them a
+        // thousandfold, far beyond what OSV JSON compresses to.
+        let pad = " ".repeat(1 << 20);
+        let records: Vec<(String, Vec<u8>)> = (0..8)
+            .map(|i| {
+                (
+                    format!("B-{i}.json"),
+                    format!(r#"{{"id":"B-{i}"{pad}}}"#).into_bytes(),
+                )
+            })
+            .collect();
+        let entries: Vec<(&str, &[u8])> = records
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        zip_of(&z, &entries);
+        let err = stream(&z, &FxHashSet::default(), 1 << 20)
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains("zip bomb"), "{err}");
+        // The same zip under the ordinary floor is read.
+        assert!(stream(&z, &FxHashSet::default(), MIN_BUDGET).is_ok());
+    }
 }
