@@ -371,6 +371,18 @@ fn read_entry(
     if !entry.is_file() || !name.ends_with(".json") {
         return Read1::Skip;
     }
+    let bomb = || {
+        Read1::Io(io(
+            path,
+            format!(
+                "its entries inflate to more than {MAX_RATIO} times the size of the zip; not an OSV export (a zip bomb?)"
+            ),
+        ))
+    };
+    // Once the budget is spent no entry is inflated any more: the rest of the pass is cheap.
+    if budget.load(Ordering::Relaxed) == 0 {
+        return bomb();
+    }
     // The declared size is only a claim: read at most the bound, and refuse beyond it.
     let mut buf = Vec::with_capacity(entry.size().min(MAX_RECORD) as usize);
     if let Err(e) = (&mut entry).take(MAX_RECORD + 1).read_to_end(&mut buf) {
@@ -388,12 +400,8 @@ fn read_entry(
         })
         .is_err()
     {
-        return Read1::Io(io(
-            path,
-            format!(
-                "its entries inflate to more than {MAX_RATIO} times the size of the zip; not an OSV export (a zip bomb?)"
-            ),
-        ));
+        budget.store(0, Ordering::Relaxed);
+        return bomb();
     }
     let Some(data_start) = entry.data_start() else {
         return Read1::Io(io(path, format!("{name}: no data offset")));
