@@ -5,8 +5,9 @@ use super::{print, write_atomic, CliError, Env, Format};
 use crate::sbom::{self, ReadOptions};
 use crate::vuln::kev::Kev;
 use crate::vuln::osv::{Database, LoadError};
+use crate::vuln::osv_index::{self, IndexMode, IndexUse};
 use crate::vuln::record::{self, RecordPlan};
-use crate::vuln::scan::{scan, Finding, Report, Status, Target};
+use crate::vuln::scan::{scan, wanted_keys, Finding, Report, Status, Target};
 use std::path::PathBuf;
 
 /// Vulnerability monitoring against advisory data on disk.
@@ -62,9 +63,16 @@ pub struct ExportArgs {
 /// `ddf vuln scan`.
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// OSV data: a JSON file, a folder of them (searched recursively), or an osv.dev export zip.
+    /// OSV data: a JSON file, a folder of them (searched recursively), or an osv.dev export zip
+    /// (one ecosystem's, or all.zip of every ecosystem).
     #[arg(long, value_name = "PATH")]
     pub osv: PathBuf,
+    /// Keep the index of an --osv zip in this folder instead of `.git/ddf/osv-index-v1/`.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_index")]
+    pub index: Option<PathBuf>,
+    /// Read the whole --osv zip on every scan; neither read nor write an index.
+    #[arg(long)]
+    pub no_index: bool,
     /// A local copy of the CISA KEV catalogue (known_exploited_vulnerabilities.json).
     #[arg(long, value_name = "FILE")]
     pub kev: Option<PathBuf>,
@@ -157,7 +165,17 @@ fn run_scan(env: &Env, args: ScanArgs) -> Result<u8, CliError> {
             (t, Some(corpus))
         }
     };
-    let db = Database::load(&args.osv).map_err(|e| match &e {
+    let is_zip = args.osv.extension().is_some_and(|e| e == "zip") && args.osv.is_file();
+    let loaded = if is_zip {
+        let mode = index_mode(env, &args);
+        osv_index::load_zip(&args.osv, &wanted_keys(&targets), &mode).map(|l| {
+            index_note(env, &l.index);
+            l.db
+        })
+    } else {
+        Database::load(&args.osv)
+    };
+    let db = loaded.map_err(|e| match &e {
         LoadError::Invalid(errs) => {
             let mut err = CliError::usage(e.to_string());
             for x in errs.iter().skip(1).take(9) {
@@ -184,7 +202,7 @@ fn run_scan(env: &Env, args: ScanArgs) -> Result<u8, CliError> {
     if env.verbose > 0 {
         eprintln!(
             "ddf: loaded {} in {:.0?}, scanned {} in {:.0?}",
-            super::output::count(db.advisories.len(), "OSV record"),
+            super::output::count(db.records(), "OSV record"),
             loaded,
             super::output::count(targets.len(), "component"),
             started.elapsed() - loaded
@@ -218,6 +236,62 @@ fn run_scan(env: &Env, args: ScanArgs) -> Result<u8, CliError> {
     };
     print(&text)?;
     Ok(0)
+}
+
+/// Where the index of an --osv zip is kept: `--index DIR`, else `.git/ddf/osv-index-v1/` of the
+/// repository the DDF (or the working folder) is in, else nowhere.
+fn index_mode(env: &Env, args: &ScanArgs) -> IndexMode {
+    if args.no_index {
+        return IndexMode::Off;
+    }
+    if let Some(d) = &args.index {
+        return IndexMode::Dir(d.clone());
+    }
+    match git2::Repository::discover(&env.root) {
+        // The common folder, so the worktrees of a repository share one index.
+        Ok(repo) => IndexMode::Dir(repo.commondir().join("ddf").join(osv_index::DEFAULT_DIR)),
+        Err(_) => {
+            if env.verbose > 0 {
+                eprintln!(
+                    "ddf: not in a Git repository, so no OSV index is kept (--index DIR keeps one)"
+                );
+            }
+            IndexMode::Off
+        }
+    }
+}
+
+/// Says what became of the index: a verbose note when it was used or (re)built as expected, a
+/// warning when it was unusable for another reason than a new zip or could not be written.
+fn index_note(env: &Env, u: &IndexUse) {
+    let (warn, text) = match u {
+        IndexUse::Off => return,
+        IndexUse::Reused(p) => (false, format!("read the OSV index {}", p.display())),
+        IndexUse::Built(p) => (false, format!("wrote the OSV index {}", p.display())),
+        IndexUse::Stale(p, why) => (
+            false,
+            format!("rewrote the OSV index {} ({why})", p.display()),
+        ),
+        IndexUse::Rebuilt(p, why) => (
+            true,
+            format!(
+                "the OSV index {} could not be used ({why}); it was rebuilt from the zip",
+                p.display()
+            ),
+        ),
+        IndexUse::NotWritten(p, why) => (
+            true,
+            format!(
+                "cannot write the OSV index {} ({why}); the next scan reads the whole zip again",
+                p.display()
+            ),
+        ),
+    };
+    if warn && !env.quiet {
+        eprintln!("{} {text}", env.style.warning("warning:"));
+    } else if env.verbose > 0 {
+        eprintln!("ddf: {text}");
+    }
 }
 
 fn kev_cell(f: &Finding) -> String {

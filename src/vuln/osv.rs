@@ -11,9 +11,9 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Largest single OSV file or zip entry ddf reads (advisories are kilobytes).
-const MAX_RECORD: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_RECORD: u64 = 64 * 1024 * 1024;
 /// Most entries ddf reads from one zip (the largest osv.dev export has a few hundred thousand).
-const MAX_ZIP_ENTRIES: usize = 2_000_000;
+pub(crate) const MAX_ZIP_ENTRIES: usize = 2_000_000;
 
 /// A range event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -218,6 +218,46 @@ pub fn ecosystem_base(e: &str) -> &str {
     e.split(':').next().unwrap_or(e)
 }
 
+/// The key advisories are indexed and looked up by: (ecosystem base, [`index_name`]).
+pub fn key(ecosystem: &str, name: &str) -> (String, String) {
+    let eco = ecosystem_base(ecosystem);
+    (eco.to_string(), index_name(eco, name))
+}
+
+/// The alias group of each of `items` (id, aliases), in their order: union-find over ids and
+/// aliases (not `related`: a related advisory is another vulnerability). A group is numbered by
+/// the first id or alias of it met, so the numbers depend only on the items and their order.
+pub(crate) fn alias_groups<'a>(items: impl Iterator<Item = (&'a str, &'a [String])>) -> Vec<u32> {
+    fn find(p: &mut [u32], mut x: u32) -> u32 {
+        while p[x as usize] != x {
+            p[x as usize] = p[p[x as usize] as usize];
+            x = p[x as usize];
+        }
+        x
+    }
+    fn node<'s>(s: &'s str, ids: &mut FxHashMap<&'s str, u32>, parent: &mut Vec<u32>) -> u32 {
+        *ids.entry(s).or_insert_with(|| {
+            parent.push(parent.len() as u32);
+            parent.len() as u32 - 1
+        })
+    }
+    let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut parent: Vec<u32> = Vec::new();
+    let mut adv_node = Vec::new();
+    for (id, aliases) in items {
+        let n = node(id, &mut ids, &mut parent);
+        adv_node.push(n);
+        for al in aliases {
+            let m = node(al, &mut ids, &mut parent);
+            let (ra, rb) = (find(&mut parent, n), find(&mut parent, m));
+            if ra != rb {
+                parent[ra.max(rb) as usize] = ra.min(rb);
+            }
+        }
+    }
+    adv_node.iter().map(|&n| find(&mut parent, n)).collect()
+}
+
 /// Advisories loaded for a scan, indexed.
 #[derive(Debug, Default)]
 pub struct Database {
@@ -227,6 +267,11 @@ pub struct Database {
     index: FxHashMap<(String, String), Vec<(u32, u32)>>,
     /// Alias group of each advisory (union of ids and aliases).
     group: Vec<u32>,
+    /// Advisories in the whole database (more than `advisories` when it holds only those a scan
+    /// needs).
+    records: usize,
+    /// Of which withdrawn.
+    withdrawn_records: usize,
 }
 
 /// Why advisories could not be loaded.
@@ -245,7 +290,7 @@ pub enum LoadError {
     Invalid(Vec<OsvError>),
 }
 
-fn io(path: &Path, e: impl std::fmt::Display) -> LoadError {
+pub(crate) fn io(path: &Path, e: impl std::fmt::Display) -> LoadError {
     LoadError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
@@ -324,6 +369,12 @@ fn read_zip(path: &Path) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
     Ok(out)
 }
 
+/// Sorts advisories by id (then source) and keeps the first of each id.
+fn sort_dedup(advisories: &mut Vec<Advisory>) {
+    advisories.sort_by(|a, b| a.id.cmp(&b.id).then(a.source.cmp(&b.source)));
+    advisories.dedup_by(|a, b| a.id == b.id);
+}
+
 impl Database {
     /// Loads every advisory under `path`: a `.json` file, a `.zip` export, or a folder of
     /// either (searched recursively). Files are read and parsed in parallel.
@@ -373,64 +424,48 @@ impl Database {
 
     /// Indexes `advisories`. The same id read twice (a file and a zip) is kept once.
     pub fn from_advisories(mut advisories: Vec<Advisory>) -> Database {
-        advisories.sort_by(|a, b| a.id.cmp(&b.id).then(a.source.cmp(&b.source)));
-        advisories.dedup_by(|a, b| a.id == b.id);
+        sort_dedup(&mut advisories);
+        let group = alias_groups(advisories.iter().map(|a| (a.id.as_str(), &a.aliases[..])));
+        let records = advisories.len();
+        let withdrawn = advisories.iter().filter(|a| a.withdrawn.is_some()).count();
+        Database::from_subset(advisories, group, records, withdrawn)
+    }
+
+    /// A database holding only some of the advisories of a larger one: every advisory of the
+    /// larger one under each key that will be looked up, sorted by id, with their alias `group`
+    /// numbers and the `records` and `withdrawn` counts of the whole. Looking up those keys gives
+    /// what the whole database would give, in the same order.
+    pub(crate) fn from_subset(
+        advisories: Vec<Advisory>,
+        group: Vec<u32>,
+        records: usize,
+        withdrawn: usize,
+    ) -> Database {
         let mut index: FxHashMap<(String, String), Vec<(u32, u32)>> = FxHashMap::default();
         for (i, a) in advisories.iter().enumerate() {
             for (j, af) in a.affected.iter().enumerate() {
                 if af.name.is_empty() {
                     continue;
                 }
-                let eco = ecosystem_base(&af.ecosystem).to_string();
-                let name = index_name(&eco, &af.name);
                 index
-                    .entry((eco, name))
+                    .entry(key(&af.ecosystem, &af.name))
                     .or_default()
                     .push((i as u32, j as u32));
             }
         }
-        // Alias groups: union-find over ids and aliases (not `related`: a related advisory is
-        // another vulnerability).
-        fn find(p: &mut [u32], mut x: u32) -> u32 {
-            while p[x as usize] != x {
-                p[x as usize] = p[p[x as usize] as usize];
-                x = p[x as usize];
-            }
-            x
-        }
-        fn node<'s>(s: &'s str, ids: &mut FxHashMap<&'s str, u32>, parent: &mut Vec<u32>) -> u32 {
-            *ids.entry(s).or_insert_with(|| {
-                parent.push(parent.len() as u32);
-                parent.len() as u32 - 1
-            })
-        }
-        let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
-        let mut parent: Vec<u32> = Vec::new();
-        let mut adv_node = Vec::with_capacity(advisories.len());
-        for a in &advisories {
-            let n = node(&a.id, &mut ids, &mut parent);
-            adv_node.push(n);
-            for al in &a.aliases {
-                let m = node(al, &mut ids, &mut parent);
-                let (ra, rb) = (find(&mut parent, n), find(&mut parent, m));
-                if ra != rb {
-                    parent[ra.max(rb) as usize] = ra.min(rb);
-                }
-            }
-        }
-        let group = adv_node.iter().map(|&n| find(&mut parent, n)).collect();
         Database {
             advisories,
             index,
             group,
+            records,
+            withdrawn_records: withdrawn,
         }
     }
 
     /// (advisory, affected entry) pairs for a package.
     pub fn lookup(&self, ecosystem: &str, name: &str) -> &[(u32, u32)] {
-        let eco = ecosystem_base(ecosystem);
         self.index
-            .get(&(eco.to_string(), index_name(eco, name)))
+            .get(&key(ecosystem, name))
             .map_or(&[], Vec::as_slice)
     }
 
@@ -439,12 +474,14 @@ impl Database {
         self.group.get(i).copied().unwrap_or(i as u32)
     }
 
-    /// Number of withdrawn advisories.
+    /// Number of withdrawn advisories in the whole database.
     pub fn withdrawn(&self) -> usize {
-        self.advisories
-            .iter()
-            .filter(|a| a.withdrawn.is_some())
-            .count()
+        self.withdrawn_records
+    }
+
+    /// Number of advisories in the whole database.
+    pub fn records(&self) -> usize {
+        self.records
     }
 }
 

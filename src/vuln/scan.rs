@@ -256,7 +256,7 @@ pub fn scan(db: &Database, targets: &[Target], kev: Option<&Kev>) -> Report {
     not_matchable.sort_by(|a, b| (&a.name, &a.component).cmp(&(&b.name, &b.component)));
     let warnings = severity_warnings(db, &findings);
     Report {
-        osv_records: db.advisories.len(),
+        osv_records: db.records(),
         withdrawn_records: db.withdrawn(),
         kev_catalog: kev.map(|k| k.version.clone()),
         components: targets.len(),
@@ -316,26 +316,10 @@ fn scan_one(db: &Database, t: &Target, kev: Option<&Kev>) -> (Vec<Finding>, Opti
             }),
         )
     };
-    let Some(purl_text) = &t.purl else {
-        return skip("no purl: OSV matches by package URL".into());
+    let (purl, eco, m) = match resolve(t) {
+        Ok(r) => r,
+        Err(reason) => return skip(reason),
     };
-    let purl = match Purl::parse(purl_text) {
-        Ok(p) => p,
-        Err(e) => return skip(e.to_string()),
-    };
-    let Some(eco) = purl.ecosystem() else {
-        return skip(match (purl.ty.as_str(), &purl.namespace) {
-            // RPM advisories are per distribution: the vendor decides.
-            ("rpm", Some(ns)) => format!(
-                "purl `pkg:rpm/{ns}` names a distribution OSV has no advisories for (Red Hat, Rocky Linux, AlmaLinux, SUSE, openSUSE, Mageia, openEuler have)"
-            ),
-            _ => format!("purl type `{}` has no OSV ecosystem", purl.ty),
-        });
-    };
-    let Some(version) = purl.version.clone().or_else(|| t.version.clone()) else {
-        return skip("no version".into());
-    };
-    let m = lookup_key(t, &purl, eco, version);
     let release = purl.qualifier("distro");
     // Matches grouped by alias group, in advisory order.
     let mut groups: BTreeMap<u32, Vec<(usize, usize, Verdict)>> = BTreeMap::new();
@@ -369,6 +353,45 @@ fn scan_one(db: &Database, t: &Target, kev: Option<&Kev>) -> (Vec<Finding>, Opti
         .map(|members| finding(db, t, &purl, eco, &m, members, kev))
         .collect();
     (findings, None)
+}
+
+/// The purl, OSV ecosystem and lookup keys of a target, or why it cannot be matched.
+fn resolve(t: &Target) -> Result<(Purl, &'static str, Lookup), String> {
+    let Some(purl_text) = &t.purl else {
+        return Err("no purl: OSV matches by package URL".into());
+    };
+    let purl = match Purl::parse(purl_text) {
+        Ok(p) => p,
+        Err(e) => return Err(e.to_string()),
+    };
+    let Some(eco) = purl.ecosystem() else {
+        return Err(match (purl.ty.as_str(), &purl.namespace) {
+            // RPM advisories are per distribution: the vendor decides.
+            ("rpm", Some(ns)) => format!(
+                "purl `pkg:rpm/{ns}` names a distribution OSV has no advisories for (Red Hat, Rocky Linux, AlmaLinux, SUSE, openSUSE, Mageia, openEuler have)"
+            ),
+            _ => format!("purl type `{}` has no OSV ecosystem", purl.ty),
+        });
+    };
+    let Some(version) = purl.version.clone().or_else(|| t.version.clone()) else {
+        return Err("no version".into());
+    };
+    let m = lookup_key(t, &purl, eco, version);
+    Ok((purl, eco, m))
+}
+
+/// The index keys ([`super::osv::key`]) a scan of `targets` looks up: a database holding every
+/// advisory under these keys gives the same report as the whole database.
+pub fn wanted_keys(targets: &[Target]) -> rustc_hash::FxHashSet<(String, String)> {
+    targets
+        .iter()
+        .filter_map(|t| resolve(t).ok())
+        .flat_map(|(_, eco, m)| {
+            m.keys
+                .into_iter()
+                .map(move |(name, _)| super::osv::key(eco, &name))
+        })
+        .collect()
 }
 
 /// What a component is looked up by: (name, version) pairs, and the source package when it is

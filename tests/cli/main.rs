@@ -17,6 +17,7 @@ mod integrity;
 mod limits;
 mod lsp;
 mod misleading;
+mod osv_index;
 mod review;
 mod revisions;
 mod sbom;
