@@ -19,8 +19,7 @@ use serde::Serialize;
 
 /// The record types a release ships: the design and risk management file. Process records
 /// (people, change requests, CAPAs, signals, management reviews, vulnerabilities, anomalies,
-/// releases) are
-/// not part of the baseline.
+/// releases) are not part of the baseline.
 const SHIPPED: &[&str] = &[
     "user-need",
     "design-input",
