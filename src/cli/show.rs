@@ -526,7 +526,11 @@ fn markdown(v: &ShowView) -> String {
                 "- {} {} ({}){}\n",
                 a.id,
                 md_cell(&a.title),
-                if a.decision.is_empty() { "undecided" } else { a.decision.as_str() },
+                if a.decision.is_empty() {
+                    "undecided"
+                } else {
+                    a.decision.as_str()
+                },
                 if a.rationale.is_empty() {
                     String::new()
                 } else {

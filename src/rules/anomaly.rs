@@ -210,7 +210,10 @@ mod tests {
             "description: d\nfound_in: pentest\ndiscovered: 2026-01-01\ndecision: fix\nsafety_assessment: none\n",
         )];
         let m = messages(&run(&r), "anom-assessed", "ANOM-001").join(" ");
-        assert!(m.contains("no `security_assessment`") && m.contains("no `cwe`"), "{m}");
+        assert!(
+            m.contains("no `security_assessment`") && m.contains("no `cwe`"),
+            "{m}"
+        );
         let r = vec![rec(
             "anomaly",
             "ANOM-001",

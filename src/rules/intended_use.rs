@@ -100,9 +100,16 @@ mod tests {
         assert_eq!(m.len(), 1);
         assert!(m[0].contains("intended-use") && m[0].contains("foreseeable-misuse"));
         assert!(!m[0].contains("interoperability"), "{m:?}");
-        let r = [rel(true), doc("DOC-001", "intended-use"), doc("DOC-002", "foreseeable-misuse")];
+        let r = [
+            rel(true),
+            doc("DOC-001", "intended-use"),
+            doc("DOC-002", "foreseeable-misuse"),
+        ];
         let m = messages(&run(&r), "use-documented", "REL-001").join("");
-        assert!(m.contains("interoperability") && !m.contains("intended-use"), "{m}");
+        assert!(
+            m.contains("interoperability") && !m.contains("intended-use"),
+            "{m}"
+        );
         let r = [
             rel(true),
             doc("DOC-001", "intended-use"),

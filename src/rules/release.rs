@@ -1024,7 +1024,10 @@ mod gate_tests {
             &r.iter()
                 .enumerate()
                 .map(|(i, t)| (format!("records/{i}.md"), t.clone()))
-                .chain([("records/PER.md".to_string(), crate::rules::testing::PER.to_string())])
+                .chain([(
+                    "records/PER.md".to_string(),
+                    crate::rules::testing::PER.to_string(),
+                )])
                 .collect::<Vec<_>>(),
         );
         let graph = crate::graph::Graph::build(&corpus);
@@ -1032,12 +1035,19 @@ mod gate_tests {
         let ctx = super::Ctx::new(&corpus, &graph, today);
         let gate = super::gate_of(&ctx, "REL-001").expect("gate");
         assert!(!gate.ready);
-        let ids: Vec<&str> = gate.residual_anomalies.iter().map(|a| a.id.as_str()).collect();
+        let ids: Vec<&str> = gate
+            .residual_anomalies
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect();
         assert_eq!(ids, ["ANOM-001", "ANOM-002"]);
         let text = super::text(&gate);
         assert!(text.contains("Residual anomalies (2):"), "{text}");
         assert!(text.contains("ANOM-001 [defer] T: cosmetic"), "{text}");
-        assert!(text.contains("ANOM-002 [in-analysis] T -- NOT ASSESSED"), "{text}");
+        assert!(
+            text.contains("ANOM-002 [in-analysis] T -- NOT ASSESSED"),
+            "{text}"
+        );
         assert!(super::markdown(&gate).contains("#### Residual anomalies"));
     }
 
@@ -1046,14 +1056,22 @@ mod gate_tests {
         let mut r = complete("");
         r.retain(|t| !t.contains("doc_type: foreseeable-misuse"));
         let m = gate_messages(&r, "REL-001");
-        assert!(m.iter().any(|m| m.contains("document types without an approved DOC: foreseeable-misuse")), "{m:?}");
+        assert!(
+            m.iter()
+                .any(|m| m.contains("document types without an approved DOC: foreseeable-misuse")),
+            "{m:?}"
+        );
         // A cyber device needs interoperability too.
         let mut r = complete("");
         r.retain(|t| !t.contains("doc_type: interoperability"));
         assert!(gate_messages(&r, "REL-001").is_empty());
         r[0] = r[0].replace("cyber_device: false", "cyber_device: true");
         let m = gate_messages(&r, "REL-001");
-        assert!(m.iter().any(|m| m.contains("approved DOC: interoperability")), "{m:?}");
+        assert!(
+            m.iter()
+                .any(|m| m.contains("approved DOC: interoperability")),
+            "{m:?}"
+        );
     }
 
     #[test]

@@ -325,7 +325,9 @@ fn swi_documented(ctx: &mut Ctx<'_>, live: &Live<'_>) {
                     stack.extend(children(ctx, live, n));
                 }
                 if !has_di {
-                    missing.push("software requirements: a design input naming it or one of its items (5.2)");
+                    missing.push(
+                        "software requirements: a design input naming it or one of its items (5.2)",
+                    );
                 }
                 if class >= 2 && !has_do {
                     missing.push("an architecture: a design output naming it (5.3)");
@@ -455,10 +457,7 @@ mod tests {
         r[1] = hs("HS-001", "S3");
         assert!(fired(&run(&r), "swi-class", "SWI-001").is_empty());
         // The policy moves the threshold.
-        let d = run_with(
-            "project: test\npolicy: { class_c_severity: 3 }\n",
-            &r,
-        );
+        let d = run_with("project: test\npolicy: { class_c_severity: 3 }\n", &r);
         assert_eq!(fired(&d, "swi-class", "SWI-001").len(), 1);
     }
 
@@ -496,13 +495,22 @@ mod tests {
             swi("SWI-001", "system", "B", "parent: [SWI-002]\n"),
             swi("SWI-002", "item", "C", ""),
             swi("SWI-003", "unit", "A", "parent: [SWI-004]\n"),
-            swi("SWI-004", "unit", "A", "parent: [SWI-002]\nsegregation: s\n"),
+            swi(
+                "SWI-004",
+                "unit",
+                "A",
+                "parent: [SWI-002]\nsegregation: s\n",
+            ),
         ];
         let d = run(&r);
         let m = |id| messages(&d, "swi-decomposition", id).join(" | ");
         assert!(m("SWI-001").contains("is a software system and names a `parent`"));
         // SWI-001 (B) under SWI-002 (C) without a segregation rationale.
-        assert!(m("SWI-001").contains("states no `segregation`"), "{}", m("SWI-001"));
+        assert!(
+            m("SWI-001").contains("states no `segregation`"),
+            "{}",
+            m("SWI-001")
+        );
         assert!(m("SWI-002").contains("names no `parent`"));
         assert!(m("SWI-003").contains("is a software unit, which is not decomposed"));
         // SWI-004 is below SWI-002 with a segregation rationale: fine on that count.
@@ -549,7 +557,10 @@ mod tests {
         let d = run(&r);
         assert!(messages(&d, "swi-documented", "SWI-001")[0].contains("an architecture"));
         let m = messages(&d, "swi-documented", "SWI-002")[0];
-        assert!(m.contains("its architecture") && m.contains("integration testing"), "{m}");
+        assert!(
+            m.contains("its architecture") && m.contains("integration testing"),
+            "{m}"
+        );
         assert!(!m.contains("units"), "{m}");
         // Class C: + units, each with a detailed design and unit verification.
         let r = vec![
@@ -564,7 +575,10 @@ mod tests {
         assert!(fired(&d, "swi-documented", "SWI-001").is_empty());
         assert!(fired(&d, "swi-documented", "SWI-002").is_empty());
         let m = messages(&d, "swi-documented", "SWI-003")[0];
-        assert!(m.contains("detailed design") && m.contains("unit verification"), "{m}");
+        assert!(
+            m.contains("detailed design") && m.contains("unit verification"),
+            "{m}"
+        );
         let mut r = r;
         r.remove(2);
         let d = run(&r);

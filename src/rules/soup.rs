@@ -116,7 +116,9 @@ mod tests {
         rec(
             "software-item",
             id,
-            &format!("description: d\nlevel: system\nsafety_class: {class}\nclass_rationale: r\n{extra}"),
+            &format!(
+                "description: d\nlevel: system\nsafety_class: {class}\nclass_rationale: r\n{extra}"
+            ),
         )
     }
 

@@ -26,6 +26,7 @@ mod site_audit;
 mod site_registers;
 mod site_risk;
 mod site_search;
+mod software;
 mod standard;
 mod verify;
 mod vuln;
