@@ -31,7 +31,7 @@ pub const USE_DOCS: &[(&str, &str, bool)] = &[
 
 /// The doc types of [`USE_DOCS`] that releases `rels` need and `has` does not give, with their
 /// descriptions.
-pub fn missing_use_docs<'a>(
+pub fn missing_use_docs(
     rels: &[&Record],
     has: impl Fn(&str) -> bool,
 ) -> Vec<(&'static str, &'static str)> {
