@@ -48,6 +48,11 @@ pub struct Policy {
     pub eos_horizon_days: i64,
     /// Days a vulnerability may stay `in_triage` after `discovered` (`vuln-triaged`).
     pub vuln_triage_days: i64,
+    /// The lowest severity level (1-based, `S2` is 2) whose harm is an injury: a software item
+    /// implementing a control of such a risk is at least class B (`swi-class`).
+    pub class_b_severity: usize,
+    /// The lowest severity level whose harm is a serious injury or death: at least class C.
+    pub class_c_severity: usize,
 }
 
 impl Default for Policy {
@@ -56,6 +61,8 @@ impl Default for Policy {
             review_interval_days: 365,
             eos_horizon_days: 365,
             vuln_triage_days: 30,
+            class_b_severity: 2,
+            class_c_severity: 4,
         }
     }
 }

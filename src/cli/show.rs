@@ -59,6 +59,10 @@ struct ShowView {
     approvals: Vec<String>,
     /// Links whose target changed after this record was last changed or approved.
     suspect_links: Vec<SuspectView>,
+    /// A release's residual anomalies (IEC 62304 5.8.3): the live ANOMs that name it in
+    /// `fielded`, other than `not-a-defect`. Present on releases only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    residual_anomalies: Option<Vec<crate::rules::anomaly::ResidualAnomaly>>,
     /// The other records with this id (`duplicate-id`), in path order, each shown in full;
     /// links to the id resolve to the first. Absent when the id is unique.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -172,6 +176,8 @@ fn view(corpus: &Corpus, graph: &Graph, i: usize) -> ShowView {
         history: Vec::new(),
         approvals: Vec::new(),
         suspect_links: Vec::new(),
+        residual_anomalies: (r.type_name == "release")
+            .then(|| crate::rules::anomaly::residual_anomalies(corpus, &r.id)),
         same_id: Vec::new(),
     }
 }
@@ -424,6 +430,10 @@ fn human(v: &ShowView, env: &Env) -> String {
     };
     tree(&mut s, "Upstream", &v.upstream);
     tree(&mut s, "Downstream", &v.downstream);
+    if let Some(res) = &v.residual_anomalies {
+        s.push('\n');
+        s.push_str(&crate::rules::release::residual_text(res));
+    }
     if !v.approvals.is_empty() {
         s.push_str(&format!("\n{}\n", st.bold("Approvals of this content")));
         for a in &v.approvals {
@@ -505,6 +515,30 @@ fn markdown(v: &ShowView) -> String {
             ids.join(", ")
         });
         s.push_str("\n\n");
+    }
+    if let Some(res) = &v.residual_anomalies {
+        s.push_str("### Residual anomalies\n\n");
+        if res.is_empty() {
+            s.push_str("none\n\n");
+        }
+        for a in res {
+            s.push_str(&format!(
+                "- {} {} ({}){}\n",
+                a.id,
+                md_cell(&a.title),
+                if a.decision.is_empty() {
+                    "undecided"
+                } else {
+                    a.decision.as_str()
+                },
+                if a.rationale.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", md_cell(&a.rationale))
+                }
+            ));
+        }
+        s.push('\n');
     }
     s
 }

@@ -9,7 +9,9 @@ pub mod structure;
 
 pub mod change;
 
+pub mod anomaly;
 mod design;
+pub mod intended_use;
 mod live;
 mod policy;
 mod postmarket;
@@ -17,6 +19,8 @@ pub mod release;
 mod risk;
 mod security;
 mod signing;
+mod software;
+mod soup;
 mod supply;
 pub(crate) mod vulns;
 
@@ -35,7 +39,8 @@ pub struct RuleInfo {
     pub id: &'static str,
     /// Default severity.
     pub default: Severity,
-    /// Family: `structure`, `design`, `risk`, `security`, `supply-chain`, `postmarket`, `change`.
+    /// Family: `structure`, `design`, `risk`, `security`, `supply-chain`, `software`,
+    /// `postmarket`, `change`, `release`.
     pub family: &'static str,
     /// The clause it serves.
     pub source: &'static str,
@@ -98,6 +103,12 @@ rules! {
     "sbom-reconciled", E, "supply-chain", "FD&C Act 524B(b)(3)", "Every release's SBOM parses and matches the component records 1:1";
     "vuln-triaged", E, "security", "FD&C Act 524B(b)(1); FDA cybersecurity guidance V.A.6", "Vulnerabilities leave in_triage within the policy SLA and cover every fielded release";
     "kev-designed-out", E, "security", "FDA cybersecurity guidance V.A.2", "No released component has a known-exploited vulnerability that is exploitable or in triage";
+    "swi-class", E, "software", "IEC 62304 4.3 a)-c)", "A software item's safety class is not lower than the class the risk controls it implements imply";
+    "swi-decomposition", E, "software", "IEC 62304 4.3 d)-e), 5.3.1, 5.4.1", "Software system -> items -> units: one parent, a parent's class not below its parts', a lower class only with a segregation rationale";
+    "swi-documented", E, "software", "IEC 62304 5.2-5.7", "Each software item has the requirements, architecture, detailed design and verification its class requires";
+    "soup-documented", E, "software", "IEC 62304 5.3.3-5.3.4, 7.1.2-7.1.3", "The SOUP of a class B or C software item states its requirements, prerequisites and the review of its anomaly list";
+    "anom-assessed", E, "software", "IEC 62304 5.8.2-5.8.3, 9.2; FDA cybersecurity guidance V.A.5", "A decided or fielded anomaly is assessed for safety and security and decided, a deferral has a rationale";
+    "use-documented", E, "risk", "ISO 14971 5.2; FDA cybersecurity guidance V.A.3", "A DDF with a release documents the intended use, the foreseeable misuse and, for a cyber device, interoperability";
     "uncontrolled-capa", E, "postmarket", "ISO 13485 8.5.2; FDA postmarket guidance; FD&C Act 524B(b)(2)(B)", "An exploitable vulnerability with uncontrolled risk has a CAPA and a CR, notified in 30 and fixed in 60 days";
     "vuln-reportable", E, "postmarket", "21 CFR 806; FDA postmarket cybersecurity guidance", "A vulnerability affecting a fielded release with patient-safety impact has a 21 CFR 806 reportability decision";
     "signal-closed-loop", E, "postmarket", "ISO 13485 8.2.1-8.2.3; 21 CFR 820.35", "Every signal is evaluated, investigated and decided for reportability";
@@ -315,6 +326,10 @@ pub fn run_trace_rules(
                 || {
                     family(&|ctx| {
                         supply::run(ctx);
+                        software::run(ctx);
+                        soup::run(ctx);
+                        anomaly::run(ctx);
+                        intended_use::run(ctx);
                         postmarket::run(ctx);
                         vulns::run(ctx);
                         release::run(ctx);

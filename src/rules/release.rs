@@ -18,8 +18,8 @@ use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 /// The record types a release ships: the design and risk management file. Process records
-/// (people, change requests, CAPAs, signals, management reviews, vulnerabilities, releases) are
-/// not part of the baseline.
+/// (people, change requests, CAPAs, signals, management reviews, vulnerabilities, anomalies,
+/// releases) are not part of the baseline.
 const SHIPPED: &[&str] = &[
     "user-need",
     "design-input",
@@ -35,6 +35,7 @@ const SHIPPED: &[&str] = &[
     "component",
     "supplier",
     "document",
+    "software-item",
 ];
 
 /// The documents a cyber device's release needs approved (FD&C Act 524B(b); FDA premarket
@@ -105,7 +106,7 @@ const SECURITY_TESTS: &[(&str, &[&str], &str)] = &[
 #[derive(Debug, Clone, Serialize)]
 pub struct GateItem {
     /// Stable key (`approved`, `validated`, `verified`, `final-review`, `cyber-docs`,
-    /// `cyber-labeling`, `security-tests`, `vex`).
+    /// `cyber-labeling`, `security-tests`, `vex`, `use-docs`, `anomalies`).
     pub item: &'static str,
     /// What it asks, in words.
     pub title: &'static str,
@@ -135,6 +136,9 @@ pub struct Gate {
     pub baseline_in_history: bool,
     /// The items, in documentation order.
     pub items: Vec<GateItem>,
+    /// The known anomalies the release contains (IEC 62304 5.8.3; FDA "unresolved anomalies"):
+    /// the live ANOMs that name it in `fielded`, other than `not-a-defect`, sorted by id.
+    pub residual_anomalies: Vec<super::anomaly::ResidualAnomaly>,
 }
 
 /// Whether the gate applies to `r`: a release that is approved or fielded.
@@ -503,6 +507,49 @@ pub fn evaluate(ctx: &Ctx<'_>, rel: &Record, repo: Option<&git2::Repository>) ->
         "vulnerabilities still `in_triage` (no VEX status)",
     ));
 
+    // 10. The intended use, foreseeable misuse and (a cyber device) interoperability, approved.
+    let use_missing: Vec<String> = super::intended_use::missing_use_docs(&[rel], |t| {
+        approved.iter().any(|d| d.str("doc_type") == Some(t))
+    })
+    .into_iter()
+    .map(|(t, _)| t.to_string())
+    .collect();
+    items.push(item(
+        "use-docs",
+        "the intended use, foreseeable misuse and (cyber device) interoperability are documented and approved",
+        "ISO 14971 5.2; FDA cybersecurity guidance V.A.3",
+        use_missing,
+        "document types without an approved DOC",
+    ));
+
+    // 11. Every anomaly the release contains is assessed and decided; the rest are its residual
+    // anomalies.
+    let residual = super::anomaly::residual_anomalies(corpus, &rel.id);
+    let unassessed: Vec<String> = residual
+        .iter()
+        .filter(|a| !a.unassessed.is_empty())
+        .map(|a| a.id.clone())
+        .collect();
+    let mut anomalies = item(
+        "anomalies",
+        "every anomaly the release contains is assessed and decided",
+        "IEC 62304 5.8.2-5.8.3; FDA cybersecurity guidance V.A.5",
+        unassessed,
+        "anomalies present in the release without a safety (or security) assessment and a decision",
+    );
+    if anomalies.ok == Some(true) {
+        anomalies.detail = if residual.is_empty() {
+            "no residual anomaly".into()
+        } else {
+            format!(
+                "{} residual, each assessed: {}",
+                residual.len(),
+                list(&residual.iter().map(|a| a.id.clone()).collect::<Vec<_>>())
+            )
+        };
+    }
+    items.push(anomalies);
+
     let ready = items.iter().all(|i| i.ok != Some(false));
     Gate {
         release: rel.id.clone(),
@@ -511,6 +558,7 @@ pub fn evaluate(ctx: &Ctx<'_>, rel: &Record, repo: Option<&git2::Repository>) ->
         signatures_verified: signed,
         baseline_in_history: pos.is_some(),
         items,
+        residual_anomalies: residual,
     }
 }
 
@@ -622,6 +670,22 @@ pub fn markdown(g: &Gate) -> String {
             i.detail.replace('|', "\\|")
         ));
     }
+    if !g.residual_anomalies.is_empty() {
+        s.push_str("\n#### Residual anomalies\n\n| anomaly | decision | found in | safety | security | rationale |\n|---|---|---|---|---|---|\n");
+        let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
+        for a in &g.residual_anomalies {
+            s.push_str(&format!(
+                "| {} {} | {} | {} | {} | {} | {} |\n",
+                a.id,
+                cell(&a.title),
+                cell(&a.decision),
+                cell(&a.found_in),
+                cell(&a.safety_assessment),
+                cell(&[a.cwe.as_deref().unwrap_or(""), &a.security_assessment].join(" ")),
+                cell(&a.rationale)
+            ));
+        }
+    }
     s
 }
 
@@ -642,6 +706,34 @@ pub fn text(g: &Gate) -> String {
             i.title,
             i.detail
         ));
+    }
+    s.push_str(&residual_text(&g.residual_anomalies));
+    s
+}
+
+/// The residual anomalies as plain text, one line each (`ddf check --release`, `ddf show REL`).
+pub fn residual_text(anomalies: &[super::anomaly::ResidualAnomaly]) -> String {
+    let mut s = format!("Residual anomalies ({}):\n", anomalies.len());
+    if anomalies.is_empty() {
+        s.push_str("  (none)\n");
+    }
+    for a in anomalies {
+        let decision = if a.decision.is_empty() {
+            "undecided"
+        } else {
+            a.decision.as_str()
+        };
+        s.push_str(&format!("  {} [{decision}] {}", a.id, a.title));
+        if let Some(c) = &a.cwe {
+            s.push_str(&format!(" ({c})"));
+        }
+        if !a.rationale.is_empty() {
+            s.push_str(&format!(": {}", a.rationale.replace('\n', " ")));
+        }
+        if !a.unassessed.is_empty() {
+            s.push_str(&format!(" -- NOT ASSESSED: {}", a.unassessed.join(", ")));
+        }
+        s.push('\n');
     }
     s
 }
@@ -779,6 +871,9 @@ mod gate_tests {
             rec("verification", "VER-001", "method: test\nacceptance_criteria: a\nresult: pass\nexecuted_on: 2026-02-01\nbaseline: REL-001\nevidence: e\nverifies: [DI-001]\n"),
             rec("validation", "VAL-001", "method: simulated-use\nresult: pass\nproduct_config: { release: REL-001 }\nexecuted_on: 2026-02-10\nevidence: e\nvalidates: [UN-001]\n"),
             rec("design-review", "DR-001", "stage: final\ndate: 2026-02-20\nparticipants: [{ person: PER-001, function: q }]\nbaseline: REL-001\noutcome: approved\nactions: []\nreviewed: [REL-001]\n"),
+            rec("document", "DOC-901", "doc_type: intended-use\neffective: 2026-01-01\nreview_due: 2027-01-01\n"),
+            rec("document", "DOC-902", "doc_type: foreseeable-misuse\neffective: 2026-01-01\nreview_due: 2027-01-01\n"),
+            rec("document", "DOC-903", "doc_type: interoperability\neffective: 2026-01-01\nreview_due: 2027-01-01\n"),
         ]
     }
 
@@ -913,6 +1008,70 @@ mod gate_tests {
         r.push(rec("verification", "VER-009", "method: security-test\nsecurity_test: pentest\nindependence: developer\nacceptance_criteria: a\nresult: pass\nexecuted_on: 2026-02-01\nbaseline: REL-001\nevidence: e\nverifies: [DI-001]\n"));
         let m = gate_messages(&r, "REL-001");
         assert!(m.iter().any(|m| m.contains("pentest (")), "{m:?}");
+    }
+
+    #[test]
+    fn a_release_with_an_unassessed_anomaly_is_refused_and_lists_its_residual_anomalies() {
+        let mut r = complete("");
+        r.push(rec("anomaly", "ANOM-001", "description: d\nfound_in: testing\ndiscovered: 2026-01-05\ndecision: defer\nrationale: cosmetic\nsafety_assessment: no hazard\nfielded: [REL-001]\n"));
+        r.push(rec("anomaly", "ANOM-002", "description: d\nfound_in: field\ndiscovered: 2026-01-06\ndecision: in-analysis\nfielded: [REL-001]\n"));
+        r.push(rec("anomaly", "ANOM-003", "description: d\nfound_in: review\ndiscovered: 2026-01-06\ndecision: not-a-defect\nrationale: as designed\nsafety_assessment: none\nfielded: [REL-001]\n"));
+        let m = gate_messages(&r, "REL-001");
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("every anomaly the release contains is assessed and decided: 1 anomalies present in the release without a safety (or security) assessment and a decision: ANOM-002"), "{m:?}");
+        let corpus = crate::rules::testing::corpus(
+            CFG,
+            &r.iter()
+                .enumerate()
+                .map(|(i, t)| (format!("records/{i}.md"), t.clone()))
+                .chain([(
+                    "records/PER.md".to_string(),
+                    crate::rules::testing::PER.to_string(),
+                )])
+                .collect::<Vec<_>>(),
+        );
+        let graph = crate::graph::Graph::build(&corpus);
+        let today = crate::date::Date::parse(crate::rules::testing::TODAY).expect("date");
+        let ctx = super::Ctx::new(&corpus, &graph, today);
+        let gate = super::gate_of(&ctx, "REL-001").expect("gate");
+        assert!(!gate.ready);
+        let ids: Vec<&str> = gate
+            .residual_anomalies
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect();
+        assert_eq!(ids, ["ANOM-001", "ANOM-002"]);
+        let text = super::text(&gate);
+        assert!(text.contains("Residual anomalies (2):"), "{text}");
+        assert!(text.contains("ANOM-001 [defer] T: cosmetic"), "{text}");
+        assert!(
+            text.contains("ANOM-002 [in-analysis] T -- NOT ASSESSED"),
+            "{text}"
+        );
+        assert!(super::markdown(&gate).contains("#### Residual anomalies"));
+    }
+
+    #[test]
+    fn a_release_needs_its_use_documents_approved() {
+        let mut r = complete("");
+        r.retain(|t| !t.contains("doc_type: foreseeable-misuse"));
+        let m = gate_messages(&r, "REL-001");
+        assert!(
+            m.iter()
+                .any(|m| m.contains("document types without an approved DOC: foreseeable-misuse")),
+            "{m:?}"
+        );
+        // A cyber device needs interoperability too.
+        let mut r = complete("");
+        r.retain(|t| !t.contains("doc_type: interoperability"));
+        assert!(gate_messages(&r, "REL-001").is_empty());
+        r[0] = r[0].replace("cyber_device: false", "cyber_device: true");
+        let m = gate_messages(&r, "REL-001");
+        assert!(
+            m.iter()
+                .any(|m| m.contains("approved DOC: interoperability")),
+            "{m:?}"
+        );
     }
 
     #[test]

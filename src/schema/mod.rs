@@ -493,13 +493,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builtin_has_all_21_types() {
+    fn builtin_has_all_23_types() {
         let s = Schema::builtin().expect("builtin schema loads");
-        assert_eq!(s.types.len(), 21);
+        assert_eq!(s.types.len(), 23);
         let prefixes: Vec<&str> = s.types.values().map(|t| t.prefix.as_str()).collect();
         for p in [
             "UN", "DI", "DO", "VER", "VAL", "DR", "HAZ", "HARM", "HS", "RC", "THR", "VULN", "CMP",
-            "SUP", "CR", "CAPA", "SIG", "MR", "REL", "DOC", "PER",
+            "SUP", "CR", "CAPA", "SIG", "MR", "REL", "DOC", "PER", "SWI", "ANOM",
         ] {
             assert!(prefixes.contains(&p), "missing {p}");
         }

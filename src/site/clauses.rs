@@ -402,6 +402,7 @@ mod tests {
         "ISO 13485",
         "ISO 14971",
         "FDA cybersecurity guidance",
+        "IEC 62304",
         "FD&C Act",
     ];
 

@@ -1,5 +1,5 @@
-//! The registers of the site: components, suppliers, vulnerabilities, signals, CAPAs and
-//! management reviews, one table page each (`components.html`, ...), and an index of them
+//! The registers of the site: components, suppliers, vulnerabilities, anomalies, signals, CAPAs
+//! and management reviews, one table page each (`components.html`, ...), and an index of them
 //! (`registers.html`).
 //!
 //! A register is one row per record of its type, in file order, with the fields an auditor reads
@@ -157,6 +157,24 @@ const REGISTERS: &[Register] = &[
             "Status",
         ],
         row: vulnerability_row,
+    },
+    Register {
+        file: "anomalies.html",
+        title: "Anomalies",
+        type_name: "anomaly",
+        about: "Software anomalies found in testing, review, penetration tests or the field: their assessment, decision and the releases they are present in (each release's residual anomalies). IEC 62304 5.8.2-5.8.3, 9; FDA cybersecurity guidance V.A.5.",
+        columns: &[
+            "Found in",
+            "Discovered",
+            "CWE",
+            "Decision",
+            "Affects",
+            "Present in",
+            "Fixed in",
+            "Vulnerability",
+            "Status",
+        ],
+        row: anomaly_row,
     },
     Register {
         file: "signals.html",
@@ -432,6 +450,21 @@ fn actions_from(ctx: &Ctx<'_>, i: usize) -> Vec<CellLink> {
         .chain(inverse(ctx, i, "triggered_by", "change-request"))
         .map(|j| link(ctx, j, String::new()))
         .collect()
+}
+
+fn anomaly_row(ctx: &Ctx<'_>, i: usize) -> Vec<CellView> {
+    let r = &ctx.corpus.records[i];
+    vec![
+        field(r, "found_in"),
+        field(r, "discovered"),
+        field(r, "cwe"),
+        field(r, "decision"),
+        written(ctx, r, "affects"),
+        written(ctx, r, "fielded"),
+        written(ctx, r, "fixed_in"),
+        written(ctx, r, "vulnerability"),
+        status(r),
+    ]
 }
 
 fn signal_row(ctx: &Ctx<'_>, i: usize) -> Vec<CellView> {

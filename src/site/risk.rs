@@ -920,6 +920,14 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
                 name: "vuln_triage_days".into(),
                 value: p.vuln_triage_days.to_string(),
             },
+            PolicySetting {
+                name: "class_b_severity".into(),
+                value: format!("S{}", p.class_b_severity),
+            },
+            PolicySetting {
+                name: "class_c_severity".into(),
+                value: format!("S{}", p.class_c_severity),
+            },
         ],
         matrices: vec![
             matrix_view(

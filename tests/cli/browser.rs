@@ -1057,7 +1057,7 @@ fn browser_prints_folded_lists_unfolded() {
     let (_t, out) = example_site();
     let page = std::fs::read_to_string(out.join("changes.html")).expect("change log");
     assert!(
-        page.contains("<details><summary>207 records</summary>"),
+        page.contains("<details><summary>227 records</summary>"),
         "the list is folded"
     );
     let control = out.join("control");

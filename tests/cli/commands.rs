@@ -355,7 +355,7 @@ fn schema_and_json_schema() {
     assert!(one.stdout.contains("jira"), "{}", one.stdout);
     // One schema for every type: the types are in `$defs`, ddf.yaml's fields included.
     let js = t.ddf(&["schema", "--json-schema"]).json();
-    assert_eq!(js["$defs"].as_object().map(|o| o.len()), Some(21));
+    assert_eq!(js["$defs"].as_object().map(|o| o.len()), Some(23));
     assert_eq!(
         js["$defs"]["design-input"]["properties"]["jira"]["type"][0],
         "string"

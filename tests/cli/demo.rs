@@ -48,7 +48,7 @@ fn demo_repository_passes_the_history_rules_and_edits_void_approvals() {
         "{}",
         check.stdout
     );
-    assert_eq!(v["records"].as_u64(), Some(207));
+    assert_eq!(v["records"].as_u64(), Some(227));
 
     // Three approvers signed; Git verifies every signature against the enrolled keys.
     let log = run_ddf(&out, &["log"]);

@@ -29,6 +29,7 @@ mod site_audit;
 mod site_registers;
 mod site_risk;
 mod site_search;
+mod software;
 mod standard;
 mod validation;
 mod verify;

@@ -37,7 +37,7 @@ fn snapshot_of_the_example_in_markdown_json_and_html() {
     assert_eq!(v["sha256"].as_str().map(str::len), Some(64));
     assert_eq!(
         v["vulnerabilities"]["new"]["ids"],
-        serde_json::json!(["VULN-001", "VULN-002"])
+        serde_json::json!(["VULN-001", "VULN-002", "VULN-003"])
     );
     assert_eq!(v["vulnerabilities"]["by_state"]["not_affected"], 2);
     assert_eq!(v["capa"]["opened"]["ids"], serde_json::json!(["CAPA-001"]));

@@ -85,6 +85,8 @@ fn example_site_has_every_record_and_its_links_resolve() {
         "trace-user-need.csv",
         "style.css",
         "types/design-input.html",
+        "types/software-item.html",
+        "types/anomaly.html",
     ] {
         assert!(site.contains_key(page), "no {page}");
     }

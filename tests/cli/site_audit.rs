@@ -294,7 +294,8 @@ fn row<'a>(page: &'a str, needle: &str) -> &'a str {
 #[test]
 fn one_vulnerability_tells_one_story_on_every_page() {
     // docs-example: VULN-001 is a CVE of Mbed TLS 3.5.1 (fielded in REL-001, firmware 2.0.0);
-    // CMP-002 now describes 3.5.2, which REL-002 ships; VULN-002 is fielded in both.
+    // CMP-002 now describes 3.5.2, which REL-002 ships; VULN-002 is fielded in both. VULN-003, a
+    // pentest finding of the app fixed in 2.1 (ANOM-003), is fielded in REL-001 only.
     let t = TestRepo::example();
     let site = build(&t, "out");
     let rel2 = &site["releases/REL-002.html"];
@@ -306,7 +307,7 @@ fn one_vulnerability_tells_one_story_on_every_page() {
     let rel1 = &site["releases/REL-001.html"];
     assert_eq!(
         vuln_ids(section(rel1, "<h2 id=\"vulnerabilities\">")),
-        ["VULN-001", "VULN-002"]
+        ["VULN-001", "VULN-002", "VULN-003"]
     );
     assert_eq!(
         vuln_ids(row(rel1, "<td>3.5.1</td>")),

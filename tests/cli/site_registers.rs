@@ -63,6 +63,7 @@ fn registers_list_each_record_with_fields_links_and_inverses() {
     t.write("records/SIG-001.md", &rec("signal", "SIG-001", "kind: cvd-report\nreceived: 2026-01-30\ndevice_id: UDI-1\ndescription: Report.\nreportable: none\n"));
     t.write("records/CAPA-001.md", &rec("capa", "CAPA-001", "kind: corrective\nproblem: P.\nroot_cause: R.\nactions: [Fix]\nopened: 2026-02-02\neffectiveness: Checked.\nsource: [SIG-001]\n"));
     t.write("records/CR-001.md", &rec("change-request", "CR-001", "description: D.\nreason: R.\nimpact: Small.\ncyber_impact: may-impact\ncyber_rationale: TLS.\nregulatory_path: letter-to-file\ntriggered_by: [CAPA-001]\n"));
+    t.write("records/ANOM-001.md", &rec("anomaly", "ANOM-001", "description: D.\nfound_in: pentest\ndiscovered: 2026-02-03\ncwe: CWE-200\nsafety_assessment: None.\nsecurity_assessment: Low.\ndecision: fix\naffects: [CMP-001]\nvulnerability: [VULN-001]\n"));
     t.write("records/MR-001.md", &rec("management-review", "MR-001", "date: 2026-03-01\nattendees: [PER-001]\nperiod: 2025\ninputs: {a: x}\noutputs: {a: y}\nactions: [{text: Do it}, {text: And that}]\n"));
     build(&t);
     let cmp = page(&t, "components.html");
@@ -107,6 +108,21 @@ fn registers_list_each_record_with_fields_links_and_inverses() {
             "CMP-001",
             "discovered 2026-02-01 remediated 2026-03-01",
             "",
+            "approved"
+        ]]
+    );
+    assert_eq!(
+        rows(&page(&t, "anomalies.html"), "register"),
+        [[
+            "ANOM-001 ANOM-001 title",
+            "pentest",
+            "2026-02-03",
+            "CWE-200",
+            "fix",
+            "CMP-001",
+            "",
+            "",
+            "VULN-001",
             "approved"
         ]]
     );
@@ -162,6 +178,7 @@ fn registers_list_each_record_with_fields_links_and_inverses() {
             ("Components", "1"),
             ("Suppliers", "1"),
             ("Vulnerabilities", "1"),
+            ("Anomalies", "1"),
             ("Signals", "1"),
             ("CAPAs", "1"),
             ("Management reviews", "1")

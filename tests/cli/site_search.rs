@@ -67,8 +67,8 @@ fn search_index_holds_every_record_with_its_page() {
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(entries.len(), 207, "every record of the example");
-    assert_eq!(pages.len(), 207);
+    assert_eq!(entries.len(), 227, "every record of the example");
+    assert_eq!(pages.len(), 227);
     let mut ids: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
     let sorted = {
         let mut s = ids.clone();
@@ -77,7 +77,7 @@ fn search_index_holds_every_record_with_its_page() {
     };
     assert_eq!(ids, sorted, "in id order");
     ids.dedup();
-    assert_eq!(ids.len(), 207);
+    assert_eq!(ids.len(), 227);
     for (id, _, _, _, href, _) in &entries {
         let href = href.as_deref().expect("every example record has a page");
         assert_eq!(href, format!("records/{id}.html"));
@@ -223,7 +223,7 @@ console.log(JSON.stringify(out));
         String::from_utf8_lossy(&node.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&node.stdout).expect("json");
-    assert_eq!(v["count"], 207);
+    assert_eq!(v["count"], 227);
     assert_eq!(v["exact"][0], "DI-004", "exact id first: {v}");
     assert_eq!(v["lower"], "DI-004", "case-insensitive, trimmed");
     assert_eq!(v["title"], "DI-004", "title words rank first");

@@ -222,7 +222,7 @@ fn new_writes_the_fields_rules_need_and_nothing_passes_falsely() {
         .iter()
         .map(|t| t["name"].as_str().expect("name").to_string())
         .collect();
-    assert_eq!(names.len(), 21);
+    assert_eq!(names.len(), 23);
     let mut written = Vec::new();
     for name in &names {
         let r = t.ddf(&["new", name, "--owner", "PER-001", "--title", "New one"]);
