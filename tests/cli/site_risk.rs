@@ -193,7 +193,104 @@ fn walk_lists_each_hop_of_a_known_chain() {
     assert!(hop(8).contains("R (P2 x S4), not acceptable"));
     // The threat's own walk needs a security control it does not have: a gap.
     let thr = &site["walk/THR-001.html"];
-    assert!(thr.contains("class=\"walk-step gap\" id=\"step-"), "{thr}");
+    assert!(
+        thr.contains("class=\"walk-step empty gap\" id=\"step-"),
+        "{thr}"
+    );
+}
+
+/// The record ids at the head of each hop of a walk section.
+fn hop_ids(s: &str) -> Vec<String> {
+    let re = regex::Regex::new(r#"<p class="hop-head"><a href="../records/([A-Z]+-[0-9]+)\.html""#)
+        .expect("regex");
+    re.captures_iter(s).map(|c| c[1].to_string()).collect()
+}
+
+/// The step of a walk page whose title is `title`, up to the next step.
+fn step<'a>(walk: &'a str, title: &str) -> &'a str {
+    let at = walk
+        .find(&format!("</span> {title} <small>"))
+        .unwrap_or_else(|| panic!("no step {title}: {walk}"));
+    let start = walk[..at].rfind("<li class=\"walk-step").unwrap_or(at);
+    let rest = &walk[at..];
+    &walk[start..at + rest.find("<li class=\"walk-step").unwrap_or(rest.len())]
+}
+
+/// Issue 13 item 4: a component's walk follows `uses` (DO -> CMP) to the design outputs, on to
+/// the inputs they satisfy, the controls they implement and the verifications; an empty hop is
+/// one line marked as a gap, never a list of "none".
+#[test]
+fn a_component_walk_follows_uses_to_outputs_inputs_controls_and_verifications() {
+    let t = fixture();
+    t.write(
+        "records/CMP-001.md",
+        &rec(
+            "component",
+            "CMP-001",
+            "BLE stack",
+            "name: ble\nversion: 1.0.0\norigin: third-party\n",
+        ),
+    );
+    t.write(
+        "records/CMP-002.md",
+        &rec("component", "CMP-002", "Unused", "name: x\nversion: 1\n"),
+    );
+    t.write("records/DO-001.md", &rec("design-output", "DO-001", "Alarm firmware", "description: d\noutput_kind: source\nessential: true\nsatisfies: [DI-001]\nimplements_control: [RC-001]\nuses: [CMP-001]\n"));
+    let site = build(&t, "out");
+    let walk = &site["walk/CMP-001.html"];
+    let outputs = step(walk, "Design outputs using it");
+    assert_eq!(hop_ids(outputs), ["DO-001"], "{walk}");
+    assert!(outputs.contains("uses CMP-001"), "{outputs}");
+    assert_eq!(
+        hop_ids(step(walk, "Design inputs they satisfy")),
+        ["DI-001"]
+    );
+    assert!(step(walk, "Design inputs they satisfy").contains("named by DO-001 in satisfies"));
+    assert_eq!(
+        hop_ids(step(walk, "Risk controls (option, kind)")),
+        ["RC-001"]
+    );
+    assert_eq!(
+        hop_ids(step(
+            walk,
+            "Verification of implementation and effectiveness"
+        )),
+        ["VER-001", "VER-002"]
+    );
+    // No "none": each empty hop is one line saying it is a gap.
+    assert!(!walk.contains("class=\"none\""), "{walk}");
+    let threats = step(walk, "Threats");
+    assert!(threats.contains("class=\"walk-step empty\""), "{threats}");
+    assert!(threats.contains("gap: nothing recorded"), "{threats}");
+    // A component no design output uses: that hop is a gap the chain needs.
+    let unused = &site["walk/CMP-002.html"];
+    let hop = step(unused, "Design outputs using it");
+    assert!(hop.contains("class=\"walk-step empty gap\""), "{hop}");
+    assert!(
+        hop.contains("<strong class=\"error\">GAP</strong>"),
+        "{hop}"
+    );
+}
+
+/// Issue 13 item 4: a walk from one threat lists that threat, not every threat its hazardous
+/// situations name.
+#[test]
+fn a_threat_walk_lists_that_threat_only() {
+    let t = fixture();
+    t.write("records/THR-002.md", &rec("threat", "THR-002", "Replay", "asset: therapy\nthreat_source: attacker\nattack_vector: adjacent\nentry_point: BLE\nviews: [global-system]\nexploitability: E2\nresidual_exploitability: E1\ndisposition: patient-harm\n"));
+    let hs3 = std::fs::read_to_string(t.path("records/HS-003.md")).expect("HS-003");
+    t.write(
+        "records/HS-003.md",
+        &hs3.replace("threats: [THR-001]", "threats: [THR-001, THR-002]"),
+    );
+    let site = build(&t, "out");
+    let thr = &site["walk/THR-001.html"];
+    assert_eq!(hop_ids(step(thr, "Threats")), ["THR-001"], "{thr}");
+    // The situation still names both; the hazard's walk lists both threats.
+    assert_eq!(
+        hop_ids(step(&site["walk/HAZ-001.html"], "Threats")),
+        ["THR-001", "THR-002"]
+    );
 }
 
 #[test]
