@@ -384,3 +384,146 @@ fn empty_ddf_builds_empty_risk_pages() {
     assert!(site["clauses.html"].contains("no records of this type yet"));
     assert!(!site.keys().any(|k| k.starts_with("walk/")));
 }
+
+/// Issue 13 item 6: the zone letters are defined on the risk file; a residual severity below
+/// the initial one has a rationale column (or says none is written); the trace matrix shows
+/// titles; a failed verification is highlighted; a trace tree names documents and people.
+#[test]
+fn risk_file_defines_zones_and_shows_rationale_and_pages_name_what_an_auditor_needs() {
+    let t = fixture();
+    t.write(
+        "records/DOC-001.md",
+        &rec(
+            "document",
+            "DOC-001",
+            "Hazard analysis notes",
+            "doc_type: other\nabout: [HS-001]\n",
+        ),
+    );
+    t.write(
+        "records/DOC-002.md",
+        &rec(
+            "document",
+            "DOC-002",
+            "Benefit-risk",
+            "doc_type: benefit-risk\n",
+        ),
+    );
+    let hs1 = std::fs::read_to_string(t.path("records/HS-001.md")).expect("HS-001");
+    t.write(
+        "records/HS-001.md",
+        &hs1.replace(
+            "policy_rev: A\n",
+            "policy_rev: A\nbenefit_risk: [DOC-002]\n",
+        ),
+    );
+    t.write("records/VER-003.md", &rec("verification", "VER-003", "Check again", "method: test\nacceptance_criteria: a\nresult: fail\nexecuted_on: 2026-01-01\nbaseline: abc\nevidence: e\ncontrol_check: implementation\nverifies: [RC-001]\n"));
+    let site = build(&t, "out");
+    let risk = &site["risk.html"];
+    let legend = section(risk, "zones", "</dl>");
+    for (zone, meaning) in [
+        ("R", "reduce as far as possible"),
+        ("C", "controlled: the security risk is acceptable"),
+        ("U", "unacceptable"),
+        ("A", "acceptable"),
+    ] {
+        assert!(
+            legend.contains(&format!("{zone}</span>")) && legend.contains(meaning),
+            "{zone}: {legend}"
+        );
+    }
+    // HS-001 goes from S4 to S2 with no rationale written: the column says so.
+    assert!(risk.contains("<th>Residual severity rationale</th>"));
+    assert!(risk.contains("<td class=\"rationale warning\"><span class=\"meta\">severity S4 → S2:</span> <strong>no <code>residual_rationale</code> says why</strong></td>"), "{risk}");
+    let trace = &site["trace.html"];
+    assert!(
+        trace.contains(
+            "<a href=\"records/DI-001.html\">DI-001</a> <span class=\"title\">Alarm</span>"
+        ),
+        "{trace}"
+    );
+    assert!(site["records/VER-003.html"].contains("<td class=\"result-fail\">fail</td>"));
+    assert!(site["records/VER-001.html"].contains("<td class=\"result-pass\">pass</td>"));
+    // HAZ-001's downstream tree: HS-001 with its owner and the document about it.
+    let haz = &site["records/HAZ-001.html"];
+    let down = &haz[haz.find("<h3>Downstream").expect("downstream")..];
+    let hs = &down[down.find("records/HS-001.html").expect("HS-001")..];
+    let hs = &hs[..hs.find("</li>").expect("li")];
+    assert!(
+        hs.contains(
+            "<span class=\"related\"><code>owner</code> <a href=\"../records/PER-001.html\""
+        ),
+        "{hs}"
+    );
+    assert!(
+        hs.contains("<span class=\"related\"><code>benefit_risk</code> <a href=\"../records/DOC-002.html\" title=\"Benefit-risk\">DOC-002</a></span>"),
+        "{hs}"
+    );
+    // A document `about` a record is on its trace (a trace link) and there too.
+    assert!(
+        down.contains("records/DOC-001.html\">DOC-001</a> Hazard analysis notes"),
+        "{down}"
+    );
+
+    // With the rationale written, it is shown.
+    let hs1 = std::fs::read_to_string(t.path("records/HS-001.md")).expect("HS-001");
+    t.write(
+        "records/HS-001.md",
+        &hs1.replace(
+            "policy_rev: A\n",
+            "policy_rev: A\nresidual_rationale: The alarm stops the pump before harm.\n",
+        ),
+    );
+    let site = build(&t, "out");
+    assert!(site["risk.html"].contains("<td class=\"rationale\"><span class=\"meta\">severity S4 → S2:</span> The alarm stops the pump before harm.</td>"));
+}
+
+/// Issue 13 item 8: every page prints a header and footer naming the document, its id and
+/// revision and the build date (`@page` margin boxes, values escaped as CSS strings), and a
+/// release has a print view holding its DDF in one document, linked from the release page.
+#[test]
+fn pages_print_as_controlled_documents_and_a_release_has_a_print_view() {
+    let t = fixture();
+    t.write(
+        "records/REL-001.md",
+        &rec(
+            "release",
+            "REL-001",
+            "Firmware \"1.0\" </style>",
+            "version: 1.0.0\n",
+        ),
+    );
+    let site = build(&t, "out");
+    let haz = &site["records/HAZ-001.html"];
+    assert!(
+        haz.contains("<style media=\"print\">@page { @top-left { content: \"Over-delivery\"; } @top-right { content: \"HAZ-001\" \" · rev \" \"working tree\"; } @bottom-left { content: \"Built \" \"2026-06-01\" \" from \" \"working tree\" \" by \" \"ddf "),
+        "{haz}"
+    );
+    let release = &site["releases/REL-001.html"];
+    assert!(
+        release.contains("href=\"../releases/REL-001-print.html\""),
+        "{release}"
+    );
+    // A title cannot end the CSS string or the style element.
+    assert!(
+        release.contains("content: \"REL-001\" \" \" \"Firmware \\22 1.0\\22  \\3c /style\\3e \";"),
+        "{release}"
+    );
+    let print = &site["releases/REL-001-print.html"];
+    for part in ["part-release", "part-risk", "part-trace", "part-security"] {
+        assert!(
+            print.contains(&format!("<section class=\"print-part\" id=\"{part}\"")),
+            "{part}"
+        );
+    }
+    // The parts' links work from releases/.
+    assert!(
+        print.contains("<a href=\"../records/HS-001.html\">HS-001</a>"),
+        "{print}"
+    );
+    assert!(
+        !print.contains("<a href=\"records/"),
+        "a link not rewritten"
+    );
+    assert!(print.contains("Software bill of materials"));
+}
