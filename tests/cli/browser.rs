@@ -1327,6 +1327,32 @@ fn browser_prints_pages_as_controlled_documents() {
         n
     };
     check("HAZ-001", &rec, "HAZ-001", "Over-delivery of drug");
+    // No near-empty page from a forced break: the risk file, whose sections each began a new
+    // page, and the print view's first page (title and contents, then the first part).
+    let risk_pdf = tmp.path().join("risk.pdf");
+    print_to_pdf(&exe, &out.join("risk.html"), &risk_pdf);
+    let risk = pdf_text(&risk_pdf).unwrap_or_default();
+    let lines = |p: &str| p.lines().filter(|l| !l.trim().is_empty()).count();
+    let risk_pages: Vec<&str> = risk
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    for (k, p) in risk_pages
+        .iter()
+        .enumerate()
+        .take(risk_pages.len().saturating_sub(1))
+    {
+        assert!(
+            lines(p) >= 15,
+            "risk.html page {} is near-empty:\n{p}",
+            k + 1
+        );
+    }
+    let first = rel.split('\u{c}').next().unwrap_or("");
+    assert!(
+        lines(first) >= 15,
+        "the print view's first page is near-empty:\n{first}"
+    );
     let n = check(
         "REL-002 print view",
         &rel,
