@@ -995,7 +995,9 @@ fn tree(corpus: &Corpus, graph: &Graph, start: usize, reached: &[Reached]) -> Ve
 }
 
 /// The documents and people linked to record `i` by non-trace links, written on it first, in
-/// the order written, then those written on them.
+/// the order written (its `owner`, a `benefit_risk` analysis), then the documents that name it
+/// in a non-trace field other than `owner`. What a person owns is not listed: on a person's
+/// line that would be every document they own, which says nothing about the trace.
 fn related(corpus: &Corpus, graph: &Graph, i: usize) -> Vec<RelatedView> {
     let wanted = |j: usize| matches!(corpus.type_of(j), "document" | "person");
     let view = |e: &crate::graph::Edge, inbound: bool| RelatedView {
@@ -1012,7 +1014,11 @@ fn related(corpus: &Corpus, graph: &Graph, i: usize) -> Vec<RelatedView> {
             graph
                 .inc(i)
                 .iter()
-                .filter(|e| !e.trace && wanted(e.other))
+                .filter(|e| {
+                    !e.trace
+                        && corpus.type_of(e.other) == "document"
+                        && graph.field_name(e) != "owner"
+                })
                 .map(|e| view(e, true)),
         )
         .collect()

@@ -350,6 +350,19 @@ fn example_has_risk_pages_and_a_walk_for_every_entry_record() {
     assert!(risk.contains("reduce as far as possible; benefit-risk: DOC-014"));
     assert!(risk.contains("from DOC-002 (risk_policy revision C)</figcaption>"));
     assert!(site["walk/HS-006.html"].contains("../records/DOC-014.html"));
+    // HAZ-001's trace tree names the people and documents of each record, not every document a
+    // person owns (PER-002 owns DOC-003 to DOC-011).
+    let haz = &site["records/HAZ-001.html"];
+    let per = &haz[haz.find("<h3>Downstream").expect("tree")..];
+    let per = &per[per
+        .find("records/PER-002.html\">PER-002</a> Marcus")
+        .expect("PER-002")..];
+    let per = &per[..per.find("</li>").expect("li")];
+    assert!(
+        per.contains("<code>owner</code> <a href=\"../records/PER-001.html\""),
+        "{per}"
+    );
+    assert!(!per.contains("DOC-004"), "{per}");
     // The management review is found under 5.6 and the security report lists every threat.
     assert!(section(
         &site["clauses.html"],
