@@ -3,6 +3,11 @@
 //! record with its approvals and SBOM, the risk management file, the trace matrix and the
 //! security report.
 //!
+//! Only the newest release gets one. The risk file, trace matrix and security report are those
+//! of the revision built, the same for every release, so a view per release would repeat the
+//! largest pages of the site once per release (20 times on the benchmark DDF) and say nothing
+//! new; `ddf --rev <tag> build` makes the view of an earlier release, which is then the newest.
+//!
 //! The parts are the pages the site already rendered (the main content of each), so the printed
 //! document says exactly what the pages say; links in parts from the site root are rewritten to
 //! work from `releases/`. In `--context` mode nothing is rendered, so the parts name their pages
@@ -89,7 +94,24 @@ fn from_releases(html: &str) -> String {
     out
 }
 
-/// The print view of every release with a page, from the pages already rendered (`files`).
+/// The release that gets the print view: the newest by id (`REL-010` after `REL-009`) among
+/// those with a page.
+pub(crate) fn print_release(corpus: &crate::corpus::Corpus) -> Option<usize> {
+    corpus
+        .records_of("release")
+        .iter()
+        .copied()
+        .filter(|&i| has_page(corpus, i))
+        .max_by(|&a, &b| {
+            let key = |i: usize| {
+                let id = &corpus.records[i].id;
+                (id.len(), id.clone())
+            };
+            key(a).cmp(&key(b))
+        })
+}
+
+/// The print view of the newest release, from the pages already rendered (`files`).
 pub fn pages(
     r: &Renderer,
     input: &Input<'_>,
@@ -106,10 +128,7 @@ pub fn pages(
             .unwrap_or("")
     };
     let mut out = Vec::new();
-    for &i in corpus.records_of("release") {
-        if !has_page(corpus, i) {
-            continue;
-        }
+    if let Some(i) = print_release(corpus) {
         let rec = &corpus.records[i];
         let release_page = format!("releases/{}.html", rec.id);
         let mut parts = vec![PartView {

@@ -493,7 +493,7 @@ fn risk_file_defines_zones_and_shows_rationale_and_pages_name_what_an_auditor_ne
 
 /// Issue 13 item 8: every page prints a header and footer naming the document, its id and
 /// revision and the build date (`@page` margin boxes, values escaped as CSS strings), and a
-/// release has a print view holding its DDF in one document, linked from the release page.
+/// the newest release has a print view holding its DDF in one document, linked from its page.
 #[test]
 fn pages_print_as_controlled_documents_and_a_release_has_a_print_view() {
     let t = fixture();
@@ -506,23 +506,37 @@ fn pages_print_as_controlled_documents_and_a_release_has_a_print_view() {
             "version: 1.0.0\n",
         ),
     );
+    // REL-010 is newer than REL-009 (by number, not by text); only the newest gets a view.
+    for id in ["REL-009", "REL-010"] {
+        t.write(
+            &format!("records/{id}.md"),
+            &rec("release", id, "Firmware", "version: 2.0.0\n"),
+        );
+    }
     let site = build(&t, "out");
+    for id in ["REL-001", "REL-009"] {
+        assert!(
+            !site.contains_key(&format!("releases/{id}-print.html")),
+            "{id}"
+        );
+        assert!(
+            !site[&format!("releases/{id}.html")].contains("-print.html"),
+            "{id}"
+        );
+    }
+    assert!(site["releases/REL-010.html"].contains("href=\"../releases/REL-010-print.html\""));
     let haz = &site["records/HAZ-001.html"];
     assert!(
         haz.contains("<style media=\"print\">@page { @top-left { content: \"Over-delivery\"; } @top-right { content: \"HAZ-001\" \" · rev \" \"working tree\"; } @bottom-left { content: \"Built \" \"2026-06-01\" \" from \" \"working tree\" \" by \" \"ddf "),
         "{haz}"
     );
     let release = &site["releases/REL-001.html"];
-    assert!(
-        release.contains("href=\"../releases/REL-001-print.html\""),
-        "{release}"
-    );
     // A title cannot end the CSS string or the style element.
     assert!(
         release.contains("content: \"REL-001\" \" \" \"Firmware \\22 1.0\\22  \\3c /style\\3e \";"),
         "{release}"
     );
-    let print = &site["releases/REL-001-print.html"];
+    let print = &site["releases/REL-010-print.html"];
     for part in ["part-release", "part-risk", "part-trace", "part-security"] {
         assert!(
             print.contains(&format!("<section class=\"print-part\" id=\"{part}\"")),
