@@ -10,6 +10,7 @@ pub mod changes;
 pub mod clauses;
 pub mod fields;
 pub mod markdown;
+pub mod print;
 pub mod registers;
 pub mod releases;
 pub mod render;

@@ -317,7 +317,10 @@ fn component_row(ctx: &Ctx<'_>, i: usize) -> Vec<CellView> {
     let support = r.text("support_level").unwrap_or_default();
     vec![
         lines([name]),
-        lines([r.text("purl"), r.text("cpe")].into_iter().flatten()),
+        with_class(
+            lines([r.text("purl"), r.text("cpe")].into_iter().flatten()),
+            "purl",
+        ),
         written(ctx, r, "supplier"),
         field(r, "origin"),
         with_class(

@@ -197,6 +197,9 @@ pub struct ReleaseView {
     pub fielded_vulns: Vec<VulnState>,
     /// The SBOM files it lists.
     pub sboms: Vec<SbomFileView>,
+    /// Its print view (`releases/<REL-ID>-print.html`, relative to the site root), for the
+    /// newest release only ([`super::print::print_release`]).
+    pub print_view: Option<String>,
     /// Whether Git history was read.
     pub has_history: bool,
     /// The approvals (electronic signatures) of the release record's current content, newest
@@ -757,6 +760,8 @@ fn release_view(
             .collect(),
         fielded_vulns: vuln_states(corpus, affected.of_release(i)),
         sboms: sbom_files(input, i, downloads, affected),
+        print_view: (super::print::print_release(corpus) == Some(i))
+            .then(|| format!("releases/{}-print.html", r.id)),
         has_history: input.history.is_some(),
         risk_acceptance: approvals
             .iter()

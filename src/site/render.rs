@@ -137,6 +137,25 @@ pub struct Renderer {
     contents: std::sync::OnceLock<crate::vuln::affected::Contents>,
 }
 
+/// `v` as a quoted CSS string (the `css_string` filter, for the print header and footer in
+/// `@page` margin boxes). Letters, digits, spaces and plain punctuation stay; every other
+/// character is a CSS hex escape (`\\3c `), so no value can end the string or the `<style>`
+/// element it is written in. The result is marked safe: HTML escaping would print `&quot;` on
+/// paper, since a `<style>` element's text is not decoded.
+pub fn css_string(v: &str) -> String {
+    let mut out = String::with_capacity(v.len() + 2);
+    out.push('"');
+    for c in v.chars() {
+        if c.is_alphanumeric() || " .,:;-_()/+#·@".contains(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\{:x} ", c as u32));
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// One unit of rendering work.
 enum Job {
     Section(Section),
@@ -149,6 +168,9 @@ impl Renderer {
     pub fn new(source: &dyn Source, templates_dir: &str) -> Result<Renderer, SiteError> {
         let mut tera = tera::Tera::new();
         tera.register_filter("slug", |v: &str, _: tera::Kwargs, _: &tera::State| slug(v));
+        tera.register_filter("css_string", |v: &str, _: tera::Kwargs, _: &tera::State| {
+            tera::Value::safe_string(&css_string(v))
+        });
         tera.register_filter("label", |v: &str, _: tera::Kwargs, _: &tera::State| {
             type_label(v)
         });
@@ -266,12 +288,29 @@ impl Renderer {
                 })
             })
             .collect::<Result<_, _>>()?;
-        Ok(rendered.into_iter().flatten().collect())
+        let mut files: Vec<OutFile> = rendered.into_iter().flatten().collect();
+        // The release print views are made of pages rendered above.
+        let print = super::print::pages(self, input, &site, &files, self.contexts)?;
+        files.extend(print);
+        Ok(files)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn css_string_cannot_end_the_string_or_the_style_element() {
+        assert_eq!(
+            super::css_string("HAZ-001 Over-delivery"),
+            "\"HAZ-001 Over-delivery\""
+        );
+        assert_eq!(
+            super::css_string("a\"</style>\\b\n"),
+            "\"a\\22 \\3c /style\\3e \\5c b\\a \""
+        );
+        assert_eq!(super::css_string("Débit"), "\"Débit\"");
+    }
+
     #[test]
     fn slug_keeps_letters_and_digits_only() {
         assert_eq!(super::slug("in_triage"), "in-triage");

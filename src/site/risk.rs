@@ -259,6 +259,11 @@ pub struct HazardRow {
     pub benefit_risk: Vec<RecordRef>,
     /// Acceptability of the residual risk, in words.
     pub acceptability: String,
+    /// Whether the residual severity is below the initial one: a reduction the record must
+    /// justify (the rationale column shows why, or that nothing says why).
+    pub severity_reduced: bool,
+    /// The record's `residual_rationale` (empty when it has none).
+    pub rationale: String,
     /// Its walk page, relative to the site root.
     pub walk: Option<String>,
     /// Risk-rule findings about it (rule ids).
@@ -527,7 +532,7 @@ pub(crate) fn heat_map_svg(m: &Matrix, letter: char, label: &str, cells: &Cells)
     let height = TOP + nl * H + BOTTOM;
     let mut s = String::new();
     s.push_str(&format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\" font-family=\"system-ui, sans-serif\" font-size=\"11\">\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"group\" aria-label=\"{}\" font-family=\"system-ui, sans-serif\" font-size=\"11\">\n",
         escape(label)
     ));
     s.push_str(&format!("<title>{}</title>\n", escape(label)));
@@ -543,7 +548,7 @@ pub(crate) fn heat_map_svg(m: &Matrix, letter: char, label: &str, cells: &Cells)
             let zone = m.zone(l, sev).unwrap_or("");
             let placed = cells.get(&(l, sev)).map_or(&[][..], Vec::as_slice);
             s.push_str(&format!(
-                "<g class=\"cell\" data-cell=\"{letter}{l}-S{sev}\" data-zone=\"{}\" data-count=\"{}\">\n<rect x=\"{x}\" y=\"{y}\" width=\"{W}\" height=\"{H}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"2\"/>\n<text x=\"{}\" y=\"{}\" fill=\"#5f6368\">{}</text>\n",
+                "<g class=\"cell\" data-cell=\"{letter}{l}-S{sev}\" data-zone=\"{}\" data-count=\"{}\">\n<rect x=\"{x}\" y=\"{y}\" width=\"{W}\" height=\"{H}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"2\"/>\n<text x=\"{}\" y=\"{}\" fill=\"#3c4043\">{}</text>\n",
                 escape(zone),
                 placed.len(),
                 fill(zone_class(m, zone)),
@@ -585,7 +590,7 @@ pub(crate) fn heat_map_svg(m: &Matrix, letter: char, label: &str, cells: &Cells)
             if placed.len() > shown {
                 let k = shown;
                 s.push_str(&format!(
-                    "<text x=\"{}\" y=\"{}\" fill=\"#5f6368\">+{} more</text>\n",
+                    "<text x=\"{}\" y=\"{}\" fill=\"#3c4043\">+{} more</text>\n",
                     x + 6 + (k % PER_LINE) * (W / PER_LINE),
                     y + 34 + (k / PER_LINE) * 14,
                     placed.len() - shown
@@ -602,7 +607,7 @@ pub(crate) fn heat_map_svg(m: &Matrix, letter: char, label: &str, cells: &Cells)
         ));
     }
     s.push_str(&format!(
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#5f6368\">severity</text>\n",
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#3c4043\">severity</text>\n",
         LEFT + ns * W / 2,
         TOP + nl * H + 33
     ));
@@ -766,6 +771,8 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
             residual,
             benefit_risk: br,
             acceptability,
+            severity_reduced: matches!((&h.initial, &h.residual), (Some(a), Some(b)) if b.severity < a.severity),
+            rationale: r.text("residual_rationale").unwrap_or_default(),
             walk: super::walk::walk_href(corpus, i),
             findings: found(&r.id),
         });

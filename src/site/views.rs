@@ -8,7 +8,7 @@
 use super::markdown;
 use super::{Input, SiteError};
 use crate::corpus::Corpus;
-use crate::graph::Reached;
+use crate::graph::{Graph, Reached};
 use crate::integrity::IntegrityError;
 use crate::record::Record;
 use crate::rules::structure::is_valid_id;
@@ -42,6 +42,9 @@ pub struct SiteView {
     /// `status-signed` is not off. When false, the `badge` filter shows `approved` as "approval
     /// not verified".
     pub approvals_verified: bool,
+    /// The day of the build (`DDF_TODAY` pins it, as for the date rules), printed in the footer
+    /// of every printed page.
+    pub build_date: String,
 }
 
 /// An entry of the navigation bar.
@@ -204,6 +207,20 @@ pub struct ChainView {
     /// Nesting depth in the tree (0 = linked directly to the page's record).
     pub depth: usize,
     /// The record.
+    pub record: RecordRef,
+    /// The documents and people linked to it by fields that are not trace links (its `owner`,
+    /// a `benefit_risk` analysis, a DOC `about` it): the tree an auditor follows names them too.
+    pub related: Vec<RelatedView>,
+}
+
+/// A document or person linked to a record of a trace tree.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelatedView {
+    /// The link field.
+    pub field: String,
+    /// Whether the link is written on the document or person (`about`), not on the record.
+    pub inbound: bool,
+    /// The document or person.
     pub record: RecordRef,
 }
 
@@ -589,6 +606,7 @@ pub fn site(input: &Input<'_>) -> SiteView {
                 .config
                 .severity_of("status-signed", crate::diagnostic::Severity::Error)
                 .is_some(),
+        build_date: crate::date::Date::today().to_string(),
     }
 }
 
@@ -944,7 +962,7 @@ pub const TREE_LIMIT: usize = 250;
 
 /// Orders a walk's records as a tree (each under the record it was reached through), depth
 /// first, children in the walk's order.
-fn tree(corpus: &Corpus, start: usize, reached: &[Reached]) -> Vec<ChainView> {
+fn tree(corpus: &Corpus, graph: &Graph, start: usize, reached: &[Reached]) -> Vec<ChainView> {
     let mut children: BTreeMap<usize, Vec<&Reached>> = BTreeMap::new();
     for r in reached {
         let parent = if r.via.len() >= 2 {
@@ -967,12 +985,43 @@ fn tree(corpus: &Corpus, start: usize, reached: &[Reached]) -> Vec<ChainView> {
         out.push(ChainView {
             depth,
             record: record_ref(corpus, &corpus.records[i]),
+            related: related(corpus, graph, i),
         });
         if let Some(cs) = children.get(&i) {
             stack.extend(cs.iter().rev().map(|r| (r.index, depth + 1)));
         }
     }
     out
+}
+
+/// The documents and people linked to record `i` by non-trace links, written on it first, in
+/// the order written (its `owner`, a `benefit_risk` analysis), then the documents that name it
+/// in a non-trace field other than `owner`. What a person owns is not listed: on a person's
+/// line that would be every document they own, which says nothing about the trace.
+fn related(corpus: &Corpus, graph: &Graph, i: usize) -> Vec<RelatedView> {
+    let wanted = |j: usize| matches!(corpus.type_of(j), "document" | "person");
+    let view = |e: &crate::graph::Edge, inbound: bool| RelatedView {
+        field: graph.field_name(e).to_string(),
+        inbound,
+        record: record_ref(corpus, &corpus.records[e.other]),
+    };
+    graph
+        .out(i)
+        .iter()
+        .filter(|e| !e.trace && wanted(e.other))
+        .map(|e| view(e, false))
+        .chain(
+            graph
+                .inc(i)
+                .iter()
+                .filter(|e| {
+                    !e.trace
+                        && corpus.type_of(e.other) == "document"
+                        && graph.field_name(e) != "owner"
+                })
+                .map(|e| view(e, true)),
+        )
+        .collect()
 }
 
 /// A revision of a record: the commit and the record's change in it.
@@ -1161,9 +1210,9 @@ pub fn record(
             })
             .unwrap_or_default(),
         upstream_total: up.len(),
-        upstream: tree(corpus, i, &up),
+        upstream: tree(corpus, graph, i, &up),
         downstream_total: down.len(),
-        downstream: tree(corpus, i, &down),
+        downstream: tree(corpus, graph, i, &down),
         has_history: input.history.is_some(),
         history,
         approvals,

@@ -153,6 +153,10 @@ fn shared<'a>(input: &'a Input<'a>, affected: crate::vuln::affected::Affected<'a
 #[derive(Default)]
 struct Chain {
     components: BTreeSet<usize>,
+    /// The design outputs that use the component (`uses`, inbound): a component walk only.
+    outputs: BTreeSet<usize>,
+    /// The design inputs those outputs satisfy.
+    inputs: BTreeSet<usize>,
     vulns: BTreeSet<usize>,
     threats: BTreeSet<usize>,
     hazards: BTreeSet<usize>,
@@ -222,14 +226,18 @@ fn chain(input: &Input<'_>, sh: &Shared<'_>, entry: usize) -> Chain {
         true,
         &["hazard"],
     ));
-    c.threats.extend(linked(
-        corpus,
-        g,
-        &c.situations,
-        "threats",
-        true,
-        &["threat"],
-    ));
+    // A walk from one threat is that threat's: the other threats its situations name have
+    // walks of their own, and listing them here made four threats of one.
+    if corpus.type_of(entry) != "threat" {
+        c.threats.extend(linked(
+            corpus,
+            g,
+            &c.situations,
+            "threats",
+            true,
+            &["threat"],
+        ));
+    }
     c.vulns.extend(linked(
         corpus,
         g,
@@ -255,6 +263,21 @@ fn chain(input: &Input<'_>, sh: &Shared<'_>, entry: usize) -> Chain {
         .copied()
         .collect();
     c.controls = linked(corpus, g, &risks, "mitigates", false, &["risk-control"]);
+    // The supply-chain walk goes where the component is used: the design outputs naming it in
+    // `uses`, the inputs they satisfy and the controls they (and those inputs) implement.
+    if !c.components.is_empty() {
+        c.outputs = linked(corpus, g, &c.components, "uses", false, &["design-output"]);
+        c.inputs = linked(corpus, g, &c.outputs, "satisfies", true, &["design-input"]);
+        let design: BTreeSet<usize> = c.outputs.union(&c.inputs).copied().collect();
+        c.controls.extend(linked(
+            corpus,
+            g,
+            &design,
+            "implements_control",
+            true,
+            &["risk-control"],
+        ));
+    }
     c.implementers = linked(
         corpus,
         g,
@@ -263,7 +286,14 @@ fn chain(input: &Input<'_>, sh: &Shared<'_>, entry: usize) -> Chain {
         false,
         &["design-input", "design-output"],
     );
-    let verified: BTreeSet<usize> = c.controls.union(&c.implementers).copied().collect();
+    let verified: BTreeSet<usize> = c
+        .controls
+        .iter()
+        .chain(&c.implementers)
+        .chain(&c.outputs)
+        .chain(&c.inputs)
+        .copied()
+        .collect();
     c.verifications = linked(corpus, g, &verified, "verifies", false, &["verification"]);
     c.benefit_risk = linked(
         corpus,
@@ -374,6 +404,8 @@ impl Chain {
     fn walked(&self) -> BTreeSet<usize> {
         [
             &self.components,
+            &self.outputs,
+            &self.inputs,
             &self.vulns,
             &self.threats,
             &self.hazards,
@@ -575,6 +607,20 @@ fn walk(input: &Input<'_>, sh: &Shared<'_>, site: &SiteView, entry: usize) -> Wa
             plain(&c.vulns),
             &mut seen,
         );
+        step(
+            "Design outputs using it",
+            "ISO 13485 7.3.4; FD&C Act 524B(b)(3)",
+            true,
+            plain(&c.outputs),
+            &mut seen,
+        );
+        step(
+            "Design inputs they satisfy",
+            "ISO 13485 7.3.3, 7.3.4",
+            !c.outputs.is_empty(),
+            plain(&c.inputs),
+            &mut seen,
+        );
     }
     if kind == "threat" || kind == "component" || !c.threats.is_empty() {
         step(
@@ -638,7 +684,7 @@ fn walk(input: &Input<'_>, sh: &Shared<'_>, site: &SiteView, entry: usize) -> Wa
     step(
         "Verification of implementation and effectiveness",
         "ISO 14971 7.2; ISO 13485 7.3.6; FDA cybersecurity guidance V.C",
-        !c.controls.is_empty(),
+        !c.controls.is_empty() || !c.outputs.is_empty(),
         plain(&c.verifications),
         &mut seen,
     );

@@ -498,6 +498,9 @@ fn chromium(exe: &Path, origin: &str, url: &str, shot: Option<&Path>) -> Visit {
         "--enable-logging=stderr",
         "--v=0",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        // Chromium's own autofill look-up (a page with a form in a frame) is the browser's
+        // request, not the site's: switched off so it is not counted against the page.
+        "--disable-features=AutofillServerCommunication",
         // Virtual time runs fast while the page is idle and waits for its loads and fetches,
         // so scripts (search) finish before the DOM is dumped or the screenshot taken.
         "--virtual-time-budget=5000",
@@ -900,6 +903,12 @@ fn browser_screenshots_of_key_pages() {
         ("records/MR-001.html", "record-MR-001.png"),
         ("records/CAPA-001.html", "record-CAPA-001.png"),
         ("releases/REL-002.html", "release-REL-002.png"),
+        // The other pages an auditor's walk names (issue 13).
+        ("security.html", "security.png"),
+        ("walk/HAZ-007.html", "walk-HAZ-007.png"),
+        ("walk/CMP-002.html", "walk-CMP-002.png"),
+        ("search.html?q=HAZ-001", "search.png"),
+        ("components.html", "components.png"),
     ];
     if out.join("risk.html").is_file() {
         jobs.push(("risk.html", "risk.png"));
@@ -1091,4 +1100,274 @@ fn browser_prints_folded_lists_unfolded() {
         "the control printed the folded list: {}",
         added(&control_text)
     );
+}
+
+/// The pages an auditor's walk names (issue 13 items 6 and 9): home, a record, the risk file,
+/// the security report, the trace matrix, a walk, search, the components register and a release.
+const AUDITED: &[&str] = &[
+    "index.html",
+    "records/HAZ-001.html",
+    "records/VER-001.html",
+    "risk.html",
+    "security.html",
+    "trace.html",
+    "walk/HAZ-007.html",
+    "walk/CMP-002.html",
+    "search.html?q=HAZ-001",
+    "components.html",
+    "releases/REL-002.html",
+];
+
+/// What the probe (`tests/data/probe/probe.js`) measured on one page.
+#[derive(Debug, serde::Deserialize)]
+struct Probe {
+    width: u32,
+    #[serde(rename = "scrollWidth")]
+    scroll_width: u32,
+    wide: Vec<String>,
+    clipped: Vec<String>,
+    #[serde(default)]
+    violations: Vec<serde_json::Value>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// The example site with the probe and axe-core (`tests/data/axe-core`, vendored) injected into
+/// the audited pages, served from `/__probe/`.
+fn probed_site() -> (TestRepo, PathBuf) {
+    let (t, out) = example_site();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let probe = out.join("__probe");
+    std::fs::create_dir_all(&probe).expect("mkdir");
+    for (from, to) in [
+        ("axe-core/axe.min.js", "axe.min.js"),
+        ("probe/probe.js", "probe.js"),
+        ("probe/frame.html", "frame.html"),
+    ] {
+        std::fs::copy(data.join(from), probe.join(to)).expect("copy probe file");
+    }
+    for page in AUDITED {
+        let file = out.join(page.split('?').next().unwrap_or(page));
+        let html = std::fs::read_to_string(&file).expect("audited page");
+        assert!(html.contains("</body>"), "{page}");
+        let html = html.replace(
+            "</body>",
+            "<script src=\"/__probe/axe.min.js\"></script><script src=\"/__probe/probe.js\"></script></body>",
+        );
+        std::fs::write(&file, html).expect("write");
+    }
+    (t, out)
+}
+
+fn probe_of(page: &str, dom: &str) -> Probe {
+    let re = Regex::new(r#"(?s)<pre id="ddf-probe">(.*?)</pre>"#).expect("regex");
+    let json = re
+        .captures(dom)
+        .map(|c| unescape(&c[1]))
+        .unwrap_or_else(|| panic!("{page}: the probe wrote nothing: {dom}"));
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{page}: {e}: {json}"))
+}
+
+/// Issue 13 items 6 and 9: at a phone's width (390 px) and a desktop's (1280 px) no audited
+/// page scrolls sideways and nothing sticks out of the window except inside a scrolling
+/// container; at desktop width no container is cut off (the components register and the
+/// release's SBOM table show their last column); and axe-core finds no violation.
+#[test]
+fn browser_pages_fit_390_px_and_have_no_accessibility_violations() {
+    let Some(exe) =
+        chromium_or_skip("browser_pages_fit_390_px_and_have_no_accessibility_violations")
+    else {
+        return;
+    };
+    let (_t, out) = probed_site();
+    let server = Server::start(&out);
+    let jobs: Vec<(String, Option<PathBuf>)> = [390, 1280]
+        .iter()
+        .flat_map(|w| {
+            AUDITED.iter().map(move |p| {
+                let target: String = format!("/{p}")
+                    .bytes()
+                    .map(|b| match b {
+                        b'?' => "%3F".to_string(),
+                        b'=' => "%3D".to_string(),
+                        b'&' => "%26".to_string(),
+                        b'/' => "%2F".to_string(),
+                        _ => (b as char).to_string(),
+                    })
+                    .collect();
+                (format!("__probe/frame.html?w={w}&p={target}"), None)
+            })
+        })
+        .collect();
+    let visits = visit_all(&exe, &server, &jobs);
+    let mut problems = Vec::new();
+    for ((path, _), v) in jobs.iter().zip(&visits) {
+        visit_problems(path, v, &mut problems);
+        let p = probe_of(path, &v.dom);
+        let w: u32 = if path.contains("w=390") { 390 } else { 1280 };
+        assert_eq!(p.width, w, "{path}: the frame is not {w} px wide");
+        if p.scroll_width > p.width {
+            problems.push(format!(
+                "{path}: the page scrolls sideways ({} px in {} px)",
+                p.scroll_width, p.width
+            ));
+        }
+        for e in &p.wide {
+            problems.push(format!(
+                "{path}: wider than the window, not in a scrolling box: {e}"
+            ));
+        }
+        if w == 1280 {
+            for e in &p.clipped {
+                problems.push(format!("{path}: cut off at desktop width: {e}"));
+            }
+        }
+        if let Some(e) = &p.error {
+            problems.push(format!("{path}: axe-core failed: {e}"));
+        }
+        for v in &p.violations {
+            problems.push(format!("{path}: axe-core: {v}"));
+        }
+    }
+    failed_hits(&server.hits(), &mut problems);
+    assert_no_problems(&problems);
+}
+
+/// The negative control of the probe: a page that scrolls sideways, has a cut-off box and an
+/// image without alt text is reported on each count.
+#[test]
+fn browser_probe_reports_sideways_scroll_and_violations() {
+    let Some(exe) = chromium_or_skip("browser_probe_reports_sideways_scroll_and_violations") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    std::fs::create_dir_all(root.join("__probe")).expect("mkdir");
+    std::fs::copy(
+        data.join("axe-core/axe.min.js"),
+        root.join("__probe/axe.min.js"),
+    )
+    .expect("copy");
+    std::fs::copy(data.join("probe/probe.js"), root.join("__probe/probe.js")).expect("copy");
+    std::fs::copy(
+        data.join("probe/frame.html"),
+        root.join("__probe/frame.html"),
+    )
+    .expect("copy");
+    std::fs::write(
+        root.join("bad.html"),
+        "<!DOCTYPE html><html lang=\"en\"><head><title>bad</title></head><body><main><div style=\"width:900px\">wide</div><div style=\"overflow-x:auto;width:100px\"><div style=\"width:300px\">cut</div></div><img src=\"x.png\"></main><script src=\"/__probe/axe.min.js\"></script><script src=\"/__probe/probe.js\"></script></body></html>",
+    )
+    .expect("write");
+    std::fs::write(root.join("x.png"), b"").expect("write");
+    let server = Server::start(root);
+    let jobs = [("__probe/frame.html?w=390&p=%2Fbad.html".to_string(), None)];
+    let visits = visit_all(&exe, &server, &jobs);
+    let p = probe_of("bad.html", &visits[0].dom);
+    assert!(p.scroll_width > 390, "{p:?}");
+    assert!(!p.wide.is_empty(), "{p:?}");
+    assert!(!p.clipped.is_empty(), "{p:?}");
+    assert!(p.violations.iter().any(|v| v["id"] == "image-alt"), "{p:?}");
+}
+
+/// Issue 13 item 8: printed, every page of a record carries its title, id and revision, the
+/// build date and "Page X of Y"; the release print view holds the release's DDF in one
+/// document (release record and SBOM, risk file, trace matrix, security report), page-numbered.
+#[test]
+fn browser_prints_pages_as_controlled_documents() {
+    let Some(exe) = chromium_or_skip("browser_prints_pages_as_controlled_documents") else {
+        return;
+    };
+    let (_t, out) = example_site();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (rec_pdf, rel_pdf) = (tmp.path().join("rec.pdf"), tmp.path().join("rel.pdf"));
+    print_to_pdf(&exe, &out.join("records/HAZ-001.html"), &rec_pdf);
+    print_to_pdf(&exe, &out.join("releases/REL-002-print.html"), &rel_pdf);
+    let Some(rec) = pdf_text(&rec_pdf) else {
+        return;
+    };
+    let rel = pdf_text(&rel_pdf).unwrap_or_default();
+    // pdftotext separates pages with a form feed.
+    let check = |name: &str, text: &str, id: &str, title: &str| -> usize {
+        let pages: Vec<&str> = text
+            .split('\u{c}')
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        let n = pages.len();
+        assert!(n >= 1, "{name}: no pages");
+        let rev = Regex::new(&format!(
+            r"{id} · rev [0-9a-f]{{10}}|{id} · rev working tree"
+        ))
+        .expect("regex");
+        let built = Regex::new(r"Built \d{4}-\d{2}-\d{2} from ").expect("regex");
+        for (k, p) in pages.iter().enumerate() {
+            assert!(
+                p.contains(&format!("Page {} of {n}", k + 1)),
+                "{name}: page {} lacks 'Page {} of {n}':\n{p}",
+                k + 1,
+                k + 1
+            );
+            assert!(
+                rev.is_match(p),
+                "{name}: page {} lacks its id and revision:\n{p}",
+                k + 1
+            );
+            assert!(
+                p.contains(title),
+                "{name}: page {} lacks its title:\n{p}",
+                k + 1
+            );
+            assert!(
+                built.is_match(p),
+                "{name}: page {} lacks the build date:\n{p}",
+                k + 1
+            );
+        }
+        n
+    };
+    check("HAZ-001", &rec, "HAZ-001", "Over-delivery of drug");
+    // No near-empty page from a forced break: the risk file, whose sections each began a new
+    // page, and the print view's first page (title and contents, then the first part).
+    let risk_pdf = tmp.path().join("risk.pdf");
+    print_to_pdf(&exe, &out.join("risk.html"), &risk_pdf);
+    let risk = pdf_text(&risk_pdf).unwrap_or_default();
+    let lines = |p: &str| p.lines().filter(|l| !l.trim().is_empty()).count();
+    let risk_pages: Vec<&str> = risk
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    for (k, p) in risk_pages
+        .iter()
+        .enumerate()
+        .take(risk_pages.len().saturating_sub(1))
+    {
+        assert!(
+            lines(p) >= 15,
+            "risk.html page {} is near-empty:\n{p}",
+            k + 1
+        );
+    }
+    let first = rel.split('\u{c}').next().unwrap_or("");
+    assert!(
+        lines(first) >= 15,
+        "the print view's first page is near-empty:\n{first}"
+    );
+    let n = check(
+        "REL-002 print view",
+        &rel,
+        "REL-002",
+        "REL-002 AIP-100 firmware",
+    );
+    assert!(n > 10, "the print view is {n} pages");
+    for part in [
+        "Software bill of materials",
+        "Risk management file",
+        "Trace matrix",
+        "Security risk management report",
+        "HS-006",
+        "THR-001",
+    ] {
+        assert!(rel.contains(part), "the print view lacks {part}");
+    }
 }

@@ -14,7 +14,7 @@ fn page(t: &TestRepo, path: &str) -> String {
 
 /// The page's `<main>` element only (the navigation is shared with other sections).
 fn main_of(html: &str) -> String {
-    let a = html.find("<main>").expect("<main>");
+    let a = html.find("<main").expect("<main>");
     let b = html.find("</main>").expect("</main>");
     html[a..b + "</main>".len()].to_string()
 }

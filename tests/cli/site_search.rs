@@ -97,7 +97,7 @@ fn search_index_holds_every_record_with_its_page() {
     // The search page: the results list the browser test reads, the scripts, a way without JS.
     let page = std::fs::read_to_string(site.join("search.html")).expect("search.html");
     for needle in [
-        "<form id=\"search-form\" class=\"search-page\" action=\"search.html\" method=\"get\" role=\"search\">",
+        "<form id=\"search-form\" class=\"search-page\" action=\"search.html\" method=\"get\" role=\"search\" aria-label=\"Search the records\">",
         "name=\"q\"",
         "<ol id=\"search-results\" class=\"search-results\"></ol>",
         "<script src=\"search-index.js\"></script>\n<script src=\"search.js\"></script>",
@@ -113,7 +113,7 @@ fn search_index_holds_every_record_with_its_page() {
     );
     // Every page has the header search box; pages in folders point up to the root.
     let home = std::fs::read_to_string(site.join("index.html")).expect("index.html");
-    assert!(home.contains("<form class=\"site-search\" action=\"search.html\" method=\"get\" role=\"search\"><input type=\"search\" name=\"q\""));
+    assert!(home.contains("<form class=\"site-search\" action=\"search.html\" method=\"get\" role=\"search\" aria-label=\"Site search\"><input type=\"search\" name=\"q\""));
     assert!(
         home.contains("<a href=\"search.html\">Search</a>"),
         "in the navigation"

@@ -1,0 +1,183 @@
+//! The print view of a release (`releases/<REL-ID>-print.html`, issue 13 item 8): the release's
+//! Design and Development File in one document an auditor can print and file: the release
+//! record with its approvals and SBOM, the risk management file, the trace matrix and the
+//! security report.
+//!
+//! Only the newest release gets one. The risk file, trace matrix and security report are those
+//! of the revision built, the same for every release, so a view per release would repeat the
+//! largest pages of the site once per release (20 times on the benchmark DDF) and say nothing
+//! new; `ddf --rev <tag> build` makes the view of an earlier release, which is then the newest.
+//!
+//! The parts are the pages the site already rendered (the main content of each), so the printed
+//! document says exactly what the pages say; links in parts from the site root are rewritten to
+//! work from `releases/`. In `--context` mode nothing is rendered, so the parts name their pages
+//! and carry no HTML.
+
+use super::render::Renderer;
+use super::views::{at_depth, has_page, record_ref, RecordRef, SiteView};
+use super::{Input, OutFile, SiteError};
+use serde::Serialize;
+
+/// One part of the print view.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartView {
+    /// Anchor (`part-risk`).
+    pub id: String,
+    /// Heading in the contents (`Risk management file`).
+    pub title: String,
+    /// The page it is taken from, relative to the site root.
+    pub page: String,
+    /// The page's main content, links rewritten for `releases/`; empty in `--context` mode.
+    pub html: String,
+}
+
+/// The print view of one release.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintView {
+    /// Common fields (root `../`).
+    pub site: SiteView,
+    /// The release record.
+    pub release: RecordRef,
+    /// The parts, in reading order.
+    pub parts: Vec<PartView>,
+}
+
+/// The parts after the release page: (anchor, title, page).
+const PARTS: &[(&str, &str, &str)] = &[
+    ("part-risk", "Risk management file", "risk.html"),
+    ("part-trace", "Trace matrix", "trace.html"),
+    (
+        "part-security",
+        "Security risk management report",
+        "security.html",
+    ),
+];
+
+/// The content of `<main ...>` in a page the site rendered, or empty.
+fn main_of(html: &str) -> &str {
+    let Some(open) = html.find("<main") else {
+        return "";
+    };
+    let Some(body) = html[open..].find('>').map(|e| open + e + 1) else {
+        return "";
+    };
+    let end = html.rfind("</main>").filter(|&e| e >= body).unwrap_or(body);
+    &html[body..end]
+}
+
+/// Prefixes `../` to every relative `href` and `src` of `html` (a page from the site root
+/// shown from `releases/`); anchors, absolute and scheme links stay.
+fn from_releases(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + html.len() / 50);
+    let mut rest = html;
+    loop {
+        let next = ["href=\"", "src=\""]
+            .iter()
+            .filter_map(|a| rest.find(a).map(|p| (p, a.len())))
+            .min();
+        let Some((p, n)) = next else {
+            out.push_str(rest);
+            break;
+        };
+        out.push_str(&rest[..p + n]);
+        rest = &rest[p + n..];
+        let value = &rest[..rest.find('"').unwrap_or(rest.len())];
+        let relative = !value.is_empty()
+            && !value.starts_with('#')
+            && !value.starts_with('/')
+            && !value.starts_with("../")
+            && !value.split('/').next().is_some_and(|s| s.contains(':'));
+        if relative {
+            out.push_str("../");
+        }
+    }
+    out
+}
+
+/// The release that gets the print view: the newest by id (`REL-010` after `REL-009`) among
+/// those with a page.
+pub(crate) fn print_release(corpus: &crate::corpus::Corpus) -> Option<usize> {
+    corpus
+        .records_of("release")
+        .iter()
+        .copied()
+        .filter(|&i| has_page(corpus, i))
+        .max_by(|&a, &b| {
+            let key = |i: usize| {
+                let id = &corpus.records[i].id;
+                (id.len(), id.clone())
+            };
+            key(a).cmp(&key(b))
+        })
+}
+
+/// The print view of the newest release, from the pages already rendered (`files`).
+pub fn pages(
+    r: &Renderer,
+    input: &Input<'_>,
+    site: &SiteView,
+    files: &[OutFile],
+    contexts: bool,
+) -> Result<Vec<OutFile>, SiteError> {
+    let corpus = input.corpus;
+    let text_of = |path: &str| -> &str {
+        files
+            .iter()
+            .find(|f| f.path == path)
+            .and_then(|f| std::str::from_utf8(&f.bytes).ok())
+            .unwrap_or("")
+    };
+    let mut out = Vec::new();
+    if let Some(i) = print_release(corpus) {
+        let rec = &corpus.records[i];
+        let release_page = format!("releases/{}.html", rec.id);
+        let mut parts = vec![PartView {
+            id: "part-release".into(),
+            title: format!("Release {}: record, approvals, transfer, SBOM", rec.id),
+            page: release_page.clone(),
+            html: if contexts {
+                String::new()
+            } else {
+                main_of(text_of(&release_page)).to_string()
+            },
+        }];
+        for (id, title, page) in PARTS {
+            parts.push(PartView {
+                id: (*id).to_string(),
+                title: (*title).to_string(),
+                page: (*page).to_string(),
+                html: if contexts {
+                    String::new()
+                } else {
+                    from_releases(main_of(text_of(page)))
+                },
+            });
+        }
+        let view = PrintView {
+            site: at_depth(site, "../"),
+            release: record_ref(corpus, rec),
+            parts,
+        };
+        out.push(r.page(
+            "site/release-print.html",
+            format!("releases/{}-print.html", rec.id),
+            &view,
+        )?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn main_content_is_cut_out_and_links_rewritten_for_releases() {
+        let page = "<html><main id=\"main\" tabindex=\"-1\">\n<a href=\"records/HS-001.html\">HS-001</a> <a href=\"#zones\">z</a> <a href=\"https://x.example/\">x</a> <a href=\"../a.html\">a</a> <img src=\"p.png\">\n</main></html>";
+        let main = super::main_of(page);
+        assert!(main.starts_with("\n<a href"), "{main}");
+        assert_eq!(
+            super::from_releases(main),
+            "\n<a href=\"../records/HS-001.html\">HS-001</a> <a href=\"#zones\">z</a> <a href=\"https://x.example/\">x</a> <a href=\"../a.html\">a</a> <img src=\"../p.png\">\n"
+        );
+        assert_eq!(super::main_of("no main here"), "");
+    }
+}
