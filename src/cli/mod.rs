@@ -12,6 +12,7 @@ mod export;
 mod fmt;
 mod http;
 mod impact;
+mod import;
 mod init;
 mod keys;
 mod log;
@@ -130,6 +131,9 @@ pub enum Command {
     Vuln(vuln::Args),
     /// Import JUnit XML test results into the verifications (VER) they serve.
     Verify(verify::Args),
+    /// Import records from Doorstop, StrictDoc, ReqIF, CSV or XLSX through a mapping file (new
+    /// files only; `--dry-run` first).
+    Import(import::Args),
     /// The management review snapshot (Markdown, JSON, HTML with charts), stamped with its commit.
     Review(review::Args),
     /// Build the static DDF site (offline, printable) into `site/` or `-o DIR`.
@@ -172,6 +176,7 @@ impl Command {
             Command::Fmt(_) => "fmt",
             Command::Lsp(_) => "lsp",
             Command::Verify(_) => "verify",
+            Command::Import(_) => "import",
         }
     }
 
@@ -670,6 +675,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Sbom(a) => sbom::run(&env, a),
         Command::Vuln(a) => vuln::run(&env, a),
         Command::Verify(a) => verify::run(&env, a),
+        Command::Import(a) => import::run(&env, a),
         Command::Review(a) => review::run(&env, a),
         Command::Build(a) => build::run(&env, a),
         Command::Serve(a) => serve::run(&env, a),

@@ -1,6 +1,8 @@
 //! Exchange with the tools a team already uses: test results in (JUnit XML to verifications),
-//! and source code naming the design records it implements (comment tags).
+//! source code naming the design records it implements (comment tags), and records imported from
+//! the requirements tools a team is leaving (Doorstop, StrictDoc, ReqIF, CSV and XLSX).
 
 pub mod code_tags;
+pub mod import;
 pub mod junit;
 pub mod verify;
