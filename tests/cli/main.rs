@@ -12,6 +12,7 @@ mod harness;
 mod history;
 mod hostile;
 mod impact;
+mod import;
 mod integrity;
 mod limits;
 mod lsp;
