@@ -5,6 +5,7 @@
 //! cargo bench --bench ddf_bench -- check [--records 20000] [--runs 5] [DIR]
 //! cargo bench --bench ddf_bench -- all [--runs 5] [--commits 10000]
 //! cargo bench --bench ddf_bench -- junit [--records 10000] [--runs 5]
+//! cargo bench --bench ddf_bench -- import [--records 20000] [--runs 3]
 //! ```
 //!
 //! `docs/benchmarks.md` says what is measured, how, and the figures measured so far.
@@ -2861,6 +2862,13 @@ usage: cargo bench --bench ddf_bench -- COMMAND
         10000; target under 1 s) into a Git repository of 500 VERs, named by `tests:`
         lists, `ddf` properties and `[VER-nnn]` tags; R dry runs, then one that writes
 
+  import [--records N] [--runs R] [--ddf PATH]
+        time `ddf import doorstop` of a generated Doorstop tree of N items (default 20000:
+        4,000 system requirements, 16,000 software requirements linked to them) and `ddf
+        import reqif` of a generated N-object ReqIF (XHTML text, one relation per
+        requirement), each into an empty DDF; R dry runs, then R imports that write
+        (target under 5 s each)
+
   --ddf PATH   use this ddf binary instead of building target/release/ddf
 
 Plain `cargo bench` runs `check` with its defaults.
@@ -3713,6 +3721,7 @@ fn main() -> ExitCode {
         "hostile" => cmd_hostile(&opts),
         "lsp" => cmd_lsp(&opts),
         "junit" => cmd_junit(&opts),
+        "import" => cmd_import(&opts),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -3931,6 +3940,175 @@ fn cmd_lsp(o: &Opts) -> Result<(), String> {
     println!(
         "  peak memory (VmHWM)                {hwm:.0} MB  (target < 500 MB: {})",
         if hwm < 500.0 { "met" } else { "MISSED" }
+    );
+    Ok(())
+}
+
+/// A Doorstop tree of `n` items: a root document SYS of a fifth of them, and SRS below it whose
+/// every item links to a SYS item.
+fn doorstop_tree(dir: &Path, n: usize) -> Result<(), String> {
+    let io = |e: std::io::Error| format!("cannot write the Doorstop tree: {e}");
+    let sys = (n / 5).max(1);
+    let mut rng = Rng::new(7);
+    std::fs::create_dir_all(dir.join("reqs/srs")).map_err(io)?;
+    std::fs::write(
+        dir.join("reqs/.doorstop.yml"),
+        "settings:\n  digits: 3\n  prefix: SYS\n  sep: ''\n",
+    )
+    .map_err(io)?;
+    std::fs::write(
+        dir.join("reqs/srs/.doorstop.yml"),
+        "settings:\n  digits: 3\n  parent: SYS\n  prefix: SRS\n  sep: ''\n",
+    )
+    .map_err(io)?;
+    for i in 1..=n {
+        let (path, links) = if i <= sys {
+            (format!("reqs/SYS{i:05}.yml"), "links: []\n".to_string())
+        } else {
+            let parent = rng.range(1, sys);
+            (
+                format!("reqs/srs/SRS{:05}.yml", i - sys),
+                format!("links:\n- SYS{parent:05}: 9TcFUzsQWUHhoh5wsqnhL7VRtSqMaIhrCXg7mfIkxKM=\n"),
+            )
+        };
+        let text = wrap(&sentences(&mut rng, 3), "  ");
+        std::fs::write(
+            dir.join(path),
+            format!("active: true\nderived: false\nheader: |\n  {}\nlevel: 1.{i}\n{links}normative: true\nref: ''\nreviewed: avwblqPimDJ2OgTrRCXxRPN8FQhUBWqPIXm7kSR95C4=\ntext: |\n{text}\n", title(&mut rng)),
+        )
+        .map_err(io)?;
+    }
+    Ok(())
+}
+
+/// A ReqIF of `n` objects: a fifth of type "System Requirement", the rest "Software
+/// Requirement" each with a "Satisfies" relation to a system requirement; XHTML text.
+fn reqif_file(n: usize) -> String {
+    let mut rng = Rng::new(11);
+    let sys = (n / 5).max(1);
+    let mut x = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<REQ-IF xmlns="http://www.omg.org/spec/ReqIF/20110401/reqif.xsd" xmlns:xhtml="http://www.w3.org/1999/xhtml">
+<THE-HEADER><REQ-IF-HEADER IDENTIFIER="h"><TITLE>Bench</TITLE></REQ-IF-HEADER></THE-HEADER>
+<CORE-CONTENT><REQ-IF-CONTENT>
+<DATATYPES><DATATYPE-DEFINITION-STRING IDENTIFIER="s" LONG-NAME="String" MAX-LENGTH="4000"/><DATATYPE-DEFINITION-XHTML IDENTIFIER="x" LONG-NAME="XHTML"/></DATATYPES>
+<SPEC-TYPES>
+"#,
+    );
+    for (t, name) in [
+        ("sys", "System Requirement"),
+        ("sw", "Software Requirement"),
+    ] {
+        let _ = write!(
+            x,
+            r#"<SPEC-OBJECT-TYPE IDENTIFIER="t-{t}" LONG-NAME="{name}"><SPEC-ATTRIBUTES>
+<ATTRIBUTE-DEFINITION-STRING IDENTIFIER="{t}-id" LONG-NAME="ReqIF.ForeignID"><TYPE><DATATYPE-DEFINITION-STRING-REF>s</DATATYPE-DEFINITION-STRING-REF></TYPE></ATTRIBUTE-DEFINITION-STRING>
+<ATTRIBUTE-DEFINITION-STRING IDENTIFIER="{t}-name" LONG-NAME="ReqIF.Name"><TYPE><DATATYPE-DEFINITION-STRING-REF>s</DATATYPE-DEFINITION-STRING-REF></TYPE></ATTRIBUTE-DEFINITION-STRING>
+<ATTRIBUTE-DEFINITION-XHTML IDENTIFIER="{t}-text" LONG-NAME="ReqIF.Text"><TYPE><DATATYPE-DEFINITION-XHTML-REF>x</DATATYPE-DEFINITION-XHTML-REF></TYPE></ATTRIBUTE-DEFINITION-XHTML>
+<ATTRIBUTE-DEFINITION-STRING IDENTIFIER="{t}-rat" LONG-NAME="Rationale"><TYPE><DATATYPE-DEFINITION-STRING-REF>s</DATATYPE-DEFINITION-STRING-REF></TYPE></ATTRIBUTE-DEFINITION-STRING>
+</SPEC-ATTRIBUTES></SPEC-OBJECT-TYPE>
+"#
+        );
+    }
+    x.push_str("<SPEC-RELATION-TYPE IDENTIFIER=\"r-sat\" LONG-NAME=\"Satisfies\"/>\n</SPEC-TYPES>\n<SPEC-OBJECTS>\n");
+    for i in 1..=n {
+        let t = if i <= sys { "sys" } else { "sw" };
+        let id = if i <= sys {
+            format!("SYS-{i}")
+        } else {
+            format!("SW-{}", i - sys)
+        };
+        let _ = write!(
+            x,
+            r#"<SPEC-OBJECT IDENTIFIER="o{i}"><TYPE><SPEC-OBJECT-TYPE-REF>t-{t}</SPEC-OBJECT-TYPE-REF></TYPE><VALUES>
+<ATTRIBUTE-VALUE-STRING THE-VALUE="{id}"><DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>{t}-id</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION></ATTRIBUTE-VALUE-STRING>
+<ATTRIBUTE-VALUE-STRING THE-VALUE="{}"><DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>{t}-name</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION></ATTRIBUTE-VALUE-STRING>
+<ATTRIBUTE-VALUE-STRING THE-VALUE="{}"><DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>{t}-rat</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION></ATTRIBUTE-VALUE-STRING>
+<ATTRIBUTE-VALUE-XHTML><DEFINITION><ATTRIBUTE-DEFINITION-XHTML-REF>{t}-text</ATTRIBUTE-DEFINITION-XHTML-REF></DEFINITION><THE-VALUE><xhtml:div><xhtml:p>{}</xhtml:p><xhtml:p>The value <xhtml:b>shall</xhtml:b> hold.</xhtml:p></xhtml:div></THE-VALUE></ATTRIBUTE-VALUE-XHTML>
+</VALUES></SPEC-OBJECT>
+"#,
+            title(&mut rng),
+            sentence(&mut rng),
+            sentences(&mut rng, 2)
+        );
+    }
+    x.push_str("</SPEC-OBJECTS>\n<SPEC-RELATIONS>\n");
+    for i in sys + 1..=n {
+        let parent = rng.range(1, sys);
+        let _ = writeln!(x, "<SPEC-RELATION IDENTIFIER=\"r{i}\"><TYPE><SPEC-RELATION-TYPE-REF>r-sat</SPEC-RELATION-TYPE-REF></TYPE><SOURCE><SPEC-OBJECT-REF>o{i}</SPEC-OBJECT-REF></SOURCE><TARGET><SPEC-OBJECT-REF>o{parent}</SPEC-OBJECT-REF></TARGET></SPEC-RELATION>");
+    }
+    x.push_str("</SPEC-RELATIONS>\n</REQ-IF-CONTENT></CORE-CONTENT></REQ-IF>\n");
+    x
+}
+
+/// An empty DDF (one person) in a fresh Git repository under `parent`.
+fn empty_ddf(parent: &Path, name: &str) -> Result<PathBuf, String> {
+    let dir = parent.join(name);
+    let io = |e: std::io::Error| format!("cannot write the benchmark DDF: {e}");
+    std::fs::create_dir_all(dir.join("records/people")).map_err(io)?;
+    std::fs::write(dir.join("ddf.yaml"), "project: Bench\n").map_err(io)?;
+    std::fs::write(
+        dir.join("records/people/PER-001.md"),
+        "---\nid: PER-001\ntype: person\ntitle: Ada\nstatus: draft\nowner: PER-001\n---\n",
+    )
+    .map_err(io)?;
+    run_git(&dir, &["init", "-q", "-b", "main"])?;
+    Ok(dir)
+}
+
+/// `import`: `ddf import doorstop` of N items and `ddf import reqif` of N objects (target < 5 s
+/// each).
+fn cmd_import(o: &Opts) -> Result<(), String> {
+    let n = o.records.unwrap_or(20_000);
+    let bin = ddf_binary(o)?;
+    let ddf = bin.path.as_path();
+    let tmp = tempdir()?;
+    let src = tmp.path().join("sources");
+    doorstop_tree(&src, n)?;
+    let reqif = reqif_file(n);
+    std::fs::write(src.join("big.reqif"), &reqif)
+        .map_err(|e| format!("cannot write the ReqIF: {e}"))?;
+    println!(
+        "ddf import: a Doorstop tree of {n} items, a ReqIF of {n} objects ({:.1} MB)",
+        reqif.len() as f64 / 1e6
+    );
+    print_load();
+    let reqs = src.join("reqs").to_string_lossy().into_owned();
+    let file = src.join("big.reqif").to_string_lossy().into_owned();
+    let mut met = true;
+    for (tool, input) in [("doorstop", reqs.as_str()), ("reqif", file.as_str())] {
+        let mut dry = Vec::new();
+        let mut wet = Vec::new();
+        for r in 0..o.runs.max(1) {
+            let dir = empty_ddf(tmp.path(), &format!("{tool}-dry-{r}"))?;
+            dry.push(run_ddf(
+                ddf,
+                &dir,
+                &["import", tool, input, "--dry-run", "--format", "json"],
+            )?);
+            let dir = empty_ddf(tmp.path(), &format!("{tool}-{r}"))?;
+            let run = run_ddf(ddf, &dir, &["import", tool, input, "--format", "json"])?;
+            let written = count_md(&dir.join("records")).saturating_sub(1);
+            if run.exit != 0 || written != n {
+                return Err(format!(
+                    "ddf import {tool} wrote {written} records, not {n} (exit {})",
+                    run.exit
+                ));
+            }
+            wet.push(run);
+        }
+        println!(
+            "{tool}: dry run {}; import that writes {n} records {}",
+            summary(&dry),
+            summary(&wet)
+        );
+        let mut w: Vec<f64> = wet.iter().map(|r| r.wall.as_secs_f64()).collect();
+        w.sort_by(f64::total_cmp);
+        met &= w[w.len() / 2] < 5.0;
+    }
+    println!(
+        "target: under 5 s each (median of the imports that write): {}",
+        if met { "met" } else { "NOT met" }
     );
     Ok(())
 }

@@ -12,6 +12,7 @@ mod export;
 mod fmt;
 mod http;
 mod impact;
+mod import;
 mod init;
 mod keys;
 mod log;
@@ -144,6 +145,9 @@ pub enum Command {
     /// requirements and their risk, trace to tests and results, environment, known anomalies,
     /// and the qualification steps left to the user (docs/validation.md).
     ValidationReport(validation_report::Args),
+    /// Import records from Doorstop, StrictDoc, ReqIF, CSV or XLSX through a mapping file (new
+    /// files only; `--dry-run` first).
+    Import(import::Args),
     /// The management review snapshot (Markdown, JSON, HTML with charts), stamped with its commit.
     Review(review::Args),
     /// Build the static DDF site (offline, printable) into `site/` or `-o DIR`.
@@ -187,6 +191,7 @@ impl Command {
             Command::Lsp(_) => "lsp",
             Command::Verify(_) => "verify",
             Command::ValidationReport(_) => "validation-report",
+            Command::Import(_) => "import",
         }
     }
 
@@ -686,6 +691,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Command::Vuln(a) => vuln::run(&env, a),
         Command::Verify(a) => verify::run(&env, a),
         Command::ValidationReport(a) => validation_report::run(&env, a),
+        Command::Import(a) => import::run(&env, a),
         Command::Review(a) => review::run(&env, a),
         Command::Build(a) => build::run(&env, a),
         Command::Serve(a) => serve::run(&env, a),

@@ -13,6 +13,7 @@ mod harness;
 mod history;
 mod hostile;
 mod impact;
+mod import;
 mod integrity;
 mod limits;
 mod lsp;
