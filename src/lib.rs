@@ -33,6 +33,7 @@ pub mod sbom;
 pub mod schema;
 pub mod signer;
 pub mod site;
+pub mod submission;
 pub mod source;
 pub mod templates;
 pub mod trace;

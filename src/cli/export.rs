@@ -11,10 +11,24 @@ use serde_json::json;
 /// links: [{field, target}]}], "links": [{from, field, to}] }`, records in path order.
 /// CSV: one line per link (`from,field,to`).
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Something else to export (default: the graph).
+    #[command(subcommand)]
+    pub what: Option<What>,
+}
+
+/// What `ddf export` writes besides the graph.
+#[derive(Debug, clap::Subcommand)]
+pub enum What {
+    /// The premarket submission package of a release: PDFs, SBOM, CSV, manifest.
+    Submission(super::submission::Args),
+}
 
 /// Runs `ddf export`.
-pub(super) fn run(env: &Env, _args: Args) -> Result<u8, CliError> {
+pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
+    if let Some(What::Submission(a)) = args.what {
+        return super::submission::run(env, a);
+    }
     let format = env.format(&[Format::Json, Format::Csv])?;
     let (corpus, _graph) = env.load()?;
     let mut links = Vec::new();

@@ -26,6 +26,7 @@ mod sbom;
 mod schema;
 mod serve;
 mod show;
+mod submission;
 mod trace;
 mod verify;
 mod vuln;

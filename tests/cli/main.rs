@@ -27,6 +27,7 @@ mod site_registers;
 mod site_risk;
 mod site_search;
 mod standard;
+mod submission;
 mod verify;
 mod vuln;
 mod workflow;
