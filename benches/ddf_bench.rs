@@ -3607,7 +3607,10 @@ fn first_release(dir: &Path) -> Result<String, String> {
             let name = e.file_name().to_string_lossy().into_owned();
             if p.is_dir() {
                 stack.push(p);
-            } else if let Some(id) = name.strip_prefix("REL-").and_then(|n| n.strip_suffix(".md")) {
+            } else if let Some(id) = name
+                .strip_prefix("REL-")
+                .and_then(|n| n.strip_suffix(".md"))
+            {
                 found.push(format!("REL-{id}"));
             }
         }
@@ -3638,7 +3641,10 @@ fn cmd_submission(o: &Opts) -> Result<(), String> {
         let out_s = out.to_string_lossy().into_owned();
         let run = run_ddf(ddf, &dir, &["export", "submission", &rel, "-o", &out_s])?;
         if run.exit != 0 {
-            return Err(format!("ddf export submission exited with {}: {}", run.exit, run.stderr));
+            return Err(format!(
+                "ddf export submission exited with {}: {}",
+                run.exit, run.stderr
+            ));
         }
         results.push(run);
         let (digest, bytes) = tree_digest(&out)?;
@@ -3646,7 +3652,10 @@ fn cmd_submission(o: &Opts) -> Result<(), String> {
         match &first {
             None => first = Some(digest),
             Some(f) if *f != digest => {
-                return Err(format!("two packages differ ({} and {out_s})", tmp.path().join("pkg-0").display()));
+                return Err(format!(
+                    "two packages differ ({} and {out_s})",
+                    tmp.path().join("pkg-0").display()
+                ));
             }
             Some(_) => {}
         }
@@ -3660,9 +3669,16 @@ fn cmd_submission(o: &Opts) -> Result<(), String> {
     println!(
         "  export submission {}  (target < 30 s: {})",
         summary(&results),
-        if w[w.len() / 2] < 30.0 { "met" } else { "MISSED" }
+        if w[w.len() / 2] < 30.0 {
+            "met"
+        } else {
+            "MISSED"
+        }
     );
-    println!("  cpu             median {:.2} s user+sys", cpu[cpu.len() / 2]);
+    println!(
+        "  cpu             median {:.2} s user+sys",
+        cpu[cpu.len() / 2]
+    );
     println!(
         "  package         {} files, {:.1} MB; {} packages byte-identical",
         size.0,

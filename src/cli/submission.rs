@@ -58,8 +58,9 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         e => CliError::failed(e.to_string()),
     })?;
     write(&args.out, &files, args.force).map_err(|e| match e {
-        SubmissionError::NotEmpty(_) => CliError::usage(e.to_string())
-            .hint("pass -o with a new or empty folder, or --force to replace the package's files there"),
+        SubmissionError::NotEmpty(_) => CliError::usage(e.to_string()).hint(
+            "pass -o with a new or empty folder, or --force to replace the package's files there",
+        ),
         SubmissionError::Refused { .. } => {
             CliError::usage(e.to_string()).hint("pass -o with a new or empty folder")
         }

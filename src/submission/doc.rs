@@ -190,6 +190,9 @@ mod tests {
     fn empty_table_is_a_statement() {
         let mut d = Doc::new("t", "i", "r", "p");
         d.table(&["a"], Vec::new(), "No hazards are recorded.");
-        assert_eq!(d.blocks, vec![Block::Para("No hazards are recorded.".into())]);
+        assert_eq!(
+            d.blocks,
+            vec![Block::Para("No hazards are recorded.".into())]
+        );
     }
 }

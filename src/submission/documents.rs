@@ -189,7 +189,9 @@ impl<'a> Ctx<'a> {
 
     /// The records `r` names through `field` that exist.
     pub fn outbound(&self, r: &Record, field: &str) -> Vec<&'a Record> {
-        r.links_of(field).filter_map(|id| self.corpus.get(id)).collect()
+        r.links_of(field)
+            .filter_map(|id| self.corpus.get(id))
+            .collect()
     }
 
     /// Every link of `r`, both ways, as `field: ID` and `ID (field)` lines.
@@ -239,7 +241,10 @@ fn label(r: &Record) -> String {
 
 /// `ID, ID, ...` of records.
 fn ids(rs: &[&Record]) -> String {
-    rs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+    rs.iter()
+        .map(|r| r.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The text of a field, else the record body (types whose main text may be the body).
@@ -333,7 +338,15 @@ fn software_description(c: &Ctx<'_>, d: &mut Doc) {
         })
         .collect();
     d.table(
-        &["Id", "Title", "Level", "Class", "Class rationale", "Parent", "Links"],
+        &[
+            "Id",
+            "Title",
+            "Level",
+            "Class",
+            "Class rationale",
+            "Parent",
+            "Links",
+        ],
         rows,
         "",
     );
@@ -344,7 +357,14 @@ fn architecture_views(c: &Ctx<'_>, d: &mut Doc) {
     d.h1("Views");
     let rows = views
         .iter()
-        .map(|r| vec![r.id.clone(), r.title(), c.f(r, "view_type"), r.status().to_string()])
+        .map(|r| {
+            vec![
+                r.id.clone(),
+                r.title(),
+                c.f(r, "view_type"),
+                r.status().to_string(),
+            ]
+        })
         .collect();
     d.table(
         &["Id", "Title", "View", "Status"],
@@ -388,7 +408,14 @@ fn architecture_views(c: &Ctx<'_>, d: &mut Doc) {
         })
         .collect();
     d.table(
-        &["Id", "Title", "Kind", "Satisfies", "Implements control", "Uses"],
+        &[
+            "Id",
+            "Title",
+            "Kind",
+            "Satisfies",
+            "Implements control",
+            "Uses",
+        ],
         rows,
         "No design outputs are recorded.",
     );
@@ -460,7 +487,15 @@ fn controls_table(c: &Ctx<'_>, d: &mut Doc, kinds: &[&str]) {
         })
         .collect();
     d.table(
-        &["Id", "Risk control", "Option", "Kind", "Mitigates", "Implemented by", "Verified by"],
+        &[
+            "Id",
+            "Risk control",
+            "Option",
+            "Kind",
+            "Mitigates",
+            "Implemented by",
+            "Verified by",
+        ],
         rows,
         "No risk controls of this kind are recorded.",
     );
@@ -473,7 +508,11 @@ fn risk_management(c: &Ctx<'_>, d: &mut Doc) {
         ("Overall residual risk", c.f(rel, "overall_residual_risk")),
         ("Risk management review", c.f(rel, "rm_review")),
     ]);
-    documents_in_full(c, d, &c.docs(&["risk-mgmt-plan", "rm-report", "benefit-risk"]));
+    documents_in_full(
+        c,
+        d,
+        &c.docs(&["risk-mgmt-plan", "rm-report", "benefit-risk"]),
+    );
     d.h1("Hazards");
     let rows = c
         .of_type("hazard")
@@ -487,16 +526,36 @@ fn risk_management(c: &Ctx<'_>, d: &mut Doc) {
             ]
         })
         .collect();
-    d.table(&["Id", "Hazard", "Category", "Description"], rows, "No hazards are recorded.");
+    d.table(
+        &["Id", "Hazard", "Category", "Description"],
+        rows,
+        "No hazards are recorded.",
+    );
     d.h1("Harms");
     let rows = c
         .of_type("harm")
         .iter()
-        .map(|r| vec![r.id.clone(), r.title(), c.f(r, "severity"), c.f(r, "rationale")])
+        .map(|r| {
+            vec![
+                r.id.clone(),
+                r.title(),
+                c.f(r, "severity"),
+                c.f(r, "rationale"),
+            ]
+        })
         .collect();
-    d.table(&["Id", "Harm", "Severity", "Rationale"], rows, "No harms are recorded.");
+    d.table(
+        &["Id", "Harm", "Severity", "Rationale"],
+        rows,
+        "No harms are recorded.",
+    );
     d.h1("Hazard analysis: hazardous situations (safety)");
-    situations_table(c, d, "safety", "No safety hazardous situations are recorded.");
+    situations_table(
+        c,
+        d,
+        "safety",
+        "No safety hazardous situations are recorded.",
+    );
     d.h1("Risk controls (safety)");
     controls_table(c, d, &["safety", "both"]);
 }
@@ -545,7 +604,12 @@ fn security_risk_management(c: &Ctx<'_>, d: &mut Doc) {
         "No threats are recorded.",
     );
     d.h1("Security risk assessment: hazardous situations (security)");
-    situations_table(c, d, "security", "No security hazardous situations are recorded.");
+    situations_table(
+        c,
+        d,
+        "security",
+        "No security hazardous situations are recorded.",
+    );
     d.h1("Security risk controls");
     controls_table(c, d, &["security", "both"]);
 }
@@ -580,7 +644,12 @@ fn traceability(c: &Ctx<'_>, d: &mut Doc) {
         controls.dedup_by(|a, b| a.id == b.id);
         cite(&[t]);
         if controls.is_empty() {
-            rows.push(vec![label(t), "none recorded".into(), String::new(), String::new()]);
+            rows.push(vec![
+                label(t),
+                "none recorded".into(),
+                String::new(),
+                String::new(),
+            ]);
         }
         for rc in controls {
             let implementers = c.inbound(rc, "implements_control");
@@ -602,7 +671,12 @@ fn traceability(c: &Ctx<'_>, d: &mut Doc) {
         }
     }
     d.table(
-        &["Threat", "Risk control", "Design inputs / outputs", "Verification (result)"],
+        &[
+            "Threat",
+            "Risk control",
+            "Design inputs / outputs",
+            "Verification (result)",
+        ],
         rows,
         "No threats are recorded.",
     );
@@ -651,7 +725,11 @@ fn traceability(c: &Ctx<'_>, d: &mut Doc) {
             ]
         })
         .collect();
-    d.table(&["Record", "Status", "Signature manifestations"], rows, "No records are traced.");
+    d.table(
+        &["Record", "Status", "Signature manifestations"],
+        rows,
+        "No records are traced.",
+    );
 }
 
 fn sbom(c: &Ctx<'_>, d: &mut Doc) {
@@ -841,7 +919,10 @@ fn cybersecurity_testing(c: &Ctx<'_>, d: &mut Doc) {
     let mut kinds: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     for r in &tests {
         let k = kinds
-            .entry(r.text("security_test").unwrap_or_else(|| "unspecified".into()))
+            .entry(
+                r.text("security_test")
+                    .unwrap_or_else(|| "unspecified".into()),
+            )
             .or_default();
         k.0 += 1;
         if r.str("result") == Some("pass") {
@@ -852,7 +933,11 @@ fn cybersecurity_testing(c: &Ctx<'_>, d: &mut Doc) {
         .into_iter()
         .map(|(k, (n, pass))| vec![k, n.to_string(), pass.to_string()])
         .collect();
-    d.table(&["Kind", "Tests", "Passed"], rows, "No cybersecurity tests are recorded.");
+    d.table(
+        &["Kind", "Tests", "Passed"],
+        rows,
+        "No cybersecurity tests are recorded.",
+    );
     d.h1("Tests");
     let rows = tests
         .iter()
@@ -887,9 +972,15 @@ fn cybersecurity_testing(c: &Ctx<'_>, d: &mut Doc) {
 
 fn labeling(c: &Ctx<'_>, d: &mut Doc) {
     const ITEMS: &[(&str, &str)] = &[
-        ("security-controls", "Device security controls and recommended user actions"),
+        (
+            "security-controls",
+            "Device security controls and recommended user actions",
+        ),
         ("interfaces", "Interfaces, ports and protocols"),
-        ("update-procedure", "How updates are delivered and installed"),
+        (
+            "update-procedure",
+            "How updates are delivered and installed",
+        ),
         ("sbom", "The SBOM, or how to obtain it"),
         ("end-of-support", "End of cybersecurity support"),
         ("cvd-contact", "How to report a vulnerability"),
@@ -1021,7 +1112,10 @@ mod tests {
 
     #[test]
     fn csv_quotes_and_defuses_formulas() {
-        assert_eq!(csv_line(&["a,b", "=1+1", "x\"y"]), "\"a,b\",'=1+1,\"x\"\"y\"\r\n");
+        assert_eq!(
+            csv_line(&["a,b", "=1+1", "x\"y"]),
+            "\"a,b\",'=1+1,\"x\"\"y\"\r\n"
+        );
     }
 
     #[test]

@@ -277,7 +277,8 @@ pub fn write(dir: &Path, files: &[OutFile], force: bool) -> Result<(), Submissio
         let mut path = dir.to_path_buf();
         let mut parts = f.path.split('/').peekable();
         while let Some(part) = parts.next() {
-            path = crate::fsafe::join(&path, part).map_err(|_| refuse("a file name is not plain"))?;
+            path =
+                crate::fsafe::join(&path, part).map_err(|_| refuse("a file name is not plain"))?;
             if parts.peek().is_some() {
                 match std::fs::symlink_metadata(&path) {
                     Ok(m) if m.is_dir() => {}
@@ -295,9 +296,7 @@ pub fn write(dir: &Path, files: &[OutFile], force: bool) -> Result<(), Submissio
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        let mut tmp = builder
-            .tempfile_in(parent)
-            .map_err(io(&path))?;
+        let mut tmp = builder.tempfile_in(parent).map_err(io(&path))?;
         std::io::Write::write_all(&mut tmp, &f.bytes).map_err(io(&path))?;
         tmp.as_file().sync_all().map_err(io(&path))?;
         tmp.persist(&path).map_err(|e| io(&path)(e.error))?;

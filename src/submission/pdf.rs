@@ -1,6 +1,7 @@
 //! Typesetting a [`Doc`] into a tagged PDF with krilla: ddf breaks the lines and the pages
-//! itself (US Letter, one column, tables with a repeated header row), krilla shapes the text,
-//! embeds and subsets the font (DejaVu Sans, bundled) and writes the structure tree.
+//! itself (US Letter, one column, tables with a repeated header row); krilla embeds and subsets
+//! the font (DejaVu Sans, bundled) and writes the structure tree. Glyphs come straight from the
+//! font's character map (no shaper), so measuring and drawing agree.
 //!
 //! Layout runs first, over the whole document, so that the running footer can say "page X of
 //! Y"; drawing follows page by page. Every line of body text is a marked-content span in the
@@ -17,10 +18,10 @@ use krilla::page::PageSettings;
 use krilla::paint::{Fill, FillRule};
 use krilla::surface::Surface;
 use krilla::tagging::{
-    Artifact, ArtifactType, ContentTag, Identifier, Node, SpanTag, Tag, TagGroup, TagKind,
-    TagTree, TableHeaderScope,
+    Artifact, ArtifactType, ContentTag, Identifier, Node, SpanTag, TableHeaderScope, Tag, TagGroup,
+    TagKind, TagTree,
 };
-use krilla::text::{Font, TextDirection};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
 use krilla::Document;
 use std::num::NonZeroU16;
 use std::sync::OnceLock;
@@ -39,6 +40,8 @@ const BODY_W: f32 = PAGE_W - 2.0 * MARGIN;
 const TEXT: f32 = 9.5;
 const SMALL: f32 = 8.0;
 const CELL_PAD: f32 = 3.0;
+/// The widest word a table column is made wide enough for (about 18 characters at 8 pt).
+const MAX_WORD: f32 = 90.0;
 
 /// A font for drawing (krilla) and measuring (ttf-parser).
 struct Face {
@@ -57,20 +60,41 @@ impl Face {
         })
     }
 
-    /// The advance width of `text` at `size` (without kerning: a line is never wider than
-    /// measured).
+    /// The glyph of `c` and its advance in font units (`.notdef` for a character the font
+    /// lacks).
+    fn glyph(&self, c: char) -> (u16, u16) {
+        let g = self
+            .metrics
+            .glyph_index(c)
+            .unwrap_or(ttf_parser::GlyphId(0));
+        (g.0, self.metrics.glyph_hor_advance(g).unwrap_or(0))
+    }
+
+    /// The advance width of `text` at `size`: exactly what [`Face::glyphs`] draws.
     fn width(&self, text: &str, size: f32) -> f32 {
-        let units: u32 = text
-            .chars()
-            .map(|c| {
-                let g = self
-                    .metrics
-                    .glyph_index(c)
-                    .unwrap_or(ttf_parser::GlyphId(0));
-                u32::from(self.metrics.glyph_hor_advance(g).unwrap_or(0))
-            })
-            .sum();
+        let units: u32 = text.chars().map(|c| u32::from(self.glyph(c).1)).sum();
         units as f32 * size / self.upem
+    }
+
+    /// One glyph per character, with its advance from the font, each mapped back to its
+    /// character so that the PDF's text is the record's text. No shaping (kerning, ligatures,
+    /// complex scripts): the documents are tables of ids and prose, and shaping every line
+    /// through a shaper was most of the time a large package took.
+    fn glyphs(&self, text: &str) -> Vec<KrillaGlyph> {
+        text.char_indices()
+            .map(|(i, c)| {
+                let (g, adv) = self.glyph(c);
+                KrillaGlyph::new(
+                    GlyphId::new(u32::from(g)),
+                    f32::from(adv) / self.upem,
+                    0.0,
+                    0.0,
+                    0.0,
+                    i..i + c.len_utf8(),
+                    None,
+                )
+            })
+            .collect()
     }
 }
 
@@ -95,7 +119,13 @@ enum Op {
         leaf: Option<usize>,
     },
     /// A filled rectangle (rules, header-row shading): always an artifact.
-    Rect { x: f32, y: f32, w: f32, h: f32, grey: u8 },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        grey: u8,
+    },
 }
 
 /// A node of the structure tree before drawing (leaves are indices of text lines).
@@ -243,14 +273,18 @@ impl<'f> Layout<'f> {
             Block::Para(t) => SNode::Group(Kind::P, self.paragraph(t, TEXT, false, MARGIN, 4.0)),
             Block::Item(t) => {
                 let bullet = format!("\u{2022} {t}");
-                SNode::Group(Kind::P, self.paragraph(&bullet, TEXT, false, MARGIN + 8.0, 2.0))
+                SNode::Group(
+                    Kind::P,
+                    self.paragraph(&bullet, TEXT, false, MARGIN + 8.0, 2.0),
+                )
             }
             Block::Table { header, rows } => self.table(header, rows),
         }
     }
 
-    /// Column widths: each column gets at least its longest word (up to a share of the line)
-    /// and the rest of the width in proportion to how much more its longest cell wants.
+    /// Column widths: each column gets at least its longest word (up to [`MAX_WORD`], so that
+    /// ids, states and dates are never broken while a long URL or vector string is) and the
+    /// rest of the width in proportion to how much more its longest cell wants.
     fn widths(&self, header: &[String], rows: &[Vec<String>]) -> Vec<f32> {
         let n = header.len().max(1);
         let cap = BODY_W * 0.6;
@@ -258,11 +292,13 @@ impl<'f> Layout<'f> {
         let mut min = vec![0f32; n];
         let mut max = vec![0f32; n];
         let sample = rows.iter().take(2000);
-        for (bold, row) in std::iter::once((true, header)).chain(sample.map(|r| (false, r.as_slice()))) {
+        for (bold, row) in
+            std::iter::once((true, header)).chain(sample.map(|r| (false, r.as_slice())))
+        {
             for (i, cell) in row.iter().enumerate().take(n) {
                 let face = self.face(bold);
                 for word in cell.split_whitespace() {
-                    min[i] = min[i].max((face.width(word, SMALL) + pad).min(BODY_W / n as f32));
+                    min[i] = min[i].max((face.width(word, SMALL) + pad).min(MAX_WORD));
                 }
                 for line in cell.split('\n') {
                     max[i] = max[i].max((face.width(line, SMALL) + pad).min(cap));
@@ -497,13 +533,13 @@ fn draw(
         let mut s = page.surface();
         let line = |s: &mut Surface<'_>, x: f32, y: f32, size: f32, face: &Face, text: &str| {
             if !text.is_empty() {
-                s.draw_text(
+                s.draw_glyphs(
                     Point::from_xy(x, y),
+                    &face.glyphs(text),
                     face.font.clone(),
-                    size,
                     text,
+                    size,
                     false,
-                    TextDirection::Auto,
                 );
             }
         };
@@ -519,22 +555,45 @@ fn draw(
             }
         };
         // Running header: title and document id; project and revision; a rule.
-        s.start_tagged(ContentTag::Artifact(Artifact::with_kind(ArtifactType::Header)));
+        s.start_tagged(ContentTag::Artifact(Artifact::with_kind(
+            ArtifactType::Header,
+        )));
         let id_w = bold.width(&doc.id, 9.0);
         let head = fit(bold, title, 9.0, BODY_W - id_w - 12.0);
         line(&mut s, MARGIN, MARGIN + 9.0, 9.0, bold, &head);
-        line(&mut s, PAGE_W - MARGIN - id_w, MARGIN + 9.0, 9.0, bold, &doc.id);
+        line(
+            &mut s,
+            PAGE_W - MARGIN - id_w,
+            MARGIN + 9.0,
+            9.0,
+            bold,
+            &doc.id,
+        );
         let rev_w = regular.width(&revision, 7.5);
         let project = fit(regular, &clean(&doc.project), 7.5, BODY_W - rev_w - 12.0);
         line(&mut s, MARGIN, MARGIN + 20.0, 7.5, regular, &project);
-        line(&mut s, PAGE_W - MARGIN - rev_w, MARGIN + 20.0, 7.5, regular, &revision);
+        line(
+            &mut s,
+            PAGE_W - MARGIN - rev_w,
+            MARGIN + 20.0,
+            7.5,
+            regular,
+            &revision,
+        );
         rect(&mut s, MARGIN, MARGIN + 25.0, BODY_W, 0.6, 0);
         s.end_tagged();
         // Running footer: a rule; document id and revision; page X of Y.
-        s.start_tagged(ContentTag::Artifact(Artifact::with_kind(ArtifactType::Footer)));
+        s.start_tagged(ContentTag::Artifact(Artifact::with_kind(
+            ArtifactType::Footer,
+        )));
         let fy = PAGE_H - MARGIN;
         rect(&mut s, MARGIN, fy - 12.0, BODY_W, 0.6, 0);
-        let left = fit(regular, &format!("{} \u{00b7} {}", doc.id, revision), 7.5, BODY_W - 90.0);
+        let left = fit(
+            regular,
+            &format!("{} \u{00b7} {}", doc.id, revision),
+            7.5,
+            BODY_W - 90.0,
+        );
         line(&mut s, MARGIN, fy, 7.5, regular, &left);
         let pages = format!("Page {} of {}", n + 1, total);
         let pw = regular.width(&pages, 7.5);
@@ -605,9 +664,11 @@ fn to_node(n: SNode, ids: &mut [Option<Identifier>]) -> Option<Node> {
                 return None;
             }
             let tag: TagKind = match kind {
-                Kind::H(level, title) => {
-                    Tag::Hn(NonZeroU16::new(level).unwrap_or(NonZeroU16::MIN), Some(title)).into()
-                }
+                Kind::H(level, title) => Tag::Hn(
+                    NonZeroU16::new(level).unwrap_or(NonZeroU16::MIN),
+                    Some(title),
+                )
+                .into(),
                 Kind::P => Tag::P.into(),
                 Kind::Table => Tag::Table.into(),
                 Kind::Tr => Tag::TR.into(),

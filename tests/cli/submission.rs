@@ -75,14 +75,17 @@ fn words(pdf: &Path) -> String {
 /// every page with the document id, the revision and "Page X of Y".
 fn check_pdf(pdf: &Path, id: &str, title: &str, revision: &str) -> String {
     let info = tool("pdfinfo", &[], pdf);
-    assert!(info.contains("Tagged:         yes"), "{}: {info}", pdf.display());
-    let pages: usize = info
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|p| p.trim().parse().ok())
-        .expect("page count");
+    let field = |key: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(field("Tagged"), "yes", "{}: {info}", pdf.display());
+    let pages: usize = field("Pages").parse().expect("page count");
     assert!(pages >= 1);
-    assert!(info.contains(&format!("Title:          {title}")), "{info}");
+    assert_eq!(field("Title"), title, "{info}");
     let fonts = tool("pdffonts", &[], pdf);
     let rows: Vec<&str> = fonts.lines().skip(2).collect();
     assert!(!rows.is_empty(), "{fonts}");
@@ -234,11 +237,23 @@ fn example_release_exports_a_complete_package() {
     );
     has(
         "02-architecture-views.pdf",
-        &["DOC-007", "Architecture view: global system", "DOC-011", "DO-002"],
+        &[
+            "DOC-007",
+            "Architecture view: global system",
+            "DOC-011",
+            "DO-002",
+        ],
     );
     has(
         "03-risk-management-report.pdf",
-        &["HAZ-002", "HS-001", "HARM-003", "RC-001", "P3 x S4 = U", "DOC-012"],
+        &[
+            "HAZ-002",
+            "HS-001",
+            "HARM-003",
+            "RC-001",
+            "P3 x S4",
+            "DOC-012",
+        ],
     );
     has(
         "04-security-risk-management-report.pdf",
@@ -256,18 +271,37 @@ fn example_release_exports_a_complete_package() {
     );
     has(
         "06-sbom.pdf",
-        &["CMP-001", "actively-maintained", "sboms/aip-100-fw-2.1.0.cdx.json"],
+        &[
+            "CMP-001",
+            "actively-maintained",
+            "sboms/aip-100-fw-2.1.0.cdx.json",
+        ],
     );
     has(
         "07-vulnerability-assessment.pdf",
-        &["VULN-001", "CVE-2024-23744", "not_affected", "code_not_present"],
+        &[
+            "VULN-001",
+            "CVE-2024-23744",
+            "not_affected",
+            "code_not_present",
+        ],
     );
-    has("08-unresolved-anomalies.pdf", &["No anomalies are recorded."]);
+    has(
+        "08-unresolved-anomalies.pdf",
+        &["No anomalies are recorded."],
+    );
     has("09-cybersecurity-testing.pdf", &["pentest", "fuzz", "VER-"]);
-    has("10-labeling.pdf", &["End of cybersecurity support", "2031-12-31"]);
+    has(
+        "10-labeling.pdf",
+        &["End of cybersecurity support", "2031-12-31"],
+    );
     has(
         "11-cybersecurity-management-plan.pdf",
-        &["DOC-004", "AIP-100 Cybersecurity Management Plan", "DOC-005"],
+        &[
+            "DOC-004",
+            "AIP-100 Cybersecurity Management Plan",
+            "DOC-005",
+        ],
     );
     let csv = std::fs::read_to_string(out.join("vulnerabilities.csv")).expect("csv");
     assert!(csv.starts_with("id,vuln_id,aliases,state,"), "{csv}");
@@ -309,9 +343,13 @@ fn demo_repository_traceability_shows_signature_manifestations() {
     let w = words(&out.join("05-traceability.pdf"));
     // The manifestations: printed name (signer), date and time, meaning, Git's verdict.
     assert!(
-        ["Dana Whitfield (PER-001)", "Marcus Oyelaran (PER-002)", "Priya Raman (PER-003)"]
-            .iter()
-            .any(|s| w.contains(s)),
+        [
+            "Dana Whitfield (PER-001)",
+            "Marcus Oyelaran (PER-002)",
+            "Priya Raman (PER-003)"
+        ]
+        .iter()
+        .any(|s| w.contains(s)),
         "{trace}"
     );
     assert!(w.contains(", approval: "), "{w}");
@@ -400,13 +438,21 @@ fn the_folder_must_be_new_or_empty_unless_forced_and_never_a_ddf() {
     t.write("out/keep.txt", "mine\n");
     let run = export(&t.root, &["REL-001", "-o", "out"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("is not empty; nothing was written"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is not empty; nothing was written"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("--force"), "{}", run.stderr);
     assert!(!t.path("out/manifest.json").exists());
 
     let run = export(&t.root, &["REL-001", "-o", "out", "--force"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(t.read("out/keep.txt"), "mine\n", "other files are left alone");
+    assert_eq!(
+        t.read("out/keep.txt"),
+        "mine\n",
+        "other files are left alone"
+    );
     assert!(t.path("out/manifest.json").exists());
     // No temporary file is left behind.
     assert!(crate::harness::files_under(&t.path("out"))
@@ -426,9 +472,20 @@ fn a_record_that_is_not_a_release_is_a_usage_error() {
     let run = export(&t.root, &["REL-999", "-o", "out"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("no record `REL-999`"), "{}", run.stderr);
-    assert!(run.stderr.contains("name a release: REL-001"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("name a release: REL-001"),
+        "{}",
+        run.stderr
+    );
     let run = export(&t.root, &["THR-001", "-o", "out"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("THR-001 is a threat, not a release"), "{}", run.stderr);
-    assert!(!t.path("out").exists(), "nothing is written on a usage error");
+    assert!(
+        run.stderr.contains("THR-001 is a threat, not a release"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !t.path("out").exists(),
+        "nothing is written on a usage error"
+    );
 }
