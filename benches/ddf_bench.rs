@@ -2868,6 +2868,10 @@ usage: cargo bench --bench ddf_bench -- COMMAND
         import reqif` of a generated N-object ReqIF (XHTML text, one relation per
         requirement), each into an empty DDF; R dry runs, then R imports that write
         (target under 5 s each)
+  submission [--records N] [--commits K] [--runs R] [--ddf PATH] [DIR]
+        time `ddf export submission` of the first release of DIR (default: generate 20,000
+        records with 10,000 commits; target under 30 s) once its history index exists;
+        checks that two packages are byte-identical
 
   --ddf PATH   use this ddf binary instead of building target/release/ddf
 
@@ -3599,6 +3603,98 @@ fn cmd_site(o: &Opts) -> Result<(), String> {
     )
 }
 
+/// The first release record of the DDF in `dir` (the smallest `REL-*.md` file name).
+fn first_release(dir: &Path) -> Result<String, String> {
+    let mut stack = vec![dir.join("records")];
+    let mut found: Vec<String> = Vec::new();
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+        for e in entries.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Some(id) = name
+                .strip_prefix("REL-")
+                .and_then(|n| n.strip_suffix(".md"))
+            {
+                found.push(format!("REL-{id}"));
+            }
+        }
+    }
+    found.sort();
+    found
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("{} has no release record", dir.display()))
+}
+
+/// `submission`: `ddf export submission` of the first release of a 20,000-record, 10,000-commit
+/// repository with its history index built (target < 30 s); two packages must be identical.
+fn cmd_submission(o: &Opts) -> Result<(), String> {
+    let bin = ddf_binary(o)?;
+    let ddf = bin.path.as_path();
+    let (dir, _tmp) = repository(o)?;
+    let rel = first_release(&dir)?;
+    let warm = run_ddf(ddf, &dir, &["log", "--format", "json"])?;
+    println!("history index built in {:.2} s", warm.wall.as_secs_f64());
+    print_load();
+    let tmp = tempdir()?;
+    let mut results = Vec::new();
+    let mut first: Option<Vec<(PathBuf, u64)>> = None;
+    let mut size = (0usize, 0u64);
+    for k in 0..o.runs.clamp(2, 5) {
+        let out = tmp.path().join(format!("pkg-{k}"));
+        let out_s = out.to_string_lossy().into_owned();
+        let run = run_ddf(ddf, &dir, &["export", "submission", &rel, "-o", &out_s])?;
+        if run.exit != 0 {
+            return Err(format!(
+                "ddf export submission exited with {}: {}",
+                run.exit, run.stderr
+            ));
+        }
+        results.push(run);
+        let (digest, bytes) = tree_digest(&out)?;
+        size = (digest.len(), bytes);
+        match &first {
+            None => first = Some(digest),
+            Some(f) if *f != digest => {
+                return Err(format!(
+                    "two packages differ ({} and {out_s})",
+                    tmp.path().join("pkg-0").display()
+                ));
+            }
+            Some(_) => {}
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    let mut cpu: Vec<f64> = results.iter().map(|r| r.cpu.as_secs_f64()).collect();
+    cpu.sort_by(f64::total_cmp);
+    let mut w: Vec<f64> = results.iter().map(|r| r.wall.as_secs_f64()).collect();
+    w.sort_by(f64::total_cmp);
+    println!("{} ({rel})", dir.display());
+    println!(
+        "  export submission {}  (target < 30 s: {})",
+        summary(&results),
+        if w[w.len() / 2] < 30.0 {
+            "met"
+        } else {
+            "MISSED"
+        }
+    );
+    println!(
+        "  cpu             median {:.2} s user+sys",
+        cpu[cpu.len() / 2]
+    );
+    println!(
+        "  package         {} files, {:.1} MB; {} packages byte-identical",
+        size.0,
+        size.1 as f64 / 1e6,
+        results.len()
+    );
+    Ok(())
+}
+
 fn cmd_all(o: &Opts) -> Result<(), String> {
     let bin = ddf_binary(o)?;
     let ddf = bin.path.as_path();
@@ -3722,6 +3818,7 @@ fn main() -> ExitCode {
         "lsp" => cmd_lsp(&opts),
         "junit" => cmd_junit(&opts),
         "import" => cmd_import(&opts),
+        "submission" => cmd_submission(&opts),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -34,6 +34,7 @@ pub mod schema;
 pub mod signer;
 pub mod site;
 pub mod source;
+pub mod submission;
 pub mod templates;
 pub mod trace;
 pub mod validation;

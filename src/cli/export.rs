@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 /// (id, type, title, status, each field, each link field, body); `--links` for one line per
 /// link (`from,field,to`). XLSX: a sheet per record type and a Links sheet (needs `-o`).
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
     /// Only records of this type (name or id prefix); repeat, or separate with commas, for
     /// several.
@@ -35,6 +36,16 @@ pub struct Args {
     /// Replace FILE if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Something else to export (default: the records).
+    #[command(subcommand)]
+    pub what: Option<What>,
+}
+
+/// What `ddf export` writes besides the records.
+#[derive(Debug, clap::Subcommand)]
+pub enum What {
+    /// The premarket submission package of a release: PDFs, SBOM, CSV, manifest.
+    Submission(super::submission::Args),
 }
 
 /// The format a file name asks for.
@@ -57,6 +68,9 @@ fn is_reqifz(path: &Path) -> bool {
 
 /// Runs `ddf export`.
 pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
+    if let Some(What::Submission(a)) = args.what {
+        return super::submission::run(env, a);
+    }
     let allowed = [Format::Json, Format::Reqif, Format::Csv, Format::Xlsx];
     let format = match (env.format, args.out.as_deref().and_then(format_of)) {
         (None, Some(f)) => f,

@@ -27,6 +27,7 @@ mod sbom;
 mod schema;
 mod serve;
 mod show;
+mod submission;
 mod trace;
 mod validation_report;
 mod verify;

@@ -5,7 +5,7 @@ use crate::harness::{ddf_command, ran, Run};
 use std::path::Path;
 use std::process::Command;
 
-fn make_demo(out: &Path) {
+pub(crate) fn make_demo(out: &Path) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs-example/make-demo-repo.sh");
     let run = Command::new("bash")
         .arg(&script)

@@ -32,6 +32,7 @@ mod site_risk;
 mod site_search;
 mod software;
 mod standard;
+mod submission;
 mod validation;
 mod verify;
 mod vuln;
