@@ -96,7 +96,7 @@ fn from_releases(html: &str) -> String {
 
 /// The release that gets the print view: the newest by id (`REL-010` after `REL-009`) among
 /// those with a page.
-pub(crate) fn print_release(corpus: &crate::corpus::Corpus) -> Option<usize> {
+pub fn print_release(corpus: &crate::corpus::Corpus) -> Option<usize> {
     corpus
         .records_of("release")
         .iter()
