@@ -164,7 +164,7 @@ pub fn read(dir: &Path, shown: &str) -> Result<Foreign, ReadError> {
 
 fn read_config(path: &Path, shown: &str, rel: &str, dir: &Path) -> Result<Document, ReadError> {
     let text = utf8(read_bounded(path, shown)?, shown)?;
-    let v: Value = serde_yaml::from_str(&text).map_err(|e| {
+    let v: Value = crate::front_matter::parse_yaml(&text).map_err(|e| {
         ReadError::new(
             shown,
             e.location().map(|l| l.line()),
@@ -252,10 +252,13 @@ fn read_item(doc: &Document, level: usize, path: &Path, shown: &str) -> Result<I
     } else {
         (text.as_str(), None, 0)
     };
+    if let Some(pos) = crate::front_matter::too_deep(yaml, 1) {
+        return Err(skip("its YAML is nested too deep".into(), Some(pos.line)));
+    }
     let v: Value = if yaml.trim().is_empty() {
         Value::Mapping(Default::default())
     } else {
-        serde_yaml::from_str(yaml).map_err(|e| {
+        crate::front_matter::parse_yaml(yaml).map_err(|e| {
             skip(
                 format!("is not valid YAML: {e}"),
                 e.location().map(|l| l.line() + usize::from(doc.markdown)),
@@ -395,6 +398,15 @@ mod tests {
             "reqs/md/MD001.md",
             "---\nlinks: [TST001]\n---\n# Heading\n\nBody.\n",
         );
+        // Anchors and aliases that expand to millions of values: refused (bounded), not expanded.
+        let xs = vec!["lol"; 1000].join(",");
+        let a = vec!["*a"; 1000].join(",");
+        let b = vec!["*b"; 20].join(",");
+        write(
+            r,
+            "reqs/tst/TST002.yml",
+            &format!("xs: &a [{xs}]\nas: &b [{a}]\nbs: [{b}]\n"),
+        );
         let f = read(&r.join("reqs"), "reqs").expect("read");
         let ids: Vec<_> = f
             .items
@@ -429,7 +441,9 @@ mod tests {
         why.sort();
         assert_eq!(why[0].0, "REQ002");
         assert!(why[1].1.contains("not valid YAML"), "{why:?}");
-        assert_eq!(why[2].0, "notes");
+        assert_eq!(why[2].0, "TST002", "{why:?}");
+        assert!(why[2].1.contains("anchors and aliases"), "{why:?}");
+        assert_eq!(why[3].0, "notes");
     }
 
     #[test]

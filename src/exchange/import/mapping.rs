@@ -276,14 +276,18 @@ unmapped: report
 
 /// Why a mapping file cannot be used.
 pub fn parse(text: &str, shown: &str) -> Result<Mapping, super::ReadError> {
-    serde_yaml::from_str::<Mapping>(text).map_err(|e| {
-        super::ReadError::new(
-            shown,
-            e.location().map(|l| l.line()),
-            format!("the mapping is not valid: {e}"),
-            "compare with `ddf import FORMAT --print-default-mapping` and docs/import.md",
-        )
-    })
+    // The bounded parser first: anchors and aliases that expand without bound are refused
+    // before serde_yaml expands them again into the typed mapping.
+    crate::front_matter::parse_yaml(text)
+        .and_then(|_| serde_yaml::from_str::<Mapping>(text))
+        .map_err(|e| {
+            super::ReadError::new(
+                shown,
+                e.location().map(|l| l.line()),
+                format!("the mapping is not valid: {e}"),
+                "compare with `ddf import FORMAT --print-default-mapping` and docs/import.md",
+            )
+        })
 }
 
 /// The default mapping of a tool.

@@ -488,7 +488,7 @@ fn field_yaml(key: &str, value: &serde_yaml::Value) -> String {
 /// anything else stays text.
 fn field_value(kind: FieldKind, text: &str) -> serde_yaml::Value {
     use serde_yaml::Value;
-    let parsed = || serde_yaml::from_str::<Value>(text).ok();
+    let parsed = || crate::front_matter::parse_yaml(text).ok();
     match kind {
         FieldKind::List
         | FieldKind::Map
