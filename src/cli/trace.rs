@@ -50,7 +50,9 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         Format::Csv => m.csv(),
         Format::Md => markdown(&m),
         // `env.format` refused the export-only formats.
-        Format::Human | Format::Reqif | Format::Xlsx | Format::Cyclonedx | Format::Csaf => human(&m, env),
+        Format::Human | Format::Reqif | Format::Xlsx | Format::Cyclonedx | Format::Csaf => {
+            human(&m, env)
+        }
     };
     print(&text)?;
     Ok(if m.rows_with_gaps > 0 { 1 } else { 0 })

@@ -247,12 +247,7 @@ fn example_release_exports_a_complete_package() {
     has(
         "03-risk-management-report.pdf",
         &[
-            "HAZ-002",
-            "HS-001",
-            "HARM-003",
-            "RC-001",
-            "P3 x S4",
-            "DOC-012",
+            "HAZ-002", "HS-001", "HARM-003", "RC-001", "P3 x S4", "DOC-012",
         ],
     );
     has(
