@@ -725,7 +725,7 @@ impl Gen {
         // information-for-safety controls.
         let stride = (n_di / n_rc.max(1)).max(1);
         let di_rc = |i: usize| -> Option<usize> {
-            (i % stride == 0 && i / stride < n_rc).then_some(i / stride)
+            (i.is_multiple_of(stride) && i / stride < n_rc).then_some(i / stride)
         };
         let mut do_rc: Vec<Vec<usize>> = vec![Vec::new(); n_do];
         for j in (0..n_rc).filter(|&j| rc_info[j]) {
