@@ -145,6 +145,7 @@ impl Doc {
                     flush(self, &mut text, item_depth > 0, false)
                 }
                 Event::End(TagEnd::Paragraph)
+                | Event::End(TagEnd::HtmlBlock)
                 | Event::End(TagEnd::CodeBlock)
                 | Event::End(TagEnd::BlockQuote(_)) => {
                     flush(self, &mut text, item_depth > 0, false)

@@ -840,12 +840,13 @@ fn vulnerabilities(c: &Ctx<'_>, d: &mut Doc) {
 /// releases it is fielded in, one of them is of the lineage.
 pub fn unresolved_in(r: &Record, lineage: &BTreeSet<String>) -> bool {
     let decision = r.str("decision").unwrap_or("");
-    let fixed = decision == "fix" && r.links_of("fixed_in").any(|id| lineage.contains(id));
+    // Read as lists, so a field a DDF declares itself (not as a link) counts the same.
+    let fixed = decision == "fix" && r.list("fixed_in").iter().any(|id| lineage.contains(id));
     if fixed || decision == "not-a-defect" {
         return false;
     }
-    let mut fielded = r.links_of("fielded").peekable();
-    fielded.peek().is_none() || fielded.any(|id| lineage.contains(id))
+    let fielded = r.list("fielded");
+    fielded.is_empty() || fielded.iter().any(|id| lineage.contains(id))
 }
 
 /// The release and every release before it (`prior`, transitively).

@@ -6,7 +6,7 @@
 //!
 //! The PDFs are made by ddf itself, offline: [`documents`] turns records into a plain-text
 //! [`doc::Doc`], [`pdf`] lays it out and writes a tagged PDF with the font embedded. Writing
-//! the folder ([`write`]) touches only the package's own file names inside it, each replaced
+//! the folder ([`write()`]) touches only the package's own file names inside it, each replaced
 //! atomically.
 
 pub mod doc;
