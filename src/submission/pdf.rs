@@ -42,6 +42,9 @@ const SMALL: f32 = 8.0;
 const CELL_PAD: f32 = 3.0;
 /// The widest word a table column is made wide enough for (about 18 characters at 8 pt).
 const MAX_WORD: f32 = 90.0;
+/// The widest word (with its cell padding) a table column keeps whole when the long words of a
+/// table do not all fit: `code_not_present`, `VULN-0001`, a date.
+const HARD_WORD: f32 = 80.0;
 
 /// A font for drawing (krilla) and measuring (ttf-parser).
 struct Face {
@@ -291,6 +294,9 @@ impl<'f> Layout<'f> {
         let pad = 2.0 * CELL_PAD;
         let mut min = vec![0f32; n];
         let mut max = vec![0f32; n];
+        // The short words (ids, states, dates, enum values) a column must never break, even
+        // when the long ones (vectors, URLs) have to be.
+        let mut hard = vec![0f32; n];
         let sample = rows.iter().take(2000);
         for (bold, row) in
             std::iter::once((true, header)).chain(sample.map(|r| (false, r.as_slice())))
@@ -298,7 +304,11 @@ impl<'f> Layout<'f> {
             for (i, cell) in row.iter().enumerate().take(n) {
                 let face = self.face(bold);
                 for word in cell.split_whitespace() {
-                    min[i] = min[i].max((face.width(word, SMALL) + pad).min(MAX_WORD));
+                    let w = face.width(word, SMALL) + pad;
+                    min[i] = min[i].max(w.min(MAX_WORD));
+                    if w <= HARD_WORD {
+                        hard[i] = hard[i].max(w);
+                    }
                 }
                 for line in cell.split('\n') {
                     max[i] = max[i].max((face.width(line, SMALL) + pad).min(cap));
@@ -315,6 +325,14 @@ impl<'f> Layout<'f> {
             return max.iter().map(|m| m + extra).collect();
         }
         if smin >= BODY_W {
+            // Too many long words: the short ones keep their width, the long ones share what is
+            // left in proportion to how much more they want.
+            let shard: f32 = hard.iter().sum();
+            if shard < BODY_W && smin > shard {
+                return (0..n)
+                    .map(|i| hard[i] + (BODY_W - shard) * (min[i] - hard[i]) / (smin - shard))
+                    .collect();
+            }
             return min.iter().map(|m| m * BODY_W / smin).collect();
         }
         let slack = BODY_W - smin;

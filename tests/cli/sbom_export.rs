@@ -187,7 +187,8 @@ fn example_releases_export_valid_documents_with_fda_elements() {
     assert_eq!(csaf["document"]["category"], "csaf_vex");
     assert_eq!(csaf["document"]["tracking"]["id"], "REL-002-2.1.0-vex");
 
-    // REL-001 shipped Mbed TLS 3.5.1, which both VULNs name in `fielded`.
+    // REL-001 shipped Mbed TLS 3.5.1, which both CVEs name in `fielded`, and the companion app
+    // whose pentest finding VULN-003 (resolved in 2.1.0) names it too.
     let (old, vex1, _) = validate_release(&t, "REL-001", &[]);
     assert_eq!(component(&old, "mbedtls")["version"], "3.5.1");
     let ids: Vec<&str> = vex1["vulnerabilities"]
@@ -196,7 +197,10 @@ fn example_releases_export_valid_documents_with_fda_elements() {
         .iter()
         .filter_map(|v| v["id"].as_str())
         .collect();
-    assert_eq!(ids, ["CVE-2024-23744", "CVE-2024-28836"]);
+    assert_eq!(
+        ids,
+        ["ACME-PT-2023-041-M01", "CVE-2024-23744", "CVE-2024-28836"]
+    );
 }
 
 /// A release built from two real SBOMs (cyclonedx-gomod's minikube, 136 Go modules with hashes

@@ -244,7 +244,12 @@ fn example_release_exports_a_complete_package() {
             "REL-002",
             "2.1.0",
             "9b41e7c0d2f35a86e1c4b7d09a3f62e85c1d7a40",
-            "No software items are recorded.",
+            // The example's software system, an item and a unit, with the class that sets the
+            // documentation level.
+            "SWI-001",
+            "SWI-002",
+            "SWI-004",
+            "Enhanced",
         ],
     );
     has(
@@ -295,7 +300,8 @@ fn example_release_exports_a_complete_package() {
     );
     has(
         "08-unresolved-anomalies.pdf",
-        &["No anomalies are recorded."],
+        // The two deferred anomalies fielded in 2.1.0; the two fixed in it are not residual.
+        &["ANOM-002", "ANOM-004"],
     );
     has("09-cybersecurity-testing.pdf", &["pentest", "fuzz", "VER-"]);
     has(
@@ -368,7 +374,7 @@ fn hostile() -> TestRepo {
     let t = TestRepo::with_basics();
     t.write(
         "ddf.yaml",
-        "project: \"#set page(width: 1pt) <b>Test</b>\"\ntypes:\n  software-item:\n    prefix: SWI\n    allow_unknown: true\n  anomaly:\n    prefix: ANOM\n    allow_unknown: true\n",
+        "project: \"#set page(width: 1pt) <b>Test</b>\"\n",
     );
     t.write(
         "records/REL-001.md",
@@ -384,7 +390,7 @@ fn hostile() -> TestRepo {
     );
     t.write(
         "records/ANOM-001.md",
-        "---\nid: ANOM-001\ntype: anomaly\ntitle: \"Display flickers `#box`\"\nstatus: draft\nowner: PER-001\nfound_in: system-test\ndiscovered: 2026-01-02\ncwe: CWE-400\nsafety_assessment: No effect on delivery.\nsecurity_assessment: Not exploitable.\ndecision: defer\nrationale: Cosmetic; fixed in 1.1.\n---\n",
+        "---\nid: ANOM-001\ntype: anomaly\ntitle: \"Display flickers `#box`\"\nstatus: draft\nowner: PER-001\nfound_in: testing\ndiscovered: 2026-01-02\ncwe: CWE-400\nsafety_assessment: No effect on delivery.\nsecurity_assessment: Not exploitable.\ndecision: defer\nrationale: Cosmetic; fixed in 1.1.\n---\n",
     );
     t.write(
         "records/ANOM-002.md",
