@@ -920,7 +920,7 @@ pub fn plan(
         front.push_str(&field_yaml("status", &serde_yaml::Value::String(status)));
         front.push('\n');
         if let Some(o) = owner {
-            front.push_str(&field_yaml("owner", &o));
+            front.push_str(&field_yaml("owner", &one_ref(o)));
             front.push('\n');
         }
         // Schema order first, then the rest in source order.
@@ -932,6 +932,15 @@ pub fn plan(
         let mut links = Vec::new();
         for (f, v) in ordered {
             if let serde_yaml::Value::Sequence(seq) = v {
+                // A field that names one record (`owner`, `closed_by`) is written as that id,
+                // as a person would write it, not as a list of one.
+                if t.fields.get(f).is_some_and(|d| d.kind == FieldKind::Ref) && seq.len() == 1 {
+                    if let Some(s) = seq[0].as_str() {
+                        links.push((f.clone(), s.to_string()));
+                        front.push_str(&format!("{f}: {s}\n"));
+                        continue;
+                    }
+                }
                 if t.fields.get(f).is_some_and(|d| d.kind.is_reference()) {
                     for s in seq.iter().filter_map(|s| s.as_str()) {
                         links.push((f.clone(), s.to_string()));
@@ -1055,6 +1064,16 @@ fn push_link(
         }
         Some(slot) => slot.1 = serde_yaml::Value::Sequence(vec![v]),
         None => fields.push((field.to_string(), serde_yaml::Value::Sequence(vec![v]))),
+    }
+}
+
+/// A list of one id as that id (the value of a field that names one record).
+fn one_ref(v: serde_yaml::Value) -> serde_yaml::Value {
+    match v {
+        serde_yaml::Value::Sequence(mut seq) if seq.len() == 1 && seq[0].is_string() => {
+            seq.remove(0)
+        }
+        v => v,
     }
 }
 

@@ -440,6 +440,10 @@ fn render(
                     if t.ends_with(char::is_whitespace) {
                         out.push(' ');
                     }
+                } else if !t.is_empty() && !out.is_empty() && !out.ends_with([' ', '\n']) {
+                    // The space between two inline elements (`<strong>a</strong> <code>b</code>`)
+                    // is a word break, not layout.
+                    out.push(' ');
                 }
             }
             continue;
