@@ -39,6 +39,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         graph: &graph,
         history: hctx.as_ref(),
         stamp: &stamp,
+        sbom: super::sbom::export_options(env, corpus.get(&args.release)),
     };
     let files = build(&input, &args.release).map_err(|e| match e {
         SubmissionError::NoRelease(_) | SubmissionError::NotARelease(..) => {

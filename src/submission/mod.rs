@@ -37,6 +37,8 @@ pub struct Input<'a> {
     pub history: Option<&'a HistoryCtx<'a>>,
     /// Where the records were read from (the commit).
     pub stamp: &'a Stamp,
+    /// The release's time for the CycloneDX SBOM and VEX (as `ddf sbom export` dates them).
+    pub sbom: crate::sbom::export::Options,
 }
 
 /// One file of the package.
@@ -175,6 +177,25 @@ pub fn build(input: &Input<'_>, release: &str) -> Result<Vec<OutFile>, Submissio
         bytes: documents::vulnerabilities_csv(&ctx).into_bytes(),
         document: None,
     });
+    // The machine-readable SBOM and VEX of the release (CycloneDX 1.6), made by the same
+    // functions as `ddf sbom export` and `ddf vuln export`. A release whose SBOM cannot be
+    // exported (no `sbom:` files, none readable) has neither: 06-sbom.pdf says what is missing.
+    if let Ok(sbom) = crate::sbom::export::cyclonedx(input.corpus, &rel.id, &input.sbom) {
+        files.push(OutFile {
+            path: format!("{}.sbom.cdx.json", rel.id),
+            bytes: sbom.text.into_bytes(),
+            document: None,
+        });
+        if let Ok(vex) =
+            crate::vuln::vex::cyclonedx(input.corpus, input.graph, &rel.id, &input.sbom)
+        {
+            files.push(OutFile {
+                path: format!("{}.vex.cdx.json", rel.id),
+                bytes: vex.text.into_bytes(),
+                document: None,
+            });
+        }
+    }
     let mut names = std::collections::BTreeSet::new();
     for p in rel.list("sbom") {
         if let Some(Ok(Some(bytes))) = corpus.attachments.get(&p) {

@@ -184,6 +184,8 @@ fn example_release_exports_a_complete_package() {
     let mut want: Vec<String> = PDFS.iter().map(|s| s.to_string()).collect();
     want.extend(
         [
+            "REL-002.sbom.cdx.json",
+            "REL-002.vex.cdx.json",
             "manifest.json",
             "sbom/aip-100-fw-2.1.0.cdx.json",
             "vulnerabilities.csv",
@@ -200,6 +202,18 @@ fn example_release_exports_a_complete_package() {
         std::fs::read(out.join("sbom/aip-100-fw-2.1.0.cdx.json")).expect("sbom"),
         std::fs::read(t.path("sboms/aip-100-fw-2.1.0.cdx.json")).expect("sbom")
     );
+    // The CycloneDX 1.6 SBOM and VEX are those `ddf sbom export` and `ddf vuln export` write.
+    for (file, args) in [
+        ("REL-002.sbom.cdx.json", ["sbom", "export", "REL-002"]),
+        ("REL-002.vex.cdx.json", ["vuln", "export", "REL-002"]),
+    ] {
+        let cli = t.ddf(&args);
+        assert_eq!(cli.code, 0, "{}", cli.stderr);
+        let packaged = std::fs::read_to_string(out.join(file)).expect("read");
+        assert_eq!(packaged, cli.stdout, "{file}");
+        let v: serde_json::Value = serde_json::from_str(&packaged).expect("json");
+        assert_eq!(v["specVersion"], "1.6", "{file}");
+    }
     // The same DDF gives the same package, byte for byte.
     let again = export(&t.root, &["REL-002", "-o", "pkg2"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
