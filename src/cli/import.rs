@@ -264,27 +264,10 @@ fn write(env: &Env, records: &str, plan: &Plan) -> Result<usize, CliError> {
     Ok(n)
 }
 
-/// Makes a batch durable with one `syncfs` of the file system holding the DDF.
-#[cfg(target_os = "linux")]
-fn flush(root: &Path, _plan: &Plan) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let f = std::fs::File::open(root)?;
-    // SAFETY: syncfs only uses the descriptor, which `f` keeps open for the duration of the call.
-    let rc = unsafe { libc::syncfs(f.as_raw_fd()) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-/// Makes a batch durable: `fsync` of each file written.
-#[cfg(not(target_os = "linux"))]
+/// Makes the written records durable ([`super::flush_batch`]).
 fn flush(root: &Path, plan: &Plan) -> std::io::Result<()> {
-    use rayon::prelude::*;
-    plan.records
-        .par_iter()
-        .try_for_each(|r| std::fs::File::open(root.join(&r.path)).and_then(|f| f.sync_all()))
+    let files: Vec<&str> = plan.records.iter().map(|r| r.path.as_str()).collect();
+    super::flush_batch(root, &files)
 }
 
 fn human(plan: &Plan, dry_run: bool, written: usize, env: &Env) -> String {

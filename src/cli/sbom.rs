@@ -587,26 +587,8 @@ fn write_batched(path: &Path, contents: &[u8], overwrite: bool) -> std::io::Resu
     super::write_via_temp(path, contents, overwrite, false)
 }
 
-/// Makes a batch durable with one `syncfs` of the file system holding the DDF: per-file
-/// `fsync`s of thousands of new records cost seconds on a real disk, one flush of the file
-/// system a fraction of that.
-#[cfg(target_os = "linux")]
-fn flush_batch(root: &Path, _plan: &Plan) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let f = std::fs::File::open(root)?;
-    // SAFETY: syncfs only uses the descriptor, which `f` keeps open for the duration of the call.
-    let rc = unsafe { libc::syncfs(f.as_raw_fd()) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-/// Makes a batch durable: `fsync` of each file written and of its folder (no `syncfs` here).
-#[cfg(not(target_os = "linux"))]
+/// Makes the batch's files durable ([`super::flush_batch`]).
 fn flush_batch(root: &Path, plan: &Plan) -> std::io::Result<()> {
-    use rayon::prelude::*;
     let mut files: Vec<&str> = plan
         .suppliers_added
         .iter()
@@ -615,14 +597,5 @@ fn flush_batch(root: &Path, plan: &Plan) -> std::io::Result<()> {
         .collect();
     files.extend(plan.changed.iter().map(|m| m.path.as_str()));
     files.extend(plan.release.iter().map(|r| r.path.as_str()));
-    let mut dirs: Vec<&str> = files
-        .iter()
-        .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d))
-        .collect();
-    dirs.sort_unstable();
-    dirs.dedup();
-    files
-        .par_iter()
-        .chain(dirs.par_iter())
-        .try_for_each(|p| std::fs::File::open(root.join(p)).and_then(|f| f.sync_all()))
+    super::flush_batch(root, &files)
 }
