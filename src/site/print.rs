@@ -69,18 +69,24 @@ fn main_of(html: &str) -> &str {
 /// shown from `releases/`); anchors, absolute and scheme links stay.
 fn from_releases(html: &str) -> String {
     let mut out = String::with_capacity(html.len() + html.len() / 50);
-    let mut rest = html;
+    // The next `href="` and `src="` are each searched for once and kept until passed: the print
+    // view holds whole registers, and searching the rest of it again at every link (for an
+    // attribute that may not occur at all) made this quadratic.
+    let find = |from: usize, pat: &str| html[from..].find(pat).map(|p| from + p);
+    let mut next_href = find(0, "href=\"");
+    let mut next_src = find(0, "src=\"");
+    let mut done = 0;
     loop {
-        let next = ["href=\"", "src=\""]
-            .iter()
-            .filter_map(|a| rest.find(a).map(|p| (p, a.len())))
-            .min();
-        let Some((p, n)) = next else {
-            out.push_str(rest);
-            break;
+        let (p, n) = match (next_href, next_src) {
+            (Some(h), Some(s)) if s < h => (s, 5),
+            (Some(h), _) => (h, 6),
+            (None, Some(s)) => (s, 5),
+            (None, None) => break,
         };
-        out.push_str(&rest[..p + n]);
-        rest = &rest[p + n..];
+        let start = p + n;
+        out.push_str(&html[done..start]);
+        done = start;
+        let rest = &html[start..];
         let value = &rest[..rest.find('"').unwrap_or(rest.len())];
         let relative = !value.is_empty()
             && !value.starts_with('#')
@@ -90,7 +96,13 @@ fn from_releases(html: &str) -> String {
         if relative {
             out.push_str("../");
         }
+        if n == 6 {
+            next_href = find(start, "href=\"");
+        } else {
+            next_src = find(start, "src=\"");
+        }
     }
+    out.push_str(&html[done..]);
     out
 }
 
@@ -179,5 +191,10 @@ mod tests {
             "\n<a href=\"../records/HS-001.html\">HS-001</a> <a href=\"#zones\">z</a> <a href=\"https://x.example/\">x</a> <a href=\"../a.html\">a</a> <img src=\"../p.png\">\n"
         );
         assert_eq!(super::main_of("no main here"), "");
+        // `src` before `href`, and an attribute that never occurs again.
+        assert_eq!(
+            super::from_releases("<img src=\"a.png\"><a href=\"b.html\">b</a><a href=\"#c\">"),
+            "<img src=\"../a.png\"><a href=\"../b.html\">b</a><a href=\"#c\">"
+        );
     }
 }
