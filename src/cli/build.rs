@@ -127,14 +127,18 @@ fn site_error(e: crate::site::SiteError) -> CliError {
 
 /// Writes a generated site into `out`, replacing a previous site there.
 pub(super) fn write(out: &std::path::Path, files: &[crate::site::OutFile]) -> Result<(), CliError> {
-    crate::site::write_site(out, files).map_err(|e| match e {
-        // The folder given is the wrong one: a usage error, and nothing was touched.
-        crate::site::SiteError::NotASite(_) | crate::site::SiteError::Refused { .. } => {
-            CliError::usage(e.to_string())
-                .hint("pass -o with an empty or new folder, such as `site`")
-        }
-        e => CliError::failed(e.to_string()),
-    })
+    crate::site::write_site(out, files).map_err(write_error)
+}
+
+/// A site that cannot be written: the folder given is the wrong one (a usage error, and nothing
+/// was touched), or rendering or writing failed.
+fn write_error(e: crate::site::SiteError) -> CliError {
+    use crate::site::SiteError;
+    match e {
+        SiteError::NotASite(_) | SiteError::Refused { .. } => CliError::usage(e.to_string())
+            .hint("pass -o with an empty or new folder, such as `site`"),
+        e => site_error(e),
+    }
 }
 
 /// Runs `ddf build`.
@@ -154,9 +158,11 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         super::print(&text)?;
         return Ok(0);
     }
-    let site = generate(env)?;
     let out = args.out.unwrap_or_else(|| env.root.join("site"));
-    write(&out, &site.files)?;
+    // Each page is written as soon as it is rendered: a large site is never in memory whole.
+    let (files, site) = with_input(env, |input, source, templates_dir| {
+        crate::site::build(input, source, templates_dir, &out).map_err(write_error)
+    })?;
     if !env.quiet {
         let (errors, warnings) = site.findings;
         eprintln!(
@@ -167,7 +173,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
         );
         eprintln!(
             "ddf: wrote {} to {} in {:.0?}; open {} in a browser",
-            count(site.files.len(), "file"),
+            count(files, "file"),
             out.display(),
             started.elapsed(),
             out.join("index.html").display()

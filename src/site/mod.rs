@@ -3,7 +3,8 @@
 //! [`views`] turns the corpus, graph, check report and history into serialisable page views;
 //! [`render`] runs them through the Tera templates (built in, overridable file by file from the
 //! DDF's templates folder) in parallel; [`write_site`] writes the pages, the stylesheet and the
-//! CSV downloads, each confined to the output folder. The output depends only on the input, so two
+//! CSV downloads, each confined to the output folder ([`build`] writes each page as soon as it
+//! is rendered). The output depends only on the input, so two
 //! builds of one commit are byte-identical.
 
 pub mod changes;
@@ -119,12 +120,35 @@ pub fn generate(
 ) -> Result<Vec<OutFile>, SiteError> {
     let renderer = render::Renderer::new(source, templates_dir)?;
     let mut files = renderer.pages(input)?;
-    files.push(OutFile {
+    files.extend(assets(source, templates_dir)?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Renders the site and writes it at `out` as [`write_site`] does, each page written as soon as
+/// it is rendered (memory holds the pages being rendered, not the site). Returns the number of
+/// files written.
+pub fn build(
+    input: &Input<'_>,
+    source: &dyn Source,
+    templates_dir: &str,
+    out: &Path,
+) -> Result<usize, SiteError> {
+    let renderer = render::Renderer::new(source, templates_dir)?;
+    let writer = SiteWriter::begin(out)?;
+    renderer.each_page(input, &|f| writer.put(&f))?;
+    for f in assets(source, templates_dir)? {
+        writer.put(&f)?;
+    }
+    writer.finish()
+}
+
+/// The stylesheet and the scripts, copied as they are: the DDF's override, else the built-in.
+fn assets(source: &dyn Source, templates_dir: &str) -> Result<Vec<OutFile>, SiteError> {
+    let mut files = vec![OutFile {
         path: "style.css".into(),
         bytes: render::stylesheet(source, templates_dir)?.into_bytes(),
-    });
-    // Scripts (`site/search.js`) are copied as they are, like the stylesheet: the DDF's override,
-    // else the built-in.
+    }];
     for (name, _) in crate::templates::BUILTIN {
         if let Some(file) = name.strip_prefix("site/").filter(|f| f.ends_with(".js")) {
             files.push(OutFile {
@@ -136,7 +160,6 @@ pub fn generate(
             });
         }
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
@@ -187,64 +210,110 @@ pub fn confined(out: &Path, rel: &str) -> Result<PathBuf, SiteError> {
 /// failed build leaves the old one as it was; the old one is removed after the swap. Pages of
 /// deleted records do not linger.
 pub fn write_site(out: &Path, files: &[OutFile]) -> Result<(), SiteError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| SiteError::Write { path, source }
-    };
     // Check every path before writing any, so a bad one leaves no half-written site.
-    let rels: Vec<PathBuf> = files
-        .iter()
-        .map(|f| confined(Path::new(""), &f.path))
-        .collect::<Result<_, _>>()?;
-    let existed = match std::fs::metadata(out) {
-        Ok(meta) if meta.is_dir() => true,
-        Ok(_) => return Err(SiteError::NotASite(out.to_path_buf())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return Err(io(out)(e)),
-    };
-    // An existing folder by its real path: `-o link` replaces what the link points to and keeps
-    // the link.
-    let out = if existed {
-        let real = out.canonicalize().map_err(io(out))?;
-        check_replaceable(&real)?;
-        real
-    } else {
-        out.to_path_buf()
-    };
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| SiteError::NotASite(out.clone()))?;
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(io(parent))?;
-    // Beside `out`, so the swap is a rename within one file system. Removed if writing fails.
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(".{name}.ddf-new-"))
-        .tempdir_in(parent)
-        .map_err(io(parent))?;
-    let new = staging.path();
-    std::fs::write(
-        new.join(MARKER),
-        "written by `ddf build`; the folder is replaced on each build\n",
-    )
-    .map_err(io(new))?;
-    let targets: Vec<PathBuf> = rels.iter().map(|r| new.join(r)).collect();
-    // Folders first (a few), then the files in parallel: a large site is tens of thousands of
-    // small files, and their writes are system time that two cores halve.
-    let dirs: std::collections::BTreeSet<&Path> =
-        targets.iter().filter_map(|t| t.parent()).collect();
-    for dir in dirs {
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    for f in files {
+        confined(Path::new(""), &f.path)?;
     }
+    let writer = SiteWriter::begin(out)?;
     use rayon::prelude::*;
-    files
-        .par_iter()
-        .zip(targets.par_iter())
-        .try_for_each(|(f, target)| std::fs::write(target, &f.bytes).map_err(io(target)))?;
-    swap_in(staging, &out, existed)
+    files.par_iter().try_for_each(|f| writer.put(f))?;
+    writer.finish().map(|_| ())
+}
+
+/// A site being written: files go into a new folder beside the output folder as they come
+/// (from any thread), and [`SiteWriter::finish`] swaps it in, as [`write_site`] describes.
+/// Dropped unfinished (a failed build), the new folder is removed and the old site stays.
+pub struct SiteWriter {
+    /// The new site, beside `out`, so the swap is a rename within one file system.
+    staging: tempfile::TempDir,
+    /// The output folder (by its real path if it existed).
+    out: PathBuf,
+    /// Whether `out` existed (and was checked to be replaceable).
+    existed: bool,
+    /// The folders made so far inside `staging`.
+    dirs: std::sync::Mutex<rustc_hash::FxHashSet<PathBuf>>,
+    /// Files written.
+    written: std::sync::atomic::AtomicUsize,
+}
+
+impl SiteWriter {
+    /// Checks that `out` may be replaced and makes the new folder beside it.
+    pub fn begin(out: &Path) -> Result<SiteWriter, SiteError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| SiteError::Write { path, source }
+        };
+        let existed = match std::fs::metadata(out) {
+            Ok(meta) if meta.is_dir() => true,
+            Ok(_) => return Err(SiteError::NotASite(out.to_path_buf())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(io(out)(e)),
+        };
+        // An existing folder by its real path: `-o link` replaces what the link points to and
+        // keeps the link.
+        let out = if existed {
+            let real = out.canonicalize().map_err(io(out))?;
+            check_replaceable(&real)?;
+            real
+        } else {
+            out.to_path_buf()
+        };
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| SiteError::NotASite(out.clone()))?;
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+        let staging = tempfile::Builder::new()
+            .prefix(&format!(".{name}.ddf-new-"))
+            .tempdir_in(parent)
+            .map_err(io(parent))?;
+        std::fs::write(
+            staging.path().join(MARKER),
+            "written by `ddf build`; the folder is replaced on each build\n",
+        )
+        .map_err(io(staging.path()))?;
+        Ok(SiteWriter {
+            staging,
+            out,
+            existed,
+            dirs: Default::default(),
+            written: Default::default(),
+        })
+    }
+
+    /// Writes one file of the new site; its path must stay inside the site ([`confined`]).
+    pub fn put(&self, f: &OutFile) -> Result<(), SiteError> {
+        let target = confined(self.staging.path(), &f.path)?;
+        let write_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| SiteError::Write { path, source }
+        };
+        if let Some(dir) = target.parent().filter(|d| *d != self.staging.path()) {
+            let mut dirs = self
+                .dirs
+                .lock()
+                .map_err(|_| write_err(dir)(std::io::Error::other("a writing thread failed")))?;
+            if !dirs.contains(dir) {
+                std::fs::create_dir_all(dir).map_err(write_err(dir))?;
+                dirs.insert(dir.to_path_buf());
+            }
+        }
+        std::fs::write(&target, &f.bytes).map_err(write_err(&target))?;
+        self.written
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Puts the new site in place and removes the old one. Returns the number of files written.
+    pub fn finish(self) -> Result<usize, SiteError> {
+        let written = self.written.into_inner();
+        swap_in(self.staging, &self.out, self.existed)?;
+        Ok(written)
+    }
 }
 
 /// Refuses to replace `out` (a canonical, existing folder) unless it is empty or a site ddf

@@ -123,7 +123,19 @@ pub fn print_release(corpus: &crate::corpus::Corpus) -> Option<usize> {
         })
 }
 
-/// The print view of the newest release, from the pages already rendered (`files`).
+/// The pages the print view is made of (the release's page and the parts), which the renderer
+/// keeps while it writes the others straight to disk.
+pub fn sources(corpus: &crate::corpus::Corpus) -> Vec<String> {
+    let Some(i) = print_release(corpus) else {
+        return Vec::new();
+    };
+    let mut paths = vec![format!("releases/{}.html", corpus.records[i].id)];
+    paths.extend(PARTS.iter().map(|(_, _, page)| (*page).to_string()));
+    paths
+}
+
+/// The print view of the newest release, from the pages already rendered (`files`, which hold
+/// at least [`sources`]).
 pub fn pages(
     r: &Renderer,
     input: &Input<'_>,
