@@ -2848,6 +2848,12 @@ usage: cargo bench --bench ddf_bench -- COMMAND
         records with 10,000 commits) once its history index exists; checks that two builds
         are byte-identical and prints the site's size
 
+  site-scale [--records N] [--runs R] [--ddf PATH]
+        time `ddf build` of generated DDFs without history (5,000, 20,000 and 100,000
+        records, or N) on disk: the first build into a new folder, then R rebuilds into the
+        same folder as `ddf build` is used day to day; prints time, CPU, peak memory, files
+        and bytes written, and checks that the builds are byte-identical
+
   hostile [--runs R] [--ddf PATH]
         time `ddf check` on hostile input, one small DDF each: a record naming 80,000
         missing ids, one with 60,000 unknown keys, a 121 KB YAML alias bomb
@@ -3603,6 +3609,101 @@ fn cmd_site(o: &Opts) -> Result<(), String> {
     )
 }
 
+/// `site-scale`: `ddf build` of generated DDFs of 5,000, 20,000 and 100,000 records (or
+/// `--records N`) without history, on disk (the target folder's scratch space, not `/tmp`,
+/// which may be memory): the first build into a new folder, then rebuilds into the same folder.
+/// Targets (issue 13): under 0.5, 2 and 15 s, and 1 GB of memory at 100,000.
+fn cmd_site_scale(o: &Opts) -> Result<(), String> {
+    let bin = ddf_binary(o)?;
+    let ddf = bin.path.as_path();
+    let sizes: Vec<usize> = match o.records {
+        Some(n) => vec![n],
+        None => vec![5_000, 20_000, 100_000],
+    };
+    // In the target folder's scratch space, which is on the disk the project is on.
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&base).map_err(|e| format!("{}: {e}", base.display()))?;
+    for n in sizes {
+        let tmp = tempfile::Builder::new()
+            .prefix("ddf-site-scale-")
+            .tempdir_in(&base)
+            .map_err(|e| format!("{}: {e}", base.display()))?;
+        let dir = tmp.path().join("ddf");
+        eprintln!("generating {n} records into {} ...", dir.display());
+        generate(&dir, n, 0, o.seed, false)?;
+        let target = match n {
+            0..=5_000 => 0.5,
+            5_001..=20_000 => 2.0,
+            _ => 15.0,
+        };
+        print_load();
+        let out = tmp.path().join("site");
+        let out_s = out.to_string_lossy().into_owned();
+        let mut runs = Vec::new();
+        let mut first: Option<Vec<(PathBuf, u64)>> = None;
+        let mut size = (0usize, 0u64);
+        for k in 0..=o.runs.clamp(1, 5) {
+            let run = run_ddf(ddf, &dir, &["build", "-o", &out_s])?;
+            if run.exit != 0 {
+                return Err(format!(
+                    "ddf build exited with {}: {}",
+                    run.exit, run.stderr
+                ));
+            }
+            if k == 0 {
+                println!("{n} records, first build into a new folder");
+                println!(
+                    "  ddf build       {:.2} s, CPU {:.2} s (system {:.2} s), peak {:.0} MB",
+                    run.wall.as_secs_f64(),
+                    run.cpu.as_secs_f64(),
+                    run.sys.as_secs_f64(),
+                    run.maxrss_kib as f64 * 1024.0 / 1e6
+                );
+            } else {
+                runs.push(run);
+            }
+            let (digest, bytes) = tree_digest(&out)?;
+            size = (digest.len(), bytes);
+            match &first {
+                None => first = Some(digest),
+                Some(f) if *f != digest => return Err(format!("{n} records: two builds differ")),
+                Some(_) => {}
+            }
+        }
+        let med = |f: fn(&Run) -> f64| {
+            let mut v: Vec<f64> = runs.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let wall = med(|r| r.wall.as_secs_f64());
+        let rss = runs.iter().map(|r| r.maxrss_kib).max().unwrap_or(0) as f64 * 1024.0 / 1e6;
+        println!("{n} records, rebuilds into the same folder");
+        println!(
+            "  ddf build       {}  (target < {target} s: {})",
+            summary(&runs),
+            if wall < target { "met" } else { "MISSED" }
+        );
+        println!(
+            "  cpu             median {:.2} s user+sys (system {:.2} s)",
+            med(|r| r.cpu.as_secs_f64()),
+            med(|r| r.sys.as_secs_f64())
+        );
+        if n >= 100_000 {
+            println!(
+                "  memory          peak {rss:.0} MB (target < 1000 MB: {})",
+                if rss < 1000.0 { "met" } else { "MISSED" }
+            );
+        }
+        println!(
+            "  site            {} files, {:.1} MB written per build; {} builds byte-identical",
+            size.0,
+            size.1 as f64 / 1e6,
+            runs.len() + 1
+        );
+    }
+    Ok(())
+}
+
 /// The first release record of the DDF in `dir` (the smallest `REL-*.md` file name).
 fn first_release(dir: &Path) -> Result<String, String> {
     let mut stack = vec![dir.join("records")];
@@ -3814,6 +3915,7 @@ fn main() -> ExitCode {
         "history" => cmd_history(&opts),
         "impact" => cmd_impact(&opts),
         "site" => cmd_site(&opts),
+        "site-scale" => cmd_site_scale(&opts),
         "hostile" => cmd_hostile(&opts),
         "lsp" => cmd_lsp(&opts),
         "junit" => cmd_junit(&opts),
