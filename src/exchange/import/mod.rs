@@ -551,6 +551,10 @@ pub fn plan(
     let tool = foreign.tool;
     let items_total = foreign.items.len() + foreign.skipped.len();
     let mut skipped = foreign.skipped;
+    // ddf's own ReqIF writes a list given empty on purpose (`new_risks: []`) as the value `[]`
+    // (docs/export.md): such a value is kept as an empty list. Any other tool's empty value
+    // says nothing and stays dropped.
+    let keep_empty = foreign.ddf_convention;
     let mut warnings = Vec::new();
     let old_rows = map_before.map(parse_map).unwrap_or_default();
     let old_map: HashMap<&str, &str> = old_rows
@@ -747,7 +751,14 @@ pub fn plan(
                     "id" | "type" => {}
                     _ => {
                         let kind = t.fields.get(&f).map_or(FieldKind::Any, |d| d.kind);
+                        let empty = keep_empty && matches!(value.trim(), "[]" | "{}");
                         if kind.is_reference() && f != "owner" {
+                            if empty {
+                                if !fields.iter().any(|(n, _)| n == &f) {
+                                    fields.push((f, serde_yaml::Value::Sequence(Vec::new())));
+                                }
+                                continue;
+                            }
                             // A link field given as an attribute: its ids are source ids.
                             for target in split_ids(value) {
                                 push_link(
@@ -763,7 +774,11 @@ pub fn plan(
                             continue;
                         }
                         let v = field_value(kind, value);
-                        if !is_empty_value(&v) {
+                        let collection = matches!(
+                            v,
+                            serde_yaml::Value::Sequence(_) | serde_yaml::Value::Mapping(_)
+                        );
+                        if !is_empty_value(&v) || (empty && collection) {
                             set_field(&mut fields, &f, v);
                         }
                     }
