@@ -399,6 +399,21 @@ fn reqif_empty_lists_come_back_only_from_ddf_convention() {
     assert_eq!(links(&recs["DI-012"], "traces_to"), vec!["UN-007"]);
 }
 
+/// A relation written twice (two SPEC-RELATIONs, same type, source and target) is one link.
+#[test]
+fn reqif_repeated_relations_are_one_link() {
+    let rel = "<SPEC-RELATION IDENTIFIER=\"ddf-DI-012-traces_to-UN-007\">";
+    let twice = DDF_REQIF.replace(
+        "</SPEC-RELATION></SPEC-RELATIONS>",
+        "</SPEC-RELATION><SPEC-RELATION IDENTIFIER=\"again\"><TYPE><SPEC-RELATION-TYPE-REF>ddf-link-traces_to</SPEC-RELATION-TYPE-REF></TYPE>\n<SOURCE><SPEC-OBJECT-REF>ddf-DI-012</SPEC-OBJECT-REF></SOURCE><TARGET><SPEC-OBJECT-REF>ddf-UN-007</SPEC-OBJECT-REF></TARGET></SPEC-RELATION></SPEC-RELATIONS>",
+    );
+    assert!(DDF_REQIF.contains(rel) && twice.contains("\"again\""));
+    let t = TestRepo::with_basics();
+    t.write("in/x.reqif", &twice);
+    ok(&t.ddf(&["import", "reqif", "in/x.reqif"]));
+    assert_eq!(links(&records(&t)["DI-012"], "traces_to"), vec!["UN-007"]);
+}
+
 #[test]
 fn csv_with_a_mapping_file() {
     let t = TestRepo::with_basics();

@@ -752,13 +752,13 @@ pub fn plan(
                     _ => {
                         let kind = t.fields.get(&f).map_or(FieldKind::Any, |d| d.kind);
                         let empty = keep_empty && matches!(value.trim(), "[]" | "{}");
-                        if kind.is_reference() && f != "owner" {
-                            if empty {
-                                if !fields.iter().any(|(n, _)| n == &f) {
-                                    fields.push((f, serde_yaml::Value::Sequence(Vec::new())));
-                                }
-                                continue;
+                        if empty && kind.is_reference() {
+                            if !fields.iter().any(|(n, _)| n == &f) {
+                                fields.push((f, serde_yaml::Value::Sequence(Vec::new())));
                             }
+                            continue;
+                        }
+                        if kind.is_reference() && f != "owner" {
                             // A link field given as an attribute: its ids are source ids.
                             for target in split_ids(value) {
                                 push_link(
