@@ -9,13 +9,14 @@ use std::path::Path;
 const RS: &str = "http://www.omg.org/spec/ReqIF/20110401/reqif.xsd";
 
 /// A DDF with a trace chain and the bodies and fields an exporter can get wrong: raw HTML,
-/// tables, images, a `javascript:` link, control characters, lists and maps, a formula.
+/// tables (aligned columns: `align`), images, a `javascript:` link, control characters, lists
+/// and maps, a formula.
 fn fixture() -> TestRepo {
     let t = TestRepo::with_basics();
     t.write("records/UN-001.md", &un("UN-001"));
     t.write(
         "records/DI-001.md",
-        "---\nid: DI-001\ntype: design-input\ntitle: \"=HYPERLINK(\\\"http://x\\\") & <b>\"\nstatus: draft\nowner: PER-001\ncategory: functional\nacceptance_criteria: \"Line one\\nline two \\\"quoted\\\"\\tand a tab\"\ntraces_to: [UN-001]\n---\n# Alarm\n\nThe pump **shall** alarm <span onclick=\"x()\">within</span> 2 s.\n\n| a | b |\n|---|---|\n| 1 | `2` |\n\n- [x] done\n- [ ] open\n\n![diagram](<img/a b.png>) [bad](javascript:alert(1)) [ok](https://example.org/a?b=1&c=2)\n\n> quoted\n>\n> <div>html block</div>\n\n```rust\nfn main() {}\n```\n\nControl \u{1} char.\n",
+        "---\nid: DI-001\ntype: design-input\ntitle: \"=HYPERLINK(\\\"http://x\\\") & <b>\"\nstatus: draft\nowner: PER-001\ncategory: functional\nacceptance_criteria: \"Line one\\nline two \\\"quoted\\\"\\tand a tab\"\ntraces_to: [UN-001]\n---\n# Alarm\n\nThe pump **shall** alarm <span onclick=\"x()\">within</span> 2 s.\n\n| a | b | c |\n|:--|:-:|--:|\n| 1 | `2` | 3 |\n\n- [x] done\n- [ ] open\n\n![diagram](<img/a b.png>) [bad](javascript:alert(1)) [ok](https://example.org/a?b=1&c=2)\n\n> quoted\n>\n> <div>html block</div>\n\n```rust\nfn main() {}\n```\n\nControl \u{1} char.\n",
     );
     t.write(
         "records/DO-001.md",
@@ -345,7 +346,9 @@ fn reqif_of_hostile_bodies_is_valid_and_complete() {
     assert!(!xml.contains("javascript:"));
     assert!(!xml.contains("<span"), "raw HTML is text");
     assert!(xml.contains("<xhtml:object data=\"img/a%20b.png\">diagram</xhtml:object>"));
-    assert!(xml.contains("<xhtml:table><xhtml:tr><xhtml:th>a</xhtml:th>"));
+    assert!(xml.contains(
+        "<xhtml:table><xhtml:tr><xhtml:th align=\"left\">a</xhtml:th><xhtml:th align=\"center\">b</xhtml:th>"
+    ));
     // Not in Git: the fixed time.
     assert!(xml.contains("<CREATION-TIME>1970-01-01T00:00:00Z</CREATION-TIME>"));
     assert!(xml.contains("SPEC-RELATION IDENTIFIER=\"ddf-rel-VER-001.verifies.DO-001\""));

@@ -347,6 +347,73 @@ fn reqif_in_ddf_convention_keeps_types_fields_ids_and_links() {
     assert!(structural.is_empty(), "{structural:?}");
 }
 
+/// An empty list in ddf's convention (the value `[]`, docs/export.md) comes back as `[]`, for a
+/// list field and a link field; the same values in a file of another tool are dropped, as every
+/// empty value of another tool is.
+#[test]
+fn reqif_empty_lists_come_back_only_from_ddf_convention() {
+    let ddf = DDF_REQIF
+        .replace("THE-VALUE=\"[nurse, patient]\"", "THE-VALUE=\"[]\"")
+        .replace(
+            "<ATTRIBUTE-DEFINITION-STRING IDENTIFIER=\"di-cat\"",
+            "<ATTRIBUTE-DEFINITION-STRING IDENTIFIER=\"di-ic\" LONG-NAME=\"implements_control\"><TYPE><DATATYPE-DEFINITION-STRING-REF>s</DATATYPE-DEFINITION-STRING-REF></TYPE></ATTRIBUTE-DEFINITION-STRING>\n<ATTRIBUTE-DEFINITION-STRING IDENTIFIER=\"di-cat\"",
+        )
+        .replace(
+            "<ATTRIBUTE-VALUE-STRING THE-VALUE=\"safety\">",
+            "<ATTRIBUTE-VALUE-STRING THE-VALUE=\"[]\"><DEFINITION><ATTRIBUTE-DEFINITION-STRING-REF>di-ic</ATTRIBUTE-DEFINITION-STRING-REF></DEFINITION></ATTRIBUTE-VALUE-STRING>\n<ATTRIBUTE-VALUE-STRING THE-VALUE=\"safety\">",
+        );
+    assert!(ddf.contains("di-ic</ATTRIBUTE-DEFINITION-STRING-REF>"));
+    let t = TestRepo::with_basics();
+    t.write("in/ddf.reqif", &ddf);
+    ok(&t.ddf(&["import", "reqif", "in/ddf.reqif"]));
+    let recs = records(&t);
+    assert_eq!(
+        recs["UN-007"].get("users"),
+        Some(&serde_yaml::Value::Sequence(Vec::new()))
+    );
+    assert_eq!(
+        recs["DI-012"].get("implements_control"),
+        Some(&serde_yaml::Value::Sequence(Vec::new()))
+    );
+    assert_eq!(links(&recs["DI-012"], "traces_to"), vec!["UN-007"]);
+    let text = t.read("records/design-input/DI-012.md");
+    assert!(text.contains("\nimplements_control: []\n"), "{text}");
+
+    // Another tool's file (its types are not ddf's), mapped the same way: dropped.
+    let t = TestRepo::with_basics();
+    t.write("in/other.reqif", &ddf.replace("ddf-type-", "tool-type-"));
+    t.write(
+        "in/map.yaml",
+        "types:\n  - { type: same }\nfields:\n  ddf.status: status\nids:\n  keep: true\n",
+    );
+    ok(&t.ddf(&[
+        "import",
+        "reqif",
+        "in/other.reqif",
+        "--mapping",
+        "in/map.yaml",
+    ]));
+    let recs = records(&t);
+    assert_eq!(recs["UN-007"].get("users"), None);
+    assert_eq!(recs["DI-012"].get("implements_control"), None);
+    assert_eq!(links(&recs["DI-012"], "traces_to"), vec!["UN-007"]);
+}
+
+/// A relation written twice (two SPEC-RELATIONs, same type, source and target) is one link.
+#[test]
+fn reqif_repeated_relations_are_one_link() {
+    let rel = "<SPEC-RELATION IDENTIFIER=\"ddf-DI-012-traces_to-UN-007\">";
+    let twice = DDF_REQIF.replace(
+        "</SPEC-RELATION></SPEC-RELATIONS>",
+        "</SPEC-RELATION><SPEC-RELATION IDENTIFIER=\"again\"><TYPE><SPEC-RELATION-TYPE-REF>ddf-link-traces_to</SPEC-RELATION-TYPE-REF></TYPE>\n<SOURCE><SPEC-OBJECT-REF>ddf-DI-012</SPEC-OBJECT-REF></SOURCE><TARGET><SPEC-OBJECT-REF>ddf-UN-007</SPEC-OBJECT-REF></TARGET></SPEC-RELATION></SPEC-RELATIONS>",
+    );
+    assert!(DDF_REQIF.contains(rel) && twice.contains("\"again\""));
+    let t = TestRepo::with_basics();
+    t.write("in/x.reqif", &twice);
+    ok(&t.ddf(&["import", "reqif", "in/x.reqif"]));
+    assert_eq!(links(&records(&t)["DI-012"], "traces_to"), vec!["UN-007"]);
+}
+
 #[test]
 fn csv_with_a_mapping_file() {
     let t = TestRepo::with_basics();
@@ -572,9 +639,9 @@ fn default_mappings_print_and_parse() {
 
 /// The ReqIF round trip of issue 16: `ddf export --format reqif` of the whole example, imported
 /// into an empty DDF with the default mapping, gives the same records (id, type, title, status,
-/// every field) and the same links. Bodies come back with the same words (the XHTML does not
-/// keep Markdown's soft line breaks), and a list of links in id order. Two gaps are still open
-/// and skipped here, named where they are.
+/// every field, empty lists such as `new_risks: []` too) and the same links. Bodies come back
+/// with the same words (the XHTML does not keep Markdown's soft line breaks), their tables line
+/// for line, and a list of links in id order.
 #[test]
 fn reqif_round_trip_of_the_example_gives_the_same_records_and_links() {
     let example = TestRepo::example();
@@ -620,7 +687,17 @@ fn reqif_round_trip_of_the_example_gives_the_same_records_and_links() {
             .map(String::from)
             .collect()
     };
+    // The lines of a body's tables.
+    let table_lines = |v: &serde_json::Value| -> Vec<String> {
+        v.as_str()
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with('|'))
+            .map(String::from)
+            .collect()
+    };
     let mut differ = Vec::new();
+    let (mut tables, mut empty_lists) = (0, 0);
     for (id, x) in &a {
         let y = &b[id];
         for key in ["type", "title", "status"] {
@@ -632,25 +709,32 @@ fn reqif_round_trip_of_the_example_gives_the_same_records_and_links() {
             x["fields"].as_object().expect("fields"),
             y["fields"].as_object().expect("fields"),
         );
+        empty_lists += fx
+            .values()
+            .filter(|v| v.as_array().is_some_and(Vec::is_empty))
+            .count();
         for k in fx.keys().chain(fy.keys()) {
-            // Known gap (issue 16): an empty list (`new_risks: []`) does not come back.
-            if fx
-                .get(k)
-                .is_some_and(|v| v.as_array().is_some_and(|a| a.is_empty()))
-            {
-                continue;
-            }
             let (vx, vy) = (fx.get(k).map(norm), fy.get(k).map(norm));
             if vx != vy {
                 differ.push(format!("{id} {k}: {vx:?} / {vy:?}"));
             }
         }
-        // Known gap (issue 16): a Markdown table comes back as its cells' text run together.
-        let has_table = x["body"].as_str().is_some_and(|b| b.contains("|---"));
-        if !has_table && words(&x["body"]).len() != words(&y["body"]).len() {
+        if words(&x["body"]) != words(&y["body"]) {
             differ.push(format!("{id} body: {} / {}", x["body"], y["body"]));
         }
+        let (tx, ty) = (table_lines(&x["body"]), table_lines(&y["body"]));
+        if !tx.is_empty() {
+            tables += 1;
+        }
+        if tx != ty {
+            differ.push(format!("{id} table: {tx:#?} / {ty:#?}"));
+        }
     }
+    // What the example has, so that the comparisons above cover it: bodies with tables
+    // (VER-001, DOC-001, DOC-006, DOC-012) and lists written empty (`new_risks`, `actions`,
+    // `aliases`).
+    assert_eq!(tables, 4, "records with a table");
+    assert_eq!(empty_lists, 24, "fields written []");
     differ.dedup();
     assert!(
         differ.is_empty(),

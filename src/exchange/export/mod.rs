@@ -141,6 +141,21 @@ pub fn fields<'a>(corpus: &Corpus, r: &'a Record) -> Vec<(&'a str, String)> {
         .collect()
 }
 
+/// The link fields a record writes as an empty list (`new_risks: []`, "none" said on purpose),
+/// in file order. They have no link to write, so ReqIF carries each as the attribute value
+/// `[]`, the YAML text of an empty list as any other list field has (docs/export.md).
+pub fn empty_link_fields<'a>(corpus: &Corpus, r: &'a Record) -> Vec<&'a str> {
+    r.fields
+        .iter()
+        .filter(|(k, v)| {
+            matches!(v, Value::Sequence(s) if s.is_empty())
+                && !OWN_COLUMNS.contains(&k.as_str())
+                && is_link_field(corpus, r, k)
+        })
+        .map(|(k, _)| k.as_str())
+        .collect()
+}
+
 /// The links of a record by field, targets in the order written, each once.
 pub fn links(r: &Record) -> BTreeMap<&str, Vec<&str>> {
     let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();

@@ -2,14 +2,15 @@
 //! the convention ddf writes and its importer reads (docs/export.md). One SPEC-OBJECT-TYPE per
 //! record type (`ddf-type-<type>`), one SPEC-OBJECT per record (`ddf-<id>`) with `ReqIF.ForeignID`
 //! (the id), `ReqIF.Name` (title), `ReqIF.Text` (the body as XHTML), `ddf.status` and a string
-//! attribute per other field; one SPEC-RELATION-TYPE per link field (`ddf-link-<field>`) and a
-//! SPEC-RELATION per link; one SPECIFICATION per record type listing its records in id order.
+//! attribute per other field (and per link field written as an empty list, of value `[]`); one
+//! SPEC-RELATION-TYPE per link field (`ddf-link-<field>`) and a SPEC-RELATION per link; one
+//! SPECIFICATION per record type listing its records in id order.
 //!
 //! The output is a function of the records and the time given: identifiers are derived from
 //! ids, type and field names, never generated, and every list is sorted.
 
 use super::xhtml::{self, attr, text};
-use super::{fields, links, schema_order};
+use super::{empty_link_fields, fields, links, schema_order};
 use crate::corpus::Corpus;
 use crate::rules::structure::is_valid_id;
 use std::collections::{BTreeMap, BTreeSet};
@@ -127,9 +128,11 @@ pub fn document(corpus: &Corpus, selected: &[usize], created: i64) -> Document {
         let names: BTreeSet<&str> = recs
             .iter()
             .flat_map(|&i| {
-                fields(corpus, &corpus.records[i])
+                let r = &corpus.records[i];
+                fields(corpus, r)
                     .into_iter()
                     .map(|(k, _)| k)
+                    .chain(empty_link_fields(corpus, r))
             })
             .collect();
         let mut attrs: Vec<Attr> = [FOREIGN_ID, NAME, TEXT, STATUS]
@@ -193,6 +196,9 @@ pub fn document(corpus: &Corpus, selected: &[usize], created: i64) -> Document {
         }
         for (k, v) in fields(corpus, r) {
             string_value(k, &v);
+        }
+        for k in empty_link_fields(corpus, r) {
+            string_value(k, "[]");
         }
         if r.has_body() {
             let _ = write!(

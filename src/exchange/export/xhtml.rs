@@ -3,7 +3,7 @@
 //! kept as text (it may not be well-formed XML), unsafe link schemes dropped (a pull request is
 //! untrusted input and the file is opened in other tools).
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, Event, Options, Parser, Tag, TagEnd};
 
 /// Replaces the characters XML 1.0 does not allow (C0 controls but tab, newline and carriage
 /// return; U+FFFE, U+FFFF) with U+FFFD, so any text makes a well-formed document.
@@ -99,6 +99,9 @@ pub fn markdown(md: &str, p: &str) -> String {
     // The closing text of each open Markdown element, in nesting order.
     let mut closers: Vec<String> = Vec::new();
     let mut in_head = false;
+    // The alignment of each column of the open table, and the column of the next cell.
+    let mut aligns: Vec<Alignment> = Vec::new();
+    let mut column = 0usize;
     let open = |out: &mut String, closers: &mut Vec<String>, name: &str| {
         out.push_str(&format!("<{p}:{name}>"));
         closers.push(format!("</{p}:{name}>"));
@@ -119,15 +122,35 @@ pub fn markdown(md: &str, p: &str) -> String {
                 Tag::List(Some(_)) => open(&mut out, &mut closers, "ol"),
                 Tag::List(None) => open(&mut out, &mut closers, "ul"),
                 Tag::Item => open(&mut out, &mut closers, "li"),
-                Tag::Table(_) => open(&mut out, &mut closers, "table"),
+                Tag::Table(a) => {
+                    aligns = a;
+                    open(&mut out, &mut closers, "table")
+                }
                 // The header row is a row of `th` cells: a table needs a row outside `thead`,
                 // and one with a header only would have none.
                 Tag::TableHead => {
                     in_head = true;
+                    column = 0;
                     open(&mut out, &mut closers, "tr")
                 }
-                Tag::TableRow => open(&mut out, &mut closers, "tr"),
-                Tag::TableCell => open(&mut out, &mut closers, if in_head { "th" } else { "td" }),
+                Tag::TableRow => {
+                    column = 0;
+                    open(&mut out, &mut closers, "tr")
+                }
+                // A column's alignment (`|:---:|`) as the cells' `align`, which the XHTML
+                // table module has and ddf's import reads back.
+                Tag::TableCell => {
+                    let name = if in_head { "th" } else { "td" };
+                    let align = match aligns.get(column) {
+                        Some(Alignment::Left) => " align=\"left\"",
+                        Some(Alignment::Center) => " align=\"center\"",
+                        Some(Alignment::Right) => " align=\"right\"",
+                        _ => "",
+                    };
+                    column += 1;
+                    out.push_str(&format!("<{p}:{name}{align}>"));
+                    closers.push(format!("</{p}:{name}>"));
+                }
                 Tag::Emphasis => open(&mut out, &mut closers, "em"),
                 Tag::Strong => open(&mut out, &mut closers, "strong"),
                 Tag::Strikethrough => open(&mut out, &mut closers, "del"),
@@ -213,6 +236,15 @@ mod tests {
         assert_eq!(
             x,
             "<x:table><x:tr><x:th>a</x:th><x:th>b</x:th></x:tr><x:tr><x:td>1</x:td><x:td>2</x:td></x:tr></x:table>"
+        );
+    }
+
+    #[test]
+    fn column_alignment_is_kept() {
+        let x = markdown("| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |\n", "x");
+        assert_eq!(
+            x,
+            "<x:table><x:tr><x:th align=\"left\">a</x:th><x:th align=\"center\">b</x:th><x:th align=\"right\">c</x:th></x:tr><x:tr><x:td align=\"left\">1</x:td><x:td align=\"center\">2</x:td><x:td align=\"right\">3</x:td></x:tr></x:table>"
         );
     }
 

@@ -551,6 +551,10 @@ pub fn plan(
     let tool = foreign.tool;
     let items_total = foreign.items.len() + foreign.skipped.len();
     let mut skipped = foreign.skipped;
+    // ddf's own ReqIF writes a list given empty on purpose (`new_risks: []`) as the value `[]`
+    // (docs/export.md): such a value is kept as an empty list. Any other tool's empty value
+    // says nothing and stays dropped.
+    let keep_empty = foreign.ddf_convention;
     let mut warnings = Vec::new();
     let old_rows = map_before.map(parse_map).unwrap_or_default();
     let old_map: HashMap<&str, &str> = old_rows
@@ -701,10 +705,12 @@ pub fn plan(
         let Some((id, kept, conflict)) = ids[i].clone() else {
             continue;
         };
+        // Once per type: the default folder is found by counting the folders of all the
+        // DDF's records of the type, which per item made an import into a large DDF quadratic.
         let folder = folders
-            .get(&t.name)
-            .cloned()
-            .unwrap_or_else(|| crate::ids::default_folder(corpus, t));
+            .entry(t.name.clone())
+            .or_insert_with(|| crate::ids::default_folder(corpus, t))
+            .clone();
         let path = format!("{folder}/{id}.md");
         let conflict = conflict.or_else(|| {
             if corpus.by_id.contains_key(&id) {
@@ -745,6 +751,13 @@ pub fn plan(
                     "id" | "type" => {}
                     _ => {
                         let kind = t.fields.get(&f).map_or(FieldKind::Any, |d| d.kind);
+                        let empty = keep_empty && matches!(value.trim(), "[]" | "{}");
+                        if empty && kind.is_reference() {
+                            if !fields.iter().any(|(n, _)| n == &f) {
+                                fields.push((f, serde_yaml::Value::Sequence(Vec::new())));
+                            }
+                            continue;
+                        }
                         if kind.is_reference() && f != "owner" {
                             // A link field given as an attribute: its ids are source ids.
                             for target in split_ids(value) {
@@ -761,7 +774,11 @@ pub fn plan(
                             continue;
                         }
                         let v = field_value(kind, value);
-                        if !is_empty_value(&v) {
+                        let collection = matches!(
+                            v,
+                            serde_yaml::Value::Sequence(_) | serde_yaml::Value::Mapping(_)
+                        );
+                        if !is_empty_value(&v) || (empty && collection) {
                             set_field(&mut fields, &f, v);
                         }
                     }
@@ -854,6 +871,7 @@ pub fn plan(
                 }),
             }
         }
+        dedup_links(&mut fields, t);
         // Status.
         let default_status = mapping
             .status
@@ -1057,13 +1075,25 @@ fn push_link(
     };
     let v = serde_yaml::Value::String(id);
     match fields.iter_mut().find(|(f, _)| f == field) {
-        Some((_, serde_yaml::Value::Sequence(seq))) => {
-            if !seq.contains(&v) {
-                seq.push(v);
-            }
-        }
+        // Pushed even when it is there already: [`dedup_links`] drops the repeats once, as a
+        // search here per link made an item with many links quadratic.
+        Some((_, serde_yaml::Value::Sequence(seq))) => seq.push(v),
         Some(slot) => slot.1 = serde_yaml::Value::Sequence(vec![v]),
         None => fields.push((field.to_string(), serde_yaml::Value::Sequence(vec![v]))),
+    }
+}
+
+/// Drops the repeated ids of the link fields of `t` in `fields`, keeping the first of each
+/// ([`push_link`] pushes every link it resolves).
+fn dedup_links(fields: &mut [(String, serde_yaml::Value)], t: &TypeDef) {
+    for (f, v) in fields.iter_mut() {
+        if !t.fields.get(f).is_some_and(|d| d.kind.is_reference()) {
+            continue;
+        }
+        if let serde_yaml::Value::Sequence(seq) = v {
+            let mut seen = HashSet::new();
+            seq.retain(|x| seen.insert(x.clone()));
+        }
     }
 }
 

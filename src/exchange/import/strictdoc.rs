@@ -9,6 +9,7 @@
 //! narrative, reported as skipped.
 
 use super::{read_bounded, utf8, Foreign, Item, Link, Location, ReadError, Skipped, Tool};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// The deepest section nesting taken.
@@ -68,8 +69,14 @@ pub fn read(paths: &[(std::path::PathBuf, String)]) -> Result<Foreign, ReadError
             ));
         }
     }
+    // The first item of each source id, as a search from the start would find it; an index, not
+    // a search per relation, so that many Child relations cost time linear in their number.
+    let mut first_of: HashMap<String, usize> = HashMap::new();
+    for (k, item) in items.iter().enumerate() {
+        first_of.entry(item.source_id.clone()).or_insert(k);
+    }
     for (on, link) in reversed {
-        match items.iter_mut().find(|i| i.source_id == on) {
+        match first_of.get(&on).and_then(|&k| items.get_mut(k)) {
             Some(i) => i.links.push(link),
             None => skipped.push(Skipped {
                 source_id: format!("{} -> {on}", link.target),
