@@ -26,11 +26,11 @@
 //! the same export has a new one, and the central directory already changes with any entry.
 
 use super::osv::{
-    alias_groups, io, key, parse, Advisory, Database, LoadError, OsvError, MAX_RECORD,
-    MAX_ZIP_ENTRIES,
+    alias_groups, io, parse, Advisory, Database, LoadError, OsvError, MAX_RECORD, MAX_ZIP_ENTRIES,
 };
+use super::osv_head::{self, Head};
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -298,13 +298,11 @@ struct Entry {
 
 /// What is kept of every advisory of the zip.
 struct Summary {
-    id: String,
-    aliases: Vec<String>,
-    withdrawn: bool,
-    keys: Vec<(String, String)>,
+    /// Its id, aliases, withdrawn flag and keys.
+    head: Head,
     entry: Entry,
     /// The whole advisory, when one of its keys is wanted.
-    whole: Option<Advisory>,
+    whole: Option<Box<Advisory>>,
 }
 
 /// The index's content.
@@ -353,7 +351,7 @@ enum Read1 {
     /// Not a valid advisory.
     Invalid(OsvError),
     /// An advisory.
-    Ok(Box<Summary>),
+    Ok(Summary),
 }
 
 fn read_entry(
@@ -415,27 +413,32 @@ fn read_entry(
         deflated: entry.compression() == zip::CompressionMethod::Deflated,
     };
     drop(entry);
+    // The first pass reads only the head; the full parser reads what the scan needs, and any
+    // record the first pass does not vouch for, to give its verdict and its message.
+    let head = osv_head::head(&buf);
+    let needed = head
+        .as_ref()
+        .is_none_or(|h| h.keys.iter().any(|k| wanted.contains(k)));
+    if !needed {
+        if let Some(head) = head {
+            return Read1::Ok(Summary {
+                head,
+                entry: e,
+                whole: None,
+            });
+        }
+    }
     let source = format!("{}!{name}", path.display());
     match parse(&buf, &source) {
         Err(err) => Read1::Invalid(err),
         Ok(a) => {
-            let mut keys: Vec<(String, String)> = a
-                .affected
-                .iter()
-                .filter(|af| !af.name.is_empty())
-                .map(|af| key(&af.ecosystem, &af.name))
-                .collect();
-            keys.sort();
-            keys.dedup();
-            let want = keys.iter().any(|k| wanted.contains(k));
-            Read1::Ok(Box::new(Summary {
-                id: a.id.clone(),
-                aliases: a.aliases.clone(),
-                withdrawn: a.withdrawn.is_some(),
-                keys,
+            let head = Head::of(&a);
+            let want = head.keys.iter().any(|k| wanted.contains(k));
+            Read1::Ok(Summary {
+                head,
                 entry: e,
-                whole: want.then_some(a),
-            }))
+                whole: want.then(|| Box::new(a)),
+            })
         }
     }
 }
@@ -480,7 +483,7 @@ fn stream(
             // The first unreadable entry in zip order, as `Database::load` reports it.
             Read1::Io(e) => return Err(e),
             Read1::Invalid(e) => errors.push(e),
-            Read1::Ok(s) => all.push(*s),
+            Read1::Ok(s) => all.push(s),
         }
     }
     if !errors.is_empty() {
@@ -488,28 +491,56 @@ fn stream(
         return Err(LoadError::Invalid(errors));
     }
     // As `Database::from_advisories`: by id then source (the entry name, after the same zip
-    // path), the first of each id kept.
-    all.sort_by(|a, b| a.id.cmp(&b.id).then(a.entry.name.cmp(&b.entry.name)));
-    all.dedup_by(|a, b| a.id == b.id);
-    let groups = alias_groups(all.iter().map(|s| (s.id.as_str(), &s.aliases[..])));
-    let records = all.len();
-    let withdrawn = all.iter().filter(|s| s.withdrawn).count();
-    let mut keys: FxHashMap<(String, String), Vec<u32>> = FxHashMap::default();
-    let mut advisories = Vec::with_capacity(all.len());
+    // path), the first of each id kept. The summaries are ordered through their positions
+    // (zip order breaks ties, as a stable sort would), on every core, not moved.
+    let mut order: Vec<u32> = (0..all.len() as u32).collect();
+    order.par_sort_unstable_by(|&a, &b| {
+        let (x, y) = (&all[a as usize], &all[b as usize]);
+        x.head
+            .id
+            .cmp(&y.head.id)
+            .then_with(|| x.entry.name.cmp(&y.entry.name))
+            .then(a.cmp(&b))
+    });
+    order.dedup_by(|a, b| all[*a as usize].head.id == all[*b as usize].head.id);
+    let groups = alias_groups(order.iter().map(|&p| {
+        let h = &all[p as usize].head;
+        (h.id.as_str(), &h.aliases[..])
+    }));
+    let records = order.len();
+    let withdrawn = order
+        .iter()
+        .filter(|&&p| all[p as usize].head.withdrawn)
+        .count();
+    // Every (key, advisory number) pair, sorted: the index's keys with their advisories in
+    // ascending order.
+    let mut pairs: Vec<(&(String, String), u32)> = order
+        .iter()
+        .enumerate()
+        .flat_map(|(n, &p)| all[p as usize].head.keys.iter().map(move |k| (k, n as u32)))
+        .collect();
+    pairs.par_sort_unstable();
+    let mut keys: Vec<((String, String), Vec<u32>)> = Vec::new();
+    for (k, n) in pairs {
+        match keys.last_mut() {
+            Some((last, advs)) if last == k => advs.push(n),
+            _ => keys.push((k.clone(), vec![n])),
+        }
+    }
+    let mut advisories = Vec::with_capacity(records);
     let mut kept = Vec::new();
     let mut kept_groups = Vec::new();
-    for (i, (s, g)) in all.into_iter().zip(groups).enumerate() {
-        for k in s.keys {
-            keys.entry(k).or_default().push(i as u32);
-        }
+    let mut all: Vec<Option<Summary>> = all.into_iter().map(Some).collect();
+    for (&p, g) in order.iter().zip(groups) {
+        let Some(s) = all[p as usize].take() else {
+            continue;
+        };
         advisories.push((s.entry, g));
         if let Some(a) = s.whole {
-            kept.push(a);
+            kept.push(*a);
             kept_groups.push(g);
         }
     }
-    let mut keys: Vec<_> = keys.into_iter().collect();
-    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(Pass {
         db: Database::from_subset(kept, kept_groups, records, withdrawn),
         index: Index {
@@ -807,6 +838,7 @@ fn decode(bytes: &[u8]) -> Result<Index, Unusable> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vuln::osv::key;
 
     const GO: &str = r#"{"id":"GO-1","aliases":["CVE-1"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/a"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.0"}]}]}]}"#;
     const GHSA: &str = r#"{"id":"GHSA-1","aliases":["CVE-1"],"withdrawn":"2025-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"example.com/a"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.3.0"}]}]},{"package":{"ecosystem":"PyPI","name":"Some_Pkg"}}]}"#;
