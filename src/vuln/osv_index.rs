@@ -30,7 +30,7 @@ use super::osv::{
 };
 use super::osv_head::{self, Head};
 use rayon::prelude::*;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -280,7 +280,7 @@ impl Seek for At {
 }
 
 /// Where an advisory's bytes lie in the zip.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Entry {
     /// The entry's name, for the advisory's `source` and messages.
     name: String,
@@ -354,14 +354,40 @@ enum Read1 {
     Ok(Summary),
 }
 
+/// What a reading thread keeps from one entry to the next, so that reading an entry allocates
+/// nothing: its clone of the zip reader (with its own read buffer), the entry's compressed and
+/// inflated bytes, and the inflater.
+struct Worker {
+    z: zip::ZipArchive<At>,
+    /// The zip's size: no entry's data runs past it.
+    zip_size: u64,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    inflater: flate2::Decompress,
+}
+
+impl Worker {
+    fn new(z: &zip::ZipArchive<At>, zip_size: u64) -> Worker {
+        Worker {
+            z: z.clone(),
+            zip_size,
+            raw: Vec::new(),
+            out: Vec::new(),
+            inflater: flate2::Decompress::new(false),
+        }
+    }
+}
+
 fn read_entry(
-    z: &mut zip::ZipArchive<At>,
+    w: &mut Worker,
     i: usize,
     path: &Path,
     wanted: &FxHashSet<(String, String)>,
     budget: &AtomicU64,
 ) -> Read1 {
-    let mut entry = match z.by_index(i) {
+    // The compressed bytes, inflated below with the thread's own inflater (zip's reader would
+    // set up a new one, and its buffers, for every entry).
+    let mut entry = match w.z.by_index_raw(i) {
         Ok(e) => e,
         Err(e) => return Read1::Io(io(path, e)),
     };
@@ -369,6 +395,26 @@ fn read_entry(
     if !entry.is_file() || !name.ends_with(".json") {
         return Read1::Skip;
     }
+    let fail = |what: String| Read1::Io(io(path, format!("{name}: {what}")));
+    let deflated = match entry.compression() {
+        zip::CompressionMethod::Deflated => true,
+        zip::CompressionMethod::Stored => false,
+        m => return fail(format!("compressed with {m}; ddf reads stored and deflated entries")),
+    };
+    if entry.encrypted() {
+        return fail("encrypted; ddf reads plain entries".into());
+    }
+    let Some(data_start) = entry.data_start() else {
+        return fail("no data offset".into());
+    };
+    let e = Entry {
+        name: name.clone(),
+        data_start,
+        compressed: entry.compressed_size(),
+        size: entry.size(),
+        crc: entry.crc32(),
+        deflated,
+    };
     let bomb = || {
         Read1::Io(io(
             path,
@@ -381,38 +427,31 @@ fn read_entry(
     if budget.load(Ordering::Relaxed) == 0 {
         return bomb();
     }
-    // The declared size is only a claim: read at most the bound, and refuse beyond it.
-    let mut buf = Vec::with_capacity(entry.size().min(MAX_RECORD) as usize);
-    if let Err(e) = (&mut entry).take(MAX_RECORD + 1).read_to_end(&mut buf) {
-        return Read1::Io(io(path, format!("{name}: {e}")));
+    // The sizes are checked before anything is allocated or read by them; the entry must then
+    // inflate to exactly its size, so the budget is charged before inflating.
+    if let Err(w) = check_sizes(&e) {
+        return fail(w);
     }
-    if buf.len() as u64 > MAX_RECORD {
-        return Read1::Io(io(
-            path,
-            format!("{name}: more than {MAX_RECORD} bytes uncompressed"),
-        ));
+    if e.data_start.saturating_add(e.compressed) > w.zip_size {
+        return fail("its data runs past the end of the zip".into());
     }
     if budget
-        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
-            b.checked_sub(buf.len() as u64)
-        })
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(e.size))
         .is_err()
     {
         budget.store(0, Ordering::Relaxed);
         return bomb();
     }
-    let Some(data_start) = entry.data_start() else {
-        return Read1::Io(io(path, format!("{name}: no data offset")));
-    };
-    let e = Entry {
-        name: name.clone(),
-        data_start,
-        compressed: entry.compressed_size(),
-        size: entry.size(),
-        crc: entry.crc32(),
-        deflated: entry.compression() == zip::CompressionMethod::Deflated,
-    };
+    w.raw.clear();
+    w.raw.resize(e.compressed as usize, 0);
+    if let Err(x) = entry.read_exact(&mut w.raw) {
+        return fail(x.to_string());
+    }
     drop(entry);
+    let buf = match inflate_into(&w.raw, &e, &mut w.out, &mut w.inflater, "the zip's directory") {
+        Ok(b) => b,
+        Err(x) => return fail(x),
+    };
     // The first pass reads only the head; the full parser reads what the scan needs, and any
     // record the first pass does not vouch for, to give its verdict and its message.
     let head = osv_head::head(&buf);
@@ -470,38 +509,56 @@ fn stream(
     let cd_start = z.central_directory_start().min(zip_size);
     let cd_hash = tail_hash(&at, cd_start, zip_size).map_err(|e| io(path, e))?;
     let budget = AtomicU64::new(zip_size.saturating_mul(MAX_RATIO).max(floor));
-    let read: Vec<Read1> = (0..z.len())
+    let mut read: Vec<Read1> = (0..z.len())
         .into_par_iter()
-        .map_init(|| z.clone(), |z, i| read_entry(z, i, path, wanted, &budget))
+        .map_init(|| Worker::new(&z, zip_size), |w, i| read_entry(w, i, path, wanted, &budget))
         .collect();
     drop(z);
-    let mut all = Vec::with_capacity(read.len());
-    let mut errors = Vec::new();
-    for r in read {
-        match r {
-            Read1::Skip => {}
-            // The first unreadable entry in zip order, as `Database::load` reports it.
-            Read1::Io(e) => return Err(e),
-            Read1::Invalid(e) => errors.push(e),
-            Read1::Ok(s) => all.push(s),
+    // The first unreadable entry in zip order, as `Database::load` reports it.
+    if let Some(p) = read.iter().position(|r| matches!(r, Read1::Io(_))) {
+        if let Read1::Io(e) = read.swap_remove(p) {
+            return Err(e);
         }
     }
-    if !errors.is_empty() {
+    if read.iter().any(|r| matches!(r, Read1::Invalid(_))) {
+        let mut errors: Vec<OsvError> = read
+            .into_iter()
+            .filter_map(|r| match r {
+                Read1::Invalid(e) => Some(e),
+                _ => None,
+            })
+            .collect();
         errors.sort_by(|a, b| a.source_name.cmp(&b.source_name));
         return Err(LoadError::Invalid(errors));
     }
+    let mut all: Vec<Summary> = read
+        .into_iter()
+        .filter_map(|r| match r {
+            Read1::Ok(s) => Some(s),
+            _ => None,
+        })
+        .collect();
     // As `Database::from_advisories`: by id then source (the entry name, after the same zip
     // path), the first of each id kept. The summaries are ordered through their positions
-    // (zip order breaks ties, as a stable sort would), on every core, not moved.
-    let mut order: Vec<u32> = (0..all.len() as u32).collect();
-    order.par_sort_unstable_by(|&a, &b| {
-        let (x, y) = (&all[a as usize], &all[b as usize]);
-        x.head
-            .id
-            .cmp(&y.head.id)
-            .then_with(|| x.entry.name.cmp(&y.entry.name))
-            .then(a.cmp(&b))
+    // (zip order breaks ties, as a stable sort would), on every core, not moved; by the
+    // prefixes of their ids first, which are compared without reading the strings.
+    let mut order: Vec<((u128, u64), u32)> = all
+        .par_iter()
+        .enumerate()
+        .map(|(p, s)| (prefix(&s.head.id), p as u32))
+        .collect();
+    order.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| {
+                let (x, y) = (&all[a.1 as usize], &all[b.1 as usize]);
+                x.head
+                    .id
+                    .cmp(&y.head.id)
+                    .then_with(|| x.entry.name.cmp(&y.entry.name))
+            })
+            .then(a.1.cmp(&b.1))
     });
+    let mut order: Vec<u32> = order.into_iter().map(|(_, p)| p).collect();
     order.dedup_by(|a, b| all[*a as usize].head.id == all[*b as usize].head.id);
     let groups = alias_groups(order.iter().map(|&p| {
         let h = &all[p as usize].head;
@@ -512,31 +569,14 @@ fn stream(
         .iter()
         .filter(|&&p| all[p as usize].head.withdrawn)
         .count();
-    // Every (key, advisory number) pair, sorted: the index's keys with their advisories in
-    // ascending order.
-    let mut pairs: Vec<(&(String, String), u32)> = order
-        .iter()
-        .enumerate()
-        .flat_map(|(n, &p)| all[p as usize].head.keys.iter().map(move |k| (k, n as u32)))
-        .collect();
-    pairs.par_sort_unstable();
-    let mut keys: Vec<((String, String), Vec<u32>)> = Vec::new();
-    for (k, n) in pairs {
-        match keys.last_mut() {
-            Some((last, advs)) if last == k => advs.push(n),
-            _ => keys.push((k.clone(), vec![n])),
-        }
-    }
+    let keys = index_keys(&order, &mut all);
     let mut advisories = Vec::with_capacity(records);
     let mut kept = Vec::new();
     let mut kept_groups = Vec::new();
-    let mut all: Vec<Option<Summary>> = all.into_iter().map(Some).collect();
     for (&p, g) in order.iter().zip(groups) {
-        let Some(s) = all[p as usize].take() else {
-            continue;
-        };
-        advisories.push((s.entry, g));
-        if let Some(a) = s.whole {
+        let s = &mut all[p as usize];
+        advisories.push((std::mem::take(&mut s.entry), g));
+        if let Some(a) = s.whole.take() {
             kept.push(*a);
             kept_groups.push(g);
         }
@@ -553,6 +593,64 @@ fn stream(
             keys,
         },
     })
+}
+
+/// The first 24 bytes of `s` as big-endian integers: they order as the strings do, except for
+/// strings that begin alike for 24 bytes (or differ only by trailing NULs), which the strings
+/// themselves must then order.
+fn prefix(s: &str) -> (u128, u64) {
+    let mut b = [0u8; 24];
+    let n = s.len().min(24);
+    b[..n].copy_from_slice(&s.as_bytes()[..n]);
+    let (mut hi, mut lo) = ([0u8; 16], [0u8; 8]);
+    hi.copy_from_slice(&b[..16]);
+    lo.copy_from_slice(&b[16..]);
+    (u128::from_be_bytes(hi), u64::from_be_bytes(lo))
+}
+
+/// The index's keys, sorted, each with the numbers of the advisories under it (ascending): for
+/// the `n`th advisory of `order` (positions in `all`), its head's keys, which are moved out.
+fn index_keys(order: &[u32], all: &mut [Summary]) -> Vec<((String, String), Vec<u32>)> {
+    // Ecosystems are few: ranked, they order the keys with the prefixes of the names, and the
+    // strings are read only where those tie.
+    let mut ecos: Vec<&str> = order
+        .iter()
+        .flat_map(|&p| all[p as usize].head.keys.iter().map(|k| k.0.as_str()))
+        .collect::<FxHashSet<&str>>()
+        .into_iter()
+        .collect();
+    ecos.sort_unstable();
+    let rank: FxHashMap<&str, u32> = ecos.iter().enumerate().map(|(r, e)| (*e, r as u32)).collect();
+    // (ecosystem rank, name prefix, advisory number, position in `all`, key of its head).
+    let mut pairs: Vec<(u32, (u128, u64), u32, u32, u32)> = Vec::new();
+    for (n, &p) in order.iter().enumerate() {
+        for (k, (eco, name)) in all[p as usize].head.keys.iter().enumerate() {
+            let r = rank.get(eco.as_str()).copied().unwrap_or(u32::MAX);
+            pairs.push((r, prefix(name), n as u32, p, k as u32));
+        }
+    }
+    let name = |x: &(u32, (u128, u64), u32, u32, u32)| -> &str {
+        all[x.3 as usize].head.keys.get(x.4 as usize).map_or("", |k| k.1.as_str())
+    };
+    pairs.par_sort_unstable_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| name(a).cmp(name(b)))
+            .then(a.2.cmp(&b.2))
+    });
+    drop(rank);
+    drop(ecos);
+    let mut keys: Vec<((String, String), Vec<u32>)> = Vec::new();
+    for (_, _, n, p, k) in pairs {
+        let Some(key) = all[p as usize].head.keys.get_mut(k as usize) else {
+            continue;
+        };
+        match keys.last_mut() {
+            Some((last, advs)) if last == key => advs.push(n),
+            _ => keys.push((std::mem::take(key), vec![n])),
+        }
+    }
+    keys
 }
 
 /// The warm path: the advisories under the wanted keys, read from the zip by the index.
@@ -621,34 +719,74 @@ fn warm(
     ))
 }
 
-/// The uncompressed bytes of one entry, checked against its size and CRC-32.
-fn inflate(at: &At, e: &Entry) -> Result<Vec<u8>, String> {
-    // The index's sizes are checked before anything is allocated by them.
-    if e.size > MAX_RECORD || e.compressed > MAX_RECORD.saturating_mul(2) {
-        return Err("an entry larger than ddf reads".into());
+/// Refuses an entry whose sizes are larger than ddf reads, before anything is allocated or read
+/// by them. A deflated entry of at most [`MAX_RECORD`] bytes has fewer than twice as many
+/// compressed (stored blocks add a few bytes per 64 KiB).
+fn check_sizes(e: &Entry) -> Result<(), String> {
+    if e.size > MAX_RECORD {
+        return Err(format!("more than {MAX_RECORD} bytes uncompressed"));
     }
-    let raw = at
-        .read_exact_at(e.data_start, e.compressed as usize)
-        .map_err(|x| x.to_string())?;
-    let bytes = if e.deflated {
-        let mut out = Vec::with_capacity(e.size as usize);
-        flate2::read::DeflateDecoder::new(&raw[..])
-            .take(e.size + 1)
-            .read_to_end(&mut out)
-            .map_err(|x| x.to_string())?;
+    if e.compressed > MAX_RECORD.saturating_mul(2) {
+        return Err(format!("more than {} bytes compressed", MAX_RECORD * 2));
+    }
+    Ok(())
+}
+
+/// The uncompressed bytes of entry `e` from its compressed bytes `raw`: inflated into `out`
+/// with `inflater` (reset first), or `raw` itself when stored; checked against its size and
+/// CRC-32 as `source` gives them. At most the entry's size plus one byte is ever inflated.
+fn inflate_into<'a>(
+    raw: &'a [u8],
+    e: &Entry,
+    out: &'a mut Vec<u8>,
+    inflater: &mut flate2::Decompress,
+    source: &str,
+) -> Result<&'a [u8], String> {
+    check_sizes(e)?;
+    let size = e.size as usize;
+    let bytes: &[u8] = if e.deflated {
+        out.clear();
+        // One byte of room beyond the size: an entry that inflates to more is caught.
+        out.reserve(size + 1);
+        inflater.reset(false);
+        loop {
+            let (read, wrote) = (inflater.total_in(), inflater.total_out());
+            let from = usize::try_from(read).unwrap_or(usize::MAX).min(raw.len());
+            let status = inflater
+                .decompress_vec(&raw[from..], out, flate2::FlushDecompress::Finish)
+                .map_err(|x| format!("not valid deflate data: {x}"))?;
+            if status == flate2::Status::StreamEnd || out.len() > size {
+                break;
+            }
+            if inflater.total_in() == read && inflater.total_out() == wrote {
+                return Err("its deflate data ends early".into());
+            }
+        }
         out
     } else {
         raw
     };
-    if bytes.len() as u64 != e.size {
-        return Err("its size is not the one indexed".into());
+    if bytes.len() != size {
+        return Err(format!("its size is not the {size} bytes of {source}"));
     }
     let mut crc = flate2::Crc::new();
-    crc.update(&bytes);
+    crc.update(bytes);
     if crc.sum() != e.crc {
-        return Err("its CRC-32 is not the one indexed".into());
+        return Err(format!("its CRC-32 is not the one of {source}"));
     }
     Ok(bytes)
+}
+
+/// The uncompressed bytes of one entry, read by its offset, checked against its size and CRC-32.
+fn inflate(at: &At, e: &Entry) -> Result<Vec<u8>, String> {
+    // The index's sizes are checked before anything is allocated by them.
+    check_sizes(e).map_err(|_| String::from("an entry larger than ddf reads"))?;
+    let raw = at
+        .read_exact_at(e.data_start, e.compressed as usize)
+        .map_err(|x| x.to_string())?;
+    let mut out = Vec::new();
+    let mut inflater = flate2::Decompress::new(false);
+    inflate_into(&raw, e, &mut out, &mut inflater, "the index").map(<[u8]>::to_vec)
 }
 
 fn put_u32(out: &mut Vec<u8>, v: u32) {
