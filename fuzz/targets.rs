@@ -603,7 +603,10 @@ fn osv_target(
         Some(h) if h != osv_head::Head::of(&a) => {
             return Err(Failure::new(
                 "osv-head",
-                format!("the first pass read {h:?}, the parser {:?}", osv_head::Head::of(&a)),
+                format!(
+                    "the first pass read {h:?}, the parser {:?}",
+                    osv_head::Head::of(&a)
+                ),
             ))
         }
         Some(_) => features.push("osv-head:vouched".into()),

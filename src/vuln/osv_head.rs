@@ -44,7 +44,11 @@ impl Head {
             id: a.id.clone(),
             aliases: a.aliases.clone(),
             withdrawn: a.withdrawn.is_some(),
-            keys: keys(a.affected.iter().map(|af| (&af.ecosystem[..], &af.name[..]))),
+            keys: keys(
+                a.affected
+                    .iter()
+                    .map(|af| (&af.ecosystem[..], &af.name[..])),
+            ),
         }
     }
 }
@@ -75,11 +79,12 @@ pub fn head(bytes: &[u8]) -> Option<Head> {
             .map(String::from)
             .collect(),
         withdrawn: root.withdrawn,
-        keys: keys(
-            root.packages
-                .iter()
-                .map(|(e, n)| (e.as_deref().unwrap_or(""), n.as_deref().unwrap_or(""))),
-        ),
+        keys: keys(root.packages.iter().map(|a| {
+            (
+                a.ecosystem.as_deref().unwrap_or(""),
+                a.name.as_deref().unwrap_or(""),
+            )
+        })),
     })
 }
 
@@ -316,8 +321,8 @@ struct Root<'a> {
     id: Option<Cow<'a, str>>,
     aliases: Vec<Cow<'a, str>>,
     withdrawn: bool,
-    /// (ecosystem, name) of each `affected[]` entry.
-    packages: Vec<(Option<Cow<'a, str>>, Option<Cow<'a, str>>)>,
+    /// The package of each `affected[]` entry.
+    packages: Vec<Affected<'a>>,
 }
 
 object!(Root, 'de, "an OSV record", |m| {
@@ -352,8 +357,9 @@ object!(Root, 'de, "an OSV record", |m| {
             }
             Field::Affected => {
                 seen.first(f)?;
-                let v = m.next_value::<Option<Vec<Affected<'de>>>>()?.unwrap_or_default();
-                r.packages = v.into_iter().map(|a| (a.ecosystem, a.name)).collect();
+                r.packages = m
+                    .next_value::<Option<Vec<Affected<'de>>>>()?
+                    .unwrap_or_default();
             }
             _ => {
                 m.next_value::<Skip>()?;
@@ -605,7 +611,11 @@ mod tests {
             br#"{"id":"X","d":[1,]}"#,
         ];
         for b in bad {
-            assert!(parse(b, "x.json").is_err(), "{}", String::from_utf8_lossy(b));
+            assert!(
+                parse(b, "x.json").is_err(),
+                "{}",
+                String::from_utf8_lossy(b)
+            );
             assert_eq!(head(b), None, "{}", String::from_utf8_lossy(b));
         }
         // Nested deeper than serde_json's limit, in a member the head does not read.

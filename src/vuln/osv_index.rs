@@ -399,7 +399,11 @@ fn read_entry(
     let deflated = match entry.compression() {
         zip::CompressionMethod::Deflated => true,
         zip::CompressionMethod::Stored => false,
-        m => return fail(format!("compressed with {m}; ddf reads stored and deflated entries")),
+        m => {
+            return fail(format!(
+                "compressed with {m}; ddf reads stored and deflated entries"
+            ))
+        }
     };
     if entry.encrypted() {
         return fail("encrypted; ddf reads plain entries".into());
@@ -436,7 +440,9 @@ fn read_entry(
         return fail("its data runs past the end of the zip".into());
     }
     if budget
-        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(e.size))
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+            b.checked_sub(e.size)
+        })
         .is_err()
     {
         budget.store(0, Ordering::Relaxed);
@@ -448,13 +454,19 @@ fn read_entry(
         return fail(x.to_string());
     }
     drop(entry);
-    let buf = match inflate_into(&w.raw, &e, &mut w.out, &mut w.inflater, "the zip's directory") {
+    let buf = match inflate_into(
+        &w.raw,
+        &e,
+        &mut w.out,
+        &mut w.inflater,
+        "the zip's directory",
+    ) {
         Ok(b) => b,
         Err(x) => return fail(x),
     };
     // The first pass reads only the head; the full parser reads what the scan needs, and any
     // record the first pass does not vouch for, to give its verdict and its message.
-    let head = osv_head::head(&buf);
+    let head = osv_head::head(buf);
     let needed = head
         .as_ref()
         .is_none_or(|h| h.keys.iter().any(|k| wanted.contains(k)));
@@ -468,7 +480,7 @@ fn read_entry(
         }
     }
     let source = format!("{}!{name}", path.display());
-    match parse(&buf, &source) {
+    match parse(buf, &source) {
         Err(err) => Read1::Invalid(err),
         Ok(a) => {
             let head = Head::of(&a);
@@ -511,7 +523,10 @@ fn stream(
     let budget = AtomicU64::new(zip_size.saturating_mul(MAX_RATIO).max(floor));
     let mut read: Vec<Read1> = (0..z.len())
         .into_par_iter()
-        .map_init(|| Worker::new(&z, zip_size), |w, i| read_entry(w, i, path, wanted, &budget))
+        .map_init(
+            || Worker::new(&z, zip_size),
+            |w, i| read_entry(w, i, path, wanted, &budget),
+        )
         .collect();
     drop(z);
     // The first unreadable entry in zip order, as `Database::load` reports it.
@@ -608,6 +623,20 @@ fn prefix(s: &str) -> (u128, u64) {
     (u128::from_be_bytes(hi), u64::from_be_bytes(lo))
 }
 
+/// A key of an advisory's head, to be sorted.
+struct KeyOf {
+    /// The rank of its ecosystem among those of the zip.
+    rank: u32,
+    /// The [`prefix`] of its name.
+    name: (u128, u64),
+    /// The advisory's number in the index.
+    n: u32,
+    /// The advisory's position in the summaries.
+    at: u32,
+    /// The key's position in its head.
+    key: u32,
+}
+
 /// The index's keys, sorted, each with the numbers of the advisories under it (ascending): for
 /// the `n`th advisory of `order` (positions in `all`), its head's keys, which are moved out.
 fn index_keys(order: &[u32], all: &mut [Summary]) -> Vec<((String, String), Vec<u32>)> {
@@ -620,34 +649,46 @@ fn index_keys(order: &[u32], all: &mut [Summary]) -> Vec<((String, String), Vec<
         .into_iter()
         .collect();
     ecos.sort_unstable();
-    let rank: FxHashMap<&str, u32> = ecos.iter().enumerate().map(|(r, e)| (*e, r as u32)).collect();
-    // (ecosystem rank, name prefix, advisory number, position in `all`, key of its head).
-    let mut pairs: Vec<(u32, (u128, u64), u32, u32, u32)> = Vec::new();
+    let rank: FxHashMap<&str, u32> = ecos
+        .iter()
+        .enumerate()
+        .map(|(r, e)| (*e, r as u32))
+        .collect();
+    let mut pairs: Vec<KeyOf> = Vec::new();
     for (n, &p) in order.iter().enumerate() {
         for (k, (eco, name)) in all[p as usize].head.keys.iter().enumerate() {
-            let r = rank.get(eco.as_str()).copied().unwrap_or(u32::MAX);
-            pairs.push((r, prefix(name), n as u32, p, k as u32));
+            pairs.push(KeyOf {
+                rank: rank.get(eco.as_str()).copied().unwrap_or(u32::MAX),
+                name: prefix(name),
+                n: n as u32,
+                at: p,
+                key: k as u32,
+            });
         }
     }
-    let name = |x: &(u32, (u128, u64), u32, u32, u32)| -> &str {
-        all[x.3 as usize].head.keys.get(x.4 as usize).map_or("", |k| k.1.as_str())
+    let name = |x: &KeyOf| -> &str {
+        all[x.at as usize]
+            .head
+            .keys
+            .get(x.key as usize)
+            .map_or("", |k| k.1.as_str())
     };
     pairs.par_sort_unstable_by(|a, b| {
-        (a.0, a.1)
-            .cmp(&(b.0, b.1))
+        (a.rank, a.name)
+            .cmp(&(b.rank, b.name))
             .then_with(|| name(a).cmp(name(b)))
-            .then(a.2.cmp(&b.2))
+            .then(a.n.cmp(&b.n))
     });
     drop(rank);
     drop(ecos);
     let mut keys: Vec<((String, String), Vec<u32>)> = Vec::new();
-    for (_, _, n, p, k) in pairs {
-        let Some(key) = all[p as usize].head.keys.get_mut(k as usize) else {
+    for x in pairs {
+        let Some(key) = all[x.at as usize].head.keys.get_mut(x.key as usize) else {
             continue;
         };
         match keys.last_mut() {
-            Some((last, advs)) if last == key => advs.push(n),
-            _ => keys.push((std::mem::take(key), vec![n])),
+            Some((last, advs)) if last == key => advs.push(x.n),
+            _ => keys.push((std::mem::take(key), vec![x.n])),
         }
     }
     keys
@@ -1121,6 +1162,104 @@ mod tests {
             ..e.clone()
         };
         assert!(inflate(&at, &beyond).is_err());
+    }
+
+    /// A record the first pass does not vouch for but the parser reads (a member given twice:
+    /// the last one counts) is read by the parser, wanted or not; a malformed record under no
+    /// wanted key is refused with the parser's message, as before the first pass.
+    #[test]
+    fn the_parser_decides_what_the_first_pass_does_not_vouch_for() {
+        let dir = tempfile::tempdir().expect("dir");
+        let z = dir.path().join("all.zip");
+        let dup = br#"{"id":"DUP-1","affected":[{"package":{"ecosystem":"npm","name":"a"}}],"affected":[{"package":{"ecosystem":"npm","name":"b"}}]}"#;
+        assert!(osv_head::head(dup).is_none());
+        zip_of(
+            &z,
+            &[("GO-1.json", GO.as_bytes()), ("DUP-1.json", &dup[..])],
+        );
+        let whole = Database::load(&z).expect("whole");
+        for w in [wanted(&[("npm", "b")]), wanted(&[("Go", "example.com/a")])] {
+            let pass = stream(&z, &w, MIN_BUDGET).expect("stream");
+            let keys: Vec<_> = pass.index.keys.iter().map(|(k, _)| k.clone()).collect();
+            assert_eq!(
+                keys,
+                vec![
+                    ("Go".to_string(), "example.com/a".to_string()),
+                    ("npm".to_string(), "b".to_string())
+                ]
+            );
+            for (e, n) in [("npm", "b"), ("Go", "example.com/a")] {
+                let ids = |db: &Database| -> Vec<String> {
+                    db.lookup(e, n)
+                        .iter()
+                        .map(|&(a, _)| db.advisories[a as usize].id.clone())
+                        .collect()
+                };
+                if w.contains(&key(e, n)) {
+                    assert_eq!(ids(&pass.db), ids(&whole), "{e} {n}");
+                }
+            }
+        }
+        let bad = br#"{"id":"BAD-1","affected":[{"package":{"ecosystem":"npm","name":"zzz"},"versions":[1]}]}"#;
+        zip_of(
+            &z,
+            &[("GO-1.json", GO.as_bytes()), ("BAD-1.json", &bad[..])],
+        );
+        let err = stream(&z, &wanted(&[("Go", "example.com/a")]), MIN_BUDGET)
+            .err()
+            .expect("refused");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "1 OSV record cannot be read; first: {}!BAD-1.json: $.affected[0].versions[0]: expected a string, found a number",
+                z.display()
+            )
+        );
+        assert_eq!(
+            err.to_string(),
+            Database::load(&z).expect_err("refused").to_string()
+        );
+    }
+
+    /// Overwrites the bytes at offset `at` of the first central directory record of a zip.
+    fn patch_directory(path: &Path, at: usize, bytes: &[u8]) {
+        let mut b = std::fs::read(path).expect("read");
+        let cd = b
+            .windows(4)
+            .position(|w| w == [0x50, 0x4b, 0x01, 0x02])
+            .expect("central directory");
+        b[cd + at..cd + at + bytes.len()].copy_from_slice(bytes);
+        std::fs::write(path, b).expect("write");
+    }
+
+    /// An entry whose bytes do not match what the zip's directory says of them is refused,
+    /// naming it: never read as if it were sound.
+    #[test]
+    fn an_entry_unlike_its_directory_record_is_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let z = dir.path().join("all.zip");
+        let cases: [(usize, u32, &str); 3] = [
+            // CRC-32 (offset 16), uncompressed size (24): one less, and far more.
+            (
+                16,
+                0x1234_5678,
+                "GO-1.json: its CRC-32 is not the one of the zip's directory",
+            ),
+            (24, GO.len() as u32 - 1, "GO-1.json: its size is not the"),
+            (
+                24,
+                100_000_000,
+                "GO-1.json: more than 67108864 bytes uncompressed",
+            ),
+        ];
+        for (at, value, expect) in cases {
+            zip_of(&z, &[("GO-1.json", GO.as_bytes())]);
+            patch_directory(&z, at, &value.to_le_bytes());
+            let err = stream(&z, &FxHashSet::default(), MIN_BUDGET)
+                .err()
+                .expect("refused");
+            assert!(err.to_string().contains(expect), "{err}");
+        }
     }
 
     #[test]
