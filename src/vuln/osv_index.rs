@@ -2,12 +2,15 @@
 //! scan without holding it in memory, and the on-disk index that lets the next scan read only
 //! the few advisories its components can match.
 //!
-//! **Cold** ([`load_zip`] without a usable index): the zip's entries are inflated and parsed in
-//! parallel, each exactly as [`Database::load`] would (so a record it would refuse is refused
-//! here too), but only the advisories under a key the components look up are kept whole; of
-//! the others only the id, aliases, withdrawn flag and keys are kept, for the alias groups, the
-//! totals and the index. Memory is bounded by the zip's central directory, those summaries and
-//! one entry per thread, never by the sum of the advisories.
+//! **Cold** ([`load_zip`] without a usable index): the zip's entries are inflated in parallel
+//! (checked against the sizes and CRC-32 of the zip's directory) and read by the first pass of
+//! [`super::osv_head`], which takes only the id, aliases, withdrawn flag and keys of a record,
+//! without building it. The full parser reads the records under a key the components look up,
+//! kept whole, and any record the first pass does not vouch for, exactly as [`Database::load`]
+//! would (so a record it would refuse is refused here too, with the same message). Of the
+//! others only the head is kept, for the alias groups, the totals and the index. Memory is
+//! bounded by the zip's central directory, those summaries and one entry per thread, never by
+//! the sum of the advisories.
 //!
 //! **Index**: for every (ecosystem base, normalised name) key the advisories under it; for each
 //! advisory where its compressed bytes lie in the zip (offset, sizes, CRC-32), its alias group;
