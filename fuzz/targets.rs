@@ -11,6 +11,7 @@ use ddf::sbom::{self, Component, ReadOptions};
 use ddf::source::{ReadIssue, Source, SourceError, SourceFile};
 use ddf::vuln::kev::Kev;
 use ddf::vuln::osv::{self, Advisory, Database};
+use ddf::vuln::osv_head;
 use ddf::vuln::scan::{scan, Target};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -243,7 +244,8 @@ pub(crate) fn install_hook() {
 /// Why an input failed.
 #[derive(Debug, Clone)]
 pub(crate) struct Failure {
-    /// `panic`, `hang`, `memory`, `json`, `missing-record`, `exit`, `nondeterministic`.
+    /// `panic`, `hang`, `memory`, `json`, `missing-record`, `exit`, `nondeterministic`,
+    /// `osv-head`.
     pub(crate) what: &'static str,
     /// The details: message, backtrace, command.
     pub(crate) detail: String,
@@ -581,13 +583,35 @@ fn osv_target(
     ctx: &Ctx,
     features: &mut Vec<String>,
 ) -> Result<(), Failure> {
+    // The cold pass over an OSV zip reads only the head of a record it does not need whole: the
+    // head must never vouch for a record the full parser refuses, nor disagree with it.
+    let head = osv_head::head(bytes);
     let a = match osv::parse(bytes, name) {
         Ok(a) => a,
         Err(e) => {
+            if head.is_some() {
+                return Err(Failure::new(
+                    "osv-head",
+                    format!("the first pass vouched for a record the parser refuses: {e}"),
+                ));
+            }
             features.push(format!("osv-error:{}", shape(&e.message)));
             return Ok(());
         }
     };
+    match head {
+        Some(h) if h != osv_head::Head::of(&a) => {
+            return Err(Failure::new(
+                "osv-head",
+                format!(
+                    "the first pass read {h:?}, the parser {:?}",
+                    osv_head::Head::of(&a)
+                ),
+            ))
+        }
+        Some(_) => features.push("osv-head:vouched".into()),
+        None => features.push("osv-head:parsed".into()),
+    }
     json("the advisory", &a)?;
     let mut all = ctx.advisories.clone();
     all.push(a);

@@ -11,6 +11,7 @@ pub mod cvss;
 pub mod distro;
 pub mod kev;
 pub mod osv;
+pub mod osv_head;
 pub mod osv_index;
 pub mod record;
 pub mod scan;

@@ -2,12 +2,15 @@
 //! scan without holding it in memory, and the on-disk index that lets the next scan read only
 //! the few advisories its components can match.
 //!
-//! **Cold** ([`load_zip`] without a usable index): the zip's entries are inflated and parsed in
-//! parallel, each exactly as [`Database::load`] would (so a record it would refuse is refused
-//! here too), but only the advisories under a key the components look up are kept whole; of
-//! the others only the id, aliases, withdrawn flag and keys are kept, for the alias groups, the
-//! totals and the index. Memory is bounded by the zip's central directory, those summaries and
-//! one entry per thread, never by the sum of the advisories.
+//! **Cold** ([`load_zip`] without a usable index): the zip's entries are inflated in parallel
+//! (checked against the sizes and CRC-32 of the zip's directory) and read by the first pass of
+//! [`super::osv_head`], which takes only the id, aliases, withdrawn flag and keys of a record,
+//! without building it. The full parser reads the records under a key the components look up,
+//! kept whole, and any record the first pass does not vouch for, exactly as [`Database::load`]
+//! would (so a record it would refuse is refused here too, with the same message). Of the
+//! others only the head is kept, for the alias groups, the totals and the index. Memory is
+//! bounded by the zip's central directory, those summaries and one entry per thread, never by
+//! the sum of the advisories.
 //!
 //! **Index**: for every (ecosystem base, normalised name) key the advisories under it; for each
 //! advisory where its compressed bytes lie in the zip (offset, sizes, CRC-32), its alias group;
@@ -26,9 +29,9 @@
 //! the same export has a new one, and the central directory already changes with any entry.
 
 use super::osv::{
-    alias_groups, io, key, parse, Advisory, Database, LoadError, OsvError, MAX_RECORD,
-    MAX_ZIP_ENTRIES,
+    alias_groups, io, parse, Advisory, Database, LoadError, OsvError, MAX_RECORD, MAX_ZIP_ENTRIES,
 };
+use super::osv_head::{self, Head};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use sha2::{Digest, Sha256};
@@ -280,7 +283,7 @@ impl Seek for At {
 }
 
 /// Where an advisory's bytes lie in the zip.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Entry {
     /// The entry's name, for the advisory's `source` and messages.
     name: String,
@@ -298,13 +301,11 @@ struct Entry {
 
 /// What is kept of every advisory of the zip.
 struct Summary {
-    id: String,
-    aliases: Vec<String>,
-    withdrawn: bool,
-    keys: Vec<(String, String)>,
+    /// Its id, aliases, withdrawn flag and keys.
+    head: Head,
     entry: Entry,
     /// The whole advisory, when one of its keys is wanted.
-    whole: Option<Advisory>,
+    whole: Option<Box<Advisory>>,
 }
 
 /// The index's content.
@@ -353,17 +354,43 @@ enum Read1 {
     /// Not a valid advisory.
     Invalid(OsvError),
     /// An advisory.
-    Ok(Box<Summary>),
+    Ok(Summary),
+}
+
+/// What a reading thread keeps from one entry to the next, so that reading an entry allocates
+/// nothing: its clone of the zip reader (with its own read buffer), the entry's compressed and
+/// inflated bytes, and the inflater.
+struct Worker {
+    z: zip::ZipArchive<At>,
+    /// The zip's size: no entry's data runs past it.
+    zip_size: u64,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    inflater: flate2::Decompress,
+}
+
+impl Worker {
+    fn new(z: &zip::ZipArchive<At>, zip_size: u64) -> Worker {
+        Worker {
+            z: z.clone(),
+            zip_size,
+            raw: Vec::new(),
+            out: Vec::new(),
+            inflater: flate2::Decompress::new(false),
+        }
+    }
 }
 
 fn read_entry(
-    z: &mut zip::ZipArchive<At>,
+    w: &mut Worker,
     i: usize,
     path: &Path,
     wanted: &FxHashSet<(String, String)>,
     budget: &AtomicU64,
 ) -> Read1 {
-    let mut entry = match z.by_index(i) {
+    // The compressed bytes, inflated below with the thread's own inflater (zip's reader would
+    // set up a new one, and its buffers, for every entry).
+    let mut entry = match w.z.by_index_raw(i) {
         Ok(e) => e,
         Err(e) => return Read1::Io(io(path, e)),
     };
@@ -371,6 +398,30 @@ fn read_entry(
     if !entry.is_file() || !name.ends_with(".json") {
         return Read1::Skip;
     }
+    let fail = |what: String| Read1::Io(io(path, format!("{name}: {what}")));
+    let deflated = match entry.compression() {
+        zip::CompressionMethod::Deflated => true,
+        zip::CompressionMethod::Stored => false,
+        m => {
+            return fail(format!(
+                "compressed with {m}; ddf reads stored and deflated entries"
+            ))
+        }
+    };
+    if entry.encrypted() {
+        return fail("encrypted; ddf reads plain entries".into());
+    }
+    let Some(data_start) = entry.data_start() else {
+        return fail("no data offset".into());
+    };
+    let e = Entry {
+        name: name.clone(),
+        data_start,
+        compressed: entry.compressed_size(),
+        size: entry.size(),
+        crc: entry.crc32(),
+        deflated,
+    };
     let bomb = || {
         Read1::Io(io(
             path,
@@ -383,59 +434,65 @@ fn read_entry(
     if budget.load(Ordering::Relaxed) == 0 {
         return bomb();
     }
-    // The declared size is only a claim: read at most the bound, and refuse beyond it.
-    let mut buf = Vec::with_capacity(entry.size().min(MAX_RECORD) as usize);
-    if let Err(e) = (&mut entry).take(MAX_RECORD + 1).read_to_end(&mut buf) {
-        return Read1::Io(io(path, format!("{name}: {e}")));
+    // The sizes are checked before anything is allocated or read by them; the entry must then
+    // inflate to exactly its size, so the budget is charged before inflating.
+    if let Err(w) = check_sizes(&e) {
+        return fail(w);
     }
-    if buf.len() as u64 > MAX_RECORD {
-        return Read1::Io(io(
-            path,
-            format!("{name}: more than {MAX_RECORD} bytes uncompressed"),
-        ));
+    if e.data_start.saturating_add(e.compressed) > w.zip_size {
+        return fail("its data runs past the end of the zip".into());
     }
     if budget
         .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
-            b.checked_sub(buf.len() as u64)
+            b.checked_sub(e.size)
         })
         .is_err()
     {
         budget.store(0, Ordering::Relaxed);
         return bomb();
     }
-    let Some(data_start) = entry.data_start() else {
-        return Read1::Io(io(path, format!("{name}: no data offset")));
-    };
-    let e = Entry {
-        name: name.clone(),
-        data_start,
-        compressed: entry.compressed_size(),
-        size: entry.size(),
-        crc: entry.crc32(),
-        deflated: entry.compression() == zip::CompressionMethod::Deflated,
-    };
+    w.raw.clear();
+    w.raw.resize(e.compressed as usize, 0);
+    if let Err(x) = entry.read_exact(&mut w.raw) {
+        return fail(x.to_string());
+    }
     drop(entry);
+    let buf = match inflate_into(
+        &w.raw,
+        &e,
+        &mut w.out,
+        &mut w.inflater,
+        "the zip's directory",
+    ) {
+        Ok(b) => b,
+        Err(x) => return fail(x),
+    };
+    // The first pass reads only the head; the full parser reads what the scan needs, and any
+    // record the first pass does not vouch for, to give its verdict and its message.
+    let head = osv_head::head(buf);
+    let needed = head
+        .as_ref()
+        .is_none_or(|h| h.keys.iter().any(|k| wanted.contains(k)));
+    if !needed {
+        if let Some(head) = head {
+            return Read1::Ok(Summary {
+                head,
+                entry: e,
+                whole: None,
+            });
+        }
+    }
     let source = format!("{}!{name}", path.display());
-    match parse(&buf, &source) {
+    match parse(buf, &source) {
         Err(err) => Read1::Invalid(err),
         Ok(a) => {
-            let mut keys: Vec<(String, String)> = a
-                .affected
-                .iter()
-                .filter(|af| !af.name.is_empty())
-                .map(|af| key(&af.ecosystem, &af.name))
-                .collect();
-            keys.sort();
-            keys.dedup();
-            let want = keys.iter().any(|k| wanted.contains(k));
-            Read1::Ok(Box::new(Summary {
-                id: a.id.clone(),
-                aliases: a.aliases.clone(),
-                withdrawn: a.withdrawn.is_some(),
-                keys,
+            let head = Head::of(&a);
+            let want = head.keys.iter().any(|k| wanted.contains(k));
+            Read1::Ok(Summary {
+                head,
                 entry: e,
-                whole: want.then_some(a),
-            }))
+                whole: want.then(|| Box::new(a)),
+            })
         }
     }
 }
@@ -467,49 +524,81 @@ fn stream(
     let cd_start = z.central_directory_start().min(zip_size);
     let cd_hash = tail_hash(&at, cd_start, zip_size).map_err(|e| io(path, e))?;
     let budget = AtomicU64::new(zip_size.saturating_mul(MAX_RATIO).max(floor));
-    let read: Vec<Read1> = (0..z.len())
+    let mut read: Vec<Read1> = (0..z.len())
         .into_par_iter()
-        .map_init(|| z.clone(), |z, i| read_entry(z, i, path, wanted, &budget))
+        .map_init(
+            || Worker::new(&z, zip_size),
+            |w, i| read_entry(w, i, path, wanted, &budget),
+        )
         .collect();
     drop(z);
-    let mut all = Vec::with_capacity(read.len());
-    let mut errors = Vec::new();
-    for r in read {
-        match r {
-            Read1::Skip => {}
-            // The first unreadable entry in zip order, as `Database::load` reports it.
-            Read1::Io(e) => return Err(e),
-            Read1::Invalid(e) => errors.push(e),
-            Read1::Ok(s) => all.push(*s),
+    // The first unreadable entry in zip order, as `Database::load` reports it.
+    if let Some(p) = read.iter().position(|r| matches!(r, Read1::Io(_))) {
+        if let Read1::Io(e) = read.swap_remove(p) {
+            return Err(e);
         }
     }
-    if !errors.is_empty() {
+    if read.iter().any(|r| matches!(r, Read1::Invalid(_))) {
+        let mut errors: Vec<OsvError> = read
+            .into_iter()
+            .filter_map(|r| match r {
+                Read1::Invalid(e) => Some(e),
+                _ => None,
+            })
+            .collect();
         errors.sort_by(|a, b| a.source_name.cmp(&b.source_name));
         return Err(LoadError::Invalid(errors));
     }
+    let mut all: Vec<Summary> = read
+        .into_iter()
+        .filter_map(|r| match r {
+            Read1::Ok(s) => Some(s),
+            _ => None,
+        })
+        .collect();
     // As `Database::from_advisories`: by id then source (the entry name, after the same zip
-    // path), the first of each id kept.
-    all.sort_by(|a, b| a.id.cmp(&b.id).then(a.entry.name.cmp(&b.entry.name)));
-    all.dedup_by(|a, b| a.id == b.id);
-    let groups = alias_groups(all.iter().map(|s| (s.id.as_str(), &s.aliases[..])));
-    let records = all.len();
-    let withdrawn = all.iter().filter(|s| s.withdrawn).count();
-    let mut keys: FxHashMap<(String, String), Vec<u32>> = FxHashMap::default();
-    let mut advisories = Vec::with_capacity(all.len());
+    // path), the first of each id kept. The summaries are ordered through their positions
+    // (zip order breaks ties, as a stable sort would), on every core, not moved; by the
+    // prefixes of their ids first, which are compared without reading the strings.
+    let mut order: Vec<((u128, u64), u32)> = all
+        .par_iter()
+        .enumerate()
+        .map(|(p, s)| (prefix(&s.head.id), p as u32))
+        .collect();
+    order.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| {
+                let (x, y) = (&all[a.1 as usize], &all[b.1 as usize]);
+                x.head
+                    .id
+                    .cmp(&y.head.id)
+                    .then_with(|| x.entry.name.cmp(&y.entry.name))
+            })
+            .then(a.1.cmp(&b.1))
+    });
+    let mut order: Vec<u32> = order.into_iter().map(|(_, p)| p).collect();
+    order.dedup_by(|a, b| all[*a as usize].head.id == all[*b as usize].head.id);
+    let groups = alias_groups(order.iter().map(|&p| {
+        let h = &all[p as usize].head;
+        (h.id.as_str(), &h.aliases[..])
+    }));
+    let records = order.len();
+    let withdrawn = order
+        .iter()
+        .filter(|&&p| all[p as usize].head.withdrawn)
+        .count();
+    let keys = index_keys(&order, &mut all);
+    let mut advisories = Vec::with_capacity(records);
     let mut kept = Vec::new();
     let mut kept_groups = Vec::new();
-    for (i, (s, g)) in all.into_iter().zip(groups).enumerate() {
-        for k in s.keys {
-            keys.entry(k).or_default().push(i as u32);
-        }
-        advisories.push((s.entry, g));
-        if let Some(a) = s.whole {
-            kept.push(a);
+    for (&p, g) in order.iter().zip(groups) {
+        let s = &mut all[p as usize];
+        advisories.push((std::mem::take(&mut s.entry), g));
+        if let Some(a) = s.whole.take() {
+            kept.push(*a);
             kept_groups.push(g);
         }
     }
-    let mut keys: Vec<_> = keys.into_iter().collect();
-    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(Pass {
         db: Database::from_subset(kept, kept_groups, records, withdrawn),
         index: Index {
@@ -522,6 +611,90 @@ fn stream(
             keys,
         },
     })
+}
+
+/// The first 24 bytes of `s` as big-endian integers: they order as the strings do, except for
+/// strings that begin alike for 24 bytes (or differ only by trailing NULs), which the strings
+/// themselves must then order.
+fn prefix(s: &str) -> (u128, u64) {
+    let mut b = [0u8; 24];
+    let n = s.len().min(24);
+    b[..n].copy_from_slice(&s.as_bytes()[..n]);
+    let (mut hi, mut lo) = ([0u8; 16], [0u8; 8]);
+    hi.copy_from_slice(&b[..16]);
+    lo.copy_from_slice(&b[16..]);
+    (u128::from_be_bytes(hi), u64::from_be_bytes(lo))
+}
+
+/// A key of an advisory's head, to be sorted.
+struct KeyOf {
+    /// The rank of its ecosystem among those of the zip.
+    rank: u32,
+    /// The [`prefix`] of its name.
+    name: (u128, u64),
+    /// The advisory's number in the index.
+    n: u32,
+    /// The advisory's position in the summaries.
+    at: u32,
+    /// The key's position in its head.
+    key: u32,
+}
+
+/// The index's keys, sorted, each with the numbers of the advisories under it (ascending): for
+/// the `n`th advisory of `order` (positions in `all`), its head's keys, which are moved out.
+fn index_keys(order: &[u32], all: &mut [Summary]) -> Vec<((String, String), Vec<u32>)> {
+    // Ecosystems are few: ranked, they order the keys with the prefixes of the names, and the
+    // strings are read only where those tie.
+    let mut ecos: Vec<&str> = order
+        .iter()
+        .flat_map(|&p| all[p as usize].head.keys.iter().map(|k| k.0.as_str()))
+        .collect::<FxHashSet<&str>>()
+        .into_iter()
+        .collect();
+    ecos.sort_unstable();
+    let rank: FxHashMap<&str, u32> = ecos
+        .iter()
+        .enumerate()
+        .map(|(r, e)| (*e, r as u32))
+        .collect();
+    let mut pairs: Vec<KeyOf> = Vec::new();
+    for (n, &p) in order.iter().enumerate() {
+        for (k, (eco, name)) in all[p as usize].head.keys.iter().enumerate() {
+            pairs.push(KeyOf {
+                rank: rank.get(eco.as_str()).copied().unwrap_or(u32::MAX),
+                name: prefix(name),
+                n: n as u32,
+                at: p,
+                key: k as u32,
+            });
+        }
+    }
+    let name = |x: &KeyOf| -> &str {
+        all[x.at as usize]
+            .head
+            .keys
+            .get(x.key as usize)
+            .map_or("", |k| k.1.as_str())
+    };
+    pairs.par_sort_unstable_by(|a, b| {
+        (a.rank, a.name)
+            .cmp(&(b.rank, b.name))
+            .then_with(|| name(a).cmp(name(b)))
+            .then(a.n.cmp(&b.n))
+    });
+    drop(rank);
+    drop(ecos);
+    let mut keys: Vec<((String, String), Vec<u32>)> = Vec::new();
+    for x in pairs {
+        let Some(key) = all[x.at as usize].head.keys.get_mut(x.key as usize) else {
+            continue;
+        };
+        match keys.last_mut() {
+            Some((last, advs)) if last == key => advs.push(x.n),
+            _ => keys.push((std::mem::take(key), vec![x.n])),
+        }
+    }
+    keys
 }
 
 /// The warm path: the advisories under the wanted keys, read from the zip by the index.
@@ -590,34 +763,74 @@ fn warm(
     ))
 }
 
-/// The uncompressed bytes of one entry, checked against its size and CRC-32.
-fn inflate(at: &At, e: &Entry) -> Result<Vec<u8>, String> {
-    // The index's sizes are checked before anything is allocated by them.
-    if e.size > MAX_RECORD || e.compressed > MAX_RECORD.saturating_mul(2) {
-        return Err("an entry larger than ddf reads".into());
+/// Refuses an entry whose sizes are larger than ddf reads, before anything is allocated or read
+/// by them. A deflated entry of at most [`MAX_RECORD`] bytes has fewer than twice as many
+/// compressed (stored blocks add a few bytes per 64 KiB).
+fn check_sizes(e: &Entry) -> Result<(), String> {
+    if e.size > MAX_RECORD {
+        return Err(format!("more than {MAX_RECORD} bytes uncompressed"));
     }
-    let raw = at
-        .read_exact_at(e.data_start, e.compressed as usize)
-        .map_err(|x| x.to_string())?;
-    let bytes = if e.deflated {
-        let mut out = Vec::with_capacity(e.size as usize);
-        flate2::read::DeflateDecoder::new(&raw[..])
-            .take(e.size + 1)
-            .read_to_end(&mut out)
-            .map_err(|x| x.to_string())?;
+    if e.compressed > MAX_RECORD.saturating_mul(2) {
+        return Err(format!("more than {} bytes compressed", MAX_RECORD * 2));
+    }
+    Ok(())
+}
+
+/// The uncompressed bytes of entry `e` from its compressed bytes `raw`: inflated into `out`
+/// with `inflater` (reset first), or `raw` itself when stored; checked against its size and
+/// CRC-32 as `source` gives them. At most the entry's size plus one byte is ever inflated.
+fn inflate_into<'a>(
+    raw: &'a [u8],
+    e: &Entry,
+    out: &'a mut Vec<u8>,
+    inflater: &mut flate2::Decompress,
+    source: &str,
+) -> Result<&'a [u8], String> {
+    check_sizes(e)?;
+    let size = e.size as usize;
+    let bytes: &[u8] = if e.deflated {
+        out.clear();
+        // One byte of room beyond the size: an entry that inflates to more is caught.
+        out.reserve(size + 1);
+        inflater.reset(false);
+        loop {
+            let (read, wrote) = (inflater.total_in(), inflater.total_out());
+            let from = usize::try_from(read).unwrap_or(usize::MAX).min(raw.len());
+            let status = inflater
+                .decompress_vec(&raw[from..], out, flate2::FlushDecompress::Finish)
+                .map_err(|x| format!("not valid deflate data: {x}"))?;
+            if status == flate2::Status::StreamEnd || out.len() > size {
+                break;
+            }
+            if inflater.total_in() == read && inflater.total_out() == wrote {
+                return Err("its deflate data ends early".into());
+            }
+        }
         out
     } else {
         raw
     };
-    if bytes.len() as u64 != e.size {
-        return Err("its size is not the one indexed".into());
+    if bytes.len() != size {
+        return Err(format!("its size is not the {size} bytes of {source}"));
     }
     let mut crc = flate2::Crc::new();
-    crc.update(&bytes);
+    crc.update(bytes);
     if crc.sum() != e.crc {
-        return Err("its CRC-32 is not the one indexed".into());
+        return Err(format!("its CRC-32 is not the one of {source}"));
     }
     Ok(bytes)
+}
+
+/// The uncompressed bytes of one entry, read by its offset, checked against its size and CRC-32.
+fn inflate(at: &At, e: &Entry) -> Result<Vec<u8>, String> {
+    // The index's sizes are checked before anything is allocated by them.
+    check_sizes(e).map_err(|_| String::from("an entry larger than ddf reads"))?;
+    let raw = at
+        .read_exact_at(e.data_start, e.compressed as usize)
+        .map_err(|x| x.to_string())?;
+    let mut out = Vec::new();
+    let mut inflater = flate2::Decompress::new(false);
+    inflate_into(&raw, e, &mut out, &mut inflater, "the index").map(<[u8]>::to_vec)
 }
 
 fn put_u32(out: &mut Vec<u8>, v: u32) {
@@ -807,6 +1020,7 @@ fn decode(bytes: &[u8]) -> Result<Index, Unusable> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vuln::osv::key;
 
     const GO: &str = r#"{"id":"GO-1","aliases":["CVE-1"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/a"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.0"}]}]}]}"#;
     const GHSA: &str = r#"{"id":"GHSA-1","aliases":["CVE-1"],"withdrawn":"2025-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"example.com/a"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.3.0"}]}]},{"package":{"ecosystem":"PyPI","name":"Some_Pkg"}}]}"#;
@@ -951,6 +1165,104 @@ mod tests {
             ..e.clone()
         };
         assert!(inflate(&at, &beyond).is_err());
+    }
+
+    /// A record the first pass does not vouch for but the parser reads (a member given twice:
+    /// the last one counts) is read by the parser, wanted or not; a malformed record under no
+    /// wanted key is refused with the parser's message, as before the first pass.
+    #[test]
+    fn the_parser_decides_what_the_first_pass_does_not_vouch_for() {
+        let dir = tempfile::tempdir().expect("dir");
+        let z = dir.path().join("all.zip");
+        let dup = br#"{"id":"DUP-1","affected":[{"package":{"ecosystem":"npm","name":"a"}}],"affected":[{"package":{"ecosystem":"npm","name":"b"}}]}"#;
+        assert!(osv_head::head(dup).is_none());
+        zip_of(
+            &z,
+            &[("GO-1.json", GO.as_bytes()), ("DUP-1.json", &dup[..])],
+        );
+        let whole = Database::load(&z).expect("whole");
+        for w in [wanted(&[("npm", "b")]), wanted(&[("Go", "example.com/a")])] {
+            let pass = stream(&z, &w, MIN_BUDGET).expect("stream");
+            let keys: Vec<_> = pass.index.keys.iter().map(|(k, _)| k.clone()).collect();
+            assert_eq!(
+                keys,
+                vec![
+                    ("Go".to_string(), "example.com/a".to_string()),
+                    ("npm".to_string(), "b".to_string())
+                ]
+            );
+            for (e, n) in [("npm", "b"), ("Go", "example.com/a")] {
+                let ids = |db: &Database| -> Vec<String> {
+                    db.lookup(e, n)
+                        .iter()
+                        .map(|&(a, _)| db.advisories[a as usize].id.clone())
+                        .collect()
+                };
+                if w.contains(&key(e, n)) {
+                    assert_eq!(ids(&pass.db), ids(&whole), "{e} {n}");
+                }
+            }
+        }
+        let bad = br#"{"id":"BAD-1","affected":[{"package":{"ecosystem":"npm","name":"zzz"},"versions":[1]}]}"#;
+        zip_of(
+            &z,
+            &[("GO-1.json", GO.as_bytes()), ("BAD-1.json", &bad[..])],
+        );
+        let err = stream(&z, &wanted(&[("Go", "example.com/a")]), MIN_BUDGET)
+            .err()
+            .expect("refused");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "1 OSV record cannot be read; first: {}!BAD-1.json: $.affected[0].versions[0]: expected a string, found a number",
+                z.display()
+            )
+        );
+        assert_eq!(
+            err.to_string(),
+            Database::load(&z).expect_err("refused").to_string()
+        );
+    }
+
+    /// Overwrites the bytes at offset `at` of the first central directory record of a zip.
+    fn patch_directory(path: &Path, at: usize, bytes: &[u8]) {
+        let mut b = std::fs::read(path).expect("read");
+        let cd = b
+            .windows(4)
+            .position(|w| w == [0x50, 0x4b, 0x01, 0x02])
+            .expect("central directory");
+        b[cd + at..cd + at + bytes.len()].copy_from_slice(bytes);
+        std::fs::write(path, b).expect("write");
+    }
+
+    /// An entry whose bytes do not match what the zip's directory says of them is refused,
+    /// naming it: never read as if it were sound.
+    #[test]
+    fn an_entry_unlike_its_directory_record_is_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let z = dir.path().join("all.zip");
+        let cases: [(usize, u32, &str); 3] = [
+            // CRC-32 (offset 16), uncompressed size (24): one less, and far more.
+            (
+                16,
+                0x1234_5678,
+                "GO-1.json: its CRC-32 is not the one of the zip's directory",
+            ),
+            (24, GO.len() as u32 - 1, "GO-1.json: its size is not the"),
+            (
+                24,
+                100_000_000,
+                "GO-1.json: more than 67108864 bytes uncompressed",
+            ),
+        ];
+        for (at, value, expect) in cases {
+            zip_of(&z, &[("GO-1.json", GO.as_bytes())]);
+            patch_directory(&z, at, &value.to_le_bytes());
+            let err = stream(&z, &FxHashSet::default(), MIN_BUDGET)
+                .err()
+                .expect("refused");
+            assert!(err.to_string().contains(expect), "{err}");
+        }
     }
 
     #[test]
