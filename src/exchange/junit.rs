@@ -257,15 +257,17 @@ fn outcome_of(node: roxmltree::Node<'_, '_>) -> Outcome {
     outcome
 }
 
-/// Line numbers of byte offsets asked for in increasing order.
-struct LineCounter<'t> {
+/// Line numbers of byte offsets asked for in increasing order: each call counts the line breaks
+/// since the previous offset only (roxmltree's `text_pos_at` counts from the start of the text
+/// at each call, which made reading a large file quadratic). Also used by the ReqIF reader.
+pub(crate) struct LineCounter<'t> {
     text: &'t [u8],
     at: usize,
     line: u32,
 }
 
 impl<'t> LineCounter<'t> {
-    fn new(text: &'t str) -> Self {
+    pub(crate) fn new(text: &'t str) -> Self {
         LineCounter {
             text: text.as_bytes(),
             at: 0,
@@ -273,7 +275,8 @@ impl<'t> LineCounter<'t> {
         }
     }
 
-    fn line_at(&mut self, offset: usize) -> u32 {
+    /// The 1-based line of byte offset `offset`.
+    pub(crate) fn line_at(&mut self, offset: usize) -> u32 {
         let offset = offset.min(self.text.len());
         if offset < self.at {
             // Not in order (never for descendants in document order): count afresh.
