@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 // Parsing 20,000 front-matters on every core allocates millions of small values: glibc's
 // allocator spends a good part of a check growing and locking its per-thread arenas.
+// `--features system-alloc` keeps the system allocator, so heaptrack can see every allocation
+// (docs/benchmarks.md).
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

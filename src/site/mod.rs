@@ -234,6 +234,9 @@ pub struct SiteWriter {
     dirs: std::sync::Mutex<rustc_hash::FxHashSet<PathBuf>>,
     /// Files written.
     written: std::sync::atomic::AtomicUsize,
+    /// Folders of the old site found to be real folders (not links), by relative path.
+    #[cfg(target_os = "linux")]
+    old_dirs: std::sync::Mutex<rustc_hash::FxHashMap<String, bool>>,
 }
 
 impl SiteWriter {
@@ -282,6 +285,8 @@ impl SiteWriter {
             existed,
             dirs: Default::default(),
             written: Default::default(),
+            #[cfg(target_os = "linux")]
+            old_dirs: Default::default(),
         })
     }
 
@@ -302,10 +307,105 @@ impl SiteWriter {
                 dirs.insert(dir.to_path_buf());
             }
         }
-        std::fs::write(&target, &f.bytes).map_err(write_err(&target))?;
+        if !self.link_unchanged(&f.path, &target, &f.bytes) {
+            std::fs::write(&target, &f.bytes).map_err(write_err(&target))?;
+        }
         self.written
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Puts the old site's copy of `rel` into the new site by a hard link, when that copy holds
+    /// exactly `bytes`: a file of its own (one link), read and compared in full, so the new site
+    /// depends on nothing but the input. A rebuild then frees and allocates an inode only for
+    /// the pages that changed. That matters beyond the bytes not written: on ext4 without a
+    /// journal, every new inode is searched for past the inodes deleted in the last minutes,
+    /// so a rebuild that replaced every file of the previous one spent most of its time in the
+    /// kernel (a 5,000-record site: 5 s instead of 0.3 s to create the files). `false` when the
+    /// page must be written (no old site, no such file, different bytes, any error).
+    #[cfg(target_os = "linux")]
+    fn link_unchanged(&self, rel: &str, target: &Path, bytes: &[u8]) -> bool {
+        use std::io::Read;
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        if !self.existed || !self.old_dir_is_real(rel) {
+            return false;
+        }
+        let old = self.out.join(rel);
+        let Ok(mut file) = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&old)
+        else {
+            return false;
+        };
+        let Ok(meta) = file.metadata() else {
+            return false;
+        };
+        if !meta.is_file() || meta.nlink() != 1 || meta.len() != bytes.len() as u64 {
+            return false;
+        }
+        // One byte more than expected is read, so a file that grew since is seen as different.
+        let mut buf = Vec::with_capacity(bytes.len() + 1);
+        if file
+            .by_ref()
+            .take(bytes.len() as u64 + 1)
+            .read_to_end(&mut buf)
+            .is_err()
+            || buf != bytes
+        {
+            return false;
+        }
+        // The inode compared is the one linked: through the open descriptor, not the name,
+        // which could have been replaced meanwhile.
+        use std::os::fd::AsRawFd;
+        let proc = format!("/proc/self/fd/{}", file.as_raw_fd());
+        let (Ok(from), Ok(to)) = (
+            std::ffi::CString::new(proc),
+            std::ffi::CString::new(target.as_os_str().as_encoded_bytes()),
+        ) else {
+            return false;
+        };
+        // SAFETY: both are valid NUL-terminated paths that outlive the call; linkat only reads
+        // them.
+        let rc = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                from.as_ptr(),
+                libc::AT_FDCWD,
+                to.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        rc == 0
+    }
+
+    /// Elsewhere every page is written.
+    #[cfg(not(target_os = "linux"))]
+    fn link_unchanged(&self, _rel: &str, _target: &Path, _bytes: &[u8]) -> bool {
+        false
+    }
+
+    /// Whether the folder of `rel` in the old site is a real folder inside it (no component a
+    /// symbolic link), so a page is only ever taken from the old site itself. Answered once
+    /// per folder.
+    #[cfg(target_os = "linux")]
+    fn old_dir_is_real(&self, rel: &str) -> bool {
+        let Some((dir, _)) = rel.rsplit_once('/') else {
+            return true;
+        };
+        let Ok(mut known) = self.old_dirs.lock() else {
+            return false;
+        };
+        if let Some(&real) = known.get(dir) {
+            return real;
+        }
+        let mut path = self.out.clone();
+        let real = dir.split('/').all(|part| {
+            path.push(part);
+            std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir())
+        });
+        known.insert(dir.to_string(), real);
+        real
     }
 
     /// Puts the new site in place and removes the old one. Returns the number of files written.
@@ -523,6 +623,66 @@ mod tests {
             // Nothing was left beside it either.
             assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_rebuild_keeps_the_files_of_unchanged_pages_and_only_those() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("site");
+        let page = |path: &str, text: &str| OutFile {
+            path: path.into(),
+            bytes: text.as_bytes().to_vec(),
+        };
+        let ino = |rel: &str| std::fs::metadata(out.join(rel)).expect(rel).ino();
+        let first = [
+            page("index.html", "home"),
+            page("records/A.html", "page A"),
+            page("records/B.html", "page B"),
+            page("records/C.html", "page C"),
+            page("walk/D.html", "page D"),
+        ];
+        write_site(&out, &first).expect("first build");
+        let before: Vec<u64> = first.iter().map(|f| ino(&f.path)).collect();
+        // Tampered with after the first build: same size, other bytes. Linked to a file
+        // outside the site. A folder replaced by a link to another folder holding the same page.
+        std::fs::write(out.join("records/B.html"), "page X").expect("tamper");
+        let tampered = ino("records/B.html");
+        let outside = dir.path().join("outside.html");
+        std::fs::write(&outside, "page C").expect("write");
+        std::fs::remove_file(out.join("records/C.html")).expect("rm");
+        std::fs::hard_link(&outside, out.join("records/C.html")).expect("link");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).expect("mkdir");
+        std::fs::write(elsewhere.join("D.html"), "page D").expect("write");
+        std::fs::remove_dir_all(out.join("walk")).expect("rm");
+        std::os::unix::fs::symlink(&elsewhere, out.join("walk")).expect("symlink");
+        let second = [
+            page("index.html", "home, changed"),
+            page("records/A.html", "page A"),
+            page("records/B.html", "page B"),
+            page("records/C.html", "page C"),
+            page("walk/D.html", "page D"),
+        ];
+        write_site(&out, &second).expect("rebuild");
+        for f in &second {
+            assert_eq!(std::fs::read(out.join(&f.path)).expect("read"), f.bytes);
+        }
+        assert_eq!(ino("records/A.html"), before[1], "unchanged page kept");
+        assert_ne!(ino("index.html"), before[0], "changed page written anew");
+        assert_ne!(ino("records/B.html"), tampered, "tampered page not kept");
+        let c = std::fs::metadata(out.join("records/C.html")).expect("C");
+        assert_ne!(c.ino(), std::fs::metadata(&outside).expect("outside").ino());
+        assert_eq!(c.nlink(), 1, "no link to a file outside the site");
+        assert_ne!(
+            ino("walk/D.html"),
+            std::fs::metadata(elsewhere.join("D.html"))
+                .expect("D")
+                .ino(),
+            "nothing taken through a link out of the site"
+        );
+        assert_eq!(std::fs::read(&outside).expect("outside"), b"page C");
     }
 
     #[test]
