@@ -3700,8 +3700,60 @@ fn cmd_site_scale(o: &Opts) -> Result<(), String> {
             size.1 as f64 / 1e6,
             runs.len() + 1
         );
+        // The day-to-day case: one record edited, then a rebuild (as `ddf serve` does on save).
+        let (path, changed) = edit_one_record(&dir)?;
+        let run = run_ddf(ddf, &dir, &["build", "-o", &out_s])?;
+        if run.exit != 0 {
+            return Err(format!(
+                "ddf build exited with {}: {}",
+                run.exit, run.stderr
+            ));
+        }
+        let (after, _) = tree_digest(&out)?;
+        let before = first.unwrap_or_default();
+        let differ = after
+            .iter()
+            .filter(|(p, h)| {
+                before
+                    .binary_search_by(|(q, _)| q.cmp(p))
+                    .map_or(true, |k| before[k].1 != *h)
+            })
+            .count();
+        println!("{n} records, rebuild after editing the title of {path} ({changed})");
+        println!(
+            "  ddf build       {:.2} s, CPU {:.2} s (system {:.2} s), peak {:.0} MB; {differ} files changed",
+            run.wall.as_secs_f64(),
+            run.cpu.as_secs_f64(),
+            run.sys.as_secs_f64(),
+            run.maxrss_kib as f64 * 1024.0 / 1e6
+        );
     }
     Ok(())
+}
+
+/// Edits the title of the first design input of the DDF in `dir` (the smallest `DI-*.md` file
+/// name), as a person saving a record does. Returns its path and what changed.
+fn edit_one_record(dir: &Path) -> Result<(String, String), String> {
+    let folder = dir.join("records").join("design-input");
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .map_err(|e| format!("{}: {e}", folder.display()))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    names.sort();
+    let name = names.first().ok_or("no design input to edit")?;
+    let path = folder.join(name);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let edited = text.replacen("\ntitle: ", "\ntitle: Edited ", 1);
+    if edited == text {
+        return Err(format!("{}: no title line", path.display()));
+    }
+    std::fs::write(&path, edited).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((
+        format!("records/design-input/{name}"),
+        "title prefixed with `Edited`".into(),
+    ))
 }
 
 /// The first release record of the DDF in `dir` (the smallest `REL-*.md` file name).

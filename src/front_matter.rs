@@ -139,12 +139,15 @@ pub struct KeyIndex {
     /// of ASCII letters, digits, `-` and `_`, as an id is written) in its value, built on the
     /// first [`KeyIndex::token_pos`] for that key.
     /// Made on the first look-up: most records are never asked.
-    words: OnceLock<Box<[OnceLock<FxHashMap<Box<str>, Pos>>]>>,
+    words: OnceLock<Box<[OnceLock<Words>]>>,
     /// How many more [`KeyIndex::token_pos`] look-ups of text that is not one word may scan
     /// a value: each scan is linear, and a list of thousands of such items must not make the
     /// rules quadratic. Past it the value's position stands in.
     scans_left: ScanBudget,
 }
+
+/// The first position of each word of a value.
+type Words = FxHashMap<Box<str>, Pos>;
 
 /// Up to this many keys, [`KeyIndex`] finds a key by a scan of its keys rather than a map.
 const LINEAR_KEYS: usize = 24;
