@@ -26,17 +26,28 @@ pub fn load(
     templates_dir: &str,
     name: &str,
 ) -> Result<Option<String>, String> {
+    Ok(load_override(source, templates_dir, name)?.or_else(|| builtin(name)))
+}
+
+/// The DDF's own file for template `name` (`None` when it has none and the built-in applies):
+/// whether a template is overridden, and by what. Errors as [`load`]'s.
+pub fn load_override(
+    source: &dyn Source,
+    templates_dir: &str,
+    name: &str,
+) -> Result<Option<String>, String> {
     let path = format!("{templates_dir}/{name}");
     match source.read(&path) {
         Ok(Some(bytes)) => String::from_utf8(bytes)
             .map(Some)
             .map_err(|_| format!("{path}: the template is not UTF-8")),
-        Ok(None) => Ok(builtin(name)),
+        Ok(None) => Ok(None),
         Err(e) => Err(e.to_string()),
     }
 }
 
-fn builtin(name: &str) -> Option<String> {
+/// The built-in template `name`, if there is one.
+pub fn builtin(name: &str) -> Option<String> {
     BUILTIN
         .iter()
         .find(|(n, _)| *n == name)

@@ -3,6 +3,11 @@
 //! The templates are Tera files under `site/` in the built-in set ([`crate::templates::BUILTIN`]);
 //! the DDF's templates folder overrides any of them file by file. Names end in `.html`, so Tera
 //! escapes every value unless a template marks it `| safe` (only `body_html`, already sanitised).
+//! The record and walk pages, most of a site, are written by [`native`] instead when the DDF
+//! overrides neither their templates nor the layout: the same bytes, without the template engine.
+
+pub mod html;
+pub mod native;
 
 use super::views::{self, SiteView};
 use super::{Input, OutFile, SiteError};
@@ -11,6 +16,12 @@ use rayon::prelude::*;
 
 /// The layout every page template extends; registered first.
 pub const BASE: &str = "site/base.html";
+
+/// The record page's template.
+pub const RECORD: &str = "site/record.html";
+
+/// The audit trace walk page's template.
+pub const WALK: &str = "site/walk.html";
 
 /// The site's page templates: every built-in `site/*.html`, the layout first (the others
 /// extend it).
@@ -27,25 +38,24 @@ pub fn template_names() -> Vec<&'static str> {
 /// `v` as a CSS class name part: lowercase letters and digits, anything else `-` (the `slug`
 /// filter, for classes such as `s-approved` on status badges).
 pub fn slug(v: &str) -> String {
-    v.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(v.len());
+    html::slug_into(v, &mut out);
+    out
 }
 
 /// A status as its badge says it (the `badge` filter, `verified=site.approvals_verified`):
 /// `approved` is "approval not verified" when the site does not verify signatures (no Git
 /// history, or `status-signed` off), so an unchecked claim never shows as a green "approved".
 pub fn badge(status: &str, verified: bool) -> String {
+    badge_text(status, verified).to_string()
+}
+
+/// [`badge`] without the copy, for the pages written natively.
+pub fn badge_text(status: &str, verified: bool) -> &str {
     if status == "approved" && !verified {
-        "approval not verified".into()
+        "approval not verified"
     } else {
-        status.to_string()
+        status
     }
 }
 
@@ -123,6 +133,8 @@ pub fn stylesheet(source: &dyn Source, templates_dir: &str) -> Result<String, Si
 /// The templates, parsed once and shared by the rendering threads.
 pub struct Renderer {
     tera: tera::Tera,
+    /// Which pages are written by [`native`] rather than through their templates.
+    native: Native,
     /// Write each page's template context as JSON instead of rendering it (`--context`).
     contexts: bool,
     /// The releases placed in history, which the change log and the release pages both need:
@@ -144,15 +156,7 @@ pub struct Renderer {
 /// paper, since a `<style>` element's text is not decoded.
 pub fn css_string(v: &str) -> String {
     let mut out = String::with_capacity(v.len() + 2);
-    out.push('"');
-    for c in v.chars() {
-        if c.is_alphanumeric() || " .,:;-_()/+#·@".contains(c) {
-            out.push(c);
-        } else {
-            out.push_str(&format!("\\{:x} ", c as u32));
-        }
-    }
-    out.push('"');
+    html::css_string_into(v, &mut out);
     out
 }
 
@@ -164,19 +168,24 @@ fn escape_html(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()>
     let bytes = input.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let entity: &[u8] = match b {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'>' => b"&gt;",
-            b'"' => b"&quot;",
-            b'\'' => b"&#39;",
-            _ => continue,
+        let Some(entity) = html::entity(b) else {
+            continue;
         };
         out.write_all(&bytes[start..i])?;
-        out.write_all(entity)?;
+        out.write_all(entity.as_bytes())?;
         start = i + 1;
     }
     out.write_all(&bytes[start..])
+}
+
+/// The pages [`native`] writes: each only when the DDF's templates folder overrides neither its
+/// template nor the layout, so an override always takes effect, and never for `--context`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Native {
+    /// Record pages (`site/record.html`).
+    pub record: bool,
+    /// Audit trace walk pages (`site/walk.html`).
+    pub walk: bool,
 }
 
 /// One unit of rendering work.
@@ -201,17 +210,28 @@ impl Renderer {
         tera.register_filter("badge", |v: &str, kw: tera::Kwargs, _: &tera::State| {
             badge(v, kw.get::<bool>("verified").ok().flatten().unwrap_or(true))
         });
+        let mut overridden = rustc_hash::FxHashSet::default();
         for name in template_names() {
-            let text = crate::templates::load(source, templates_dir, name)
-                .map_err(SiteError::Template)?
+            let own = crate::templates::load_override(source, templates_dir, name)
+                .map_err(SiteError::Template)?;
+            if own.is_some() {
+                overridden.insert(name);
+            }
+            let text = own
+                .or_else(|| crate::templates::builtin(name))
                 .ok_or_else(|| {
                     SiteError::Template(format!("template {name}: not found (built-in missing)"))
                 })?;
             tera.add_raw_template(name, &text)
                 .map_err(|e| SiteError::Template(format!("template {name}: {e}")))?;
         }
+        let built_in = |page: &str| !overridden.contains(BASE) && !overridden.contains(page);
         Ok(Renderer {
             tera,
+            native: Native {
+                record: built_in(RECORD),
+                walk: built_in(WALK),
+            },
             contexts: false,
             timeline: std::sync::OnceLock::new(),
             logged: std::sync::OnceLock::new(),
@@ -224,6 +244,10 @@ impl Renderer {
     pub fn contexts(source: &dyn Source, templates_dir: &str) -> Result<Renderer, SiteError> {
         Ok(Renderer {
             contexts: true,
+            native: Native {
+                record: false,
+                walk: false,
+            },
             ..Renderer::new(source, templates_dir)?
         })
     }
@@ -278,6 +302,38 @@ impl Renderer {
             path,
             bytes: text.into_bytes(),
         })
+    }
+
+    /// The record page `view` into the file `path`: written natively unless the templates
+    /// override it ([`Native`]).
+    pub fn record_page(
+        &self,
+        path: String,
+        view: &views::RecordView,
+    ) -> Result<OutFile, SiteError> {
+        if self.native.record {
+            return Ok(OutFile {
+                path,
+                bytes: native::record(view).into_bytes(),
+            });
+        }
+        self.page(RECORD, path, view)
+    }
+
+    /// The walk page `view` into the file `path`: written natively unless the templates override
+    /// it ([`Native`]).
+    pub fn walk_page(
+        &self,
+        path: String,
+        view: &super::walk::WalkView,
+    ) -> Result<OutFile, SiteError> {
+        if self.native.walk {
+            return Ok(OutFile {
+                path,
+                bytes: native::walk(view).into_bytes(),
+            });
+        }
+        self.page(WALK, path, view)
     }
 
     /// Every HTML page and CSV download of the site, in no particular order (the caller sorts).
@@ -335,7 +391,7 @@ impl Renderer {
                     Job::Record(i) => {
                         let view = views::record(input, &site, &shared, i)?;
                         let path = format!("records/{}.html", corpus.records[i].id);
-                        pass(self.page("site/record.html", path, &view)?)?;
+                        pass(self.record_page(path, &view)?)?;
                     }
                 }
                 Ok(())

@@ -791,11 +791,7 @@ pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<Out
         .par_iter()
         .map(|&i| {
             let view = walk(input, &sh, site, i);
-            r.page(
-                "site/walk.html",
-                format!("walk/{}.html", corpus.records[i].id),
-                &view,
-            )
+            r.walk_page(format!("walk/{}.html", corpus.records[i].id), &view)
         })
         .collect()
 }

@@ -27,6 +27,7 @@ mod serve;
 mod signatures;
 mod site;
 mod site_audit;
+mod site_native;
 mod site_registers;
 mod site_risk;
 mod site_search;
