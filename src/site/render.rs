@@ -22,6 +22,8 @@ pub const RECORD: &str = "site/record.html";
 
 /// The audit trace walk page's template.
 pub const WALK: &str = "site/walk.html";
+/// The trace matrix's template.
+pub const TRACE: &str = "site/trace.html";
 
 /// The site's page templates: every built-in `site/*.html`, the layout first (the others
 /// extend it).
@@ -112,7 +114,14 @@ fn check(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile
 
 fn trace(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {
     let (view, csvs) = views::trace(input, site);
-    let mut out = vec![r.page("site/trace.html", "trace.html".into(), &view)?];
+    let mut out = vec![if r.native.trace {
+        OutFile {
+            path: "trace.html".into(),
+            bytes: native::trace(&view).into_bytes(),
+        }
+    } else {
+        r.page(TRACE, "trace.html".into(), &view)?
+    }];
     out.extend(csvs.into_iter().map(|(path, text)| OutFile {
         path,
         bytes: text.into_bytes(),
@@ -186,6 +195,8 @@ pub struct Native {
     pub record: bool,
     /// Audit trace walk pages (`site/walk.html`).
     pub walk: bool,
+    /// The trace matrix (`site/trace.html`).
+    pub trace: bool,
 }
 
 /// One unit of rendering work.
@@ -231,6 +242,7 @@ impl Renderer {
             native: Native {
                 record: built_in(RECORD),
                 walk: built_in(WALK),
+                trace: built_in(TRACE),
             },
             contexts: false,
             timeline: std::sync::OnceLock::new(),
@@ -247,6 +259,7 @@ impl Renderer {
             native: Native {
                 record: false,
                 walk: false,
+                trace: false,
             },
             ..Renderer::new(source, templates_dir)?
         })

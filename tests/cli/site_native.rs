@@ -1,4 +1,4 @@
-//! The record and walk pages ddf writes without Tera are the bytes the built-in templates make:
+//! The record, walk and trace matrix pages ddf writes without Tera are the bytes the built-in templates make:
 //! each fixture is built twice, once as it is (the native pages) and once with the built-in
 //! layout copied, byte for byte, into the DDF's templates folder (an override, so every page goes
 //! through Tera), and every file of the two sites is compared.
@@ -76,7 +76,8 @@ fn both_ways(root: &Path) -> (usize, usize) {
                 around(&b)
             );
         }
-        let page = path.starts_with("records/") || path.starts_with("walk/");
+        let page =
+            path.starts_with("records/") || path.starts_with("walk/") || path == "trace.html";
         if page {
             assert!(
                 String::from_utf8_lossy(&marked[path]).ends_with("<!-- through Tera -->\n"),
@@ -86,6 +87,10 @@ fn both_ways(root: &Path) -> (usize, usize) {
         records += usize::from(path.starts_with("records/"));
         walks += usize::from(path.starts_with("walk/"));
     }
+    assert!(
+        native.contains_key("trace.html"),
+        "the trace matrix was compared"
+    );
     (records, walks)
 }
 

@@ -14,7 +14,9 @@
 
 use super::html::Html;
 use super::{badge_text, type_label};
-use crate::site::views::{ChainView, LinkView, RecordRef, RecordView, RevisionView, SiteView};
+use crate::site::views::{
+    ChainView, LinkView, RecordRef, RecordView, RevisionView, SiteView, TraceView,
+};
 use crate::site::walk::{HopView, StepView, WalkView};
 
 /// An `Option<String>` as a template tests it (`{% if x %}`): present and not empty.
@@ -747,6 +749,117 @@ fn walk_hop(h: &mut Html, v: &WalkView, hop: &HopView) {
         h.raw("</p>");
     }
     h.raw("\n</div>\n");
+}
+
+/// The trace matrix page (`site/trace.html`). It is the largest page of a site (53 MB at
+/// 100,000 records), and its Tera context alone took 850 MB there.
+pub fn trace(v: &TraceView) -> String {
+    let cells: usize = v
+        .matrices
+        .iter()
+        .map(|m| m.rows.len() * m.columns.len())
+        .sum();
+    let mut h = Html::with_capacity(4 * 1024 + cells * 96);
+    let site = &v.site;
+    base(
+        &mut h,
+        site,
+        Blocks {
+            title: &|h| {
+                h.raw("Trace matrix · ").text(&site.title);
+            },
+            print_title: &|h| {
+                h.raw("\"Trace matrix · \" ").css(&site.title);
+            },
+            // The layout's own block.
+            print_id: &|h| {
+                h.raw("\"rev \" ").css(&site.built);
+            },
+            content: &|h| trace_content(h, v),
+        },
+    );
+    h.finish()
+}
+
+fn trace_content(h: &mut Html, v: &TraceView) {
+    h.raw("\n<h1>Trace matrix</h1>\n<p>Each row is a start record and the next record that traces to it, each with its title; a column with no record, or an evidence column with no passing result, is a <span class=\"gap\">gap</span>.</p>\n");
+    if v.matrices.is_empty() {
+        h.raw("<p class=\"none\">No records to trace from.</p>\n");
+    }
+    for m in &v.matrices {
+        h.raw("<section class=\"matrix\">\n<h2>From ")
+            .text(&type_label(&m.from))
+            .raw("</h2>\n<p>")
+            .int(m.rows.len())
+            .raw(" row");
+        if m.rows.len() != 1 {
+            h.raw("s");
+        }
+        h.raw(", ");
+        if m.rows_with_gaps > 0 {
+            h.raw("<span class=\"error\">")
+                .int(m.rows_with_gaps)
+                .raw(" with gaps</span>");
+        } else {
+            h.raw("<span class=\"ok\">no gaps</span>");
+        }
+        h.raw(" · <a href=\"")
+            .text(&m.csv)
+            .raw("\">CSV</a></p>\n<div class=\"wide\">\n<table class=\"trace\">\n<thead><tr>");
+        for c in &m.columns {
+            h.raw("<th>").text(&type_label(c)).raw("</th>");
+        }
+        h.raw("</tr></thead>\n<tbody>\n");
+        for row in &m.rows {
+            h.raw("<tr>");
+            for cell in row {
+                h.raw("<td");
+                if cell.gap {
+                    h.raw(" class=\"gap\"");
+                } else if cell.repeat {
+                    h.raw(" class=\"repeat\"");
+                }
+                h.raw(">");
+                for (k, x) in cell.records.iter().enumerate() {
+                    match some(&x.record.href) {
+                        Some(href) => {
+                            h.raw("<a href=\"")
+                                .text(href)
+                                .raw("\">")
+                                .text(&x.record.id)
+                                .raw("</a>");
+                        }
+                        None => {
+                            h.text(&x.record.id);
+                        }
+                    }
+                    h.raw(" <span class=\"title\">")
+                        .text(&x.record.title)
+                        .raw("</span>");
+                    if let Some(result) = some(&x.result).filter(|r| *r != "pass") {
+                        h.raw(" <span class=\"result-")
+                            .slug(result)
+                            .raw("\">(")
+                            .text(result)
+                            .raw(")</span>");
+                    }
+                    if k + 1 < cell.records.len() {
+                        h.raw("<br>");
+                    }
+                }
+                if cell.gap {
+                    if !cell.records.is_empty() {
+                        h.raw("<br>");
+                    }
+                    h.raw("<strong>GAP</strong>");
+                }
+                h.raw("</td>");
+            }
+            h.raw("</tr>\n");
+        }
+        h.raw("</tbody>\n</table>\n</div>\n</section>\n");
+    }
+    h.raw("\n");
 }
 
 #[cfg(test)]
