@@ -467,8 +467,9 @@ pub(crate) fn has_page(corpus: &Corpus, i: usize) -> bool {
 
 /// The page of record `id`, relative to the site root, if it has one.
 pub(crate) fn record_href(corpus: &Corpus, id: &str) -> Option<String> {
-    let &i = corpus.by_id.get(id)?;
-    has_page(corpus, i).then(|| format!("records/{id}.html"))
+    // `has_page` of the record `by_id` names, without looking the id up a second time: every
+    // record reference on every page asks this.
+    (corpus.by_id.contains_key(id) && is_valid_id(id)).then(|| format!("records/{id}.html"))
 }
 
 /// Whether `name` (a type name, a rule id) may become a file name: only lowercase letters,

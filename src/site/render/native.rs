@@ -1130,7 +1130,7 @@ mod tests {
             record: rec(
                 &format!("RC-{k}"),
                 ["approved", "draft", ""][k % 3],
-                (k % 2 == 0).then_some("records/RC.html"),
+                k.is_multiple_of(2).then_some("records/RC.html"),
             ),
             via: (0..k % 3)
                 .map(|j| evil(&format!("mitigates HS-{j}")))
