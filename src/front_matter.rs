@@ -274,6 +274,13 @@ impl KeyIndex {
         }
     }
 
+    /// Drops the word index [`KeyIndex::token_pos`] built, which a later look-up builds again.
+    /// The structure rules locate every link of every record and then call this: kept, the
+    /// indexes of 100,000 records held 80 MB for the few look-ups findings make afterwards.
+    pub fn release_words(&mut self) {
+        self.words = OnceLock::new();
+    }
+
     /// The first occurrence of `key`.
     pub fn get(&self, key: &str) -> Option<&KeySpan> {
         self.first_of(key).map(|i| &self.keys[i])
@@ -762,6 +769,13 @@ mod tests {
             idx.token_pos("traces_to", "UN-99999"),
             idx.value_pos("traces_to"),
             "not written: the value's position"
+        );
+        let mut idx = idx;
+        idx.release_words();
+        assert_eq!(
+            idx.token_pos("traces_to", "UN-00007"),
+            Some(Pos::new(10, 5)),
+            "built again after a release"
         );
     }
 

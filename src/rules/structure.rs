@@ -257,6 +257,7 @@ pub fn validate_record(r: &mut Record, config: &Config, policy: &RiskPolicy) -> 
         }
     }
     r.links = links;
+    r.index.release_words();
     out
 }
 
