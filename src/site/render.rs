@@ -114,14 +114,7 @@ fn check(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile
 
 fn trace(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {
     let (view, csvs) = views::trace(input, site);
-    let mut out = vec![if r.native.trace {
-        OutFile {
-            path: "trace.html".into(),
-            bytes: native::trace(&view).into_bytes(),
-        }
-    } else {
-        r.page(TRACE, "trace.html".into(), &view)?
-    }];
+    let mut out = vec![r.trace_page(&view)?];
     out.extend(csvs.into_iter().map(|(path, text)| OutFile {
         path,
         bytes: text.into_bytes(),
@@ -347,6 +340,19 @@ impl Renderer {
             });
         }
         self.page(WALK, path, view)
+    }
+
+    /// The trace matrix page `view` (`trace.html`): written natively unless the templates
+    /// override it ([`Native`]).
+    pub fn trace_page(&self, view: &views::TraceView) -> Result<OutFile, SiteError> {
+        let path = String::from("trace.html");
+        if self.native.trace {
+            return Ok(OutFile {
+                path,
+                bytes: native::trace(view).into_bytes(),
+            });
+        }
+        self.page(TRACE, path, view)
     }
 
     /// Every HTML page and CSV download of the site, in no particular order (the caller sorts).

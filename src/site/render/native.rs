@@ -864,7 +864,7 @@ fn trace_content(h: &mut Html, v: &TraceView) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Native, Renderer, RECORD, WALK};
+    use super::super::{Native, Renderer, RECORD, TRACE, WALK};
     use crate::site::views::*;
     use crate::site::walk::{DetailView, HopView, StepView, WalkView};
 
@@ -1189,14 +1189,16 @@ mod tests {
             native.native,
             Native {
                 record: true,
-                walk: true
+                walk: true,
+                trace: true,
             },
-            "no override: both pages native"
+            "no override: every page native"
         );
         let tera = Renderer {
             native: Native {
                 record: false,
                 walk: false,
+                trace: false,
             },
             ..Renderer::new(&source, "templates").expect("renderer")
         };
@@ -1279,12 +1281,87 @@ mod tests {
     }
 
     #[test]
+    fn hostile_trace_matrices_are_the_bytes_the_template_makes() {
+        let (native, tera) = renderers();
+        let cell =
+            |records: Vec<(Option<&str>, Option<&str>)>, gap: bool, repeat: bool| TraceCellView {
+                records: records
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, (href, result))| TraceRecordView {
+                        record: rec(&format!("DI-00{k}"), "draft", href),
+                        result: result.map(evil),
+                    })
+                    .collect(),
+                gap,
+                repeat,
+            };
+        let matrix = |from: &str, rows: usize| MatrixView {
+            from: from.into(),
+            columns: vec![from.into(), evil("design-input"), "verification".into()],
+            rows: (0..rows)
+                .map(|k| {
+                    vec![
+                        cell(vec![(Some("records/UN-001.html"), None)], false, k > 0),
+                        cell(
+                            vec![(None, Some("pass")), (Some(&evil("x.html")), Some(""))],
+                            k % 2 == 0,
+                            false,
+                        ),
+                        cell(vec![], true, false),
+                    ]
+                })
+                .collect(),
+            rows_with_gaps: rows,
+            csv: evil("trace-user-need.csv"),
+        };
+        let mut compared = 0;
+        for matrices in [
+            vec![],
+            vec![matrix("user-need", 1)],
+            vec![matrix("capa", 0), matrix("hazardous-situation", 3)],
+        ] {
+            for verified in [true, false] {
+                let view = TraceView {
+                    site: site("", verified, "uncommitted"),
+                    matrices: matrices.clone(),
+                };
+                let ours = native.trace_page(&view).expect("native");
+                let theirs = tera.trace_page(&view).expect("tera");
+                let (a, b) = (
+                    String::from_utf8_lossy(&ours.bytes),
+                    String::from_utf8_lossy(&theirs.bytes),
+                );
+                assert!(a == b, "{}", first_difference(&a, &b));
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 6);
+        let page = native
+            .trace_page(&TraceView {
+                site: site("", true, ""),
+                matrices: vec![matrix("user-need", 2)],
+            })
+            .expect("page");
+        let page = String::from_utf8(page.bytes).expect("utf-8");
+        for want in [
+            "2 rows",
+            "class=\"repeat\"",
+            "<br><strong>GAP</strong>",
+            "result-pass--",
+        ] {
+            assert!(page.contains(want), "{want} not in the page");
+        }
+    }
+
+    #[test]
     fn an_override_of_a_page_or_the_layout_goes_through_tera() {
-        for (file, record, walk) in [
-            (RECORD, false, true),
-            (WALK, true, false),
-            ("site/base.html", false, false),
-            ("site/type.html", true, true),
+        for (file, record, walk, trace) in [
+            (RECORD, false, true, true),
+            (WALK, true, false, true),
+            (TRACE, true, true, false),
+            ("site/base.html", false, false, false),
+            ("site/type.html", true, true, true),
         ] {
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join("tpl").join(file);
@@ -1293,14 +1370,23 @@ mod tests {
                 .expect("write");
             let source = crate::source::Worktree::new(dir.path());
             let r = Renderer::new(&source, "tpl").expect("renderer");
-            assert_eq!(r.native, Native { record, walk }, "{file}");
+            assert_eq!(
+                r.native,
+                Native {
+                    record,
+                    walk,
+                    trace
+                },
+                "{file}"
+            );
             // --context never writes a page natively.
             let c = Renderer::contexts(&source, "tpl").expect("renderer");
             assert_eq!(
                 c.native,
                 Native {
                     record: false,
-                    walk: false
+                    walk: false,
+                    trace: false,
                 }
             );
         }
