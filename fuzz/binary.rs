@@ -315,6 +315,9 @@ impl Binary {
                     "commit",
                     "-q",
                     "--allow-empty",
+                    // An empty message is a case too (a commit made with `git commit
+                    // --allow-empty-message`), which git otherwise refuses.
+                    "--allow-empty-message",
                     "--cleanup=verbatim",
                     "-F",
                     &msg.display().to_string(),
