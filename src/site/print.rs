@@ -140,16 +140,19 @@ pub fn pages(
     r: &Renderer,
     input: &Input<'_>,
     site: &SiteView,
-    files: &[OutFile],
+    mut files: Vec<OutFile>,
     contexts: bool,
 ) -> Result<Vec<OutFile>, SiteError> {
     let corpus = input.corpus;
-    let text_of = |path: &str| -> &str {
+    // Each page is taken out of `files` and dropped once its part is cut out of it: at 100,000
+    // records the trace matrix alone is 53 MB, and this step ran last, holding every copy.
+    let mut take = |path: &str| -> String {
         files
             .iter()
-            .find(|f| f.path == path)
-            .and_then(|f| std::str::from_utf8(&f.bytes).ok())
-            .unwrap_or("")
+            .position(|f| f.path == path)
+            .map(|k| files.swap_remove(k))
+            .and_then(|f| String::from_utf8(f.bytes).ok())
+            .unwrap_or_default()
     };
     let mut out = Vec::new();
     if let Some(i) = print_release(corpus) {
@@ -162,7 +165,7 @@ pub fn pages(
             html: if contexts {
                 String::new()
             } else {
-                main_of(text_of(&release_page)).to_string()
+                main_of(&take(&release_page)).to_string()
             },
         }];
         for (id, title, page) in PARTS {
@@ -173,7 +176,7 @@ pub fn pages(
                 html: if contexts {
                     String::new()
                 } else {
-                    from_releases(main_of(text_of(page)))
+                    from_releases(main_of(&take(page)))
                 },
             });
         }
@@ -182,11 +185,7 @@ pub fn pages(
             release: record_ref(corpus, rec),
             parts,
         };
-        out.push(r.page(
-            "site/release-print.html",
-            format!("releases/{}-print.html", rec.id),
-            &view,
-        )?);
+        out.push(r.print_page(format!("releases/{}-print.html", rec.id), &view)?);
     }
     Ok(out)
 }

@@ -24,6 +24,8 @@ pub const RECORD: &str = "site/record.html";
 pub const WALK: &str = "site/walk.html";
 /// The trace matrix's template.
 pub const TRACE: &str = "site/trace.html";
+/// The release print view's template.
+pub const PRINT: &str = "site/release-print.html";
 
 /// The site's page templates: every built-in `site/*.html`, the layout first (the others
 /// extend it).
@@ -190,6 +192,8 @@ pub struct Native {
     pub walk: bool,
     /// The trace matrix (`site/trace.html`).
     pub trace: bool,
+    /// The release print view (`site/release-print.html`).
+    pub print: bool,
 }
 
 /// One unit of rendering work.
@@ -236,6 +240,7 @@ impl Renderer {
                 record: built_in(RECORD),
                 walk: built_in(WALK),
                 trace: built_in(TRACE),
+                print: built_in(PRINT),
             },
             contexts: false,
             timeline: std::sync::OnceLock::new(),
@@ -253,6 +258,7 @@ impl Renderer {
                 record: false,
                 walk: false,
                 trace: false,
+                print: false,
             },
             ..Renderer::new(source, templates_dir)?
         })
@@ -355,6 +361,23 @@ impl Renderer {
         self.page(TRACE, path, view)
     }
 
+    /// The release print view `view` into the file `path`: written natively unless the
+    /// templates override it ([`Native`]). It holds the largest pages of the site again, and
+    /// their Tera copy was the peak of a 100,000-record build.
+    pub fn print_page(
+        &self,
+        path: String,
+        view: &super::print::PrintView,
+    ) -> Result<OutFile, SiteError> {
+        if self.native.print {
+            return Ok(OutFile {
+                path,
+                bytes: native::release_print(view).into_bytes(),
+            });
+        }
+        self.page(PRINT, path, view)
+    }
+
     /// Every HTML page and CSV download of the site, in no particular order (the caller sorts).
     pub fn pages(&self, input: &Input<'_>) -> Result<Vec<OutFile>, SiteError> {
         let files = std::sync::Mutex::new(Vec::new());
@@ -416,7 +439,7 @@ impl Renderer {
                 Ok(())
             })?;
         let kept = kept.into_inner().map_err(|_| poisoned())?;
-        for f in super::print::pages(self, input, &site, &kept, self.contexts)? {
+        for f in super::print::pages(self, input, &site, kept, self.contexts)? {
             emit(f)?;
         }
         Ok(())

@@ -1,4 +1,4 @@
-//! The record, walk and trace matrix pages ddf writes without Tera are the bytes the built-in templates make:
+//! The record, walk, trace matrix and release print pages ddf writes without Tera are the bytes the built-in templates make:
 //! each fixture is built twice, once as it is (the native pages) and once with the built-in
 //! layout copied, byte for byte, into the DDF's templates folder (an override, so every page goes
 //! through Tera), and every file of the two sites is compared.
@@ -76,8 +76,10 @@ fn both_ways(root: &Path) -> (usize, usize) {
                 around(&b)
             );
         }
-        let page =
-            path.starts_with("records/") || path.starts_with("walk/") || path == "trace.html";
+        let page = path.starts_with("records/")
+            || path.starts_with("walk/")
+            || path == "trace.html"
+            || path.ends_with("-print.html");
         if page {
             assert!(
                 String::from_utf8_lossy(&marked[path]).ends_with("<!-- through Tera -->\n"),
@@ -90,6 +92,10 @@ fn both_ways(root: &Path) -> (usize, usize) {
     assert!(
         native.contains_key("trace.html"),
         "the trace matrix was compared"
+    );
+    assert!(
+        native.keys().any(|p| p.ends_with("-print.html")),
+        "a release print view was compared"
     );
     (records, walks)
 }

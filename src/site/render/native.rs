@@ -862,9 +862,76 @@ fn trace_content(h: &mut Html, v: &TraceView) {
     h.raw("\n");
 }
 
+/// The release print view (`site/release-print.html`): the release page, the risk file, the
+/// trace matrix and the security report in one document.
+pub fn release_print(v: &crate::site::print::PrintView) -> String {
+    let size: usize = v.parts.iter().map(|p| p.html.len() + 256).sum();
+    let mut h = Html::with_capacity(8 * 1024 + size);
+    let site = &v.site;
+    let r = &v.release;
+    base(
+        &mut h,
+        site,
+        Blocks {
+            title: &|h| {
+                h.text(&r.id)
+                    .raw(" ")
+                    .text(&r.title)
+                    .raw(": Design and Development File, print view · ")
+                    .text(&site.title);
+            },
+            print_title: &|h| {
+                h.css(&r.id).raw(" \" \" ").css(&r.title).raw(" \" · DDF\"");
+            },
+            print_id: &|h| {
+                h.css(&r.id).raw(" \" · rev \" ").css(&site.built);
+            },
+            content: &|h| {
+                h.raw("\n<article class=\"release-print\">\n<h1>Design and Development File of ")
+                    .text(&r.id)
+                    .raw(" <small>")
+                    .text(&r.title)
+                    .raw("</small></h1>\n<p class=\"meta\">One document for printing or saving as PDF (the browser's Print, or <code>chromium --headless --print-to-pdf</code>): the release record with its approvals and SBOM, then the risk management file, the trace matrix and the security report as built from <code>")
+                    .text(&site.built)
+                    .raw("</code>. <a href=\"")
+                    .text(&site.root)
+                    .raw("releases/")
+                    .text(&r.id)
+                    .raw(".html\">Release page</a>. Build the site with <code>ddf --rev &lt;the release's tag&gt; build</code> for these parts as they stood at the release.</p>\n<nav class=\"print-toc\" aria-label=\"Parts\"><ol>");
+                for p in &v.parts {
+                    h.raw("<li><a href=\"#")
+                        .text(&p.id)
+                        .raw("\">")
+                        .text(&p.title)
+                        .raw("</a></li>");
+                }
+                h.raw("</ol></nav>\n");
+                for (k, p) in v.parts.iter().enumerate() {
+                    h.raw("<section class=\"print-part\" id=\"")
+                        .text(&p.id)
+                        .raw("\" aria-label=\"")
+                        .text(&p.title)
+                        .raw("\">\n<p class=\"part-source meta\">Part ")
+                        .int(k + 1)
+                        .raw(": ")
+                        .text(&p.title)
+                        .raw(" (from <code>")
+                        .text(&p.page)
+                        .raw("</code>)</p>\n")
+                        // The parts are the site's own pages, already rendered and escaped.
+                        .safe(&p.html)
+                        .raw("\n</section>\n");
+                }
+                h.raw("</article>\n");
+            },
+        },
+    );
+    h.finish()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::{Native, Renderer, RECORD, TRACE, WALK};
+    use super::super::{Native, Renderer, PRINT, RECORD, TRACE, WALK};
     use crate::site::views::*;
     use crate::site::walk::{DetailView, HopView, StepView, WalkView};
 
@@ -1191,6 +1258,7 @@ mod tests {
                 record: true,
                 walk: true,
                 trace: true,
+                print: true,
             },
             "no override: every page native"
         );
@@ -1199,6 +1267,7 @@ mod tests {
                 record: false,
                 walk: false,
                 trace: false,
+                print: false,
             },
             ..Renderer::new(&source, "templates").expect("renderer")
         };
@@ -1356,12 +1425,13 @@ mod tests {
 
     #[test]
     fn an_override_of_a_page_or_the_layout_goes_through_tera() {
-        for (file, record, walk, trace) in [
-            (RECORD, false, true, true),
-            (WALK, true, false, true),
-            (TRACE, true, true, false),
-            ("site/base.html", false, false, false),
-            ("site/type.html", true, true, true),
+        for (file, record, walk, trace, print) in [
+            (RECORD, false, true, true, true),
+            (WALK, true, false, true, true),
+            (TRACE, true, true, false, true),
+            (PRINT, true, true, true, false),
+            ("site/base.html", false, false, false, false),
+            ("site/type.html", true, true, true, true),
         ] {
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join("tpl").join(file);
@@ -1375,7 +1445,8 @@ mod tests {
                 Native {
                     record,
                     walk,
-                    trace
+                    trace,
+                    print
                 },
                 "{file}"
             );
@@ -1387,6 +1458,7 @@ mod tests {
                     record: false,
                     walk: false,
                     trace: false,
+                    print: false,
                 }
             );
         }
