@@ -859,65 +859,11 @@ pub fn type_page(input: &Input<'_>, site: &SiteView, t: &TypeCount) -> TypeView 
 
 /// The trace matrices, with the CSV text of each (path, text).
 pub fn trace(input: &Input<'_>, site: &SiteView) -> (TraceView, Vec<(String, String)>) {
-    let corpus = input.corpus;
     // The matrices are independent, and on a large DDF each costs as much as many pages.
     use rayon::prelude::*;
     let built: Vec<(MatrixView, (String, String))> = crate::trace::START_TYPES
         .par_iter()
-        .filter(|from| !corpus.records_of(from).is_empty())
-        .filter_map(|&from| {
-            let m = crate::trace::matrix(corpus, input.graph, from)?;
-            let csv = format!("trace-{from}.csv");
-            let mut rows: Vec<Vec<TraceCellView>> = m
-                .rows
-                .iter()
-                .map(|row| {
-                    row.cells
-                        .iter()
-                        .zip(&m.columns)
-                        .map(|(cs, col)| TraceCellView {
-                            records: cs
-                                .iter()
-                                .map(|c| TraceRecordView {
-                                    record: ref_of_id(corpus, &c.id),
-                                    result: c.result.clone(),
-                                })
-                                .collect(),
-                            gap: row.gaps.contains(col),
-                            repeat: false,
-                        })
-                        .collect()
-                })
-                .collect();
-            for k in 1..rows.len() {
-                let same = |a: &TraceCellView, b: &TraceCellView| {
-                    !a.records.is_empty()
-                        && a.records.len() == b.records.len()
-                        && a.records
-                            .iter()
-                            .zip(&b.records)
-                            .all(|(x, y)| x.record.id == y.record.id)
-                };
-                let repeat = match (rows[k - 1].first(), rows[k].first()) {
-                    (Some(a), Some(b)) => same(a, b),
-                    _ => false,
-                };
-                if let Some(first) = rows[k].first_mut() {
-                    first.repeat = repeat;
-                }
-            }
-            let text = m.csv();
-            Some((
-                MatrixView {
-                    from: m.from,
-                    columns: m.columns,
-                    rows,
-                    rows_with_gaps: m.rows_with_gaps,
-                    csv: csv.clone(),
-                },
-                (csv, text),
-            ))
-        })
+        .filter_map(|&from| trace_matrix(input, from))
         .collect();
     // `collect` keeps START_TYPES order, so the page is the same on every build.
     let (matrices, csvs): (Vec<_>, Vec<_>) = built.into_iter().unzip();
@@ -928,6 +874,67 @@ pub fn trace(input: &Input<'_>, site: &SiteView) -> (TraceView, Vec<(String, Str
         },
         csvs,
     )
+}
+
+/// The trace matrix from start type `from` and its CSV download (path, text), or `None` when
+/// the DDF has no record of that type. [`trace`] is every matrix, in
+/// [`crate::trace::START_TYPES`] order.
+pub fn trace_matrix(input: &Input<'_>, from: &str) -> Option<(MatrixView, (String, String))> {
+    let corpus = input.corpus;
+    if corpus.records_of(from).is_empty() {
+        return None;
+    }
+    let m = crate::trace::matrix(corpus, input.graph, from)?;
+    let csv = format!("trace-{from}.csv");
+    let mut rows: Vec<Vec<TraceCellView>> = m
+        .rows
+        .iter()
+        .map(|row| {
+            row.cells
+                .iter()
+                .zip(&m.columns)
+                .map(|(cs, col)| TraceCellView {
+                    records: cs
+                        .iter()
+                        .map(|c| TraceRecordView {
+                            record: ref_of_id(corpus, &c.id),
+                            result: c.result.clone(),
+                        })
+                        .collect(),
+                    gap: row.gaps.contains(col),
+                    repeat: false,
+                })
+                .collect()
+        })
+        .collect();
+    for k in 1..rows.len() {
+        let same = |a: &TraceCellView, b: &TraceCellView| {
+            !a.records.is_empty()
+                && a.records.len() == b.records.len()
+                && a.records
+                    .iter()
+                    .zip(&b.records)
+                    .all(|(x, y)| x.record.id == y.record.id)
+        };
+        let repeat = match (rows[k - 1].first(), rows[k].first()) {
+            (Some(a), Some(b)) => same(a, b),
+            _ => false,
+        };
+        if let Some(first) = rows[k].first_mut() {
+            first.repeat = repeat;
+        }
+    }
+    let text = m.csv();
+    Some((
+        MatrixView {
+            from: m.from,
+            columns: m.columns,
+            rows,
+            rows_with_gaps: m.rows_with_gaps,
+            csv: csv.clone(),
+        },
+        (csv, text),
+    ))
 }
 
 /// A field value as text: scalars as written, lists of scalars joined with `, `, the rest as YAML.

@@ -15,7 +15,7 @@
 use super::html::Html;
 use super::{badge_text, type_label};
 use crate::site::views::{
-    ChainView, LinkView, RecordRef, RecordView, RevisionView, SiteView, TraceView,
+    ChainView, LinkView, MatrixView, RecordRef, RecordView, RevisionView, SiteView, TraceView,
 };
 use crate::site::walk::{HopView, StepView, WalkView};
 
@@ -754,13 +754,17 @@ fn walk_hop(h: &mut Html, v: &WalkView, hop: &HopView) {
 /// The trace matrix page (`site/trace.html`). It is the largest page of a site (53 MB at
 /// 100,000 records), and its Tera context alone took 850 MB there.
 pub fn trace(v: &TraceView) -> String {
-    let cells: usize = v
-        .matrices
-        .iter()
-        .map(|m| m.rows.len() * m.columns.len())
-        .sum();
-    let mut h = Html::with_capacity(4 * 1024 + cells * 96);
-    let site = &v.site;
+    trace_streamed(&v.site, |emit| v.matrices.iter().for_each(|m| emit(m)))
+}
+
+/// The trace matrix page of `site`, its matrices handed one by one to the callback `matrices`
+/// gets (so a caller can build each, have it written and drop it before the next).
+pub fn trace_streamed(
+    site: &SiteView,
+    matrices: impl FnOnce(&mut dyn FnMut(&MatrixView)),
+) -> String {
+    let matrices = std::cell::RefCell::new(Some(matrices));
+    let mut h = Html::with_capacity(64 * 1024);
     base(
         &mut h,
         site,
@@ -775,18 +779,28 @@ pub fn trace(v: &TraceView) -> String {
             print_id: &|h| {
                 h.raw("\"rev \" ").css(&site.built);
             },
-            content: &|h| trace_content(h, v),
+            content: &|h| {
+                h.raw("\n<h1>Trace matrix</h1>\n<p>Each row is a start record and the next record that traces to it, each with its title; a column with no record, or an evidence column with no passing result, is a <span class=\"gap\">gap</span>.</p>\n");
+                let mut any = false;
+                if let Some(each) = matrices.borrow_mut().take() {
+                    each(&mut |m| {
+                        any = true;
+                        matrix(h, m);
+                    });
+                }
+                if !any {
+                    h.raw("<p class=\"none\">No records to trace from.</p>\n");
+                }
+                h.raw("\n");
+            },
         },
     );
     h.finish()
 }
 
-fn trace_content(h: &mut Html, v: &TraceView) {
-    h.raw("\n<h1>Trace matrix</h1>\n<p>Each row is a start record and the next record that traces to it, each with its title; a column with no record, or an evidence column with no passing result, is a <span class=\"gap\">gap</span>.</p>\n");
-    if v.matrices.is_empty() {
-        h.raw("<p class=\"none\">No records to trace from.</p>\n");
-    }
-    for m in &v.matrices {
+/// One matrix of the trace page (a `{% for m in matrices %}` turn of `site/trace.html`).
+fn matrix(h: &mut Html, m: &MatrixView) {
+    {
         h.raw("<section class=\"matrix\">\n<h2>From ")
             .text(&type_label(&m.from))
             .raw("</h2>\n<p>")
@@ -859,7 +873,6 @@ fn trace_content(h: &mut Html, v: &TraceView) {
         }
         h.raw("</tbody>\n</table>\n</div>\n</section>\n");
     }
-    h.raw("\n");
 }
 
 /// The release print view (`site/release-print.html`): the release page, the risk file, the
