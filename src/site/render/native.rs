@@ -754,7 +754,7 @@ fn walk_hop(h: &mut Html, v: &WalkView, hop: &HopView) {
 /// The trace matrix page (`site/trace.html`). It is the largest page of a site (53 MB at
 /// 100,000 records), and its Tera context alone took 850 MB there.
 pub fn trace(v: &TraceView) -> String {
-    trace_streamed(&v.site, |emit| v.matrices.iter().for_each(|m| emit(m)))
+    trace_streamed(&v.site, |emit| v.matrices.iter().for_each(emit))
 }
 
 /// The trace matrix page of `site`, its matrices handed one by one to the callback `matrices`
