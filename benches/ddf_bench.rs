@@ -3652,13 +3652,7 @@ fn cmd_site_scale(o: &Opts) -> Result<(), String> {
             }
             if k == 0 {
                 println!("{n} records, first build into a new folder");
-                println!(
-                    "  ddf build       {:.2} s, CPU {:.2} s (system {:.2} s), peak {:.0} MB",
-                    run.wall.as_secs_f64(),
-                    run.cpu.as_secs_f64(),
-                    run.sys.as_secs_f64(),
-                    run.maxrss_kib as f64 * 1024.0 / 1e6
-                );
+                println!("  ddf build       {}", one_run(&run));
             } else {
                 runs.push(run);
             }
@@ -3721,14 +3715,22 @@ fn cmd_site_scale(o: &Opts) -> Result<(), String> {
             .count();
         println!("{n} records, rebuild after editing the title of {path} ({changed})");
         println!(
-            "  ddf build       {:.2} s, CPU {:.2} s (system {:.2} s), peak {:.0} MB; {differ} files changed",
-            run.wall.as_secs_f64(),
-            run.cpu.as_secs_f64(),
-            run.sys.as_secs_f64(),
-            run.maxrss_kib as f64 * 1024.0 / 1e6
+            "  ddf build       {}; {differ} files changed",
+            one_run(&run)
         );
     }
     Ok(())
+}
+
+/// One run as `site-scale` prints it: wall time, CPU (system), peak memory.
+fn one_run(run: &Run) -> String {
+    format!(
+        "{:.2} s, CPU {:.2} s (system {:.2} s), peak {:.0} MB",
+        run.wall.as_secs_f64(),
+        run.cpu.as_secs_f64(),
+        run.sys.as_secs_f64(),
+        run.maxrss_kib as f64 * 1024.0 / 1e6
+    )
 }
 
 /// Edits the title of the first design input of the DDF in `dir` (the smallest `DI-*.md` file

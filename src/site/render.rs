@@ -338,66 +338,63 @@ impl Renderer {
         })
     }
 
-    /// The record page `view` into the file `path`: written natively unless the templates
-    /// override it ([`Native`]).
+    /// `view` into the file `path`: written by `native` when `built_in` (the templates override
+    /// neither the page nor the layout, [`Native`]), else through Tera with `template`.
+    fn native_or_tera<T: serde::Serialize>(
+        &self,
+        built_in: bool,
+        template: &str,
+        path: String,
+        view: &T,
+        native: fn(&T) -> String,
+    ) -> Result<OutFile, SiteError> {
+        if built_in {
+            return Ok(OutFile {
+                path,
+                bytes: native(view).into_bytes(),
+            });
+        }
+        self.page(template, path, view)
+    }
+
+    /// The record page `view` into the file `path`.
     pub fn record_page(
         &self,
         path: String,
         view: &views::RecordView,
     ) -> Result<OutFile, SiteError> {
-        if self.native.record {
-            return Ok(OutFile {
-                path,
-                bytes: native::record(view).into_bytes(),
-            });
-        }
-        self.page(RECORD, path, view)
+        self.native_or_tera(self.native.record, RECORD, path, view, native::record)
     }
 
-    /// The walk page `view` into the file `path`: written natively unless the templates override
-    /// it ([`Native`]).
+    /// The walk page `view` into the file `path`.
     pub fn walk_page(
         &self,
         path: String,
         view: &super::walk::WalkView,
     ) -> Result<OutFile, SiteError> {
-        if self.native.walk {
-            return Ok(OutFile {
-                path,
-                bytes: native::walk(view).into_bytes(),
-            });
-        }
-        self.page(WALK, path, view)
+        self.native_or_tera(self.native.walk, WALK, path, view, native::walk)
     }
 
-    /// The trace matrix page `view` (`trace.html`): written natively unless the templates
-    /// override it ([`Native`]).
+    /// The trace matrix page `view` (`trace.html`). The site itself writes the native page
+    /// one matrix at a time instead ([`native::trace_streamed`]), without the whole view.
     pub fn trace_page(&self, view: &views::TraceView) -> Result<OutFile, SiteError> {
-        let path = String::from("trace.html");
-        if self.native.trace {
-            return Ok(OutFile {
-                path,
-                bytes: native::trace(view).into_bytes(),
-            });
-        }
-        self.page(TRACE, path, view)
+        self.native_or_tera(
+            self.native.trace,
+            TRACE,
+            "trace.html".into(),
+            view,
+            native::trace,
+        )
     }
 
-    /// The release print view `view` into the file `path`: written natively unless the
-    /// templates override it ([`Native`]). It holds the largest pages of the site again, and
-    /// their Tera copy was the peak of a 100,000-record build.
+    /// The release print view `view` into the file `path`. It holds the largest pages of the
+    /// site again, and their Tera copy was the peak of a 100,000-record build.
     pub fn print_page(
         &self,
         path: String,
         view: &super::print::PrintView,
     ) -> Result<OutFile, SiteError> {
-        if self.native.print {
-            return Ok(OutFile {
-                path,
-                bytes: native::release_print(view).into_bytes(),
-            });
-        }
-        self.page(PRINT, path, view)
+        self.native_or_tera(self.native.print, PRINT, path, view, native::release_print)
     }
 
     /// Every HTML page and CSV download of the site, in no particular order (the caller sorts).
