@@ -331,9 +331,15 @@ impl SiteWriter {
             return false;
         }
         let old = self.out.join(rel);
+        // Only a regular file is opened: opening a FIFO planted in the old site would wait for
+        // a writer forever, and a device may act on being opened. `O_NONBLOCK` covers a file
+        // swapped for one between the two calls; the descriptor's own type is checked below.
+        if !std::fs::symlink_metadata(&old).is_ok_and(|m| m.is_file()) {
+            return false;
+        }
         let Ok(mut file) = std::fs::OpenOptions::new()
             .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(&old)
         else {
             return false;
@@ -633,6 +639,7 @@ mod tests {
             page("records/B.html", "page B"),
             page("records/C.html", "page C"),
             page("walk/D.html", "page D"),
+            page("records/E.html", "page E"),
         ];
         write_site(&out, &first).expect("first build");
         let before: Vec<u64> = first.iter().map(|f| ino(&f.path)).collect();
@@ -647,21 +654,36 @@ mod tests {
         let elsewhere = dir.path().join("elsewhere");
         std::fs::create_dir(&elsewhere).expect("mkdir");
         std::fs::write(elsewhere.join("D.html"), "page D").expect("write");
+        // A FIFO where a page was: opening it would wait for a writer forever.
+        std::fs::remove_file(out.join("index.html")).expect("rm");
+        let fifo = std::ffi::CString::new(out.join("index.html").as_os_str().as_encoded_bytes())
+            .expect("path");
+        // SAFETY: a valid NUL-terminated path that outlives the call.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0, "mkfifo");
         std::fs::remove_dir_all(out.join("walk")).expect("rm");
         std::os::unix::fs::symlink(&elsewhere, out.join("walk")).expect("symlink");
         let second = [
-            page("index.html", "home, changed"),
+            page("index.html", "home"),
             page("records/A.html", "page A"),
             page("records/B.html", "page B"),
             page("records/C.html", "page C"),
             page("walk/D.html", "page D"),
+            page("records/E.html", "page E, changed"),
         ];
         write_site(&out, &second).expect("rebuild");
         for f in &second {
             assert_eq!(std::fs::read(out.join(&f.path)).expect("read"), f.bytes);
         }
         assert_eq!(ino("records/A.html"), before[1], "unchanged page kept");
-        assert_ne!(ino("index.html"), before[0], "changed page written anew");
+        assert_ne!(
+            ino("records/E.html"),
+            before[5],
+            "changed page written anew"
+        );
+        assert_ne!(ino("index.html"), before[0], "a FIFO's page written anew");
+        assert!(std::fs::metadata(out.join("index.html"))
+            .expect("index")
+            .is_file());
         assert_ne!(ino("records/B.html"), tampered, "tampered page not kept");
         let c = std::fs::metadata(out.join("records/C.html")).expect("C");
         assert_ne!(c.ino(), std::fs::metadata(&outside).expect("outside").ino());
