@@ -12,7 +12,7 @@
 //! table cells), so `<img src>` is the one way left; `external_images` turns every image that
 //! is not a relative path into a link to it, with its alt text.
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use std::sync::OnceLock;
 
 fn id_re() -> &'static regex::Regex {
@@ -57,9 +57,30 @@ pub fn escape(s: &str) -> String {
 /// Renders `body` to sanitised HTML. `href` gives the link for an id written in the prose (`None`
 /// for ids that have no page: unknown ids, id-shaped words such as `ISO-13485`). Ids in code
 /// spans, code blocks and inside links the author wrote stay as they are.
+///
+/// Most bodies are plain Markdown: no raw HTML, no links or images of the author's. For those,
+/// pulldown-cmark's own output holds only tags it writes and text it escapes, so the HTML is
+/// written directly in the form the sanitiser would give it ([`plain`]), without parsing it
+/// back; anything else goes through ammonia. A test renders every kind of plain body both ways
+/// and requires the same bytes.
 pub fn render(body: &str, href: &dyn Fn(&str) -> Option<String>) -> String {
+    let (events, plain) = events(body, href);
+    if plain {
+        if let Some(html) = plain_html(events) {
+            return html;
+        }
+        return sanitised(body, href);
+    }
+    sanitise(events, body.len())
+}
+
+/// The page's events of `body`, ids in prose linked, and whether the body is plain: nothing in
+/// it but what pulldown-cmark writes itself (no raw HTML, links, images or footnotes), and no
+/// character the HTML parser would change (NUL, carriage return).
+fn events<'a>(body: &'a str, href: &dyn Fn(&str) -> Option<String>) -> (Vec<Event<'a>>, bool) {
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut events: Vec<Event<'_>> = Vec::new();
+    let mut plain = !body.contains(['\0', '\r']);
     let mut in_code_block = false;
     let mut in_link = 0usize;
     for event in Parser::new_ext(body, opts) {
@@ -73,6 +94,7 @@ pub fn render(body: &str, href: &dyn Fn(&str) -> Option<String>) -> String {
                 events.push(event);
             }
             Event::Start(Tag::Link { .. }) => {
+                plain = false;
                 in_link += 1;
                 events.push(event);
             }
@@ -81,12 +103,160 @@ pub fn render(body: &str, href: &dyn Fn(&str) -> Option<String>) -> String {
                 events.push(event);
             }
             Event::Text(t) if !in_code_block && in_link == 0 => link_ids(&t, href, &mut events),
-            other => events.push(other),
+            other => {
+                plain &= is_plain(&other);
+                events.push(other);
+            }
         }
     }
-    let mut html = String::with_capacity(body.len() * 2);
+    (events, plain)
+}
+
+/// Whether pulldown-cmark writes `event` with no raw HTML and no address of the author's.
+fn is_plain(event: &Event<'_>) -> bool {
+    match event {
+        Event::Start(tag) => matches!(
+            tag,
+            Tag::Paragraph
+                | Tag::Heading { .. }
+                | Tag::BlockQuote(None)
+                | Tag::CodeBlock(_)
+                | Tag::List(_)
+                | Tag::Item
+                | Tag::Table(_)
+                | Tag::TableHead
+                | Tag::TableRow
+                | Tag::TableCell
+                | Tag::Emphasis
+                | Tag::Strong
+                | Tag::Strikethrough
+        ),
+        Event::End(_)
+        | Event::Text(_)
+        | Event::Code(_)
+        | Event::SoftBreak
+        | Event::HardBreak
+        | Event::Rule
+        | Event::TaskListMarker(_) => true,
+        _ => false,
+    }
+}
+
+/// The body rendered by pulldown-cmark and sanitised by ammonia: the way for any body.
+fn sanitise(events: Vec<Event<'_>>, len: usize) -> String {
+    let mut html = String::with_capacity(len * 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     external_images(&sanitizer().clean(&html).to_string())
+}
+
+/// [`render`] without the plain-body path.
+fn sanitised(body: &str, href: &dyn Fn(&str) -> Option<String>) -> String {
+    sanitise(events(body, href).0, body.len())
+}
+
+/// The HTML of a plain body as ammonia writes it (html5ever's serialisation of pulldown-cmark's
+/// output): void elements without `/`, a table cell's alignment as `text-align:left`, no
+/// `language-` class on code (ammonia drops classes there), a no-break space as `&nbsp;`, and
+/// the `rel` ammonia adds to the id links. `None` for an id link whose address is not plain.
+fn plain_html(events: Vec<Event<'_>>) -> Option<String> {
+    let mut aligns: Vec<pulldown_cmark::Alignment> = Vec::new();
+    let (mut head, mut cell) = (false, 0usize);
+    let mut void = false;
+    let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
+    let mut len = 0;
+    for event in events {
+        len += 16;
+        match event {
+            Event::Start(Tag::Table(a)) => {
+                aligns = a;
+                out.push(Event::Start(Tag::Table(Vec::new())));
+            }
+            Event::Start(Tag::TableHead) => {
+                (head, cell) = (true, 0);
+                out.push(Event::Start(Tag::TableHead));
+            }
+            Event::End(TagEnd::TableHead) => {
+                head = false;
+                out.push(Event::End(TagEnd::TableHead));
+            }
+            Event::Start(Tag::TableRow) => {
+                cell = 0;
+                out.push(Event::Start(Tag::TableRow));
+            }
+            Event::Start(Tag::TableCell) => {
+                let name = if head { "th" } else { "td" };
+                let style = match aligns.get(cell) {
+                    Some(pulldown_cmark::Alignment::Left) => " style=\"text-align:left\"",
+                    Some(pulldown_cmark::Alignment::Center) => " style=\"text-align:center\"",
+                    Some(pulldown_cmark::Alignment::Right) => " style=\"text-align:right\"",
+                    _ => "",
+                };
+                cell += 1;
+                out.push(Event::InlineHtml(format!("<{name}{style}>").into()));
+            }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => {
+                out.push(Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)));
+            }
+            Event::HardBreak | Event::Rule | Event::TaskListMarker(_) => {
+                // Written with a self-closing `/`, removed below.
+                void = true;
+                out.push(event);
+            }
+            Event::InlineHtml(link) => {
+                // Only the id links `link_ids` made are left (the body is plain).
+                out.push(Event::InlineHtml(id_link_rel(&link)?.into()));
+            }
+            Event::Text(t) if t.contains('\u{a0}') => {
+                for (k, part) in t.split('\u{a0}').enumerate() {
+                    if k > 0 {
+                        out.push(Event::InlineHtml("&nbsp;".into()));
+                    }
+                    if !part.is_empty() {
+                        out.push(Event::Text(part.to_string().into()));
+                    }
+                }
+            }
+            Event::Code(t) if t.contains('\u{a0}') => {
+                out.push(Event::InlineHtml(
+                    format!(
+                        "<code>{}</code>",
+                        escape_text(&t).replace('\u{a0}', "&nbsp;")
+                    )
+                    .into(),
+                ));
+            }
+            other => out.push(other),
+        }
+    }
+    let mut html = String::with_capacity(len * 4);
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    if void {
+        // `<br />`, `<hr />` and the checkbox's `"/>` can only be tags: text escapes `<` and
+        // `>`, and no attribute value here holds either.
+        html = html
+            .replace("<br />", "<br>")
+            .replace("<hr />", "<hr>")
+            .replace("\"/>", "\">");
+    }
+    Some(html)
+}
+
+/// An id link of [`link_ids`] with the `rel` the sanitiser gives every link; `None` when its
+/// address holds anything but letters, digits, `.`, `_`, `-` and `/` (it is then sanitised).
+fn id_link_rel(link: &str) -> Option<String> {
+    let rest = link.strip_prefix("<a class=\"id\" href=\"")?;
+    let (address, rest) = rest.split_once('"')?;
+    let plain = address
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/'));
+    plain.then(|| format!("<a class=\"id\" href=\"{address}\" rel=\"noopener noreferrer\"{rest}"))
+}
+
+/// Escapes element text as html5ever does (`&`, `<`, `>`).
+fn escape_text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Whether an image source loads from somewhere other than the site's own folder: it has a
@@ -317,5 +487,144 @@ mod tests {
         assert!(!lower.contains("<script"), "{html}");
         assert!(!lower.contains("onerror"), "{html}");
         assert!(!lower.contains("javascript:"), "{html}");
+    }
+
+    /// Bodies built from the pieces plain Markdown is made of, in many combinations.
+    fn generated_bodies() -> Vec<String> {
+        const INLINE: &[&str] = &[
+            "plain words",
+            "DI-004",
+            "ISO-13485",
+            "\"quoted\" & 'single'",
+            "a < b > c",
+            "no\u{a0}break",
+            "&copy; &nbsp; &#160; &amp; &quot; &lt;tag&gt;",
+            "*em*",
+            "**strong**",
+            "~~gone~~",
+            "`code & <x> \"q\"`",
+            "`nb\u{a0}sp`",
+            "Débit ≥ 5 mL/h 😀",
+            "tab\there",
+            "hard  \nbreak",
+            "back\\\nslash",
+            "\\<not html\\>",
+            "\\[not a link\\]",
+            "soft\nbreak",
+            "a\u{c}b\u{1}c",
+            "snake_case_word",
+        ];
+        const BLOCK: &[&str] = &[
+            "# Heading {i}",
+            "## Heading {i} ##",
+            "Setext {i}\n===",
+            "{i}",
+            "> {i}\n> more",
+            "- {i}\n- {i}\n  - nested {i}",
+            "1. {i}\n2. {i}",
+            "7. {i}\n8. {i}",
+            "0. {i}",
+            "- [x] {i}\n- [ ] {i}",
+            "* loose {i}\n\n* loose {i}",
+            "| a | b | c |\n|:--|:-:|--:|\n| {i} | 2 | 3 |\n| x |",
+            "| h {i} |\n|---|",
+            "| a | b |\n|---|---|\n| `x\\|y` | {i} |",
+            "```rust\nfn main() {}\n```",
+            "```\n\nleading blank {i}\n```",
+            "    indented {i}",
+            "---",
+            "***",
+            "- a\n\n  ---\n\n  b {i}",
+            "> - [x] {i}\n> ---",
+            "1. one\n   ```\n   code\n   ```\n2. {i}",
+            "",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut bodies: Vec<String> = BLOCK
+            .iter()
+            .flat_map(|b| INLINE.iter().map(move |i| b.replace("{i}", i)))
+            .collect();
+        for _ in 0..600 {
+            let blocks: Vec<String> = (0..1 + next(5))
+                .map(|_| {
+                    let inline: Vec<&str> = (0..1 + next(3))
+                        .map(|_| INLINE[next(INLINE.len())])
+                        .collect();
+                    BLOCK[next(BLOCK.len())].replace("{i}", &inline.join(" "))
+                })
+                .collect();
+            let sep = ["\n\n", "\n"][next(2)];
+            bodies.push(blocks.join(sep) + "\n");
+        }
+        bodies
+    }
+
+    /// The records of docs-example, which the site renders.
+    fn example_bodies() -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack =
+            vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs-example/records")];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).expect("docs-example records") {
+                let path = e.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|x| x == "md") {
+                    let text = std::fs::read_to_string(&path).expect("record");
+                    out.push(text.splitn(3, "---").nth(2).unwrap_or_default().to_string());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn plain_bodies_are_written_as_the_sanitiser_would() {
+        let mut plain = 0;
+        let bodies: Vec<String> = generated_bodies()
+            .into_iter()
+            .chain(example_bodies())
+            .collect();
+        for body in &bodies {
+            let fast = render(body, &page);
+            let slow = super::sanitised(body, &page);
+            assert_eq!(fast, slow, "body: {body:?}");
+            plain += usize::from(super::events(body, &page).1);
+        }
+        // Most of them took the plain path, so the comparison tested it.
+        assert!(plain * 10 > bodies.len() * 8, "{plain} of {}", bodies.len());
+    }
+
+    #[test]
+    fn what_is_not_plain_is_sanitised() {
+        for body in [
+            "<b>raw</b>",
+            "a <span>b</span>",
+            "[x](javascript:alert(1))",
+            "<https://example.com>",
+            "![i](https://example.com/i.png)",
+            "[^1]\n\n[^1]: note",
+            "nul\0byte",
+            "carriage\r\nreturn",
+        ] {
+            assert!(!super::events(body, &page).1, "{body:?}");
+            assert_eq!(
+                render(body, &page),
+                super::sanitised(body, &page),
+                "{body:?}"
+            );
+        }
+        // An id link to an address that is not plain is sanitised too.
+        let odd = |id: &str| Some(format!("{id}.html?a=\"b\"&c"));
+        assert_eq!(
+            render("See DI-004.", &odd),
+            super::sanitised("See DI-004.", &odd)
+        );
     }
 }
