@@ -13,13 +13,16 @@ use crate::record::{is_given, scalar_text, Link, Record};
 use crate::risk::{parse_level, RiskPolicy};
 use crate::schema::{FieldDef, FieldKind, TypeDef};
 use serde_yaml::Value;
-use std::sync::OnceLock;
 
 /// Whether `id` has the form `PREFIX-NNN`. This also guarantees it is a safe file name.
 pub fn is_valid_id(id: &str) -> bool {
-    static RE: OnceLock<regex::Regex> = OnceLock::new();
-    RE.get_or_init(|| regex::Regex::new(r"^[A-Z]+-[0-9]{3,}$").expect("static regex"))
-        .is_match(id)
+    // `^[A-Z]+-[0-9]{3,}$`, written out: every record reference on every page asks this.
+    id.split_once('-').is_some_and(|(prefix, number)| {
+        !prefix.is_empty()
+            && prefix.bytes().all(|b| b.is_ascii_uppercase())
+            && number.len() >= 3
+            && number.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
@@ -719,6 +722,25 @@ mod tests {
 
     fn un(id: &str, extra: &str) -> String {
         format!("---\nid: {id}\ntype: user-need\ntitle: A need\nstatus: draft\nowner: PER-001\nsource: user\n{extra}---\nThe need.\n")
+    }
+
+    #[test]
+    fn id_form_is_prefix_dash_three_or_more_digits() {
+        let re = regex::Regex::new(r"^[A-Z]+-[0-9]{3,}$").expect("regex");
+        let parts = [
+            "", "A", "DI", "di", "É", "-", "--", "0", "12", "123", "0042", "12a", "\n", " ",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let id = format!("{a}{b}{c}");
+                    assert_eq!(super::is_valid_id(&id), re.is_match(&id), "{id:?}");
+                }
+            }
+        }
+        assert!(super::is_valid_id("HAZ-007"));
+        assert!(!super::is_valid_id("HAZ-07"));
+        assert!(!super::is_valid_id("HAZ-007\n"));
     }
 
     #[test]

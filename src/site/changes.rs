@@ -289,9 +289,9 @@ fn release_diffs(input: &Input<'_>, t: &Timeline) -> Vec<ReleaseDiffView> {
             let (p, d) = t.since_previous(k)?;
             let rel = &corpus.records[t.releases[k].rel];
             Some(ReleaseDiffView {
-                release: record_ref(corpus, rel),
+                release: record_ref(rel),
                 page: release_page(corpus, &rel.id),
-                previous: record_ref(corpus, &corpus.records[t.releases[p].rel]),
+                previous: record_ref(&corpus.records[t.releases[p].rel]),
                 added: refs(&d.added),
                 modified: refs(&d.modified),
                 removed: refs(&d.removed),
@@ -318,12 +318,12 @@ fn change_requests(
             let mut releases: Vec<RecordRef> = graph
                 .inbound(i, "changes")
                 .filter(|&j| corpus.records[j].type_name == "release")
-                .map(|j| record_ref(corpus, &corpus.records[j]))
+                .map(|j| record_ref(&corpus.records[j]))
                 .collect();
             releases.sort_by(|a, b| a.id.cmp(&b.id));
             releases.dedup_by(|a, b| a.id == b.id);
             ChangeRequestView {
-                record: record_ref(corpus, r),
+                record: record_ref(r),
                 cyber_impact: text(r, "cyber_impact"),
                 cyber_rationale: text(r, "cyber_rationale"),
                 regulatory_path: text(r, "regulatory_path"),

@@ -334,7 +334,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> Result<ClausesView, SiteError
                             compact: picked.len() > COMPACT_OVER,
                             records: picked
                                 .iter()
-                                .map(|&i| record_ref(corpus, &corpus.records[i]))
+                                .map(|&i| record_ref(&corpus.records[i]))
                                 .collect(),
                         });
                     }

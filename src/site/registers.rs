@@ -272,7 +272,7 @@ fn inverse(ctx: &Ctx<'_>, i: usize, name: &str, type_name: &str) -> Vec<usize> {
 
 fn link(ctx: &Ctx<'_>, j: usize, note: String) -> CellLink {
     CellLink {
-        record: record_ref(ctx.corpus, &ctx.corpus.records[j]),
+        record: record_ref(&ctx.corpus.records[j]),
         note,
     }
 }
@@ -603,7 +603,7 @@ fn register(
             .records_of(reg.type_name)
             .iter()
             .map(|&i| RowView {
-                record: record_ref(corpus, &corpus.records[i]),
+                record: record_ref(&corpus.records[i]),
                 cells: (reg.row)(ctx, i),
             })
             .collect(),

@@ -448,7 +448,7 @@ fn refs<I: IntoIterator<Item = usize>>(corpus: &Corpus, it: I) -> Vec<RecordRef>
     v.sort_unstable();
     v.dedup();
     v.into_iter()
-        .map(|j| record_ref(corpus, &corpus.records[j]))
+        .map(|j| record_ref(&corpus.records[j]))
         .collect()
 }
 
@@ -717,7 +717,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
             if let Some(res) = &h.residual {
                 *residual_counts[k].entry(res.zone.clone()).or_default() += 1;
                 if !m.is_acceptable(&res.zone) {
-                    residual_not_acceptable.push(record_ref(corpus, r));
+                    residual_not_acceptable.push(record_ref(r));
                 }
             }
             for (initial, sc) in [(true, &h.initial), (false, &h.residual)] {
@@ -735,12 +735,12 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
                     None => unplaced
                         .entry((k, initial))
                         .or_default()
-                        .push(record_ref(corpus, r)),
+                        .push(record_ref(r)),
                 }
             }
         }
         hazards.push(HazardRow {
-            situation: record_ref(corpus, r),
+            situation: record_ref(r),
             hazards: refs(corpus, hz),
             threats: refs(
                 corpus,
@@ -756,7 +756,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
                 v.dedup();
                 v.into_iter()
                     .map(|j| HarmView {
-                        record: record_ref(corpus, &corpus.records[j]),
+                        record: record_ref(&corpus.records[j]),
                         severity: corpus.records[j].text("severity").unwrap_or_default(),
                     })
                     .collect()
@@ -826,7 +826,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
                     .map(|&j| &corpus.records[j])
                     .filter(|v| v.str("control_check") == Some(check))
                     .map(|v| VerView {
-                        record: record_ref(corpus, v),
+                        record: record_ref(v),
                         result: v.text("result").unwrap_or_else(|| "no result".into()),
                     })
                     .collect()
@@ -834,7 +834,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
             let implementation = checks("implementation");
             let effectiveness = checks("effectiveness");
             ControlRow {
-                control: record_ref(corpus, r),
+                control: record_ref(r),
                 option: r.text("option").unwrap_or_default(),
                 kind: r.text("kind").unwrap_or_default(),
                 mitigates: refs(corpus, g.outbound(i, "mitigates")),
@@ -865,7 +865,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
     let benefit_risk = docs_of("benefit-risk")
         .into_iter()
         .map(|i| BenefitRiskView {
-            record: record_ref(corpus, &corpus.records[i]),
+            record: record_ref(&corpus.records[i]),
             situations: refs(
                 corpus,
                 g.inbound(i, "benefit_risk")
@@ -906,7 +906,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
                     .and_then(crate::record::scalar_text)
                     .unwrap_or_default();
                 PlanView {
-                    record: record_ref(corpus, r),
+                    record: record_ref(r),
                     revision: rev,
                 }
             })
@@ -967,7 +967,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
             .map(|&i| {
                 let r = &corpus.records[i];
                 ReleaseRiskView {
-                    record: record_ref(corpus, r),
+                    record: record_ref(r),
                     version: r.text("version").unwrap_or_default(),
                     overall_residual_risk: r.text("overall_residual_risk").unwrap_or_default(),
                     rm_review: r.text("rm_review").unwrap_or_default(),

@@ -191,7 +191,7 @@ fn is_security_rc(r: &Record) -> bool {
 fn refs(corpus: &Corpus, it: impl IntoIterator<Item = usize>) -> Vec<RecordRef> {
     let set: BTreeSet<usize> = it.into_iter().collect();
     set.into_iter()
-        .map(|j| record_ref(corpus, &corpus.records[j]))
+        .map(|j| record_ref(&corpus.records[j]))
         .collect()
 }
 
@@ -284,7 +284,7 @@ pub fn view(
         let tests: Vec<VerView> = vers
             .iter()
             .map(|&v| VerView {
-                record: record_ref(corpus, &corpus.records[v]),
+                record: record_ref(&corpus.records[v]),
                 result: corpus.records[v]
                     .text("result")
                     .unwrap_or_else(|| "no result".into()),
@@ -293,8 +293,8 @@ pub fn view(
         let mut f = found(&corpus.records[c].id);
         f.retain(|r| r == "cyber-chain");
         ChainRow {
-            threat: t.map(|t| record_ref(corpus, &corpus.records[t])),
-            control: Some(record_ref(corpus, &corpus.records[c])),
+            threat: t.map(|t| record_ref(&corpus.records[t])),
+            control: Some(record_ref(&corpus.records[c])),
             gap_control: false,
             gap_implementation: implementers.is_empty(),
             gap_test: !tests.iter().any(|v| v.result == "pass"),
@@ -329,7 +329,7 @@ pub fn view(
                 let mut f = found(&r.id);
                 f.retain(|x| x == "threat-controlled");
                 chain.push(ChainRow {
-                    threat: Some(record_ref(corpus, r)),
+                    threat: Some(record_ref(r)),
                     control: None,
                     implementers: Vec::new(),
                     tests: Vec::new(),
@@ -344,7 +344,7 @@ pub fn view(
                 chain.push(chain_row(Some(i), c));
             }
             ThreatRow {
-                threat: record_ref(corpus, r),
+                threat: record_ref(r),
                 asset: r.text("asset").unwrap_or_default(),
                 attack_vector: r.text("attack_vector").unwrap_or_default(),
                 entry_point: r.text("entry_point").unwrap_or_default(),
@@ -425,7 +425,7 @@ pub fn view(
         let mut assessment: Vec<String> = r.text("justification").into_iter().collect();
         assessment.extend(r.list("response"));
         VulnRow {
-            record: record_ref(corpus, r),
+            record: record_ref(r),
             vuln_id: r.text("vuln_id").unwrap_or_default(),
             source: r.text("source").unwrap_or_default(),
             state: r.text("state").unwrap_or_default(),
@@ -471,7 +471,7 @@ pub fn view(
                 let r = &corpus.records[i];
                 let (current, earlier) = affected.of_component(i);
                 ComponentRow {
-                    record: record_ref(corpus, r),
+                    record: record_ref(r),
                     name: format!(
                         "{} {}",
                         r.text("name").unwrap_or_default(),

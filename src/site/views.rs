@@ -486,19 +486,22 @@ pub(crate) fn type_href(name: &str) -> Option<String> {
     file_name_safe(name).then(|| format!("types/{name}.html"))
 }
 
-pub(crate) fn record_ref(corpus: &Corpus, r: &Record) -> RecordRef {
+/// How pages name record `r`, one of the corpus's records.
+pub(crate) fn record_ref(r: &Record) -> RecordRef {
     RecordRef {
         id: r.id.clone(),
         type_name: r.type_name.clone(),
         title: r.title(),
         status: r.status().to_string(),
-        href: record_href(corpus, &r.id),
+        // What `record_href` answers for a record of the corpus: its id is indexed (unless it
+        // is empty, which is not a valid id), so only the form of the id is left to check.
+        href: is_valid_id(&r.id).then(|| format!("records/{}.html", r.id)),
     }
 }
 
 pub(crate) fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
     match corpus.get(id) {
-        Some(r) => record_ref(corpus, r),
+        Some(r) => record_ref(r),
         None => RecordRef {
             id: id.to_string(),
             type_name: String::new(),
@@ -852,7 +855,7 @@ pub fn type_page(input: &Input<'_>, site: &SiteView, t: &TypeCount) -> TypeView 
         records: corpus
             .records_of(&t.name)
             .iter()
-            .map(|&i| record_ref(corpus, &corpus.records[i]))
+            .map(|&i| record_ref(&corpus.records[i]))
             .collect(),
     }
 }
@@ -992,7 +995,7 @@ fn tree(corpus: &Corpus, graph: &Graph, start: usize, reached: &[Reached]) -> Ve
         }
         out.push(ChainView {
             depth,
-            record: record_ref(corpus, &corpus.records[i]),
+            record: record_ref(&corpus.records[i]),
             related: related(corpus, graph, i),
         });
         if let Some(cs) = children.get(&i) {
@@ -1011,7 +1014,7 @@ fn related(corpus: &Corpus, graph: &Graph, i: usize) -> Vec<RelatedView> {
     let view = |e: &crate::graph::Edge, inbound: bool| RelatedView {
         field: graph.field_name(e).to_string(),
         inbound,
-        record: record_ref(corpus, &corpus.records[e.other]),
+        record: record_ref(&corpus.records[e.other]),
     };
     graph
         .out(i)
@@ -1167,7 +1170,7 @@ pub fn record(
             ms.iter()
                 .map(|m| LinkView {
                     field: m.field.clone(),
-                    record: record_ref(corpus, &corpus.records[m.record]),
+                    record: record_ref(&corpus.records[m.record]),
                 })
                 .collect()
         })
@@ -1193,7 +1196,7 @@ pub fn record(
     let (up, down) = (graph.upstream(i), graph.downstream(i));
     Ok(RecordView {
         site: at_depth(site, "../"),
-        record: record_ref(corpus, r),
+        record: record_ref(r),
         walk: super::walk::walk_href(corpus, i),
         path: r.path.clone(),
         duplicates: corpus
@@ -1296,7 +1299,7 @@ fn suspect_links(input: &Input<'_>, i: usize) -> Result<Vec<SuspectLinkView>, Si
     .into_iter()
     .map(|d| SuspectLinkView {
         field: d.suspect.field.clone(),
-        target: record_ref(corpus, &corpus.records[d.suspect.target]),
+        target: record_ref(&corpus.records[d.suspect.target]),
         changed: d.changed,
         since: d.since,
         changes: d

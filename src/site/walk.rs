@@ -548,7 +548,7 @@ fn walk(input: &Input<'_>, sh: &Shared<'_>, site: &SiteView, entry: usize) -> Wa
             None => (Vec::new(), None, None),
         };
         HopView {
-            record: record_ref(corpus, r),
+            record: record_ref(r),
             via: if i == entry { Vec::new() } else { via(i, seen) },
             details,
             approvals,
@@ -771,7 +771,7 @@ fn walk(input: &Input<'_>, sh: &Shared<'_>, site: &SiteView, entry: usize) -> Wa
     );
     WalkView {
         site: at_depth(site, "../"),
-        entry: record_ref(corpus, &corpus.records[entry]),
+        entry: record_ref(&corpus.records[entry]),
         has_history: input.history.is_some(),
         steps,
     }
