@@ -39,9 +39,13 @@ pub(super) struct Generated {
     pub(super) templates_dir: String,
 }
 
-/// Loads the DDF (records, history, check report) and hands the site's input to `f`.
+/// Loads the DDF (records, history, check report) and hands the site's input to `f`. With
+/// `one_shot` (a command that exits next), what was loaded is not freed: the process's exit
+/// gives the memory back at once, where freeing a large DDF record by record took longer than
+/// writing some of its pages.
 fn with_input<T>(
     env: &Env,
+    one_shot: bool,
     f: impl FnOnce(&crate::site::Input<'_>, &dyn crate::source::Source, &str) -> Result<T, CliError>,
 ) -> Result<(T, Generated), CliError> {
     let (corpus, graph, history) = env.load_all()?;
@@ -94,21 +98,25 @@ fn with_input<T>(
     };
     let source = env.source()?;
     let value = f(&input, source.as_ref(), &templates_dir)?;
-    Ok((
-        value,
-        Generated {
-            files: Vec::new(),
-            records: corpus.records.len(),
-            findings: (report.errors, report.warnings),
-            records_dir: corpus.config.records.clone(),
-            templates_dir,
-        },
-    ))
+    let generated = Generated {
+        files: Vec::new(),
+        records: corpus.records.len(),
+        findings: (report.errors, report.warnings),
+        records_dir: corpus.config.records.clone(),
+        templates_dir,
+    };
+    if one_shot {
+        // `input`, `hctx` and `marks` borrow the rest; they hold nothing to free themselves.
+        let _ = input;
+        std::mem::forget((marks, hctx));
+        std::mem::forget((history, report, graph, corpus, tags, code_tags));
+    }
+    Ok((value, generated))
 }
 
 /// Loads the DDF and renders every file of its site, in memory.
 pub(super) fn generate(env: &Env) -> Result<Generated, CliError> {
-    let (files, generated) = with_input(env, |input, source, templates_dir| {
+    let (files, generated) = with_input(env, false, |input, source, templates_dir| {
         crate::site::generate(input, source, templates_dir).map_err(site_error)
     })?;
     Ok(Generated { files, ..generated })
@@ -146,7 +154,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     env.format(&[super::Format::Human])?;
     let started = std::time::Instant::now();
     if let Some(page) = &args.context {
-        let (text, _) = with_input(env, |input, source, templates_dir| {
+        let (text, _) = with_input(env, false, |input, source, templates_dir| {
             crate::site::context(input, source, templates_dir, page)
                 .map_err(site_error)?
                 .ok_or_else(|| {
@@ -160,7 +168,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     }
     let out = args.out.unwrap_or_else(|| env.root.join("site"));
     // Each page is written as soon as it is rendered: a large site is never in memory whole.
-    let (files, site) = with_input(env, |input, source, templates_dir| {
+    let (files, site) = with_input(env, true, |input, source, templates_dir| {
         crate::site::build(input, source, templates_dir, &out).map_err(write_error)
     })?;
     if !env.quiet {

@@ -146,17 +146,28 @@ pub fn index_script(corpus: &Corpus) -> String {
 /// escaped as `\uXXXX` (the same value once parsed). Only string contents can hold them: JSON
 /// punctuation is ASCII and none of these.
 pub fn script_safe(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let bytes = json.as_bytes();
+    let mut out = String::with_capacity(json.len() + json.len() / 16);
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = match b {
+            b'<' => "\\u003c",
+            b'>' => "\\u003e",
+            b'&' => "\\u0026",
+            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+            0xE2 if bytes.get(i + 1) == Some(&0x80) => match bytes.get(i + 2) {
+                Some(0xA8) => "\\u2028",
+                Some(0xA9) => "\\u2029",
+                _ => continue,
+            },
+            _ => continue,
+        };
+        // Every byte matched starts a character, so `start..i` are character boundaries.
+        out.push_str(&json[start..i]);
+        out.push_str(escape);
+        start = i + if b == 0xE2 { 3 } else { 1 };
     }
+    out.push_str(&json[start..]);
     out
 }
 
@@ -232,6 +243,34 @@ mod tests {
         // The same value once parsed.
         let back: String = serde_json::from_str(&safe).expect("parse");
         assert_eq!(back, "</script><script>alert('x') & \"q\"\u{2028}");
+    }
+
+    #[test]
+    fn script_safe_is_the_character_by_character_escape() {
+        let reference = |json: &str| -> String {
+            json.chars()
+                .map(|c| match c {
+                    '<' => "\\u003c".to_string(),
+                    '>' => "\\u003e".to_string(),
+                    '&' => "\\u0026".to_string(),
+                    '\u{2028}' => "\\u2028".to_string(),
+                    '\u{2029}' => "\\u2029".to_string(),
+                    c => c.to_string(),
+                })
+                .collect()
+        };
+        let pieces = [
+            "", "a", "<", ">", "&", "\u{2028}", "\u{2029}", "…", "€", "\u{2027}", "\u{202a}", "é",
+            "😀",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let s = format!("{a}{b}{c}");
+                    assert_eq!(script_safe(&s), reference(&s), "{s:?}");
+                }
+            }
+        }
     }
 
     /// The index is written piece by piece; it must be the same bytes as the whole index
