@@ -11,6 +11,7 @@ use crate::rules::structure;
 use crate::source::{Source, SourceError};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
+use std::sync::Arc;
 
 /// Why a DDF could not be loaded at all.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +69,37 @@ pub struct Corpus {
     /// source as the records: the SBOMs the releases name (`sbom-reconciled`). `Ok(None)` when
     /// the file does not exist, `Err` when it cannot be read.
     pub attachments: std::collections::BTreeMap<String, Result<Option<Vec<u8>>, String>>,
+    /// What each record is called ([`Corpus::name`]), made on first use; emptied whenever the
+    /// records change ([`Corpus::reindex`]).
+    names: std::sync::OnceLock<Vec<Name>>,
+}
+
+/// What a record is called wherever another page or report names it: its id, type, title and
+/// status, each read once and shared. A site names most records on many pages (trace trees,
+/// link lists, registers); looking the title up in the record's fields each time, and copying
+/// it, was a tenth of a large build.
+#[derive(Debug, Clone)]
+pub struct Name {
+    /// The `id` field, or empty.
+    pub id: Arc<str>,
+    /// The `type` field, or empty.
+    pub type_name: Arc<str>,
+    /// [`Record::title`].
+    pub title: Arc<str>,
+    /// [`Record::status`].
+    pub status: Arc<str>,
+}
+
+impl Name {
+    /// The name of `r`.
+    pub fn of(r: &Record) -> Name {
+        Name {
+            id: r.id.as_str().into(),
+            type_name: r.type_name.as_str().into(),
+            title: r.title().into(),
+            status: r.status().into(),
+        }
+    }
 }
 
 /// A record file that could not be read as a record. Its id is still known (from an `id:` line
@@ -252,6 +284,7 @@ impl Corpus {
             files: n_files,
             risk,
             attachments: Default::default(),
+            names: Default::default(),
         };
         corpus.reindex();
         corpus
@@ -284,6 +317,25 @@ impl Corpus {
             }
         }
         self.unread_by_id = unread_by_id;
+        self.names = Default::default();
+    }
+
+    /// What record `i` is called ([`Name`]). The names of all records are made together, on
+    /// first use.
+    pub fn name(&self, i: usize) -> &Name {
+        &self
+            .names
+            .get_or_init(|| self.records.par_iter().map(Name::of).collect())[i]
+    }
+
+    /// The index of `r` in [`Corpus::records`], if `r` is one of them (the same record, not an
+    /// equal one).
+    pub fn index_of(&self, r: &Record) -> Option<usize> {
+        let size = std::mem::size_of::<Record>();
+        let offset = (r as *const Record as usize).checked_sub(self.records.as_ptr() as usize)?;
+        let i = offset / size;
+        (offset % size == 0 && i < self.records.len() && std::ptr::eq(&self.records[i], r))
+            .then_some(i)
     }
 
     /// The corpus of another revision that differs from this one only in the record files
@@ -405,6 +457,42 @@ impl Corpus {
 #[cfg(test)]
 mod tests {
     use super::Unread;
+
+    #[test]
+    fn names_follow_the_records_and_index_of_finds_only_the_corpus_own() {
+        let file = |id: &str, title: &str| {
+            (
+                format!("records/{id}.md"),
+                format!("---\nid: {id}\ntype: user-need\ntitle: {title}\nstatus: draft\n---\n"),
+            )
+        };
+        let mut corpus = crate::rules::testing::corpus(
+            "project: t\n",
+            &[file("UN-001", "First"), file("UN-002", "Second")],
+        );
+        for (i, r) in corpus.records.iter().enumerate() {
+            assert_eq!(corpus.index_of(r), Some(i));
+            assert_eq!(&*corpus.name(i).id, r.id);
+        }
+        let copy = corpus.records[1].clone();
+        assert_eq!(
+            corpus.index_of(&copy),
+            None,
+            "an equal record elsewhere is not one of them"
+        );
+        assert_eq!(&*corpus.name(1).title, "Second");
+        assert_eq!(&*corpus.name(1).status, "draft");
+        // Replacing a file renames its record: the names are made again.
+        let (path, _) = file("UN-002", "");
+        corpus.replace_files(
+            &[path.clone()].into_iter().collect(),
+            vec![crate::source::SourceFile {
+                path,
+                content: Ok(file("UN-002", "Renamed").1.into_bytes()),
+            }],
+        );
+        assert_eq!(&*corpus.name(1).title, "Renamed");
+    }
 
     #[test]
     fn an_unread_file_keeps_its_id_and_the_ids_it_names() {

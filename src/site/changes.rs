@@ -10,8 +10,8 @@
 
 use super::releases::{release_page, Timeline};
 use super::views::{
-    approval_link_view, at_depth, record_ref, ref_of_id, value_text, ApprovalView, RecordRef,
-    SiteView,
+    approval_link_view, at_depth, record_ref, ref_at, ref_of_id, value_text, ApprovalView,
+    RecordRef, SiteView,
 };
 use super::{Input, OutFile, SiteError};
 use crate::history::approval::format_time;
@@ -289,9 +289,9 @@ fn release_diffs(input: &Input<'_>, t: &Timeline) -> Vec<ReleaseDiffView> {
             let (p, d) = t.since_previous(k)?;
             let rel = &corpus.records[t.releases[k].rel];
             Some(ReleaseDiffView {
-                release: record_ref(rel),
+                release: record_ref(corpus, rel),
                 page: release_page(corpus, &rel.id),
-                previous: record_ref(&corpus.records[t.releases[p].rel]),
+                previous: ref_at(corpus, t.releases[p].rel),
                 added: refs(&d.added),
                 modified: refs(&d.modified),
                 removed: refs(&d.removed),
@@ -318,12 +318,12 @@ fn change_requests(
             let mut releases: Vec<RecordRef> = graph
                 .inbound(i, "changes")
                 .filter(|&j| corpus.records[j].type_name == "release")
-                .map(|j| record_ref(&corpus.records[j]))
+                .map(|j| ref_at(corpus, j))
                 .collect();
             releases.sort_by(|a, b| a.id.cmp(&b.id));
             releases.dedup_by(|a, b| a.id == b.id);
             ChangeRequestView {
-                record: record_ref(r),
+                record: record_ref(corpus, r),
                 cyber_impact: text(r, "cyber_impact"),
                 cyber_rationale: text(r, "cyber_rationale"),
                 regulatory_path: text(r, "regulatory_path"),

@@ -8,7 +8,7 @@
 //! adds records where the schema is silent or too coarse (see the comments in `clauses.yaml`).
 
 use super::render::Renderer;
-use super::views::{at_depth, record_ref, type_href, RecordRef, SiteView};
+use super::views::{at_depth, ref_at, type_href, RecordRef, SiteView};
 use super::{Input, OutFile, SiteError};
 use crate::corpus::Corpus;
 use serde::{Deserialize, Serialize};
@@ -332,10 +332,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> Result<ClausesView, SiteError
                             filter: (!filter.is_empty()).then(|| filter.join("; ")),
                             count: picked.len(),
                             compact: picked.len() > COMPACT_OVER,
-                            records: picked
-                                .iter()
-                                .map(|&i| record_ref(&corpus.records[i]))
-                                .collect(),
+                            records: picked.iter().map(|&i| ref_at(corpus, i)).collect(),
                         });
                     }
                     let rules = rule_refs

@@ -182,7 +182,7 @@ pub fn pages(
         }
         let view = PrintView {
             site: at_depth(site, "../"),
-            release: record_ref(rec),
+            release: record_ref(corpus, rec),
             parts,
         };
         out.push(r.print_page(format!("releases/{}-print.html", rec.id), &view)?);

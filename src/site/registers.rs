@@ -10,7 +10,7 @@
 //! computes nothing and everything it prints is escaped.
 
 use super::render::Renderer;
-use super::views::{at_depth, record_ref, ref_of_id, value_text, RecordRef, SiteView};
+use super::views::{at_depth, ref_at, ref_of_id, value_text, RecordRef, SiteView};
 use super::{Input, OutFile, SiteError};
 use crate::corpus::Corpus;
 use crate::graph::Graph;
@@ -272,7 +272,7 @@ fn inverse(ctx: &Ctx<'_>, i: usize, name: &str, type_name: &str) -> Vec<usize> {
 
 fn link(ctx: &Ctx<'_>, j: usize, note: String) -> CellLink {
     CellLink {
-        record: record_ref(&ctx.corpus.records[j]),
+        record: ref_at(ctx.corpus, j),
         note,
     }
 }
@@ -603,7 +603,7 @@ fn register(
             .records_of(reg.type_name)
             .iter()
             .map(|&i| RowView {
-                record: record_ref(&corpus.records[i]),
+                record: ref_at(corpus, i),
                 cells: (reg.row)(ctx, i),
             })
             .collect(),
@@ -622,7 +622,7 @@ mod tests {
         let mut v = c.lines.clone();
         v.extend(c.links.iter().map(|l| {
             if l.note.is_empty() {
-                l.record.id.clone()
+                l.record.id.to_string()
             } else {
                 format!("{} {}", l.record.id, l.note)
             }

@@ -11,7 +11,8 @@
 
 use super::render::Renderer;
 use super::views::{
-    at_depth, record_href, record_ref, ref_of_id, value_text, FieldView, RecordRef, SiteView,
+    at_depth, record_href, record_ref, ref_at, ref_of_id, value_text, FieldView, RecordRef,
+    SiteView,
 };
 use super::{markdown, Input, OutFile, SiteError};
 use crate::corpus::Corpus;
@@ -238,7 +239,7 @@ pub(crate) fn release_links(corpus: &Corpus) -> Vec<ReleaseLink> {
     v.dedup_by(|a, b| a.id == b.id);
     v.into_iter()
         .map(|r| ReleaseLink {
-            release: record_ref(r),
+            release: record_ref(corpus, r),
             page: release_page(corpus, &r.id),
             version: r.text("version").unwrap_or_default(),
             tag: r.text("tag").unwrap_or_default(),
@@ -501,7 +502,7 @@ fn frozen(input: &Input<'_>, t: &Timeline, k: usize) -> Option<Frozen> {
             .map(|(name, count)| TypeAt { name, count }),
     );
     let (previous, diff) = match t.since_previous(k) {
-        Some((p, d)) => (Some(record_ref(&corpus.records[t.releases[p].rel])), d),
+        Some((p, d)) => (Some(ref_at(corpus, t.releases[p].rel)), d),
         None => (None, Default::default()),
     };
     Some(Frozen {
@@ -579,7 +580,7 @@ fn vuln_states(corpus: &Corpus, mut v: Vec<usize>) -> Vec<VulnState> {
         .map(|j| {
             let r = &corpus.records[j];
             VulnState {
-                record: record_ref(r),
+                record: record_ref(corpus, r),
                 state: r.text("state").unwrap_or_default(),
             }
         })
@@ -695,7 +696,7 @@ fn sbom_files(
                         purl: c.purl.clone().unwrap_or_default(),
                         cpe: c.cpes.first().cloned().unwrap_or_default(),
                         supplier,
-                        record: rec.map(|(_, r)| record_ref(r)),
+                        record: rec.map(|(_, r)| record_ref(corpus, r)),
                         record_version,
                         support_level: from_rec("support_level")
                             .or_else(|| c.support_level.clone())
@@ -741,7 +742,7 @@ fn release_view(
     let body_href = |id: &str| record_href(corpus, id).map(|h| format!("../{h}"));
     ReleaseView {
         site: at_depth(site, "../"),
-        release: record_ref(r),
+        release: record_ref(corpus, r),
         fields: super::views::field_views(corpus, r),
         transfer: r.text("transfer").unwrap_or_default(),
         body_html: markdown::render(&r.body, &body_href),
@@ -802,7 +803,7 @@ pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<Out
     for res in &t.releases {
         let rec = &corpus.records[res.rel];
         if let Some(tag) = rec.str("tag") {
-            by_tag.entry(tag).or_default().push(record_ref(rec));
+            by_tag.entry(tag).or_default().push(record_ref(corpus, rec));
         }
     }
     let tags = t

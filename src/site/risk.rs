@@ -10,7 +10,7 @@
 
 use super::markdown::escape;
 use super::render::Renderer;
-use super::views::{at_depth, record_ref, RecordRef, SiteView};
+use super::views::{at_depth, record_ref, ref_at, RecordRef, SiteView};
 use super::{Input, OutFile, SiteError};
 use crate::corpus::Corpus;
 use crate::graph::Graph;
@@ -447,9 +447,7 @@ fn refs<I: IntoIterator<Item = usize>>(corpus: &Corpus, it: I) -> Vec<RecordRef>
     let mut v: Vec<usize> = it.into_iter().collect();
     v.sort_unstable();
     v.dedup();
-    v.into_iter()
-        .map(|j| record_ref(&corpus.records[j]))
-        .collect()
+    v.into_iter().map(|j| ref_at(corpus, j)).collect()
 }
 
 /// The definitions of a scale's levels from the plan's `risk_policy` (`severity: {S1: ...}`).
@@ -701,10 +699,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
             }
             (Some(_), Some(_)) if !br.is_empty() => format!(
                 "reduce as far as possible; benefit-risk: {}",
-                br.iter()
-                    .map(|b| b.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                br.iter().map(|b| &*b.id).collect::<Vec<_>>().join(", ")
             ),
             (Some(_), Some(_)) => "NOT ACCEPTABLE: no benefit-risk analysis".into(),
             _ => "not evaluated".into(),
@@ -717,7 +712,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
             if let Some(res) = &h.residual {
                 *residual_counts[k].entry(res.zone.clone()).or_default() += 1;
                 if !m.is_acceptable(&res.zone) {
-                    residual_not_acceptable.push(record_ref(r));
+                    residual_not_acceptable.push(record_ref(corpus, r));
                 }
             }
             for (initial, sc) in [(true, &h.initial), (false, &h.residual)] {
@@ -735,12 +730,12 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
                     None => unplaced
                         .entry((k, initial))
                         .or_default()
-                        .push(record_ref(r)),
+                        .push(record_ref(corpus, r)),
                 }
             }
         }
         hazards.push(HazardRow {
-            situation: record_ref(r),
+            situation: record_ref(corpus, r),
             hazards: refs(corpus, hz),
             threats: refs(
                 corpus,
@@ -756,7 +751,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
                 v.dedup();
                 v.into_iter()
                     .map(|j| HarmView {
-                        record: record_ref(&corpus.records[j]),
+                        record: ref_at(corpus, j),
                         severity: corpus.records[j].text("severity").unwrap_or_default(),
                     })
                     .collect()
@@ -826,7 +821,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
                     .map(|&j| &corpus.records[j])
                     .filter(|v| v.str("control_check") == Some(check))
                     .map(|v| VerView {
-                        record: record_ref(v),
+                        record: record_ref(corpus, v),
                         result: v.text("result").unwrap_or_else(|| "no result".into()),
                     })
                     .collect()
@@ -834,7 +829,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
             let implementation = checks("implementation");
             let effectiveness = checks("effectiveness");
             ControlRow {
-                control: record_ref(r),
+                control: record_ref(corpus, r),
                 option: r.text("option").unwrap_or_default(),
                 kind: r.text("kind").unwrap_or_default(),
                 mitigates: refs(corpus, g.outbound(i, "mitigates")),
@@ -865,7 +860,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
     let benefit_risk = docs_of("benefit-risk")
         .into_iter()
         .map(|i| BenefitRiskView {
-            record: record_ref(&corpus.records[i]),
+            record: ref_at(corpus, i),
             situations: refs(
                 corpus,
                 g.inbound(i, "benefit_risk")
@@ -906,7 +901,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
                     .and_then(crate::record::scalar_text)
                     .unwrap_or_default();
                 PlanView {
-                    record: record_ref(r),
+                    record: record_ref(corpus, r),
                     revision: rev,
                 }
             })
@@ -967,7 +962,7 @@ pub fn view(input: &Input<'_>, site: &SiteView) -> RiskView {
             .map(|&i| {
                 let r = &corpus.records[i];
                 ReleaseRiskView {
-                    record: record_ref(r),
+                    record: record_ref(corpus, r),
                     version: r.text("version").unwrap_or_default(),
                     overall_residual_risk: r.text("overall_residual_risk").unwrap_or_default(),
                     rm_review: r.text("rm_review").unwrap_or_default(),

@@ -10,7 +10,7 @@
 
 use super::render::Renderer;
 use super::risk::{threat_risk, VerView};
-use super::views::{at_depth, record_ref, RecordRef, SiteView};
+use super::views::{at_depth, record_ref, ref_at, RecordRef, SiteView};
 use super::walk::walk_href;
 use super::{Input, OutFile, SiteError};
 use crate::corpus::Corpus;
@@ -190,9 +190,7 @@ fn is_security_rc(r: &Record) -> bool {
 
 fn refs(corpus: &Corpus, it: impl IntoIterator<Item = usize>) -> Vec<RecordRef> {
     let set: BTreeSet<usize> = it.into_iter().collect();
-    set.into_iter()
-        .map(|j| record_ref(&corpus.records[j]))
-        .collect()
+    set.into_iter().map(|j| ref_at(corpus, j)).collect()
 }
 
 /// Counts of `field` over `records`, in the schema's value order, then any other value.
@@ -284,7 +282,7 @@ pub fn view(
         let tests: Vec<VerView> = vers
             .iter()
             .map(|&v| VerView {
-                record: record_ref(&corpus.records[v]),
+                record: ref_at(corpus, v),
                 result: corpus.records[v]
                     .text("result")
                     .unwrap_or_else(|| "no result".into()),
@@ -293,8 +291,8 @@ pub fn view(
         let mut f = found(&corpus.records[c].id);
         f.retain(|r| r == "cyber-chain");
         ChainRow {
-            threat: t.map(|t| record_ref(&corpus.records[t])),
-            control: Some(record_ref(&corpus.records[c])),
+            threat: t.map(|t| ref_at(corpus, t)),
+            control: Some(ref_at(corpus, c)),
             gap_control: false,
             gap_implementation: implementers.is_empty(),
             gap_test: !tests.iter().any(|v| v.result == "pass"),
@@ -329,7 +327,7 @@ pub fn view(
                 let mut f = found(&r.id);
                 f.retain(|x| x == "threat-controlled");
                 chain.push(ChainRow {
-                    threat: Some(record_ref(r)),
+                    threat: Some(record_ref(corpus, r)),
                     control: None,
                     implementers: Vec::new(),
                     tests: Vec::new(),
@@ -344,7 +342,7 @@ pub fn view(
                 chain.push(chain_row(Some(i), c));
             }
             ThreatRow {
-                threat: record_ref(r),
+                threat: record_ref(corpus, r),
                 asset: r.text("asset").unwrap_or_default(),
                 attack_vector: r.text("attack_vector").unwrap_or_default(),
                 entry_point: r.text("entry_point").unwrap_or_default(),
@@ -425,7 +423,7 @@ pub fn view(
         let mut assessment: Vec<String> = r.text("justification").into_iter().collect();
         assessment.extend(r.list("response"));
         VulnRow {
-            record: record_ref(r),
+            record: record_ref(corpus, r),
             vuln_id: r.text("vuln_id").unwrap_or_default(),
             source: r.text("source").unwrap_or_default(),
             state: r.text("state").unwrap_or_default(),
@@ -471,7 +469,7 @@ pub fn view(
                 let r = &corpus.records[i];
                 let (current, earlier) = affected.of_component(i);
                 ComponentRow {
-                    record: record_ref(r),
+                    record: record_ref(corpus, r),
                     name: format!(
                         "{} {}",
                         r.text("name").unwrap_or_default(),

@@ -14,6 +14,7 @@ use crate::record::Record;
 use crate::rules::structure::is_valid_id;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What every page gets as `site`.
 #[derive(Debug, Clone, Serialize)]
@@ -90,14 +91,14 @@ pub struct TypeCount {
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordRef {
     /// Record id.
-    pub id: String,
+    pub id: Arc<str>,
     /// Type name.
     #[serde(rename = "type")]
-    pub type_name: String,
+    pub type_name: Arc<str>,
     /// Title.
-    pub title: String,
+    pub title: Arc<str>,
     /// Status.
-    pub status: String,
+    pub status: Arc<str>,
     /// Link to the record page relative to the site root; `None` when the record has no page
     /// (an id that does not exist, is malformed or is duplicated).
     pub href: Option<String>,
@@ -487,29 +488,41 @@ pub(crate) fn type_href(name: &str) -> Option<String> {
 }
 
 /// How pages name record `r`, one of the corpus's records.
-pub(crate) fn record_ref(r: &Record) -> RecordRef {
+pub(crate) fn record_ref(corpus: &Corpus, r: &Record) -> RecordRef {
+    match corpus.index_of(r) {
+        Some(i) => ref_at(corpus, i),
+        None => named(&crate::corpus::Name::of(r)),
+    }
+}
+
+/// How pages name record `i` of the corpus.
+pub(crate) fn ref_at(corpus: &Corpus, i: usize) -> RecordRef {
+    named(corpus.name(i))
+}
+
+fn named(name: &crate::corpus::Name) -> RecordRef {
     RecordRef {
-        id: r.id.clone(),
-        type_name: r.type_name.clone(),
-        title: r.title(),
-        status: r.status().to_string(),
         // What `record_href` answers for a record of the corpus: its id is indexed (unless it
         // is empty, which is not a valid id), so only the form of the id is left to check.
-        href: is_valid_id(&r.id).then(|| format!("records/{}.html", r.id)),
+        href: is_valid_id(&name.id).then(|| format!("records/{}.html", name.id)),
+        id: name.id.clone(),
+        type_name: name.type_name.clone(),
+        title: name.title.clone(),
+        status: name.status.clone(),
     }
 }
 
 pub(crate) fn ref_of_id(corpus: &Corpus, id: &str) -> RecordRef {
-    match corpus.get(id) {
-        Some(r) => record_ref(r),
+    match corpus.by_id.get(id) {
+        Some(&i) => ref_at(corpus, i),
         None => RecordRef {
-            id: id.to_string(),
-            type_name: String::new(),
+            id: id.into(),
+            type_name: "".into(),
             title: match corpus.unread_with_id(id) {
-                Some(u) => format!("(its file {} cannot be read)", u.path),
+                Some(u) => format!("(its file {} cannot be read)", u.path).into(),
                 None => "(does not exist)".into(),
             },
-            status: String::new(),
+            status: "".into(),
             href: None,
         },
     }
@@ -855,7 +868,7 @@ pub fn type_page(input: &Input<'_>, site: &SiteView, t: &TypeCount) -> TypeView 
         records: corpus
             .records_of(&t.name)
             .iter()
-            .map(|&i| record_ref(&corpus.records[i]))
+            .map(|&i| ref_at(corpus, i))
             .collect(),
     }
 }
@@ -995,7 +1008,7 @@ fn tree(corpus: &Corpus, graph: &Graph, start: usize, reached: &[Reached]) -> Ve
         }
         out.push(ChainView {
             depth,
-            record: record_ref(&corpus.records[i]),
+            record: ref_at(corpus, i),
             related: related(corpus, graph, i),
         });
         if let Some(cs) = children.get(&i) {
@@ -1014,7 +1027,7 @@ fn related(corpus: &Corpus, graph: &Graph, i: usize) -> Vec<RelatedView> {
     let view = |e: &crate::graph::Edge, inbound: bool| RelatedView {
         field: graph.field_name(e).to_string(),
         inbound,
-        record: record_ref(&corpus.records[e.other]),
+        record: ref_at(corpus, e.other),
     };
     graph
         .out(i)
@@ -1170,7 +1183,7 @@ pub fn record(
             ms.iter()
                 .map(|m| LinkView {
                     field: m.field.clone(),
-                    record: record_ref(&corpus.records[m.record]),
+                    record: ref_at(corpus, m.record),
                 })
                 .collect()
         })
@@ -1196,7 +1209,7 @@ pub fn record(
     let (up, down) = (graph.upstream(i), graph.downstream(i));
     Ok(RecordView {
         site: at_depth(site, "../"),
-        record: record_ref(r),
+        record: record_ref(corpus, r),
         walk: super::walk::walk_href(corpus, i),
         path: r.path.clone(),
         duplicates: corpus
@@ -1299,7 +1312,7 @@ fn suspect_links(input: &Input<'_>, i: usize) -> Result<Vec<SuspectLinkView>, Si
     .into_iter()
     .map(|d| SuspectLinkView {
         field: d.suspect.field.clone(),
-        target: record_ref(&corpus.records[d.suspect.target]),
+        target: ref_at(corpus, d.suspect.target),
         changed: d.changed,
         since: d.since,
         changes: d

@@ -11,7 +11,7 @@
 
 use super::render::Renderer;
 use super::risk::{hs_risk, risk_text, threat_risk};
-use super::views::{at_depth, has_page, record_ref, value_text, RecordRef, SiteView};
+use super::views::{at_depth, has_page, record_ref, ref_at, value_text, RecordRef, SiteView};
 use super::{Input, OutFile, SiteError};
 use crate::corpus::Corpus;
 use crate::graph::Graph;
@@ -548,7 +548,7 @@ fn walk(input: &Input<'_>, sh: &Shared<'_>, site: &SiteView, entry: usize) -> Wa
             None => (Vec::new(), None, None),
         };
         HopView {
-            record: record_ref(r),
+            record: record_ref(corpus, r),
             via: if i == entry { Vec::new() } else { via(i, seen) },
             details,
             approvals,
@@ -771,7 +771,7 @@ fn walk(input: &Input<'_>, sh: &Shared<'_>, site: &SiteView, entry: usize) -> Wa
     );
     WalkView {
         site: at_depth(site, "../"),
-        entry: record_ref(&corpus.records[entry]),
+        entry: ref_at(corpus, entry),
         has_history: input.history.is_some(),
         steps,
     }

@@ -992,9 +992,9 @@ mod tests {
 
     fn rec(id: &str, status: &str, href: Option<&str>) -> RecordRef {
         RecordRef {
-            id: evil(id),
+            id: evil(id).into(),
             type_name: "design-input".into(),
-            title: evil(&format!("Title of {id}")),
+            title: evil(&format!("Title of {id}")).into(),
             status: status.into(),
             href: href.map(str::to_string),
         }
