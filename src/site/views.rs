@@ -30,10 +30,11 @@ pub struct SiteView {
     pub built: String,
     /// Prefix from the page to the site root (`""` or `"../"`), for links and the stylesheet.
     pub root: String,
-    /// The site's sections, for the navigation bar ([`NAV`]).
-    pub nav: Vec<NavLink>,
-    /// The record types that have records, in schema order, for navigation.
-    pub types: Vec<TypeCount>,
+    /// The site's sections, for the navigation bar ([`NAV`]). Shared: every page's view holds
+    /// the same bar.
+    pub nav: Arc<[NavLink]>,
+    /// The record types that have records, in schema order, for navigation (shared too).
+    pub types: Arc<[TypeCount]>,
     /// `ddf <version>`.
     pub generator: String,
     /// For a working-tree build in Git: `uncommitted` when the DDF's files had uncommitted

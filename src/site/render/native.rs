@@ -70,7 +70,7 @@ fn base(h: &mut Html, site: &SiteView, blocks: Blocks<'_>) {
     h.raw("</span>\n<form class=\"site-search\" action=\"")
         .text(&site.root)
         .raw("search.html\" method=\"get\" role=\"search\" aria-label=\"Site search\"><input type=\"search\" name=\"q\" placeholder=\"Search ids, titles, text\" aria-label=\"Search the records\"></form>\n<nav aria-label=\"Sections\">\n");
-    for n in &site.nav {
+    for n in site.nav.iter() {
         h.raw("<a href=\"")
             .text(&site.root)
             .text(&n.href)
@@ -79,7 +79,7 @@ fn base(h: &mut Html, site: &SiteView, blocks: Blocks<'_>) {
             .raw("</a>\n");
     }
     h.raw("</nav>\n<nav class=\"types\" aria-label=\"Record types\">\n");
-    for t in &site.types {
+    for t in site.types.iter() {
         h.raw("<a href=\"")
             .text(&site.root)
             .text(&t.href)
@@ -982,7 +982,8 @@ mod tests {
                     count: 1,
                     href: evil("types/capa.html"),
                 },
-            ],
+            ]
+            .into(),
             generator: evil("ddf 0.0"),
             worktree: worktree.into(),
             approvals_verified: verified,
