@@ -89,7 +89,6 @@ pub const SECTIONS: &[Section] = &[
     super::clauses::pages,
     super::risk::pages,
     super::security::pages,
-    super::walk::pages,
     super::registers::pages,
     super::changes::pages,
     super::releases::pages,
@@ -222,6 +221,8 @@ pub struct Native {
 enum Job {
     Section(Section),
     Type(usize),
+    /// Walk page `k` ([`super::walk::Walks`]).
+    Walk(usize),
     Record(usize),
 }
 
@@ -420,6 +421,8 @@ impl Renderer {
         let shared = views::Shared::new(input, self.logged_commits(input));
         let mut jobs: Vec<Job> = SECTIONS.iter().map(|&f| Job::Section(f)).collect();
         jobs.extend((0..site.types.len()).map(Job::Type));
+        let walks = super::walk::walks(self, input);
+        jobs.extend((0..walks.entries.len()).map(Job::Walk));
         jobs.extend(
             (0..corpus.records.len())
                 .filter(|&i| views::has_page(corpus, i))
@@ -449,6 +452,7 @@ impl Renderer {
                         let view = views::type_page(input, &site, t);
                         pass(self.page("site/type.html", t.href.clone(), &view)?)?;
                     }
+                    Job::Walk(k) => pass(walks.page(self, input, &site, k)?)?,
                     Job::Record(i) => {
                         let view = views::record(input, &site, &shared, i)?;
                         let path = format!("records/{}.html", corpus.records[i].id);

@@ -15,7 +15,6 @@ use super::views::{at_depth, has_page, record_ref, ref_at, value_text, RecordRef
 use super::{Input, OutFile, SiteError};
 use crate::corpus::Corpus;
 use crate::graph::Graph;
-use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -779,19 +778,39 @@ fn walk(input: &Input<'_>, sh: &Shared<'_>, site: &SiteView, entry: usize) -> Wa
 
 /// The section's pages: one walk per hazard, hazardous situation, threat and component, in
 /// parallel.
-pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<OutFile>, SiteError> {
+/// The walk pages to write: their entry records and what the walks share. The site renders
+/// each page as a job of its own ([`Walks::page`]) and writes it at once: at 100,000 records
+/// the 15,000 walk pages are 230 MB, which a section returning them all would hold at once.
+pub struct Walks<'a> {
+    shared: Shared<'a>,
+    /// The entry records, one page each.
+    pub entries: Vec<usize>,
+}
+
+/// The walks of the site of `input`.
+pub fn walks<'a>(r: &'a Renderer, input: &'a Input<'a>) -> Walks<'a> {
     let corpus = input.corpus;
-    let sh = shared(input, r.affected(input));
-    let entries: Vec<usize> = ENTRY_TYPES
-        .iter()
-        .flat_map(|t| corpus.records_of(t).iter().copied())
-        .filter(|&i| walk_href(corpus, i).is_some())
-        .collect();
-    entries
-        .par_iter()
-        .map(|&i| {
-            let view = walk(input, &sh, site, i);
-            r.walk_page(format!("walk/{}.html", corpus.records[i].id), &view)
-        })
-        .collect()
+    Walks {
+        shared: shared(input, r.affected(input)),
+        entries: ENTRY_TYPES
+            .iter()
+            .flat_map(|t| corpus.records_of(t).iter().copied())
+            .filter(|&i| walk_href(corpus, i).is_some())
+            .collect(),
+    }
+}
+
+impl Walks<'_> {
+    /// The walk page of entry `k` of [`Walks::entries`].
+    pub fn page(
+        &self,
+        r: &Renderer,
+        input: &Input<'_>,
+        site: &SiteView,
+        k: usize,
+    ) -> Result<OutFile, SiteError> {
+        let i = self.entries[k];
+        let view = walk(input, &self.shared, site, i);
+        r.walk_page(format!("walk/{}.html", input.corpus.records[i].id), &view)
+    }
 }
