@@ -60,7 +60,7 @@ pub fn escape(s: &str) -> String {
 ///
 /// Most bodies are plain Markdown: no raw HTML, no links or images of the author's. For those,
 /// pulldown-cmark's own output holds only tags it writes and text it escapes, so the HTML is
-/// written directly in the form the sanitiser would give it ([`plain`]), without parsing it
+/// written directly in the form the sanitiser would give it, without parsing it
 /// back; anything else goes through ammonia. A test renders every kind of plain body both ways
 /// and requires the same bytes.
 pub fn render(body: &str, href: &dyn Fn(&str) -> Option<String>) -> String {
