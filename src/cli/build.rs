@@ -106,8 +106,7 @@ fn with_input<T>(
         templates_dir,
     };
     if one_shot {
-        // `input`, `hctx` and `marks` borrow the rest; they hold nothing to free themselves.
-        let _ = input;
+        // `input` only borrows; `hctx` and `marks` are forgotten with what they borrow.
         std::mem::forget((marks, hctx));
         std::mem::forget((history, report, graph, corpus, tags, code_tags));
     }

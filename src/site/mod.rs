@@ -334,8 +334,8 @@ impl SiteWriter {
     /// page must be written (no old site, no such file, different bytes, any error).
     ///
     /// Files are reached through descriptors of their folders, old and new, opened once per
-    /// folder: each call then looks up one name instead of walking the whole path, which was a
-    /// tenth of a rebuild's system time.
+    /// folder: each call looks up one name instead of walking the whole path, and a folder of
+    /// the old site swapped for a link after it was opened cannot redirect a read.
     #[cfg(target_os = "linux")]
     fn link_unchanged(&self, rel: &str, _target: &Path, bytes: &[u8]) -> bool {
         use rustix::fs::{AtFlags, FileType, Mode, OFlags};
