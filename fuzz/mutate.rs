@@ -1048,7 +1048,9 @@ fn json_structural(rng: &mut Rng, data: &mut Vec<u8>, env: &Env<'_>) {
                     a.insert(at, v);
                 }
             }
-            7 => {
+            // Below a bound on the document's size: a node copied into its own subtree doubles
+            // the document, and kept inputs are mutated again and again.
+            7 if total <= MAX_JSON_NODES => {
                 // The same node once more somewhere else: duplicate refs, cycles.
                 let copy = node.clone();
                 let mut m = rng.below(total);
@@ -1074,13 +1076,42 @@ fn json_structural(rng: &mut Rng, data: &mut Vec<u8>, env: &Env<'_>) {
             }
         }
     }
-    let out = if rng.one_in(2) {
-        serde_json::to_vec_pretty(&doc)
-    } else {
-        serde_json::to_vec(&doc)
+    // Written through a cap: the pretty form of a deep document (two spaces per level on every
+    // line) once grew the harness past 4 GB before the result could be cut to `max_file`.
+    let mut out = Capped {
+        buf: Vec::new(),
+        cap: env.limits.max_file,
     };
-    if let Ok(out) = out {
-        *data = out;
+    let written = if rng.one_in(2) {
+        serde_json::to_writer_pretty(&mut out, &doc)
+    } else {
+        serde_json::to_writer(&mut out, &doc)
+    };
+    if written.is_ok() {
+        *data = out.buf;
+    }
+}
+
+/// The most nodes a JSON document may have for a node of it to be copied elsewhere in it.
+const MAX_JSON_NODES: usize = 50_000;
+
+/// A writer that refuses to grow past `cap` bytes.
+struct Capped {
+    buf: Vec<u8>,
+    cap: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + bytes.len() > self.cap {
+            return Err(std::io::Error::other("the mutated document is too large"));
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
