@@ -240,9 +240,25 @@ fn approved_is_not_shown_as_verified_when_signatures_are_not_checked() {
         "<span class=\"status s-approval-not-verified\">approval not verified</span>";
     let approved = un("UN-001").replace("status: draft", "status: approved");
     // Without Git history.
+    let release = "---\nid: REL-001\ntype: release\ntitle: Release 1.0\nstatus: approved\nowner: PER-001\nversion: 1.0.0\nsbom: []\nsupport_end: 2031-12-31\nfielded: false\n---\n";
     let t = TestRepo::with_basics();
     t.write("records/UN-001.md", &approved);
+    t.write("records/REL-001.md", release);
     let site = build(&t, "out");
+    // No page shows an approved status as verified: not a badge, not a register's cell.
+    for (path, page) in &site {
+        assert!(
+            !page.contains(badge_ok) && !page.contains("<td>approved</td>"),
+            "{path} shows `approved` as verified:\n{page}"
+        );
+    }
+    for register in ["index.html", "releases.html"] {
+        assert!(
+            row(&site[register], ">REL-001</a>").contains(badge_unverified),
+            "{register}: {}",
+            site[register]
+        );
+    }
     let page = &site["records/UN-001.html"];
     assert!(
         page.contains(badge_unverified) && !page.contains(badge_ok),
