@@ -537,6 +537,8 @@ fn replay(folder: &Path, ctx: &Ctx, binary: Option<&Binary>, watch: &Watch) -> E
 /// The harness's own test, run by a plain `cargo test`: each deliberate fault must make a run
 /// fail with the right kind and save the input; a saved input replays.
 fn self_test() -> Result<(), String> {
+    mutate::check_bounds()?;
+    eprintln!("fuzz: self-test: the structural mutators stay within max_file");
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let crashes = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dir = crashes.path().display().to_string();

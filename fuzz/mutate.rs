@@ -1195,6 +1195,11 @@ fn yaml_structural(rng: &mut Rng, data: &mut Vec<u8>, env: &Env<'_>) {
     let Ok(mut doc) = serde_yaml::from_str::<Value>(text) else {
         return;
     };
+    // serde_yaml expands aliases (up to its own bound, a hundred times the document's events),
+    // so a small input can be a large document: left to the text mutations.
+    if count_yaml(&doc) > MAX_YAML_NODES {
+        return;
+    }
     let rounds = rng.size(3);
     for _ in 0..rounds {
         match rng.below(6) {
@@ -1253,9 +1258,59 @@ fn yaml_structural(rng: &mut Rng, data: &mut Vec<u8>, env: &Env<'_>) {
             }
         }
     }
-    if let Ok(out) = serde_yaml::to_string(&doc) {
-        *data = out.into_bytes();
+    // Written through a cap, as the JSON mutator's is: each level of nesting indents every line
+    // below it, so the text written can be many times the size of the text read.
+    let mut out = Capped {
+        buf: Vec::new(),
+        cap: env.limits.max_file,
+    };
+    if serde_yaml::to_writer(&mut out, &doc).is_ok() {
+        *data = out.buf;
     }
+}
+
+/// The most nodes a YAML document may have for the structural mutator to change it.
+const MAX_YAML_NODES: usize = 50_000;
+
+/// The harness's check of its own bounds (run by its self-test): a structural mutation never
+/// leaves a document larger than `max_file`, even when the document it writes back is many times
+/// the text it read (aliases expanded, every nested line indented).
+pub(crate) fn check_bounds() -> Result<(), String> {
+    let limits = Limits {
+        max_file: 4096,
+        ..Limits::avoiding_known()
+    };
+    let dict = Dict::default();
+    let env = Env {
+        dict: &dict,
+        limits: &limits,
+        splice: &[],
+    };
+    // 40 uses of a 40-item list: about 200 bytes read, 40 * 40 items written.
+    let items: Vec<String> = (0..40).map(|k| format!("item-{k}")).collect();
+    let uses = vec!["*x"; 40].join(", ");
+    let yaml = format!("id: UN-001\na: &x [{}]\nb: [{uses}]\n", items.join(", "));
+    let nested = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+    let json = format!("[{}]", vec![nested; 10].join(","));
+    for (name, text) in [("YAML", &yaml), ("JSON", &json)] {
+        for case in 0..200 {
+            let mut rng = Rng::for_case(7, case);
+            let mut data = text.clone().into_bytes();
+            if name == "YAML" {
+                yaml_structural(&mut rng, &mut data, &env);
+            } else {
+                json_structural(&mut rng, &mut data, &env);
+            }
+            if data.len() > limits.max_file {
+                return Err(format!(
+                    "the {name} structural mutator wrote {} bytes, more than max_file ({})",
+                    data.len(),
+                    limits.max_file
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
