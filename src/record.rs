@@ -49,11 +49,17 @@ pub struct Record {
 
 /// Renders a scalar YAML value as text (strings, numbers, booleans).
 pub fn scalar_text(v: &Value) -> Option<String> {
+    scalar_str(v).map(std::borrow::Cow::into_owned)
+}
+
+/// [`scalar_text`], borrowing a string value instead of copying it.
+pub fn scalar_str(v: &Value) -> Option<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Tagged(t) => scalar_text(&t.value),
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        Value::Tagged(t) => scalar_str(&t.value),
         _ => None,
     }
 }
@@ -220,7 +226,13 @@ pub fn blob_id(bytes: &[u8]) -> String {
     let mut h = Sha1::new();
     h.update(format!("blob {}\0", bytes.len()).as_bytes());
     h.update(bytes);
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(40);
+    for b in h.finalize() {
+        id.push(char::from(HEX[usize::from(b >> 4)]));
+        id.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    id
 }
 
 /// Parses the bytes of the file at `path` (relative to the DDF root).

@@ -418,24 +418,51 @@ impl Renderer {
     ) -> Result<(), SiteError> {
         let site: SiteView = views::site(input);
         let corpus = input.corpus;
-        let shared = views::Shared::new(input, self.logged_commits(input));
+        // Both read the whole DDF (mentions; the releases' SBOMs), each partly on one core.
+        let (shared, walks) = rayon::join(
+            || views::Shared::new(input, self.logged_commits(input)),
+            || super::walk::walks(self, input),
+        );
         let mut jobs: Vec<Job> = SECTIONS.iter().map(|&f| Job::Section(f)).collect();
         jobs.extend((0..site.types.len()).map(Job::Type));
-        let walks = super::walk::walks(self, input);
         jobs.extend((0..walks.entries.len()).map(Job::Walk));
         jobs.extend(
             (0..corpus.records.len())
                 .filter(|&i| views::has_page(corpus, i))
                 .map(Job::Record),
         );
-        // The release print view is made of a few pages rendered here: copies of those are kept.
+        // The release print view is made of a few pages rendered here: copies of those are kept,
+        // and the thread that hands over the last of them renders the view while the other
+        // threads go on with the record pages (after them, it was a step on one core).
         let sources = super::print::sources(corpus);
-        let kept = std::sync::Mutex::new(Vec::new());
-        let pass = |f: OutFile| -> Result<(), SiteError> {
-            if sources.contains(&f.path) {
-                kept.lock().map_err(|_| poisoned())?.push(f.clone());
+        let kept = std::sync::Mutex::new(Some(Vec::new()));
+        let print = |kept: Vec<OutFile>| -> Result<(), SiteError> {
+            for f in super::print::pages(self, input, &site, kept, self.contexts)? {
+                emit(f)?;
             }
-            emit(f)
+            Ok(())
+        };
+        let pass = |f: OutFile| -> Result<(), SiteError> {
+            if !sources.contains(&f.path) {
+                return emit(f);
+            }
+            let ready = {
+                let mut kept = kept.lock().map_err(|_| poisoned())?;
+                let all = kept.as_mut().is_some_and(|k| {
+                    k.push(f.clone());
+                    k.len() == sources.len()
+                });
+                if all {
+                    kept.take()
+                } else {
+                    None
+                }
+            };
+            emit(f)?;
+            match ready {
+                Some(kept) => print(kept),
+                None => Ok(()),
+            }
         };
         let progress = crate::progress::begin("rendering the site", jobs.len());
         jobs.par_iter()
@@ -461,11 +488,11 @@ impl Renderer {
                 }
                 Ok(())
             })?;
-        let kept = kept.into_inner().map_err(|_| poisoned())?;
-        for f in super::print::pages(self, input, &site, kept, self.contexts)? {
-            emit(f)?;
+        // Not rendered yet when a source page was not written (no release has a print view).
+        match kept.into_inner().map_err(|_| poisoned())? {
+            Some(kept) => print(kept),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

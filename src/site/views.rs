@@ -47,7 +47,17 @@ pub struct SiteView {
     /// The day of the build (`DDF_TODAY` pins it, as for the date rules), printed in the footer
     /// of every printed page.
     pub build_date: String,
+    /// The navigation part of the page header as written, once per folder depth (not part of
+    /// the template context).
+    #[serde(skip)]
+    pub header: Arc<HeaderCache>,
 }
+
+/// The navigation part of the page header (search form, section and type bars) as the native
+/// pages write it: it depends only on the page's `root`, and was written afresh for each of
+/// tens of thousands of pages. Slot `k` holds it for a page `k` folders below the site root.
+#[derive(Debug, Default)]
+pub struct HeaderCache(pub(crate) [std::sync::OnceLock<String>; 4]);
 
 /// An entry of the navigation bar.
 #[derive(Debug, Clone, Serialize)]
@@ -625,6 +635,7 @@ pub fn site(input: &Input<'_>) -> SiteView {
                 .severity_of("status-signed", crate::diagnostic::Severity::Error)
                 .is_some(),
         build_date: crate::date::Date::today().to_string(),
+        header: Arc::default(),
     }
 }
 
@@ -956,22 +967,22 @@ pub fn trace_matrix(input: &Input<'_>, from: &str) -> Option<(MatrixView, (Strin
 
 /// A field value as text: scalars as written, lists of scalars joined with `, `, the rest as YAML.
 pub(crate) fn value_text(v: &serde_yaml::Value) -> String {
+    use crate::record::scalar_str;
     use serde_yaml::Value;
-    if let Some(s) = crate::record::scalar_text(v) {
-        return s;
+    if let Some(s) = scalar_str(v) {
+        return s.into_owned();
     }
     match v {
         Value::Null => String::new(),
-        Value::Sequence(items)
-            if items
-                .iter()
-                .all(|i| crate::record::scalar_text(i).is_some()) =>
-        {
-            items
-                .iter()
-                .filter_map(crate::record::scalar_text)
-                .collect::<Vec<_>>()
-                .join(", ")
+        Value::Sequence(items) if items.iter().all(|i| scalar_str(i).is_some()) => {
+            let mut out = String::new();
+            for (k, item) in items.iter().filter_map(scalar_str).enumerate() {
+                if k > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&item);
+            }
+            out
         }
         other => serde_yaml::to_string(other)
             .unwrap_or_default()

@@ -67,7 +67,34 @@ fn base(h: &mut Html, site: &SiteView, blocks: Blocks<'_>) {
     if !site.approvals_verified {
         h.raw(" · <span class=\"unverified\">approvals not verified</span>");
     }
-    h.raw("</span>\n<form class=\"site-search\" action=\"")
+    h.raw("</span>\n");
+    // `root` is `../` once per folder below the site root.
+    let root = site.root.as_bytes();
+    let cached = root.len().is_multiple_of(3) && root.chunks(3).all(|c| c == b"../");
+    match site.header.0.get(root.len() / 3).filter(|_| cached) {
+        Some(cell) => {
+            h.safe(cell.get_or_init(|| {
+                let mut nav = Html::with_capacity(4 * 1024);
+                header_nav(&mut nav, site);
+                nav.finish()
+            }));
+        }
+        _ => header_nav(h, site),
+    }
+    (blocks.content)(h);
+    h.raw("\n</main>\n<footer>")
+        .text(&site.project)
+        .raw(" · built from <code>")
+        .text(&site.built)
+        .raw("</code> by ")
+        .text(&site.generator)
+        .raw("</footer>\n</body>\n</html>\n");
+}
+
+/// The header of `site/base.html` from its search form to the opening of `<main>`, which
+/// depends only on the page's root ([`crate::site::views::HeaderCache`]).
+fn header_nav(h: &mut Html, site: &SiteView) {
+    h.raw("<form class=\"site-search\" action=\"")
         .text(&site.root)
         .raw("search.html\" method=\"get\" role=\"search\" aria-label=\"Site search\"><input type=\"search\" name=\"q\" placeholder=\"Search ids, titles, text\" aria-label=\"Search the records\"></form>\n<nav aria-label=\"Sections\">\n");
     for n in site.nav.iter() {
@@ -90,14 +117,6 @@ fn base(h: &mut Html, site: &SiteView, blocks: Blocks<'_>) {
             .raw("</a>\n");
     }
     h.raw("</nav>\n</header>\n<main id=\"main\" tabindex=\"-1\">\n");
-    (blocks.content)(h);
-    h.raw("\n</main>\n<footer>")
-        .text(&site.project)
-        .raw(" · built from <code>")
-        .text(&site.built)
-        .raw("</code> by ")
-        .text(&site.generator)
-        .raw("</footer>\n</body>\n</html>\n");
 }
 
 /// `{% if r.href %}<a href="{{ site.root }}{{ r.href }}">{{ r.id }}</a>{% else %}{{ r.id }}{% endif %}`
@@ -988,6 +1007,7 @@ mod tests {
             worktree: worktree.into(),
             approvals_verified: verified,
             build_date: "2026-06-01".into(),
+            header: Default::default(),
         }
     }
 
@@ -1334,6 +1354,43 @@ mod tests {
         ] {
             assert!(page.contains(want), "{want} not in the page:\n{page}");
         }
+    }
+
+    #[test]
+    fn the_shared_header_is_the_one_of_each_pages_depth() {
+        let (native, tera) = renderers();
+        let mut view = record_view(true, false, "clean");
+        let base = view.site.clone();
+        // One cache for every page, as a build shares it: each root written once, then reused;
+        // a root that is not a run of `../` is written each time.
+        for root in [
+            "",
+            "../",
+            "../../",
+            "x/",
+            "../",
+            "",
+            "../../../../../",
+            "../../",
+            "x/",
+        ] {
+            view.site = SiteView {
+                root: root.into(),
+                ..base.clone()
+            };
+            let ours = native.record_page("r.html".into(), &view).expect("native");
+            let theirs = tera.record_page("r.html".into(), &view).expect("tera");
+            let (a, b) = (
+                String::from_utf8_lossy(&ours.bytes),
+                String::from_utf8_lossy(&theirs.bytes),
+            );
+            assert!(a == b, "root {root:?}:\n{}", first_difference(&a, &b));
+        }
+        let filled = base.header.0.iter().filter(|c| c.get().is_some()).count();
+        assert_eq!(
+            filled, 3,
+            "the roots \"\", \"../\" and \"../../\" are cached"
+        );
     }
 
     #[test]
