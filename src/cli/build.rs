@@ -48,7 +48,7 @@ fn with_input<T>(
     one_shot: bool,
     f: impl FnOnce(&crate::site::Input<'_>, &dyn crate::source::Source, &str) -> Result<T, CliError>,
 ) -> Result<(T, Generated), CliError> {
-    let (corpus, graph, history) = env.load_all()?;
+    let (mut corpus, graph, history) = env.load_all()?;
     let hctx = history.as_ref().map(super::HistoryData::ctx);
     let tags = env.code_tags(&corpus)?;
     let report = crate::check::run_with(
@@ -62,6 +62,10 @@ fn with_input<T>(
     let marks = hctx
         .as_ref()
         .map(|c| crate::rules::change::Marks::new(&corpus, c));
+    if one_shot {
+        // The findings are made; the pages need no positions.
+        corpus.drop_positions();
+    }
     let templates_dir = corpus
         .config
         .site

@@ -132,11 +132,12 @@ pub fn index_script(corpus: &Corpus) -> String {
     let size = prefix.len() + entries.iter().map(|e| e.len() + 1).sum::<usize>() + 4;
     let mut out = String::with_capacity(size);
     out.push_str(&prefix);
-    for (k, e) in entries.iter().enumerate() {
+    // Each entry is freed once copied, so the entries and the script are not both held whole.
+    for (k, e) in entries.into_iter().enumerate() {
         if k > 0 {
             out.push(',');
         }
-        out.push_str(e);
+        out.push_str(&e);
     }
     out.push_str("]};\n");
     out
