@@ -470,6 +470,27 @@ mod tests {
     use super::Unread;
 
     #[test]
+    fn dropping_positions_keeps_the_records_and_frees_their_key_indexes() {
+        let mut corpus = crate::rules::testing::corpus(
+            "project: t\n",
+            &[(
+                "records/UN-001.md".to_string(),
+                "---\nid: UN-001\ntype: user-need\ntitle: One\nstatus: draft\nsource: [UN-002]\n---\nBody.\n".to_string(),
+            )],
+        );
+        let before = corpus.records[0].clone();
+        assert!(before.index.value_pos("title").is_some());
+        corpus.drop_positions();
+        let r = &corpus.records[0];
+        assert!(r.index.keys.is_empty() && r.index.value_pos("title").is_none());
+        assert_eq!(
+            (&r.id, &r.fields, &r.body),
+            (&before.id, &before.fields, &before.body)
+        );
+        assert_eq!(corpus.index_of(r), Some(0));
+    }
+
+    #[test]
     fn names_follow_the_records_and_index_of_finds_only_the_corpus_own() {
         let file = |id: &str, title: &str| {
             (
