@@ -25,10 +25,10 @@ pub struct Args {
     pub context: Option<String>,
 }
 
-/// A site rendered in memory: what `ddf build` writes and `ddf serve` serves.
+/// A site rendered: what `ddf build` writes and `ddf serve` serves.
 pub(super) struct Generated {
-    /// Every file of the site.
-    pub(super) files: Vec<crate::site::OutFile>,
+    /// Number of files of the site.
+    pub(super) written: usize,
     /// Number of records.
     pub(super) records: usize,
     /// Findings of `ddf check` at error and at warning severity (the site's check report).
@@ -103,7 +103,7 @@ fn with_input<T>(
     let source = env.source()?;
     let value = f(&input, source.as_ref(), &templates_dir)?;
     let generated = Generated {
-        files: Vec::new(),
+        written: 0,
         records: corpus.records.len(),
         findings: (report.errors, report.warnings),
         records_dir: corpus.config.records.clone(),
@@ -117,12 +117,21 @@ fn with_input<T>(
     Ok((value, generated))
 }
 
-/// Loads the DDF and renders every file of its site, in memory.
-pub(super) fn generate(env: &Env) -> Result<Generated, CliError> {
-    let (files, generated) = with_input(env, false, |input, source, templates_dir| {
-        crate::site::generate(input, source, templates_dir).map_err(site_error)
+/// Loads the DDF and writes its site into `out` as [`crate::site::build_guarded`] does, each
+/// page as soon as it is rendered, holding what `guard` returns while the new site is swapped
+/// in. On failure the previous site stays.
+pub(super) fn build_into<G>(
+    env: &Env,
+    out: &std::path::Path,
+    guard: impl FnOnce() -> G,
+) -> Result<Generated, CliError> {
+    let (written, generated) = with_input(env, false, |input, source, templates_dir| {
+        crate::site::build_guarded(input, source, templates_dir, out, guard).map_err(write_error)
     })?;
-    Ok(Generated { files, ..generated })
+    Ok(Generated {
+        written,
+        ..generated
+    })
 }
 
 /// A site that cannot be built: a damaged repository (or a source that cannot be read) is a
@@ -134,11 +143,6 @@ fn site_error(e: crate::site::SiteError) -> CliError {
         SiteError::Repository(_) => CliError::usage(e.to_string()),
         other => CliError::failed(other.to_string()),
     }
-}
-
-/// Writes a generated site into `out`, replacing a previous site there.
-pub(super) fn write(out: &std::path::Path, files: &[crate::site::OutFile]) -> Result<(), CliError> {
-    crate::site::write_site(out, files).map_err(write_error)
 }
 
 /// A site that cannot be written: the folder given is the wrong one (a usage error, and nothing

@@ -90,8 +90,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
             (t.path().to_path_buf(), Some(t))
         }
     };
-    let site = super::build::generate(env)?;
-    super::build::write(&out, &site.files)?;
+    let site = super::build::build_into(env, &out, || ())?;
     if stop.load(Ordering::SeqCst) {
         return Ok(0);
     }
@@ -113,7 +112,7 @@ pub(super) fn run(env: &Env, args: Args) -> Result<u8, CliError> {
     if !env.quiet {
         eprintln!(
             "ddf: {} ({}) built in {:.0?} into {}",
-            super::output::count(site.files.len(), "file"),
+            super::output::count(site.written, "file"),
             super::output::count(site.records, "record"),
             started.elapsed(),
             out.display()
@@ -258,34 +257,31 @@ fn is_change(kind: &notify::EventKind) -> bool {
 /// Returns the new build, for its folders to watch.
 fn rebuild(env: &Env, served: &Served) -> (Option<super::build::Generated>, Option<String>) {
     let started = Instant::now();
-    let site = match super::build::generate(env) {
-        Ok(site) => site,
+    // The pages are written beside the served site as they are rendered; requests wait only
+    // while the new site is swapped in.
+    let built = super::build::build_into(env, &served.out, || {
+        served.files.write().unwrap_or_else(|p| p.into_inner())
+    });
+    match built {
+        Ok(site) => {
+            let generation = served.generation.fetch_add(1, Ordering::SeqCst) + 1;
+            let message = (!env.quiet).then(|| {
+                format!(
+                    "ddf: rebuilt ({}, build {generation}) in {:.0?}",
+                    super::output::count(site.written, "file"),
+                    started.elapsed()
+                )
+            });
+            (Some(site), message)
+        }
         Err(e) => {
             let message = format!(
                 "ddf: rebuild failed; still serving build {}: {}",
                 served.generation.load(Ordering::SeqCst),
                 describe(&e)
             );
-            return (None, Some(message));
+            (None, Some(message))
         }
-    };
-    let written = {
-        let _writing = served.files.write().unwrap_or_else(|p| p.into_inner());
-        super::build::write(&served.out, &site.files)
-    };
-    match written {
-        Ok(()) => {
-            let generation = served.generation.fetch_add(1, Ordering::SeqCst) + 1;
-            let message = (!env.quiet).then(|| {
-                format!(
-                    "ddf: rebuilt ({}, build {generation}) in {:.0?}",
-                    super::output::count(site.files.len(), "file"),
-                    started.elapsed()
-                )
-            });
-            (Some(site), message)
-        }
-        Err(e) => (None, Some(format!("ddf: rebuild failed: {}", describe(&e)))),
     }
 }
 

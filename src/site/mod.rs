@@ -134,12 +134,26 @@ pub fn build(
     templates_dir: &str,
     out: &Path,
 ) -> Result<usize, SiteError> {
+    build_guarded(input, source, templates_dir, out, || ())
+}
+
+/// [`build`], holding what `guard` returns while the new site is swapped in: `ddf serve` takes
+/// its lock there, so no page is served from a folder being replaced, while the pages are
+/// rendered and written beside the served site without it.
+pub fn build_guarded<G>(
+    input: &Input<'_>,
+    source: &dyn Source,
+    templates_dir: &str,
+    out: &Path,
+    guard: impl FnOnce() -> G,
+) -> Result<usize, SiteError> {
     let renderer = render::Renderer::new(source, templates_dir)?;
     let writer = SiteWriter::begin(out)?;
     renderer.each_page(input, &|f| writer.put(&f))?;
     for f in assets(source, templates_dir)? {
         writer.put(&f)?;
     }
+    let _held = guard();
     writer.finish()
 }
 
