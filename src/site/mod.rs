@@ -330,7 +330,7 @@ impl SiteWriter {
                 dirs.insert(dir.to_path_buf());
             }
         }
-        if !self.link_unchanged(&f.path, &target, &f.bytes) {
+        if !self.link_unchanged(&f.path, &f.bytes) {
             std::fs::write(&target, &f.bytes).map_err(write_err(&target))?;
         }
         self.written
@@ -351,7 +351,7 @@ impl SiteWriter {
     /// folder: each call looks up one name instead of walking the whole path, and a folder of
     /// the old site swapped for a link after it was opened cannot redirect a read.
     #[cfg(target_os = "linux")]
-    fn link_unchanged(&self, rel: &str, _target: &Path, bytes: &[u8]) -> bool {
+    fn link_unchanged(&self, rel: &str, bytes: &[u8]) -> bool {
         use rustix::fs::{AtFlags, FileType, Mode, OFlags};
         use std::io::Read;
         if !self.existed {
@@ -412,7 +412,7 @@ impl SiteWriter {
 
     /// Elsewhere every page is written.
     #[cfg(not(target_os = "linux"))]
-    fn link_unchanged(&self, _rel: &str, _target: &Path, _bytes: &[u8]) -> bool {
+    fn link_unchanged(&self, _rel: &str, _bytes: &[u8]) -> bool {
         false
     }
 

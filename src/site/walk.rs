@@ -776,9 +776,8 @@ fn walk(input: &Input<'_>, sh: &Shared<'_>, site: &SiteView, entry: usize) -> Wa
     }
 }
 
-/// The section's pages: one walk per hazard, hazardous situation, threat and component, in
-/// parallel.
-/// The walk pages to write: their entry records and what the walks share. The site renders
+/// The walk pages to write (one per hazard, hazardous situation, threat and component): their
+/// entry records and what the walks share. The site renders
 /// each page as a job of its own ([`Walks::page`]) and writes it at once: at 100,000 records
 /// the 15,000 walk pages are 230 MB, which a section returning them all would hold at once.
 pub struct Walks<'a> {
