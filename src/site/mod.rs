@@ -112,6 +112,43 @@ pub struct OutFile {
     pub bytes: Vec<u8>,
 }
 
+/// Where the renderer hands each page as soon as it is rendered ([`render::Renderer::each_page`]),
+/// from any rendering thread.
+pub trait Sink: Sync {
+    /// Takes one page.
+    fn emit(&self, f: OutFile) -> Result<(), SiteError>;
+
+    /// Whether [`Sink::reread`] gives pages back. The print view is made of pages rendered
+    /// earlier: a sink that keeps them where they can be read again (a folder on disk) spares
+    /// the renderer a copy of them, held from the first to the last (at 100,000 records about
+    /// 65 MB, for the whole time the record pages are rendered).
+    fn rereads(&self) -> bool {
+        false
+    }
+
+    /// Page `path`, emitted earlier with `len` bytes, read back; only called when
+    /// [`Sink::rereads`].
+    fn reread(&self, path: &str, len: usize) -> Result<Vec<u8>, SiteError> {
+        let _ = len;
+        Err(SiteError::Template(format!(
+            "{path} cannot be read back from where the pages go"
+        )))
+    }
+}
+
+/// Pages collected in memory.
+struct Collect(std::sync::Mutex<Vec<OutFile>>);
+
+impl Sink for Collect {
+    fn emit(&self, f: OutFile) -> Result<(), SiteError> {
+        self.0
+            .lock()
+            .map_err(|_| SiteError::Template("a rendering thread failed".into()))?
+            .push(f);
+        Ok(())
+    }
+}
+
 /// Every file of the site, sorted by path. `templates_dir` is the DDF's override folder.
 pub fn generate(
     input: &Input<'_>,
@@ -149,7 +186,7 @@ pub fn build_guarded<G>(
 ) -> Result<usize, SiteError> {
     let renderer = render::Renderer::new(source, templates_dir)?;
     let writer = SiteWriter::begin(out)?;
-    renderer.each_page(input, &|f| writer.put(&f))?;
+    renderer.each_page(input, &writer)?;
     for f in assets(source, templates_dir)? {
         writer.put(&f)?;
     }
@@ -459,6 +496,34 @@ impl SiteWriter {
     }
 }
 
+impl Sink for SiteWriter {
+    fn emit(&self, f: OutFile) -> Result<(), SiteError> {
+        self.put(&f)
+    }
+
+    fn rereads(&self) -> bool {
+        true
+    }
+
+    /// Read back from the new site through [`crate::fsafe::read`], confined to it, as a regular
+    /// file of the length written (it may be the old site's copy, hard-linked, which was found
+    /// to hold exactly those bytes).
+    fn reread(&self, path: &str, len: usize) -> Result<Vec<u8>, SiteError> {
+        let target = confined(self.staging.path(), path)?;
+        let err = |e: &dyn std::fmt::Display| SiteError::Write {
+            path: target.clone(),
+            source: std::io::Error::other(format!("cannot read it back: {e}")),
+        };
+        let fence = self.staging.path().canonicalize().map_err(|e| err(&e))?;
+        match crate::fsafe::read(&fence, &fence, path, len as u64) {
+            Ok(Some(bytes)) if bytes.len() == len => Ok(bytes),
+            Ok(Some(bytes)) => Err(err(&format!("{} bytes, {len} written", bytes.len()))),
+            Ok(None) => Err(err(&"it is gone")),
+            Err(e) => Err(err(&e)),
+        }
+    }
+}
+
 /// Refuses to replace `out` (a canonical, existing folder) unless it is empty or a site ddf
 /// wrote: never a folder holding `.git` or `ddf.yaml`, at the top or below (a marker planted
 /// above a repository or a DDF root), since replacing it would delete them.
@@ -764,5 +829,76 @@ mod tests {
                 .is_symlink());
             assert!(real.join("index.html").is_file());
         }
+    }
+
+    /// `f` with docs-example loaded and checked as `ddf build` does (without history).
+    fn with_example(f: impl FnOnce(&Input<'_>, &dyn Source)) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs-example");
+        let source = crate::source::Worktree::new(&root);
+        let corpus = crate::corpus::Corpus::load(&source).expect("docs-example loads");
+        let graph = crate::graph::Graph::build(&corpus);
+        let report = crate::check::run(&corpus, &graph, crate::date::Date::today(), None);
+        let input = Input {
+            corpus: &corpus,
+            graph: &graph,
+            report: &report,
+            history: None,
+            uncommitted: None,
+            code_tags: &Default::default(),
+        };
+        f(&input, &source);
+    }
+
+    #[test]
+    fn the_site_written_to_disk_is_the_site_made_in_memory() {
+        // On disk the release print view is made from its source pages read back from the new
+        // site; in memory, from copies kept while the other pages are rendered.
+        with_example(|input, source| {
+            let files = generate(input, source, "templates").expect("generate");
+            let print = files
+                .iter()
+                .find(|f| f.path == "releases/REL-002-print.html")
+                .expect("a print view");
+            let risk = files.iter().find(|f| f.path == "risk.html").expect("risk");
+            let from = String::from_utf8_lossy(&risk.bytes);
+            let zones = &from[from.find("<main").expect("main")..][..400];
+            assert!(
+                String::from_utf8_lossy(&print.bytes)
+                    .contains(&zones[zones.find('>').expect(">") + 1..][..200]),
+                "the print view holds the risk file's content"
+            );
+            let dir = tempfile::tempdir().expect("tempdir");
+            let out = dir.path().join("site");
+            let written = build(input, source, "templates", &out).expect("build");
+            assert_eq!(written, files.len());
+            for f in &files {
+                let on_disk = std::fs::read(out.join(&f.path)).expect("written");
+                assert!(on_disk == f.bytes, "{} differs", f.path);
+            }
+        });
+    }
+
+    /// Takes pages like [`Collect`], and says it can read them back but cannot.
+    struct Forgetful(Collect);
+
+    impl Sink for Forgetful {
+        fn emit(&self, f: OutFile) -> Result<(), SiteError> {
+            self.0.emit(f)
+        }
+        fn rereads(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_print_view_source_that_cannot_be_read_back_fails_the_build() {
+        with_example(|input, source| {
+            let renderer = render::Renderer::new(source, "templates").expect("renderer");
+            let sink = Forgetful(Collect(Default::default()));
+            let err = renderer
+                .each_page(input, &sink)
+                .expect_err("no print view without its parts");
+            assert!(err.to_string().contains("cannot be read back"), "{err}");
+        });
     }
 }

@@ -66,9 +66,9 @@ fn main_of(html: &str) -> &str {
 }
 
 /// Prefixes `../` to every relative `href` and `src` of `html` (a page from the site root
-/// shown from `releases/`); anchors, absolute and scheme links stay.
-fn from_releases(html: &str) -> String {
-    let mut out = String::with_capacity(html.len() + html.len() / 50);
+/// shown from `releases/`), handing the pieces to `push` in order; anchors, absolute and
+/// scheme links stay.
+fn from_releases_into(html: &str, push: &mut dyn FnMut(&str)) {
     // The next `href="` and `src="` are each searched for once and kept until passed: the print
     // view holds whole registers, and searching the rest of it again at every link (for an
     // attribute that may not occur at all) made this quadratic.
@@ -84,7 +84,7 @@ fn from_releases(html: &str) -> String {
             (None, None) => break,
         };
         let start = p + n;
-        out.push_str(&html[done..start]);
+        push(&html[done..start]);
         done = start;
         let rest = &html[start..];
         let value = &rest[..rest.find('"').unwrap_or(rest.len())];
@@ -94,7 +94,7 @@ fn from_releases(html: &str) -> String {
             && !value.starts_with("../")
             && !value.split('/').next().is_some_and(|s| s.contains(':'));
         if relative {
-            out.push_str("../");
+            push("../");
         }
         if n == 6 {
             next_href = find(start, "href=\"");
@@ -102,8 +102,7 @@ fn from_releases(html: &str) -> String {
             next_src = find(start, "src=\"");
         }
     }
-    out.push_str(&html[done..]);
-    out
+    push(&html[done..]);
 }
 
 /// The release that gets the print view: the newest by id (`REL-010` after `REL-009`) among
@@ -134,77 +133,109 @@ pub fn sources(corpus: &crate::corpus::Corpus) -> Vec<String> {
     paths
 }
 
-/// The print view of the newest release, from the pages already rendered (`files`, which hold
-/// at least [`sources`]).
+/// The print view of the newest release, from the pages already rendered: `take(path)` gives
+/// each of [`sources`] once (empty if it was not rendered); `size` is their length in all.
 pub fn pages(
     r: &Renderer,
     input: &Input<'_>,
     site: &SiteView,
-    mut files: Vec<OutFile>,
+    size: usize,
+    take: &mut dyn FnMut(&str) -> Result<String, SiteError>,
     contexts: bool,
 ) -> Result<Vec<OutFile>, SiteError> {
     let corpus = input.corpus;
-    // Each page is taken out of `files` and dropped once its part is cut out of it: at 100,000
-    // records the trace matrix alone is 53 MB, and this step ran last, holding every copy.
-    let mut take = |path: &str| -> String {
-        files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|k| files.swap_remove(k))
-            .and_then(|f| String::from_utf8(f.bytes).ok())
-            .unwrap_or_default()
+    let Some(i) = print_release(corpus) else {
+        return Ok(Vec::new());
     };
-    let mut out = Vec::new();
-    if let Some(i) = print_release(corpus) {
-        let rec = &corpus.records[i];
-        let release_page = format!("releases/{}.html", rec.id);
-        let mut parts = vec![PartView {
-            id: "part-release".into(),
-            title: format!("Release {}: record, approvals, transfer, SBOM", rec.id),
-            page: release_page.clone(),
-            html: if contexts {
-                String::new()
-            } else {
-                main_of(&take(&release_page)).to_string()
-            },
-        }];
-        for (id, title, page) in PARTS {
-            parts.push(PartView {
-                id: (*id).to_string(),
-                title: (*title).to_string(),
-                page: (*page).to_string(),
-                html: if contexts {
-                    String::new()
-                } else {
-                    from_releases(main_of(&take(page)))
-                },
-            });
+    let rec = &corpus.records[i];
+    let release_page = format!("releases/{}.html", rec.id);
+    let mut parts = vec![PartView {
+        id: "part-release".into(),
+        title: format!("Release {}: record, approvals, transfer, SBOM", rec.id),
+        page: release_page,
+        html: String::new(),
+    }];
+    parts.extend(PARTS.iter().map(|(id, title, page)| PartView {
+        id: (*id).to_string(),
+        title: (*title).to_string(),
+        page: (*page).to_string(),
+        html: String::new(),
+    }));
+    // Part `k` of `page`: the release page is in `releases/` already; the others move there
+    // from the root. Each page is dropped once its part is copied out of it: at 100,000
+    // records the trace matrix alone is 53 MB.
+    let mut cut = |k: usize, page: &str, push: &mut dyn FnMut(&str)| -> Result<(), SiteError> {
+        let html = take(page)?;
+        if k == 0 {
+            push(main_of(&html));
+        } else {
+            from_releases_into(main_of(&html), push);
         }
+        Ok(())
+    };
+    let path = format!("releases/{}-print.html", rec.id);
+    let release = record_ref(corpus, rec);
+    if r.print_is_native() {
+        // Written straight from the source pages: the parts are never held beside the page.
+        let pages: Vec<String> = parts.iter().map(|p| p.page.clone()).collect();
         let view = PrintView {
             site: at_depth(site, "../"),
-            release: record_ref(corpus, rec),
+            release,
             parts,
         };
-        out.push(r.print_page(format!("releases/{}-print.html", rec.id), &view)?);
+        let cut = std::cell::RefCell::new(cut);
+        let failed = std::cell::RefCell::new(None);
+        let part = |k: usize, h: &mut super::render::html::Html| {
+            let done = (cut.borrow_mut())(k, &pages[k], &mut |s| {
+                h.safe(s);
+            });
+            if let Err(e) = done {
+                failed.borrow_mut().get_or_insert(e);
+            }
+        };
+        // Links from the root gain `../` (about one in fifty bytes is a link).
+        let page = r.print_page_parts(path, &view, size + size / 50, &part);
+        return match failed.into_inner() {
+            Some(e) => Err(e),
+            None => Ok(vec![page]),
+        };
     }
-    Ok(out)
+    if !contexts {
+        for (k, p) in parts.iter_mut().enumerate() {
+            let mut html = String::new();
+            cut(k, &p.page, &mut |s| html.push_str(s))?;
+            p.html = html;
+        }
+    }
+    let view = PrintView {
+        site: at_depth(site, "../"),
+        release,
+        parts,
+    };
+    Ok(vec![r.print_page(path, &view)?])
 }
 
 #[cfg(test)]
 mod tests {
+    fn from_releases(html: &str) -> String {
+        let mut out = String::new();
+        super::from_releases_into(html, &mut |s| out.push_str(s));
+        out
+    }
+
     #[test]
     fn main_content_is_cut_out_and_links_rewritten_for_releases() {
         let page = "<html><main id=\"main\" tabindex=\"-1\">\n<a href=\"records/HS-001.html\">HS-001</a> <a href=\"#zones\">z</a> <a href=\"https://x.example/\">x</a> <a href=\"../a.html\">a</a> <img src=\"p.png\">\n</main></html>";
         let main = super::main_of(page);
         assert!(main.starts_with("\n<a href"), "{main}");
         assert_eq!(
-            super::from_releases(main),
+            from_releases(main),
             "\n<a href=\"../records/HS-001.html\">HS-001</a> <a href=\"#zones\">z</a> <a href=\"https://x.example/\">x</a> <a href=\"../a.html\">a</a> <img src=\"../p.png\">\n"
         );
         assert_eq!(super::main_of("no main here"), "");
         // `src` before `href`, and an attribute that never occurs again.
         assert_eq!(
-            super::from_releases("<img src=\"a.png\"><a href=\"b.html\">b</a><a href=\"#c\">"),
+            from_releases("<img src=\"a.png\"><a href=\"b.html\">b</a><a href=\"#c\">"),
             "<img src=\"../a.png\"><a href=\"../b.html\">b</a><a href=\"#c\">"
         );
     }

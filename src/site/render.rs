@@ -12,6 +12,7 @@ pub mod native;
 use super::views::{self, SiteView};
 use super::{Input, OutFile, SiteError};
 use crate::source::Source;
+use html::Html;
 use rayon::prelude::*;
 
 /// The layout every page template extends; registered first.
@@ -398,24 +399,38 @@ impl Renderer {
         self.native_or_tera(self.native.print, PRINT, path, view, native::release_print)
     }
 
-    /// Every HTML page and CSV download of the site, in no particular order (the caller sorts).
-    pub fn pages(&self, input: &Input<'_>) -> Result<Vec<OutFile>, SiteError> {
-        let files = std::sync::Mutex::new(Vec::new());
-        self.each_page(input, &|f| {
-            files.lock().map_err(|_| poisoned())?.push(f);
-            Ok(())
-        })?;
-        files.into_inner().map_err(|_| poisoned())
+    /// Whether the print view is written natively ([`Renderer::print_page_parts`]), so its parts
+    /// need not be held as strings.
+    pub(crate) fn print_is_native(&self) -> bool {
+        self.native.print && !self.contexts
     }
 
-    /// Hands every HTML page and CSV download of the site to `emit` as soon as it is rendered,
+    /// The native release print view `view` into the file `path`, part `k`'s content written
+    /// by `part(k, h)` ([`native::release_print_parts`]); `size` is the parts' expected length.
+    pub(crate) fn print_page_parts(
+        &self,
+        path: String,
+        view: &super::print::PrintView,
+        size: usize,
+        part: &dyn Fn(usize, &mut Html),
+    ) -> OutFile {
+        OutFile {
+            path,
+            bytes: native::release_print_parts(view, size, part).into_bytes(),
+        }
+    }
+
+    /// Every HTML page and CSV download of the site, in no particular order (the caller sorts).
+    pub fn pages(&self, input: &Input<'_>) -> Result<Vec<OutFile>, SiteError> {
+        let files = super::Collect(std::sync::Mutex::new(Vec::new()));
+        self.each_page(input, &files)?;
+        files.0.into_inner().map_err(|_| poisoned())
+    }
+
+    /// Hands every HTML page and CSV download of the site to `sink` as soon as it is rendered,
     /// from the rendering threads, in no particular order: `ddf build` writes each to disk at
     /// once, so a large site is never held in memory whole.
-    pub fn each_page(
-        &self,
-        input: &Input<'_>,
-        emit: &(dyn Fn(OutFile) -> Result<(), SiteError> + Sync),
-    ) -> Result<(), SiteError> {
+    pub fn each_page(&self, input: &Input<'_>, sink: &dyn super::Sink) -> Result<(), SiteError> {
         let site: SiteView = views::site(input);
         let corpus = input.corpus;
         // Both read the whole DDF (mentions; the releases' SBOMs), each partly on one core.
@@ -431,26 +446,50 @@ impl Renderer {
                 .filter(|&i| views::has_page(corpus, i))
                 .map(Job::Record),
         );
-        // The release print view is made of a few pages rendered here: copies of those are kept,
-        // and the thread that hands over the last of them renders the view while the other
-        // threads go on with the record pages (after them, it was a step on one core).
+        // The release print view is made of a few pages rendered here. The thread that hands
+        // over the last of them renders the view while the other threads go on with the record
+        // pages (after them, it was a step on one core). The pages are read back from the sink
+        // when it can (from disk), else copies are kept.
         let sources = super::print::sources(corpus);
-        let kept = std::sync::Mutex::new(Some(Vec::new()));
-        let print = |kept: Vec<OutFile>| -> Result<(), SiteError> {
-            for f in super::print::pages(self, input, &site, kept, self.contexts)? {
-                emit(f)?;
+        let rereads = sink.rereads();
+        let kept = std::sync::Mutex::new(Some(Kept::default()));
+        let print = |kept: Kept| -> Result<(), SiteError> {
+            let Kept { mut files, lens } = kept;
+            let size = files.iter().map(|f| f.bytes.len()).sum::<usize>()
+                + lens.iter().map(|(_, len)| len).sum::<usize>();
+            let take = |path: &str| -> Result<String, SiteError> {
+                let bytes = if rereads {
+                    match lens.iter().find(|(p, _)| p == path) {
+                        Some(&(_, len)) => sink.reread(path, len)?,
+                        None => Vec::new(),
+                    }
+                } else {
+                    files
+                        .iter()
+                        .position(|f| f.path == path)
+                        .map(|k| files.swap_remove(k).bytes)
+                        .unwrap_or_default()
+                };
+                Ok(String::from_utf8(bytes).unwrap_or_default())
+            };
+            for f in super::print::pages(self, input, &site, size, &mut { take }, self.contexts)? {
+                sink.emit(f)?;
             }
             Ok(())
         };
         let pass = |f: OutFile| -> Result<(), SiteError> {
             if !sources.contains(&f.path) {
-                return emit(f);
+                return sink.emit(f);
             }
             let ready = {
                 let mut kept = kept.lock().map_err(|_| poisoned())?;
                 let all = kept.as_mut().is_some_and(|k| {
-                    k.push(f.clone());
-                    k.len() == sources.len()
+                    if rereads {
+                        k.lens.push((f.path.clone(), f.bytes.len()));
+                    } else {
+                        k.files.push(f.clone());
+                    }
+                    k.files.len() + k.lens.len() == sources.len()
                 });
                 if all {
                     kept.take()
@@ -458,7 +497,7 @@ impl Renderer {
                     None
                 }
             };
-            emit(f)?;
+            sink.emit(f)?;
             match ready {
                 Some(kept) => print(kept),
                 None => Ok(()),
@@ -494,6 +533,14 @@ impl Renderer {
             None => Ok(()),
         }
     }
+}
+
+/// The print view's source pages seen so far: copies of them, or where the sink can give each
+/// back ([`super::Sink::reread`]) and its length.
+#[derive(Default)]
+struct Kept {
+    files: Vec<OutFile>,
+    lens: Vec<(String, usize)>,
 }
 
 /// A rendering thread panicked while holding the lock (a bug; the build stops).
