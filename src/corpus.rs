@@ -150,53 +150,6 @@ impl Unread {
     }
 }
 
-/// One record file parsed: its record, the findings about it, and what could be recovered of
-/// one that did not parse.
-struct Parsed {
-    path: String,
-    record: Option<Record>,
-    diagnostics: Vec<Diagnostic>,
-    unread: Option<Unread>,
-}
-
-impl Parsed {
-    fn of(f: crate::source::SourceFile) -> Parsed {
-        match f.content {
-            Err(issue) => {
-                let unread = Unread::recover(&f.path, None);
-                let rule = if crate::source::misnamed_record(&f.path) {
-                    "file-extension"
-                } else {
-                    "io"
-                };
-                let mut d = Diagnostic::new(rule, f.path.clone(), issue.message).hint(issue.hint);
-                if issue.warning {
-                    d = d.severity(crate::diagnostic::Severity::Warning);
-                }
-                Parsed {
-                    path: f.path,
-                    record: None,
-                    diagnostics: vec![d],
-                    unread: Some(unread),
-                }
-            }
-            Ok(bytes) => {
-                let p = record::parse(&f.path, &bytes);
-                let unread = match p.record {
-                    Some(_) => None,
-                    None => Some(Unread::recover(&f.path, Some(&bytes))),
-                };
-                Parsed {
-                    path: f.path,
-                    record: p.record,
-                    diagnostics: p.diagnostics,
-                    unread,
-                }
-            }
-        }
-    }
-}
-
 impl Corpus {
     /// Loads the DDF from `source`.
     pub fn load(source: &dyn Source) -> Result<Corpus, LoadError> {
@@ -234,21 +187,8 @@ impl Corpus {
         config_diags: Vec<Diagnostic>,
         keep: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Corpus, LoadError> {
-        // Each file parsed as soon as it is read, on the thread that read it.
-        let parsed = std::sync::Mutex::new(Vec::new());
-        source.records_each(&config.records, keep, &|k, f| {
-            let p = Parsed::of(f);
-            parsed
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push((k, p));
-        })?;
-        let mut parsed = parsed
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        parsed.sort_unstable_by_key(|(k, _)| *k);
-        let parsed = parsed.into_iter().map(|(_, p)| p).collect();
-        let mut corpus = Corpus::from_parsed(source.describe(), config, config_diags, parsed);
+        let files = source.records_where(&config.records, keep)?;
+        let mut corpus = Corpus::from_files(source.describe(), config, config_diags, files);
         let mut wanted = crate::sbom::release_files(&corpus);
         wanted.extend(crate::rules::mr_snapshot_files(&corpus));
         wanted.sort();
@@ -272,28 +212,43 @@ impl Corpus {
     pub fn from_files(
         source: String,
         config: Config,
-        diagnostics: Vec<Diagnostic>,
+        mut diagnostics: Vec<Diagnostic>,
         files: Vec<crate::source::SourceFile>,
     ) -> Corpus {
-        let parsed = files.into_par_iter().map(Parsed::of).collect();
-        Corpus::from_parsed(source, config, diagnostics, parsed)
-    }
-
-    /// Builds a corpus from files parsed, in path order.
-    fn from_parsed(
-        source: String,
-        config: Config,
-        mut diagnostics: Vec<Diagnostic>,
-        parsed: Vec<Parsed>,
-    ) -> Corpus {
-        let n_files = parsed.len();
-        let paths: rustc_hash::FxHashSet<String> = parsed.iter().map(|p| p.path.clone()).collect();
+        let n_files = files.len();
+        let paths: rustc_hash::FxHashSet<String> = files.iter().map(|f| f.path.clone()).collect();
+        let parsed: Vec<(Option<Record>, Vec<Diagnostic>, Option<Unread>)> = files
+            .into_par_iter()
+            .map(|f| match f.content {
+                Err(issue) => {
+                    let unread = Unread::recover(&f.path, None);
+                    let rule = if crate::source::misnamed_record(&f.path) {
+                        "file-extension"
+                    } else {
+                        "io"
+                    };
+                    let mut d = Diagnostic::new(rule, f.path, issue.message).hint(issue.hint);
+                    if issue.warning {
+                        d = d.severity(crate::diagnostic::Severity::Warning);
+                    }
+                    (None, vec![d], Some(unread))
+                }
+                Ok(bytes) => {
+                    let p = record::parse(&f.path, &bytes);
+                    let unread = match p.record {
+                        Some(_) => None,
+                        None => Some(Unread::recover(&f.path, Some(&bytes))),
+                    };
+                    (p.record, p.diagnostics, unread)
+                }
+            })
+            .collect();
         let mut records = Vec::with_capacity(parsed.len());
         let mut unread = Vec::new();
-        for p in parsed {
-            diagnostics.extend(p.diagnostics);
-            records.extend(p.record);
-            unread.extend(p.unread);
+        for (r, d, u) in parsed {
+            diagnostics.extend(d);
+            records.extend(r);
+            unread.extend(u);
         }
         // The criteria in force come from the approved plans among the records, and decide the
         // range of every level field: resolve them before validating.
@@ -513,48 +468,6 @@ impl Corpus {
 #[cfg(test)]
 mod tests {
     use super::Unread;
-
-    #[test]
-    fn parsing_each_file_as_it_is_read_gives_the_corpus_of_the_files_read_first() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path();
-        std::fs::write(root.join("ddf.yaml"), "project: t\n").expect("config");
-        for (folder, n) in [("a", 40), ("b", 25)] {
-            std::fs::create_dir_all(root.join("records").join(folder)).expect("folder");
-            for k in 1..=n {
-                let text = match k % 7 {
-                    0 => "---\nid: [broken\n---\n".to_string(),
-                    3 => format!("---\nid: DI-{k:03}\ntype: design-input\ntitle: T{k}\n---\nNo status.\n"),
-                    _ => format!("---\nid: UN-{folder}{k:03}\ntype: user-need\ntitle: T{k}\nstatus: draft\n---\nSee UN-{folder}{:03}.\n", k + 1),
-                };
-                std::fs::write(root.join(format!("records/{folder}/R-{k:03}.md")), text)
-                    .expect("record");
-            }
-        }
-        let source = crate::source::Worktree::new(root);
-        let fused = super::Corpus::load(&source).expect("load");
-        let (config, diags) = super::Corpus::read_config(&source).expect("config");
-        let files = crate::source::Source::records(&source, "records").expect("records");
-        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        let mut sorted = paths.clone();
-        sorted.sort_unstable();
-        assert_eq!(paths, sorted, "records come in path order");
-        let read_first = super::Corpus::from_files(fused.source.clone(), config, diags, files);
-        let summary = |c: &super::Corpus| {
-            (
-                c.records
-                    .iter()
-                    .map(|r| (r.path.clone(), r.id.clone()))
-                    .collect::<Vec<_>>(),
-                c.diagnostics.clone(),
-                c.unread.clone(),
-                c.files,
-            )
-        };
-        assert_eq!(summary(&fused), summary(&read_first));
-        assert_eq!(fused.files, 65);
-        assert!(!fused.unread.is_empty() && !fused.diagnostics.is_empty());
-    }
 
     #[test]
     fn dropping_positions_keeps_the_records_and_frees_their_key_indexes() {

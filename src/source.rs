@@ -146,22 +146,6 @@ pub trait Source: Sync {
         dir: &str,
         keep: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Vec<SourceFile>, SourceError>;
-    /// [`Source::records_where`], each file handed to `each` with its place in path order, on
-    /// whichever thread has it, in no particular order. A source that reads files one by one
-    /// hands each over as soon as it is read, so a caller that parses them keeps both cores
-    /// busy (reading alone left them partly idle) and never holds every file's bytes at once.
-    fn records_each(
-        &self,
-        dir: &str,
-        keep: &(dyn Fn(&str) -> bool + Sync),
-        each: &(dyn Fn(usize, SourceFile) + Sync),
-    ) -> Result<(), SourceError> {
-        self.records_where(dir, keep)?
-            .into_par_iter()
-            .enumerate()
-            .for_each(|(k, f)| each(k, f));
-        Ok(())
-    }
 }
 
 /// Opens the working tree at `root`, or revision `rev` of the repository that contains it.
@@ -324,26 +308,6 @@ impl Source for Worktree {
         dir: &str,
         keep: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Vec<SourceFile>, SourceError> {
-        let files = std::sync::Mutex::new(Vec::new());
-        self.records_each(dir, keep, &|k, f| {
-            files
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push((k, f));
-        })?;
-        let mut files = files
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        files.sort_unstable_by_key(|(k, _)| *k);
-        Ok(files.into_iter().map(|(_, f)| f).collect())
-    }
-
-    fn records_each(
-        &self,
-        dir: &str,
-        keep: &(dyn Fn(&str) -> bool + Sync),
-        each: &(dyn Fn(usize, SourceFile) + Sync),
-    ) -> Result<(), SourceError> {
         let base = self.root.join(dir);
         if !base.is_dir() {
             return Err(SourceError::NoRecords(dir.into()));
@@ -365,10 +329,9 @@ impl Source for Worktree {
         let mut found = Vec::new();
         self.walk(&base, &mut found)?;
         found.retain(|(path, _, _)| keep(path));
-        found
+        Ok(found
             .into_par_iter()
-            .enumerate()
-            .for_each(|(k, (path, full, issue))| {
+            .map(|(path, full, issue)| {
                 let content = match issue {
                     Some(i) => Err(i),
                     None => match crate::fsafe::read_path(&self.fence, &full, MAX_FILE, true) {
@@ -380,9 +343,9 @@ impl Source for Worktree {
                         Err(r) => Err(r.into()),
                     },
                 };
-                each(k, SourceFile { path, content });
-            });
-        Ok(())
+                SourceFile { path, content }
+            })
+            .collect())
     }
 }
 

@@ -94,69 +94,51 @@ fn latest_release(live: &Live<'_>) -> Option<usize> {
 impl ReleaseSboms {
     /// Parses the SBOM files of every live release from the corpus's attachments.
     pub(super) fn load(corpus: &Corpus, live: &Live<'_>) -> ReleaseSboms {
-        use rayon::prelude::*;
         let opts = ReadOptions::from_config(&corpus.config);
-        // Each release's SBOMs parsed, and paired with the components, on its own thread: this
-        // ran on one core while the check's other half had finished.
-        let releases: Vec<(usize, &Record)> = live.all("release").collect();
-        let rels: Vec<ReleaseSbom> = releases
-            .par_iter()
-            .map(|&(i, r)| {
-                let mut files = Vec::new();
-                let mut complete = true;
-                for p in r.list("sbom") {
-                    let p = p.trim().to_string();
-                    let parsed = match corpus.attachments.get(&p) {
-                        None => {
-                            complete = false;
-                            continue;
-                        }
-                        Some(Err(e)) => Err(format!("cannot be read: {e}")),
-                        Some(Ok(None)) => Err("does not exist".to_string()),
-                        Some(Ok(Some(bytes))) => sbom::parse(bytes, &p, &opts).map_err(|e| {
-                            let m = e.to_string();
-                            // The file name leads the message already; keep the rest.
-                            m.strip_prefix(p.as_str())
-                                .map(|s| s.trim_start_matches(':').trim().to_string())
-                                .unwrap_or(m)
-                        }),
-                    };
-                    complete &= parsed.is_ok();
-                    files.push((p, parsed));
-                }
-                ReleaseSbom {
-                    rel: i,
-                    files,
-                    complete,
-                }
-            })
-            .collect();
+        let mut rels = Vec::new();
+        for (i, r) in live.all("release") {
+            let mut files = Vec::new();
+            let mut complete = true;
+            for p in r.list("sbom") {
+                let p = p.trim().to_string();
+                let parsed = match corpus.attachments.get(&p) {
+                    None => {
+                        complete = false;
+                        continue;
+                    }
+                    Some(Err(e)) => Err(format!("cannot be read: {e}")),
+                    Some(Ok(None)) => Err("does not exist".to_string()),
+                    Some(Ok(Some(bytes))) => sbom::parse(bytes, &p, &opts).map_err(|e| {
+                        let m = e.to_string();
+                        // The file name leads the message already; keep the rest.
+                        m.strip_prefix(p.as_str())
+                            .map(|s| s.trim_start_matches(':').trim().to_string())
+                            .unwrap_or(m)
+                    }),
+                };
+                complete &= parsed.is_ok();
+                files.push((p, parsed));
+            }
+            rels.push(ReleaseSbom {
+                rel: i,
+                files,
+                complete,
+            });
+        }
         let cmps: Vec<(usize, &Record)> = live.all("component").collect();
         let recs: Vec<&Record> = cmps.iter().map(|(_, r)| *r).collect();
-        let listed: Vec<Vec<usize>> = rels
-            .par_iter()
-            .map(|rs| {
-                let comps: Vec<&Component> = rs.components().map(|(_, c)| c).collect();
-                pair(&recs, &comps)
-                    .into_iter()
-                    .enumerate()
-                    .filter_map(|(ci, j)| {
-                        j.filter(|&j| {
-                            same_version(
-                                recs[j].text("version").as_deref(),
-                                comps[ci].version.as_deref(),
-                            )
-                        })
-                    })
-                    .map(|j| cmps[j].0)
-                    .collect()
-            })
-            .collect();
-        // Merged in release order, as the one loop did.
         let mut contains: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
-        for (rs, found) in rels.iter().zip(listed) {
-            for c in found {
-                contains.entry(c).or_default().push(rs.rel);
+        for rs in &rels {
+            let comps: Vec<&Component> = rs.components().map(|(_, c)| c).collect();
+            for (ci, j) in pair(&recs, &comps).into_iter().enumerate() {
+                if let Some(j) = j {
+                    if same_version(
+                        recs[j].text("version").as_deref(),
+                        comps[ci].version.as_deref(),
+                    ) {
+                        contains.entry(cmps[j].0).or_default().push(rs.rel);
+                    }
+                }
             }
         }
         for v in contains.values_mut() {
