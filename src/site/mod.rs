@@ -118,35 +118,11 @@ pub trait Sink: Sync {
     /// Takes one page.
     fn emit(&self, f: OutFile) -> Result<(), SiteError>;
 
-    /// Whether [`Sink::reread`] gives pages back. The print view is made of pages rendered
-    /// earlier: a sink that keeps them where they can be read again (a folder on disk) spares
-    /// the renderer a copy of them, held from the first to the last (at 100,000 records about
-    /// 65 MB, for the whole time the record pages are rendered).
-    fn rereads(&self) -> bool {
-        false
-    }
-
-    /// Page `path`, emitted earlier with `len` bytes, read back; only called when
-    /// [`Sink::rereads`].
-    fn reread(&self, path: &str, len: usize) -> Result<Vec<u8>, SiteError> {
-        let _ = len;
-        Err(SiteError::Template(format!(
-            "{path} cannot be read back from where the pages go"
-        )))
-    }
-}
-
-/// Pages collected in memory.
-struct Collect(std::sync::Mutex<Vec<OutFile>>);
-
-impl Sink for Collect {
-    fn emit(&self, f: OutFile) -> Result<(), SiteError> {
-        self.0
-            .lock()
-            .map_err(|_| SiteError::Template("a rendering thread failed".into()))?
-            .push(f);
-        Ok(())
-    }
+    /// Page `path`, emitted earlier with `len` bytes, given back. The print view is made of
+    /// pages rendered earlier: they are asked for again when it is made, rather than copied and
+    /// held while the rest of the site is rendered (at 100,000 records about 65 MB, for most of
+    /// the build).
+    fn reread(&self, path: &str, len: usize) -> Result<Vec<u8>, SiteError>;
 }
 
 /// Every file of the site, sorted by path. `templates_dir` is the DDF's override folder.
@@ -501,10 +477,6 @@ impl Sink for SiteWriter {
         self.put(&f)
     }
 
-    fn rereads(&self) -> bool {
-        true
-    }
-
     /// Read back from the new site through [`crate::fsafe::read`], confined to it, as a regular
     /// file of the length written (it may be the old site's copy, hard-linked, which was found
     /// to hold exactly those bytes).
@@ -852,7 +824,7 @@ mod tests {
     #[test]
     fn the_site_written_to_disk_is_the_site_made_in_memory() {
         // On disk the release print view is made from its source pages read back from the new
-        // site; in memory, from copies kept while the other pages are rendered.
+        // site; in memory, from the pages collected.
         with_example(|input, source| {
             let files = generate(input, source, "templates").expect("generate");
             let print = files
@@ -878,15 +850,15 @@ mod tests {
         });
     }
 
-    /// Takes pages like [`Collect`], and says it can read them back but cannot.
-    struct Forgetful(Collect);
+    /// Takes pages and cannot give them back.
+    struct Forgetful;
 
     impl Sink for Forgetful {
-        fn emit(&self, f: OutFile) -> Result<(), SiteError> {
-            self.0.emit(f)
+        fn emit(&self, _: OutFile) -> Result<(), SiteError> {
+            Ok(())
         }
-        fn rereads(&self) -> bool {
-            true
+        fn reread(&self, path: &str, _: usize) -> Result<Vec<u8>, SiteError> {
+            Err(SiteError::Template(format!("{path} cannot be read back")))
         }
     }
 
@@ -894,7 +866,7 @@ mod tests {
     fn a_print_view_source_that_cannot_be_read_back_fails_the_build() {
         with_example(|input, source| {
             let renderer = render::Renderer::new(source, "templates").expect("renderer");
-            let sink = Forgetful(Collect(Default::default()));
+            let sink = Forgetful;
             let err = renderer
                 .each_page(input, &sink)
                 .expect_err("no print view without its parts");

@@ -422,7 +422,7 @@ impl Renderer {
 
     /// Every HTML page and CSV download of the site, in no particular order (the caller sorts).
     pub fn pages(&self, input: &Input<'_>) -> Result<Vec<OutFile>, SiteError> {
-        let files = super::Collect(std::sync::Mutex::new(Vec::new()));
+        let files = Collect(std::sync::Mutex::new(Vec::new()));
         self.each_page(input, &files)?;
         files.0.into_inner().map_err(|_| poisoned())
     }
@@ -448,27 +448,16 @@ impl Renderer {
         );
         // The release print view is made of a few pages rendered here. The thread that hands
         // over the last of them renders the view while the other threads go on with the record
-        // pages (after them, it was a step on one core). The pages are read back from the sink
-        // when it can (from disk), else copies are kept.
+        // pages (after them, it was a step on one core), asking the sink for them again; until
+        // then only their lengths are kept.
         let sources = super::print::sources(corpus);
-        let rereads = sink.rereads();
-        let kept = std::sync::Mutex::new(Some(Kept::default()));
-        let print = |kept: Kept| -> Result<(), SiteError> {
-            let Kept { mut files, lens } = kept;
-            let size = files.iter().map(|f| f.bytes.len()).sum::<usize>()
-                + lens.iter().map(|(_, len)| len).sum::<usize>();
+        let kept = std::sync::Mutex::new(Some(Vec::new()));
+        let print = |lens: Vec<(String, usize)>| -> Result<(), SiteError> {
+            let size = lens.iter().map(|(_, len)| len).sum();
             let take = |path: &str| -> Result<String, SiteError> {
-                let bytes = if rereads {
-                    match lens.iter().find(|(p, _)| p == path) {
-                        Some(&(_, len)) => sink.reread(path, len)?,
-                        None => Vec::new(),
-                    }
-                } else {
-                    files
-                        .iter()
-                        .position(|f| f.path == path)
-                        .map(|k| files.swap_remove(k).bytes)
-                        .unwrap_or_default()
+                let bytes = match lens.iter().find(|(p, _)| p == path) {
+                    Some(&(_, len)) => sink.reread(path, len)?,
+                    None => Vec::new(),
                 };
                 Ok(String::from_utf8(bytes).unwrap_or_default())
             };
@@ -483,13 +472,9 @@ impl Renderer {
             }
             let ready = {
                 let mut kept = kept.lock().map_err(|_| poisoned())?;
-                let all = kept.as_mut().is_some_and(|k| {
-                    if rereads {
-                        k.lens.push((f.path.clone(), f.bytes.len()));
-                    } else {
-                        k.files.push(f.clone());
-                    }
-                    k.files.len() + k.lens.len() == sources.len()
+                let all = kept.as_mut().is_some_and(|lens| {
+                    lens.push((f.path.clone(), f.bytes.len()));
+                    lens.len() == sources.len()
                 });
                 if all {
                     kept.take()
@@ -499,7 +484,7 @@ impl Renderer {
             };
             sink.emit(f)?;
             match ready {
-                Some(kept) => print(kept),
+                Some(lens) => print(lens),
                 None => Ok(()),
             }
         };
@@ -535,12 +520,25 @@ impl Renderer {
     }
 }
 
-/// The print view's source pages seen so far: copies of them, or where the sink can give each
-/// back ([`super::Sink::reread`]) and its length.
-#[derive(Default)]
-struct Kept {
-    files: Vec<OutFile>,
-    lens: Vec<(String, usize)>,
+/// Pages collected in memory ([`Renderer::pages`]).
+struct Collect(std::sync::Mutex<Vec<OutFile>>);
+
+impl super::Sink for Collect {
+    fn emit(&self, f: OutFile) -> Result<(), SiteError> {
+        self.0.lock().map_err(|_| poisoned())?.push(f);
+        Ok(())
+    }
+
+    /// A copy of the page collected.
+    fn reread(&self, path: &str, len: usize) -> Result<Vec<u8>, SiteError> {
+        self.0
+            .lock()
+            .map_err(|_| poisoned())?
+            .iter()
+            .find(|f| f.path == path && f.bytes.len() == len)
+            .map(|f| f.bytes.clone())
+            .ok_or_else(|| SiteError::Template(format!("{path} was not rendered")))
+    }
 }
 
 /// A rendering thread panicked while holding the lock (a bug; the build stops).
