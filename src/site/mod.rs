@@ -715,7 +715,11 @@ mod tests {
         for round in ["first build", "rebuild"] {
             let writer = SiteWriter::begin(&out).expect(round);
             let holder = writer.staging.parent().expect("holder").to_path_buf();
-            assert_eq!(holder.parent(), Some(dir.path()), "{round}: beside the site");
+            assert_eq!(
+                holder.parent(),
+                Some(dir.path()),
+                "{round}: beside the site"
+            );
             assert_eq!(topdir(&holder), Some(supported), "{round}: holder marked");
             writer
                 .put(&OutFile {

@@ -79,6 +79,9 @@ pub fn pages(r: &Renderer, input: &Input<'_>, site: &SiteView) -> Result<Vec<Out
     ])
 }
 
+/// Entries of the search index serialised together (see [`index_script`]).
+const INDEX_CHUNK: usize = 2048;
+
 /// The text of `search-index.js` for `corpus`.
 pub fn index_script(corpus: &Corpus) -> String {
     let mut types: BTreeMap<&str, usize> = BTreeMap::new();
@@ -99,25 +102,19 @@ pub fn index_script(corpus: &Corpus) -> String {
         let (ra, rb) = (&corpus.records[a], &corpus.records[b]);
         (&ra.id, &ra.path).cmp(&(&rb.id, &rb.path))
     });
-    // Each entry is serialised (and made script-safe) on its own, in parallel, and the pieces
-    // are joined once: the index of 100,000 records is 65 MB, and serialising it whole held the
-    // entries, the JSON, its script-safe copy and the script at once.
-    let entries: Vec<String> = order
-        .par_iter()
-        .map(|&i| {
-            let r = &corpus.records[i];
-            let entry: Entry = (
-                r.id.clone(),
-                types.get(r.type_name.as_str()).copied().unwrap_or(0),
-                r.title(),
-                statuses.get(r.status()).copied().unwrap_or(0),
-                views::has_page(corpus, i).then(|| format!("records/{}.html", r.id)),
-                record_text(r),
-            );
-            // Serialising plain strings and numbers cannot fail.
-            script_safe(&serde_json::to_string(&entry).unwrap_or_else(|_| "null".into()))
-        })
-        .collect();
+    let entry = |i: usize| -> String {
+        let r = &corpus.records[i];
+        let entry: Entry = (
+            r.id.clone(),
+            types.get(r.type_name.as_str()).copied().unwrap_or(0),
+            r.title(),
+            statuses.get(r.status()).copied().unwrap_or(0),
+            views::has_page(corpus, i).then(|| format!("records/{}.html", r.id)),
+            record_text(r),
+        );
+        // Serialising plain strings and numbers cannot fail.
+        script_safe(&serde_json::to_string(&entry).unwrap_or_else(|_| "null".into()))
+    };
     let head = Index {
         fields: ["id", "type", "title", "status", "href", "text"],
         types: types.keys().copied().collect(),
@@ -128,16 +125,24 @@ pub fn index_script(corpus: &Corpus) -> String {
         script_safe(&serde_json::to_string(&head).unwrap_or_else(|_| "{\"records\":[]}".into()));
     // `{..., "records":[]}` without its last two characters, then the entries.
     let open = head.strip_suffix("]}").unwrap_or(&head);
-    let prefix = format!("/* The search index of this site, written by ddf; search.js reads it. */\nwindow.{GLOBAL} = {open}");
-    let size = prefix.len() + entries.iter().map(|e| e.len() + 1).sum::<usize>() + 4;
-    let mut out = String::with_capacity(size);
-    out.push_str(&prefix);
-    // Each entry is freed once copied, so the entries and the script are not both held whole.
-    for (k, e) in entries.into_iter().enumerate() {
-        if k > 0 {
-            out.push(',');
+    let mut out = format!("/* The search index of this site, written by ddf; search.js reads it. */\nwindow.{GLOBAL} = {open}");
+    // Entries are serialised (and made script-safe) a chunk at a time, each entry in parallel,
+    // and each chunk is appended and freed: the index of 100,000 records is 65 MB, and holding
+    // every entry until the script was joined kept it twice, in 100,000 pieces, at the build's
+    // peak of memory. The first chunk's size sets the script's capacity, so it is not copied
+    // as it grows.
+    for (c, chunk) in order.chunks(INDEX_CHUNK).enumerate() {
+        let entries: Vec<String> = chunk.par_iter().map(|&i| entry(i)).collect();
+        if c == 0 {
+            let chunk_len: usize = entries.iter().map(|e| e.len() + 1).sum();
+            out.reserve(chunk_len.saturating_mul(order.len().div_ceil(INDEX_CHUNK)) + 8);
         }
-        out.push_str(&e);
+        for (k, e) in entries.into_iter().enumerate() {
+            if c > 0 || k > 0 {
+                out.push(',');
+            }
+            out.push_str(&e);
+        }
     }
     out.push_str("]};\n");
     out
@@ -276,47 +281,51 @@ mod tests {
 
     /// The index is written piece by piece; it must be the same bytes as the whole index
     /// serialised at once and made script-safe.
+    /// Serialised a chunk at a time, the script is the whole index serialised at once: with
+    /// one chunk and with several.
     #[test]
     fn index_script_is_the_whole_index_serialised_once() {
-        let files: Vec<(String, String)> = (1..=5)
-            .map(|i| {
-                (
-                    format!("records/un/UN-00{i}.md"),
-                    format!(
-                        "---\nid: UN-00{i}\ntype: user-need\ntitle: \"Need {i} </script> & 'q' \\u2028\"\nstatus: {}\n---\nBody {i} <b>x</b> \u{2029} é\n",
-                        ["draft", "approved"][i % 2]
-                    ),
-                )
-            })
-            .collect();
-        let corpus = crate::rules::testing::corpus("project: t\n", &files);
-        assert_eq!(corpus.records.len(), 5);
-        let whole = Index {
-            fields: ["id", "type", "title", "status", "href", "text"],
-            types: vec!["user-need"],
-            statuses: vec!["approved", "draft"],
-            records: corpus
-                .records
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
+        for n in [5, 2 * INDEX_CHUNK + 3] {
+            let files: Vec<(String, String)> = (1..=n)
+                .map(|i| {
                     (
-                        r.id.clone(),
-                        0,
-                        r.title(),
-                        usize::from(r.status() == "draft"),
-                        views::has_page(&corpus, i).then(|| format!("records/{}.html", r.id)),
-                        record_text(r),
+                        format!("records/un/UN-{i:05}.md"),
+                        format!(
+                            "---\nid: UN-{i:05}\ntype: user-need\ntitle: \"Need {i} </script> & 'q' \\u2028\"\nstatus: {}\n---\nBody {i} <b>x</b> \u{2029} é\n",
+                            ["draft", "approved"][i % 2]
+                        ),
                     )
                 })
-                .collect(),
-        };
-        let expected = format!(
-            "/* The search index of this site, written by ddf; search.js reads it. */\nwindow.{GLOBAL} = {};\n",
-            script_safe(&serde_json::to_string(&whole).expect("json"))
-        );
-        assert_eq!(index_script(&corpus), expected);
-        assert!(!expected.contains("</script>"));
+                .collect();
+            let corpus = crate::rules::testing::corpus("project: t\n", &files);
+            assert_eq!(corpus.records.len(), n);
+            let whole = Index {
+                fields: ["id", "type", "title", "status", "href", "text"],
+                types: vec!["user-need"],
+                statuses: vec!["approved", "draft"],
+                records: corpus
+                    .records
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        (
+                            r.id.clone(),
+                            0,
+                            r.title(),
+                            usize::from(r.status() == "draft"),
+                            views::has_page(&corpus, i).then(|| format!("records/{}.html", r.id)),
+                            record_text(r),
+                        )
+                    })
+                    .collect(),
+            };
+            let expected = format!(
+                "/* The search index of this site, written by ddf; search.js reads it. */\nwindow.{GLOBAL} = {};\n",
+                script_safe(&serde_json::to_string(&whole).expect("json"))
+            );
+            assert!(index_script(&corpus) == expected, "{n} records");
+            assert!(!expected.contains("</script>"));
+        }
     }
 
     #[test]
