@@ -100,11 +100,11 @@ pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
     Err(SplitError::Unterminated)
 }
 
-/// Where a top-level key and its value are in the front-matter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeySpan {
+/// Where a top-level key and its value are in the front-matter, as [`KeyIndex`] gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpan<'a> {
     /// The key as written.
-    pub key: String,
+    pub key: &'a str,
     /// Position of the key, in the file.
     pub key_pos: Pos,
     /// Position of the first character of the value, in the file (on the next line for block values).
@@ -113,6 +113,29 @@ pub struct KeySpan {
     pub first_line: usize,
     /// Last file line of the value.
     pub last_line: usize,
+}
+
+/// A key as [`KeyIndex`] keeps it: its text a range of the front-matter, lines and columns in
+/// 32 bits, in one allocation with the other keys. Every record of a DDF holds its index until
+/// the check is done, and as twelve `String`s and 72-byte spans in a growing `Vec` the indexes
+/// of 100,000 records took 156 MB, and more once freed among the records' own allocations.
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    /// Byte offset of the key in the front-matter, and its length.
+    key_at: u32,
+    key_len: u32,
+    /// File lines the key and its value occupy.
+    first_line: u32,
+    last_line: u32,
+    /// Position of the first character of the value.
+    value_line: u32,
+    value_col: u32,
+}
+
+/// `n` in 32 bits (a front-matter is far smaller than 4 GB; past it, a position is wrong, and
+/// nothing else).
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// The top-level keys of a front-matter, with positions counted in the file.
@@ -124,7 +147,7 @@ pub struct KeySpan {
 #[derive(Debug, Clone, Default)]
 pub struct KeyIndex {
     /// Keys in file order (duplicates included).
-    pub keys: Vec<KeySpan>,
+    spans: Box<[Span]>,
     /// Index in `keys` of the first occurrence of each key, for a front-matter of more than
     /// [`LINEAR_KEYS`] keys; a record's few keys are found by a scan, which saves a map (and a
     /// copy of every key) per record: a tenth of the memory of 100,000 records.
@@ -132,7 +155,7 @@ pub struct KeyIndex {
     /// The front-matter text, kept once so list items can be located on demand.
     text: Box<str>,
     /// Byte offset in `text` at which each line starts.
-    line_starts: Vec<usize>,
+    line_starts: Box<[u32]>,
     /// 1-based file line of the first line of `text`.
     first_line: usize,
     /// Per key (parallel to `keys`): the position of the first occurrence of each word (a run
@@ -209,7 +232,7 @@ impl KeyIndex {
                 Pos::new(file_line, char_col(raw, value_col - 1 + leading_ws(rest)))
             };
             keys.push(KeySpan {
-                key: key.to_string(),
+                key,
                 key_pos: Pos::new(file_line, 1),
                 value_pos,
                 first_line: file_line,
@@ -234,17 +257,31 @@ impl KeyIndex {
         let mut first = FxHashMap::default();
         if keys.len() > LINEAR_KEYS {
             for (i, k) in keys.iter().enumerate() {
-                first.entry(k.key.clone()).or_insert(i);
+                first.entry(k.key.to_string()).or_insert(i);
             }
         }
-        let mut line_starts = vec![0];
-        line_starts.extend(yaml.match_indices('\n').map(|(at, _)| at + 1));
+        // Each key is a slice of `yaml` (a line of it, itself a slice): its offset is where it
+        // starts past the start of `yaml`.
+        let spans = keys
+            .iter()
+            .map(|k| Span {
+                key_at: small((k.key.as_ptr() as usize).saturating_sub(yaml.as_ptr() as usize)),
+                key_len: small(k.key.len()),
+                first_line: small(k.first_line),
+                last_line: small(k.last_line),
+                value_line: small(k.value_pos.line),
+                value_col: small(k.value_pos.column),
+            })
+            .collect();
+        let mut line_starts = Vec::with_capacity(yaml.bytes().filter(|&b| b == b'\n').count() + 1);
+        line_starts.push(0);
+        line_starts.extend(yaml.match_indices('\n').map(|(at, _)| small(at + 1)));
         KeyIndex {
             words: OnceLock::new(),
-            keys,
+            spans,
             first,
             text: yaml.into(),
-            line_starts,
+            line_starts: line_starts.into_boxed_slice(),
             first_line: yaml_line,
             scans_left: ScanBudget::new(),
         }
@@ -256,9 +293,10 @@ impl KeyIndex {
         let start = self
             .line_starts
             .get(skip)
-            .copied()
-            .unwrap_or(self.text.len());
-        self.text[start..]
+            .map_or(self.text.len(), |&at| at as usize);
+        self.text
+            .get(start..)
+            .unwrap_or("")
             .lines()
             .enumerate()
             .map(move |(i, l)| (self.first_line + skip + i, l))
@@ -267,11 +305,38 @@ impl KeyIndex {
 
     /// The index in `keys` of the first occurrence of `key`.
     fn first_of(&self, key: &str) -> Option<usize> {
-        if self.keys.len() > LINEAR_KEYS {
+        if self.spans.len() > LINEAR_KEYS {
             self.first.get(key).copied()
         } else {
-            self.keys.iter().position(|k| k.key == key)
+            self.spans.iter().position(|s| self.key_of(s) == key)
         }
+    }
+
+    /// The text of the key of `s`.
+    fn key_of(&self, s: &Span) -> &str {
+        let at = s.key_at as usize;
+        self.text.get(at..at + s.key_len as usize).unwrap_or("")
+    }
+
+    /// The `i`th key.
+    fn span(&self, i: usize) -> Option<KeySpan<'_>> {
+        self.spans.get(i).map(|s| self.view(s))
+    }
+
+    /// `s` as the [`KeySpan`] it stands for.
+    fn view(&self, s: &Span) -> KeySpan<'_> {
+        KeySpan {
+            key: self.key_of(s),
+            key_pos: Pos::new(s.first_line as usize, 1),
+            value_pos: Pos::new(s.value_line as usize, s.value_col as usize),
+            first_line: s.first_line as usize,
+            last_line: s.last_line as usize,
+        }
+    }
+
+    /// The keys in file order (duplicates included).
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = KeySpan<'_>> + '_ {
+        self.spans.iter().map(|s| self.view(s))
     }
 
     /// Drops the word index [`KeyIndex::token_pos`] built, which a later look-up builds again.
@@ -282,8 +347,8 @@ impl KeyIndex {
     }
 
     /// The first occurrence of `key`.
-    pub fn get(&self, key: &str) -> Option<&KeySpan> {
-        self.first_of(key).map(|i| &self.keys[i])
+    pub fn get(&self, key: &str) -> Option<KeySpan<'_>> {
+        self.first_of(key).and_then(|i| self.span(i))
     }
 
     /// Position of the key `key`, or `None` if it is not written.
@@ -300,11 +365,11 @@ impl KeyIndex {
     /// the value's position.
     pub fn token_pos(&self, key: &str, needle: &str) -> Option<Pos> {
         let i = self.first_of(key)?;
-        let span = &self.keys[i];
+        let span = self.span(i)?;
         if !needle.is_empty() && needle.chars().all(is_word) {
             let all = self
                 .words
-                .get_or_init(|| self.keys.iter().map(|_| OnceLock::new()).collect());
+                .get_or_init(|| self.spans.iter().map(|_| OnceLock::new()).collect());
             let Some(cell) = all.get(i) else {
                 return Some(span.value_pos);
             };
@@ -326,7 +391,7 @@ impl KeyIndex {
     /// the value starts on it (after the colon on the key's line).
     fn value_lines<'s>(
         &'s self,
-        span: &KeySpan,
+        span: KeySpan<'s>,
     ) -> impl Iterator<Item = (usize, &'s str, usize)> + 's {
         let key_line = span.first_line;
         self.lines(span.first_line, span.last_line)
@@ -341,7 +406,7 @@ impl KeyIndex {
     }
 
     /// The first position of each word in the value of `span`.
-    fn words_of(&self, span: &KeySpan) -> FxHashMap<Box<str>, Pos> {
+    fn words_of(&self, span: KeySpan<'_>) -> FxHashMap<Box<str>, Pos> {
         let mut out: FxHashMap<Box<str>, Pos> = FxHashMap::default();
         for (l, text, from) in self.value_lines(span) {
             let first_col = text[..from].chars().count() + 1;
@@ -369,10 +434,11 @@ impl KeyIndex {
     /// Keys written more than once: (key, first position, repeated position).
     pub fn duplicates(&self) -> Vec<(&str, Pos, Pos)> {
         let mut out = Vec::new();
-        for (i, k) in self.keys.iter().enumerate() {
-            match self.first_of(&k.key) {
+        for (i, k) in self.keys().enumerate() {
+            match self.first_of(k.key) {
                 Some(first) if first != i => {
-                    out.push((k.key.as_str(), self.keys[first].key_pos, k.key_pos));
+                    let earlier = self.span(first).map_or(k.key_pos, |f| f.key_pos);
+                    out.push((k.key, earlier, k.key_pos));
                 }
                 _ => {}
             }
@@ -741,9 +807,27 @@ mod tests {
 
     #[test]
     fn quoted_keys_and_urls() {
-        let idx = KeyIndex::build("\"odd key\": 1\nurl: http://x.example/a:b\n", 2);
+        let idx = KeyIndex::build(
+            "\"odd key\": 1\nurl: http://x.example/a:b\n'débit é': 2\nlast: |\n  a\n  b\n",
+            2,
+        );
         assert!(idx.get("odd key").is_some());
         assert_eq!(idx.value_pos("url"), Some(Pos::new(3, 6)));
+        // Keys are kept as ranges of the text: quoted, not ASCII, the last one.
+        let keys: Vec<_> = idx
+            .keys()
+            .map(|k| (k.key, k.first_line, k.last_line))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("odd key", 2, 2),
+                ("url", 3, 3),
+                ("débit é", 4, 4),
+                ("last", 5, 7)
+            ]
+        );
+        assert_eq!(idx.value_pos("débit é"), Some(Pos::new(4, 12)));
     }
 
     /// Before the key index hashed its keys and indexed the words of a value, these look-ups

@@ -173,12 +173,12 @@ pub fn format(text: &str, t: Option<&TypeDef>) -> Result<Option<TextEdit>, FmtEr
     if !index.duplicates().is_empty() {
         return Err(FmtError::NotRead);
     }
-    let keys = &index.keys;
+    let keys: Vec<_> = index.keys().collect();
     let lines: Vec<&str> = yaml.split_inclusive('\n').collect();
     let located = keys.len() == before.len()
         && keys
             .iter()
-            .all(|k| before.contains_key(Value::String(k.key.clone())));
+            .all(|k| before.contains_key(Value::String(k.key.to_string())));
     if !located || keys.is_empty() {
         return Err(FmtError::Layout);
     }
@@ -207,7 +207,7 @@ pub fn format(text: &str, t: Option<&TypeDef>) -> Result<Option<TextEdit>, FmtEr
             }
         }
         let own = &lines[k.first_line - 1..k.last_line.min(lines.len())];
-        let value = before.get(Value::String(k.key.clone()));
+        let value = before.get(Value::String(k.key.to_string()));
         let canonical =
             value.and_then(|v| flow_list(own, v, eol).or_else(|| quoted_word(own, v, eol)));
         match canonical {
@@ -218,7 +218,7 @@ pub fn format(text: &str, t: Option<&TypeDef>) -> Result<Option<TextEdit>, FmtEr
         if !block.ends_with('\n') {
             block.push_str(eol);
         }
-        blocks.push((rank(&k.key, t, n), n, block));
+        blocks.push((rank(k.key, t, n), n, block));
         from = k.last_line + 1;
     }
     blocks.sort_by_key(|(r, n, _)| (*r, *n));

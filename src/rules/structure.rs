@@ -215,18 +215,18 @@ pub fn validate_record(r: &mut Record, config: &Config, policy: &RiskPolicy) -> 
     // A `#` after a space starts a YAML comment, even in the middle of a title: warn where the
     // text was most likely meant (a one-line text field, or `#` glued to what follows, as in
     // `#2`), not on a deliberate `status: draft  # note`.
-    for k in &r.index.keys {
-        let Some((pos, after)) = r.index.cut_by_comment(&k.key) else {
+    for k in r.index.keys() {
+        let Some((pos, after)) = r.index.cut_by_comment(k.key) else {
             continue;
         };
         let prose = tdef
             .fields
-            .get(&k.key)
+            .get(k.key)
             .is_some_and(|f| matches!(f.kind, FieldKind::String | FieldKind::Text));
         if !(prose || after.starts_with(|c: char| !c.is_whitespace())) {
             continue;
         }
-        let read = r.text(&k.key).unwrap_or_default().replace('"', "\\\"");
+        let read = r.text(k.key).unwrap_or_default().replace('"', "\\\"");
         out.push(
             d(
                 "hash-comment",
