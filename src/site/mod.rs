@@ -409,14 +409,25 @@ impl SiteWriter {
         if !is_candidate(&meta) {
             return false;
         }
-        // One byte more than expected is read, so a file that grew since is seen as different.
-        let mut buf = Vec::with_capacity(bytes.len() + 1);
-        if std::fs::File::from(fd)
-            .take(len + 1)
-            .read_to_end(&mut buf)
-            .is_err()
-            || buf != bytes
-        {
+        // Compared a piece at a time, so the largest pages (the search index, the trace matrix:
+        // tens of MB at 100,000 records) are not held twice at the build's peak of memory. A
+        // file that grew since is seen as different: it has more to read.
+        let mut file = std::fs::File::from(fd);
+        let mut piece = [0u8; 32 * 1024];
+        let mut rest = bytes;
+        loop {
+            let n = match file.read(&mut piece) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return false,
+            };
+            match (rest.get(..n), piece.get(..n)) {
+                (Some(expected), Some(read)) if expected == read => rest = &rest[n..],
+                _ => return false,
+            }
+        }
+        if !rest.is_empty() {
             return false;
         }
         // Linked by name, then the link is checked to be the inode compared: the name could
@@ -863,6 +874,31 @@ mod tests {
             "nothing taken through a link out of the site"
         );
         assert_eq!(std::fs::read(&outside).expect("outside"), b"page C");
+        // Pages larger than the piece compared at a time: the same one is kept; one that
+        // differs only in its last byte, or is cut short by one, is written anew.
+        let big = "0123456789".repeat(10_000);
+        let mut changed = big.clone();
+        changed.replace_range(big.len() - 1.., "x");
+        let third = [
+            page("big/same.html", &big),
+            page("big/last-byte.html", &big),
+            page("big/shorter.html", &big),
+        ];
+        write_site(&out, &third).expect("third build");
+        let kept = ino("big/same.html");
+        let (last, shorter) = (ino("big/last-byte.html"), ino("big/shorter.html"));
+        let fourth = [
+            page("big/same.html", &big),
+            page("big/last-byte.html", &changed),
+            page("big/shorter.html", &big[1..]),
+        ];
+        write_site(&out, &fourth).expect("fourth build");
+        for f in &fourth {
+            assert_eq!(std::fs::read(out.join(&f.path)).expect("read"), f.bytes);
+        }
+        assert_eq!(ino("big/same.html"), kept, "unchanged large page kept");
+        assert_ne!(ino("big/last-byte.html"), last, "last byte differs");
+        assert_ne!(ino("big/shorter.html"), shorter, "one byte shorter");
     }
 
     #[test]
