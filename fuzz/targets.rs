@@ -422,14 +422,7 @@ fn repo(case: &Case, ctx: &Ctx, deep: bool, features: &mut Vec<String>) -> Resul
                 format!("the check report differs between two runs on the same DDF:\n{a}\n{b}"),
             ));
         }
-        let input = ddf::site::Input {
-            corpus: &corpus,
-            graph: &graph,
-            report: &report,
-            history: None,
-            uncommitted: None,
-            code_tags: &Default::default(),
-        };
+        let input = ddf::site::Input::records_only(&corpus, &graph, &report);
         let templates = corpus
             .config
             .site

@@ -66,6 +66,23 @@ pub struct Input<'a> {
     pub code_tags: &'a crate::exchange::code_tags::ByRecord,
 }
 
+impl<'a> Input<'a> {
+    /// The input of a site built from the records alone, as outside Git: no history, no mark of
+    /// uncommitted changes, no code tags.
+    pub fn records_only(corpus: &'a Corpus, graph: &'a Graph, report: &'a Report) -> Input<'a> {
+        static NO_CODE_TAGS: crate::exchange::code_tags::ByRecord =
+            std::collections::BTreeMap::new();
+        Input {
+            corpus,
+            graph,
+            report,
+            history: None,
+            uncommitted: None,
+            code_tags: &NO_CODE_TAGS,
+        }
+    }
+}
+
 /// Why a site could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum SiteError {
@@ -930,15 +947,7 @@ mod tests {
         let corpus = crate::corpus::Corpus::load(&source).expect("docs-example loads");
         let graph = crate::graph::Graph::build(&corpus);
         let report = crate::check::run(&corpus, &graph, crate::date::Date::today(), None);
-        let input = Input {
-            corpus: &corpus,
-            graph: &graph,
-            report: &report,
-            history: None,
-            uncommitted: None,
-            code_tags: &Default::default(),
-        };
-        f(&input, &source);
+        f(&Input::records_only(&corpus, &graph, &report), &source);
     }
 
     #[test]
