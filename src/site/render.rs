@@ -454,14 +454,14 @@ impl Renderer {
         let kept = std::sync::Mutex::new(Some(Vec::new()));
         let print = |lens: Vec<(String, usize)>| -> Result<(), SiteError> {
             let size = lens.iter().map(|(_, len)| len).sum();
-            let take = |path: &str| -> Result<String, SiteError> {
+            let mut take = |path: &str| -> Result<String, SiteError> {
                 let bytes = match lens.iter().find(|(p, _)| p == path) {
                     Some(&(_, len)) => sink.reread(path, len)?,
                     None => Vec::new(),
                 };
                 Ok(String::from_utf8(bytes).unwrap_or_default())
             };
-            for f in super::print::pages(self, input, &site, size, &mut { take }, self.contexts)? {
+            for f in super::print::pages(self, input, &site, size, &mut take, self.contexts)? {
                 sink.emit(f)?;
             }
             Ok(())
